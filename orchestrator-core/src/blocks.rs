@@ -1,0 +1,62 @@
+//! Small Block Kit builders for the common cases (text, buttons, a select menu, a modal with
+//! text inputs). They return plain JSON, so anything Block Kit allows can be written by hand
+//! with `serde_json::json!` too.
+
+use serde_json::{json, Value};
+
+/// A `section` block with mrkdwn text.
+///
+/// ```
+/// # use orchestrator_core::blocks::section;
+/// assert_eq!(section("Hi")["text"]["text"], "Hi");
+/// ```
+pub fn section(text: &str) -> Value {
+    json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+}
+
+/// A button element; `action_id` names the click, `value` travels with it.
+pub fn button(action_id: &str, label: &str, value: &str) -> Value {
+    json!({"type": "button", "action_id": action_id, "value": value,
+           "text": {"type": "plain_text", "text": label}})
+}
+
+/// An `actions` block holding `elements` (buttons, menus).
+///
+/// ```
+/// # use orchestrator_core::blocks::{actions, button};
+/// let block = actions("choices", vec![button("opt1", "Option 1", "1")]);
+/// assert_eq!(block["elements"][0]["action_id"], "opt1");
+/// ```
+pub fn actions(block_id: &str, elements: Vec<Value>) -> Value {
+    json!({"type": "actions", "block_id": block_id, "elements": elements})
+}
+
+/// A `static_select` menu with `(value, label)` options.
+pub fn static_select(action_id: &str, placeholder: &str, options: &[(&str, &str)]) -> Value {
+    let options: Vec<Value> = options
+        .iter()
+        .map(|(value, label)| json!({"value": value, "text": {"type": "plain_text", "text": label}}))
+        .collect();
+    json!({"type": "static_select", "action_id": action_id,
+           "placeholder": {"type": "plain_text", "text": placeholder}, "options": options})
+}
+
+/// An `input` block with a plain-text input.
+pub fn text_input(block_id: &str, action_id: &str, label: &str) -> Value {
+    json!({"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label},
+           "element": {"type": "plain_text_input", "action_id": action_id}})
+}
+
+/// A `modal` view.
+///
+/// ```
+/// # use orchestrator_core::blocks::{modal, text_input};
+/// let view = modal("request", "New request", "Send", vec![text_input("what", "what", "What?")]);
+/// assert_eq!(view["type"], "modal");
+/// ```
+pub fn modal(callback_id: &str, title: &str, submit: &str, blocks: Vec<Value>) -> Value {
+    json!({"type": "modal", "callback_id": callback_id,
+           "title": {"type": "plain_text", "text": title},
+           "submit": {"type": "plain_text", "text": submit},
+           "blocks": blocks})
+}

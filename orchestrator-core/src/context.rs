@@ -1,0 +1,108 @@
+//! Who is talking, where: [`MessageContext`], the [`MessageType`]s of an event, and the
+//! [`ConversationKey`] that routes an event to the flow living in that conversation.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What kind of Slack input an event is. One event usually has several (a reply in a
+/// thread of a channel is `Text`, `Thread` and `Channel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MessageType {
+    /// The event carries text typed by a user (messages, mentions, slash command text).
+    Text,
+    /// A click or a choice on an interactive component, or a modal submission.
+    Interactive,
+    /// A message with files attached.
+    File,
+    /// A message inside a thread.
+    Thread,
+    /// A direct message with the bot (an `im` channel).
+    Direct,
+    /// A message in a public or private channel (or a group DM).
+    Channel,
+    /// The bot was @-mentioned.
+    Mention,
+}
+
+/// The conversation an event belongs to, as in the original `MessageContext`, plus the team.
+///
+/// ```
+/// use orchestrator_core::MessageContext;
+/// let cx = MessageContext::new("T1", "U1", "C1").in_thread("1700000000.000100");
+/// assert_eq!(cx.conversation_key().as_str(), "T1/C1/1700000000.000100");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MessageContext {
+    /// The workspace (`T…`).
+    pub team_id: String,
+    /// The user who sent the event (`U…` or `W…`).
+    pub user_id: String,
+    /// The channel (`C…`, `G…`) or direct-message channel (`D…`).
+    pub channel_id: String,
+    /// The root of the thread the conversation lives in, if it lives in one.
+    pub thread_ts: Option<String>,
+}
+
+impl MessageContext {
+    /// A context outside any thread.
+    pub fn new(team_id: impl Into<String>, user_id: impl Into<String>, channel_id: impl Into<String>) -> Self {
+        MessageContext {
+            team_id: team_id.into(),
+            user_id: user_id.into(),
+            channel_id: channel_id.into(),
+            thread_ts: None,
+        }
+    }
+
+    /// The same context, inside the thread rooted at `thread_ts`.
+    pub fn in_thread(mut self, thread_ts: impl Into<String>) -> Self {
+        self.thread_ts = Some(thread_ts.into());
+        self
+    }
+
+    /// `true` for a direct-message channel (Slack gives those ids starting with `D`).
+    ///
+    /// ```
+    /// # use orchestrator_core::MessageContext;
+    /// assert!(MessageContext::new("T1", "U1", "D042").is_direct());
+    /// ```
+    pub fn is_direct(&self) -> bool {
+        self.channel_id.starts_with('D')
+    }
+
+    /// The key of the conversation this context is part of: a DM channel is one
+    /// conversation; in a channel a thread is one, and outside threads each user has their own.
+    ///
+    /// ```
+    /// # use orchestrator_core::MessageContext;
+    /// assert_eq!(MessageContext::new("T1", "U1", "D9").in_thread("1.2").conversation_key().as_str(), "T1/D9");
+    /// assert_eq!(MessageContext::new("T1", "U1", "C9").conversation_key().as_str(), "T1/C9@U1");
+    /// ```
+    pub fn conversation_key(&self) -> ConversationKey {
+        let key = match (&self.thread_ts, self.is_direct()) {
+            (_, true) => format!("{}/{}", self.team_id, self.channel_id),
+            (Some(thread), false) => format!("{}/{}/{}", self.team_id, self.channel_id, thread),
+            (None, false) => format!("{}/{}@{}", self.team_id, self.channel_id, self.user_id),
+        };
+        ConversationKey(key)
+    }
+}
+
+/// Identifies one conversation; at most one flow is active per key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ConversationKey(pub String);
+
+impl ConversationKey {
+    /// The key as text, the form stores index on.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ConversationKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

@@ -1,0 +1,206 @@
+//! [`Cx`], the step context: what a step knows (the conversation, the event, the flow's
+//! metadata) and what it can do (send messages, buttons, modals; change metadata and
+//! participants). Everything it changes is saved with the step's transition, atomically.
+
+use crate::context::MessageContext;
+use crate::incoming::Incoming;
+use crate::record::{Direction, FlowRecord, LoggedMessage};
+use crate::slack::{SlackApi, SlackError, SlackReply, SlackRequest};
+use crate::tag::tag;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The step context, handed to every step handler as `cx: &mut Cx`.
+///
+/// ```
+/// use orchestrator_core::{Cx, FlowRecord, MessageContext};
+/// # use orchestrator_core::{SlackApi, SlackRequest, SlackReply, SlackError};
+/// # struct Silent;
+/// # #[async_trait::async_trait]
+/// # impl SlackApi for Silent {
+/// #     async fn call(&self, _: SlackRequest) -> Result<SlackReply, SlackError> { Ok(SlackReply::Ok) }
+/// # }
+/// let now = chrono::Utc::now();
+/// let record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
+/// let mut cx = Cx::new(record, std::sync::Arc::new(Silent), None, now);
+/// cx.set("answer", 42);
+/// assert_eq!(cx.get::<u32>("answer"), Some(42));
+/// ```
+pub struct Cx {
+    record: FlowRecord,
+    api: Arc<dyn SlackApi>,
+    incoming: Option<Incoming>,
+    now: DateTime<Utc>,
+}
+
+impl Cx {
+    /// A context for one step run on `record`, triggered by `incoming` (`None` for timeouts).
+    pub fn new(record: FlowRecord, api: Arc<dyn SlackApi>, incoming: Option<Incoming>, now: DateTime<Utc>) -> Self {
+        Cx { record, api, incoming, now }
+    }
+
+    /// Gives the record back, with the step's changes to metadata, participants and log.
+    pub fn into_record(self) -> FlowRecord {
+        self.record
+    }
+
+    /// The flow record as it is now.
+    pub fn record(&self) -> &FlowRecord {
+        &self.record
+    }
+
+    /// The flow's id.
+    pub fn flow_id(&self) -> Uuid {
+        self.record.id
+    }
+
+    /// The conversation: team, initiating user, channel, thread.
+    pub fn context(&self) -> &MessageContext {
+        &self.record.context
+    }
+
+    /// The user who sent the current event (the initiator for timeouts).
+    pub fn user_id(&self) -> &str {
+        self.incoming.as_ref().map_or(&self.record.context.user_id, |i| &i.context.user_id)
+    }
+
+    /// The event being handled; `None` while handling a timeout.
+    pub fn incoming(&self) -> Option<&Incoming> {
+        self.incoming.as_ref()
+    }
+
+    /// The time the orchestrator handles this event at.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The flow's metadata.
+    pub fn metadata(&self) -> &serde_json::Map<String, Value> {
+        &self.record.metadata
+    }
+
+    /// Reads one metadata entry as `T`; `None` if absent or of another shape.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        self.record.metadata.get(key).and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    /// Sets one metadata entry. Values that do not serialize to JSON are stored as `null`.
+    pub fn set(&mut self, key: impl Into<String>, value: impl Serialize) {
+        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        self.record.metadata.insert(key.into(), value);
+    }
+
+    /// The original's `update_flow(metadata=…)`: merges `metadata` into the flow's metadata.
+    /// (The state itself moves by the transition the step returns.)
+    pub fn update_flow(&mut self, metadata: serde_json::Map<String, Value>) {
+        self.record.metadata.extend(metadata);
+    }
+
+    /// Lets `user` advance the flow too (e.g. an approver).
+    pub fn add_participant(&mut self, user: impl Into<String>) {
+        let user = user.into();
+        if !self.record.participants.contains(&user) {
+            self.record.participants.push(user);
+        }
+    }
+
+    /// Lets anyone in the conversation advance the flow.
+    pub fn open_to_everyone(&mut self) {
+        self.record.participants.clear();
+    }
+
+    /// Sends a message to the conversation (in its thread, if it has one).
+    pub async fn send_message(&mut self, text: impl Into<String>) -> Result<SlackReply, SlackError> {
+        self.post(text.into(), None).await
+    }
+
+    /// Shorthand for [`Cx::send_message`].
+    pub async fn say(&mut self, text: impl Into<String>) -> Result<SlackReply, SlackError> {
+        self.send_message(text).await
+    }
+
+    /// Sends a message with Block Kit `blocks` (buttons, menus). Every block is tagged with
+    /// the flow id so that clicks find their way back to this flow.
+    pub async fn send_interactive_message(&mut self, text: impl Into<String>, blocks: Value) -> Result<SlackReply, SlackError> {
+        let blocks = self.tag_blocks(blocks);
+        self.post(text.into(), Some(blocks)).await
+    }
+
+    /// Replaces a message the bot sent (e.g. its buttons with the choice made).
+    pub async fn update_message(&mut self, ts: impl Into<String>, text: impl Into<String>, blocks: Option<Value>) -> Result<SlackReply, SlackError> {
+        let request = SlackRequest::UpdateMessage {
+            channel: self.record.context.channel_id.clone(),
+            ts: ts.into(),
+            text: text.into(),
+            blocks: blocks.map(|b| self.tag_blocks(b)),
+        };
+        self.api.call(request).await
+    }
+
+    /// Sends a message only `user` sees.
+    pub async fn ephemeral(&mut self, user: impl Into<String>, text: impl Into<String>) -> Result<SlackReply, SlackError> {
+        let request = SlackRequest::PostEphemeral {
+            channel: self.record.context.channel_id.clone(),
+            user: user.into(),
+            thread_ts: self.record.context.thread_ts.clone(),
+            text: text.into(),
+        };
+        self.api.call(request).await
+    }
+
+    /// Opens a modal with the current interaction's `trigger_id` (clicks and slash commands
+    /// have one; it expires 3 s after the user acted). The modal's submission comes back to
+    /// this flow as a [`Submission`](crate::Submission).
+    pub async fn open_modal(&mut self, mut view: Value) -> Result<SlackReply, SlackError> {
+        let trigger_id = self.incoming.as_ref().and_then(|i| i.trigger_id.clone()).ok_or(SlackError::Api {
+            method: "views.open",
+            code: "no_trigger_id: only a click or a slash command can open a modal".into(),
+        })?;
+        let metadata = view.get("private_metadata").and_then(Value::as_str).unwrap_or_default();
+        view["private_metadata"] = Value::String(tag(self.record.id, metadata));
+        view = self.tag_blocks_in_view(view);
+        self.api.call(SlackRequest::OpenView { trigger_id, view }).await
+    }
+
+    /// Makes any other call, e.g. `views.update`.
+    pub async fn call(&mut self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+        self.api.call(request).await
+    }
+
+    async fn post(&mut self, text: String, blocks: Option<Value>) -> Result<SlackReply, SlackError> {
+        let request = SlackRequest::PostMessage {
+            channel: self.record.context.channel_id.clone(),
+            thread_ts: self.record.context.thread_ts.clone(),
+            text: text.clone(),
+            blocks,
+        };
+        let reply = self.api.call(request).await?;
+        let ts = match &reply {
+            SlackReply::Message { ts, .. } => Some(ts.clone()),
+            _ => None,
+        };
+        self.record.log(LoggedMessage { direction: Direction::Outbound, user: None, ts, text, at: self.now });
+        Ok(reply)
+    }
+
+    fn tag_blocks(&self, mut blocks: Value) -> Value {
+        if let Some(list) = blocks.as_array_mut() {
+            for (index, block) in list.iter_mut().enumerate() {
+                let inner = block.get("block_id").and_then(Value::as_str).map_or_else(|| format!("b{index}"), str::to_owned);
+                block["block_id"] = Value::String(tag(self.record.id, &inner));
+            }
+        }
+        blocks
+    }
+
+    fn tag_blocks_in_view(&self, mut view: Value) -> Value {
+        if let Some(blocks) = view.get_mut("blocks") {
+            *blocks = self.tag_blocks(blocks.take());
+        }
+        view
+    }
+}

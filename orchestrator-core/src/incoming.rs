@@ -1,0 +1,198 @@
+//! [`Incoming`]: one Slack event, normalized. Whatever way it arrived (Events API, Socket
+//! Mode, interactivity, slash command), the orchestrator sees this shape. Parsing lives in
+//! [`normalize`](crate::normalize).
+
+use crate::context::{MessageContext, MessageType};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// A normalized Slack event.
+///
+/// ```
+/// use orchestrator_core::{Incoming, MessageType};
+/// let event = serde_json::json!({
+///     "type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+///     "event": {"type": "message", "channel_type": "im", "channel": "D1",
+///               "user": "U1", "text": "hello", "ts": "1.000001"}
+/// });
+/// let incoming = Incoming::from_json(&event).unwrap().unwrap();
+/// assert!(incoming.has(MessageType::Direct));
+/// assert_eq!(incoming.text(), Some("hello"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incoming {
+    /// Who, where, in which thread.
+    pub context: MessageContext,
+    /// Every [`MessageType`] that applies.
+    pub types: BTreeSet<MessageType>,
+    /// What the user sent.
+    pub payload: Payload,
+    /// The Events API `event_id` (absent for interactivity and slash commands).
+    pub event_id: Option<String>,
+    /// The message's `ts`, for messages and for the message an action was taken on.
+    pub ts: Option<String>,
+    /// The flow this event belongs to, when an interactive element or a modal carries it.
+    pub flow_id: Option<Uuid>,
+    /// The interaction's `trigger_id` (expires after 3 s), needed to open a modal.
+    pub trigger_id: Option<String>,
+    /// Where to answer an interaction or slash command without a channel message.
+    pub response_url: Option<String>,
+}
+
+/// What an [`Incoming`] event carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payload {
+    /// A user's message (also a mention), with its files.
+    Message {
+        /// The text, with a leading mention of the bot removed for `app_mention`s.
+        text: String,
+        /// Attached files.
+        files: Vec<File>,
+    },
+    /// A click on a button or a choice in a select menu.
+    Action(Action),
+    /// A submitted modal.
+    ViewSubmission(ViewSubmission),
+    /// A slash command.
+    Command(SlashCommand),
+    /// Something that is not user input: edits, deletions, bot messages, joins…
+    NotInput(NotInput),
+}
+
+/// Why an event is not user input; the orchestrator ignores these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotInput {
+    /// Posted by a bot (has `bot_id`, or subtype `bot_message`).
+    BotMessage,
+    /// A message subtype that is not a user speaking, e.g. `message_changed`.
+    Subtype(String),
+}
+
+/// A click or a choice on an interactive component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    /// The element's `action_id`.
+    pub action_id: String,
+    /// The block's id as the bot author wrote it (the flow id the orchestrator adds is removed).
+    pub block_id: Option<String>,
+    /// The element type: `button`, `static_select`, `users_select`, `conversations_select`, …
+    pub element: String,
+    /// A button's `value`.
+    pub value: Option<String>,
+    /// The chosen option, user or conversation of a select menu.
+    pub selected: Option<SelectedOption>,
+}
+
+/// One chosen option of a select menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectedOption {
+    /// The option's value: the option `value`, or a user / conversation / channel id.
+    pub value: String,
+    /// The option's visible text, where Slack sends it.
+    pub label: Option<String>,
+}
+
+/// A submitted modal (`view_submission`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewSubmission {
+    /// The view's id.
+    pub view_id: String,
+    /// The `callback_id` the bot gave the view.
+    pub callback_id: String,
+    /// Every input's value.
+    pub fields: Vec<Field>,
+}
+
+impl ViewSubmission {
+    /// The value of the input with this `action_id` (in any block).
+    ///
+    /// ```
+    /// # use orchestrator_core::{ViewSubmission, Field};
+    /// let view = ViewSubmission { view_id: "V1".into(), callback_id: "cb".into(), fields: vec![
+    ///     Field { block_id: "b".into(), action_id: "title".into(), values: vec!["Hi".into()] }] };
+    /// assert_eq!(view.value("title"), Some("Hi"));
+    /// ```
+    pub fn value(&self, action_id: &str) -> Option<&str> {
+        self.field(action_id).and_then(|f| f.values.first()).map(String::as_str)
+    }
+
+    /// The input with this `action_id`.
+    pub fn field(&self, action_id: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.action_id == action_id)
+    }
+}
+
+/// One input of a submitted modal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    /// The input block's `block_id`.
+    pub block_id: String,
+    /// The element's `action_id`.
+    pub action_id: String,
+    /// The entered or chosen values (several for multi-selects, none when left empty).
+    pub values: Vec<String>,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct File {
+    /// Slack's file id (`F…`).
+    pub id: String,
+    /// The file name.
+    pub name: Option<String>,
+    /// The MIME type.
+    pub mimetype: Option<String>,
+    /// The download URL (needs the bot token).
+    pub url_private: Option<String>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+}
+
+/// A slash command invocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlashCommand {
+    /// The command, with its slash: `/approve`.
+    pub command: String,
+    /// Everything the user typed after the command.
+    pub text: String,
+}
+
+impl Incoming {
+    /// Whether this event has the given [`MessageType`].
+    pub fn has(&self, kind: MessageType) -> bool {
+        self.types.contains(&kind)
+    }
+
+    /// The text of a message, mention or slash command.
+    pub fn text(&self) -> Option<&str> {
+        match &self.payload {
+            Payload::Message { text, .. } => Some(text),
+            Payload::Command(command) => Some(&command.text),
+            _ => None,
+        }
+    }
+
+    /// `true` unless the event is an edit, a deletion, a bot's message or similar.
+    pub fn is_user_input(&self) -> bool {
+        !matches!(self.payload, Payload::NotInput(_))
+    }
+
+    /// The key under which a repeated delivery of this same event is recognised: the
+    /// `event_id` for Events API callbacks, the `trigger_id` for interactions and commands.
+    ///
+    /// ```
+    /// # use orchestrator_core::Incoming;
+    /// let event = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev9",
+    ///     "event": {"type": "app_mention", "channel": "C1", "user": "U1", "text": "<@UBOT> hi", "ts": "1.1"}});
+    /// assert_eq!(Incoming::from_json(&event).unwrap().unwrap().dedup_key().as_deref(), Some("event:Ev9"));
+    /// ```
+    pub fn dedup_key(&self) -> Option<String> {
+        if let Some(id) = &self.event_id {
+            return Some(format!("event:{id}"));
+        }
+        self.trigger_id.as_ref().map(|t| format!("trigger:{t}"))
+    }
+}

@@ -1,0 +1,194 @@
+//! The typed inputs a step handler can ask for: [`Text`], [`Click`], [`Selection`],
+//! [`Submission`], [`Files`], [`Command`], or the whole [`Incoming`]. A handler runs only
+//! when the event converts into its input type ([`FromInput`]).
+
+use crate::incoming::{File, Incoming, Payload, SlashCommand, ViewSubmission};
+use std::fmt;
+use std::ops::Deref;
+
+/// Converts an event into a step input; `None` when the event is not that kind of input.
+///
+/// ```
+/// use orchestrator_core::{FromInput, Incoming, Text, Click};
+/// let event = serde_json::json!({"type": "message", "channel": "D1", "channel_type": "im",
+///     "user": "U1", "text": "Alice", "ts": "1.1", "team": "T1"});
+/// let incoming = Incoming::from_json(&event).unwrap().unwrap();
+/// assert_eq!(Text::from_input(&incoming).unwrap().as_str(), "Alice");
+/// assert!(Click::from_input(&incoming).is_none());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an input a step can receive",
+    label = "not a step input",
+    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command` or `Incoming`",
+    note = "a parameter meant to bind a field of the step must be named in the `#[step(...)]` pattern, e.g. `#[step(AskHelp {{ name }})]`"
+)]
+pub trait FromInput: Sized + Send + 'static {
+    /// The name shown on transition-graph edges, e.g. `Text`.
+    const NAME: &'static str;
+    /// Extracts the input, or `None` if this event is not one.
+    fn from_input(incoming: &Incoming) -> Option<Self>;
+}
+
+/// The text of a message (mentions of the bot removed). Empty messages are not `Text`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Text(pub String);
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> String {
+        text.0
+    }
+}
+
+impl FromInput for Text {
+    const NAME: &'static str = "Text";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::Message { text, .. } if !text.trim().is_empty() => Some(Text(text.trim().to_owned())),
+            _ => None,
+        }
+    }
+}
+
+/// A click on a button.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Click {
+    /// The button's `action_id`.
+    pub action_id: String,
+    /// The button's `value`.
+    pub value: Option<String>,
+    /// The `ts` of the message the button is on, to update it.
+    pub message_ts: Option<String>,
+}
+
+impl FromInput for Click {
+    const NAME: &'static str = "Click";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::Action(a) if a.element == "button" => Some(Click {
+                action_id: a.action_id.clone(),
+                value: a.value.clone(),
+                message_ts: incoming.ts.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A choice in a select menu (static options, users, conversations, channels).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// The menu's `action_id`.
+    pub action_id: String,
+    /// The chosen value (option value, user id, conversation id…).
+    pub value: String,
+    /// The chosen option's text, for static menus.
+    pub label: Option<String>,
+    /// The `ts` of the message the menu is on.
+    pub message_ts: Option<String>,
+}
+
+impl FromInput for Selection {
+    const NAME: &'static str = "Selection";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::Action(a) => a.selected.as_ref().map(|s| Selection {
+                action_id: a.action_id.clone(),
+                value: s.value.clone(),
+                label: s.label.clone(),
+                message_ts: incoming.ts.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A submitted modal; read values with [`ViewSubmission::value`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission(pub ViewSubmission);
+
+impl Deref for Submission {
+    type Target = ViewSubmission;
+    fn deref(&self) -> &ViewSubmission {
+        &self.0
+    }
+}
+
+impl FromInput for Submission {
+    const NAME: &'static str = "Submission";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::ViewSubmission(view) => Some(Submission(view.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// The files of a message that has at least one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Files(pub Vec<File>);
+
+impl Deref for Files {
+    type Target = [File];
+    fn deref(&self) -> &[File] {
+        &self.0
+    }
+}
+
+impl FromInput for Files {
+    const NAME: &'static str = "Files";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::Message { files, .. } if !files.is_empty() => Some(Files(files.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// A slash command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command(pub SlashCommand);
+
+impl Deref for Command {
+    type Target = SlashCommand;
+    fn deref(&self) -> &SlashCommand {
+        &self.0
+    }
+}
+
+impl FromInput for Command {
+    const NAME: &'static str = "Command";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::Command(command) => Some(Command(command.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Any user input, untyped.
+impl FromInput for Incoming {
+    const NAME: &'static str = "Incoming";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        incoming.is_user_input().then(|| incoming.clone())
+    }
+}

@@ -1,0 +1,41 @@
+//! The flow model of slack-orchestrator, with no I/O: flow states and their legal
+//! transitions, message contexts, normalized Slack events, flow records, the [`Flow`] trait
+//! that `#[flow]` implements, the step context [`Cx`], and the [`Store`] trait with an
+//! in-memory implementation.
+//!
+//! Most users reach these through the `slack_orchestrator` facade and its prelude.
+
+pub mod blocks;
+mod context;
+mod cx;
+mod flow;
+pub mod graph;
+mod incoming;
+mod input;
+mod memory;
+mod normalize;
+mod record;
+mod slack;
+mod state;
+mod store;
+pub mod tag;
+mod transition;
+mod trigger;
+
+pub use context::{ConversationKey, MessageContext, MessageType};
+pub use cx::Cx;
+pub use flow::{
+    DecodeError, Flow, FlowDefinition, FlowOptions, HookFuture, Participants, StepFuture, StepInfo,
+    DEFAULT_TIMEOUT_MESSAGE,
+};
+pub use graph::Graph;
+pub use incoming::{Action, Field, File, Incoming, NotInput, Payload, SelectedOption, SlashCommand, ViewSubmission};
+pub use input::{Click, Command, Files, FromInput, Selection, Submission, Text};
+pub use memory::MemoryStore;
+pub use normalize::NormalizeError;
+pub use record::{Direction, FlowRecord, LoggedMessage, MESSAGE_LOG_LIMIT};
+pub use slack::{SlackApi, SlackError, SlackReply, SlackRequest};
+pub use state::{FlowState, IllegalTransition, UnknownState};
+pub use store::{Store, StoreError};
+pub use transition::{complete, complete_flow, complete_silently, fail, goto, reask, stay, Next, StepError, Transition};
+pub use trigger::Trigger;

@@ -1,0 +1,146 @@
+//! [`FlowRecord`]: one conversation as it is persisted (the original's `ConversationFlow`).
+
+use crate::context::{ConversationKey, MessageContext};
+use crate::state::{FlowState, IllegalTransition};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use uuid::Uuid;
+
+/// How many messages a record keeps; older ones are dropped first.
+pub const MESSAGE_LOG_LIMIT: usize = 50;
+
+/// A persisted flow.
+///
+/// ```
+/// use orchestrator_core::{FlowRecord, FlowState, MessageContext};
+/// let context = MessageContext::new("T1", "U1", "D1");
+/// let mut record = FlowRecord::new("onboarding", 1, serde_json::json!("Welcome"), "Welcome", context, chrono::Utc::now());
+/// assert_eq!(record.state, FlowState::Initiated);
+/// record.set_state(FlowState::Processing).unwrap();
+/// assert!(record.set_state(FlowState::Initiated).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowRecord {
+    /// Unique id; also carried by the flow's buttons and modals.
+    pub id: Uuid,
+    /// The flow's registered name.
+    pub flow: String,
+    /// The flow definition's version when the record was written.
+    pub flow_version: u32,
+    /// Lifecycle state.
+    pub state: FlowState,
+    /// The current step, serialized (the step enum's serde form).
+    pub step: serde_json::Value,
+    /// The current step's variant name, for listings and logs.
+    pub step_name: String,
+    /// Where the conversation happens, and who started it.
+    pub context: MessageContext,
+    /// The conversation key the flow is routed by.
+    pub key: ConversationKey,
+    /// Users who may advance the flow; empty means anyone in the conversation.
+    pub participants: Vec<String>,
+    /// Free-form data the steps keep (the original's `metadata`).
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The latest messages of the conversation, oldest first.
+    pub messages: VecDeque<LoggedMessage>,
+    /// When the flow started.
+    pub created_at: DateTime<Utc>,
+    /// When the record was last written.
+    pub updated_at: DateTime<Utc>,
+    /// When the flow times out if the user does not answer.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Why the flow ended in ERROR, if it did.
+    pub error: Option<String>,
+    /// Incremented on every write; stores compare-and-swap on it.
+    pub version: u64,
+}
+
+/// Who sent a [`LoggedMessage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From a user to the bot.
+    Inbound,
+    /// From the bot.
+    Outbound,
+}
+
+/// One message of the conversation, as kept on the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedMessage {
+    /// Inbound or outbound.
+    pub direction: Direction,
+    /// The sender's user id, for inbound messages.
+    pub user: Option<String>,
+    /// Slack's `ts` of the message, when known.
+    pub ts: Option<String>,
+    /// The text (for clicks, a description such as `[clicked approve]`).
+    pub text: String,
+    /// When the orchestrator saw it.
+    pub at: DateTime<Utc>,
+}
+
+impl FlowRecord {
+    /// A new record in state INITIATED at version 0 (not yet stored), with the context's
+    /// user as its only participant.
+    pub fn new(
+        flow: impl Into<String>,
+        flow_version: u32,
+        step: serde_json::Value,
+        step_name: impl Into<String>,
+        context: MessageContext,
+        now: DateTime<Utc>,
+    ) -> Self {
+        FlowRecord {
+            id: Uuid::new_v4(),
+            flow: flow.into(),
+            flow_version,
+            state: FlowState::Initiated,
+            step,
+            step_name: step_name.into(),
+            key: context.conversation_key(),
+            participants: vec![context.user_id.clone()],
+            context,
+            metadata: serde_json::Map::new(),
+            messages: VecDeque::new(),
+            created_at: now,
+            updated_at: now,
+            deadline: None,
+            error: None,
+            version: 0,
+        }
+    }
+
+    /// Moves to `next` if the lifecycle allows it (see [`FlowState::can_become`]).
+    pub fn set_state(&mut self, next: FlowState) -> Result<(), IllegalTransition> {
+        self.state = self.state.transition(next)?;
+        Ok(())
+    }
+
+    /// `true` while the flow has not completed, timed out or failed.
+    pub fn is_active(&self) -> bool {
+        !self.state.is_terminal()
+    }
+
+    /// Whether `user` may advance this flow.
+    ///
+    /// ```
+    /// # use orchestrator_core::{FlowRecord, MessageContext};
+    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "C"), chrono::Utc::now());
+    /// assert!(r.is_participant("U1") && !r.is_participant("U2"));
+    /// r.participants.clear();
+    /// assert!(r.is_participant("U2"));
+    /// ```
+    pub fn is_participant(&self, user: &str) -> bool {
+        self.participants.is_empty() || self.participants.iter().any(|p| p == user)
+    }
+
+    /// Appends to the message log, dropping the oldest beyond [`MESSAGE_LOG_LIMIT`].
+    pub fn log(&mut self, message: LoggedMessage) {
+        if self.messages.len() == MESSAGE_LOG_LIMIT {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(message);
+    }
+}

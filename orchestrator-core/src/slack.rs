@@ -1,0 +1,170 @@
+//! The outbound port: [`SlackApi`], through which steps talk to Slack. The runtime brings a
+//! Web API implementation; tests and the console chat bring their own.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One Web API call a step can make.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method")]
+pub enum SlackRequest {
+    /// `chat.postMessage`.
+    #[serde(rename = "chat.postMessage")]
+    PostMessage {
+        /// Channel id.
+        channel: String,
+        /// Thread to reply in.
+        thread_ts: Option<String>,
+        /// Text (the notification fallback when `blocks` are given).
+        text: String,
+        /// Block Kit blocks.
+        blocks: Option<Value>,
+    },
+    /// `chat.update`.
+    #[serde(rename = "chat.update")]
+    UpdateMessage {
+        /// Channel id.
+        channel: String,
+        /// The message's `ts`.
+        ts: String,
+        /// New text.
+        text: String,
+        /// New blocks (`Some(json!([]))` removes them).
+        blocks: Option<Value>,
+    },
+    /// `chat.postEphemeral`: visible to one user only.
+    #[serde(rename = "chat.postEphemeral")]
+    PostEphemeral {
+        /// Channel id.
+        channel: String,
+        /// The user who sees it.
+        user: String,
+        /// Thread, if any.
+        thread_ts: Option<String>,
+        /// Text.
+        text: String,
+    },
+    /// `views.open`.
+    #[serde(rename = "views.open")]
+    OpenView {
+        /// The interaction's trigger id.
+        trigger_id: String,
+        /// The view (a `modal` object).
+        view: Value,
+    },
+    /// `views.update`.
+    #[serde(rename = "views.update")]
+    UpdateView {
+        /// The view id.
+        view_id: String,
+        /// The new view.
+        view: Value,
+    },
+    /// `views.push`.
+    #[serde(rename = "views.push")]
+    PushView {
+        /// The interaction's trigger id.
+        trigger_id: String,
+        /// The view to push.
+        view: Value,
+    },
+    /// A reply through an interaction's or slash command's `response_url`.
+    #[serde(rename = "response_url")]
+    Respond {
+        /// The `response_url`.
+        response_url: String,
+        /// Text.
+        text: String,
+        /// `true` to replace the message the action was taken on.
+        replace_original: bool,
+        /// `true` for a message the whole channel sees, `false` for an ephemeral one.
+        in_channel: bool,
+    },
+}
+
+impl SlackRequest {
+    /// The Web API method name, e.g. `chat.postMessage`.
+    ///
+    /// ```
+    /// # use orchestrator_core::SlackRequest;
+    /// let r = SlackRequest::OpenView { trigger_id: "t".into(), view: serde_json::json!({}) };
+    /// assert_eq!(r.method(), "views.open");
+    /// ```
+    pub fn method(&self) -> &'static str {
+        match self {
+            SlackRequest::PostMessage { .. } => "chat.postMessage",
+            SlackRequest::UpdateMessage { .. } => "chat.update",
+            SlackRequest::PostEphemeral { .. } => "chat.postEphemeral",
+            SlackRequest::OpenView { .. } => "views.open",
+            SlackRequest::UpdateView { .. } => "views.update",
+            SlackRequest::PushView { .. } => "views.push",
+            SlackRequest::Respond { .. } => "response_url",
+        }
+    }
+}
+
+/// What a successful call returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SlackReply {
+    /// A posted or updated message.
+    Message {
+        /// Channel id.
+        channel: String,
+        /// The message's `ts`.
+        ts: String,
+    },
+    /// An opened, updated or pushed view.
+    View {
+        /// The view id.
+        id: String,
+    },
+    /// Any other success.
+    Ok,
+}
+
+/// A failed Web API call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SlackError {
+    /// Slack answered `ok: false` with this error code (e.g. `channel_not_found`).
+    #[error("{method} failed: {code}")]
+    Api {
+        /// The method called.
+        method: &'static str,
+        /// Slack's error code.
+        code: String,
+    },
+    /// Slack kept answering 429 after the retries.
+    #[error("{method} was rate limited")]
+    RateLimited {
+        /// The method called.
+        method: &'static str,
+    },
+    /// The request did not reach Slack or the answer was unreadable.
+    #[error("{method} failed to reach Slack: {detail}")]
+    Transport {
+        /// The method called.
+        method: &'static str,
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+/// Sends [`SlackRequest`]s. Implemented by the runtime's Web API client, by the test kit's
+/// recorder, and by the console chat.
+///
+/// ```
+/// use orchestrator_core::{SlackApi, SlackRequest, SlackReply, SlackError};
+/// struct Silent;
+/// #[async_trait::async_trait]
+/// impl SlackApi for Silent {
+///     async fn call(&self, _request: SlackRequest) -> Result<SlackReply, SlackError> {
+///         Ok(SlackReply::Ok)
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait SlackApi: Send + Sync + 'static {
+    /// Makes one call.
+    async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError>;
+}

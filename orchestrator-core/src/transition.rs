@@ -1,0 +1,132 @@
+//! What a step returns: a [`Transition`] to the next step, or a [`StepError`].
+
+use std::fmt;
+
+/// What happens after a step ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition<S> {
+    /// Move to this step. If it has an entry handler, that runs at once; otherwise the
+    /// flow waits for the user's input for it.
+    Goto(S),
+    /// Stay in the current step and wait for another input (e.g. the answer was invalid).
+    Stay,
+    /// Stay in the current step and run its entry handler again (ask the question again).
+    Reask,
+    /// The flow completed; the message, if any, is sent to the conversation.
+    Complete(Option<String>),
+    /// The flow failed and goes to ERROR; the message, if any, is sent to the conversation.
+    Fail(Option<String>),
+}
+
+/// The return type of a step handler: `Result<Transition<S>, StepError>`, so `?` works on
+/// Slack calls and on any other error.
+pub type Next<S> = Result<Transition<S>, StepError>;
+
+/// Move to `step`.
+///
+/// ```
+/// # use orchestrator_core::{goto, Transition};
+/// assert_eq!(goto::<u8>(3).unwrap(), Transition::Goto(3));
+/// ```
+pub fn goto<S>(step: S) -> Next<S> {
+    Ok(Transition::Goto(step))
+}
+
+/// Stay in this step and wait for another input.
+pub fn stay<S>() -> Next<S> {
+    Ok(Transition::Stay)
+}
+
+/// Stay in this step and run its entry handler again.
+pub fn reask<S>() -> Next<S> {
+    Ok(Transition::Reask)
+}
+
+/// Complete the flow, sending `message` to the conversation.
+///
+/// ```
+/// # use orchestrator_core::{complete, Transition};
+/// assert_eq!(complete::<u8>("done").unwrap(), Transition::Complete(Some("done".into())));
+/// ```
+pub fn complete<S>(message: impl Into<String>) -> Next<S> {
+    Ok(Transition::Complete(Some(message.into())))
+}
+
+/// Complete the flow without a final message.
+pub fn complete_silently<S>() -> Next<S> {
+    Ok(Transition::Complete(None))
+}
+
+/// End the flow in ERROR, sending `message` to the conversation.
+pub fn fail<S>(message: impl Into<String>) -> Next<S> {
+    Ok(Transition::Fail(Some(message.into())))
+}
+
+/// The original's `complete_flow(success, final_message)`: [`complete`] when `success`,
+/// otherwise [`fail`]; either way with an optional final message.
+///
+/// ```
+/// # use orchestrator_core::{complete_flow, Transition};
+/// assert_eq!(complete_flow::<u8>(false, None).unwrap(), Transition::Fail(None));
+/// ```
+pub fn complete_flow<S>(success: bool, final_message: Option<String>) -> Next<S> {
+    Ok(if success { Transition::Complete(final_message) } else { Transition::Fail(final_message) })
+}
+
+impl<S> Transition<S> {
+    /// Maps the step type, keeping the kind of transition.
+    pub fn map<T>(self, f: impl FnOnce(S) -> T) -> Transition<T> {
+        match self {
+            Transition::Goto(s) => Transition::Goto(f(s)),
+            Transition::Stay => Transition::Stay,
+            Transition::Reask => Transition::Reask,
+            Transition::Complete(m) => Transition::Complete(m),
+            Transition::Fail(m) => Transition::Fail(m),
+        }
+    }
+}
+
+/// A step failed. Any error converts into it with `?`; the flow then goes to ERROR and the
+/// orchestrator logs the message.
+///
+/// ```
+/// # use orchestrator_core::StepError;
+/// fn parse(n: &str) -> Result<u32, StepError> { Ok(n.parse::<u32>()?) }
+/// assert!(parse("x").unwrap_err().to_string().contains("invalid digit"));
+/// assert_eq!(StepError::msg("no budget").to_string(), "no budget");
+/// ```
+pub struct StepError {
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StepError {
+    /// An error with just a message.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        StepError { message: message.to_string(), source: None }
+    }
+
+    /// The underlying error, if the step error wraps one.
+    pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.source.as_deref()
+    }
+}
+
+// Not `std::error::Error` itself: that would conflict with this blanket `From` (as with anyhow).
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for StepError {
+    fn from(error: E) -> Self {
+        StepError { message: error.to_string(), source: Some(Box::new(error)) }
+    }
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StepError").field("message", &self.message).field("source", &self.source).finish()
+    }
+}

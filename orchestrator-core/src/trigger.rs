@@ -1,0 +1,95 @@
+//! [`Trigger`]: which events start a new flow.
+
+use crate::context::MessageType;
+use crate::incoming::{Incoming, Payload};
+use regex::Regex;
+use std::fmt;
+
+/// An event kind that starts a flow when no flow is active in the conversation.
+///
+/// ```
+/// use orchestrator_core::{Incoming, Trigger};
+/// let event = serde_json::json!({"type": "message", "channel": "C1", "user": "U1",
+///     "text": "please deploy v2", "ts": "1.1", "team": "T1"});
+/// let incoming = Incoming::from_json(&event).unwrap().unwrap();
+/// assert!(Trigger::keyword("deploy").matches(&incoming));
+/// assert!(Trigger::regex(r"deploy v\d").unwrap().matches(&incoming));
+/// assert!(!Trigger::Mention.matches(&incoming));
+/// ```
+#[derive(Clone)]
+pub enum Trigger {
+    /// The bot is @-mentioned in a channel.
+    Mention,
+    /// A direct message to the bot.
+    DirectMessage,
+    /// A slash command, e.g. `/approve`.
+    Command(String),
+    /// A message containing this word (case-insensitive).
+    Keyword(String),
+    /// A message matching this regular expression.
+    Regex(Regex),
+    /// A click on an element with this `action_id` that belongs to no flow yet
+    /// (e.g. a "Start" button on a message posted by hand or on App Home).
+    Action(String),
+}
+
+impl Trigger {
+    /// A slash-command trigger.
+    pub fn command(command: impl Into<String>) -> Self {
+        Trigger::Command(command.into())
+    }
+
+    /// A keyword trigger.
+    pub fn keyword(word: impl Into<String>) -> Self {
+        Trigger::Keyword(word.into().to_lowercase())
+    }
+
+    /// A regular-expression trigger; the pattern is checked here.
+    pub fn regex(pattern: &str) -> Result<Self, regex::Error> {
+        Regex::new(pattern).map(Trigger::Regex)
+    }
+
+    /// An interactive-action trigger.
+    pub fn action(action_id: impl Into<String>) -> Self {
+        Trigger::Action(action_id.into())
+    }
+
+    /// Whether `incoming` starts a flow with this trigger.
+    pub fn matches(&self, incoming: &Incoming) -> bool {
+        let message = match &incoming.payload {
+            Payload::Message { text, .. } => Some(text.as_str()),
+            _ => None,
+        };
+        match self {
+            Trigger::Mention => incoming.has(MessageType::Mention),
+            Trigger::DirectMessage => incoming.has(MessageType::Direct) && message.is_some(),
+            Trigger::Command(c) => matches!(&incoming.payload, Payload::Command(cmd) if cmd.command == *c),
+            Trigger::Keyword(word) => message.is_some_and(|t| {
+                t.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == word)
+            }),
+            Trigger::Regex(re) => message.is_some_and(|t| re.is_match(t)),
+            Trigger::Action(id) => {
+                incoming.flow_id.is_none() && matches!(&incoming.payload, Payload::Action(a) if a.action_id == *id)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Trigger::Mention => f.write_str("mention"),
+            Trigger::DirectMessage => f.write_str("direct_message"),
+            Trigger::Command(c) => write!(f, "command({c:?})"),
+            Trigger::Keyword(k) => write!(f, "keyword({k:?})"),
+            Trigger::Regex(r) => write!(f, "regex({:?})", r.as_str()),
+            Trigger::Action(a) => write!(f, "action({a:?})"),
+        }
+    }
+}
