@@ -1,1 +1,185 @@
-//! tmp
+//! # slack-orchestrator
+//!
+//! Stateful, multi-step Slack conversations as typed state machines.
+//!
+//! A flow is a module holding an enum of steps and `async` step handlers. [`flow`] turns it
+//! into a [`Flow`]: serialization of the steps, dispatch of Slack events to the right
+//! handler with typed inputs, timeouts, and the transition graph. The [`Orchestrator`]
+//! routes events to flows, runs one event per conversation at a time, and keeps every
+//! conversation in a [`Store`].
+//!
+//! ```
+//! use slack_orchestrator::prelude::*;
+//!
+//! #[flow(trigger = mention, trigger = direct_message, timeout = "30m")]
+//! mod onboarding {
+//!     use slack_orchestrator::prelude::*;
+//!
+//!     pub enum Onboarding {
+//!         #[start]
+//!         Welcome,
+//!         AskName,
+//!         AskHelp { name: String },
+//!     }
+//!
+//!     #[step(Welcome)]
+//!     async fn welcome(cx: &mut Cx) -> Next<Onboarding> {
+//!         cx.say("Let's start the workflow. Step 1: What's your name?").await?;
+//!         goto(Onboarding::AskName)
+//!     }
+//!
+//!     #[step(AskName)]
+//!     async fn ask_name(cx: &mut Cx, name: Text) -> Next<Onboarding> {
+//!         cx.say(format!("Nice to meet you, {name}! Step 2: What can I help you with?")).await?;
+//!         goto(Onboarding::AskHelp { name: name.into() })
+//!     }
+//!
+//!     #[step(AskHelp { name })]
+//!     async fn ask_help(cx: &mut Cx, name: String, request: Text) -> Next<Onboarding> {
+//!         complete(format!("Thanks, {name}! I'll help you with: {request}"))
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use slack_orchestrator::testkit::TestBot;
+//! let bot = TestBot::new(Orchestrator::builder().flow::<onboarding::Onboarding>());
+//! let mut alice = bot.dm("U_ALICE");
+//! alice.send("hi").await;
+//! alice.expect_reply("Let's start the workflow. Step 1: What's your name?");
+//! alice.send("Alice").await;
+//! alice.expect_reply("Nice to meet you, Alice! Step 2: What can I help you with?");
+//! alice.send("a bot").await;
+//! alice.expect_reply("Thanks, Alice! I'll help you with: a bot");
+//! # }
+//! ```
+
+// Lets this crate's own tests and examples use the macros' absolute paths.
+extern crate self as slack_orchestrator;
+
+pub use orchestrator_core::{
+    blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, stay, Action, Click, Command,
+    ConversationKey, Cx, Direction, Field, File, Files, Flow, FlowDefinition, FlowOptions, FlowRecord, FlowState,
+    FromInput, Graph, Incoming, LoggedMessage, MemoryStore, MessageContext, MessageType, Next, Participants, Payload,
+    Selection, SlackApi, SlackError, SlackReply, SlackRequest, StepError, Store, StoreError, Submission, Text,
+    Transition, Trigger, ViewSubmission,
+};
+pub use orchestrator_runtime::{
+    cli, console, payloads, testkit, BuildError, Ignored, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome,
+    RecordingSlack,
+};
+
+/// Turns a module holding a step enum and its handlers into a [`Flow`].
+///
+/// ```
+/// # use slack_orchestrator::prelude::*;
+/// #[flow(
+///     name = "approval",               // default: the module's name
+///     trigger = command("/approve"),   // also: mention, direct_message, keyword("word"),
+///                                      //       regex("pattern"), action("action_id")
+///     timeout = "1h",                  // default timeout while waiting for the user
+///     timeout_message = "Nobody answered, so the request was dropped.", // or `false`
+///     on_timeout = timed_out,          // an async fn(&mut Cx, Step) -> Result<(), StepError>
+///     participants = initiator,        // or `anyone`
+///     version = 1,
+/// )]
+/// mod approval {
+///     use slack_orchestrator::prelude::*;
+///
+///     pub enum Approval {
+///         #[start]
+///         Ask,
+///         #[timeout("10m")]            // this step's own timeout
+///         Decide { what: String },
+///         #[terminal]                  // reaching it completes the flow; no handler
+///         Approved,
+///     }
+///
+///     // An input handler: runs when the event converts into its input (here a slash command).
+///     #[step(Ask)]
+///     async fn ask(cx: &mut Cx, command: Command) -> Next<Approval> {
+///         let blocks = serde_json::json!([
+///             blocks::section(&format!("Approve *{}*?", command.text)),
+///             blocks::actions("decision", vec![blocks::button("approve", "Approve", "yes")]),
+///         ]);
+///         cx.send_interactive_message("Approval needed", blocks).await?;
+///         goto(Approval::Decide { what: command.text.clone() })
+///     }
+///
+///     // Fields of the step are bound by name in the pattern.
+///     #[step(Decide { what })]
+///     async fn decide(cx: &mut Cx, what: String, click: Click) -> Next<Approval> {
+///         cx.say(format!("{what}: approved by <@{}>", cx.user_id())).await?;
+///         goto(Approval::Approved)
+///     }
+///
+///     async fn timed_out(cx: &mut Cx, _step: Approval) -> Result<(), StepError> {
+///         cx.set("expired", true);
+///         Ok(())
+///     }
+/// }
+/// # fn main() { assert_eq!(<approval::Approval as Flow>::options().name, "approval"); }
+/// ```
+///
+/// **Handlers.** `#[step(Step)]` or `#[step(Step { field, .. })]` on an `async fn` whose
+/// first parameter is `cx: &mut Cx`, then the bound fields, then at most one input:
+/// [`Text`], [`Click`], [`Selection`], [`Submission`], [`Files`], [`Command`] or
+/// [`Incoming`]. A handler without input is the step's *entry handler*: it runs as soon as
+/// the flow reaches the step (for the start step: when the trigger arrives). A handler with
+/// an input runs when the user answers with that kind of input. A step has at most one
+/// entry handler and one handler per input type. Handlers return [`Next`]: [`goto`],
+/// [`stay`], [`reask`], [`complete`], [`fail`].
+///
+/// **What it generates.** `serde::Serialize`/`Deserialize` for the step enum (do not
+/// derive them yourself), and `impl Flow` with the options, the dispatch from step and
+/// input to handler, step timeouts, the `on_timeout` hook and the transition [`Graph`]
+/// found in the handlers' bodies.
+///
+/// **What it refuses**, at compile time with a message at the offending code: a step with
+/// no handler (unless `#[terminal]`), two handlers for one step and input, a handler naming
+/// a step or field that does not exist, a non-`async` handler, a parameter that is no input,
+/// no `#[start]` or two, a malformed duration, an unknown trigger or invalid regex, a step
+/// payload that does not serialize.
+pub use orchestrator_macros::flow;
+
+/// Marks a step handler inside a [`flow`] module; see [`flow`] for the rules.
+pub use orchestrator_macros::step;
+
+/// Everything a flow module needs: `use slack_orchestrator::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, stay, step, Click, Command, Cx,
+        Files, Flow, Incoming, Next, Orchestrator, Selection, StepError, Submission, Text,
+    };
+}
+
+/// Generates `fn main` for a bot binary with the given flows: a CLI with `run` (Socket Mode,
+/// HTTP, or a local console chat without credentials), `graph` and `flows`.
+///
+/// ```no_run
+/// # use slack_orchestrator::prelude::*;
+/// # #[flow(trigger = direct_message)]
+/// # mod echo {
+/// #     use slack_orchestrator::prelude::*;
+/// #     pub enum Echo { #[start] Listen }
+/// #     #[step(Listen)] async fn listen(cx: &mut Cx, t: Text) -> Next<Echo> { complete(t.to_string()) }
+/// # }
+/// slack_orchestrator::main!(echo::Echo);
+/// ```
+#[macro_export]
+macro_rules! main {
+    ($($flow:ty),+ $(,)?) => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::cli::main(|| $crate::Orchestrator::builder()$(.flow::<$flow>())+)
+        }
+    };
+}
+
+/// Paths the macros generate code against. Not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use orchestrator_core::graph;
+    pub use orchestrator_core::{
+        Cx, Flow, FlowOptions, FromInput, Graph, HookFuture, Incoming, Participants, StepFuture, Trigger,
+    };
+    pub use serde;
+}

@@ -1,0 +1,246 @@
+//! The local console chat: no Slack, no credentials. Each line typed is a direct message
+//! to the bot; what the bot says is printed. Buttons and menu options are shown as numbered
+//! choices (type the number to pick one), modals ask their fields one line at a time, and
+//! lines starting with `/` are slash commands. Events are built as Slack would send them and
+//! go through the same orchestrator as production traffic.
+
+use crate::orchestrator::{Orchestrator, OrchestratorBuilder};
+use crate::payloads::{self, ElementAt};
+use async_trait::async_trait;
+use orchestrator_core::{Incoming, SlackApi, SlackError, SlackReply, SlackRequest};
+use serde_json::Value;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+const TEAM: &str = "T_CONSOLE";
+const USER: &str = "U_YOU";
+const CHANNEL: &str = "D_CONSOLE";
+const BOT: &str = "U_BOT";
+
+/// Where the console writes.
+pub type Output = Arc<Mutex<dyn Write + Send>>;
+
+/// A choice the user can pick by number.
+#[derive(Clone)]
+struct Choice {
+    message_ts: String,
+    block_id: String,
+    element: Value,
+}
+
+/// A modal being filled in, one field per line.
+struct OpenModal {
+    view: Value,
+    id: String,
+    fields: Vec<(String, String, String)>, // block_id, action_id, label
+    values: Vec<String>,
+}
+
+#[derive(Default)]
+struct Screen {
+    choices: Vec<Choice>,
+    modal: Option<OpenModal>,
+}
+
+/// The console's [`SlackApi`]: prints messages, numbers choices, opens modals as prompts.
+struct ConsoleSlack {
+    out: Output,
+    screen: Mutex<Screen>,
+    ts: AtomicU64,
+}
+
+impl ConsoleSlack {
+    fn print(&self, line: &str) {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+
+    fn next_ts(&self) -> String {
+        format!("1700000000.{:06}", self.ts.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn screen(&self) -> std::sync::MutexGuard<'_, Screen> {
+        self.screen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Prints a message's text and its interactive elements as numbered choices.
+    fn show(&self, prefix: &str, text: &str, blocks: Option<&Value>, ts: &str) {
+        self.print(&format!("{prefix}{text}"));
+        let mut screen = self.screen();
+        for block in blocks.and_then(Value::as_array).into_iter().flatten() {
+            let block_id = block["block_id"].as_str().unwrap_or_default();
+            let elements = block["elements"].as_array().into_iter().flatten().chain(block.get("accessory"));
+            for element in elements {
+                let mut picks = Vec::new();
+                match element["type"].as_str() {
+                    Some("button") => picks.push((element["text"]["text"].as_str().unwrap_or("?").to_owned(), element.clone())),
+                    Some(_) => {
+                        for option in element["options"].as_array().into_iter().flatten() {
+                            let mut chosen = element.clone();
+                            chosen["selected_option"] = option.clone();
+                            picks.push((option["text"]["text"].as_str().unwrap_or("?").to_owned(), chosen));
+                        }
+                    }
+                    None => {}
+                }
+                for (label, element) in picks {
+                    screen.choices.push(Choice { message_ts: ts.to_owned(), block_id: block_id.to_owned(), element });
+                    let n = screen.choices.len();
+                    self.print(&format!("  [{n}] {label}"));
+                }
+            }
+        }
+    }
+
+    fn open(&self, view: Value, id: &str) {
+        let title = view["title"]["text"].as_str().unwrap_or("Form").to_owned();
+        let fields: Vec<(String, String, String)> = view["blocks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|b| b["type"] == "input")
+            .map(|b| {
+                let block = b["block_id"].as_str().unwrap_or_default().to_owned();
+                let action = b["element"]["action_id"].as_str().unwrap_or_default().to_owned();
+                let label = b["label"]["text"].as_str().unwrap_or("value").to_owned();
+                (block, action, label)
+            })
+            .collect();
+        self.print(&format!("bot> [form] {title}"));
+        if let Some((_, _, label)) = fields.first() {
+            self.print(&format!("  {label}?"));
+        }
+        self.screen().modal = Some(OpenModal { view, id: id.to_owned(), fields, values: Vec::new() });
+    }
+}
+
+#[async_trait]
+impl SlackApi for ConsoleSlack {
+    async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+        Ok(match request {
+            SlackRequest::PostMessage { channel, text, blocks, .. } => {
+                let ts = self.next_ts();
+                self.show("bot> ", &text, blocks.as_ref(), &ts);
+                SlackReply::Message { channel, ts }
+            }
+            SlackRequest::UpdateMessage { channel, ts, text, blocks } => {
+                self.show("bot (edited)> ", &text, blocks.as_ref(), &ts);
+                SlackReply::Message { channel, ts }
+            }
+            SlackRequest::PostEphemeral { text, .. } | SlackRequest::Respond { text, .. } => {
+                self.print(&format!("bot (only you)> {text}"));
+                SlackReply::Ok
+            }
+            SlackRequest::OpenView { view, .. } | SlackRequest::PushView { view, .. } => {
+                let id = format!("V{}", self.ts.fetch_add(1, Ordering::Relaxed) + 1);
+                self.open(view, &id);
+                SlackReply::View { id }
+            }
+            SlackRequest::UpdateView { view_id, view } => {
+                self.open(view, &view_id);
+                SlackReply::View { id: view_id }
+            }
+        })
+    }
+}
+
+/// Runs the console chat over `input` until it ends, printing to `out`.
+///
+/// ```
+/// # use orchestrator_runtime::{console, Orchestrator};
+/// # use std::sync::{Arc, Mutex};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+/// console::run(Orchestrator::builder(), &b"hello\n"[..], out.clone()).await.unwrap();
+/// assert!(String::from_utf8(out.lock().unwrap().clone()).unwrap().contains("no flow"));
+/// # }
+/// ```
+pub async fn run(builder: OrchestratorBuilder, input: impl AsyncBufRead + Unpin, out: Arc<Mutex<impl Write + Send + 'static>>) -> std::io::Result<()> {
+    let out: Output = out;
+    let slack = Arc::new(ConsoleSlack { out: out.clone(), screen: Mutex::default(), ts: AtomicU64::new(0) });
+    let orchestrator = builder.slack(slack.clone()).bot_user(BOT).build().map_err(std::io::Error::other)?;
+    let timers = orchestrator.spawn_timers();
+    let mut lines = input.lines();
+    let mut n = 0u64;
+    while let Some(line) = lines.next_line().await? {
+        n += 1;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let event = event_for(&slack, line, n);
+        let result = match event {
+            Event::Json(body) => orchestrator.handle_json(&body).await,
+            Event::Command(form) => match Incoming::from_slash_command(&form) {
+                Ok(incoming) => orchestrator.handle(incoming).await,
+                Err(e) => Err(e.into()),
+            },
+            Event::Wait => continue,
+        };
+        report(&slack, &orchestrator, result);
+    }
+    timers.abort();
+    Ok(())
+}
+
+enum Event {
+    Json(Value),
+    Command(String),
+    Wait,
+}
+
+/// What the typed line means: a field of an open form, a numbered choice, a slash command,
+/// or a direct message.
+fn event_for(slack: &ConsoleSlack, line: &str, n: u64) -> Event {
+    let trigger_id = format!("{n}.console");
+    let mut screen = slack.screen();
+    if let Some(modal) = &mut screen.modal {
+        modal.values.push(line.to_owned());
+        if let Some((_, _, label)) = modal.fields.get(modal.values.len()) {
+            let label = label.clone();
+            drop(screen);
+            slack.print(&format!("  {label}?"));
+            return Event::Wait;
+        }
+        let modal = screen.modal.take().expect("checked above");
+        let values: Vec<(&str, &str, &str)> = modal
+            .fields
+            .iter()
+            .zip(&modal.values)
+            .map(|((block, action, _), value)| (block.as_str(), action.as_str(), value.as_str()))
+            .collect();
+        return Event::Json(payloads::view_submission(TEAM, USER, &modal.view, &modal.id, &values, &trigger_id));
+    }
+    if let Some(choice) = line.parse::<usize>().ok().and_then(|k| screen.choices.get(k.wrapping_sub(1))).cloned() {
+        screen.choices.clear();
+        let at = ElementAt { channel: CHANNEL, message_ts: &choice.message_ts, thread_ts: None, block_id: &choice.block_id };
+        return Event::Json(payloads::block_action(TEAM, USER, &at, choice.element, &trigger_id));
+    }
+    if let Some(command) = line.strip_prefix('/') {
+        let (name, text) = command.split_once(' ').unwrap_or((command, ""));
+        return Event::Command(payloads::slash_command(TEAM, USER, CHANNEL, &format!("/{name}"), text, &trigger_id));
+    }
+    Event::Json(payloads::message(TEAM, USER, CHANNEL, line, &slack.next_ts(), None, &format!("Ev{n}")))
+}
+
+fn report(slack: &ConsoleSlack, orchestrator: &Orchestrator, result: Result<crate::Outcome, crate::OrchestratorError>) {
+    use crate::Outcome;
+    match result {
+        Ok(Outcome::NoFlow) => {
+            let triggers: Vec<String> = orchestrator
+                .flows()
+                .map(|f| {
+                    let t: Vec<String> = f.options().triggers.iter().map(ToString::to_string).collect();
+                    format!("{} ({})", f.name(), t.join(", "))
+                })
+                .collect();
+            slack.print(&format!("(no flow started; the flows are: {})", if triggers.is_empty() { "none".into() } else { triggers.join("; ") }));
+        }
+        Ok(Outcome::Unhandled { .. }) => slack.print("(the bot is not waiting for that here; answer its question or pick a number)"),
+        Ok(_) => {}
+        Err(error) => slack.print(&format!("(error: {error})")),
+    }
+}

@@ -1,0 +1,51 @@
+//! The per-conversation serial executor: one lock per conversation key, so events of one
+//! conversation run one at a time and in order of arrival (tokio's mutex is fair), while
+//! different conversations run in parallel. Locks of idle conversations are dropped.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+
+#[derive(Default)]
+pub(crate) struct KeyLocks {
+    map: Mutex<HashMap<String, Weak<AsyncMutex<()>>>>,
+}
+
+impl KeyLocks {
+    /// Waits for the conversation `key` to be free and holds it until the guard drops.
+    pub(crate) async fn lock(&self, key: &str) -> OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+            if map.len() >= 4096 && map.len().is_power_of_two() {
+                map.retain(|_, weak| weak.strong_count() > 0);
+            }
+            match map.get(key).and_then(Weak::upgrade) {
+                Some(lock) => lock,
+                None => {
+                    let lock = Arc::new(AsyncMutex::new(()));
+                    map.insert(key.to_owned(), Arc::downgrade(&lock));
+                    lock
+                }
+            }
+        };
+        lock.lock_owned().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn one_key_is_serial_and_two_keys_are_parallel() {
+        let locks = Arc::new(KeyLocks::default());
+        let a = locks.lock("a").await;
+        let other = tokio::time::timeout(Duration::from_millis(10), locks.lock("b")).await;
+        assert!(other.is_ok(), "another conversation is not blocked");
+        let same = tokio::time::timeout(Duration::from_millis(10), locks.lock("a")).await;
+        assert!(same.is_err(), "the same conversation waits");
+        drop(a);
+        assert!(tokio::time::timeout(Duration::from_millis(10), locks.lock("a")).await.is_ok());
+    }
+}

@@ -1,0 +1,103 @@
+//! Slack-shaped request bodies, built the way Slack sends them: Events API callbacks for
+//! messages and mentions, `block_actions` and `view_submission` interactivity payloads,
+//! slash command forms. The test kit and the console chat feed these through the same
+//! normalization as real traffic.
+
+use serde_json::{json, Value};
+
+/// A user's message as an Events API callback. `channel` starting with `D` is a DM.
+///
+/// ```
+/// let body = orchestrator_runtime::payloads::message("T1", "U1", "D1", "hi", "1.000001", None, "Ev1");
+/// let incoming = orchestrator_core::Incoming::from_json(&body).unwrap().unwrap();
+/// assert_eq!(incoming.text(), Some("hi"));
+/// ```
+pub fn message(team: &str, user: &str, channel: &str, text: &str, ts: &str, thread_ts: Option<&str>, event_id: &str) -> Value {
+    let channel_type = if channel.starts_with('D') { "im" } else { "channel" };
+    let mut event = json!({"type": "message", "channel": channel, "channel_type": channel_type,
+                           "user": user, "text": text, "ts": ts, "event_ts": ts, "team": team});
+    if let Some(thread) = thread_ts {
+        event["thread_ts"] = json!(thread);
+    }
+    envelope(team, event, event_id)
+}
+
+/// An `app_mention` of the bot `bot_user` as an Events API callback.
+pub fn mention(team: &str, user: &str, channel: &str, bot_user: &str, text: &str, ts: &str, thread_ts: Option<&str>, event_id: &str) -> Value {
+    let mut event = json!({"type": "app_mention", "channel": channel, "user": user,
+                           "text": format!("<@{bot_user}> {text}"), "ts": ts, "event_ts": ts, "team": team});
+    if let Some(thread) = thread_ts {
+        event["thread_ts"] = json!(thread);
+    }
+    envelope(team, event, event_id)
+}
+
+/// Wraps an event in the `event_callback` envelope.
+pub fn envelope(team: &str, event: Value, event_id: &str) -> Value {
+    json!({"token": "unused", "team_id": team, "api_app_id": "A0TEST", "type": "event_callback",
+           "event_id": event_id, "event_time": 1_700_000_000, "event": event})
+}
+
+/// Where an interactive element sits: its message and the block's (tagged) id.
+pub struct ElementAt<'a> {
+    /// The channel of the message.
+    pub channel: &'a str,
+    /// The message's `ts`.
+    pub message_ts: &'a str,
+    /// The thread the message is in.
+    pub thread_ts: Option<&'a str>,
+    /// The block id as sent (with the flow tag).
+    pub block_id: &'a str,
+}
+
+/// A `block_actions` payload for one clicked `element` (a button or a menu with a choice).
+pub fn block_action(team: &str, user: &str, at: &ElementAt<'_>, element: Value, trigger_id: &str) -> Value {
+    let mut message = json!({"type": "message", "ts": at.message_ts, "text": ""});
+    if let Some(thread) = at.thread_ts {
+        message["thread_ts"] = json!(thread);
+    }
+    let mut action = element;
+    action["block_id"] = json!(at.block_id);
+    action["action_ts"] = json!("1700000000.5");
+    json!({"type": "block_actions", "user": {"id": user, "team_id": team}, "team": {"id": team},
+           "api_app_id": "A0TEST", "trigger_id": trigger_id,
+           "response_url": format!("https://hooks.slack.invalid/actions/{trigger_id}"),
+           "container": {"type": "message", "message_ts": at.message_ts, "channel_id": at.channel},
+           "channel": {"id": at.channel}, "message": message, "actions": [action]})
+}
+
+/// A `view_submission` payload for a modal with `values` as `(block_id, action_id, value)`.
+pub fn view_submission(team: &str, user: &str, view: &Value, view_id: &str, values: &[(&str, &str, &str)], trigger_id: &str) -> Value {
+    let mut state = serde_json::Map::new();
+    for (block, action, value) in values {
+        let entry = state.entry(block.to_string()).or_insert_with(|| json!({}));
+        entry[*action] = json!({"type": "plain_text_input", "value": value});
+    }
+    json!({"type": "view_submission", "team": {"id": team}, "user": {"id": user, "team_id": team},
+           "api_app_id": "A0TEST", "trigger_id": trigger_id,
+           "view": {"id": view_id, "type": "modal", "callback_id": view.get("callback_id").cloned().unwrap_or(json!("")),
+                    "private_metadata": view.get("private_metadata").cloned().unwrap_or(json!("")),
+                    "state": {"values": state}}})
+}
+
+/// A slash command's form body.
+///
+/// ```
+/// let form = orchestrator_runtime::payloads::slash_command("T1", "U1", "C1", "/approve", "deploy v2", "13.37");
+/// assert!(form.contains("command=%2Fapprove"));
+/// ```
+pub fn slash_command(team: &str, user: &str, channel: &str, command: &str, text: &str, trigger_id: &str) -> String {
+    let channel_name = if channel.starts_with('D') { "directmessage" } else { "general" };
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", "unused")
+        .append_pair("team_id", team)
+        .append_pair("channel_id", channel)
+        .append_pair("channel_name", channel_name)
+        .append_pair("user_id", user)
+        .append_pair("command", command)
+        .append_pair("text", text)
+        .append_pair("api_app_id", "A0TEST")
+        .append_pair("trigger_id", trigger_id)
+        .append_pair("response_url", &format!("https://hooks.slack.invalid/commands/{trigger_id}"))
+        .finish()
+}

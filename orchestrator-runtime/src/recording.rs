@@ -1,0 +1,86 @@
+//! [`RecordingSlack`]: a [`SlackApi`] that answers every call with success and remembers it,
+//! for tests and benchmarks that need no HTTP at all.
+
+use async_trait::async_trait;
+use orchestrator_core::{SlackApi, SlackError, SlackReply, SlackRequest};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Records every call; messages get increasing `ts` values, views increasing ids.
+///
+/// ```
+/// use orchestrator_core::{SlackApi, SlackRequest};
+/// use orchestrator_runtime::RecordingSlack;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let slack = RecordingSlack::new();
+/// slack.call(SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None }).await.unwrap();
+/// assert_eq!(slack.requests().len(), 1);
+/// # });
+/// ```
+#[derive(Default)]
+pub struct RecordingSlack {
+    calls: Mutex<Vec<(SlackRequest, SlackReply)>>,
+    counter: AtomicU64,
+    keep: bool,
+}
+
+impl RecordingSlack {
+    /// A recorder that keeps every request.
+    pub fn new() -> Arc<Self> {
+        Arc::new(RecordingSlack { keep: true, ..Default::default() })
+    }
+
+    /// A recorder that keeps nothing (for benchmarks).
+    pub fn discarding() -> Arc<Self> {
+        Arc::new(RecordingSlack::default())
+    }
+
+    /// Every request so far, oldest first.
+    pub fn requests(&self) -> Vec<SlackRequest> {
+        self.lock().iter().map(|(request, _)| request.clone()).collect()
+    }
+
+    /// Every call so far with the reply it got, oldest first.
+    pub fn calls(&self) -> Vec<(SlackRequest, SlackReply)> {
+        self.lock().clone()
+    }
+
+    /// How many requests were made.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// `true` before the first request.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(SlackRequest, SlackReply)>> {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A fresh Slack-like `ts` (`1700000000.000001`, `…002`, …).
+    pub fn next_ts(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("1700000000.{n:06}")
+    }
+}
+
+#[async_trait]
+impl SlackApi for RecordingSlack {
+    async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+        let reply = match &request {
+            SlackRequest::PostMessage { channel, .. } => SlackReply::Message { channel: channel.clone(), ts: self.next_ts() },
+            SlackRequest::UpdateMessage { channel, ts, .. } => SlackReply::Message { channel: channel.clone(), ts: ts.clone() },
+            SlackRequest::OpenView { .. } | SlackRequest::PushView { .. } => {
+                SlackReply::View { id: format!("V{:08}", self.counter.fetch_add(1, Ordering::Relaxed) + 1) }
+            }
+            SlackRequest::UpdateView { view_id, .. } => SlackReply::View { id: view_id.clone() },
+            SlackRequest::PostEphemeral { .. } | SlackRequest::Respond { .. } => SlackReply::Ok,
+        };
+        if self.keep {
+            self.lock().push((request, reply.clone()));
+        }
+        Ok(reply)
+    }
+}

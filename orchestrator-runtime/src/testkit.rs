@@ -1,0 +1,285 @@
+//! The test kit for bot authors: play a conversation against your flows and assert on what
+//! the bot said, with no Slack and no network. Events go through the same normalization,
+//! routing and store as production traffic; Slack calls are recorded.
+//!
+//! ```
+//! use slack_orchestrator::prelude::*;
+//! use slack_orchestrator::testkit::TestBot;
+//!
+//! #[flow(trigger = direct_message)]
+//! mod echo {
+//!     use slack_orchestrator::prelude::*;
+//!     pub enum Echo { #[start] Listen }
+//!     #[step(Listen)]
+//!     async fn listen(cx: &mut Cx, text: Text) -> Next<Echo> {
+//!         complete(format!("You said: {text}"))
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+//! let mut alice = bot.dm("U_ALICE");
+//! alice.send("hello").await;
+//! alice.expect_reply("You said: hello");
+//! # }
+//! ```
+
+use crate::orchestrator::{Orchestrator, OrchestratorBuilder, Outcome};
+use crate::payloads::{self, ElementAt};
+use crate::recording::RecordingSlack;
+use orchestrator_core::{FlowRecord, Incoming, SlackReply, SlackRequest};
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The bot's user id in tests.
+pub const BOT_USER: &str = "UBOT";
+/// The workspace id in tests.
+pub const TEAM: &str = "T0TEST";
+
+/// A bot under test: an [`Orchestrator`] with a [`RecordingSlack`] and a memory store
+/// (unless the builder was given another store).
+#[derive(Clone)]
+pub struct TestBot {
+    orchestrator: Orchestrator,
+    slack: Arc<RecordingSlack>,
+    ids: Arc<AtomicU64>,
+}
+
+impl TestBot {
+    /// Builds the bot from `builder` (flows, store, settings), recording Slack calls.
+    ///
+    /// # Panics
+    /// If the builder is invalid (e.g. two flows with one name).
+    pub fn new(builder: OrchestratorBuilder) -> TestBot {
+        let slack = RecordingSlack::new();
+        let orchestrator = builder.slack(slack.clone()).bot_user(BOT_USER).build().expect("a valid orchestrator");
+        TestBot { orchestrator, slack, ids: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// The orchestrator under test.
+    pub fn orchestrator(&self) -> &Orchestrator {
+        &self.orchestrator
+    }
+
+    /// Every Slack call the bot made.
+    pub fn slack(&self) -> &RecordingSlack {
+        &self.slack
+    }
+
+    /// A direct-message conversation between `user` and the bot.
+    pub fn dm(&self, user: &str) -> Chat {
+        Chat { bot: self.clone(), user: user.to_owned(), channel: format!("D{user}"), thread: None, cursor: 0 }
+    }
+
+    /// `user` mentions the bot at the top of `channel`; the conversation continues in the
+    /// thread under the mention.
+    pub async fn mention(&self, user: &str, channel: &str, text: &str) -> Chat {
+        let ts = self.slack.next_ts();
+        let body = payloads::mention(TEAM, user, channel, BOT_USER, text, &ts, None, &self.event_id());
+        let mut chat = Chat { bot: self.clone(), user: user.to_owned(), channel: channel.to_owned(), thread: Some(ts), cursor: 0 };
+        chat.deliver(&body).await;
+        chat
+    }
+
+    /// `user` runs a slash command in `channel`; the returned chat is that user's view of the channel.
+    pub async fn command(&self, user: &str, channel: &str, command: &str, text: &str) -> (Chat, Outcome) {
+        let form = payloads::slash_command(TEAM, user, channel, command, text, &self.trigger_id());
+        let incoming = Incoming::from_slash_command(&form).expect("the kit builds valid commands");
+        let chat = Chat { bot: self.clone(), user: user.to_owned(), channel: channel.to_owned(), thread: None, cursor: 0 };
+        let outcome = self.orchestrator.handle(incoming).await.expect("the orchestrator handles the command");
+        (chat, outcome)
+    }
+
+    /// Delivers any Slack JSON body (an Events API callback or interactivity payload).
+    pub async fn deliver(&self, body: &Value) -> Outcome {
+        self.orchestrator.handle_json(body).await.expect("the orchestrator handles the event")
+    }
+
+    /// Moves time forward (needs `#[tokio::test(start_paused = true)]`) and fires the
+    /// timeouts that fell due.
+    pub async fn advance(&self, by: Duration) -> usize {
+        tokio::time::advance(by).await;
+        self.orchestrator.fire_due_timeouts().await.expect("timeouts fire")
+    }
+
+    /// The stored flows, newest first.
+    pub async fn flows(&self) -> Vec<FlowRecord> {
+        self.orchestrator.store().list(false, usize::MAX).await.expect("the store lists flows")
+    }
+
+    fn event_id(&self) -> String {
+        format!("Ev{:08}", self.ids.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn trigger_id(&self) -> String {
+        format!("{}.{}", 1000 + self.ids.fetch_add(1, Ordering::Relaxed), 42)
+    }
+}
+
+/// One user's side of one conversation (a DM, a thread, or a channel), with a cursor over
+/// what the bot said there.
+pub struct Chat {
+    bot: TestBot,
+    user: String,
+    channel: String,
+    thread: Option<String>,
+    cursor: usize,
+}
+
+impl Chat {
+    /// The same conversation as seen by another user (e.g. an approver).
+    pub fn as_user(&self, user: &str) -> Chat {
+        Chat { bot: self.bot.clone(), user: user.to_owned(), channel: self.channel.clone(), thread: self.thread.clone(), cursor: self.cursor }
+    }
+
+    /// The user sends `text` in this conversation (in its thread, if it has one).
+    pub async fn send(&mut self, text: &str) -> Outcome {
+        let ts = self.bot.slack.next_ts();
+        let body = payloads::message(TEAM, &self.user, &self.channel, text, &ts, self.thread.as_deref(), &self.bot.event_id());
+        self.deliver(&body).await
+    }
+
+    /// Delivers a body as this user's action and returns the outcome.
+    pub async fn deliver(&mut self, body: &Value) -> Outcome {
+        self.bot.deliver(body).await
+    }
+
+    /// The user clicks the newest button with this `action_id` the bot sent here.
+    ///
+    /// # Panics
+    /// If the bot sent no such button in this conversation.
+    #[track_caller]
+    pub fn click(&mut self, action_id: &str) -> impl std::future::Future<Output = Outcome> + '_ {
+        let body = self.element_payload(action_id, |element| element);
+        async move { self.deliver(&body).await }
+    }
+
+    /// The user chooses `value` in the newest select menu with this `action_id`.
+    ///
+    /// # Panics
+    /// If the bot sent no such menu, or the menu has no option `value`.
+    #[track_caller]
+    pub fn select(&mut self, action_id: &str, value: &str) -> impl std::future::Future<Output = Outcome> + '_ {
+        let body = self.element_payload(action_id, |mut element| {
+            let option = element["options"]
+                .as_array()
+                .and_then(|options| options.iter().find(|o| o["value"] == value))
+                .cloned()
+                .unwrap_or_else(|| panic!("menu `{action_id}` has no option `{value}`"));
+            element["selected_option"] = option;
+            element
+        });
+        async move { self.deliver(&body).await }
+    }
+
+    /// The user submits the newest modal the bot opened, with `(block_id, action_id, value)` inputs.
+    ///
+    /// # Panics
+    /// If the bot opened no modal.
+    #[track_caller]
+    pub fn submit(&mut self, values: &[(&str, &str, &str)]) -> impl std::future::Future<Output = Outcome> + '_ {
+        let (view, id) = self
+            .bot
+            .slack
+            .calls()
+            .into_iter()
+            .rev()
+            .find_map(|(request, reply)| match (request, reply) {
+                (SlackRequest::OpenView { view, .. } | SlackRequest::PushView { view, .. }, SlackReply::View { id }) => Some((view, id)),
+                _ => None,
+            })
+            .expect("the bot opened no modal to submit");
+        let body = payloads::view_submission(TEAM, &self.user, &view, &id, values, &self.bot.trigger_id());
+        async move { self.deliver(&body).await }
+    }
+
+    /// Asserts that the next thing the bot said here is `text`.
+    ///
+    /// # Panics
+    /// If the bot said something else, or nothing.
+    #[track_caller]
+    pub fn expect_reply(&mut self, text: &str) {
+        match self.next_message() {
+            Some(said) => assert_eq!(said, text, "the bot's next message in {} differs", self.where_()),
+            None => panic!("expected the bot to say {text:?} in {}, but it said nothing more", self.where_()),
+        }
+    }
+
+    /// Asserts that the bot sent this user an ephemeral `text` here.
+    #[track_caller]
+    pub fn expect_ephemeral(&mut self, text: &str) {
+        let found = self.bot.slack.requests().into_iter().any(|r| {
+            matches!(&r, SlackRequest::PostEphemeral { channel, user, text: t, .. } if *channel == self.channel && *user == self.user && t == text)
+        });
+        assert!(found, "expected an ephemeral {text:?} for {} in {}", self.user, self.where_());
+    }
+
+    /// Asserts that the bot said nothing more here.
+    #[track_caller]
+    pub fn expect_no_reply(&mut self) {
+        if let Some(said) = self.next_message() {
+            panic!("expected silence in {}, but the bot said {said:?}", self.where_());
+        }
+    }
+
+    /// Everything the bot said here that was not read yet.
+    pub fn replies(&mut self) -> Vec<String> {
+        std::iter::from_fn(|| self.next_message()).collect()
+    }
+
+    fn where_(&self) -> String {
+        match &self.thread {
+            Some(thread) => format!("thread {thread} of {}", self.channel),
+            None => self.channel.clone(),
+        }
+    }
+
+    fn next_message(&mut self) -> Option<String> {
+        let requests = self.bot.slack.requests();
+        while let Some(request) = requests.get(self.cursor) {
+            self.cursor += 1;
+            if let SlackRequest::PostMessage { channel, thread_ts, text, .. } = request {
+                if *channel == self.channel && *thread_ts == self.thread {
+                    return Some(text.clone());
+                }
+            }
+        }
+        None
+    }
+
+    #[track_caller]
+    fn element_payload(&self, action_id: &str, prepare: impl FnOnce(Value) -> Value) -> Value {
+        let (message_ts, block_id, element) = self
+            .bot
+            .slack
+            .calls()
+            .into_iter()
+            .rev()
+            .find_map(|(request, reply)| {
+                let (blocks, ts) = match (&request, &reply) {
+                    (SlackRequest::PostMessage { channel, blocks: Some(b), .. }, SlackReply::Message { ts, .. })
+                    | (SlackRequest::UpdateMessage { channel, blocks: Some(b), .. }, SlackReply::Message { ts, .. })
+                        if *channel == self.channel =>
+                    {
+                        (b.clone(), ts.clone())
+                    }
+                    _ => return None,
+                };
+                find_element(&blocks, action_id).map(|(block_id, element)| (ts, block_id, element))
+            })
+            .unwrap_or_else(|| panic!("the bot sent no element `{action_id}` in {}", self.where_()));
+        let at = ElementAt { channel: &self.channel, message_ts: &message_ts, thread_ts: self.thread.as_deref(), block_id: &block_id };
+        payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id())
+    }
+}
+
+/// The block id and element with `action_id` in a list of blocks.
+fn find_element(blocks: &Value, action_id: &str) -> Option<(String, Value)> {
+    blocks.as_array()?.iter().find_map(|block| {
+        let block_id = block["block_id"].as_str().unwrap_or_default().to_owned();
+        let elements = block["elements"].as_array().into_iter().flatten().chain(block.get("accessory"));
+        elements.into_iter().find(|e| e["action_id"] == action_id).map(|e| (block_id.clone(), e.clone()))
+    })
+}
