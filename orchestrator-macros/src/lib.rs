@@ -27,6 +27,7 @@ pub fn flow(args: TokenStream, input: TokenStream) -> TokenStream {
     let module = match syn::parse::<syn::ItemMod>(input.clone()) {
         Ok(module) => module,
         Err(_) => {
+            let input = strip_step_markers(input);
             let e = syn::Error::new(
                 proc_macro2::Span::call_site(),
                 "`#[flow]` goes on a module that holds the step enum and its `#[step]` handlers: \
@@ -59,6 +60,18 @@ pub fn step(_args: TokenStream, input: TokenStream) -> TokenStream {
          declares the step enum, and put `#[flow(...)]` on that module",
     );
     with_input(e, input)
+}
+
+/// An enum given to `#[flow]` directly loses its step markers, so the one error (about
+/// where `#[flow]` goes) is not followed by "cannot find attribute `start`".
+fn strip_step_markers(input: TokenStream) -> TokenStream {
+    let Ok(mut item) = syn::parse::<syn::ItemEnum>(input.clone()) else { return input };
+    let mut ignored = ctxt::Errors::default();
+    for variant in &mut item.variants {
+        attr::VariantAttrs::take(&mut variant.attrs, &mut ignored);
+    }
+    drop(ignored.finish());
+    quote::quote!(#item).into()
 }
 
 /// The error followed by the untouched input, so the rest of the crate still compiles.

@@ -1,0 +1,18 @@
+use slack_orchestrator::prelude::*;
+
+#[flow(trigger = mention, timout = "5m")]
+mod onboarding {
+    use slack_orchestrator::prelude::*;
+
+    pub enum Onboarding {
+        #[start]
+        Welcome,
+    }
+
+    #[step(Welcome)]
+    async fn welcome(_cx: &mut Cx) -> Next<Onboarding> {
+        complete("hi")
+    }
+}
+
+fn main() {}

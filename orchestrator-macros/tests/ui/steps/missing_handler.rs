@@ -1,0 +1,19 @@
+use slack_orchestrator::prelude::*;
+
+#[flow(trigger = mention)]
+mod onboarding {
+    use slack_orchestrator::prelude::*;
+
+    pub enum Onboarding {
+        #[start]
+        Welcome,
+        AskName,
+    }
+
+    #[step(Welcome)]
+    async fn welcome(_cx: &mut Cx) -> Next<Onboarding> {
+        goto(Onboarding::AskName)
+    }
+}
+
+fn main() {}
