@@ -100,10 +100,7 @@ pub mod feedback {
                 cx.set("score", score);
                 complete(format!("Thanks for the {score}/5! You said: {}", form.value("comment").unwrap_or("")))
             }
-            None => {
-                cx.say("The score must be a number from 1 to 5. Run /feedback again.").await?;
-                fail("invalid score")
-            }
+            None => fail("The score must be a number from 1 to 5. Run /feedback again."),
         }
     }
 }

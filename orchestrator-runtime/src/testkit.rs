@@ -68,9 +68,10 @@ impl TestBot {
         &self.slack
     }
 
-    /// A direct-message conversation between `user` and the bot.
+    /// A direct-message conversation between `user` and the bot; the chat reads what the
+    /// bot says from now on.
     pub fn dm(&self, user: &str) -> Chat {
-        Chat { bot: self.clone(), user: user.to_owned(), channel: format!("D{user}"), thread: None, cursor: 0 }
+        self.chat(user, &format!("D{user}"), None)
     }
 
     /// `user` mentions the bot at the top of `channel`; the conversation continues in the
@@ -78,7 +79,7 @@ impl TestBot {
     pub async fn mention(&self, user: &str, channel: &str, text: &str) -> Chat {
         let ts = self.slack.next_ts();
         let body = payloads::mention(TEAM, user, channel, BOT_USER, text, &ts, None, &self.event_id());
-        let mut chat = Chat { bot: self.clone(), user: user.to_owned(), channel: channel.to_owned(), thread: Some(ts), cursor: 0 };
+        let mut chat = self.chat(user, channel, Some(ts));
         chat.deliver(&body).await;
         chat
     }
@@ -87,7 +88,7 @@ impl TestBot {
     pub async fn command(&self, user: &str, channel: &str, command: &str, text: &str) -> (Chat, Outcome) {
         let form = payloads::slash_command(TEAM, user, channel, command, text, &self.trigger_id());
         let incoming = Incoming::from_slash_command(&form).expect("the kit builds valid commands");
-        let chat = Chat { bot: self.clone(), user: user.to_owned(), channel: channel.to_owned(), thread: None, cursor: 0 };
+        let chat = self.chat(user, channel, None);
         let outcome = self.orchestrator.handle(incoming).await.expect("the orchestrator handles the command");
         (chat, outcome)
     }
@@ -107,6 +108,12 @@ impl TestBot {
     /// The stored flows, newest first.
     pub async fn flows(&self) -> Vec<FlowRecord> {
         self.orchestrator.store().list(false, usize::MAX).await.expect("the store lists flows")
+    }
+
+    /// A chat that reads what the bot says from now on.
+    fn chat(&self, user: &str, channel: &str, thread: Option<String>) -> Chat {
+        let cursor = self.slack.len();
+        Chat { bot: self.clone(), user: user.to_owned(), channel: channel.to_owned(), thread, cursor }
     }
 
     fn event_id(&self) -> String {

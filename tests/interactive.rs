@@ -1,0 +1,91 @@
+//! Buttons, select menus and modals, with `examples/menu.rs`.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/menu.rs"]
+mod example;
+
+use example::{feedback::Feedback, menu::Menu};
+use slack_orchestrator::testkit::TestBot;
+use slack_orchestrator::{FlowState, Orchestrator, Outcome, SlackRequest};
+
+fn bot() -> TestBot {
+    TestBot::new(Orchestrator::builder().flow::<Feedback>().flow::<Menu>())
+}
+
+#[tokio::test]
+async fn a_click_updates_the_message_and_a_menu_choice_completes() {
+    let bot = bot();
+    let mut chat = bot.dm("U_ALICE");
+    chat.send("show me the menu").await;
+    chat.expect_reply("Choose an option");
+
+    // Typing instead of clicking is answered and changes nothing.
+    chat.send("option 1 please").await;
+    chat.expect_reply("Please pick one of the buttons.");
+
+    chat.click("option_2").await;
+    let updated = bot.slack().requests().into_iter().find_map(|r| match r {
+        SlackRequest::UpdateMessage { text, blocks, .. } => Some((text, blocks)),
+        _ => None,
+    });
+    assert_eq!(updated, Some(("You chose Option 2".to_owned(), Some(serde_json::json!([])))));
+    chat.expect_reply("Which size?");
+
+    let outcome = chat.select("size", "l").await;
+    chat.expect_reply("Option 2, size Large. Done!");
+    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Completed, .. }));
+    assert_eq!(bot.flows().await[0].metadata["choice"], "2/Large");
+}
+
+#[tokio::test]
+async fn the_blocks_carry_the_flow_id_back() {
+    let bot = bot();
+    let mut chat = bot.dm("U_ALICE");
+    chat.send("menu").await;
+    let flow_id = bot.flows().await[0].id;
+    let blocks = bot.slack().requests().into_iter().find_map(|r| match r {
+        SlackRequest::PostMessage { blocks: Some(b), .. } => Some(b),
+        _ => None,
+    });
+    let block_id = blocks.unwrap()[1]["block_id"].as_str().unwrap().to_owned();
+    assert_eq!(block_id, format!("so:{flow_id}:options"));
+}
+
+#[tokio::test]
+async fn a_click_on_a_finished_flow_gets_an_ephemeral_notice() {
+    let bot = bot();
+    let mut chat = bot.dm("U_ALICE");
+    chat.send("menu").await;
+    chat.click("option_1").await;
+    chat.select("size", "s").await;
+    let flows_before = bot.flows().await;
+
+    let outcome = chat.click("option_1").await;
+    assert!(matches!(outcome, Outcome::Ended { .. }), "{outcome:?}");
+    chat.expect_ephemeral("This conversation has ended.");
+    assert_eq!(bot.flows().await, flows_before, "nothing changed");
+}
+
+#[tokio::test]
+async fn a_slash_command_opens_a_modal_whose_submission_is_validated() {
+    let bot = bot();
+    let (mut chat, _) = bot.command("U_ALICE", "C_GENERAL", "/feedback", "").await;
+    let view = bot.slack().requests().into_iter().find_map(|r| match r {
+        SlackRequest::OpenView { view, trigger_id } => Some((view, trigger_id)),
+        _ => None,
+    });
+    let (view, trigger_id) = view.expect("a modal was opened");
+    assert!(!trigger_id.is_empty());
+    assert_eq!(view["callback_id"], "feedback");
+
+    let outcome = chat.submit(&[("score", "score", "4"), ("comment", "comment", "Lovely")]).await;
+    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Completed, .. }), "{outcome:?}");
+    chat.expect_reply("Thanks for the 4/5! You said: Lovely");
+
+    let (mut again, _) = bot.command("U_ALICE", "C_GENERAL", "/feedback", "").await;
+    again.expect_no_reply();
+    let outcome = again.submit(&[("score", "score", "eleven"), ("comment", "comment", "")]).await;
+    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Error, .. }), "{outcome:?}");
+    again.expect_reply("The score must be a number from 1 to 5. Run /feedback again.");
+    assert_eq!(bot.flows().await[0].error.as_deref(), Some("The score must be a number from 1 to 5. Run /feedback again."));
+}

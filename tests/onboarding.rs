@@ -1,0 +1,96 @@
+//! The onboarding conversation of `examples/onboarding.rs`, through the test kit (DM and
+//! mention-in-thread), the console chat, and its graph.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/onboarding.rs"]
+mod example;
+
+use example::onboarding::Onboarding;
+use slack_orchestrator::testkit::TestBot;
+use slack_orchestrator::{FlowState, Orchestrator, Outcome};
+use std::sync::{Arc, Mutex};
+
+fn bot() -> TestBot {
+    TestBot::new(Orchestrator::builder().flow::<Onboarding>())
+}
+
+#[tokio::test]
+async fn a_direct_message_runs_the_whole_conversation() {
+    let bot = bot();
+    let mut alice = bot.dm("U_ALICE");
+    alice.send("hello").await;
+    alice.expect_reply("Let's start the workflow. Step 1: What's your name?");
+    alice.send("Alice").await;
+    alice.expect_reply("Nice to meet you, Alice! Step 2: What can I help you with?");
+    let outcome = alice.send("setting up CI").await;
+    alice.expect_reply("Thanks, Alice! I'll help you with: setting up CI");
+    alice.expect_no_reply();
+
+    let Outcome::Advanced { state, step, .. } = outcome else { panic!("unexpected {outcome:?}") };
+    assert_eq!((state, step.as_str()), (FlowState::Completed, "AskHelp"));
+    let flows = bot.flows().await;
+    assert_eq!(flows.len(), 1);
+    let record = &flows[0];
+    assert_eq!(record.metadata["request"], "setting up CI");
+    assert_eq!(record.version, 3, "one write per event");
+    let log: Vec<&str> = record.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(log.len(), 6, "three messages each way: {log:?}");
+}
+
+#[tokio::test]
+async fn a_mention_starts_the_flow_in_a_thread_under_it() {
+    let bot = bot();
+    let mut thread = bot.mention("U_ALICE", "C_GENERAL", "help me").await;
+    thread.expect_reply("Let's start the workflow. Step 1: What's your name?");
+    thread.send("Alice").await;
+    thread.expect_reply("Nice to meet you, Alice! Step 2: What can I help you with?");
+    thread.send("a dashboard").await;
+    thread.expect_reply("Thanks, Alice! I'll help you with: a dashboard");
+}
+
+#[tokio::test]
+async fn two_conversations_do_not_mix() {
+    let bot = bot();
+    let mut alice = bot.dm("U_ALICE");
+    let mut bob = bot.mention("U_BOB", "C_GENERAL", "hi").await;
+    alice.send("hi").await;
+    alice.send("Alice").await;
+    bob.send("Bob").await;
+    alice.expect_reply("Let's start the workflow. Step 1: What's your name?");
+    alice.expect_reply("Nice to meet you, Alice! Step 2: What can I help you with?");
+    bob.expect_reply("Let's start the workflow. Step 1: What's your name?");
+    bob.expect_reply("Nice to meet you, Bob! Step 2: What can I help you with?");
+}
+
+#[tokio::test]
+async fn a_plain_channel_message_starts_nothing() {
+    let bot = bot();
+    let mut channel = bot.dm("U_ALICE").as_user("U_ALICE");
+    // A top-level message in a channel, not a mention: no trigger matches.
+    let body = slack_orchestrator::payloads::message("T0TEST", "U_ALICE", "C_RANDOM", "hi all", "1.000009", None, "EvX");
+    assert_eq!(channel.deliver(&body).await, Outcome::NoFlow);
+    assert!(bot.slack().is_empty());
+}
+
+#[tokio::test]
+async fn the_console_chat_plays_the_conversation() {
+    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let input: &[u8] = b"hi\nAlice\nbuild a bot\n";
+    slack_orchestrator::console::run(Orchestrator::builder().flow::<Onboarding>(), input, out.clone()).await.unwrap();
+    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        printed,
+        "bot> Let's start the workflow. Step 1: What's your name?\n\
+         bot> Nice to meet you, Alice! Step 2: What can I help you with?\n\
+         bot> Thanks, Alice! I'll help you with: build a bot\n"
+    );
+}
+
+#[test]
+fn the_graph_renders_as_mermaid() {
+    let graph = <Onboarding as slack_orchestrator::Flow>::graph();
+    assert_eq!(
+        graph.to_mermaid(),
+        "stateDiagram-v2\n    [*] --> Welcome\n    Welcome --> AskName\n    AskName --> AskHelp: Text\n    AskHelp --> [*]: Text / complete\n"
+    );
+}
