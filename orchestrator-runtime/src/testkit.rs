@@ -44,8 +44,11 @@ pub const TEAM: &str = "T0TEST";
 pub struct TestBot {
     orchestrator: Orchestrator,
     slack: Arc<RecordingSlack>,
-    ids: Arc<AtomicU64>,
 }
+
+/// Event and trigger ids, unique in the process: bots sharing a store (replicas, restarts)
+/// must not see each other's events as duplicates.
+static IDS: AtomicU64 = AtomicU64::new(0);
 
 impl TestBot {
     /// Builds the bot from `builder` (flows, store, settings), recording Slack calls.
@@ -55,7 +58,7 @@ impl TestBot {
     pub fn new(builder: OrchestratorBuilder) -> TestBot {
         let slack = RecordingSlack::new();
         let orchestrator = builder.slack(slack.clone()).bot_user(BOT_USER).build().expect("a valid orchestrator");
-        TestBot { orchestrator, slack, ids: Arc::new(AtomicU64::new(0)) }
+        TestBot { orchestrator, slack }
     }
 
     /// The orchestrator under test.
@@ -72,6 +75,11 @@ impl TestBot {
     /// bot says from now on.
     pub fn dm(&self, user: &str) -> Chat {
         self.chat(user, &format!("D{user}"), None)
+    }
+
+    /// `user`'s top-level messages in `channel` (no mention, no thread).
+    pub fn channel(&self, user: &str, channel: &str) -> Chat {
+        self.chat(user, channel, None)
     }
 
     /// `user` mentions the bot at the top of `channel`; the conversation continues in the
@@ -117,11 +125,11 @@ impl TestBot {
     }
 
     fn event_id(&self) -> String {
-        format!("Ev{:08}", self.ids.fetch_add(1, Ordering::Relaxed) + 1)
+        format!("Ev{:08}", IDS.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
     fn trigger_id(&self) -> String {
-        format!("{}.{}", 1000 + self.ids.fetch_add(1, Ordering::Relaxed), 42)
+        format!("{}.{}", 1000 + IDS.fetch_add(1, Ordering::Relaxed), 42)
     }
 }
 
