@@ -12,8 +12,8 @@ use slack_orchestrator::prelude::*;
 #[flow(trigger = command("/approve"), timeout = "1h", on_timeout = expired,
        timeout_message = "Nobody decided within the hour; the request expired.")]
 pub mod approval {
-    use slack_orchestrator::prelude::*;
     use serde_json::json;
+    use slack_orchestrator::prelude::*;
 
     /// The steps of an approval.
     #[derive(Debug, Clone)]
@@ -42,21 +42,30 @@ pub mod approval {
         cx.add_participant(approver.clone());
         let blocks = json!([
             blocks::section(&format!("<@{}> asks <@{approver}> to approve: *{what}*", cx.user_id())),
-            blocks::actions("decision", vec![
-                blocks::button("approve", "Approve", "approve"),
-                blocks::button("reject", "Reject", "reject"),
-            ]),
+            blocks::actions(
+                "decision",
+                vec![
+                    blocks::button("approve", "Approve", "approve"),
+                    blocks::button("reject", "Reject", "reject"),
+                ]
+            ),
         ]);
-        cx.send_interactive_message(format!("Approval requested: {what}"), blocks).await?;
+        cx.send_interactive_message(format!("Approval requested: {what}"), blocks)
+            .await?;
         goto(Approval::Decide { what })
     }
 
     #[step(Decide { what })]
     async fn decide(cx: &mut Cx, what: String, click: Click) -> Next<Approval> {
         let who = cx.user_id().to_owned();
-        let verdict = if click.action_id == "approve" { "approved" } else { "rejected" };
+        let verdict = if click.action_id == "approve" {
+            "approved"
+        } else {
+            "rejected"
+        };
         if let Some(ts) = click.message_ts {
-            cx.update_message(ts, format!("*{what}* was {verdict} by <@{who}>"), Some(json!([]))).await?;
+            cx.update_message(ts, format!("*{what}* was {verdict} by <@{who}>"), Some(json!([])))
+                .await?;
         }
         cx.set("decided_by", &who);
         if verdict == "approved" {

@@ -11,8 +11,8 @@ use slack_orchestrator::prelude::*;
 /// Buttons, then a select menu.
 #[flow(trigger = keyword("menu"), trigger = direct_message, timeout = "10m", timeout_message = false)]
 pub mod menu {
-    use slack_orchestrator::prelude::*;
     use serde_json::json;
+    use slack_orchestrator::prelude::*;
 
     /// The steps of the menu conversation.
     #[derive(Debug, Clone)]
@@ -31,10 +31,13 @@ pub mod menu {
     async fn show_options(cx: &mut Cx) -> Next<Menu> {
         let blocks = json!([
             blocks::section("Choose an option:"),
-            blocks::actions("options", vec![
-                blocks::button("option_1", "Option 1", "1"),
-                blocks::button("option_2", "Option 2", "2"),
-            ]),
+            blocks::actions(
+                "options",
+                vec![
+                    blocks::button("option_1", "Option 1", "1"),
+                    blocks::button("option_2", "Option 2", "2"),
+                ]
+            ),
         ]);
         cx.send_interactive_message("Choose an option", blocks).await?;
         stay()
@@ -44,11 +47,19 @@ pub mod menu {
     async fn chosen(cx: &mut Cx, click: Click) -> Next<Menu> {
         let option = click.value.unwrap_or_default();
         if let Some(ts) = &click.message_ts {
-            cx.update_message(ts.clone(), format!("You chose Option {option}"), Some(json!([]))).await?;
+            cx.update_message(ts.clone(), format!("You chose Option {option}"), Some(json!([])))
+                .await?;
         }
         let blocks = json!([
             blocks::section(&format!("Option {option}: which size?")),
-            blocks::actions("size", vec![blocks::static_select("size", "Pick a size", &[("s", "Small"), ("l", "Large")])]),
+            blocks::actions(
+                "size",
+                vec![blocks::static_select(
+                    "size",
+                    "Pick a size",
+                    &[("s", "Small"), ("l", "Large")]
+                )]
+            ),
         ]);
         cx.send_interactive_message("Which size?", blocks).await?;
         goto(Menu::PickSize { option })
@@ -85,20 +96,32 @@ pub mod feedback {
 
     #[step(Open)]
     async fn open(cx: &mut Cx, _command: Command) -> Next<Feedback> {
-        let view = blocks::modal("feedback", "Feedback", "Send", vec![
-            blocks::text_input("score", "score", "Score from 1 to 5"),
-            blocks::text_input("comment", "comment", "Comment"),
-        ]);
+        let view = blocks::modal(
+            "feedback",
+            "Feedback",
+            "Send",
+            vec![
+                blocks::text_input("score", "score", "Score from 1 to 5"),
+                blocks::text_input("comment", "comment", "Comment"),
+            ],
+        );
         cx.open_modal(view).await?;
         goto(Feedback::Form)
     }
 
     #[step(Form)]
     async fn submitted(cx: &mut Cx, form: Submission) -> Next<Feedback> {
-        match form.value("score").and_then(|s| s.trim().parse::<u8>().ok()).filter(|s| (1..=5).contains(s)) {
+        match form
+            .value("score")
+            .and_then(|s| s.trim().parse::<u8>().ok())
+            .filter(|s| (1..=5).contains(s))
+        {
             Some(score) => {
                 cx.set("score", score);
-                complete(format!("Thanks for the {score}/5! You said: {}", form.value("comment").unwrap_or("")))
+                complete(format!(
+                    "Thanks for the {score}/5! You said: {}",
+                    form.value("comment").unwrap_or("")
+                ))
             }
             None => fail("The score must be a number from 1 to 5. Run /feedback again."),
         }

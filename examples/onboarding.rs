@@ -36,7 +36,8 @@ pub mod onboarding {
 
     #[step(AskName)]
     async fn ask_name(cx: &mut Cx, name: Text) -> Next<Onboarding> {
-        cx.say(format!("Nice to meet you, {name}! Step 2: What can I help you with?")).await?;
+        cx.say(format!("Nice to meet you, {name}! Step 2: What can I help you with?"))
+            .await?;
         goto(Onboarding::AskHelp { name: name.into() })
     }
 

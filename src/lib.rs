@@ -59,13 +59,13 @@ extern crate self as slack_orchestrator;
 pub use orchestrator_core::{
     blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, stay, Action, Click, Command,
     ConversationKey, Cx, Direction, Field, File, Files, Flow, FlowDefinition, FlowOptions, FlowRecord, FlowState,
-    FromInput, Graph, Incoming, LoggedMessage, MemoryStore, MessageContext, MessageType, Next, Participants, Payload,
-    Selection, SlackApi, SlackError, SlackReply, SlackRequest, StepError, Store, StoreError, Submission, Text,
-    Transition, Trigger, ViewSubmission,
+    FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore, MessageContext, MessageType, Next,
+    Participants, Payload, Selection, SlackApi, SlackError, SlackReply, SlackRequest, StepError, StepFuture, Store,
+    StoreError, Submission, Text, Transition, Trigger, ViewSubmission,
 };
 pub use orchestrator_runtime::{
-    cli, console, payloads, testkit, BuildError, Ignored, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome,
-    RecordingSlack,
+    cli, console, payloads, testkit, BuildError, Ignored, Orchestrator, OrchestratorBuilder, OrchestratorError,
+    Outcome, RecordingSlack,
 };
 
 /// Turns a module holding a step enum and its handlers into a [`Flow`].

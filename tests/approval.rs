@@ -17,7 +17,16 @@ fn bot() -> TestBot {
 async fn only_participants_can_decide() {
     let bot = bot();
     let (mut requester, outcome) = bot.command("U_DEV", "C_OPS", "/approve", "deploy v2").await;
-    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::WaitingForResponse, .. }), "{outcome:?}");
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Advanced {
+                state: FlowState::WaitingForResponse,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
     requester.expect_reply("Approval requested: deploy v2");
 
     let mut stranger = requester.as_user("U_STRANGER");
@@ -29,7 +38,10 @@ async fn only_participants_can_decide() {
 
     let mut approver = requester.as_user("U_APPROVER");
     let outcome = approver.click("approve").await;
-    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Completed, ref step, .. } if step == "Approved"), "{outcome:?}");
+    assert!(
+        matches!(outcome, Outcome::Advanced { state: FlowState::Completed, ref step, .. } if step == "Approved"),
+        "{outcome:?}"
+    );
     let update = bot.slack().requests().into_iter().find_map(|r| match r {
         SlackRequest::UpdateMessage { text, .. } => Some(text),
         _ => None,
@@ -54,7 +66,13 @@ async fn a_rejection_ends_the_flow_in_error_with_the_reason() {
 async fn an_empty_request_fails_with_usage() {
     let bot = bot();
     let (mut requester, outcome) = bot.command("U_DEV", "C_OPS", "/approve", "  ").await;
-    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Error, .. }));
+    assert!(matches!(
+        outcome,
+        Outcome::Advanced {
+            state: FlowState::Error,
+            ..
+        }
+    ));
     requester.expect_reply("Usage: /approve <what to approve>");
 }
 

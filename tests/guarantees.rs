@@ -79,6 +79,18 @@ mod broken {
 use broken::Broken;
 use tally::Tally;
 
+fn said<'a>(user: &'a str, channel: &'a str, text: &'a str, ts: &'a str, event_id: &'a str) -> payloads::Said<'a> {
+    payloads::Said {
+        team: TEAM,
+        user,
+        channel,
+        text,
+        ts,
+        thread_ts: None,
+        event_id,
+    }
+}
+
 fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<Tally>().flow::<Broken>())
 }
@@ -86,7 +98,7 @@ fn bot() -> TestBot {
 #[tokio::test]
 async fn a_repeated_delivery_never_runs_a_step_twice() {
     let bot = bot();
-    let body = payloads::message(TEAM, "U1", "DU1", "hello", "1.000001", None, "EvSAME");
+    let body = payloads::message(&said("U1", "DU1", "hello", "1.000001", "EvSAME"));
     assert!(matches!(bot.deliver(&body).await, Outcome::Advanced { .. }));
     assert_eq!(bot.deliver(&body).await, Outcome::Duplicate);
     let mut retry = body.clone();
@@ -99,21 +111,25 @@ async fn a_repeated_delivery_never_runs_a_step_twice() {
 #[tokio::test]
 async fn the_bot_never_answers_itself_or_edits() {
     let bot = bot();
-    let own = payloads::message(TEAM, BOT_USER, "DU1", "hello", "1.1", None, "Ev1");
+    let own = payloads::message(&said(BOT_USER, "DU1", "hello", "1.1", "Ev1"));
     assert_eq!(bot.deliver(&own).await, Outcome::Ignored(Ignored::OwnMessage));
 
-    let mut from_bot = payloads::message(TEAM, "U1", "DU1", "hello", "1.2", None, "Ev2");
+    let mut from_bot = payloads::message(&said("U1", "DU1", "hello", "1.2", "Ev2"));
     from_bot["event"]["bot_id"] = serde_json::json!("B123");
     assert_eq!(bot.deliver(&from_bot).await, Outcome::Ignored(Ignored::NotInput));
 
     for subtype in ["message_changed", "message_deleted", "channel_join", "bot_message"] {
-        let mut edit = payloads::message(TEAM, "U1", "DU1", "hello", "1.3", None, subtype);
+        let mut edit = payloads::message(&said("U1", "DU1", "hello", "1.3", subtype));
         edit["event"]["subtype"] = serde_json::json!(subtype);
-        assert_eq!(bot.deliver(&edit).await, Outcome::Ignored(Ignored::NotInput), "{subtype}");
+        assert_eq!(
+            bot.deliver(&edit).await,
+            Outcome::Ignored(Ignored::NotInput),
+            "{subtype}"
+        );
     }
 
     // Slack sends a channel `message` alongside every `app_mention`: only the mention counts.
-    let twin = payloads::message(TEAM, "U1", "C1", &format!("<@{BOT_USER}> hi"), "1.4", None, "Ev4");
+    let twin = payloads::message(&said("U1", "C1", &format!("<@{BOT_USER}> hi"), "1.4", "Ev4"));
     assert_eq!(bot.deliver(&twin).await, Outcome::Ignored(Ignored::MentionTwin));
     assert!(bot.slack().is_empty());
     assert!(bot.flows().await.is_empty());
@@ -126,7 +142,10 @@ async fn unknown_events_are_ignored_and_malformed_ones_are_errors() {
     assert_eq!(bot.deliver(&reaction).await, Outcome::Ignored(Ignored::Unsupported));
     let malformed = serde_json::json!({"type": "event_callback", "team_id": TEAM, "event": {"type": "message", "text": "no channel"}});
     let error = bot.orchestrator().handle_json(&malformed).await.unwrap_err();
-    assert_eq!(error.to_string(), "malformed Slack payload: `channel` is missing or not a string");
+    assert_eq!(
+        error.to_string(),
+        "malformed Slack payload: `channel` is missing or not a string"
+    );
 }
 
 #[tokio::test]
@@ -158,7 +177,10 @@ async fn a_slow_conversation_does_not_hold_up_another() {
     let mut quick = bot.dm("U_QUICK");
     quick.send("hello").await;
     quick.expect_reply("noted");
-    assert!(started.elapsed() < Duration::from_secs(1), "the quick conversation did not wait for the slow one");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "the quick conversation did not wait for the slow one"
+    );
     assert!(!slow.is_finished());
     slow.await.unwrap();
 }
@@ -168,7 +190,13 @@ async fn a_failing_step_ends_in_error_with_a_message() {
     let bot = bot();
     let mut chat = bot.channel("U1", "C_OPS");
     let outcome = chat.send("it went boom").await;
-    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Error, .. }));
+    assert!(matches!(
+        outcome,
+        Outcome::Advanced {
+            state: FlowState::Error,
+            ..
+        }
+    ));
     chat.expect_reply("Sorry, something went wrong and this conversation had to stop.");
     assert_eq!(bot.flows().await[0].error.as_deref(), Some("the database is on fire"));
 }
@@ -177,7 +205,13 @@ async fn a_failing_step_ends_in_error_with_a_message() {
 async fn a_goto_loop_is_stopped() {
     let bot = bot();
     let outcome = bot.channel("U1", "C_OPS").send("loop").await;
-    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Error, .. }));
+    assert!(matches!(
+        outcome,
+        Outcome::Advanced {
+            state: FlowState::Error,
+            ..
+        }
+    ));
     assert!(bot.flows().await[0].error.as_deref().unwrap().contains("goto"));
 }
 
@@ -196,11 +230,26 @@ async fn a_stored_step_that_no_longer_decodes_moves_the_flow_to_error() {
     let record = stored(&*store, "tally", serde_json::json!({"Renamed": {"x": 1}})).await;
     let bot = TestBot::new(Orchestrator::builder().flow::<Tally>().store(store.clone()));
     let outcome = bot.dm("U1").send("hello").await;
-    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Error, .. }), "{outcome:?}");
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Advanced {
+                state: FlowState::Error,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
     let after = store.load(record.id).await.unwrap().unwrap();
     assert!(after.error.unwrap().contains("does not decode"));
     // The conversation is free again: the next message starts a new flow.
-    assert!(matches!(bot.dm("U1").send("again").await, Outcome::Advanced { state: FlowState::WaitingForResponse, .. }));
+    assert!(matches!(
+        bot.dm("U1").send("again").await,
+        Outcome::Advanced {
+            state: FlowState::WaitingForResponse,
+            ..
+        }
+    ));
 }
 
 #[tokio::test]
@@ -211,7 +260,10 @@ async fn a_flow_no_longer_registered_moves_to_error() {
     bot.dm("U1").send("hello").await;
     let after = store.load(record.id).await.unwrap().unwrap();
     assert_eq!(after.state, FlowState::Error);
-    assert_eq!(after.error.as_deref(), Some("flow `retired` is not registered in this bot"));
+    assert_eq!(
+        after.error.as_deref(),
+        Some("flow `retired` is not registered in this bot")
+    );
 }
 
 #[tokio::test]
@@ -238,8 +290,10 @@ async fn replicas_sharing_a_store_fire_a_timeout_once() {
         a.dm(user).send("hello").await;
     }
     tokio::time::advance(Duration::from_secs(121)).await;
-    let (fired_a, fired_b) =
-        tokio::join!(a.orchestrator().fire_due_timeouts(), b.orchestrator().fire_due_timeouts());
+    let (fired_a, fired_b) = tokio::join!(
+        a.orchestrator().fire_due_timeouts(),
+        b.orchestrator().fire_due_timeouts()
+    );
     assert_eq!(fired_a.unwrap() + fired_b.unwrap(), 3);
     assert!(a.flows().await.iter().all(|r| r.state == FlowState::TimedOut));
 }
@@ -251,7 +305,11 @@ async fn the_step_timeout_overrides_the_flow_timeout_and_the_message_can_be_off(
     chat.send("hello").await;
     chat.expect_reply("noted");
     assert_eq!(bot.advance(Duration::from_secs(119)).await, 0);
-    assert_eq!(bot.advance(Duration::from_secs(2)).await, 1, "the step's 2m, not the flow's 5m");
+    assert_eq!(
+        bot.advance(Duration::from_secs(2)).await,
+        1,
+        "the step's 2m, not the flow's 5m"
+    );
     chat.expect_no_reply();
 }
 

@@ -28,12 +28,21 @@ async fn a_click_updates_the_message_and_a_menu_choice_completes() {
         SlackRequest::UpdateMessage { text, blocks, .. } => Some((text, blocks)),
         _ => None,
     });
-    assert_eq!(updated, Some(("You chose Option 2".to_owned(), Some(serde_json::json!([])))));
+    assert_eq!(
+        updated,
+        Some(("You chose Option 2".to_owned(), Some(serde_json::json!([]))))
+    );
     chat.expect_reply("Which size?");
 
     let outcome = chat.select("size", "l").await;
     chat.expect_reply("Option 2, size Large. Done!");
-    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Completed, .. }));
+    assert!(matches!(
+        outcome,
+        Outcome::Advanced {
+            state: FlowState::Completed,
+            ..
+        }
+    ));
     assert_eq!(bot.flows().await[0].metadata["choice"], "2/Large");
 }
 
@@ -78,14 +87,39 @@ async fn a_slash_command_opens_a_modal_whose_submission_is_validated() {
     assert!(!trigger_id.is_empty());
     assert_eq!(view["callback_id"], "feedback");
 
-    let outcome = chat.submit(&[("score", "score", "4"), ("comment", "comment", "Lovely")]).await;
-    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Completed, .. }), "{outcome:?}");
+    let outcome = chat
+        .submit(&[("score", "score", "4"), ("comment", "comment", "Lovely")])
+        .await;
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Advanced {
+                state: FlowState::Completed,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
     chat.expect_reply("Thanks for the 4/5! You said: Lovely");
 
     let (mut again, _) = bot.command("U_ALICE", "C_GENERAL", "/feedback", "").await;
     again.expect_no_reply();
-    let outcome = again.submit(&[("score", "score", "eleven"), ("comment", "comment", "")]).await;
-    assert!(matches!(outcome, Outcome::Advanced { state: FlowState::Error, .. }), "{outcome:?}");
+    let outcome = again
+        .submit(&[("score", "score", "eleven"), ("comment", "comment", "")])
+        .await;
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Advanced {
+                state: FlowState::Error,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
     again.expect_reply("The score must be a number from 1 to 5. Run /feedback again.");
-    assert_eq!(bot.flows().await[0].error.as_deref(), Some("The score must be a number from 1 to 5. Run /feedback again."));
+    assert_eq!(
+        bot.flows().await[0].error.as_deref(),
+        Some("The score must be a number from 1 to 5. Run /feedback again.")
+    );
 }

@@ -26,7 +26,9 @@ async fn a_direct_message_runs_the_whole_conversation() {
     alice.expect_reply("Thanks, Alice! I'll help you with: setting up CI");
     alice.expect_no_reply();
 
-    let Outcome::Advanced { state, step, .. } = outcome else { panic!("unexpected {outcome:?}") };
+    let Outcome::Advanced { state, step, .. } = outcome else {
+        panic!("unexpected {outcome:?}")
+    };
     assert_eq!((state, step.as_str()), (FlowState::Completed, "AskHelp"));
     let flows = bot.flows().await;
     assert_eq!(flows.len(), 1);
@@ -65,9 +67,17 @@ async fn two_conversations_do_not_mix() {
 #[tokio::test]
 async fn a_plain_channel_message_starts_nothing() {
     let bot = bot();
-    let mut channel = bot.dm("U_ALICE").as_user("U_ALICE");
+    let mut channel = bot.channel("U_ALICE", "C_RANDOM");
     // A top-level message in a channel, not a mention: no trigger matches.
-    let body = slack_orchestrator::payloads::message("T0TEST", "U_ALICE", "C_RANDOM", "hi all", "1.000009", None, "EvX");
+    let body = slack_orchestrator::payloads::message(&slack_orchestrator::payloads::Said {
+        team: "T0TEST",
+        user: "U_ALICE",
+        channel: "C_RANDOM",
+        text: "hi all",
+        ts: "1.000009",
+        thread_ts: None,
+        event_id: "EvX",
+    });
     assert_eq!(channel.deliver(&body).await, Outcome::NoFlow);
     assert!(bot.slack().is_empty());
 }
@@ -76,7 +86,9 @@ async fn a_plain_channel_message_starts_nothing() {
 async fn the_console_chat_plays_the_conversation() {
     let out = Arc::new(Mutex::new(Vec::<u8>::new()));
     let input: &[u8] = b"hi\nAlice\nbuild a bot\n";
-    slack_orchestrator::console::run(Orchestrator::builder().flow::<Onboarding>(), input, out.clone()).await.unwrap();
+    slack_orchestrator::console::run(Orchestrator::builder().flow::<Onboarding>(), input, out.clone())
+        .await
+        .unwrap();
     let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
     assert_eq!(
         printed,

@@ -40,7 +40,12 @@ pub struct Cx {
 impl Cx {
     /// A context for one step run on `record`, triggered by `incoming` (`None` for timeouts).
     pub fn new(record: FlowRecord, api: Arc<dyn SlackApi>, incoming: Option<Incoming>, now: DateTime<Utc>) -> Self {
-        Cx { record, api, incoming, now }
+        Cx {
+            record,
+            api,
+            incoming,
+            now,
+        }
     }
 
     /// Gives the record back, with the step's changes to metadata, participants and log.
@@ -65,7 +70,9 @@ impl Cx {
 
     /// The user who sent the current event (the initiator for timeouts).
     pub fn user_id(&self) -> &str {
-        self.incoming.as_ref().map_or(&self.record.context.user_id, |i| &i.context.user_id)
+        self.incoming
+            .as_ref()
+            .map_or(&self.record.context.user_id, |i| &i.context.user_id)
     }
 
     /// The event being handled; `None` while handling a timeout.
@@ -85,7 +92,10 @@ impl Cx {
 
     /// Reads one metadata entry as `T`; `None` if absent or of another shape.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        self.record.metadata.get(key).and_then(|v| serde_json::from_value(v.clone()).ok())
+        self.record
+            .metadata
+            .get(key)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
     }
 
     /// Sets one metadata entry. Values that do not serialize to JSON are stored as `null`.
@@ -125,13 +135,22 @@ impl Cx {
 
     /// Sends a message with Block Kit `blocks` (buttons, menus). Every block is tagged with
     /// the flow id so that clicks find their way back to this flow.
-    pub async fn send_interactive_message(&mut self, text: impl Into<String>, blocks: Value) -> Result<SlackReply, SlackError> {
+    pub async fn send_interactive_message(
+        &mut self,
+        text: impl Into<String>,
+        blocks: Value,
+    ) -> Result<SlackReply, SlackError> {
         let blocks = self.tag_blocks(blocks);
         self.post(text.into(), Some(blocks)).await
     }
 
     /// Replaces a message the bot sent (e.g. its buttons with the choice made).
-    pub async fn update_message(&mut self, ts: impl Into<String>, text: impl Into<String>, blocks: Option<Value>) -> Result<SlackReply, SlackError> {
+    pub async fn update_message(
+        &mut self,
+        ts: impl Into<String>,
+        text: impl Into<String>,
+        blocks: Option<Value>,
+    ) -> Result<SlackReply, SlackError> {
         let request = SlackRequest::UpdateMessage {
             channel: self.record.context.channel_id.clone(),
             ts: ts.into(),
@@ -142,7 +161,11 @@ impl Cx {
     }
 
     /// Sends a message only `user` sees.
-    pub async fn ephemeral(&mut self, user: impl Into<String>, text: impl Into<String>) -> Result<SlackReply, SlackError> {
+    pub async fn ephemeral(
+        &mut self,
+        user: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Result<SlackReply, SlackError> {
         let request = SlackRequest::PostEphemeral {
             channel: self.record.context.channel_id.clone(),
             user: user.into(),
@@ -156,10 +179,14 @@ impl Cx {
     /// have one; it expires 3 s after the user acted). The modal's submission comes back to
     /// this flow as a [`Submission`](crate::Submission).
     pub async fn open_modal(&mut self, mut view: Value) -> Result<SlackReply, SlackError> {
-        let trigger_id = self.incoming.as_ref().and_then(|i| i.trigger_id.clone()).ok_or(SlackError::Api {
-            method: "views.open",
-            code: "no_trigger_id: only a click or a slash command can open a modal".into(),
-        })?;
+        let trigger_id = self
+            .incoming
+            .as_ref()
+            .and_then(|i| i.trigger_id.clone())
+            .ok_or(SlackError::Api {
+                method: "views.open",
+                code: "no_trigger_id: only a click or a slash command can open a modal".into(),
+            })?;
         let metadata = view.get("private_metadata").and_then(Value::as_str).unwrap_or_default();
         view["private_metadata"] = Value::String(tag(self.record.id, metadata));
         view = self.tag_blocks_in_view(view);
@@ -183,14 +210,23 @@ impl Cx {
             SlackReply::Message { ts, .. } => Some(ts.clone()),
             _ => None,
         };
-        self.record.log(LoggedMessage { direction: Direction::Outbound, user: None, ts, text, at: self.now });
+        self.record.log(LoggedMessage {
+            direction: Direction::Outbound,
+            user: None,
+            ts,
+            text,
+            at: self.now,
+        });
         Ok(reply)
     }
 
     fn tag_blocks(&self, mut blocks: Value) -> Value {
         if let Some(list) = blocks.as_array_mut() {
             for (index, block) in list.iter_mut().enumerate() {
-                let inner = block.get("block_id").and_then(Value::as_str).map_or_else(|| format!("b{index}"), str::to_owned);
+                let inner = block
+                    .get("block_id")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("b{index}"), str::to_owned);
                 block["block_id"] = Value::String(tag(self.record.id, &inner));
             }
         }

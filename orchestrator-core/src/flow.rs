@@ -188,7 +188,11 @@ impl FlowDefinition {
             start,
             info: |step| {
                 let step = serde_json::from_value::<F>(step.clone())?;
-                Ok(StepInfo { name: step.step_name(), timeout: step.step_timeout(), terminal: step.is_terminal() })
+                Ok(StepInfo {
+                    name: step.step_name(),
+                    timeout: step.step_timeout(),
+                    terminal: step.is_terminal(),
+                })
             },
             enter: |step, cx| Ok(serde_json::from_value::<F>(step)?.on_enter(cx).map(erase)),
             input: |step, cx, incoming| Ok(serde_json::from_value::<F>(step)?.on_input(cx, incoming).map(erase)),
@@ -227,7 +231,12 @@ impl FlowDefinition {
     }
 
     /// The input handler of `step` that accepts `incoming`, if any.
-    pub fn on_input<'a>(&self, step: Value, cx: &'a mut Cx, incoming: &Incoming) -> Result<Option<StepFuture<'a, Value>>, DecodeError> {
+    pub fn on_input<'a>(
+        &self,
+        step: Value,
+        cx: &'a mut Cx,
+        incoming: &Incoming,
+    ) -> Result<Option<StepFuture<'a, Value>>, DecodeError> {
         (self.input)(step, cx, incoming).map_err(|e| self.decode_error(e))
     }
 
@@ -237,7 +246,10 @@ impl FlowDefinition {
     }
 
     fn decode_error(&self, source: serde_json::Error) -> DecodeError {
-        DecodeError { flow: self.options.name.clone(), source }
+        DecodeError {
+            flow: self.options.name.clone(),
+            source,
+        }
     }
 }
 

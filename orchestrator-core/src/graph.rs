@@ -64,18 +64,30 @@ pub enum Target {
 impl Graph {
     /// An empty graph.
     pub fn new(flow: impl Into<String>, start: impl Into<String>) -> Self {
-        Graph { flow: flow.into(), start: start.into(), nodes: Vec::new(), edges: Vec::new() }
+        Graph {
+            flow: flow.into(),
+            start: start.into(),
+            nodes: Vec::new(),
+            edges: Vec::new(),
+        }
     }
 
     /// Adds a step.
     pub fn node(mut self, name: impl Into<String>, terminal: bool) -> Self {
-        self.nodes.push(Node { name: name.into(), terminal });
+        self.nodes.push(Node {
+            name: name.into(),
+            terminal,
+        });
         self
     }
 
     /// Adds a transition (duplicates are dropped).
     pub fn edge(mut self, from: impl Into<String>, to: Target, input: Option<&str>) -> Self {
-        let edge = Edge { from: from.into(), to, input: input.map(str::to_owned) };
+        let edge = Edge {
+            from: from.into(),
+            to,
+            input: input.map(str::to_owned),
+        };
         if !self.edges.contains(&edge) {
             self.edges.push(edge);
         }
@@ -123,7 +135,11 @@ impl Graph {
                 Target::Complete => "(complete)".into(),
                 Target::Fail => "(fail)".into(),
             };
-            let label = edge.input.as_deref().map(|i| format!(" [label=\"{i}\"]")).unwrap_or_default();
+            let label = edge
+                .input
+                .as_deref()
+                .map(|i| format!(" [label=\"{i}\"]"))
+                .unwrap_or_default();
             let _ = writeln!(out, "    \"{}\" -> \"{to}\"{label};", edge.from);
         }
         out.push_str("}\n");

@@ -37,5 +37,7 @@ pub use record::{Direction, FlowRecord, LoggedMessage, MESSAGE_LOG_LIMIT};
 pub use slack::{SlackApi, SlackError, SlackReply, SlackRequest};
 pub use state::{FlowState, IllegalTransition, UnknownState};
 pub use store::{Store, StoreError};
-pub use transition::{complete, complete_flow, complete_silently, fail, goto, reask, stay, Next, StepError, Transition};
+pub use transition::{
+    complete, complete_flow, complete_silently, fail, goto, reask, stay, Next, StepError, Transition,
+};
 pub use trigger::Trigger;

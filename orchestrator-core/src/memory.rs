@@ -65,13 +65,19 @@ impl Store for MemoryStore {
     async fn insert(&self, record: &FlowRecord) -> Result<(), StoreError> {
         let mut inner = self.lock();
         if record.version != 1 {
-            return Err(StoreError::Conflict(format!("a new record has version 1, not {}", record.version)));
+            return Err(StoreError::Conflict(format!(
+                "a new record has version 1, not {}",
+                record.version
+            )));
         }
         if inner.records.contains_key(&record.id) {
             return Err(StoreError::Conflict(format!("flow {} already exists", record.id)));
         }
         if record.is_active() && inner.active.contains_key(&record.key) {
-            return Err(StoreError::Conflict(format!("another flow is active in {}", record.key)));
+            return Err(StoreError::Conflict(format!(
+                "another flow is active in {}",
+                record.key
+            )));
         }
         inner.index(record);
         inner.records.insert(record.id, record.clone());
@@ -103,9 +109,13 @@ impl Store for MemoryStore {
 
     async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
         let inner = self.lock();
-        let mut records: Vec<FlowRecord> =
-            inner.records.values().filter(|r| !active_only || r.is_active()).cloned().collect();
-        records.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        let mut records: Vec<FlowRecord> = inner
+            .records
+            .values()
+            .filter(|r| !active_only || r.is_active())
+            .cloned()
+            .collect();
+        records.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         records.truncate(limit);
         Ok(records)
     }
@@ -126,12 +136,18 @@ impl Store for MemoryStore {
 
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let inner = self.lock();
-        Ok(inner.active.values().filter_map(|id| inner.records.get(id)?.deadline).min())
+        Ok(inner
+            .active
+            .values()
+            .filter_map(|id| inner.records.get(id)?.deadline)
+            .min())
     }
 
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
         let mut inner = self.lock();
-        let Some(record) = inner.records.remove(&id) else { return Ok(false) };
+        let Some(record) = inner.records.remove(&id) else {
+            return Ok(false);
+        };
         if inner.active.get(&record.key) == Some(&id) {
             inner.active.remove(&record.key);
         }

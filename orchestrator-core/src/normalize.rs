@@ -74,7 +74,10 @@ impl Incoming {
         Ok(Incoming {
             context,
             types,
-            payload: Payload::Command(SlashCommand { command: need("command")?.to_owned(), text }),
+            payload: Payload::Command(SlashCommand {
+                command: need("command")?.to_owned(),
+                text,
+            }),
             event_id: None,
             ts: None,
             flow_id: None,
@@ -94,8 +97,8 @@ impl Incoming {
             .find(|(k, _)| k == "payload")
             .ok_or(NormalizeError::Missing("payload"))?
             .1;
-        let json: Value =
-            serde_json::from_str(&payload).map_err(|e| NormalizeError::Malformed(format!("payload is not JSON: {e}")))?;
+        let json: Value = serde_json::from_str(&payload)
+            .map_err(|e| NormalizeError::Malformed(format!("payload is not JSON: {e}")))?;
         Incoming::from_json(&json)
     }
 }
@@ -125,7 +128,9 @@ fn from_event(event: &Value, team: &str) -> Result<Option<Incoming>, NormalizeEr
     let not_input = if event.get("bot_id").is_some() || subtype == Some("bot_message") {
         Some(NotInput::BotMessage)
     } else {
-        subtype.filter(|s| !USER_SUBTYPES.contains(s)).map(|s| NotInput::Subtype(s.to_owned()))
+        subtype
+            .filter(|s| !USER_SUBTYPES.contains(s))
+            .map(|s| NotInput::Subtype(s.to_owned()))
     };
     let channel = need(event, "channel")?;
     if let Some(reason) = not_input {
@@ -287,10 +292,19 @@ fn selected_option(element: &Value) -> Option<SelectedOption> {
             label: option.get("text").and_then(|t| str_at(t, "text")).map(str::to_owned),
         });
     }
-    ["selected_user", "selected_conversation", "selected_channel", "selected_date", "selected_time"]
-        .iter()
-        .find_map(|key| str_at(element, key))
-        .map(|value| SelectedOption { value: value.to_owned(), label: None })
+    [
+        "selected_user",
+        "selected_conversation",
+        "selected_channel",
+        "selected_date",
+        "selected_time",
+    ]
+    .iter()
+    .find_map(|key| str_at(element, key))
+    .map(|value| SelectedOption {
+        value: value.to_owned(),
+        label: None,
+    })
 }
 
 fn field_values(element: &Value) -> Vec<String> {
@@ -298,7 +312,11 @@ fn field_values(element: &Value) -> Vec<String> {
         return vec![value.to_owned()];
     }
     if let Some(options) = element.get("selected_options").and_then(Value::as_array) {
-        return options.iter().filter_map(|o| str_at(o, "value")).map(str::to_owned).collect();
+        return options
+            .iter()
+            .filter_map(|o| str_at(o, "value"))
+            .map(str::to_owned)
+            .collect();
     }
     for key in ["selected_users", "selected_conversations", "selected_channels"] {
         if let Some(list) = element.get(key).and_then(Value::as_array) {

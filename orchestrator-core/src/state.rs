@@ -127,7 +127,9 @@ impl fmt::Display for FlowState {
 
 /// The text given to [`FlowState::from_str`] names no state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown flow state `{0}`; the states are INITIATED, WAITING_FOR_RESPONSE, PROCESSING, COMPLETED, TIMED_OUT, ERROR")]
+#[error(
+    "unknown flow state `{0}`; the states are INITIATED, WAITING_FOR_RESPONSE, PROCESSING, COMPLETED, TIMED_OUT, ERROR"
+)]
 pub struct UnknownState(pub String);
 
 impl FromStr for FlowState {
@@ -172,7 +174,10 @@ mod tests {
     fn waiting_cannot_complete_without_processing() {
         assert_eq!(
             FlowState::WaitingForResponse.transition(FlowState::Completed),
-            Err(IllegalTransition { from: FlowState::WaitingForResponse, to: FlowState::Completed })
+            Err(IllegalTransition {
+                from: FlowState::WaitingForResponse,
+                to: FlowState::Completed
+            })
         );
     }
 
@@ -184,6 +189,10 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", state.as_str()));
             assert_eq!(serde_json::from_str::<FlowState>(&json).unwrap(), state);
         }
-        assert!("DONE".parse::<FlowState>().unwrap_err().to_string().contains("TIMED_OUT"));
+        assert!("DONE"
+            .parse::<FlowState>()
+            .unwrap_err()
+            .to_string()
+            .contains("TIMED_OUT"));
     }
 }

@@ -70,7 +70,11 @@ pub fn fail<S>(message: impl Into<String>) -> Next<S> {
 /// assert_eq!(complete_flow::<u8>(false, None).unwrap(), Transition::Fail(None));
 /// ```
 pub fn complete_flow<S>(success: bool, final_message: Option<String>) -> Next<S> {
-    Ok(if success { Transition::Complete(final_message) } else { Transition::Fail(final_message) })
+    Ok(if success {
+        Transition::Complete(final_message)
+    } else {
+        Transition::Fail(final_message)
+    })
 }
 
 impl<S> Transition<S> {
@@ -103,7 +107,10 @@ pub struct StepError {
 impl StepError {
     /// An error with just a message.
     pub fn msg(message: impl fmt::Display) -> Self {
-        StepError { message: message.to_string(), source: None }
+        StepError {
+            message: message.to_string(),
+            source: None,
+        }
     }
 
     /// The underlying error, if the step error wraps one.
@@ -115,7 +122,10 @@ impl StepError {
 // Not `std::error::Error` itself: that would conflict with this blanket `From` (as with anyhow).
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for StepError {
     fn from(error: E) -> Self {
-        StepError { message: error.to_string(), source: Some(Box::new(error)) }
+        StepError {
+            message: error.to_string(),
+            source: Some(Box::new(error)),
+        }
     }
 }
 
@@ -127,6 +137,9 @@ impl fmt::Display for StepError {
 
 impl fmt::Debug for StepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StepError").field("message", &self.message).field("source", &self.source).finish()
+        f.debug_struct("StepError")
+            .field("message", &self.message)
+            .field("source", &self.source)
+            .finish()
     }
 }

@@ -65,7 +65,9 @@ impl Trigger {
             Trigger::DirectMessage => incoming.has(MessageType::Direct) && message.is_some(),
             Trigger::Command(c) => matches!(&incoming.payload, Payload::Command(cmd) if cmd.command == *c),
             Trigger::Keyword(word) => message.is_some_and(|t| {
-                t.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == word)
+                t.to_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w == word)
             }),
             Trigger::Regex(re) => message.is_some_and(|t| re.is_match(t)),
             Trigger::Action(id) => {

@@ -84,7 +84,10 @@ impl Handler {
 
     /// The input's name as written, e.g. `Text`, or `entry` for an entry handler.
     pub(crate) fn input_key(&self) -> String {
-        self.input().map_or_else(|| "entry".to_owned(), |ty| quote::quote!(#ty).to_string().replace(' ', ""))
+        self.input().map_or_else(
+            || "entry".to_owned(),
+            |ty| quote::quote!(#ty).to_string().replace(' ', ""),
+        )
     }
 }
 
@@ -92,7 +95,10 @@ impl FlowModule {
     /// Reads the module. `None` (with errors recorded) when there is no usable step enum.
     pub(crate) fn parse(mut module: ItemMod, errors: &mut Errors) -> Option<FlowModule> {
         let Some((_, items)) = module.content.as_mut() else {
-            errors.at(&module, "`#[flow]` needs the module's body inline: `mod onboarding { ... }`");
+            errors.at(
+                &module,
+                "`#[flow]` needs the module's body inline: `mod onboarding { ... }`",
+            );
             return None;
         };
         let enum_index = find_step_enum(items, &module.ident, errors)?;
@@ -104,7 +110,9 @@ impl FlowModule {
                 }
             }
         }
-        let Item::Enum(item) = &mut items[enum_index] else { unreachable!("find_step_enum returns an enum") };
+        let Item::Enum(item) = &mut items[enum_index] else {
+            unreachable!("find_step_enum returns an enum")
+        };
         item.attrs.retain(|a| !a.path().is_ident("steps"));
         let variants = item
             .variants
@@ -115,20 +123,37 @@ impl FlowModule {
                 shape: match &variant.fields {
                     Fields::Unit => Shape::Unit,
                     Fields::Named(named) => Shape::Named(
-                        named.named.iter().map(|f| (f.ident.clone().expect("named"), f.ty.clone())).collect(),
+                        named
+                            .named
+                            .iter()
+                            .map(|f| (f.ident.clone().expect("named"), f.ty.clone()))
+                            .collect(),
                     ),
                     Fields::Unnamed(unnamed) => Shape::Tuple(unnamed.clone()),
                 },
             })
             .collect();
-        let steps = StepEnum { ident: item.ident.clone(), item: item.clone(), variants };
-        Some(FlowModule { module, steps, handlers })
+        let steps = StepEnum {
+            ident: item.ident.clone(),
+            item: item.clone(),
+            variants,
+        };
+        Some(FlowModule {
+            module,
+            steps,
+            handlers,
+        })
     }
 }
 
 /// The enum marked `#[steps]`, or else the module's only enum.
 fn find_step_enum(items: &[Item], module: &Ident, errors: &mut Errors) -> Option<usize> {
-    let enums: Vec<usize> = items.iter().enumerate().filter(|(_, i)| matches!(i, Item::Enum(_))).map(|(n, _)| n).collect();
+    let enums: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i, Item::Enum(_)))
+        .map(|(n, _)| n)
+        .collect();
     let marked: Vec<usize> = enums
         .iter()
         .copied()
@@ -141,7 +166,10 @@ fn find_step_enum(items: &[Item], module: &Ident, errors: &mut Errors) -> Option
             None
         }
         ([], _) => {
-            errors.at(module, "this `#[flow]` module has several enums; mark the step enum with `#[steps]`");
+            errors.at(
+                module,
+                "this `#[flow]` module has several enums; mark the step enum with `#[steps]`",
+            );
             None
         }
         (_, _) => {
@@ -157,7 +185,10 @@ fn take_handler(function: &mut ItemFn, errors: &mut Errors) -> Option<Handler> {
     let attr = function.attrs.remove(position);
     if let Some(extra) = function.attrs.iter().position(|a| a.path().is_ident("step")) {
         let extra = function.attrs.remove(extra);
-        errors.at(&extra, "a function is the handler of one step; write one function per step");
+        errors.at(
+            &extra,
+            "a function is the handler of one step; write one function per step",
+        );
     }
     let target = match attr.parse_args::<StepTarget>() {
         Ok(target) => target,
@@ -171,9 +202,17 @@ fn take_handler(function: &mut ItemFn, errors: &mut Errors) -> Option<Handler> {
         .inputs
         .iter()
         .enumerate()
-        .map(|(index, arg)| Param { arg: arg.clone(), role: role(index, arg, &target) })
+        .map(|(index, arg)| Param {
+            arg: arg.clone(),
+            role: role(index, arg, &target),
+        })
         .collect();
-    Some(Handler { attr, target, item: function.clone(), params })
+    Some(Handler {
+        attr,
+        target,
+        item: function.clone(),
+        params,
+    })
 }
 
 fn role(index: usize, arg: &FnArg, target: &StepTarget) -> Role {

@@ -71,20 +71,30 @@ impl FlowArgs {
                 "trigger" => args.triggers.extend(trigger(&nv.value, errors)),
                 "timeout" => args.timeout = string(&nv.value, "timeout", errors).and_then(|lit| seconds(&lit, errors)),
                 "timeout_message" => match &nv.value {
-                    Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) if !b.value => args.timeout_message = TimeoutMessage::Off,
-                    Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => args.timeout_message = TimeoutMessage::Custom(s.clone()),
+                    Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) if !b.value => {
+                        args.timeout_message = TimeoutMessage::Off
+                    }
+                    Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => {
+                        args.timeout_message = TimeoutMessage::Custom(s.clone())
+                    }
                     other => errors.at(other, "`timeout_message` is a string, or `false` to send none"),
                 },
                 "on_timeout" => match &nv.value {
                     Expr::Path(p) => args.on_timeout = Some(p.path.clone()),
-                    other => errors.at(other, "`on_timeout` names an async fn, e.g. `on_timeout = notify_manager`"),
+                    other => errors.at(
+                        other,
+                        "`on_timeout` names an async fn, e.g. `on_timeout = notify_manager`",
+                    ),
                 },
                 "participants" => match ident(&nv.value).as_deref() {
                     Some("anyone") => args.anyone = true,
                     Some("initiator") => args.anyone = false,
                     _ => errors.at(&nv.value, "`participants` is `initiator` (the default) or `anyone`"),
                 },
-                _ => errors.at(&nv.path, format!("unknown `#[flow]` argument; the arguments are {FLOW_KEYS}")),
+                _ => errors.at(
+                    &nv.path,
+                    format!("unknown `#[flow]` argument; the arguments are {FLOW_KEYS}"),
+                ),
             }
         }
         args
@@ -145,7 +155,10 @@ fn trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
     };
     match name.as_str() {
         "command" if !arg.value().starts_with('/') || arg.value().len() < 2 => {
-            errors.at(&arg, format!("a slash command starts with `/`, e.g. `command(\"/{}\")`", arg.value()));
+            errors.at(
+                &arg,
+                format!("a slash command starts with `/`, e.g. `command(\"/{}\")`", arg.value()),
+            );
             None
         }
         "command" => Some(Trigger::Command(arg)),
@@ -163,7 +176,10 @@ fn trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
         },
         "action" => Some(Trigger::Action(arg)),
         _ => {
-            errors.at(&call.func, format!("unknown trigger `{name}`; the triggers are {TRIGGERS}"));
+            errors.at(
+                &call.func,
+                format!("unknown trigger `{name}`; the triggers are {TRIGGERS}"),
+            );
             None
         }
     }
@@ -225,7 +241,10 @@ impl StepTarget {
 impl Parse for StepTarget {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let path: Path = input.parse().map_err(|e| {
-            syn::Error::new(e.span(), "expected the step this handler belongs to, e.g. `#[step(AskName)]`")
+            syn::Error::new(
+                e.span(),
+                "expected the step this handler belongs to, e.g. `#[step(AskName)]`",
+            )
         })?;
         let mut fields = Vec::new();
         if input.peek(syn::token::Brace) {

@@ -32,7 +32,10 @@ pub(crate) fn check(flow: &FlowModule, errors: &mut Errors) {
 fn enum_shape(flow: &FlowModule, errors: &mut Errors) {
     let generics = &flow.steps.item.generics;
     if !generics.params.is_empty() {
-        errors.at(generics, "a step enum cannot be generic; store the data in the steps' fields");
+        errors.at(
+            generics,
+            "a step enum cannot be generic; store the data in the steps' fields",
+        );
     }
     for step in &flow.steps.variants {
         if let Shape::Tuple(fields) = &step.shape {
@@ -59,7 +62,10 @@ fn one_start(flow: &FlowModule, errors: &mut Errors) {
             for extra in rest {
                 errors.at_span(
                     extra.attrs.start.expect("filtered on start"),
-                    format!("only one step can be `#[start]`, and `{}` already is; remove this one", first.ident),
+                    format!(
+                        "only one step can be `#[start]`, and `{}` already is; remove this one",
+                        first.ident
+                    ),
                 );
             }
             if !matches!(first.shape, Shape::Unit) {
@@ -73,12 +79,21 @@ fn one_start(flow: &FlowModule, errors: &mut Errors) {
 fn handler_signature(handler: &Handler, errors: &mut Errors) {
     let sig = &handler.item.sig;
     if sig.asyncness.is_none() {
-        errors.at(&sig.fn_token, format!("step handler `{}` must be an `async fn`; write `async fn {}(...)`", sig.ident, sig.ident));
+        errors.at(
+            sig.fn_token,
+            format!(
+                "step handler `{}` must be an `async fn`; write `async fn {}(...)`",
+                sig.ident, sig.ident
+            ),
+        );
     }
     if !matches!(handler.params.first().map(|p| &p.role), Some(Role::Cx)) {
         errors.at(
             &sig.ident,
-            format!("the first parameter of step handler `{}` must be the step context: `cx: &mut Cx`", sig.ident),
+            format!(
+                "the first parameter of step handler `{}` must be the step context: `cx: &mut Cx`",
+                sig.ident
+            ),
         );
     }
     let mut inputs = handler.params.iter().filter(|p| matches!(p.role, Role::Input(_)));
@@ -89,7 +104,10 @@ fn handler_signature(handler: &Handler, errors: &mut Errors) {
         );
     }
     for param in handler.params.iter().filter(|p| matches!(p.role, Role::Invalid)) {
-        errors.at(&param.arg, "a step handler parameter is a plain name with a type, e.g. `name: String`");
+        errors.at(
+            &param.arg,
+            "a step handler parameter is a plain name with a type, e.g. `name: String`",
+        );
     }
 }
 
@@ -98,7 +116,13 @@ fn target_step<'a>(flow: &'a FlowModule, handler: &Handler, errors: &mut Errors)
     let target = &handler.target;
     let qualifier = target.path.segments.iter().rev().nth(1).map(|s| &s.ident);
     if let Some(qualifier) = qualifier.filter(|q| **q != flow.steps.ident && *q != "Self") {
-        errors.at(qualifier, format!("this flow's steps are variants of `{}`, not of `{qualifier}`", flow.steps.ident));
+        errors.at(
+            qualifier,
+            format!(
+                "this flow's steps are variants of `{}`, not of `{qualifier}`",
+                flow.steps.ident
+            ),
+        );
         return None;
     }
     let found = flow.steps.variants.iter().find(|s| s.ident == *target.variant());
@@ -106,7 +130,12 @@ fn target_step<'a>(flow: &'a FlowModule, handler: &Handler, errors: &mut Errors)
         let names: Vec<String> = flow.steps.variants.iter().map(|s| format!("`{}`", s.ident)).collect();
         errors.at(
             target.variant(),
-            format!("no step `{}` in `{}`; the steps are {}", target.variant(), flow.steps.ident, names.join(", ")),
+            format!(
+                "no step `{}` in `{}`; the steps are {}",
+                target.variant(),
+                flow.steps.ident,
+                names.join(", ")
+            ),
         );
     }
     found
@@ -117,11 +146,21 @@ fn handler_fields(handler: &Handler, step: &Step, errors: &mut Errors) {
     for field in &handler.target.fields {
         let Some((_, ty)) = step.fields().iter().find(|(name, _)| name == field) else {
             let names: Vec<String> = step.fields().iter().map(|(n, _)| format!("`{n}`")).collect();
-            let has = if names.is_empty() { "no fields".to_owned() } else { format!("the fields {}", names.join(", ")) };
-            errors.at(field, format!("step `{}` has no field `{field}`; it has {has}", step.ident));
+            let has = if names.is_empty() {
+                "no fields".to_owned()
+            } else {
+                format!("the fields {}", names.join(", "))
+            };
+            errors.at(
+                field,
+                format!("step `{}` has no field `{field}`; it has {has}", step.ident),
+            );
             continue;
         };
-        let bound = handler.params.iter().any(|p| matches!(&p.role, Role::Field(name) if name == field));
+        let bound = handler
+            .params
+            .iter()
+            .any(|p| matches!(&p.role, Role::Field(name) if name == field));
         if !bound {
             errors.at(
                 field,

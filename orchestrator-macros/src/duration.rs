@@ -50,7 +50,16 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for bad in ["", "30", "m", "30 parsecs", "1.5h", "0s", "-3m", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "30",
+            "m",
+            "30 parsecs",
+            "1.5h",
+            "0s",
+            "-3m",
+            "99999999999999999999d",
+        ] {
             assert_eq!(parse_seconds(bad), None, "{bad:?}");
         }
     }

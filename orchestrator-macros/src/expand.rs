@@ -13,7 +13,24 @@ use syn::{Ident, Item};
 /// The module with the generated items appended.
 pub(crate) fn expand(flow: FlowModule, args: &FlowArgs) -> TokenStream {
     let impl_flow = impl_flow(&flow, args);
-    emit(flow.module, &flow.steps.ident, impl_flow, TokenStream::new())
+    let mut module = flow.module;
+    let mut required_async: Vec<&Ident> = flow.handlers.iter().map(|h| &h.item.sig.ident).collect();
+    required_async.extend(args.on_timeout.as_ref().and_then(|p| p.get_ident()));
+    allow_unused_async(&mut module, &required_async);
+    emit(module, &flow.steps.ident, impl_flow, TokenStream::new())
+}
+
+/// Handlers must be `async` even when they await nothing, so pedantic clippy's
+/// `unused_async` would fire on code the user cannot change.
+fn allow_unused_async(module: &mut syn::ItemMod, functions: &[&Ident]) {
+    let (_, items) = module.content.as_mut().expect("checked by FlowModule::parse");
+    for item in items.iter_mut() {
+        if let Item::Fn(function) = item {
+            if functions.contains(&&function.sig.ident) {
+                function.attrs.push(syn::parse_quote!(#[allow(clippy::unused_async)]));
+            }
+        }
+    }
 }
 
 /// The module with helper attributes stripped, a stand-in `Flow` impl and the errors: one
@@ -38,7 +55,8 @@ fn emit(mut module: syn::ItemMod, steps: &Ident, impl_flow: TokenStream, errors:
                 e.attrs.push(syn::parse_quote!(
                     #[derive(::slack_orchestrator::__private::serde::Serialize, ::slack_orchestrator::__private::serde::Deserialize)]
                 ));
-                e.attrs.push(syn::parse_quote!(#[serde(crate = "::slack_orchestrator::__private::serde")]));
+                e.attrs
+                    .push(syn::parse_quote!(#[serde(crate = "::slack_orchestrator::__private::serde")]));
             }
         }
     }
@@ -69,7 +87,13 @@ fn stand_in(steps: &Ident) -> TokenStream {
 fn impl_flow(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
     let steps = &flow.steps.ident;
     let options = options(flow, args);
-    let start = &flow.steps.variants.iter().find(|s| s.attrs.start.is_some()).expect("checked").ident;
+    let start = &flow
+        .steps
+        .variants
+        .iter()
+        .find(|s| s.attrs.start.is_some())
+        .expect("checked")
+        .ident;
     let names = flow.steps.variants.iter().map(|s| {
         let (ident, name) = (&s.ident, s.ident.to_string());
         quote!(Self::#ident { .. } => #name,)
@@ -78,7 +102,13 @@ fn impl_flow(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
         let (ident, secs) = (&s.ident, s.attrs.timeout?);
         Some(quote!(Self::#ident { .. } => ::core::option::Option::Some(::core::time::Duration::from_secs(#secs)),))
     });
-    let terminals: Vec<&Ident> = flow.steps.variants.iter().filter(|s| s.attrs.terminal).map(|s| &s.ident).collect();
+    let terminals: Vec<&Ident> = flow
+        .steps
+        .variants
+        .iter()
+        .filter(|s| s.attrs.terminal)
+        .map(|s| &s.ident)
+        .collect();
     let is_terminal = if terminals.is_empty() {
         quote!(false)
     } else {
@@ -125,7 +155,9 @@ fn impl_flow(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
 }
 
 fn flow_name(flow: &FlowModule, args: &FlowArgs) -> String {
-    args.name.as_ref().map_or_else(|| flow.module.ident.to_string(), syn::LitStr::value)
+    args.name
+        .as_ref()
+        .map_or_else(|| flow.module.ident.to_string(), syn::LitStr::value)
 }
 
 fn options(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
@@ -138,11 +170,15 @@ fn options(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
             Trigger::Command(c) => quote!(::slack_orchestrator::__private::Trigger::command(#c)),
             Trigger::Keyword(k) => quote!(::slack_orchestrator::__private::Trigger::keyword(#k)),
             Trigger::Action(a) => quote!(::slack_orchestrator::__private::Trigger::action(#a)),
-            Trigger::Regex(r) => quote!(::slack_orchestrator::__private::Trigger::regex(#r).expect("checked by #[flow]")),
+            Trigger::Regex(r) => {
+                quote!(::slack_orchestrator::__private::Trigger::regex(#r).expect("checked by #[flow]"))
+            }
         };
         quote!(.trigger(#trigger))
     });
-    let timeout = args.timeout.map(|secs| quote!(.timeout(::core::time::Duration::from_secs(#secs))));
+    let timeout = args
+        .timeout
+        .map(|secs| quote!(.timeout(::core::time::Duration::from_secs(#secs))));
     let message = match &args.timeout_message {
         TimeoutMessage::Default => None,
         TimeoutMessage::Off => Some(quote!(.timeout_message(::core::option::Option::None))),
@@ -150,9 +186,9 @@ fn options(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
             Some(quote!(.timeout_message(::core::option::Option::Some(::std::string::ToString::to_string(#m)))))
         }
     };
-    let participants = args.anyone.then(|| {
-        quote!(.participants(::slack_orchestrator::__private::Participants::Anyone))
-    });
+    let participants = args
+        .anyone
+        .then(|| quote!(.participants(::slack_orchestrator::__private::Participants::Anyone)));
     quote! {
         ::slack_orchestrator::__private::FlowOptions::new(#name)
             .version(#version) #(#triggers)* #timeout #message #participants
@@ -205,7 +241,8 @@ fn input_arm(flow: &FlowModule, step: &Step) -> Option<TokenStream> {
     let input = format_ident!("__value");
     let tries = handlers.iter().map(|handler| {
         let ty = handler.input().expect("filtered on input");
-        let convert = quote_spanned!(ty.span()=> <#ty as ::slack_orchestrator::__private::FromInput>::from_input(__input));
+        let convert =
+            quote_spanned!(ty.span()=> <#ty as ::slack_orchestrator::__private::FromInput>::from_input(__input));
         let call = call(handler, Some(&input));
         quote! {
             if let ::core::option::Option::Some(#input) = #convert {

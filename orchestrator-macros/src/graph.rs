@@ -17,7 +17,10 @@ pub(crate) enum To {
 
 /// The targets reached from `body`, in order of appearance, without repeats.
 pub(crate) fn targets(body: &syn::Block, steps: &[Ident]) -> Vec<To> {
-    let mut finder = Finder { steps, found: Vec::new() };
+    let mut finder = Finder {
+        steps,
+        found: Vec::new(),
+    };
     finder.visit_block(body);
     finder.found
 }
@@ -73,7 +76,12 @@ impl<'ast> Visit<'ast> for Finder<'_> {
     }
 
     fn visit_expr_path(&mut self, expr: &'ast ExprPath) {
-        let name = expr.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let name = expr
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         if matches!(name.as_str(), "Stay" | "Reask") && expr.path.segments.len() > 1 {
             self.add(To::Stay);
         }

@@ -65,7 +65,9 @@ pub fn step(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// An enum given to `#[flow]` directly loses its step markers, so the one error (about
 /// where `#[flow]` goes) is not followed by "cannot find attribute `start`".
 fn strip_step_markers(input: TokenStream) -> TokenStream {
-    let Ok(mut item) = syn::parse::<syn::ItemEnum>(input.clone()) else { return input };
+    let Ok(mut item) = syn::parse::<syn::ItemEnum>(input.clone()) else {
+        return input;
+    };
     let mut ignored = ctxt::Errors::default();
     for variant in &mut item.variants {
         attr::VariantAttrs::take(&mut variant.attrs, &mut ignored);

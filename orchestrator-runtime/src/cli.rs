@@ -104,11 +104,17 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => run(builder).await,
         Command::Graph { flow, format } => {
-            let orchestrator = builder.slack(crate::RecordingSlack::discarding()).build().map_err(|e| e.to_string())?;
+            let orchestrator = builder
+                .slack(crate::RecordingSlack::discarding())
+                .build()
+                .map_err(|e| e.to_string())?;
             graph(&orchestrator, flow.as_deref(), format)
         }
         Command::Flows { action } => {
-            let orchestrator = builder.slack(crate::RecordingSlack::discarding()).build().map_err(|e| e.to_string())?;
+            let orchestrator = builder
+                .slack(crate::RecordingSlack::discarding())
+                .build()
+                .map_err(|e| e.to_string())?;
             flows(&orchestrator, action).await
         }
     }
@@ -117,9 +123,11 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), String> {
 async fn run(builder: OrchestratorBuilder) -> Result<(), String> {
     let has = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty());
     if has("SLACK_APP_TOKEN") || has("SLACK_BOT_TOKEN") {
-        return Err("connecting to Slack (HTTP Events API and Socket Mode) is not built into this version yet; \
+        return Err(
+            "connecting to Slack (HTTP Events API and Socket Mode) is not built into this version yet; \
                     unset SLACK_APP_TOKEN and SLACK_BOT_TOKEN to use the console chat"
-            .into());
+                .into(),
+        );
     }
     use std::io::IsTerminal;
     if std::io::stdin().is_terminal() {
@@ -127,12 +135,17 @@ async fn run(builder: OrchestratorBuilder) -> Result<(), String> {
     }
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     let stdout = Arc::new(std::sync::Mutex::new(std::io::stdout()));
-    crate::console::run(builder, stdin, stdout).await.map_err(|e| e.to_string())
+    crate::console::run(builder, stdin, stdout)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn graph(orchestrator: &Orchestrator, only: Option<&str>, format: Format) -> Result<(), String> {
     let mut found = false;
-    for definition in orchestrator.flows().filter(|f| only.is_none_or(|name| f.name() == name)) {
+    for definition in orchestrator
+        .flows()
+        .filter(|f| only.is_none_or(|name| f.name() == name))
+    {
         found = true;
         let graph = definition.graph();
         match format {
@@ -144,7 +157,11 @@ fn graph(orchestrator: &Orchestrator, only: Option<&str>, format: Format) -> Res
         Ok(())
     } else {
         let names: Vec<&str> = orchestrator.flows().map(|f| f.name()).collect();
-        Err(format!("no flow `{}`; the flows are: {}", only.unwrap_or_default(), names.join(", ")))
+        Err(format!(
+            "no flow `{}`; the flows are: {}",
+            only.unwrap_or_default(),
+            names.join(", ")
+        ))
     }
 }
 
@@ -155,7 +172,14 @@ async fn flows(orchestrator: &Orchestrator, action: FlowsCommand) -> Result<(), 
             let records = store.list(!all, 1000).await.map_err(|e| e.to_string())?;
             println!("{:<36}  {:<16}  {:<20}  {:<16}  updated", "id", "flow", "state", "step");
             for r in records {
-                println!("{:<36}  {:<16}  {:<20}  {:<16}  {}", r.id, r.flow, r.state.as_str(), r.step_name, r.updated_at.to_rfc3339());
+                println!(
+                    "{:<36}  {:<16}  {:<20}  {:<16}  {}",
+                    r.id,
+                    r.flow,
+                    r.state.as_str(),
+                    r.step_name,
+                    r.updated_at.to_rfc3339()
+                );
             }
             Ok(())
         }
@@ -166,12 +190,14 @@ async fn flows(orchestrator: &Orchestrator, action: FlowsCommand) -> Result<(), 
             }
             None => Err(format!("no flow {id}")),
         },
-        FlowsCommand::Cancel { id, reason } => match orchestrator.cancel(id, &reason).await.map_err(|e| e.to_string())? {
-            true => {
-                println!("cancelled {id}");
-                Ok(())
+        FlowsCommand::Cancel { id, reason } => {
+            match orchestrator.cancel(id, &reason).await.map_err(|e| e.to_string())? {
+                true => {
+                    println!("cancelled {id}");
+                    Ok(())
+                }
+                false => Err(format!("flow {id} had already ended")),
             }
-            false => Err(format!("flow {id} had already ended")),
-        },
+        }
     }
 }

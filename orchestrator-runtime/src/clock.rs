@@ -25,7 +25,10 @@ pub struct Clock {
 impl Clock {
     /// A clock anchored at the current wall time.
     pub fn new() -> Self {
-        Clock { wall: Utc::now(), instant: Instant::now() }
+        Clock {
+            wall: Utc::now(),
+            instant: Instant::now(),
+        }
     }
 
     /// The current time.

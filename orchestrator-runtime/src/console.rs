@@ -5,7 +5,7 @@
 //! go through the same orchestrator as production traffic.
 
 use crate::orchestrator::{Orchestrator, OrchestratorBuilder};
-use crate::payloads::{self, ElementAt};
+use crate::payloads::{self, ElementAt, Said};
 use async_trait::async_trait;
 use orchestrator_core::{Incoming, SlackApi, SlackError, SlackReply, SlackRequest};
 use serde_json::Value;
@@ -72,11 +72,18 @@ impl ConsoleSlack {
         let mut screen = self.screen();
         for block in blocks.and_then(Value::as_array).into_iter().flatten() {
             let block_id = block["block_id"].as_str().unwrap_or_default();
-            let elements = block["elements"].as_array().into_iter().flatten().chain(block.get("accessory"));
+            let elements = block["elements"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(block.get("accessory"));
             for element in elements {
                 let mut picks = Vec::new();
                 match element["type"].as_str() {
-                    Some("button") => picks.push((element["text"]["text"].as_str().unwrap_or("?").to_owned(), element.clone())),
+                    Some("button") => picks.push((
+                        element["text"]["text"].as_str().unwrap_or("?").to_owned(),
+                        element.clone(),
+                    )),
                     Some(_) => {
                         for option in element["options"].as_array().into_iter().flatten() {
                             let mut chosen = element.clone();
@@ -87,7 +94,11 @@ impl ConsoleSlack {
                     None => {}
                 }
                 for (label, element) in picks {
-                    screen.choices.push(Choice { message_ts: ts.to_owned(), block_id: block_id.to_owned(), element });
+                    screen.choices.push(Choice {
+                        message_ts: ts.to_owned(),
+                        block_id: block_id.to_owned(),
+                        element,
+                    });
                     let n = screen.choices.len();
                     self.print(&format!("  [{n}] {label}"));
                 }
@@ -113,7 +124,12 @@ impl ConsoleSlack {
         if let Some((_, _, label)) = fields.first() {
             self.print(&format!("  {label}?"));
         }
-        self.screen().modal = Some(OpenModal { view, id: id.to_owned(), fields, values: Vec::new() });
+        self.screen().modal = Some(OpenModal {
+            view,
+            id: id.to_owned(),
+            fields,
+            values: Vec::new(),
+        });
     }
 }
 
@@ -121,12 +137,19 @@ impl ConsoleSlack {
 impl SlackApi for ConsoleSlack {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
         Ok(match request {
-            SlackRequest::PostMessage { channel, text, blocks, .. } => {
+            SlackRequest::PostMessage {
+                channel, text, blocks, ..
+            } => {
                 let ts = self.next_ts();
                 self.show("bot> ", &text, blocks.as_ref(), &ts);
                 SlackReply::Message { channel, ts }
             }
-            SlackRequest::UpdateMessage { channel, ts, text, blocks } => {
+            SlackRequest::UpdateMessage {
+                channel,
+                ts,
+                text,
+                blocks,
+            } => {
                 self.show("bot (edited)> ", &text, blocks.as_ref(), &ts);
                 SlackReply::Message { channel, ts }
             }
@@ -158,10 +181,22 @@ impl SlackApi for ConsoleSlack {
 /// assert!(String::from_utf8(out.lock().unwrap().clone()).unwrap().contains("no flow"));
 /// # }
 /// ```
-pub async fn run(builder: OrchestratorBuilder, input: impl AsyncBufRead + Unpin, out: Arc<Mutex<impl Write + Send + 'static>>) -> std::io::Result<()> {
+pub async fn run(
+    builder: OrchestratorBuilder,
+    input: impl AsyncBufRead + Unpin,
+    out: Arc<Mutex<impl Write + Send + 'static>>,
+) -> std::io::Result<()> {
     let out: Output = out;
-    let slack = Arc::new(ConsoleSlack { out: out.clone(), screen: Mutex::default(), ts: AtomicU64::new(0) });
-    let orchestrator = builder.slack(slack.clone()).bot_user(BOT).build().map_err(std::io::Error::other)?;
+    let slack = Arc::new(ConsoleSlack {
+        out: out.clone(),
+        screen: Mutex::default(),
+        ts: AtomicU64::new(0),
+    });
+    let orchestrator = builder
+        .slack(slack.clone())
+        .bot_user(BOT)
+        .build()
+        .map_err(std::io::Error::other)?;
     let timers = orchestrator.spawn_timers();
     let mut lines = input.lines();
     let mut n = 0u64;
@@ -212,18 +247,52 @@ fn event_for(slack: &ConsoleSlack, line: &str, n: u64) -> Event {
             .zip(&modal.values)
             .map(|((block, action, _), value)| (block.as_str(), action.as_str(), value.as_str()))
             .collect();
-        return Event::Json(payloads::view_submission(TEAM, USER, &modal.view, &modal.id, &values, &trigger_id));
+        return Event::Json(payloads::view_submission(
+            TEAM,
+            USER,
+            &modal.view,
+            &modal.id,
+            &values,
+            &trigger_id,
+        ));
     }
-    if let Some(choice) = line.parse::<usize>().ok().and_then(|k| screen.choices.get(k.wrapping_sub(1))).cloned() {
+    if let Some(choice) = line
+        .parse::<usize>()
+        .ok()
+        .and_then(|k| screen.choices.get(k.wrapping_sub(1)))
+        .cloned()
+    {
         screen.choices.clear();
-        let at = ElementAt { channel: CHANNEL, message_ts: &choice.message_ts, thread_ts: None, block_id: &choice.block_id };
+        let at = ElementAt {
+            channel: CHANNEL,
+            message_ts: &choice.message_ts,
+            thread_ts: None,
+            block_id: &choice.block_id,
+        };
         return Event::Json(payloads::block_action(TEAM, USER, &at, choice.element, &trigger_id));
     }
     if let Some(command) = line.strip_prefix('/') {
         let (name, text) = command.split_once(' ').unwrap_or((command, ""));
-        return Event::Command(payloads::slash_command(TEAM, USER, CHANNEL, &format!("/{name}"), text, &trigger_id));
+        return Event::Command(payloads::slash_command(
+            TEAM,
+            USER,
+            CHANNEL,
+            &format!("/{name}"),
+            text,
+            &trigger_id,
+        ));
     }
-    Event::Json(payloads::message(TEAM, USER, CHANNEL, line, &slack.next_ts(), None, &format!("Ev{n}")))
+    let (ts, event_id) = (slack.next_ts(), format!("Ev{n}"));
+    let said = Said {
+        team: TEAM,
+        user: USER,
+        channel: CHANNEL,
+        text: line,
+        ts: &ts,
+        thread_ts: None,
+        event_id: &event_id,
+    };
+    Event::Json(payloads::message(&said))
 }
 
 fn report(slack: &ConsoleSlack, orchestrator: &Orchestrator, result: Result<crate::Outcome, crate::OrchestratorError>) {
@@ -237,9 +306,18 @@ fn report(slack: &ConsoleSlack, orchestrator: &Orchestrator, result: Result<crat
                     format!("{} ({})", f.name(), t.join(", "))
                 })
                 .collect();
-            slack.print(&format!("(no flow started; the flows are: {})", if triggers.is_empty() { "none".into() } else { triggers.join("; ") }));
+            slack.print(&format!(
+                "(no flow started; the flows are: {})",
+                if triggers.is_empty() {
+                    "none".into()
+                } else {
+                    triggers.join("; ")
+                }
+            ));
         }
-        Ok(Outcome::Unhandled { .. }) => slack.print("(the bot is not waiting for that here; answer its question or pick a number)"),
+        Ok(Outcome::Unhandled { .. }) => {
+            slack.print("(the bot is not waiting for that here; answer its question or pick a number)")
+        }
         Ok(_) => {}
         Err(error) => slack.print(&format!("(error: {error})")),
     }

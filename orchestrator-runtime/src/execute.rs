@@ -68,7 +68,11 @@ impl Orchestrator {
     }
 
     /// Ends a flow in ERROR without running anything (its flow is gone, its step does not decode).
-    pub(crate) async fn fail_record(&self, mut record: FlowRecord, reason: String) -> Result<Outcome, OrchestratorError> {
+    pub(crate) async fn fail_record(
+        &self,
+        mut record: FlowRecord,
+        reason: String,
+    ) -> Result<Outcome, OrchestratorError> {
         tracing::error!(flow_id = %record.id, flow = %record.flow, %reason, "flow moved to ERROR");
         let expected = record.version;
         if let Err(illegal) = record.set_state(FlowState::Error) {
@@ -101,7 +105,9 @@ impl Orchestrator {
         let mut ran = 0;
         let end = loop {
             if ran == inner.settings.max_chain {
-                break End::Error(format!("more than {ran} steps ran for one event; is there a `goto` loop?"));
+                break End::Error(format!(
+                    "more than {ran} steps ran for one event; is there a `goto` loop?"
+                ));
             }
             let future = match next {
                 First::Enter => definition.on_enter(step.clone(), &mut cx),
@@ -155,7 +161,10 @@ impl Orchestrator {
             }
             End::Fail(message) => {
                 self.send_final(&mut cx, message.as_deref()).await;
-                (FlowState::Error, Some(message.clone().unwrap_or_else(|| "the flow failed".into())))
+                (
+                    FlowState::Error,
+                    Some(message.clone().unwrap_or_else(|| "the flow failed".into())),
+                )
             }
             End::Error(reason) => {
                 tracing::error!(flow_id = %cx.flow_id(), flow = definition.name(), %reason, "step failed");
@@ -174,7 +183,9 @@ impl Orchestrator {
         if let Some(info) = &info {
             record.step_name = info.name.to_owned();
         }
-        record.set_state(state).expect("PROCESSING may become WAITING_FOR_RESPONSE, COMPLETED or ERROR");
+        record
+            .set_state(state)
+            .expect("PROCESSING may become WAITING_FOR_RESPONSE, COMPLETED or ERROR");
         record.error = error;
         record.deadline = match state {
             FlowState::WaitingForResponse => info
@@ -209,7 +220,11 @@ impl Orchestrator {
         if record.deadline.is_some() {
             inner.deadline_changed.notify_one();
         }
-        Ok(Outcome::Advanced { flow_id: record.id, state: record.state, step: record.step_name })
+        Ok(Outcome::Advanced {
+            flow_id: record.id,
+            state: record.state,
+            step: record.step_name,
+        })
     }
 }
 
@@ -242,4 +257,3 @@ fn inbound(incoming: &Incoming, at: chrono::DateTime<chrono::Utc>) -> LoggedMess
         at,
     }
 }
-

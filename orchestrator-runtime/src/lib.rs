@@ -8,6 +8,7 @@
 
 pub mod cli;
 mod clock;
+mod conformance;
 pub mod console;
 mod execute;
 mod locks;

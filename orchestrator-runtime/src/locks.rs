@@ -46,6 +46,8 @@ mod tests {
         let same = tokio::time::timeout(Duration::from_millis(10), locks.lock("a")).await;
         assert!(same.is_err(), "the same conversation waits");
         drop(a);
-        assert!(tokio::time::timeout(Duration::from_millis(10), locks.lock("a")).await.is_ok());
+        assert!(tokio::time::timeout(Duration::from_millis(10), locks.lock("a"))
+            .await
+            .is_ok());
     }
 }

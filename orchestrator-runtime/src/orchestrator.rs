@@ -198,7 +198,10 @@ impl OrchestratorBuilder {
         let mut flows = Vec::new();
         for definition in self.flows {
             let definition = Arc::new(definition);
-            if by_name.insert(definition.name().to_owned(), definition.clone()).is_some() {
+            if by_name
+                .insert(definition.name().to_owned(), definition.clone())
+                .is_some()
+            {
                 return Err(BuildError::DuplicateFlow(definition.name().to_owned()));
             }
             flows.push(definition);
@@ -254,7 +257,11 @@ impl Orchestrator {
         }
         let inner = &self.inner;
         if let Some(key) = incoming.dedup_key() {
-            if !inner.store.mark_seen(&key, inner.clock.now(), inner.settings.dedup_ttl).await? {
+            if !inner
+                .store
+                .mark_seen(&key, inner.clock.now(), inner.settings.dedup_ttl)
+                .await?
+            {
                 return Ok(Outcome::Duplicate);
             }
         }
@@ -297,7 +304,8 @@ impl Orchestrator {
     async fn continue_flow(&self, record: FlowRecord, incoming: Incoming) -> Result<Outcome, OrchestratorError> {
         if !record.is_participant(&incoming.context.user_id) {
             if incoming.has(MessageType::Interactive) {
-                self.notify_user(&incoming, &self.inner.settings.not_participant_notice).await;
+                self.notify_user(&incoming, &self.inner.settings.not_participant_notice)
+                    .await;
             }
             return Ok(Outcome::NotParticipant { flow_id: record.id });
         }
@@ -311,8 +319,12 @@ impl Orchestrator {
     }
 
     async fn start_flow(&self, incoming: Incoming) -> Result<Outcome, OrchestratorError> {
-        let Some(definition) =
-            self.inner.flows.iter().find(|f| f.options().triggers.iter().any(|t| t.matches(&incoming))).cloned()
+        let Some(definition) = self
+            .inner
+            .flows
+            .iter()
+            .find(|f| f.options().triggers.iter().any(|t| t.matches(&incoming)))
+            .cloned()
         else {
             return Ok(Outcome::NoFlow);
         };
@@ -339,7 +351,12 @@ impl Orchestrator {
                 text: text.to_owned(),
             }
         } else if let Some(url) = &incoming.response_url {
-            SlackRequest::Respond { response_url: url.clone(), text: text.to_owned(), replace_original: false, in_channel: false }
+            SlackRequest::Respond {
+                response_url: url.clone(),
+                text: text.to_owned(),
+                replace_original: false,
+                in_channel: false,
+            }
         } else {
             return;
         };

@@ -5,31 +5,53 @@
 
 use serde_json::{json, Value};
 
-/// A user's message as an Events API callback. `channel` starting with `D` is a DM.
+/// What a user said, where: the parts of a message event.
+#[derive(Debug, Clone, Copy)]
+pub struct Said<'a> {
+    /// Workspace id.
+    pub team: &'a str,
+    /// The sender.
+    pub user: &'a str,
+    /// The channel; one starting with `D` is a DM.
+    pub channel: &'a str,
+    /// The text.
+    pub text: &'a str,
+    /// The message's `ts`.
+    pub ts: &'a str,
+    /// The thread it is posted in.
+    pub thread_ts: Option<&'a str>,
+    /// The Events API `event_id`.
+    pub event_id: &'a str,
+}
+
+/// A user's message as an Events API callback.
 ///
 /// ```
-/// let body = orchestrator_runtime::payloads::message("T1", "U1", "D1", "hi", "1.000001", None, "Ev1");
-/// let incoming = orchestrator_core::Incoming::from_json(&body).unwrap().unwrap();
+/// use orchestrator_runtime::payloads::{message, Said};
+/// let said = Said { team: "T1", user: "U1", channel: "D1", text: "hi", ts: "1.000001", thread_ts: None, event_id: "Ev1" };
+/// let incoming = orchestrator_core::Incoming::from_json(&message(&said)).unwrap().unwrap();
 /// assert_eq!(incoming.text(), Some("hi"));
 /// ```
-pub fn message(team: &str, user: &str, channel: &str, text: &str, ts: &str, thread_ts: Option<&str>, event_id: &str) -> Value {
-    let channel_type = if channel.starts_with('D') { "im" } else { "channel" };
-    let mut event = json!({"type": "message", "channel": channel, "channel_type": channel_type,
-                           "user": user, "text": text, "ts": ts, "event_ts": ts, "team": team});
-    if let Some(thread) = thread_ts {
-        event["thread_ts"] = json!(thread);
-    }
-    envelope(team, event, event_id)
+pub fn message(said: &Said<'_>) -> Value {
+    let channel_type = if said.channel.starts_with('D') { "im" } else { "channel" };
+    event(said, "message", said.text.to_owned(), Some(channel_type))
 }
 
 /// An `app_mention` of the bot `bot_user` as an Events API callback.
-pub fn mention(team: &str, user: &str, channel: &str, bot_user: &str, text: &str, ts: &str, thread_ts: Option<&str>, event_id: &str) -> Value {
-    let mut event = json!({"type": "app_mention", "channel": channel, "user": user,
-                           "text": format!("<@{bot_user}> {text}"), "ts": ts, "event_ts": ts, "team": team});
-    if let Some(thread) = thread_ts {
+pub fn mention(said: &Said<'_>, bot_user: &str) -> Value {
+    event(said, "app_mention", format!("<@{bot_user}> {}", said.text), None)
+}
+
+fn event(said: &Said<'_>, kind: &str, text: String, channel_type: Option<&str>) -> Value {
+    let mut event = json!({"type": kind, "channel": said.channel, "user": said.user, "text": text,
+                           "ts": said.ts, "event_ts": said.ts, "team": said.team});
+    if let Some(channel_type) = channel_type {
+        event["channel_type"] = json!(channel_type);
+    }
+    if let Some(thread) = said.thread_ts {
         event["thread_ts"] = json!(thread);
     }
-    envelope(team, event, event_id)
+    envelope(said.team, event, said.event_id)
 }
 
 /// Wraps an event in the `event_callback` envelope.
@@ -67,7 +89,14 @@ pub fn block_action(team: &str, user: &str, at: &ElementAt<'_>, element: Value, 
 }
 
 /// A `view_submission` payload for a modal with `values` as `(block_id, action_id, value)`.
-pub fn view_submission(team: &str, user: &str, view: &Value, view_id: &str, values: &[(&str, &str, &str)], trigger_id: &str) -> Value {
+pub fn view_submission(
+    team: &str,
+    user: &str,
+    view: &Value,
+    view_id: &str,
+    values: &[(&str, &str, &str)],
+    trigger_id: &str,
+) -> Value {
     let mut state = serde_json::Map::new();
     for (block, action, value) in values {
         let entry = state.entry(block.to_string()).or_insert_with(|| json!({}));
@@ -87,7 +116,11 @@ pub fn view_submission(team: &str, user: &str, view: &Value, view_id: &str, valu
 /// assert!(form.contains("command=%2Fapprove"));
 /// ```
 pub fn slash_command(team: &str, user: &str, channel: &str, command: &str, text: &str, trigger_id: &str) -> String {
-    let channel_name = if channel.starts_with('D') { "directmessage" } else { "general" };
+    let channel_name = if channel.starts_with('D') {
+        "directmessage"
+    } else {
+        "general"
+    };
     form_urlencoded::Serializer::new(String::new())
         .append_pair("token", "unused")
         .append_pair("team_id", team)
@@ -98,6 +131,9 @@ pub fn slash_command(team: &str, user: &str, channel: &str, command: &str, text:
         .append_pair("text", text)
         .append_pair("api_app_id", "A0TEST")
         .append_pair("trigger_id", trigger_id)
-        .append_pair("response_url", &format!("https://hooks.slack.invalid/commands/{trigger_id}"))
+        .append_pair(
+            "response_url",
+            &format!("https://hooks.slack.invalid/commands/{trigger_id}"),
+        )
         .finish()
 }

@@ -27,7 +27,10 @@ pub struct RecordingSlack {
 impl RecordingSlack {
     /// A recorder that keeps every request.
     pub fn new() -> Arc<Self> {
-        Arc::new(RecordingSlack { keep: true, ..Default::default() })
+        Arc::new(RecordingSlack {
+            keep: true,
+            ..Default::default()
+        })
     }
 
     /// A recorder that keeps nothing (for benchmarks).
@@ -70,11 +73,17 @@ impl RecordingSlack {
 impl SlackApi for RecordingSlack {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
         let reply = match &request {
-            SlackRequest::PostMessage { channel, .. } => SlackReply::Message { channel: channel.clone(), ts: self.next_ts() },
-            SlackRequest::UpdateMessage { channel, ts, .. } => SlackReply::Message { channel: channel.clone(), ts: ts.clone() },
-            SlackRequest::OpenView { .. } | SlackRequest::PushView { .. } => {
-                SlackReply::View { id: format!("V{:08}", self.counter.fetch_add(1, Ordering::Relaxed) + 1) }
-            }
+            SlackRequest::PostMessage { channel, .. } => SlackReply::Message {
+                channel: channel.clone(),
+                ts: self.next_ts(),
+            },
+            SlackRequest::UpdateMessage { channel, ts, .. } => SlackReply::Message {
+                channel: channel.clone(),
+                ts: ts.clone(),
+            },
+            SlackRequest::OpenView { .. } | SlackRequest::PushView { .. } => SlackReply::View {
+                id: format!("V{:08}", self.counter.fetch_add(1, Ordering::Relaxed) + 1),
+            },
             SlackRequest::UpdateView { view_id, .. } => SlackReply::View { id: view_id.clone() },
             SlackRequest::PostEphemeral { .. } | SlackRequest::Respond { .. } => SlackReply::Ok,
         };

@@ -24,8 +24,9 @@
 //! # }
 //! ```
 
+pub use crate::conformance::check_store;
 use crate::orchestrator::{Orchestrator, OrchestratorBuilder, Outcome};
-use crate::payloads::{self, ElementAt};
+use crate::payloads::{self, ElementAt, Said};
 use crate::recording::RecordingSlack;
 use orchestrator_core::{FlowRecord, Incoming, SlackReply, SlackRequest};
 use serde_json::Value;
@@ -57,7 +58,11 @@ impl TestBot {
     /// If the builder is invalid (e.g. two flows with one name).
     pub fn new(builder: OrchestratorBuilder) -> TestBot {
         let slack = RecordingSlack::new();
-        let orchestrator = builder.slack(slack.clone()).bot_user(BOT_USER).build().expect("a valid orchestrator");
+        let orchestrator = builder
+            .slack(slack.clone())
+            .bot_user(BOT_USER)
+            .build()
+            .expect("a valid orchestrator");
         TestBot { orchestrator, slack }
     }
 
@@ -86,7 +91,17 @@ impl TestBot {
     /// thread under the mention.
     pub async fn mention(&self, user: &str, channel: &str, text: &str) -> Chat {
         let ts = self.slack.next_ts();
-        let body = payloads::mention(TEAM, user, channel, BOT_USER, text, &ts, None, &self.event_id());
+        let event_id = self.event_id();
+        let said = Said {
+            team: TEAM,
+            user,
+            channel,
+            text,
+            ts: &ts,
+            thread_ts: None,
+            event_id: &event_id,
+        };
+        let body = payloads::mention(&said, BOT_USER);
         let mut chat = self.chat(user, channel, Some(ts));
         chat.deliver(&body).await;
         chat
@@ -97,13 +112,20 @@ impl TestBot {
         let form = payloads::slash_command(TEAM, user, channel, command, text, &self.trigger_id());
         let incoming = Incoming::from_slash_command(&form).expect("the kit builds valid commands");
         let chat = self.chat(user, channel, None);
-        let outcome = self.orchestrator.handle(incoming).await.expect("the orchestrator handles the command");
+        let outcome = self
+            .orchestrator
+            .handle(incoming)
+            .await
+            .expect("the orchestrator handles the command");
         (chat, outcome)
     }
 
     /// Delivers any Slack JSON body (an Events API callback or interactivity payload).
     pub async fn deliver(&self, body: &Value) -> Outcome {
-        self.orchestrator.handle_json(body).await.expect("the orchestrator handles the event")
+        self.orchestrator
+            .handle_json(body)
+            .await
+            .expect("the orchestrator handles the event")
     }
 
     /// Moves time forward (needs `#[tokio::test(start_paused = true)]`) and fires the
@@ -115,13 +137,23 @@ impl TestBot {
 
     /// The stored flows, newest first.
     pub async fn flows(&self) -> Vec<FlowRecord> {
-        self.orchestrator.store().list(false, usize::MAX).await.expect("the store lists flows")
+        self.orchestrator
+            .store()
+            .list(false, usize::MAX)
+            .await
+            .expect("the store lists flows")
     }
 
     /// A chat that reads what the bot says from now on.
     fn chat(&self, user: &str, channel: &str, thread: Option<String>) -> Chat {
         let cursor = self.slack.len();
-        Chat { bot: self.clone(), user: user.to_owned(), channel: channel.to_owned(), thread, cursor }
+        Chat {
+            bot: self.clone(),
+            user: user.to_owned(),
+            channel: channel.to_owned(),
+            thread,
+            cursor,
+        }
     }
 
     fn event_id(&self) -> String {
@@ -146,13 +178,29 @@ pub struct Chat {
 impl Chat {
     /// The same conversation as seen by another user (e.g. an approver).
     pub fn as_user(&self, user: &str) -> Chat {
-        Chat { bot: self.bot.clone(), user: user.to_owned(), channel: self.channel.clone(), thread: self.thread.clone(), cursor: self.cursor }
+        Chat {
+            bot: self.bot.clone(),
+            user: user.to_owned(),
+            channel: self.channel.clone(),
+            thread: self.thread.clone(),
+            cursor: self.cursor,
+        }
     }
 
     /// The user sends `text` in this conversation (in its thread, if it has one).
     pub async fn send(&mut self, text: &str) -> Outcome {
         let ts = self.bot.slack.next_ts();
-        let body = payloads::message(TEAM, &self.user, &self.channel, text, &ts, self.thread.as_deref(), &self.bot.event_id());
+        let event_id = self.bot.event_id();
+        let said = Said {
+            team: TEAM,
+            user: &self.user,
+            channel: &self.channel,
+            text,
+            ts: &ts,
+            thread_ts: self.thread.as_deref(),
+            event_id: &event_id,
+        };
+        let body = payloads::message(&said);
         self.deliver(&body).await
     }
 
@@ -202,7 +250,10 @@ impl Chat {
             .into_iter()
             .rev()
             .find_map(|(request, reply)| match (request, reply) {
-                (SlackRequest::OpenView { view, .. } | SlackRequest::PushView { view, .. }, SlackReply::View { id }) => Some((view, id)),
+                (
+                    SlackRequest::OpenView { view, .. } | SlackRequest::PushView { view, .. },
+                    SlackReply::View { id },
+                ) => Some((view, id)),
                 _ => None,
             })
             .expect("the bot opened no modal to submit");
@@ -218,7 +269,10 @@ impl Chat {
     pub fn expect_reply(&mut self, text: &str) {
         match self.next_message() {
             Some(said) => assert_eq!(said, text, "the bot's next message in {} differs", self.where_()),
-            None => panic!("expected the bot to say {text:?} in {}, but it said nothing more", self.where_()),
+            None => panic!(
+                "expected the bot to say {text:?} in {}, but it said nothing more",
+                self.where_()
+            ),
         }
     }
 
@@ -228,7 +282,12 @@ impl Chat {
         let found = self.bot.slack.requests().into_iter().any(|r| {
             matches!(&r, SlackRequest::PostEphemeral { channel, user, text: t, .. } if *channel == self.channel && *user == self.user && t == text)
         });
-        assert!(found, "expected an ephemeral {text:?} for {} in {}", self.user, self.where_());
+        assert!(
+            found,
+            "expected an ephemeral {text:?} for {} in {}",
+            self.user,
+            self.where_()
+        );
     }
 
     /// Asserts that the bot said nothing more here.
@@ -255,7 +314,13 @@ impl Chat {
         let requests = self.bot.slack.requests();
         while let Some(request) = requests.get(self.cursor) {
             self.cursor += 1;
-            if let SlackRequest::PostMessage { channel, thread_ts, text, .. } = request {
+            if let SlackRequest::PostMessage {
+                channel,
+                thread_ts,
+                text,
+                ..
+            } = request
+            {
                 if *channel == self.channel && *thread_ts == self.thread {
                     return Some(text.clone());
                 }
@@ -274,18 +339,33 @@ impl Chat {
             .rev()
             .find_map(|(request, reply)| {
                 let (blocks, ts) = match (&request, &reply) {
-                    (SlackRequest::PostMessage { channel, blocks: Some(b), .. }, SlackReply::Message { ts, .. })
-                    | (SlackRequest::UpdateMessage { channel, blocks: Some(b), .. }, SlackReply::Message { ts, .. })
-                        if *channel == self.channel =>
-                    {
-                        (b.clone(), ts.clone())
-                    }
+                    (
+                        SlackRequest::PostMessage {
+                            channel,
+                            blocks: Some(b),
+                            ..
+                        },
+                        SlackReply::Message { ts, .. },
+                    )
+                    | (
+                        SlackRequest::UpdateMessage {
+                            channel,
+                            blocks: Some(b),
+                            ..
+                        },
+                        SlackReply::Message { ts, .. },
+                    ) if *channel == self.channel => (b.clone(), ts.clone()),
                     _ => return None,
                 };
                 find_element(&blocks, action_id).map(|(block_id, element)| (ts, block_id, element))
             })
             .unwrap_or_else(|| panic!("the bot sent no element `{action_id}` in {}", self.where_()));
-        let at = ElementAt { channel: &self.channel, message_ts: &message_ts, thread_ts: self.thread.as_deref(), block_id: &block_id };
+        let at = ElementAt {
+            channel: &self.channel,
+            message_ts: &message_ts,
+            thread_ts: self.thread.as_deref(),
+            block_id: &block_id,
+        };
         payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id())
     }
 }
@@ -294,7 +374,14 @@ impl Chat {
 fn find_element(blocks: &Value, action_id: &str) -> Option<(String, Value)> {
     blocks.as_array()?.iter().find_map(|block| {
         let block_id = block["block_id"].as_str().unwrap_or_default().to_owned();
-        let elements = block["elements"].as_array().into_iter().flatten().chain(block.get("accessory"));
-        elements.into_iter().find(|e| e["action_id"] == action_id).map(|e| (block_id.clone(), e.clone()))
+        let elements = block["elements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(block.get("accessory"));
+        elements
+            .into_iter()
+            .find(|e| e["action_id"] == action_id)
+            .map(|e| (block_id.clone(), e.clone()))
     })
 }

@@ -20,7 +20,9 @@ impl Orchestrator {
         let mut fired = 0;
         for due in inner.store.due(now, BATCH).await? {
             let _turn = inner.locks.lock(due.key.as_str()).await;
-            let Some(mut record) = inner.store.load(due.id).await? else { continue };
+            let Some(mut record) = inner.store.load(due.id).await? else {
+                continue;
+            };
             if !record.is_active() || record.deadline.is_none_or(|d| d > now) {
                 continue;
             }
@@ -44,7 +46,9 @@ impl Orchestrator {
     /// The timeout message and hook of a flow this worker has claimed as TIMED_OUT.
     async fn after_timeout(&self, claimed: orchestrator_core::FlowRecord) {
         let inner = &self.inner;
-        let Some(definition) = inner.by_name.get(&claimed.flow).cloned() else { return };
+        let Some(definition) = inner.by_name.get(&claimed.flow).cloned() else {
+            return;
+        };
         let version = claimed.version;
         let step = claimed.step.clone();
         let flow_id = claimed.id;
@@ -80,9 +84,10 @@ impl Orchestrator {
                     tracing::error!(%error, "timer pass failed");
                 }
                 let wait = match orchestrator.inner.store.next_deadline().await {
-                    Ok(Some(deadline)) => {
-                        (deadline - orchestrator.now()).to_std().unwrap_or(Duration::ZERO).min(POLL)
-                    }
+                    Ok(Some(deadline)) => (deadline - orchestrator.now())
+                        .to_std()
+                        .unwrap_or(Duration::ZERO)
+                        .min(POLL),
                     _ => POLL,
                 };
                 tokio::select! {
@@ -100,7 +105,9 @@ impl Orchestrator {
             return Err(StoreError::NotFound(flow_id).into());
         };
         let _turn = inner.locks.lock(found.key.as_str()).await;
-        let Some(record) = inner.store.load(flow_id).await? else { return Ok(false) };
+        let Some(record) = inner.store.load(flow_id).await? else {
+            return Ok(false);
+        };
         if !record.is_active() {
             return Ok(false);
         }

@@ -1,0 +1,246 @@
+//! Normalization of Slack payloads shaped as Slack documents and sends them.
+
+use orchestrator_core::{
+    Click, FromInput, Incoming, MessageContext, MessageType, NotInput, Payload, Selection, Submission, Text,
+};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+fn normalize(body: Value) -> Incoming {
+    Incoming::from_json(&body).expect("valid").expect("supported")
+}
+
+fn types(list: &[MessageType]) -> BTreeSet<MessageType> {
+    list.iter().copied().collect()
+}
+
+#[test]
+fn app_mention_at_top_level_lives_in_a_thread_under_itself() {
+    let incoming = normalize(json!({
+        "token": "x", "team_id": "T061EG9R6", "api_app_id": "A0MDYCDME", "type": "event_callback",
+        "event_id": "Ev0LAN670R", "event_time": 1515449522,
+        "event": {"type": "app_mention", "user": "U061F7AUR", "text": "<@U0LAN0Z89> is it everything a river should be?",
+                  "ts": "1515449522.000016", "channel": "C123ABC456", "event_ts": "1515449522000016"}
+    }));
+    assert_eq!(
+        incoming.types,
+        types(&[MessageType::Text, MessageType::Channel, MessageType::Mention])
+    );
+    assert_eq!(
+        incoming.context,
+        MessageContext::new("T061EG9R6", "U061F7AUR", "C123ABC456").in_thread("1515449522.000016")
+    );
+    assert_eq!(incoming.text(), Some("is it everything a river should be?"));
+    assert_eq!(incoming.event_id.as_deref(), Some("Ev0LAN670R"));
+}
+
+#[test]
+fn a_direct_message() {
+    let incoming = normalize(json!({
+        "type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+        "event": {"type": "message", "channel": "D024BE91L", "user": "U2147483697", "text": "Hello hello can you hear me?",
+                  "ts": "1355517523.000005", "event_ts": "1355517523.000005", "channel_type": "im"}
+    }));
+    assert_eq!(incoming.types, types(&[MessageType::Text, MessageType::Direct]));
+    assert_eq!(
+        incoming.context.thread_ts, None,
+        "a DM is one conversation, threads or not"
+    );
+    assert_eq!(incoming.context.conversation_key().as_str(), "T1/D024BE91L");
+}
+
+#[test]
+fn a_reply_in_a_channel_thread() {
+    let incoming = normalize(json!({
+        "type": "event_callback", "team_id": "T1", "event_id": "Ev2",
+        "event": {"type": "message", "channel": "C1", "channel_type": "channel", "user": "U1", "text": "Alice",
+                  "ts": "1700000001.000200", "thread_ts": "1700000000.000100"}
+    }));
+    assert_eq!(
+        incoming.types,
+        types(&[MessageType::Text, MessageType::Thread, MessageType::Channel])
+    );
+    assert_eq!(incoming.context.thread_ts.as_deref(), Some("1700000000.000100"));
+}
+
+#[test]
+fn a_file_share_carries_its_files() {
+    let incoming = normalize(json!({
+        "type": "event_callback", "team_id": "T1", "event_id": "Ev3",
+        "event": {"type": "message", "subtype": "file_share", "channel": "D1", "channel_type": "im", "user": "U1",
+                  "text": "", "ts": "1.5",
+                  "files": [{"id": "F0123", "name": "report.pdf", "mimetype": "application/pdf",
+                             "url_private": "https://files.slack.com/files-pri/T1-F0123/report.pdf", "size": 1024}]}
+    }));
+    assert_eq!(incoming.types, types(&[MessageType::File, MessageType::Direct]));
+    let Payload::Message { files, .. } = &incoming.payload else {
+        panic!()
+    };
+    assert_eq!((files[0].id.as_str(), files[0].size), ("F0123", Some(1024)));
+    assert!(Text::from_input(&incoming).is_none(), "an empty caption is no text");
+}
+
+#[test]
+fn edits_deletions_and_bots_are_not_input() {
+    let changed = normalize(json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev4",
+        "event": {"type": "message", "subtype": "message_changed", "channel": "C1", "hidden": true, "ts": "2.0",
+                  "message": {"type": "message", "user": "U1", "text": "edited", "ts": "1.0"}}}));
+    assert_eq!(
+        changed.payload,
+        Payload::NotInput(NotInput::Subtype("message_changed".into()))
+    );
+    let bot = normalize(json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev5",
+        "event": {"type": "message", "channel": "C1", "user": "U9", "bot_id": "B1", "text": "beep", "ts": "3.0"}}));
+    assert_eq!(bot.payload, Payload::NotInput(NotInput::BotMessage));
+    assert!(!bot.is_user_input());
+}
+
+fn block_actions(action: Value) -> Value {
+    let flow = Uuid::nil();
+    let mut action = action;
+    action["block_id"] = json!(format!("so:{flow}:choices"));
+    json!({
+        "type": "block_actions", "user": {"id": "U1", "username": "alice", "team_id": "T1"},
+        "api_app_id": "A1", "token": "x", "container": {"type": "message", "message_ts": "1.1", "channel_id": "C1", "is_ephemeral": false},
+        "trigger_id": "12345.98765.abcd", "team": {"id": "T1", "domain": "acme"},
+        "channel": {"id": "C1", "name": "general"},
+        "message": {"type": "message", "ts": "1.1", "thread_ts": "1.0", "text": "Choose"},
+        "response_url": "https://hooks.slack.com/actions/T1/1/abc",
+        "actions": [action]
+    })
+}
+
+#[test]
+fn a_button_click_is_routed_by_the_flow_id_in_its_block() {
+    let incoming = normalize(block_actions(
+        json!({"action_id": "approve", "type": "button", "value": "yes",
+        "text": {"type": "plain_text", "text": "Approve"}, "action_ts": "1.2"}),
+    ));
+    assert_eq!(incoming.flow_id, Some(Uuid::nil()));
+    assert_eq!(
+        incoming.types,
+        types(&[MessageType::Interactive, MessageType::Channel, MessageType::Thread])
+    );
+    assert_eq!(incoming.dedup_key().as_deref(), Some("trigger:12345.98765.abcd"));
+    let click = Click::from_input(&incoming).unwrap();
+    assert_eq!(
+        (
+            click.action_id.as_str(),
+            click.value.as_deref(),
+            click.message_ts.as_deref()
+        ),
+        ("approve", Some("yes"), Some("1.1"))
+    );
+    let Payload::Action(action) = &incoming.payload else {
+        panic!()
+    };
+    assert_eq!(action.block_id.as_deref(), Some("choices"), "the tag is removed");
+    assert!(Selection::from_input(&incoming).is_none());
+}
+
+#[test]
+fn every_kind_of_select_yields_a_selection() {
+    let cases = [
+        (
+            json!({"action_id": "size", "type": "static_select",
+                "selected_option": {"text": {"type": "plain_text", "text": "Large"}, "value": "l"}}),
+            "l",
+            Some("Large"),
+        ),
+        (
+            json!({"action_id": "who", "type": "users_select", "selected_user": "U42"}),
+            "U42",
+            None,
+        ),
+        (
+            json!({"action_id": "where", "type": "conversations_select", "selected_conversation": "C42"}),
+            "C42",
+            None,
+        ),
+        (
+            json!({"action_id": "chan", "type": "channels_select", "selected_channel": "C43"}),
+            "C43",
+            None,
+        ),
+    ];
+    for (action, value, label) in cases {
+        let incoming = normalize(block_actions(action));
+        let selection = Selection::from_input(&incoming).unwrap();
+        assert_eq!((selection.value.as_str(), selection.label.as_deref()), (value, label));
+        assert!(Click::from_input(&incoming).is_none());
+    }
+}
+
+#[test]
+fn a_view_submission_yields_its_values_and_flow() {
+    let flow = Uuid::from_u128(7);
+    let incoming = normalize(json!({
+        "type": "view_submission", "team": {"id": "T1", "domain": "acme"}, "user": {"id": "U1", "team_id": "T1"},
+        "trigger_id": "9.9.z",
+        "view": {"id": "VNHU13V36", "type": "modal", "callback_id": "feedback",
+                 "private_metadata": format!("so:{flow}:"),
+                 "state": {"values": {
+                     format!("so:{flow}:score"): {"score": {"type": "plain_text_input", "value": "5"}},
+                     "tags": {"tags": {"type": "multi_static_select", "selected_options": [{"value": "a"}, {"value": "b"}]}},
+                     "owner": {"owner": {"type": "users_select", "selected_user": "U7"}}
+                 }}}
+    }));
+    assert_eq!(incoming.flow_id, Some(flow));
+    let form = Submission::from_input(&incoming).unwrap();
+    assert_eq!(form.callback_id, "feedback");
+    assert_eq!(form.value("score"), Some("5"));
+    assert_eq!(form.field("score").unwrap().block_id, "score");
+    assert_eq!(form.field("tags").unwrap().values, vec!["a", "b"]);
+    assert_eq!(form.value("owner"), Some("U7"));
+}
+
+#[test]
+fn a_slash_command_in_a_dm() {
+    let body = "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&enterprise_id=E0001\
+        &channel_id=D2147483705&channel_name=directmessage&user_id=U2147483697&user_name=Steve\
+        &command=%2Fweather&text=94070&api_app_id=A123456\
+        &response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1234%2F5678&trigger_id=13345224609.738474920.8088930838d88f008e0";
+    let incoming = Incoming::from_slash_command(body).unwrap();
+    assert_eq!(incoming.types, types(&[MessageType::Text, MessageType::Direct]));
+    let Payload::Command(command) = &incoming.payload else {
+        panic!()
+    };
+    assert_eq!((command.command.as_str(), command.text.as_str()), ("/weather", "94070"));
+    assert_eq!(
+        incoming.response_url.as_deref(),
+        Some("https://hooks.slack.com/commands/1234/5678")
+    );
+}
+
+#[test]
+fn malformed_bodies_say_what_is_missing() {
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"no": "type"}), "`type`"),
+        (json!({"type": "event_callback"}), "`event`"),
+        (
+            json!({"type": "event_callback", "event": {"type": "message", "channel": "C1", "ts": "1"}}),
+            "`user`",
+        ),
+        (
+            json!({"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}}),
+            "`actions`",
+        ),
+        (
+            json!({"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}}),
+            "`view`",
+        ),
+    ];
+    for (body, missing) in cases {
+        let error = Incoming::from_json(&body).unwrap_err().to_string();
+        assert!(error.contains(missing), "{error} should name {missing}");
+    }
+    assert!(Incoming::from_slash_command("team_id=T1&user_id=U1")
+        .unwrap_err()
+        .to_string()
+        .contains("`channel_id`"));
+    assert!(Incoming::from_interaction_form("nothing=here")
+        .unwrap_err()
+        .to_string()
+        .contains("`payload`"));
+}
