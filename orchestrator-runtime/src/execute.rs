@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 /// Which handler of the current step runs first.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum First {
-    /// The entry handler (a new flow whose start step has one, or after `goto`/`reask`).
+pub(crate) enum First {
+    /// The entry handler: for a new flow (whose start step, without one, gets the trigger
+    /// as input instead), and after `goto`/`reask`.
     Enter,
     /// The input handler that accepts the event.
     Input,
@@ -46,27 +47,6 @@ impl Orchestrator {
         record
     }
 
-    /// Starts a new flow: its start step's entry handler runs, or, without one, its input
-    /// handler gets the triggering event.
-    pub(crate) async fn run_start(
-        &self,
-        definition: Arc<FlowDefinition>,
-        record: FlowRecord,
-        incoming: Incoming,
-    ) -> Result<Outcome, OrchestratorError> {
-        self.run(definition, record, incoming, First::Enter).await
-    }
-
-    /// Continues a waiting flow with the user's input.
-    pub(crate) async fn run_input(
-        &self,
-        definition: Arc<FlowDefinition>,
-        record: FlowRecord,
-        incoming: Incoming,
-    ) -> Result<Outcome, OrchestratorError> {
-        self.run(definition, record, incoming, First::Input).await
-    }
-
     /// Ends a flow in ERROR without running anything (its flow is gone, its step does not decode).
     pub(crate) async fn fail_record(
         &self,
@@ -84,7 +64,8 @@ impl Orchestrator {
         self.save(record, expected).await
     }
 
-    async fn run(
+    /// Runs the flow for one event and saves the result.
+    pub(crate) async fn run(
         &self,
         definition: Arc<FlowDefinition>,
         mut record: FlowRecord,

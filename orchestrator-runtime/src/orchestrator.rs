@@ -5,6 +5,7 @@
 //! [`timers`](crate::timers).
 
 use crate::clock::Clock;
+use crate::execute::First;
 use crate::locks::KeyLocks;
 use orchestrator_core::{
     ConversationKey, Flow, FlowDefinition, FlowRecord, FlowState, Incoming, MemoryStore, MessageType, NormalizeError,
@@ -310,7 +311,7 @@ impl Orchestrator {
             return Ok(Outcome::NotParticipant { flow_id: record.id });
         }
         match self.inner.by_name.get(&record.flow).cloned() {
-            Some(definition) => self.run_input(definition, record, incoming).await,
+            Some(definition) => self.run(definition, record, incoming, First::Input).await,
             None => {
                 let reason = format!("flow `{}` is not registered in this bot", record.flow);
                 self.fail_record(record, reason).await
@@ -329,7 +330,7 @@ impl Orchestrator {
             return Ok(Outcome::NoFlow);
         };
         let record = self.new_record(&definition, &incoming);
-        self.run_start(definition, record, incoming).await
+        self.run(definition, record, incoming, First::Enter).await
     }
 
     /// A click on (or a submission of) a flow that has ended: an ephemeral notice, nothing else.
