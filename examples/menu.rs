@@ -1,6 +1,6 @@
 //! The original's interactive example: "Choose an option" with buttons Option 1 / Option 2,
 //! then a select menu, the message updated with the choice made. Also `/feedback` opens a
-//! modal whose answer is validated.
+//! modal whose answer is validated (an invalid score is shown under the field).
 //!
 //! ```text
 //! cargo run --example menu      # type "menu", then a number to pick; or "/feedback"
@@ -123,7 +123,8 @@ pub mod feedback {
                     form.value("comment").unwrap_or("")
                 ))
             }
-            None => fail("The score must be a number from 1 to 5. Run /feedback again."),
+            // Shown under the field; the modal stays open and the flow waits for another try.
+            None => reject([("score", "The score must be a number from 1 to 5.")]),
         }
     }
 }

@@ -57,15 +57,15 @@
 extern crate self as slack_orchestrator;
 
 pub use orchestrator_core::{
-    blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, stay, Action, Click, Command,
+    blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, stay, Action, Click, Command,
     ConversationKey, Cx, Direction, Field, File, Files, Flow, FlowDefinition, FlowOptions, FlowRecord, FlowState,
     FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore, MessageContext, MessageType, Next,
     Participants, Payload, Selection, SlackApi, SlackError, SlackReply, SlackRequest, StepError, StepFuture, Store,
     StoreError, Submission, Text, Transition, Trigger, ViewSubmission,
 };
 pub use orchestrator_runtime::{
-    cli, console, payloads, testkit, BuildError, Ignored, Orchestrator, OrchestratorBuilder, OrchestratorError,
-    Outcome, RecordingSlack,
+    cli, console, http, payloads, signature, testkit, BotIdentity, BuildError, HttpIngress, Ignored, Orchestrator,
+    OrchestratorBuilder, OrchestratorError, Outcome, RecordingSlack, SlackWebApi, SocketMode,
 };
 
 /// Turns a module holding a step enum and its handlers into a [`Flow`].
@@ -147,8 +147,8 @@ pub use orchestrator_macros::step;
 /// Everything a flow module needs: `use slack_orchestrator::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, stay, step, Click, Command, Cx,
-        Files, Flow, Incoming, Next, Orchestrator, Selection, StepError, Submission, Text,
+        blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, reject, stay, step, Click,
+        Command, Cx, Files, Flow, Incoming, Next, Orchestrator, Selection, StepError, Submission, Text,
     };
 }
 

@@ -38,6 +38,6 @@ pub use slack::{SlackApi, SlackError, SlackReply, SlackRequest};
 pub use state::{FlowState, IllegalTransition, UnknownState};
 pub use store::{Store, StoreError};
 pub use transition::{
-    complete, complete_flow, complete_silently, fail, goto, reask, stay, Next, StepError, Transition,
+    complete, complete_flow, complete_silently, fail, goto, reask, reject, stay, Next, StepError, Transition,
 };
 pub use trigger::Trigger;

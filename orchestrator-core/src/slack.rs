@@ -140,6 +140,14 @@ pub enum SlackError {
         /// The method called.
         method: &'static str,
     },
+    /// The request could not be built (e.g. blocks that are not Block Kit).
+    #[error("{method} request is invalid: {detail}")]
+    InvalidRequest {
+        /// The method called.
+        method: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
     /// The request did not reach Slack or the answer was unreadable.
     #[error("{method} failed to reach Slack: {detail}")]
     Transport {

@@ -1,5 +1,6 @@
 //! What a step returns: a [`Transition`] to the next step, or a [`StepError`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// What happens after a step ran.
@@ -16,6 +17,9 @@ pub enum Transition<S> {
     Complete(Option<String>),
     /// The flow failed and goes to ERROR; the message, if any, is sent to the conversation.
     Fail(Option<String>),
+    /// A submitted modal is refused with these errors (`block_id` -> message): Slack shows
+    /// them under the fields and keeps the modal open; the flow stays in this step.
+    Reject(BTreeMap<String, String>),
 }
 
 /// The return type of a step handler: `Result<Transition<S>, StepError>`, so `?` works on
@@ -62,6 +66,20 @@ pub fn fail<S>(message: impl Into<String>) -> Next<S> {
     Ok(Transition::Fail(Some(message.into())))
 }
 
+/// Refuse a modal submission with an error per input block, e.g.
+/// `reject([("score", "A number from 1 to 5, please")])`.
+///
+/// ```
+/// # use orchestrator_core::{reject, Transition};
+/// let Ok(Transition::Reject(errors)) = reject::<u8>([("score", "too high")]) else { panic!() };
+/// assert_eq!(errors["score"], "too high");
+/// ```
+pub fn reject<S>(errors: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>) -> Next<S> {
+    Ok(Transition::Reject(
+        errors.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+    ))
+}
+
 /// The original's `complete_flow(success, final_message)`: [`complete`] when `success`,
 /// otherwise [`fail`]; either way with an optional final message.
 ///
@@ -86,6 +104,7 @@ impl<S> Transition<S> {
             Transition::Reask => Transition::Reask,
             Transition::Complete(m) => Transition::Complete(m),
             Transition::Fail(m) => Transition::Fail(m),
+            Transition::Reject(errors) => Transition::Reject(errors),
         }
     }
 }

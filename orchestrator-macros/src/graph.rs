@@ -62,7 +62,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                         self.add(To::Step(step));
                     }
                 }
-                "stay" | "reask" => self.add(To::Stay),
+                "stay" | "reask" | "reject" | "Reject" => self.add(To::Stay),
                 "complete" | "complete_silently" | "Complete" => self.add(To::Complete),
                 "fail" | "Fail" => self.add(To::Fail),
                 "complete_flow" => {

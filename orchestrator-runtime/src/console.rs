@@ -42,6 +42,8 @@ struct OpenModal {
 struct Screen {
     choices: Vec<Choice>,
     modal: Option<OpenModal>,
+    /// The last modal opened, shown again when its submission is rejected.
+    last_view: Option<(Value, String)>,
 }
 
 /// The console's [`SlackApi`]: prints messages, numbers choices, opens modals as prompts.
@@ -124,7 +126,9 @@ impl ConsoleSlack {
         if let Some((_, _, label)) = fields.first() {
             self.print(&format!("  {label}?"));
         }
-        self.screen().modal = Some(OpenModal {
+        let mut screen = self.screen();
+        screen.last_view = Some((view.clone(), id.to_owned()));
+        screen.modal = Some(OpenModal {
             view,
             id: id.to_owned(),
             fields,
@@ -314,6 +318,15 @@ fn report(slack: &ConsoleSlack, orchestrator: &Orchestrator, result: Result<crat
                     triggers.join("; ")
                 }
             ));
+        }
+        Ok(Outcome::Rejected { errors, .. }) => {
+            for (field, error) in errors {
+                slack.print(&format!("  ({field}: {error})"));
+            }
+            let last = slack.screen().last_view.clone();
+            if let Some((view, id)) = last {
+                slack.open(view, &id);
+            }
         }
         Ok(Outcome::Unhandled { .. }) => {
             slack.print("(the bot is not waiting for that here; answer its question or pick a number)")

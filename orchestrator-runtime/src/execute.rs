@@ -7,6 +7,7 @@ use orchestrator_core::{
     Cx, Direction, FlowDefinition, FlowRecord, FlowState, Incoming, LoggedMessage, Participants, Payload, StepError,
     StepInfo, Transition,
 };
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Which handler of the current step runs first.
@@ -22,6 +23,7 @@ pub(crate) enum First {
 /// How a run of steps ended.
 enum End {
     Wait,
+    Reject(BTreeMap<String, String>),
     Complete(Option<String>),
     Fail(Option<String>),
     Error(String),
@@ -125,6 +127,7 @@ impl Orchestrator {
                     Err(decode) => break End::Error(decode.to_string()),
                 },
                 Ok(Transition::Stay) => break End::Wait,
+                Ok(Transition::Reject(errors)) => break End::Reject(errors),
                 Ok(Transition::Reask) => next = First::Enter,
                 Ok(Transition::Complete(message)) => break End::Complete(message),
                 Ok(Transition::Fail(message)) => break End::Fail(message),
@@ -135,7 +138,7 @@ impl Orchestrator {
             return Ok(Outcome::Unhandled { flow_id: cx.flow_id() });
         }
         let (state, error) = match &end {
-            End::Wait => (FlowState::WaitingForResponse, None),
+            End::Wait | End::Reject(_) => (FlowState::WaitingForResponse, None),
             End::Complete(message) => {
                 self.send_final(&mut cx, message.as_deref()).await;
                 (FlowState::Completed, None)
@@ -176,7 +179,11 @@ impl Orchestrator {
                 .map(|t| now + t),
             _ => None,
         };
-        self.save(record, expected).await
+        let outcome = self.save(record, expected).await?;
+        Ok(match (end, outcome) {
+            (End::Reject(errors), Outcome::Advanced { flow_id, .. }) => Outcome::Rejected { flow_id, errors },
+            (_, outcome) => outcome,
+        })
     }
 
     async fn send_final(&self, cx: &mut Cx, message: Option<&str>) {

@@ -8,16 +8,23 @@
 
 pub mod cli;
 mod clock;
-mod conformance;
 pub mod console;
 mod execute;
+pub mod http;
+mod ingress;
 mod locks;
 pub mod orchestrator;
 pub mod payloads;
 mod recording;
+pub mod signature;
+mod socket_mode;
 pub mod testkit;
 mod timers;
+mod web_api;
 
 pub use clock::Clock;
+pub use http::HttpIngress;
 pub use orchestrator::{BuildError, Ignored, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome};
 pub use recording::RecordingSlack;
+pub use socket_mode::SocketMode;
+pub use web_api::{BotIdentity, SlackWebApi};

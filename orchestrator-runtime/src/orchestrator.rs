@@ -42,6 +42,14 @@ pub enum Outcome {
         /// The flow.
         flow_id: Uuid,
     },
+    /// A modal submission was refused with field errors (`block_id` -> message); the flow
+    /// stays in its step. Over HTTP these go back to Slack as `response_action: errors`.
+    Rejected {
+        /// The flow.
+        flow_id: Uuid,
+        /// The errors per input block.
+        errors: std::collections::BTreeMap<String, String>,
+    },
     /// A step ran (or the flow started) and the result was saved.
     Advanced {
         /// The flow.

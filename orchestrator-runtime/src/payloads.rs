@@ -137,3 +137,27 @@ pub fn slash_command(team: &str, user: &str, channel: &str, command: &str, text:
         )
         .finish()
 }
+
+/// The (tagged) block id and the element with `action_id` in a message's blocks: what a
+/// click on it sends back.
+///
+/// ```
+/// use orchestrator_core::blocks::{actions, button};
+/// let blocks = serde_json::json!([actions("so:x:choices", vec![button("ok", "OK", "1")])]);
+/// let (block_id, element) = orchestrator_runtime::payloads::find_element(&blocks, "ok").unwrap();
+/// assert_eq!((block_id.as_str(), element["value"].as_str()), ("so:x:choices", Some("1")));
+/// ```
+pub fn find_element(blocks: &Value, action_id: &str) -> Option<(String, Value)> {
+    blocks.as_array()?.iter().find_map(|block| {
+        let block_id = block["block_id"].as_str().unwrap_or_default().to_owned();
+        let elements = block["elements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(block.get("accessory"));
+        elements
+            .into_iter()
+            .find(|e| e["action_id"] == action_id)
+            .map(|e| (block_id.clone(), e.clone()))
+    })
+}

@@ -24,11 +24,19 @@
 //! # }
 //! ```
 
-pub use crate::conformance::check_store;
+mod conformance;
+mod fake_slack;
+mod live;
+mod sender;
+
 use crate::orchestrator::{Orchestrator, OrchestratorBuilder, Outcome};
 use crate::payloads::{self, ElementAt, Said};
 use crate::recording::RecordingSlack;
+pub use conformance::check_store;
+pub use fake_slack::{FakeSlack, RecordedCall};
+pub use live::{Delivered, LiveBot, Transport, SIGNING_SECRET};
 use orchestrator_core::{FlowRecord, Incoming, SlackReply, SlackRequest};
+pub use sender::{Sent, SignedSender};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -357,7 +365,7 @@ impl Chat {
                     ) if *channel == self.channel => (b.clone(), ts.clone()),
                     _ => return None,
                 };
-                find_element(&blocks, action_id).map(|(block_id, element)| (ts, block_id, element))
+                payloads::find_element(&blocks, action_id).map(|(block_id, element)| (ts, block_id, element))
             })
             .unwrap_or_else(|| panic!("the bot sent no element `{action_id}` in {}", self.where_()));
         let at = ElementAt {
@@ -368,20 +376,4 @@ impl Chat {
         };
         payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id())
     }
-}
-
-/// The block id and element with `action_id` in a list of blocks.
-fn find_element(blocks: &Value, action_id: &str) -> Option<(String, Value)> {
-    blocks.as_array()?.iter().find_map(|block| {
-        let block_id = block["block_id"].as_str().unwrap_or_default().to_owned();
-        let elements = block["elements"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .chain(block.get("accessory"));
-        elements
-            .into_iter()
-            .find(|e| e["action_id"] == action_id)
-            .map(|e| (block_id.clone(), e.clone()))
-    })
 }

@@ -1,0 +1,204 @@
+//! HTTP ingress, as Slack's Bolt does it: Events API callbacks, interactivity payloads and
+//! slash commands all arrive at `POST /slack/events`; `GET /healthz` answers `ok`.
+//!
+//! Every request is verified first ([`signature`](crate::signature)): a bad signature or a
+//! stale timestamp is a 401 and nothing else happens. A malformed body is a 400 with a short
+//! reason, a body over the limit a 413, an event no flow uses a 200. The request is acked
+//! at once and the event handled in a tracked background task (Slack allows 3 s); the one
+//! exception is a `view_submission`, which waits (up to 2.5 s) for its step so that a
+//! [`reject`](orchestrator_core::reject) can answer inline with `response_action: errors`.
+//! Slack's retries (`X-Slack-Retry-Num`) carry the same `event_id` and are dropped by dedup.
+
+use crate::orchestrator::Orchestrator;
+use crate::signature;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use orchestrator_core::Incoming;
+use serde_json::{json, Value};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::task::TaskTracker;
+
+/// The largest body accepted; Slack's payloads are far smaller.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The HTTP endpoint of a bot.
+///
+/// ```
+/// use orchestrator_runtime::{HttpIngress, Orchestrator, RecordingSlack};
+/// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+/// assert!(HttpIngress::new(orchestrator.clone(), "").is_err(), "no verification, no server");
+/// let ingress = HttpIngress::new(orchestrator, "signing-secret").unwrap();
+/// let _app: axum::Router = ingress.router();
+/// ```
+#[derive(Clone)]
+pub struct HttpIngress {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    orchestrator: Orchestrator,
+    secret: String,
+    tasks: TaskTracker,
+}
+
+/// The ingress cannot start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("SLACK_SIGNING_SECRET is empty: the HTTP endpoint refuses to run without request verification")]
+pub struct NoSigningSecret;
+
+impl HttpIngress {
+    /// An ingress verifying requests with `signing_secret`; an empty secret is refused.
+    pub fn new(orchestrator: Orchestrator, signing_secret: &str) -> Result<Self, NoSigningSecret> {
+        if signing_secret.trim().is_empty() {
+            return Err(NoSigningSecret);
+        }
+        let shared = Shared {
+            orchestrator,
+            secret: signing_secret.to_owned(),
+            tasks: TaskTracker::new(),
+        };
+        Ok(HttpIngress {
+            shared: Arc::new(shared),
+        })
+    }
+
+    /// The routes, to serve or to nest in a larger axum app.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/slack/events", post(slack_events))
+            .route("/healthz", get(|| async { "ok" }))
+            .layer(DefaultBodyLimit::max(BODY_LIMIT))
+            .with_state(self.shared.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then stops accepting, lets the
+    /// running steps finish, and returns.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.shared.tasks.close();
+        self.shared.tasks.wait().await;
+        Ok(())
+    }
+}
+
+/// Completes on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+fn refuse(status: StatusCode, reason: impl Into<String>) -> Response {
+    (status, Json(json!({"ok": false, "error": reason.into()}))).into_response()
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn slack_events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = chrono::Utc::now().timestamp();
+    let timestamp = header_str(&headers, "x-slack-request-timestamp");
+    let signature = header_str(&headers, "x-slack-signature");
+    if let Err(error) = signature::verify(&shared.secret, timestamp, signature, &body, now) {
+        tracing::warn!(%error, "refused a request");
+        return refuse(StatusCode::UNAUTHORIZED, error.to_string());
+    }
+    if let Some(retry) = header_str(&headers, "x-slack-retry-num") {
+        let reason = header_str(&headers, "x-slack-retry-reason").unwrap_or("-");
+        tracing::debug!(retry, reason, "Slack retry");
+    }
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return refuse(StatusCode::BAD_REQUEST, "body is not UTF-8");
+    };
+    let content_type = header_str(&headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
+    let parsed = if content_type.starts_with("application/json") {
+        from_json(text)
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        from_form(text)
+    } else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!("unsupported content type `{content_type}`"),
+        );
+    };
+    match parsed {
+        Err(reason) => refuse(StatusCode::BAD_REQUEST, reason),
+        Ok(Parsed::Answer(response)) => response,
+        Ok(Parsed::Event(incoming)) => dispatch(&shared, *incoming).await,
+    }
+}
+
+enum Parsed {
+    /// Answered without the orchestrator (url_verification, ssl_check, unknown events).
+    Answer(Response),
+    Event(Box<Incoming>),
+}
+
+fn from_json(text: &str) -> Result<Parsed, String> {
+    let body: Value = serde_json::from_str(text).map_err(|e| format!("body is not JSON: {e}"))?;
+    if body.get("type").and_then(Value::as_str) == Some("url_verification") {
+        let challenge = body
+            .get("challenge")
+            .and_then(Value::as_str)
+            .ok_or("url_verification without challenge")?;
+        return Ok(Parsed::Answer(Json(json!({ "challenge": challenge })).into_response()));
+    }
+    match Incoming::from_json(&body).map_err(|e| e.to_string())? {
+        Some(incoming) => Ok(Parsed::Event(Box::new(incoming))),
+        None => Ok(Parsed::Answer(StatusCode::OK.into_response())),
+    }
+}
+
+fn from_form(text: &str) -> Result<Parsed, String> {
+    let has = |key: &str| form_urlencoded::parse(text.as_bytes()).any(|(k, _)| k == key);
+    if has("ssl_check") {
+        return Ok(Parsed::Answer(StatusCode::OK.into_response()));
+    }
+    if has("payload") {
+        return match Incoming::from_interaction_form(text).map_err(|e| e.to_string())? {
+            Some(incoming) => Ok(Parsed::Event(Box::new(incoming))),
+            None => Ok(Parsed::Answer(StatusCode::OK.into_response())),
+        };
+    }
+    if has("command") {
+        return Incoming::from_slash_command(text)
+            .map(|incoming| Parsed::Event(Box::new(incoming)))
+            .map_err(|e| e.to_string());
+    }
+    Err("form body is neither an interaction (`payload=`) nor a slash command (`command=`)".into())
+}
+
+async fn dispatch(shared: &Arc<Shared>, incoming: Incoming) -> Response {
+    match crate::ingress::dispatch(&shared.orchestrator, &shared.tasks, incoming).await {
+        Some(inline) => Json(inline).into_response(),
+        None => StatusCode::OK.into_response(),
+    }
+}

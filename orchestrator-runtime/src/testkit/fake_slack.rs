@@ -1,0 +1,343 @@
+//! [`FakeSlack`]: a Slack Web API on 127.0.0.1 for tests, over real sockets. It answers
+//! `auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`,
+//! `views.update`, `views.push`, `apps.connections.open` (with a local `ws://` URL where a
+//! Socket Mode server speaks Slack's envelope protocol) and `response_url` posts; it records
+//! every call and can be told to rate-limit or fail the next calls of a method.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use axum::{Json, Router};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{BOT_USER as FAKE_BOT_USER, TEAM as FAKE_TEAM};
+
+/// One Web API call the fake received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCall {
+    /// The method, e.g. `chat.postMessage`, or `response_url` for posts to a response URL.
+    pub method: String,
+    /// The arguments, from a JSON or form body.
+    pub args: Value,
+    /// The bearer token used, if any.
+    pub token: Option<String>,
+    /// What the fake answered (e.g. the `ts` of a posted message).
+    pub reply: Value,
+    /// When the fake received it.
+    pub at: tokio::time::Instant,
+}
+
+enum Planned {
+    RateLimited { retry_after: u64 },
+    Error(String),
+}
+
+#[derive(Default)]
+struct Shared {
+    calls: Mutex<Vec<RecordedCall>>,
+    planned: Mutex<HashMap<String, VecDeque<Planned>>>,
+    counter: AtomicU64,
+    sockets: Mutex<Vec<mpsc::UnboundedSender<String>>>,
+    acks: Mutex<Vec<Value>>,
+    ws_url: Mutex<String>,
+}
+
+impl Shared {
+    fn next(&self) -> u64 {
+        self.counter.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+/// A fake Slack. Dropping it stops its servers.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use orchestrator_runtime::testkit::FakeSlack;
+/// use orchestrator_core::{SlackApi, SlackRequest};
+/// let slack = FakeSlack::start().await;
+/// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+/// api.call(SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: "hi".into(), blocks: None }).await.unwrap();
+/// assert_eq!(slack.calls_to("chat.postMessage")[0]["text"], "hi");
+/// # }
+/// ```
+pub struct FakeSlack {
+    shared: Arc<Shared>,
+    http: SocketAddr,
+    events: broadcast::Sender<RecordedCall>,
+    servers: Vec<JoinHandle<()>>,
+}
+
+impl Drop for FakeSlack {
+    fn drop(&mut self) {
+        self.servers.iter().for_each(JoinHandle::abort);
+    }
+}
+
+type AppState = (Arc<Shared>, broadcast::Sender<RecordedCall>);
+
+impl FakeSlack {
+    /// Starts the Web API and the Socket Mode server on free loopback ports.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound.
+    pub async fn start() -> FakeSlack {
+        let shared = Arc::new(Shared::default());
+        let (events, _) = broadcast::channel(65_536);
+        let http_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the fake Web API");
+        let ws_listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Socket Mode server");
+        let http = http_listener.local_addr().expect("bound");
+        *shared.ws_url.lock().unwrap() = format!("ws://{}/link", ws_listener.local_addr().expect("bound"));
+        let app = Router::new()
+            .route("/api/{method}", any(api))
+            .route("/respond/{id}", post(respond))
+            .with_state((shared.clone(), events.clone()));
+        let api_server = tokio::spawn(async move {
+            let _ = axum::serve(http_listener, app).await;
+        });
+        let ws_server = tokio::spawn(socket_server(ws_listener, shared.clone()));
+        FakeSlack {
+            shared,
+            http,
+            events,
+            servers: vec![api_server, ws_server],
+        }
+    }
+
+    /// The base URL to give the bot as `SLACK_API_URL`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api/", self.http)
+    }
+
+    /// A `response_url` on this fake, as Slack puts in interactions and commands.
+    pub fn response_url(&self, id: &str) -> String {
+        format!("http://{}/respond/{id}", self.http)
+    }
+
+    /// Every call so far, oldest first.
+    pub fn calls(&self) -> Vec<RecordedCall> {
+        self.shared.calls.lock().unwrap().clone()
+    }
+
+    /// The arguments of every call to `method`, oldest first.
+    pub fn calls_to(&self, method: &str) -> Vec<Value> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == method)
+            .map(|c| c.args)
+            .collect()
+    }
+
+    /// Calls as they arrive (for waiting and for measuring latency).
+    pub fn subscribe(&self) -> broadcast::Receiver<RecordedCall> {
+        self.events.subscribe()
+    }
+
+    /// Waits up to `timeout` until `count` calls to `method` have arrived; returns them.
+    pub async fn wait_for(&self, method: &str, count: usize, timeout: Duration) -> Vec<Value> {
+        let mut arrivals = self.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let found = self.calls_to(method);
+            if found.len() >= count {
+                return found;
+            }
+            match tokio::time::timeout_at(deadline, arrivals.recv()).await {
+                Ok(Ok(_) | Err(broadcast::error::RecvError::Lagged(_))) => {}
+                _ => return self.calls_to(method),
+            }
+        }
+    }
+
+    /// The next `times` calls to `method` answer 429 with `Retry-After: retry_after` seconds.
+    pub fn rate_limit_next(&self, method: &str, times: usize, retry_after: u64) {
+        let mut planned = self.shared.planned.lock().unwrap();
+        let queue = planned.entry(method.to_owned()).or_default();
+        queue.extend((0..times).map(|_| Planned::RateLimited { retry_after }));
+    }
+
+    /// The next call to `method` answers `{"ok": false, "error": code}`.
+    pub fn fail_next(&self, method: &str, code: &str) {
+        self.shared
+            .planned
+            .lock()
+            .unwrap()
+            .entry(method.to_owned())
+            .or_default()
+            .push_back(Planned::Error(code.to_owned()));
+    }
+
+    /// Sends a Socket Mode envelope (`{"envelope_id", "type", "payload", …}`) to every
+    /// connected client; returns how many got it.
+    pub fn socket_send(&self, envelope: &Value) -> usize {
+        let text = envelope.to_string();
+        let mut sockets = self.shared.sockets.lock().unwrap();
+        sockets.retain(|socket| socket.send(text.clone()).is_ok());
+        sockets.len()
+    }
+
+    /// How many Socket Mode clients are connected.
+    pub fn socket_clients(&self) -> usize {
+        let mut sockets = self.shared.sockets.lock().unwrap();
+        sockets.retain(|socket| !socket.is_closed());
+        sockets.len()
+    }
+
+    /// The acknowledgements Socket Mode clients sent, oldest first.
+    pub fn socket_acks(&self) -> Vec<Value> {
+        self.shared.acks.lock().unwrap().clone()
+    }
+}
+
+/// A call as received: its arguments (JSON or form body) and bearer token.
+fn parse(headers: &HeaderMap, body: &Bytes) -> (Value, Option<String>) {
+    let text = String::from_utf8_lossy(body);
+    let args: Value = serde_json::from_str(&text).unwrap_or_else(|_| {
+        let pairs: serde_json::Map<String, Value> = form_urlencoded::parse(text.as_bytes())
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+        Value::Object(pairs)
+    });
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    (args, token)
+}
+
+/// The planned refusal for this call of `method`, if one is queued.
+fn planned_refusal(shared: &Shared, method: &str) -> Option<Response> {
+    match shared
+        .planned
+        .lock()
+        .unwrap()
+        .get_mut(method)
+        .and_then(VecDeque::pop_front)?
+    {
+        Planned::RateLimited { retry_after } => {
+            let headers = [("retry-after", retry_after.to_string())];
+            Some(
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    headers,
+                    Json(json!({"ok": false, "error": "ratelimited"})),
+                )
+                    .into_response(),
+            )
+        }
+        Planned::Error(code) => Some(Json(json!({"ok": false, "error": code})).into_response()),
+    }
+}
+
+fn record(state: &AppState, method: &str, args: Value, token: Option<String>, reply: &Value) {
+    let (shared, events) = state;
+    let call = RecordedCall {
+        method: method.to_owned(),
+        args,
+        token,
+        reply: reply.clone(),
+        at: tokio::time::Instant::now(),
+    };
+    shared.calls.lock().unwrap().push(call.clone());
+    let _ = events.send(call);
+}
+
+async fn api(State(state): State<AppState>, Path(method): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refusal) = planned_refusal(&state.0, &method) {
+        return refusal;
+    }
+    let (args, token) = parse(&headers, &body);
+    let answer = answer(&state.0, &method, &args);
+    record(&state, &method, args, token, &answer);
+    Json(answer).into_response()
+}
+
+fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
+    let n = shared.next();
+    let channel = args.get("channel").cloned().unwrap_or(Value::Null);
+    match method {
+        "auth.test" => json!({"ok": true, "url": "https://fake.slack.invalid/", "team": "Fake", "user": "bot",
+                              "team_id": FAKE_TEAM, "user_id": FAKE_BOT_USER, "bot_id": "B0TEST"}),
+        "chat.postMessage" => {
+            let ts = format!("1700000000.{n:06}");
+            json!({"ok": true, "channel": channel, "ts": ts,
+                   "message": {"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER, "ts": ts}})
+        }
+        "chat.update" => json!({"ok": true, "channel": channel, "ts": args.get("ts"), "text": args.get("text"),
+                                "message": {"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER}}),
+        "chat.postEphemeral" => json!({"ok": true, "message_ts": format!("1700000000.{n:06}")}),
+        "views.open" | "views.push" | "views.update" => {
+            let id = args
+                .get("view_id")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("V{n:08}"), str::to_owned);
+            let mut view = args.get("view").cloned().unwrap_or(json!({}));
+            view["id"] = json!(id);
+            view["team_id"] = json!(FAKE_TEAM);
+            view["state"] = json!({"values": {}});
+            view["hash"] = json!(format!("{n}.hash"));
+            json!({"ok": true, "view": view})
+        }
+        "apps.connections.open" => json!({"ok": true, "url": shared.ws_url.lock().unwrap().clone()}),
+        _ => json!({"ok": false, "error": "unknown_method"}),
+    }
+}
+
+async fn respond(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refusal) = planned_refusal(&state.0, "response_url") {
+        return refusal;
+    }
+    let (args, token) = parse(&headers, &body);
+    let answer = json!({"ok": true});
+    record(&state, "response_url", args, token, &answer);
+    Json(answer).into_response()
+}
+
+/// Socket Mode: `hello` on connect, envelopes from [`FakeSlack::socket_send`], acks recorded.
+async fn socket_server(listener: TcpListener, shared: Arc<Shared>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let Ok(socket) = tokio_tungstenite::accept_async(stream).await else {
+                return;
+            };
+            let (mut write, mut read) = socket.split();
+            let (outbox, mut queued) = mpsc::unbounded_channel::<String>();
+            let hello = json!({"type": "hello", "num_connections": 1,
+                               "connection_info": {"app_id": "A0TEST"}, "debug_info": {"host": "fake"}});
+            if write.send(Message::text(hello.to_string())).await.is_err() {
+                return;
+            }
+            shared.sockets.lock().unwrap().push(outbox);
+            let writer = tokio::spawn(async move {
+                while let Some(text) = queued.recv().await {
+                    if write.send(Message::text(text)).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            while let Some(Ok(message)) = read.next().await {
+                if let Message::Text(text) = message {
+                    if let Ok(ack) = serde_json::from_str::<Value>(&text) {
+                        shared.acks.lock().unwrap().push(ack);
+                    }
+                }
+            }
+            writer.abort();
+        });
+    }
+}

@@ -1,0 +1,247 @@
+//! [`SlackWebApi`]: the real [`SlackApi`], on slack-morphism's Web API client.
+//!
+//! - The base URL comes from `SLACK_API_URL` when set (tests point it at the fake Slack on
+//!   loopback), with or without a trailing slash; slack-morphism's default connector is
+//!   https-only, so this one is built to speak both http and https.
+//! - A 429 is waited out (`Retry-After`) and retried up to three times. slack-morphism's
+//!   own rate control is not used: it throttles `chat.postMessage` to one call per second
+//!   for the whole bot, where Slack's limit is one per second *per channel*.
+//! - Other failures reach the step as a [`SlackError`]; the step decides (by default, `?`
+//!   ends the flow in ERROR with a message, and the stored state before the step is kept).
+
+use async_trait::async_trait;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use orchestrator_core::{SlackApi, SlackError, SlackReply, SlackRequest};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Client = SlackClient<SlackClientHyperConnector<HttpsConnector<HttpConnector>>>;
+
+/// How often a rate-limited call is retried.
+const MAX_RETRIES: u32 = 3;
+/// The longest single wait for a rate limit.
+const MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// Who the bot is, from `auth.test`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotIdentity {
+    /// The bot's user id: its own messages carry it.
+    pub user_id: String,
+    /// The bot id (`B…`).
+    pub bot_id: Option<String>,
+    /// The workspace.
+    pub team_id: String,
+}
+
+/// The Slack Web API, authenticated with a bot token.
+#[derive(Clone)]
+pub struct SlackWebApi {
+    client: Arc<Client>,
+    token: SlackApiToken,
+}
+
+impl SlackWebApi {
+    /// A client for `bot_token` against `api_url` (default `https://slack.com/api`).
+    ///
+    /// ```
+    /// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", Some("http://127.0.0.1:9/api/")).unwrap();
+    /// # drop(api);
+    /// ```
+    pub fn new(bot_token: &str, api_url: Option<&str>) -> std::io::Result<Self> {
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let mut connector = SlackClientHyperConnector::with_connector(connector);
+        if let Some(url) = api_url {
+            connector = connector.with_slack_api_url(url.trim_end_matches('/'));
+        }
+        let token = SlackApiToken::new(SlackApiTokenValue(bot_token.to_owned()));
+        Ok(SlackWebApi {
+            client: Arc::new(SlackClient::new(connector)),
+            token,
+        })
+    }
+
+    /// A client configured from `SLACK_BOT_TOKEN` and `SLACK_API_URL`.
+    pub fn from_env() -> Result<Self, String> {
+        let token = std::env::var("SLACK_BOT_TOKEN").map_err(|_| "SLACK_BOT_TOKEN is not set".to_owned())?;
+        let url = std::env::var("SLACK_API_URL").ok().filter(|u| !u.is_empty());
+        Self::new(&token, url.as_deref()).map_err(|e| format!("cannot build the Slack client: {e}"))
+    }
+
+    /// `auth.test`: checks the token and tells the bot who it is.
+    pub async fn auth_test(&self) -> Result<BotIdentity, SlackError> {
+        let session = self.client.open_session(&self.token);
+        let me = session.auth_test().await.map_err(|e| plain(error("auth.test", e)))?;
+        Ok(BotIdentity {
+            user_id: me.user_id.to_string(),
+            bot_id: me.bot_id.map(|b| b.to_string()),
+            team_id: me.team_id.to_string(),
+        })
+    }
+
+    /// `apps.connections.open` with an app-level token: the Socket Mode WebSocket URL.
+    pub async fn open_socket(&self, app_token: &str) -> Result<String, SlackError> {
+        let token = SlackApiToken::new(SlackApiTokenValue(app_token.to_owned()));
+        let session = self.client.open_session(&token);
+        let opened = session
+            .apps_connections_open(&SlackApiAppsConnectionOpenRequest::new())
+            .await
+            .map_err(|e| plain(error("apps.connections.open", e)))?;
+        Ok(opened.url.0.to_string())
+    }
+
+    async fn call_once(&self, request: &SlackRequest) -> Result<SlackReply, Failure> {
+        let method = request.method();
+        let session = self.client.open_session(&self.token);
+        let failed = |e| error(method, e);
+        Ok(match request {
+            SlackRequest::PostMessage {
+                channel,
+                thread_ts,
+                text,
+                blocks,
+            } => {
+                let body = json!({"channel": channel, "thread_ts": thread_ts, "text": text, "blocks": blocks});
+                let sent = session.chat_post_message(&typed(method, body)?).await.map_err(failed)?;
+                SlackReply::Message {
+                    channel: sent.channel.to_string(),
+                    ts: sent.ts.to_string(),
+                }
+            }
+            SlackRequest::UpdateMessage {
+                channel,
+                ts,
+                text,
+                blocks,
+            } => {
+                let body = json!({"channel": channel, "ts": ts, "text": text, "blocks": blocks});
+                let updated = session.chat_update(&typed(method, body)?).await.map_err(failed)?;
+                SlackReply::Message {
+                    channel: updated.channel.to_string(),
+                    ts: updated.ts.to_string(),
+                }
+            }
+            SlackRequest::PostEphemeral {
+                channel,
+                user,
+                thread_ts,
+                text,
+            } => {
+                let body = json!({"channel": channel, "user": user, "thread_ts": thread_ts, "text": text});
+                session
+                    .chat_post_ephemeral(&typed(method, body)?)
+                    .await
+                    .map_err(failed)?;
+                SlackReply::Ok
+            }
+            SlackRequest::OpenView { trigger_id, view } => {
+                let body = json!({"trigger_id": trigger_id, "view": view});
+                let opened = session.views_open(&typed(method, body)?).await.map_err(failed)?;
+                SlackReply::View {
+                    id: opened.view.state_params.id.to_string(),
+                }
+            }
+            SlackRequest::PushView { trigger_id, view } => {
+                let body = json!({"trigger_id": trigger_id, "view": view});
+                let pushed = session.views_push(&typed(method, body)?).await.map_err(failed)?;
+                SlackReply::View {
+                    id: pushed.view.state_params.id.to_string(),
+                }
+            }
+            SlackRequest::UpdateView { view_id, view } => {
+                let body = json!({"view_id": view_id, "view": view});
+                let updated = session.views_update(&typed(method, body)?).await.map_err(failed)?;
+                SlackReply::View {
+                    id: updated.view.state_params.id.to_string(),
+                }
+            }
+            SlackRequest::Respond {
+                response_url,
+                text,
+                replace_original,
+                in_channel,
+            } => {
+                let url: url::Url = response_url.parse().map_err(|e| SlackError::InvalidRequest {
+                    method,
+                    detail: format!("response_url: {e}"),
+                })?;
+                let response_type = if *in_channel { "in_channel" } else { "ephemeral" };
+                let body = json!({"text": text, "replace_original": replace_original, "response_type": response_type});
+                let message: SlackApiPostWebhookMessageRequest = typed(method, body)?;
+                self.client.post_webhook_message(&url, &message).await.map_err(failed)?;
+                SlackReply::Ok
+            }
+        })
+    }
+}
+
+/// Builds slack-morphism's typed request from the JSON Slack documents (its models are
+/// serde), so Block Kit given as JSON is checked here instead of at Slack.
+fn typed<T: DeserializeOwned>(method: &'static str, mut body: Value) -> Result<T, SlackError> {
+    if let Some(map) = body.as_object_mut() {
+        map.retain(|_, v| !v.is_null());
+    }
+    serde_json::from_value(body).map_err(|e| SlackError::InvalidRequest {
+        method,
+        detail: e.to_string(),
+    })
+}
+
+fn plain(failure: Failure) -> SlackError {
+    match failure {
+        Failure::RateLimited(method, _) => SlackError::RateLimited { method },
+        Failure::Other(error) => error,
+    }
+}
+
+/// A failed call, keeping the `Retry-After` of a 429 for the retry loop.
+enum Failure {
+    RateLimited(&'static str, Option<Duration>),
+    Other(SlackError),
+}
+
+impl From<SlackError> for Failure {
+    fn from(error: SlackError) -> Self {
+        Failure::Other(error)
+    }
+}
+
+fn error(method: &'static str, error: SlackClientError) -> Failure {
+    match error {
+        SlackClientError::ApiError(e) => Failure::Other(SlackError::Api { method, code: e.code }),
+        SlackClientError::RateLimitError(e) => Failure::RateLimited(method, e.retry_after),
+        other => Failure::Other(SlackError::Transport {
+            method,
+            detail: other.to_string(),
+        }),
+    }
+}
+
+#[async_trait]
+impl SlackApi for SlackWebApi {
+    async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+        for attempt in 0.. {
+            match self.call_once(&request).await {
+                Ok(reply) => return Ok(reply),
+                Err(Failure::Other(error)) => return Err(error),
+                Err(Failure::RateLimited(method, _)) if attempt == MAX_RETRIES => {
+                    return Err(SlackError::RateLimited { method })
+                }
+                Err(Failure::RateLimited(method, retry_after)) => {
+                    let wait = retry_after.unwrap_or(Duration::from_secs(1)).min(MAX_WAIT);
+                    tracing::warn!(method, attempt = attempt + 1, ?wait, "rate limited by Slack; waiting");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+        unreachable!("the loop returns by the last attempt")
+    }
+}

@@ -1,0 +1,375 @@
+//! The bot over real sockets against the fake Slack: the onboarding conversation over HTTP
+//! and over Socket Mode, buttons updating messages, a modal from a slash command with a
+//! validation error answered inline, retries, refusals, the bot's own messages, a 429 and a
+//! failing Web API call, graceful shutdown.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/onboarding.rs"]
+mod onboarding_example;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/menu.rs"]
+mod menu_example;
+
+use menu_example::{feedback::Feedback, menu::Menu};
+use onboarding_example::onboarding::Onboarding;
+use serde_json::{json, Value};
+use slack_orchestrator::payloads::{self, ElementAt, Said};
+use slack_orchestrator::testkit::{Delivered, LiveBot, Transport, BOT_USER, TEAM};
+use slack_orchestrator::{FlowState, Orchestrator};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+static IDS: AtomicU64 = AtomicU64::new(0);
+
+fn dm(user: &str, text: &str) -> Value {
+    let n = IDS.fetch_add(1, Ordering::Relaxed);
+    let (channel, ts, event_id) = (format!("D{user}"), format!("1800000000.{n:06}"), format!("EvLive{n}"));
+    payloads::message(&Said {
+        team: TEAM,
+        user,
+        channel: &channel,
+        text,
+        ts: &ts,
+        thread_ts: None,
+        event_id: &event_id,
+    })
+}
+
+async fn texts(bot: &LiveBot, count: usize) -> Vec<String> {
+    let posted = bot.slack().wait_for("chat.postMessage", count, WAIT).await;
+    posted
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The bot's only flow once it reached `state` (the reply goes out just before the save).
+async fn settled(bot: &LiveBot, state: FlowState) -> slack_orchestrator::FlowRecord {
+    for _ in 0..200 {
+        let flows = bot.orchestrator().store().list(false, 10).await.unwrap();
+        if let Some(record) = flows.into_iter().find(|r| r.state == state) {
+            return record;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no flow reached {state}")
+}
+
+fn ok(delivered: &Delivered) {
+    match delivered {
+        Delivered::Http(sent) => assert_eq!(sent.status, 200, "{sent:?}"),
+        Delivered::Socket(ack) => assert!(ack["envelope_id"].is_string(), "{ack}"),
+    }
+}
+
+async fn onboarding_over(transport: Transport) {
+    let bot = LiveBot::start(transport, Orchestrator::builder().flow::<Onboarding>()).await;
+    ok(&bot.event(&dm("U_ALICE", "hi")).await);
+    assert_eq!(
+        texts(&bot, 1).await,
+        ["Let's start the workflow. Step 1: What's your name?"]
+    );
+    ok(&bot.event(&dm("U_ALICE", "Alice")).await);
+    texts(&bot, 2).await;
+    ok(&bot.event(&dm("U_ALICE", "deploys")).await);
+    let said = texts(&bot, 3).await;
+    assert_eq!(said[1], "Nice to meet you, Alice! Step 2: What can I help you with?");
+    assert_eq!(said[2], "Thanks, Alice! I'll help you with: deploys");
+    let posted = bot.slack().calls_to("chat.postMessage");
+    assert!(posted.iter().all(|m| m["channel"] == "DU_ALICE"));
+    for call in bot.slack().calls() {
+        let token = if call.method == "apps.connections.open" {
+            "xapp-test-token"
+        } else {
+            "xoxb-test-token"
+        };
+        assert_eq!(call.token.as_deref(), Some(token), "{}", call.method);
+    }
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn the_onboarding_conversation_over_http() {
+    onboarding_over(Transport::Http).await;
+}
+
+#[tokio::test]
+async fn the_onboarding_conversation_over_socket_mode() {
+    onboarding_over(Transport::Socket).await;
+}
+
+#[tokio::test]
+async fn a_mention_is_answered_in_its_thread_and_the_bots_own_messages_are_not() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
+    let said = Said {
+        team: TEAM,
+        user: "U_ALICE",
+        channel: "C_GENERAL",
+        text: "hi",
+        ts: "1800000001.000100",
+        thread_ts: None,
+        event_id: "EvM1",
+    };
+    ok(&bot.event(&payloads::mention(&said, BOT_USER)).await);
+    let posted = bot.slack().wait_for("chat.postMessage", 1, WAIT).await;
+    assert_eq!(posted[0]["thread_ts"], "1800000001.000100");
+
+    // The bot's own message in the thread (user = the id auth.test gave): ignored.
+    let own = Said {
+        user: BOT_USER,
+        text: "Alice",
+        ts: "1800000001.000200",
+        thread_ts: Some("1800000001.000100"),
+        event_id: "EvM2",
+        ..said
+    };
+    ok(&bot.event(&payloads::message(&own)).await);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(bot.slack().calls_to("chat.postMessage").len(), 1);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_slack_retry_never_runs_the_step_twice() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
+    let sender = bot.sender().unwrap();
+    let event = dm("U_BOB", "hi");
+    assert_eq!(sender.event(&event).await.status, 200);
+    assert_eq!(sender.retry(&event, 1).await.status, 200);
+    assert_eq!(sender.retry(&event, 2).await.status, 200);
+    texts(&bot, 1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(bot.slack().calls_to("chat.postMessage").len(), 1);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_and_the_server_keeps_serving() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
+    let sender = bot.sender().unwrap();
+    let body = dm("U_EVE", "hi").to_string().into_bytes();
+    let now = chrono::Utc::now().timestamp();
+
+    let forged = sender
+        .send_signed("application/json", body.clone(), now, "v0=deadbeef", &[], false)
+        .await;
+    assert_eq!(forged.status, 401, "{forged:?}");
+    assert!(forged.body.contains("signature mismatch"));
+    let other_secret = slack_orchestrator::signature::sign("not-the-secret", now, &body);
+    assert_eq!(
+        sender
+            .send_signed("application/json", body.clone(), now, &other_secret, &[], false)
+            .await
+            .status,
+        401
+    );
+    let stale = sender
+        .send_signed("application/json", body.clone(), now - 6 * 60, "", &[], true)
+        .await;
+    assert_eq!(stale.status, 401);
+    assert!(stale.body.contains("stale"), "{stale:?}");
+
+    let broken = sender
+        .send("application/json", b"{\"type\": \"event_callback\",".to_vec(), &[])
+        .await;
+    assert_eq!(broken.status, 400);
+    assert!(broken.body.contains("not JSON"), "{broken:?}");
+    let no_channel =
+        json!({"type": "event_callback", "team_id": TEAM, "event": {"type": "message", "user": "U1", "ts": "1.0"}});
+    let missing = sender.event(&no_channel).await;
+    assert_eq!(
+        (missing.status, missing.json()["error"].as_str()),
+        (
+            400,
+            Some("malformed Slack payload: `channel` is missing or not a string")
+        )
+    );
+    assert_eq!(
+        sender
+            .send("application/x-www-form-urlencoded", b"foo=bar".to_vec(), &[])
+            .await
+            .status,
+        400
+    );
+    assert_eq!(sender.send("text/plain", b"hi".to_vec(), &[]).await.status, 400);
+    let huge = vec![b' '; 2 * 1024 * 1024];
+    assert_eq!(sender.send("application/json", huge, &[]).await.status, 413);
+
+    let unknown = payloads::envelope(TEAM, json!({"type": "reaction_added", "user": "U1"}), "EvR");
+    assert_eq!(sender.event(&unknown).await.status, 200);
+    let challenge = sender.event(&json!({"type": "url_verification", "token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"})).await;
+    assert_eq!(
+        challenge.json()["challenge"],
+        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    );
+    assert_eq!(
+        sender
+            .send(
+                "application/x-www-form-urlencoded",
+                b"ssl_check=1&token=x".to_vec(),
+                &[]
+            )
+            .await
+            .status,
+        200
+    );
+
+    assert!(
+        bot.slack().calls_to("chat.postMessage").is_empty(),
+        "nothing refused reached a flow"
+    );
+    ok(&bot.event(&dm("U_EVE", "hi")).await);
+    texts(&bot, 1).await;
+    bot.stop().await;
+}
+
+async fn click(bot: &LiveBot, user: &str, channel: &str, action_id: &str) -> Delivered {
+    let call = bot
+        .slack()
+        .calls()
+        .into_iter()
+        .rev()
+        .find(|c| c.method == "chat.postMessage" && payloads::find_element(&c.args["blocks"], action_id).is_some())
+        .expect("a message with that element");
+    let (block_id, element) = payloads::find_element(&call.args["blocks"], action_id).unwrap();
+    let ts = call.reply["ts"].as_str().unwrap().to_owned();
+    let at = ElementAt {
+        channel,
+        message_ts: &ts,
+        thread_ts: None,
+        block_id: &block_id,
+    };
+    let trigger = format!("{}.trigger", IDS.fetch_add(1, Ordering::Relaxed));
+    bot.interaction(&payloads::block_action(TEAM, user, &at, element, &trigger))
+        .await
+}
+
+async fn buttons_over(transport: Transport) {
+    let bot = LiveBot::start(transport, Orchestrator::builder().flow::<Menu>()).await;
+    ok(&bot.event(&dm("U_ALICE", "menu")).await);
+    texts(&bot, 1).await;
+    ok(&click(&bot, "U_ALICE", "DU_ALICE", "option_1").await);
+    let updated = bot.slack().wait_for("chat.update", 1, WAIT).await;
+    assert_eq!(
+        (updated[0]["text"].as_str(), updated[0]["channel"].as_str()),
+        (Some("You chose Option 1"), Some("DU_ALICE"))
+    );
+    assert_eq!(texts(&bot, 2).await[1], "Which size?");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_button_click_updates_the_message_over_http() {
+    buttons_over(Transport::Http).await;
+}
+
+#[tokio::test]
+async fn a_button_click_updates_the_message_over_socket_mode() {
+    buttons_over(Transport::Socket).await;
+}
+
+async fn modal_over(transport: Transport) {
+    let bot = LiveBot::start(transport, Orchestrator::builder().flow::<Feedback>()).await;
+    let form = payloads::slash_command(TEAM, "U_ALICE", "C_GENERAL", "/feedback", "", "1.2.trigger");
+    ok(&bot.command(&form).await);
+    let opened = bot.slack().wait_for("views.open", 1, WAIT).await;
+    assert_eq!(opened[0]["trigger_id"], "1.2.trigger");
+    let view = opened[0]["view"].clone();
+    let view_id = bot
+        .slack()
+        .calls()
+        .iter()
+        .find(|c| c.method == "views.open")
+        .unwrap()
+        .reply["view"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let score_block = view["blocks"][0]["block_id"].as_str().unwrap().to_owned();
+
+    let wrong = payloads::view_submission(
+        TEAM,
+        "U_ALICE",
+        &view,
+        &view_id,
+        &[(&score_block, "score", "eleven")],
+        "1.3.t",
+    );
+    let answer = bot.interaction(&wrong).await;
+    assert_eq!(
+        answer.body(),
+        json!({"response_action": "errors", "errors": {"score": "The score must be a number from 1 to 5."}})
+    );
+
+    let right = payloads::view_submission(
+        TEAM,
+        "U_ALICE",
+        &view,
+        &view_id,
+        &[(&score_block, "score", "4"), ("comment", "comment", "ok")],
+        "1.4.t",
+    );
+    let answer = bot.interaction(&right).await;
+    assert_eq!(answer.body(), Value::Null, "accepted: an empty ack closes the modal");
+    assert_eq!(texts(&bot, 1).await, ["Thanks for the 4/5! You said: ok"]);
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_modal_from_a_slash_command_is_validated_inline_over_http() {
+    modal_over(Transport::Http).await;
+}
+
+#[tokio::test]
+async fn a_modal_from_a_slash_command_is_validated_inline_over_socket_mode() {
+    modal_over(Transport::Socket).await;
+}
+
+#[tokio::test]
+async fn a_429_is_waited_out_and_retried() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
+    bot.slack().rate_limit_next("chat.postMessage", 2, 1);
+    let started = tokio::time::Instant::now();
+    ok(&bot.event(&dm("U_RATE", "hi")).await);
+    assert_eq!(
+        texts(&bot, 1).await,
+        ["Let's start the workflow. Step 1: What's your name?"]
+    );
+    assert!(started.elapsed() >= Duration::from_secs(2), "waited Retry-After twice");
+    let record = settled(&bot, FlowState::WaitingForResponse).await;
+    assert_eq!(record.step_name, "AskName");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_web_api_call_ends_the_flow_in_error_and_says_so() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
+    bot.slack().fail_next("chat.postMessage", "channel_not_found");
+    ok(&bot.event(&dm("U_GONE", "hi")).await);
+    assert_eq!(
+        texts(&bot, 1).await,
+        ["Sorry, something went wrong and this conversation had to stop."]
+    );
+    let record = settled(&bot, FlowState::Error).await;
+    assert_eq!(
+        record.error.as_deref(),
+        Some("chat.postMessage failed: channel_not_found")
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_lets_running_steps_finish() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
+    bot.slack().rate_limit_next("chat.postMessage", 1, 1);
+    ok(&bot.event(&dm("U_LATE", "hi")).await);
+    // The step is now waiting out the 429; shutting down waits for it to finish.
+    let slack = bot.stop().await;
+    assert_eq!(
+        slack.calls_to("chat.postMessage").len(),
+        1,
+        "the running step completed before shutdown returned"
+    );
+}
