@@ -125,6 +125,7 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), String> {
 }
 
 /// How the bot talks to Slack, chosen from the environment.
+#[derive(Debug, PartialEq, Eq)]
 enum Mode {
     Socket { app_token: String },
     Http { signing_secret: String, addr: String },
@@ -132,7 +133,12 @@ enum Mode {
 }
 
 fn mode() -> Result<Mode, String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    mode_from(|name| std::env::var(name).ok())
+}
+
+/// The mode the variables `lookup` gives select (empty values count as unset).
+fn mode_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Mode, String> {
+    let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
     if let Some(app_token) = var("SLACK_APP_TOKEN") {
         var("SLACK_BOT_TOKEN").ok_or("Socket Mode (SLACK_APP_TOKEN) also needs SLACK_BOT_TOKEN")?;
         return Ok(Mode::Socket { app_token });
@@ -270,5 +276,71 @@ async fn flows(orchestrator: &Orchestrator, action: FlowsCommand) -> Result<(), 
                 false => Err(format!("flow {id} had already ended")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode_with(vars: &[(&str, &str)]) -> Result<Mode, String> {
+        mode_from(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
+    }
+
+    #[test]
+    fn no_credentials_is_the_console_chat() {
+        assert_eq!(mode_with(&[]), Ok(Mode::Console));
+        assert_eq!(
+            mode_with(&[("SLACK_BOT_TOKEN", " "), ("SLACK_SIGNING_SECRET", "")]),
+            Ok(Mode::Console)
+        );
+    }
+
+    #[test]
+    fn a_token_and_a_secret_serve_http_on_port_3000_of_every_interface() {
+        let mode = mode_with(&[("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "s")]);
+        assert_eq!(
+            mode,
+            Ok(Mode::Http {
+                signing_secret: "s".into(),
+                addr: "0.0.0.0:3000".into()
+            })
+        );
+        let mode = mode_with(&[
+            ("SLACK_BOT_TOKEN", "xoxb-1"),
+            ("SLACK_SIGNING_SECRET", "s"),
+            ("PORT", "8080"),
+            ("HOST", "127.0.0.1"),
+        ]);
+        assert_eq!(
+            mode,
+            Ok(Mode::Http {
+                signing_secret: "s".into(),
+                addr: "127.0.0.1:8080".into()
+            })
+        );
+    }
+
+    #[test]
+    fn http_without_a_signing_secret_refuses_to_start() {
+        let refusal = mode_with(&[("SLACK_BOT_TOKEN", "xoxb-1")]).unwrap_err();
+        assert!(refusal.contains("SLACK_SIGNING_SECRET is not set"), "{refusal}");
+        assert!(mode_with(&[("SLACK_SIGNING_SECRET", "s")])
+            .unwrap_err()
+            .contains("SLACK_BOT_TOKEN"));
+    }
+
+    #[test]
+    fn an_app_token_selects_socket_mode() {
+        let mode = mode_with(&[("SLACK_APP_TOKEN", "xapp-1"), ("SLACK_BOT_TOKEN", "xoxb-1")]);
+        assert_eq!(
+            mode,
+            Ok(Mode::Socket {
+                app_token: "xapp-1".into()
+            })
+        );
+        assert!(mode_with(&[("SLACK_APP_TOKEN", "xapp-1")])
+            .unwrap_err()
+            .contains("SLACK_BOT_TOKEN"));
     }
 }
