@@ -373,3 +373,141 @@ async fn shutdown_lets_running_steps_finish() {
         "the running step completed before shutdown returned"
     );
 }
+
+#[tokio::test]
+async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
+    use slack_orchestrator::testkit::FakeSlack;
+    use slack_orchestrator::{SlackApi, SlackReply, SlackRequest, SlackWebApi};
+    let slack = FakeSlack::start().await;
+    // With and without a trailing slash.
+    for url in [slack.api_url(), slack.api_url().trim_end_matches('/').to_owned()] {
+        let api = SlackWebApi::new("xoxb-t", Some(&url)).unwrap();
+        let me = api.auth_test().await.unwrap();
+        assert_eq!((me.user_id.as_str(), me.team_id.as_str()), (BOT_USER, TEAM));
+    }
+    let api = SlackWebApi::new("xoxb-t", Some(&slack.api_url())).unwrap();
+    let blocks = json!([slack_orchestrator::blocks::section("hi")]);
+    let posted = api
+        .call(SlackRequest::PostMessage {
+            channel: "C1".into(),
+            thread_ts: Some("1.0".into()),
+            text: "hi".into(),
+            blocks: Some(blocks),
+        })
+        .await
+        .unwrap();
+    let SlackReply::Message { ts, .. } = posted else {
+        panic!("{posted:?}")
+    };
+    api.call(SlackRequest::UpdateMessage {
+        channel: "C1".into(),
+        ts: ts.clone(),
+        text: "bye".into(),
+        blocks: None,
+    })
+    .await
+    .unwrap();
+    api.call(SlackRequest::PostEphemeral {
+        channel: "C1".into(),
+        user: "U1".into(),
+        thread_ts: None,
+        text: "psst".into(),
+    })
+    .await
+    .unwrap();
+    let view = slack_orchestrator::blocks::modal("cb", "Title", "OK", vec![]);
+    let opened = api
+        .call(SlackRequest::OpenView {
+            trigger_id: "t1".into(),
+            view: view.clone(),
+        })
+        .await
+        .unwrap();
+    let SlackReply::View { id } = opened else {
+        panic!("{opened:?}")
+    };
+    api.call(SlackRequest::UpdateView {
+        view_id: id.clone(),
+        view: view.clone(),
+    })
+    .await
+    .unwrap();
+    api.call(SlackRequest::PushView {
+        trigger_id: "t2".into(),
+        view,
+    })
+    .await
+    .unwrap();
+    let url = slack.response_url("r1");
+    api.call(SlackRequest::Respond {
+        response_url: url,
+        text: "done".into(),
+        replace_original: true,
+        in_channel: false,
+    })
+    .await
+    .unwrap();
+
+    let methods: Vec<String> = slack.calls().into_iter().map(|c| c.method).collect();
+    assert_eq!(
+        methods,
+        [
+            "auth.test",
+            "auth.test",
+            "chat.postMessage",
+            "chat.update",
+            "chat.postEphemeral",
+            "views.open",
+            "views.update",
+            "views.push",
+            "response_url"
+        ]
+    );
+    let post = &slack.calls_to("chat.postMessage")[0];
+    assert_eq!(
+        (post["thread_ts"].as_str(), post["blocks"][0]["type"].as_str()),
+        (Some("1.0"), Some("section"))
+    );
+    assert_eq!(slack.calls_to("chat.update")[0]["ts"], ts.as_str());
+    assert_eq!(slack.calls_to("views.update")[0]["view_id"], id.as_str());
+    let respond = &slack.calls_to("response_url")[0];
+    assert_eq!(
+        (respond["text"].as_str(), respond["replace_original"].as_bool()),
+        (Some("done"), Some(true))
+    );
+
+    let refused = api
+        .call(SlackRequest::PostMessage {
+            channel: "C1".into(),
+            thread_ts: None,
+            text: "x".into(),
+            blocks: Some(json!({"not": "a list of blocks"})),
+        })
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(slack_orchestrator::SlackError::InvalidRequest {
+                method: "chat.postMessage",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    slack.rate_limit_next("chat.postEphemeral", 4, 0);
+    let limited = api
+        .call(SlackRequest::PostEphemeral {
+            channel: "C1".into(),
+            user: "U1".into(),
+            thread_ts: None,
+            text: "x".into(),
+        })
+        .await;
+    assert_eq!(
+        limited,
+        Err(slack_orchestrator::SlackError::RateLimited {
+            method: "chat.postEphemeral"
+        }),
+        "three retries, then the error"
+    );
+}

@@ -1,6 +1,13 @@
-//! The test kit for bot authors: play a conversation against your flows and assert on what
-//! the bot said, with no Slack and no network. Events go through the same normalization,
-//! routing and store as production traffic; Slack calls are recorded.
+//! The test kit for bot authors.
+//!
+//! - [`TestBot`] and [`Chat`]: play a conversation against your flows in process and assert
+//!   on what the bot said, with no network. Events go through the same normalization,
+//!   routing and store as production traffic; Slack calls are recorded. Time can be advanced
+//!   under `#[tokio::test(start_paused = true)]` to test timeouts without waiting.
+//! - [`FakeSlack`], [`SignedSender`] and [`LiveBot`]: the same over real sockets, with a
+//!   fake Slack Web API (and Socket Mode server) on 127.0.0.1 and signed requests to the
+//!   bot's HTTP endpoint.
+//! - [`check_store`]: the contract every [`Store`](orchestrator_core::Store) must keep.
 //!
 //! ```
 //! use slack_orchestrator::prelude::*;
