@@ -3,7 +3,7 @@
 //! memory store, with a Slack API that discards calls. `cargo bench --bench in_process`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use slack_orchestrator::payloads::{self, Said};
+use slack_orchestrator::payloads;
 use slack_orchestrator::prelude::*;
 use slack_orchestrator::RecordingSlack;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,17 +29,13 @@ static IDS: AtomicU64 = AtomicU64::new(0);
 
 fn body(user: &str) -> serde_json::Value {
     let n = IDS.fetch_add(1, Ordering::Relaxed);
-    let (channel, ts, event_id) = (format!("D{user}"), format!("1700000000.{n:06}"), format!("Ev{n}"));
-    let said = Said {
-        team: "T1",
+    payloads::direct_message(
+        "T1",
         user,
-        channel: &channel,
-        text: "hello there",
-        ts: &ts,
-        thread_ts: None,
-        event_id: &event_id,
-    };
-    payloads::message(&said)
+        "hello there",
+        &format!("1700000000.{n:06}"),
+        &format!("Ev{n}"),
+    )
 }
 
 fn one_event(c: &mut Criterion) {

@@ -25,16 +25,7 @@ static IDS: AtomicU64 = AtomicU64::new(0);
 
 fn dm(user: &str, text: &str) -> Value {
     let n = IDS.fetch_add(1, Ordering::Relaxed);
-    let (channel, ts, event_id) = (format!("D{user}"), format!("1800000000.{n:06}"), format!("EvLive{n}"));
-    payloads::message(&Said {
-        team: TEAM,
-        user,
-        channel: &channel,
-        text,
-        ts: &ts,
-        thread_ts: None,
-        event_id: &event_id,
-    })
+    payloads::direct_message(TEAM, user, text, &format!("1800000000.{n:06}"), &format!("EvLive{n}"))
 }
 
 async fn texts(bot: &LiveBot, count: usize) -> Vec<String> {

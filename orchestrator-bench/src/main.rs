@@ -16,7 +16,7 @@ mod onboarding_example;
 
 use clap::{Parser, Subcommand};
 use onboarding_example::onboarding::Onboarding;
-use slack_orchestrator::payloads::{self, Said};
+use slack_orchestrator::payloads;
 use slack_orchestrator::testkit::{LiveBot, SignedSender, Transport, TEAM};
 use slack_orchestrator::Orchestrator;
 use std::collections::HashMap;
@@ -58,20 +58,13 @@ const CONVERSATION: [&str; 3] = ["hi", "Alice", "setting up deploys"];
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn event(user: &str, text: &str, n: usize) -> serde_json::Value {
-    let (channel, ts, event_id) = (
-        format!("D{user}"),
-        format!("1900000000.{n:06}"),
-        format!("EvLoad{user}x{n}"),
-    );
-    payloads::message(&Said {
-        team: TEAM,
+    payloads::direct_message(
+        TEAM,
         user,
-        channel: &channel,
         text,
-        ts: &ts,
-        thread_ts: None,
-        event_id: &event_id,
-    })
+        &format!("1900000000.{n:06}"),
+        &format!("EvLoad{user}x{n}"),
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -37,6 +37,25 @@ pub fn message(said: &Said<'_>) -> Value {
     event(said, "message", said.text.to_owned(), Some(channel_type))
 }
 
+/// A direct message from `user` in the DM channel `D{user}` (the test kit's convention).
+///
+/// ```
+/// let body = orchestrator_runtime::payloads::direct_message("T1", "U1", "hi", "1.000001", "Ev1");
+/// assert_eq!(body["event"]["channel"], "DU1");
+/// ```
+pub fn direct_message(team: &str, user: &str, text: &str, ts: &str, event_id: &str) -> Value {
+    let channel = format!("D{user}");
+    message(&Said {
+        team,
+        user,
+        channel: &channel,
+        text,
+        ts,
+        thread_ts: None,
+        event_id,
+    })
+}
+
 /// An `app_mention` of the bot `bot_user` as an Events API callback.
 pub fn mention(said: &Said<'_>, bot_user: &str) -> Value {
     event(said, "app_mention", format!("<@{bot_user}> {}", said.text), None)

@@ -102,63 +102,47 @@ impl SlackWebApi {
         let method = request.method();
         let session = self.client.open_session(&self.token);
         let failed = |e| error(method, e);
+        // `SlackRequest`'s fields are named as Slack's arguments, so its JSON is the body.
+        let args = serde_json::to_value(request).map_err(|e| SlackError::InvalidRequest {
+            method,
+            detail: e.to_string(),
+        })?;
         Ok(match request {
-            SlackRequest::PostMessage {
-                channel,
-                thread_ts,
-                text,
-                blocks,
-            } => {
-                let body = json!({"channel": channel, "thread_ts": thread_ts, "text": text, "blocks": blocks});
-                let sent = session.chat_post_message(&typed(method, body)?).await.map_err(failed)?;
+            SlackRequest::PostMessage { .. } => {
+                let sent = session.chat_post_message(&typed(method, args)?).await.map_err(failed)?;
                 SlackReply::Message {
                     channel: sent.channel.to_string(),
                     ts: sent.ts.to_string(),
                 }
             }
-            SlackRequest::UpdateMessage {
-                channel,
-                ts,
-                text,
-                blocks,
-            } => {
-                let body = json!({"channel": channel, "ts": ts, "text": text, "blocks": blocks});
-                let updated = session.chat_update(&typed(method, body)?).await.map_err(failed)?;
+            SlackRequest::UpdateMessage { .. } => {
+                let updated = session.chat_update(&typed(method, args)?).await.map_err(failed)?;
                 SlackReply::Message {
                     channel: updated.channel.to_string(),
                     ts: updated.ts.to_string(),
                 }
             }
-            SlackRequest::PostEphemeral {
-                channel,
-                user,
-                thread_ts,
-                text,
-            } => {
-                let body = json!({"channel": channel, "user": user, "thread_ts": thread_ts, "text": text});
+            SlackRequest::PostEphemeral { .. } => {
                 session
-                    .chat_post_ephemeral(&typed(method, body)?)
+                    .chat_post_ephemeral(&typed(method, args)?)
                     .await
                     .map_err(failed)?;
                 SlackReply::Ok
             }
-            SlackRequest::OpenView { trigger_id, view } => {
-                let body = json!({"trigger_id": trigger_id, "view": view});
-                let opened = session.views_open(&typed(method, body)?).await.map_err(failed)?;
+            SlackRequest::OpenView { .. } => {
+                let opened = session.views_open(&typed(method, args)?).await.map_err(failed)?;
                 SlackReply::View {
                     id: opened.view.state_params.id.to_string(),
                 }
             }
-            SlackRequest::PushView { trigger_id, view } => {
-                let body = json!({"trigger_id": trigger_id, "view": view});
-                let pushed = session.views_push(&typed(method, body)?).await.map_err(failed)?;
+            SlackRequest::PushView { .. } => {
+                let pushed = session.views_push(&typed(method, args)?).await.map_err(failed)?;
                 SlackReply::View {
                     id: pushed.view.state_params.id.to_string(),
                 }
             }
-            SlackRequest::UpdateView { view_id, view } => {
-                let body = json!({"view_id": view_id, "view": view});
-                let updated = session.views_update(&typed(method, body)?).await.map_err(failed)?;
+            SlackRequest::UpdateView { .. } => {
+                let updated = session.views_update(&typed(method, args)?).await.map_err(failed)?;
                 SlackReply::View {
                     id: updated.view.state_params.id.to_string(),
                 }
@@ -187,7 +171,7 @@ impl SlackWebApi {
 /// serde), so Block Kit given as JSON is checked here instead of at Slack.
 fn typed<T: DeserializeOwned>(method: &'static str, mut body: Value) -> Result<T, SlackError> {
     if let Some(map) = body.as_object_mut() {
-        map.retain(|_, v| !v.is_null());
+        map.retain(|key, v| !v.is_null() && key != "method");
     }
     serde_json::from_value(body).map_err(|e| SlackError::InvalidRequest {
         method,
