@@ -1,8 +1,8 @@
 //! The `#[flow]` and `#[step]` macros of slack-orchestrator. Use them through the
 //! `slack_orchestrator` facade, which documents them with examples.
 //!
-//! Stages: [`attr`] parses the attributes, [`ast`] models the module, [`check`] applies
-//! the cross-item rules, [`expand`] generates code (or a stand-in on error).
+//! Stages: `attr` parses the attributes, `ast` models the module, `check` applies
+//! the cross-item rules, `expand` generates code (or a stand-in on error).
 
 use proc_macro::TokenStream;
 use syn::punctuated::Punctuated;

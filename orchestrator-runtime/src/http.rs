@@ -1,7 +1,7 @@
 //! HTTP ingress, as Slack's Bolt does it: Events API callbacks, interactivity payloads and
 //! slash commands all arrive at `POST /slack/events`; `GET /healthz` answers `ok`.
 //!
-//! Every request is verified first ([`signature`](crate::signature)): a bad signature or a
+//! Every request is verified first ([`crate::signature`]): a bad signature or a
 //! stale timestamp is a 401 and nothing else happens. A malformed body is a 400 with a short
 //! reason, a body over the limit a 413, an event no flow uses a 200. The request is acked
 //! at once and the event handled in a tracked background task (Slack allows 3 s); the one

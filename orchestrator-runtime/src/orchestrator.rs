@@ -1,8 +1,8 @@
 //! [`Orchestrator`]: the in-process heart. It takes normalized events, drops what is not
 //! user input, deduplicates, routes each event to its conversation's flow (or starts one
 //! from a trigger), runs it under the conversation's lock and saves the result with one
-//! compare-and-swap. Running the steps lives in [`execute`](crate::execute); timeouts in
-//! [`timers`](crate::timers).
+//! compare-and-swap. Running the steps lives in `execute`; timeouts in
+//! `timers`.
 
 use crate::clock::Clock;
 use crate::execute::First;
