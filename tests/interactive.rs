@@ -47,6 +47,19 @@ async fn a_click_updates_the_message_and_a_menu_choice_completes() {
 }
 
 #[tokio::test]
+async fn a_click_on_a_button_of_an_earlier_step_changes_nothing_and_says_so() {
+    let bot = bot();
+    let mut chat = bot.dm("U_ALICE");
+    chat.send("menu").await;
+    chat.click("option_1").await;
+    let before = bot.flows().await;
+    let outcome = chat.click("option_2").await;
+    assert!(matches!(outcome, Outcome::Unhandled { .. }), "{outcome:?}");
+    chat.expect_ephemeral("That choice is no longer available: the conversation has moved on.");
+    assert_eq!(bot.flows().await, before);
+}
+
+#[tokio::test]
 async fn the_blocks_carry_the_flow_id_back() {
     let bot = bot();
     let mut chat = bot.dm("U_ALICE");

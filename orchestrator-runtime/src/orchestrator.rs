@@ -103,6 +103,7 @@ pub(crate) struct Settings {
     pub(crate) max_chain: usize,
     pub(crate) ended_notice: String,
     pub(crate) not_participant_notice: String,
+    pub(crate) stale_notice: String,
     pub(crate) error_message: String,
 }
 
@@ -113,6 +114,7 @@ impl Default for Settings {
             max_chain: 32,
             ended_notice: "This conversation has ended.".into(),
             not_participant_notice: "Only the people taking part in this conversation can answer here.".into(),
+            stale_notice: "That choice is no longer available: the conversation has moved on.".into(),
             error_message: "Sorry, something went wrong and this conversation had to stop.".into(),
         }
     }
@@ -186,6 +188,12 @@ impl OrchestratorBuilder {
     /// The ephemeral notice for a click on a flow that has ended.
     pub fn ended_notice(mut self, text: impl Into<String>) -> Self {
         self.settings.ended_notice = text.into();
+        self
+    }
+
+    /// The ephemeral notice for a click on a button of an earlier step of an active flow.
+    pub fn stale_notice(mut self, text: impl Into<String>) -> Self {
+        self.settings.stale_notice = text.into();
         self
     }
 
@@ -319,7 +327,15 @@ impl Orchestrator {
             return Ok(Outcome::NotParticipant { flow_id: record.id });
         }
         match self.inner.by_name.get(&record.flow).cloned() {
-            Some(definition) => self.run(definition, record, incoming, First::Input).await,
+            Some(definition) => {
+                let interactive = incoming.has(MessageType::Interactive).then(|| incoming.clone());
+                let outcome = self.run(definition, record, incoming, First::Input).await?;
+                if let (Outcome::Unhandled { .. }, Some(click)) = (&outcome, interactive) {
+                    // A button or menu of an earlier step: the flow has moved on.
+                    self.notify_user(&click, &self.inner.settings.stale_notice).await;
+                }
+                Ok(outcome)
+            }
             None => {
                 let reason = format!("flow `{}` is not registered in this bot", record.flow);
                 self.fail_record(record, reason).await
