@@ -37,6 +37,27 @@ pub fn message(said: &Said<'_>) -> Value {
     event(said, "message", said.text.to_owned(), Some(channel_type))
 }
 
+/// A message with files attached (`subtype: file_share`), files given as `(id, name)`.
+///
+/// ```
+/// use orchestrator_runtime::payloads::{file_share, Said};
+/// let said = Said { team: "T1", user: "U1", channel: "D1", text: "", ts: "1.1", thread_ts: None, event_id: "Ev1" };
+/// let body = file_share(&said, &[("F1", "plan.pdf")]);
+/// assert_eq!(body["event"]["files"][0]["name"], "plan.pdf");
+/// ```
+pub fn file_share(said: &Said<'_>, files: &[(&str, &str)]) -> Value {
+    let mut body = message(said);
+    body["event"]["subtype"] = json!("file_share");
+    body["event"]["files"] = files
+        .iter()
+        .map(|(id, name)| {
+            json!({"id": id, "name": name, "mimetype": "application/octet-stream",
+                   "url_private": format!("https://files.slack.invalid/{id}/{name}"), "size": 1024})
+        })
+        .collect();
+    body
+}
+
 /// A direct message from `user` in the DM channel `D{user}` (the test kit's convention).
 ///
 /// ```

@@ -219,6 +219,22 @@ impl Chat {
         self.deliver(&body).await
     }
 
+    /// The user shares files (`(id, name)`) here, with an optional caption.
+    pub async fn upload(&mut self, files: &[(&str, &str)], caption: &str) -> Outcome {
+        let ts = self.bot.slack.next_ts();
+        let event_id = self.bot.event_id();
+        let said = Said {
+            team: TEAM,
+            user: &self.user,
+            channel: &self.channel,
+            text: caption,
+            ts: &ts,
+            thread_ts: self.thread.as_deref(),
+            event_id: &event_id,
+        };
+        self.deliver(&payloads::file_share(&said, files)).await
+    }
+
     /// Delivers a body as this user's action and returns the outcome.
     pub async fn deliver(&mut self, body: &Value) -> Outcome {
         self.bot.deliver(body).await
@@ -247,6 +263,19 @@ impl Chat {
                 .cloned()
                 .unwrap_or_else(|| panic!("menu `{action_id}` has no option `{value}`"));
             element["selected_option"] = option;
+            element
+        });
+        async move { self.deliver(&body).await }
+    }
+
+    /// The user picks `user` in the newest users menu with this `action_id`.
+    ///
+    /// # Panics
+    /// If the bot sent no such menu.
+    #[track_caller]
+    pub fn select_user(&mut self, action_id: &str, user: &str) -> impl std::future::Future<Output = Outcome> + '_ {
+        let body = self.element_payload(action_id, |mut element| {
+            element["selected_user"] = Value::String(user.to_owned());
             element
         });
         async move { self.deliver(&body).await }

@@ -1,0 +1,123 @@
+//! Every input type and trigger, end to end through the test kit.
+
+use slack_orchestrator::prelude::*;
+use slack_orchestrator::testkit::TestBot;
+use slack_orchestrator::{FlowState, Outcome, SlackApi, SlackRequest};
+
+#[flow(trigger = action("start_survey"), trigger = regex(r"^report (bug|idea)$"), participants = anyone)]
+#[allow(unreachable_pub)]
+mod intake {
+    use slack_orchestrator::prelude::*;
+
+    /// Collects an attachment, then who should look at it.
+    pub enum Intake {
+        #[start]
+        Begin,
+        Attachment,
+        Reviewer {
+            files: Vec<String>,
+        },
+    }
+
+    #[step(Begin)]
+    async fn begin(cx: &mut Cx) -> Next<Intake> {
+        let how = match cx.incoming().map(|i| &i.payload) {
+            Some(slack_orchestrator::Payload::Action(_)) => "button",
+            _ => "message",
+        };
+        cx.say(format!("Started by {how}. Attach the file, please.")).await?;
+        goto(Intake::Attachment)
+    }
+
+    #[step(Attachment)]
+    async fn attachment(cx: &mut Cx, files: Files) -> Next<Intake> {
+        let names: Vec<String> = files.iter().filter_map(|f| f.name.clone()).collect();
+        cx.say(format!("Got {}. Who should review it?", names.join(", ")))
+            .await?;
+        let menu = serde_json::json!([blocks::actions(
+            "who",
+            vec![serde_json::json!({
+            "type": "users_select", "action_id": "reviewer",
+            "placeholder": {"type": "plain_text", "text": "Pick someone"}})]
+        )]);
+        cx.send_interactive_message("Pick a reviewer", menu).await?;
+        goto(Intake::Reviewer { files: names })
+    }
+
+    #[step(Attachment)]
+    async fn no_attachment(cx: &mut Cx, _text: Text) -> Next<Intake> {
+        cx.say("That was text; attach a file.").await?;
+        stay()
+    }
+
+    #[step(Reviewer { files })]
+    async fn reviewer(_cx: &mut Cx, files: Vec<String>, choice: Selection) -> Next<Intake> {
+        complete(format!("<@{}> will review {}.", choice.value, files.join(", ")))
+    }
+}
+
+fn bot() -> TestBot {
+    TestBot::new(Orchestrator::builder().flow::<intake::Intake>())
+}
+
+#[tokio::test]
+async fn a_button_outside_any_flow_starts_one_and_files_and_user_menus_are_inputs() {
+    let bot = bot();
+    // A message posted by other means (an announcement, App Home) with a start button.
+    let start = serde_json::json!([blocks::actions(
+        "entry",
+        vec![blocks::button("start_survey", "Start", "go")]
+    )]);
+    let mut chat = bot.channel("U_ALICE", "C_TEAM");
+    let posted = SlackRequest::PostMessage {
+        channel: "C_TEAM".into(),
+        thread_ts: None,
+        text: "Survey".into(),
+        blocks: Some(start),
+    };
+    bot.slack().call(posted).await.unwrap();
+    chat.expect_reply("Survey");
+
+    let outcome = chat.click("start_survey").await;
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Advanced {
+                state: FlowState::WaitingForResponse,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    chat.expect_reply("Started by button. Attach the file, please.");
+
+    chat.send("here it is").await;
+    chat.expect_reply("That was text; attach a file.");
+    chat.upload(&[("F1", "crash.log"), ("F2", "screen.png")], "").await;
+    chat.expect_reply("Got crash.log, screen.png. Who should review it?");
+    chat.expect_reply("Pick a reviewer");
+
+    // Anyone may advance this flow (`participants = anyone`).
+    let mut bob = chat.as_user("U_BOB");
+    let outcome = bob.select_user("reviewer", "U_CAROL").await;
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Advanced {
+                state: FlowState::Completed,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    bob.expect_reply("<@U_CAROL> will review crash.log, screen.png.");
+}
+
+#[tokio::test]
+async fn a_regex_trigger_matches_whole_phrases_only() {
+    let bot = bot();
+    let mut chat = bot.channel("U_ALICE", "C_TEAM");
+    assert_eq!(chat.send("please report bug").await, Outcome::NoFlow);
+    assert!(matches!(chat.send("report bug").await, Outcome::Advanced { .. }));
+    chat.expect_reply("Started by message. Attach the file, please.");
+}
