@@ -121,3 +121,73 @@ async fn a_regex_trigger_matches_whole_phrases_only() {
     assert!(matches!(chat.send("report bug").await, Outcome::Advanced { .. }));
     chat.expect_reply("Started by message. Attach the file, please.");
 }
+
+#[flow(trigger = command("/wizard"))]
+#[allow(unreachable_pub)]
+mod wizard {
+    use slack_orchestrator::prelude::*;
+
+    /// Answers through the response URL, then drives a modal.
+    pub enum Wizard {
+        #[start]
+        Open,
+        Page {
+            page: u8,
+        },
+    }
+
+    #[step(Open)]
+    async fn open(cx: &mut Cx, _command: Command) -> Next<Wizard> {
+        cx.respond("Opening the wizard…", false).await?;
+        let view = blocks::modal(
+            "wizard",
+            "Wizard",
+            "Next",
+            vec![blocks::text_input("name", "name", "Name")],
+        );
+        cx.open_modal(view).await?;
+        goto(Wizard::Page { page: 1 })
+    }
+
+    #[step(Page { page })]
+    async fn page(cx: &mut Cx, page: u8, form: Submission) -> Next<Wizard> {
+        let text = format!("Page {} for {}", page + 1, form.value("name").unwrap_or("?"));
+        let next = blocks::modal("wizard", "Wizard", "Done", vec![blocks::section(&text)]);
+        cx.update_modal(form.view_id.clone(), next).await?;
+        complete_silently()
+    }
+}
+
+#[tokio::test]
+async fn a_command_answers_through_its_response_url_and_a_modal_is_updated_in_place() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<wizard::Wizard>());
+    let (mut chat, _) = bot.command("U_ALICE", "C_TEAM", "/wizard", "").await;
+    let flow_id = bot.flows().await[0].id;
+    let requests = bot.slack().requests();
+    let SlackRequest::Respond { response_url, text, .. } = &requests[0] else {
+        panic!("{requests:?}")
+    };
+    assert!(response_url.starts_with("https://hooks.slack.invalid/commands/"));
+    assert_eq!(text, "Opening the wizard…");
+    let SlackRequest::OpenView { view, .. } = &requests[1] else {
+        panic!("{requests:?}")
+    };
+    assert_eq!(view["private_metadata"], format!("so:{flow_id}:"));
+
+    let outcome = chat.submit(&[("name", "name", "Ada")]).await;
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Advanced {
+                state: FlowState::Completed,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    let SlackRequest::UpdateView { view_id, view } = bot.slack().requests().pop().unwrap() else {
+        panic!()
+    };
+    assert!(view_id.starts_with('V'));
+    assert_eq!(view["blocks"][0]["text"]["text"], "Page 2 for Ada");
+}

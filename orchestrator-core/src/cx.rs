@@ -178,19 +178,58 @@ impl Cx {
     /// Opens a modal with the current interaction's `trigger_id` (clicks and slash commands
     /// have one; it expires 3 s after the user acted). The modal's submission comes back to
     /// this flow as a [`Submission`](crate::Submission).
-    pub async fn open_modal(&mut self, mut view: Value) -> Result<SlackReply, SlackError> {
-        let trigger_id = self
-            .incoming
+    pub async fn open_modal(&mut self, view: Value) -> Result<SlackReply, SlackError> {
+        let trigger_id = self.trigger_id("views.open")?;
+        let view = self.tag_view(view);
+        self.api.call(SlackRequest::OpenView { trigger_id, view }).await
+    }
+
+    fn trigger_id(&self, method: &'static str) -> Result<String, SlackError> {
+        self.incoming
             .as_ref()
             .and_then(|i| i.trigger_id.clone())
-            .ok_or(SlackError::Api {
-                method: "views.open",
-                code: "no_trigger_id: only a click or a slash command can open a modal".into(),
-            })?;
-        let metadata = view.get("private_metadata").and_then(Value::as_str).unwrap_or_default();
-        view["private_metadata"] = Value::String(tag(self.record.id, metadata));
-        view = self.tag_blocks_in_view(view);
-        self.api.call(SlackRequest::OpenView { trigger_id, view }).await
+            .ok_or(SlackError::InvalidRequest {
+                method,
+                detail: "no trigger_id: only a click or a slash command can open a modal".into(),
+            })
+    }
+
+    /// Pushes a modal on top of the open one (from a click inside a modal).
+    pub async fn push_modal(&mut self, view: Value) -> Result<SlackReply, SlackError> {
+        let trigger_id = self.trigger_id("views.push")?;
+        let view = self.tag_view(view);
+        self.api.call(SlackRequest::PushView { trigger_id, view }).await
+    }
+
+    /// Replaces the content of an open modal.
+    pub async fn update_modal(&mut self, view_id: impl Into<String>, view: Value) -> Result<SlackReply, SlackError> {
+        let view = self.tag_view(view);
+        self.api
+            .call(SlackRequest::UpdateView {
+                view_id: view_id.into(),
+                view,
+            })
+            .await
+    }
+
+    /// Answers the current click or slash command through its `response_url`: only the
+    /// user sees it, or, with `replace_original`, it replaces the message clicked on.
+    pub async fn respond(&mut self, text: impl Into<String>, replace_original: bool) -> Result<SlackReply, SlackError> {
+        let response_url =
+            self.incoming
+                .as_ref()
+                .and_then(|i| i.response_url.clone())
+                .ok_or(SlackError::InvalidRequest {
+                    method: "response_url",
+                    detail: "only a click or a slash command has a response_url".into(),
+                })?;
+        let request = SlackRequest::Respond {
+            response_url,
+            text: text.into(),
+            replace_original,
+            in_channel: false,
+        };
+        self.api.call(request).await
     }
 
     /// Makes any other call, e.g. `views.update`.
@@ -233,7 +272,10 @@ impl Cx {
         blocks
     }
 
-    fn tag_blocks_in_view(&self, mut view: Value) -> Value {
+    /// Tags a modal's metadata and blocks with the flow id, so its submission comes back here.
+    fn tag_view(&self, mut view: Value) -> Value {
+        let metadata = view.get("private_metadata").and_then(Value::as_str).unwrap_or_default();
+        view["private_metadata"] = Value::String(tag(self.record.id, metadata));
         if let Some(blocks) = view.get_mut("blocks") {
             *blocks = self.tag_blocks(blocks.take());
         }

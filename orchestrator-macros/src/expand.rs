@@ -200,7 +200,10 @@ fn call(handler: &Handler, input: Option<&Ident>) -> TokenStream {
     let ident = &handler.item.sig.ident;
     let args = handler.params.iter().map(|p| match &p.role {
         Role::Cx => quote!(__cx),
-        Role::Field(name) => quote!(#name),
+        Role::Field(name) => {
+            let binding = binding(name);
+            quote!(#binding)
+        }
         Role::Input(_) | Role::Invalid => quote!(#input),
     });
     let span = handler.item.sig.output.span();
@@ -222,7 +225,14 @@ fn pattern<'a>(step: &Step, handlers: impl Iterator<Item = &'a Handler>) -> Toke
         }
     }
     let ident = &step.ident;
-    quote!(Self::#ident { #(#fields,)* .. })
+    let bindings = fields.iter().map(|field| binding(field));
+    quote!(Self::#ident { #(#fields: #bindings,)* .. })
+}
+
+/// The local a step field is bound to in the dispatch: never the name of a handler, so a
+/// field and a function may share a name.
+fn binding(field: &Ident) -> Ident {
+    format_ident!("__field_{}", field)
 }
 
 fn enter_arm(flow: &FlowModule, step: &Step) -> Option<TokenStream> {
