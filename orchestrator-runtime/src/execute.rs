@@ -5,8 +5,9 @@
 use crate::orchestrator::{Orchestrator, OrchestratorError, Outcome};
 use orchestrator_core::{
     Cx, Direction, FlowDefinition, FlowRecord, FlowState, Incoming, LoggedMessage, Participants, Payload, StepError,
-    StepInfo, Transition,
+    Transition,
 };
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -18,6 +19,12 @@ pub(crate) enum First {
     Enter,
     /// The input handler that accepts the event.
     Input,
+}
+
+/// A run of steps: how it ended and the step the flow is in.
+struct Run {
+    end: End,
+    step: Value,
 }
 
 /// How a run of steps ended.
@@ -74,54 +81,69 @@ impl Orchestrator {
         incoming: Incoming,
         first: First,
     ) -> Result<Outcome, OrchestratorError> {
-        let inner = &self.inner;
-        let now = inner.clock.now();
+        let now = self.inner.clock.now();
         let expected = record.version;
         if let Err(illegal) = record.set_state(FlowState::Processing) {
             return self.fail_record(record, illegal.to_string()).await;
         }
         record.log(inbound(&incoming, now));
-        let mut step = record.step.clone();
-        let mut cx = Cx::new(record, inner.slack.clone(), Some(incoming.clone()), now);
+        let step = record.step.clone();
+        let mut cx = Cx::new(record, self.inner.slack.clone(), Some(incoming.clone()), now);
+        let run = self
+            .run_steps(&definition, &mut cx, &incoming, step, first, expected == 0)
+            .await;
+        if let End::Unhandled = run.end {
+            return Ok(Outcome::Unhandled { flow_id: cx.flow_id() });
+        }
+        self.finish(&definition, cx, run, expected).await
+    }
+
+    /// Runs handlers from `first` on, following `goto`s into entry handlers, until the flow
+    /// waits or ends (at most `max_chain` handlers).
+    async fn run_steps(
+        &self,
+        definition: &FlowDefinition,
+        cx: &mut Cx,
+        incoming: &Incoming,
+        mut step: Value,
+        first: First,
+        new_flow: bool,
+    ) -> Run {
         let mut next = first;
-        let mut info: Option<StepInfo> = None;
         let mut ran = 0;
         let end = loop {
-            if ran == inner.settings.max_chain {
+            if ran == self.inner.settings.max_chain {
                 break End::Error(format!(
                     "more than {ran} steps ran for one event; is there a `goto` loop?"
                 ));
             }
             let future = match next {
-                First::Enter => definition.on_enter(step.clone(), &mut cx),
-                First::Input => definition.on_input(step.clone(), &mut cx, &incoming),
+                First::Enter => definition.on_enter(step.clone(), cx),
+                First::Input => definition.on_input(step.clone(), cx, incoming),
             };
             let transition = match future {
                 Err(decode) => break End::Error(decode.to_string()),
-                Ok(None) => match (next, ran, expected) {
+                Ok(Some(future)) => future.await,
+                Ok(None) => match (next, ran, new_flow) {
                     // A new flow whose start step has no entry handler: the trigger is its first input.
-                    (First::Enter, 0, 0) => {
+                    (First::Enter, 0, true) => {
                         next = First::Input;
                         continue;
                     }
                     // A step without entry handler waits; so does a new flow whose trigger
                     // is not an input its start step takes.
-                    (First::Enter, _, _) | (First::Input, _, 0) => break End::Wait,
-                    (First::Input, _, _) => break End::Unhandled,
+                    (First::Enter, _, _) | (First::Input, _, true) => break End::Wait,
+                    (First::Input, _, false) => break End::Unhandled,
                 },
-                Ok(Some(future)) => future.await,
             };
             ran += 1;
             match transition {
                 Ok(Transition::Goto(to)) => match definition.step_info(&to) {
-                    Ok(to_info) if to_info.terminal => {
+                    Ok(info) => {
                         step = to;
-                        info = Some(to_info);
-                        break End::Complete(None);
-                    }
-                    Ok(to_info) => {
-                        step = to;
-                        info = Some(to_info);
+                        if info.terminal {
+                            break End::Complete(None);
+                        }
                         next = First::Enter;
                     }
                     Err(decode) => break End::Error(decode.to_string()),
@@ -134,10 +156,19 @@ impl Orchestrator {
                 Err(error) => break End::Error(describe(&error)),
             }
         };
-        if let End::Unhandled = end {
-            return Ok(Outcome::Unhandled { flow_id: cx.flow_id() });
-        }
-        let (state, error) = match &end {
+        Run { end, step }
+    }
+
+    /// Applies how the run ended to the record (state, step, deadline, error), sends the
+    /// final message, and saves.
+    async fn finish(
+        &self,
+        definition: &FlowDefinition,
+        mut cx: Cx,
+        run: Run,
+        expected: u64,
+    ) -> Result<Outcome, OrchestratorError> {
+        let (state, error) = match &run.end {
             End::Wait | End::Reject(_) => (FlowState::WaitingForResponse, None),
             End::Complete(message) => {
                 self.send_final(&mut cx, message.as_deref()).await;
@@ -152,18 +183,16 @@ impl Orchestrator {
             }
             End::Error(reason) => {
                 tracing::error!(flow_id = %cx.flow_id(), flow = definition.name(), %reason, "step failed");
-                let message = inner.settings.error_message.clone();
+                let message = self.inner.settings.error_message.clone();
                 self.send_final(&mut cx, Some(&message)).await;
                 (FlowState::Error, Some(reason.clone()))
             }
-            End::Unhandled => unreachable!("returned above"),
+            End::Unhandled => unreachable!("nothing is saved for an unhandled event"),
         };
+        let now = cx.now();
         let mut record = cx.into_record();
-        let info = match info {
-            Some(info) => Some(info),
-            None => definition.step_info(&step).ok(),
-        };
-        record.step = step;
+        let info = definition.step_info(&run.step).ok();
+        record.step = run.step;
         if let Some(info) = &info {
             record.step_name = info.name.to_owned();
         }
@@ -180,7 +209,7 @@ impl Orchestrator {
             _ => None,
         };
         let outcome = self.save(record, expected).await?;
-        Ok(match (end, outcome) {
+        Ok(match (run.end, outcome) {
             (End::Reject(errors), Outcome::Advanced { flow_id, .. }) => Outcome::Rejected { flow_id, errors },
             (_, outcome) => outcome,
         })
