@@ -502,3 +502,25 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
         "three retries, then the error"
     );
 }
+
+#[tokio::test]
+async fn socket_mode_reconnects_when_slack_asks() {
+    let bot = LiveBot::start(Transport::Socket, Orchestrator::builder().flow::<Onboarding>()).await;
+    assert_eq!(bot.slack().calls_to("apps.connections.open").len(), 1);
+    bot.slack()
+        .socket_send(&json!({"type": "disconnect", "reason": "refresh_requested"}));
+    let reopened = bot.slack().wait_for("apps.connections.open", 2, WAIT).await;
+    assert_eq!(reopened.len(), 2, "the bot asked for a new connection");
+    for _ in 0..500 {
+        if bot.slack().socket_clients() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    ok(&bot.event(&dm("U_AGAIN", "hi")).await);
+    assert_eq!(
+        texts(&bot, 1).await,
+        ["Let's start the workflow. Step 1: What's your name?"]
+    );
+    bot.stop().await;
+}
