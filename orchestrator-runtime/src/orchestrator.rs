@@ -61,6 +61,23 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// The flow's state after a step ran (`Advanced`), or `WAITING_FOR_RESPONSE` after a
+    /// rejected submission; `None` when no step ran.
+    ///
+    /// ```
+    /// use orchestrator_runtime::Outcome;
+    /// assert_eq!(Outcome::Duplicate.state(), None);
+    /// ```
+    pub fn state(&self) -> Option<FlowState> {
+        match self {
+            Outcome::Advanced { state, .. } => Some(*state),
+            Outcome::Rejected { .. } => Some(FlowState::WaitingForResponse),
+            _ => None,
+        }
+    }
+}
+
 /// Why an event was [`Outcome::Ignored`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ignored {
