@@ -204,9 +204,20 @@ impl Chat {
 
     /// The user sends `text` in this conversation (in its thread, if it has one).
     pub async fn send(&mut self, text: &str) -> Outcome {
-        let ts = self.bot.slack.next_ts();
-        let event_id = self.bot.event_id();
-        let said = Said {
+        let body = self.say(text, payloads::message);
+        self.deliver(&body).await
+    }
+
+    /// The user shares files (`(id, name)`) here, with an optional caption.
+    pub async fn upload(&mut self, files: &[(&str, &str)], caption: &str) -> Outcome {
+        let body = self.say(caption, |said| payloads::file_share(said, files));
+        self.deliver(&body).await
+    }
+
+    /// A message event from this user here, with a fresh `ts` and `event_id`.
+    fn say(&self, text: &str, build: impl FnOnce(&Said<'_>) -> Value) -> Value {
+        let (ts, event_id) = (self.bot.slack.next_ts(), self.bot.event_id());
+        build(&Said {
             team: TEAM,
             user: &self.user,
             channel: &self.channel,
@@ -214,25 +225,7 @@ impl Chat {
             ts: &ts,
             thread_ts: self.thread.as_deref(),
             event_id: &event_id,
-        };
-        let body = payloads::message(&said);
-        self.deliver(&body).await
-    }
-
-    /// The user shares files (`(id, name)`) here, with an optional caption.
-    pub async fn upload(&mut self, files: &[(&str, &str)], caption: &str) -> Outcome {
-        let ts = self.bot.slack.next_ts();
-        let event_id = self.bot.event_id();
-        let said = Said {
-            team: TEAM,
-            user: &self.user,
-            channel: &self.channel,
-            text: caption,
-            ts: &ts,
-            thread_ts: self.thread.as_deref(),
-            event_id: &event_id,
-        };
-        self.deliver(&payloads::file_share(&said, files)).await
+        })
     }
 
     /// Delivers a body as this user's action and returns the outcome.
