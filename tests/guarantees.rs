@@ -301,3 +301,22 @@ async fn the_timer_engine_fires_in_the_background() {
     assert_eq!(bot.flows().await[0].state, FlowState::TimedOut);
     timers.abort();
 }
+
+#[tokio::test]
+async fn a_flow_can_be_cancelled_once() {
+    let bot = bot();
+    bot.dm("U1").send("hello").await;
+    let id = bot.flows().await[0].id;
+    assert!(bot.orchestrator().cancel(id, "operator").await.unwrap());
+    let record = &bot.flows().await[0];
+    assert_eq!(
+        (record.state, record.error.as_deref()),
+        (FlowState::Error, Some("cancelled: operator"))
+    );
+    assert!(
+        !bot.orchestrator().cancel(id, "again").await.unwrap(),
+        "an ended flow is not cancelled twice"
+    );
+    let unknown = bot.orchestrator().cancel(uuid::Uuid::new_v4(), "x").await.unwrap_err();
+    assert!(unknown.to_string().contains("not found"), "{unknown}");
+}

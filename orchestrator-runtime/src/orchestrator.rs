@@ -157,7 +157,8 @@ pub(crate) struct Inner {
     pub(crate) slack: Arc<dyn SlackApi>,
     pub(crate) clock: Clock,
     pub(crate) locks: KeyLocks,
-    pub(crate) bot_user: Option<String>,
+    /// The bot's user id and its mention markup (`<@U…>`), built once.
+    pub(crate) bot_user: Option<(String, String)>,
     pub(crate) settings: Settings,
     pub(crate) deadline_changed: Notify,
 }
@@ -247,7 +248,10 @@ impl OrchestratorBuilder {
             slack: self.slack.ok_or(BuildError::NoSlack)?,
             clock: Clock::new(),
             locks: KeyLocks::default(),
-            bot_user: self.bot_user,
+            bot_user: self.bot_user.map(|id| {
+                let mention = format!("<@{id}>");
+                (id, mention)
+            }),
             settings: self.settings,
             deadline_changed: Notify::new(),
         };
@@ -314,15 +318,32 @@ impl Orchestrator {
         }
     }
 
+    /// Cancels an active flow: it goes to ERROR with `reason`. `false` if it had already ended.
+    pub async fn cancel(&self, flow_id: uuid::Uuid, reason: &str) -> Result<bool, OrchestratorError> {
+        let inner = &self.inner;
+        let Some(found) = inner.store.load(flow_id).await? else {
+            return Err(StoreError::NotFound(flow_id).into());
+        };
+        let _turn = inner.locks.lock(found.key.as_str()).await;
+        let Some(record) = inner.store.load(flow_id).await? else {
+            return Ok(false);
+        };
+        if !record.is_active() {
+            return Ok(false);
+        }
+        self.fail_record(record, format!("cancelled: {reason}")).await?;
+        Ok(true)
+    }
+
     fn ignore_reason(&self, incoming: &Incoming) -> Option<Ignored> {
         if !incoming.is_user_input() {
             return Some(Ignored::NotInput);
         }
-        let bot = self.inner.bot_user.as_deref()?;
-        if incoming.context.user_id == bot {
+        let (bot, mention) = self.inner.bot_user.as_ref()?;
+        if incoming.context.user_id == *bot {
             return Some(Ignored::OwnMessage);
         }
-        let mentions_bot = incoming.text().is_some_and(|t| t.contains(&format!("<@{bot}>")));
+        let mentions_bot = incoming.text().is_some_and(|t| t.contains(mention.as_str()));
         let is_message = matches!(incoming.payload, Payload::Message { .. });
         (is_message && mentions_bot && !incoming.has(MessageType::Mention) && !incoming.has(MessageType::Direct))
             .then_some(Ignored::MentionTwin)

@@ -97,21 +97,4 @@ impl Orchestrator {
             }
         })
     }
-
-    /// Cancels an active flow: it goes to ERROR with `reason`. `false` if it had already ended.
-    pub async fn cancel(&self, flow_id: uuid::Uuid, reason: &str) -> Result<bool, OrchestratorError> {
-        let inner = &self.inner;
-        let Some(found) = inner.store.load(flow_id).await? else {
-            return Err(StoreError::NotFound(flow_id).into());
-        };
-        let _turn = inner.locks.lock(found.key.as_str()).await;
-        let Some(record) = inner.store.load(flow_id).await? else {
-            return Ok(false);
-        };
-        if !record.is_active() {
-            return Ok(false);
-        }
-        self.fail_record(record, format!("cancelled: {reason}")).await?;
-        Ok(true)
-    }
 }
