@@ -58,10 +58,11 @@ extern crate self as slack_orchestrator;
 
 pub use orchestrator_core::{
     blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, stay, Action, Click, Command,
-    ConversationKey, Cx, Direction, Field, File, Files, Flow, FlowDefinition, FlowOptions, FlowRecord, FlowState,
-    FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore, MessageContext, MessageType, Next,
-    Participants, Payload, Selection, SlackApi, SlackError, SlackReply, SlackRequest, StepError, StepFuture, Store,
-    StoreError, Submission, Text, Transition, Trigger, ViewSubmission,
+    ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow, FlowDefinition, FlowOptions, FlowRecord,
+    FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore, MessageContext, MessageType, Migrate,
+    Next, Participants, Payload, PostTag, Purged, Receipt, Received, Selection, SlackApi, SlackError, SlackReply,
+    SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Text, Timeout, Transition, Trigger,
+    ViewSubmission,
 };
 pub use orchestrator_runtime::{
     cli, console, http, payloads, signature, testkit, BotIdentity, BuildError, HttpIngress, Ignored, Orchestrator,
@@ -148,7 +149,7 @@ pub use orchestrator_macros::step;
 pub mod prelude {
     pub use crate::{
         blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, reject, stay, step, Click,
-        Command, Cx, Files, Flow, Incoming, Next, Orchestrator, Selection, StepError, Submission, Text,
+        Command, Cx, Files, Flow, Incoming, Next, Orchestrator, Selection, StepError, Submission, Text, Timeout,
     };
 }
 
@@ -179,7 +180,7 @@ macro_rules! main {
 pub mod __private {
     pub use orchestrator_core::graph;
     pub use orchestrator_core::{
-        Cx, Flow, FlowOptions, FromInput, Graph, HookFuture, Incoming, Participants, StepFuture, Trigger,
+        Cx, DeadlineFrom, Flow, FlowOptions, FromInput, Graph, HookFuture, Incoming, Participants, StepFuture, Trigger,
     };
     pub use serde;
 }

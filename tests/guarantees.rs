@@ -105,7 +105,7 @@ async fn a_repeated_delivery_never_runs_a_step_twice() {
     retry["event"]["ts"] = serde_json::json!("1.000002"); // a retry keeps its event_id
     assert_eq!(bot.deliver(&retry).await, Outcome::Duplicate);
     assert_eq!(bot.slack().len(), 1, "the step spoke once");
-    assert_eq!(bot.flows().await[0].version, 1);
+    assert_eq!(bot.flows().await[0].version, 2, "created, then its first step applied once");
 }
 
 #[tokio::test]
@@ -163,7 +163,7 @@ async fn one_conversation_runs_serially_without_losing_an_update() {
     let record = &bot.flows().await[0];
     let seen: Vec<String> = serde_json::from_value(record.metadata["seen"].clone()).unwrap();
     assert_eq!(seen.len(), 51, "every event applied exactly once");
-    assert_eq!(record.version, 51);
+    assert_eq!(record.version, 52, "created, then one write per event");
 }
 
 #[tokio::test(start_paused = true)]
@@ -208,7 +208,7 @@ async fn stored(store: &dyn Store, flow: &str, step: serde_json::Value) -> FlowR
     let mut record = FlowRecord::new(flow, 1, step, "Collect", context, chrono::Utc::now());
     record.state = FlowState::WaitingForResponse;
     record.version = 1;
-    store.insert(&record).await.unwrap();
+    store.commit(&record, 0, None).await.unwrap();
     record
 }
 

@@ -368,7 +368,7 @@ async fn shutdown_lets_running_steps_finish() {
 #[tokio::test]
 async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
     use slack_orchestrator::testkit::FakeSlack;
-    use slack_orchestrator::{SlackApi, SlackReply, SlackRequest, SlackWebApi};
+    use slack_orchestrator::{PostTag, SlackApi, SlackReply, SlackRequest, SlackWebApi};
     let slack = FakeSlack::start().await;
     // With and without a trailing slash.
     for url in [slack.api_url(), slack.api_url().trim_end_matches('/').to_owned()] {
@@ -378,18 +378,47 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
     }
     let api = SlackWebApi::new("xoxb-t", Some(&slack.api_url())).unwrap();
     let blocks = json!([slack_orchestrator::blocks::section("hi")]);
+    let tag = PostTag {
+        flow_id: uuid::Uuid::new_v4(),
+        version: 2,
+        seq: 0,
+    };
     let posted = api
         .call(SlackRequest::PostMessage {
             channel: "C1".into(),
             thread_ts: Some("1.0".into()),
             text: "hi".into(),
             blocks: Some(blocks),
+            metadata: Some(tag.metadata()),
         })
         .await
         .unwrap();
     let SlackReply::Message { ts, .. } = posted else {
         panic!("{posted:?}")
     };
+    // A replayed step finds its earlier post by the tag in the message metadata.
+    let find = |tag: PostTag, thread: Option<&str>| SlackRequest::FindPost {
+        channel: "C1".into(),
+        thread_ts: thread.map(str::to_owned),
+        tag,
+    };
+    assert_eq!(
+        api.call(find(tag, Some("1.0"))).await.unwrap(),
+        SlackReply::Message {
+            channel: "C1".into(),
+            ts: ts.clone()
+        },
+        "conversations.replies with include_all_metadata finds the tagged post"
+    );
+    let other = PostTag { seq: 1, ..tag };
+    assert_eq!(api.call(find(other, Some("1.0"))).await.unwrap(), SlackReply::Ok);
+    assert_eq!(
+        api.call(find(tag, None)).await.unwrap(),
+        SlackReply::Ok,
+        "a thread reply is not in the channel's history"
+    );
+    let replies = slack.calls_to("conversations.replies");
+    assert_eq!(replies[0]["include_all_metadata"], "true");
     api.call(SlackRequest::UpdateMessage {
         channel: "C1".into(),
         ts: ts.clone(),
@@ -446,6 +475,9 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
             "auth.test",
             "auth.test",
             "chat.postMessage",
+            "conversations.replies",
+            "conversations.replies",
+            "conversations.history",
             "chat.update",
             "chat.postEphemeral",
             "views.open",
@@ -473,6 +505,7 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
             thread_ts: None,
             text: "x".into(),
             blocks: Some(json!({"not": "a list of blocks"})),
+            metadata: None,
         })
         .await;
     assert!(

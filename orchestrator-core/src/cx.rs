@@ -5,7 +5,7 @@
 use crate::context::MessageContext;
 use crate::incoming::Incoming;
 use crate::record::{Direction, FlowRecord, LoggedMessage};
-use crate::slack::{SlackApi, SlackError, SlackReply, SlackRequest};
+use crate::slack::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
 use crate::tag::tag;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -35,6 +35,10 @@ pub struct Cx {
     api: Arc<dyn SlackApi>,
     incoming: Option<Incoming>,
     now: DateTime<Utc>,
+    /// Posts made so far in this run (numbers the [`PostTag`]s).
+    posts: u32,
+    /// Whether this run may repeat one cut short by a crash (see [`Cx::set_replay`]).
+    replay: bool,
 }
 
 impl Cx {
@@ -45,7 +49,17 @@ impl Cx {
             api,
             incoming,
             now,
+            posts: 0,
+            replay: false,
         }
+    }
+
+    /// Marks this run as a possible repeat of one that a crash cut short before its result
+    /// was saved (an event replayed after a restart, a timeout whose claim had lapsed).
+    /// Each post then first looks in Slack for the message the earlier run tagged with the
+    /// same [`PostTag`], and posts only if it is not there.
+    pub fn set_replay(&mut self, replay: bool) {
+        self.replay = replay;
     }
 
     /// Gives the record back, with the step's changes to metadata, participants and log.
@@ -238,13 +252,31 @@ impl Cx {
     }
 
     async fn post(&mut self, text: String, blocks: Option<Value>) -> Result<SlackReply, SlackError> {
-        let request = SlackRequest::PostMessage {
-            channel: self.record.context.channel_id.clone(),
-            thread_ts: self.record.context.thread_ts.clone(),
-            text: text.clone(),
-            blocks,
+        let tag = PostTag {
+            flow_id: self.record.id,
+            version: self.record.version,
+            seq: self.posts,
         };
-        let reply = self.api.call(request).await?;
+        self.posts += 1;
+        let channel = self.record.context.channel_id.clone();
+        let thread_ts = self.record.context.thread_ts.clone();
+        let earlier = match self.replay {
+            true => self.find_post(&channel, &thread_ts, tag).await,
+            false => None,
+        };
+        let reply = match earlier {
+            Some(reply) => reply,
+            None => {
+                let request = SlackRequest::PostMessage {
+                    channel,
+                    thread_ts,
+                    text: text.clone(),
+                    blocks,
+                    metadata: Some(tag.metadata()),
+                };
+                self.api.call(request).await?
+            }
+        };
         let ts = match &reply {
             SlackReply::Message { ts, .. } => Some(ts.clone()),
             _ => None,
@@ -257,6 +289,20 @@ impl Cx {
             at: self.now,
         });
         Ok(reply)
+    }
+
+    /// The message an earlier run of this step posted with `tag`, if Slack has it. A failed
+    /// look-up posts again: a repeated message is better than a lost one.
+    async fn find_post(&self, channel: &str, thread_ts: &Option<String>, tag: PostTag) -> Option<SlackReply> {
+        let request = SlackRequest::FindPost {
+            channel: channel.to_owned(),
+            thread_ts: thread_ts.clone(),
+            tag,
+        };
+        match self.api.call(request).await {
+            Ok(found @ SlackReply::Message { .. }) => Some(found),
+            _ => None,
+        }
     }
 
     fn tag_blocks(&self, mut blocks: Value) -> Value {

@@ -33,6 +33,22 @@ pub enum Participants {
     Anyone,
 }
 
+/// When a waiting step's deadline is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeadlineFrom {
+    /// From when the flow entered the step (`goto`, `reask`, or a `Timeout` handler's
+    /// `stay`); events that leave the flow in the same step (`stay`, `reject`, a refused
+    /// click) do not move it. The default.
+    #[default]
+    Entry,
+    /// From the last event the step handled: every handled event restarts the clock.
+    LastEvent,
+}
+
+/// Upgrades a step stored by an older version of the flow: gets the version it was written
+/// under and its serialized step, returns the step in today's shape (or why it cannot).
+pub type Migrate = fn(u32, Value) -> Result<Value, String>;
+
 /// A flow's static settings.
 ///
 /// ```
@@ -58,6 +74,10 @@ pub struct FlowOptions {
     pub timeout_message: Option<String>,
     /// Who may advance the flow.
     pub participants: Participants,
+    /// When deadlines are counted from, unless a step says otherwise.
+    pub deadline: DeadlineFrom,
+    /// Upgrades records written under an older `version`.
+    pub migrate: Option<Migrate>,
 }
 
 impl FlowOptions {
@@ -70,6 +90,8 @@ impl FlowOptions {
             timeout: None,
             timeout_message: Some(DEFAULT_TIMEOUT_MESSAGE.to_owned()),
             participants: Participants::Initiator,
+            deadline: DeadlineFrom::Entry,
+            migrate: None,
         }
     }
 
@@ -102,6 +124,24 @@ impl FlowOptions {
         self.version = version;
         self
     }
+
+    /// Sets when deadlines are counted from.
+    pub fn deadline(mut self, from: DeadlineFrom) -> Self {
+        self.deadline = from;
+        self
+    }
+
+    /// Sets the migration hook for records of older versions.
+    ///
+    /// ```
+    /// use orchestrator_core::FlowOptions;
+    /// let options = FlowOptions::new("survey").version(2).migrate(|_from, step| Ok(step));
+    /// assert!(options.migrate.is_some());
+    /// ```
+    pub fn migrate(mut self, migrate: Migrate) -> Self {
+        self.migrate = Some(migrate);
+        self
+    }
 }
 
 /// A flow: a serializable step type whose values are the steps, with handlers per step.
@@ -119,6 +159,10 @@ pub trait Flow: Serialize + DeserializeOwned + Send + Sized + 'static {
     fn step_name(&self) -> &'static str;
     /// This step's timeout, overriding the flow's.
     fn step_timeout(&self) -> Option<Duration> {
+        None
+    }
+    /// When this step's deadline is counted from, overriding the flow's.
+    fn step_deadline(&self) -> Option<DeadlineFrom> {
         None
     }
     /// `true` if reaching this step completes the flow.
@@ -156,6 +200,8 @@ pub struct StepInfo {
     pub timeout: Option<Duration>,
     /// Reaching it completes the flow.
     pub terminal: bool,
+    /// When its deadline is counted from (the step's own setting, else the flow's).
+    pub deadline: DeadlineFrom,
 }
 
 type EnterFn = for<'a> fn(Value, &'a mut Cx) -> Result<Option<StepFuture<'a, Value>>, serde_json::Error>;
@@ -172,7 +218,7 @@ pub struct FlowDefinition {
     options: FlowOptions,
     graph: Graph,
     start: Value,
-    info: fn(&Value) -> Result<StepInfo, serde_json::Error>,
+    info: fn(&Value, DeadlineFrom) -> Result<StepInfo, serde_json::Error>,
     enter: EnterFn,
     input: InputFn,
     timeout: TimeoutFn,
@@ -186,12 +232,13 @@ impl FlowDefinition {
             options: F::options(),
             graph: F::graph(),
             start,
-            info: |step| {
-                let step = serde_json::from_value::<F>(step.clone())?;
+            info: |step, deadline| {
+                let step = F::deserialize(step)?;
                 Ok(StepInfo {
                     name: step.step_name(),
                     timeout: step.step_timeout(),
                     terminal: step.is_terminal(),
+                    deadline: step.step_deadline().unwrap_or(deadline),
                 })
             },
             enter: |step, cx| Ok(serde_json::from_value::<F>(step)?.on_enter(cx).map(erase)),
@@ -222,7 +269,35 @@ impl FlowDefinition {
 
     /// Decodes a stored step and describes it.
     pub fn step_info(&self, step: &Value) -> Result<StepInfo, DecodeError> {
-        (self.info)(step).map_err(|e| self.decode_error(e))
+        (self.info)(step, self.options.deadline).map_err(|e| self.decode_error(e))
+    }
+
+    /// Brings a step stored under flow version `stored_version` to this definition's
+    /// version through the flow's [`migrate`](FlowOptions::migrate) hook; a step of the
+    /// current version, or of a flow without a hook, is returned as it is (and will fail to
+    /// decode if its shape changed).
+    ///
+    /// ```
+    /// use orchestrator_core::{FlowDefinition, FlowOptions};
+    /// # use orchestrator_core::*;
+    /// # #[derive(serde::Serialize, serde::Deserialize)] enum S { A }
+    /// # impl Flow for S {
+    /// #   fn options() -> FlowOptions { FlowOptions::new("s").version(2).migrate(|from, _| Ok(serde_json::json!(format!("from {from}")))) }
+    /// #   fn start() -> Self { S::A }
+    /// #   fn step_name(&self) -> &'static str { "A" }
+    /// #   fn on_enter(self, _: &mut Cx) -> Option<StepFuture<'_, Self>> { None }
+    /// #   fn on_input<'a>(self, _: &'a mut Cx, _: &Incoming) -> Option<StepFuture<'a, Self>> { None }
+    /// #   fn graph() -> Graph { Graph::new("s", "A") }
+    /// # }
+    /// let definition = FlowDefinition::of::<S>();
+    /// assert_eq!(definition.migrate(1, serde_json::json!("Old")).unwrap(), serde_json::json!("from 1"));
+    /// assert_eq!(definition.migrate(2, serde_json::json!("A")).unwrap(), serde_json::json!("A"));
+    /// ```
+    pub fn migrate(&self, stored_version: u32, step: Value) -> Result<Value, String> {
+        match self.options.migrate {
+            Some(migrate) if stored_version < self.options.version => migrate(stored_version, step),
+            _ => Ok(step),
+        }
     }
 
     /// The entry handler of `step`, if it has one.

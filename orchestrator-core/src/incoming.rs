@@ -59,6 +59,11 @@ pub enum Payload {
     Command(SlashCommand),
     /// Something that is not user input: edits, deletions, bot messages, joins…
     NotInput(NotInput),
+    /// The current step's deadline passed (made by the timer engine, never by Slack).
+    Timeout {
+        /// The deadline that passed.
+        deadline: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 /// Why an event is not user input; the orchestrator ignores these.
@@ -175,9 +180,32 @@ impl Incoming {
         }
     }
 
-    /// `true` unless the event is an edit, a deletion, a bot's message or similar.
+    /// `true` unless the event is an edit, a deletion, a bot's message or similar (or a timeout).
     pub fn is_user_input(&self) -> bool {
-        !matches!(self.payload, Payload::NotInput(_))
+        !matches!(self.payload, Payload::NotInput(_) | Payload::Timeout { .. })
+    }
+
+    /// The event the timer engine hands a step whose deadline passed: in the flow's
+    /// conversation, from the user who started it.
+    ///
+    /// ```
+    /// # use orchestrator_core::{Incoming, MessageContext, Payload};
+    /// let now = chrono::Utc::now();
+    /// let timeout = Incoming::timeout(MessageContext::new("T1", "U1", "D1"), now);
+    /// assert_eq!(timeout.payload, Payload::Timeout { deadline: now });
+    /// assert!(!timeout.is_user_input());
+    /// ```
+    pub fn timeout(context: MessageContext, deadline: chrono::DateTime<chrono::Utc>) -> Incoming {
+        Incoming {
+            context,
+            types: BTreeSet::new(),
+            payload: Payload::Timeout { deadline },
+            event_id: None,
+            trigger_id: None,
+            response_url: None,
+            ts: None,
+            flow_id: None,
+        }
     }
 
     /// The key under which a repeated delivery of this same event is recognised: the

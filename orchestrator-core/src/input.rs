@@ -19,7 +19,7 @@ use std::ops::Deref;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an input a step can receive",
     label = "not a step input",
-    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command` or `Incoming`",
+    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Timeout` or `Incoming`",
     note = "a parameter meant to bind a field of the step must be named in the `#[step(...)]` pattern, e.g. `#[step(AskHelp {{ name }})]`"
 )]
 pub trait FromInput: Sized + Send + 'static {
@@ -180,6 +180,25 @@ impl FromInput for Command {
     fn from_input(incoming: &Incoming) -> Option<Self> {
         match &incoming.payload {
             Payload::Command(command) => Some(Command(command.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// The step's deadline passed. A step with a handler for it continues the flow on its
+/// deadline instead of timing out: it may `goto` a reminder or escalation step, or `stay`
+/// (with a new deadline); a step without one times out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout {
+    /// The deadline that passed.
+    pub deadline: chrono::DateTime<chrono::Utc>,
+}
+
+impl FromInput for Timeout {
+    const NAME: &'static str = "Timeout";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::Timeout { deadline } => Some(Timeout { deadline: *deadline }),
             _ => None,
         }
     }

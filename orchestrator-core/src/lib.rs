@@ -25,18 +25,18 @@ mod trigger;
 pub use context::{ConversationKey, MessageContext, MessageType};
 pub use cx::Cx;
 pub use flow::{
-    DecodeError, Flow, FlowDefinition, FlowOptions, HookFuture, Participants, StepFuture, StepInfo,
+    DeadlineFrom, DecodeError, Flow, FlowDefinition, FlowOptions, HookFuture, Migrate, Participants, StepFuture, StepInfo,
     DEFAULT_TIMEOUT_MESSAGE,
 };
 pub use graph::Graph;
 pub use incoming::{Action, Field, File, Incoming, NotInput, Payload, SelectedOption, SlashCommand, ViewSubmission};
-pub use input::{Click, Command, Files, FromInput, Selection, Submission, Text};
+pub use input::{Click, Command, Files, FromInput, Selection, Submission, Text, Timeout};
 pub use memory::MemoryStore;
 pub use normalize::NormalizeError;
-pub use record::{Direction, FlowRecord, LoggedMessage, MESSAGE_LOG_LIMIT};
-pub use slack::{SlackApi, SlackError, SlackReply, SlackRequest};
+pub use record::{Direction, FlowRecord, LoggedMessage, APPLIED_LIMIT, MESSAGE_LOG_LIMIT};
+pub use slack::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
 pub use state::{FlowState, IllegalTransition, UnknownState};
-pub use store::{Store, StoreError};
+pub use store::{Purged, Receipt, Received, Store, StoreError};
 pub use transition::{
     complete, complete_flow, complete_silently, fail, goto, reask, reject, stay, Next, StepError, Transition,
 };

@@ -1,16 +1,19 @@
 //! [`MemoryStore`]: the [`Store`] in a process's memory, for tests and the console chat.
 
 use crate::context::ConversationKey;
+use crate::incoming::Incoming;
 use crate::record::FlowRecord;
-use crate::store::{Store, StoreError};
+use crate::store::{Purged, Receipt, Received, Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
-use std::time::Duration;
 use uuid::Uuid;
 
 /// An in-memory [`Store`]. Everything is lost when the process ends.
+///
+/// Deadlines and finished flows are kept in ordered indexes, so claiming due timeouts and
+/// purging cost what they find, not what is stored.
 ///
 /// ```
 /// use orchestrator_core::{MemoryStore, Store, FlowRecord, MessageContext};
@@ -18,10 +21,10 @@ use uuid::Uuid;
 /// let store = MemoryStore::new();
 /// let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U", "D1"), chrono::Utc::now());
 /// record.version = 1;
-/// store.insert(&record).await.unwrap();
+/// store.commit(&record, 0, None).await.unwrap();
 /// record.version = 2;
-/// store.update(&record, 1).await.unwrap();
-/// assert!(store.update(&record, 1).await.is_err(), "a stale version is refused");
+/// store.commit(&record, 1, Some("event:Ev1")).await.unwrap();
+/// assert!(store.commit(&record, 1, None).await.is_err(), "a stale version is refused");
 /// # });
 /// ```
 #[derive(Default)]
@@ -33,8 +36,15 @@ pub struct MemoryStore {
 struct Inner {
     records: HashMap<Uuid, FlowRecord>,
     active: HashMap<ConversationKey, Uuid>,
-    seen: HashMap<String, DateTime<Utc>>,
-    seen_sweep_at: usize,
+    /// (deadline or lease end, flow) of active flows, earliest first.
+    deadlines: BTreeSet<(DateTime<Utc>, Uuid)>,
+    due_at: HashMap<Uuid, DateTime<Utc>>,
+    /// (ended at, flow) of finished flows, oldest first.
+    finished: BTreeSet<(DateTime<Utc>, Uuid)>,
+    /// Received events: `Some` while pending, `None` once settled.
+    events: HashMap<String, (DateTime<Utc>, Option<Incoming>)>,
+    /// (received at, key), oldest first.
+    event_order: BTreeSet<(DateTime<Utc>, String)>,
 }
 
 impl MemoryStore {
@@ -44,56 +54,92 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // A panic while holding the lock cannot leave the maps half-written (every
-        // mutation is a single insert/remove), so a poisoned lock is still consistent.
+        // Every mutation below checks first and then writes, without a panic in between, so
+        // a poisoned lock still guards consistent maps.
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl Inner {
+    fn set_due(&mut self, id: Uuid, due: Option<DateTime<Utc>>) {
+        if let Some(old) = self.due_at.remove(&id) {
+            self.deadlines.remove(&(old, id));
+        }
+        if let Some(due) = due {
+            self.due_at.insert(id, due);
+            self.deadlines.insert((due, id));
+        }
+    }
+
+    fn unindex(&mut self, record: &FlowRecord) {
+        if self.active.get(&record.key) == Some(&record.id) {
+            self.active.remove(&record.key);
+        }
+        self.finished.remove(&(record.updated_at, record.id));
+        self.set_due(record.id, None);
+    }
+
     fn index(&mut self, record: &FlowRecord) {
         if record.is_active() {
             self.active.insert(record.key.clone(), record.id);
-        } else if self.active.get(&record.key) == Some(&record.id) {
-            self.active.remove(&record.key);
+            self.set_due(record.id, record.deadline);
+        } else {
+            self.finished.insert((record.updated_at, record.id));
+        }
+    }
+
+    fn settle(&mut self, key: &str, now: DateTime<Utc>) {
+        match self.events.get_mut(key) {
+            Some((_, incoming)) => *incoming = None,
+            None => {
+                self.events.insert(key.to_owned(), (now, None));
+                self.event_order.insert((now, key.to_owned()));
+            }
+        }
+    }
+
+    fn check(&self, record: &FlowRecord, expected: u64) -> Result<Option<&FlowRecord>, StoreError> {
+        if record.version != expected + 1 {
+            return Err(StoreError::Conflict(format!(
+                "a write at version {expected} makes version {}, not {}",
+                expected + 1,
+                record.version
+            )));
+        }
+        let stored = self.records.get(&record.id);
+        match (expected, stored) {
+            (0, Some(_)) => Err(StoreError::Conflict(format!("flow {} already exists", record.id))),
+            (0, None) => Ok(None),
+            (_, None) => Err(StoreError::NotFound(record.id)),
+            (_, Some(stored)) if stored.version != expected => Err(StoreError::Conflict(format!(
+                "flow {} is at version {}, expected {expected}",
+                record.id, stored.version
+            ))),
+            (_, Some(stored)) => Ok(Some(stored)),
         }
     }
 }
 
 #[async_trait]
 impl Store for MemoryStore {
-    async fn insert(&self, record: &FlowRecord) -> Result<(), StoreError> {
+    async fn commit(&self, record: &FlowRecord, expected: u64, event: Option<&str>) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        if record.version != 1 {
-            return Err(StoreError::Conflict(format!(
-                "a new record has version 1, not {}",
-                record.version
-            )));
+        let previous = inner.check(record, expected)?.cloned();
+        if record.is_active() {
+            if let Some(other) = inner.active.get(&record.key).filter(|id| **id != record.id) {
+                return Err(StoreError::Conflict(format!(
+                    "flow {other} is already active in {}",
+                    record.key
+                )));
+            }
         }
-        if inner.records.contains_key(&record.id) {
-            return Err(StoreError::Conflict(format!("flow {} already exists", record.id)));
-        }
-        if record.is_active() && inner.active.contains_key(&record.key) {
-            return Err(StoreError::Conflict(format!(
-                "another flow is active in {}",
-                record.key
-            )));
+        if let Some(previous) = &previous {
+            inner.unindex(previous);
         }
         inner.index(record);
-        inner.records.insert(record.id, record.clone());
-        Ok(())
-    }
-
-    async fn update(&self, record: &FlowRecord, expected_version: u64) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let stored = inner.records.get(&record.id).ok_or(StoreError::NotFound(record.id))?;
-        if stored.version != expected_version || record.version != expected_version + 1 {
-            return Err(StoreError::Conflict(format!(
-                "flow {} is at version {}, expected {expected_version}",
-                record.id, stored.version
-            )));
+        if let Some(key) = event {
+            inner.settle(key, record.updated_at);
         }
-        inner.index(record);
         inner.records.insert(record.id, record.clone());
         Ok(())
     }
@@ -120,54 +166,101 @@ impl Store for MemoryStore {
         Ok(records)
     }
 
-    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        let inner = self.lock();
-        let mut due: Vec<FlowRecord> = inner
-            .active
-            .values()
-            .filter_map(|id| inner.records.get(id))
-            .filter(|r| r.deadline.is_some_and(|d| d <= now))
-            .cloned()
-            .collect();
-        due.sort_by_key(|r| r.deadline);
-        due.truncate(limit);
-        Ok(due)
-    }
-
-    async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let inner = self.lock();
-        Ok(inner
-            .active
-            .values()
-            .filter_map(|id| inner.records.get(id)?.deadline)
-            .min())
-    }
-
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
         let mut inner = self.lock();
         let Some(record) = inner.records.remove(&id) else {
             return Ok(false);
         };
-        if inner.active.get(&record.key) == Some(&id) {
-            inner.active.remove(&record.key);
-        }
+        inner.unindex(&record);
         Ok(true)
     }
 
-    async fn mark_seen(&self, key: &str, now: DateTime<Utc>, ttl: Duration) -> Result<bool, StoreError> {
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FlowRecord>, StoreError> {
         let mut inner = self.lock();
-        let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
-        // Sweep expired keys whenever the map doubled since the last sweep: amortized O(1).
-        if inner.seen.len() >= 2 * inner.seen_sweep_at.max(1024) {
-            inner.seen.retain(|_, at| now.signed_duration_since(*at) < ttl);
-            inner.seen_sweep_at = inner.seen.len();
+        let due: Vec<Uuid> = inner
+            .deadlines
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .take(limit)
+            .map(|(_, id)| *id)
+            .collect();
+        let mut claimed = Vec::with_capacity(due.len());
+        for id in due {
+            inner.set_due(id, Some(lease_until));
+            claimed.extend(inner.records.get(&id).cloned());
         }
-        match inner.seen.get(key) {
-            Some(at) if now.signed_duration_since(*at) < ttl => Ok(false),
-            _ => {
-                inner.seen.insert(key.to_owned(), now);
-                Ok(true)
+        Ok(claimed)
+    }
+
+    async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self.lock().deadlines.first().map(|(at, _)| *at))
+    }
+
+    async fn receive(&self, event: &Received) -> Result<Receipt, StoreError> {
+        let mut inner = self.lock();
+        Ok(match inner.events.get(&event.key) {
+            Some((_, Some(_))) => Receipt::Pending,
+            Some((_, None)) => Receipt::Settled,
+            None => {
+                inner
+                    .events
+                    .insert(event.key.clone(), (event.at, Some(event.incoming.clone())));
+                inner.event_order.insert((event.at, event.key.clone()));
+                Receipt::New
+            }
+        })
+    }
+
+    async fn settle(&self, key: &str) -> Result<(), StoreError> {
+        self.lock().settle(key, Utc::now());
+        Ok(())
+    }
+
+    async fn pending(&self, limit: usize) -> Result<Vec<Received>, StoreError> {
+        let inner = self.lock();
+        let mut pending: Vec<Received> = inner
+            .events
+            .iter()
+            .filter_map(|(key, (at, incoming))| {
+                Some(Received {
+                    key: key.clone(),
+                    at: *at,
+                    incoming: incoming.clone()?,
+                })
+            })
+            .collect();
+        pending.sort_by_key(|r| r.at);
+        pending.truncate(limit);
+        Ok(pending)
+    }
+
+    async fn purge(&self, flows_before: DateTime<Utc>, events_before: DateTime<Utc>) -> Result<Purged, StoreError> {
+        let mut inner = self.lock();
+        let mut purged = Purged::default();
+        while let Some(&(ended, id)) = inner.finished.first() {
+            if ended >= flows_before {
+                break;
+            }
+            inner.finished.pop_first();
+            inner.records.remove(&id);
+            purged.flows += 1;
+        }
+        while let Some((at, _)) = inner.event_order.first() {
+            if *at >= events_before {
+                break;
+            }
+            let (_, key) = inner.event_order.pop_first().expect("checked above");
+            // A pending event is kept: it still has to be applied.
+            if matches!(inner.events.get(&key), Some((_, None))) {
+                inner.events.remove(&key);
+                purged.events += 1;
             }
         }
+        Ok(purged)
     }
 }

@@ -10,6 +10,10 @@ use uuid::Uuid;
 /// How many messages a record keeps; older ones are dropped first.
 pub const MESSAGE_LOG_LIMIT: usize = 50;
 
+/// How many applied event keys a record remembers (Slack retries an event at most three
+/// times within minutes, so a conversation's recent events are plenty).
+pub const APPLIED_LIMIT: usize = 16;
+
 /// A persisted flow.
 ///
 /// ```
@@ -54,6 +58,10 @@ pub struct FlowRecord {
     pub error: Option<String>,
     /// Incremented on every write; stores compare-and-swap on it.
     pub version: u64,
+    /// The keys of the latest events applied to this flow, written with the change they
+    /// made, so a replayed event is recognised whatever else was lost.
+    #[serde(default)]
+    pub applied: VecDeque<String>,
 }
 
 /// Who sent a [`LoggedMessage`].
@@ -109,6 +117,7 @@ impl FlowRecord {
             deadline: None,
             error: None,
             version: 0,
+            applied: VecDeque::new(),
         }
     }
 
@@ -134,6 +143,26 @@ impl FlowRecord {
     /// ```
     pub fn is_participant(&self, user: &str) -> bool {
         self.participants.is_empty() || self.participants.iter().any(|p| p == user)
+    }
+
+    /// Whether the event `key` was applied to this flow.
+    ///
+    /// ```
+    /// # use orchestrator_core::{FlowRecord, MessageContext};
+    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "C"), chrono::Utc::now());
+    /// r.remember_applied("event:Ev1");
+    /// assert!(r.has_applied("event:Ev1") && !r.has_applied("event:Ev2"));
+    /// ```
+    pub fn has_applied(&self, key: &str) -> bool {
+        self.applied.iter().any(|k| k == key)
+    }
+
+    /// Remembers that the event `key` was applied (the oldest beyond [`APPLIED_LIMIT`] is dropped).
+    pub fn remember_applied(&mut self, key: impl Into<String>) {
+        if self.applied.len() == APPLIED_LIMIT {
+            self.applied.pop_front();
+        }
+        self.applied.push_back(key.into());
     }
 
     /// Appends to the message log, dropping the oldest beyond [`MESSAGE_LOG_LIMIT`].

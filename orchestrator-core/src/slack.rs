@@ -20,6 +20,23 @@ pub enum SlackRequest {
         text: String,
         /// Block Kit blocks.
         blocks: Option<Value>,
+        /// Slack's message `metadata` (`{"event_type", "event_payload"}`); the step context
+        /// tags every post with its flow and step, so a replay can find it (see [`PostTag`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        metadata: Option<Value>,
+    },
+    /// Finds a message the bot posted with the tag `tag` (in the thread, or among the
+    /// channel's latest messages): `conversations.replies` / `conversations.history` with
+    /// `include_all_metadata`. Answers [`SlackReply::Message`] when found, [`SlackReply::Ok`]
+    /// when not.
+    #[serde(rename = "conversations.history")]
+    FindPost {
+        /// Channel id.
+        channel: String,
+        /// The thread to look in, if the conversation lives in one.
+        thread_ts: Option<String>,
+        /// The tag the post was made with.
+        tag: PostTag,
     },
     /// `chat.update`.
     #[serde(rename = "chat.update")]
@@ -94,6 +111,8 @@ impl SlackRequest {
     pub fn method(&self) -> &'static str {
         match self {
             SlackRequest::PostMessage { .. } => "chat.postMessage",
+            SlackRequest::FindPost { thread_ts: Some(_), .. } => "conversations.replies",
+            SlackRequest::FindPost { .. } => "conversations.history",
             SlackRequest::UpdateMessage { .. } => "chat.update",
             SlackRequest::PostEphemeral { .. } => "chat.postEphemeral",
             SlackRequest::OpenView { .. } => "views.open",
@@ -101,6 +120,56 @@ impl SlackRequest {
             SlackRequest::PushView { .. } => "views.push",
             SlackRequest::Respond { .. } => "response_url",
         }
+    }
+}
+
+/// Identifies one post of one step run: the flow, the version of the record the step ran
+/// on, and the post's place among the step's posts. A step re-run on the same record after
+/// a crash makes the same tags, so it can find what it already posted instead of posting
+/// twice (Slack's `chat.postMessage` has no idempotency key).
+///
+/// ```
+/// use orchestrator_core::PostTag;
+/// let tag = PostTag { flow_id: uuid::Uuid::nil(), version: 3, seq: 1 };
+/// let metadata = tag.metadata();
+/// assert_eq!(metadata["event_type"], PostTag::EVENT_TYPE);
+/// assert_eq!(PostTag::from_metadata(&metadata), Some(tag));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostTag {
+    /// The flow.
+    pub flow_id: uuid::Uuid,
+    /// The record's version when the step started.
+    pub version: u64,
+    /// The post's number within the step run, from 0.
+    pub seq: u32,
+}
+
+impl PostTag {
+    /// The `event_type` of the message metadata.
+    pub const EVENT_TYPE: &'static str = "slack_orchestrator_post";
+
+    /// Slack's message `metadata` object for this tag.
+    pub fn metadata(&self) -> Value {
+        serde_json::json!({
+            "event_type": Self::EVENT_TYPE,
+            "event_payload": {"flow_id": self.flow_id.to_string(), "post": format!("{}.{}", self.version, self.seq)}
+        })
+    }
+
+    /// Reads a tag back from a message's `metadata`.
+    pub fn from_metadata(metadata: &Value) -> Option<PostTag> {
+        if metadata.get("event_type")?.as_str()? != Self::EVENT_TYPE {
+            return None;
+        }
+        let payload = metadata.get("event_payload")?;
+        let flow_id = payload.get("flow_id")?.as_str()?.parse().ok()?;
+        let (version, seq) = payload.get("post")?.as_str()?.split_once('.')?;
+        Some(PostTag {
+            flow_id,
+            version: version.parse().ok()?,
+            seq: seq.parse().ok()?,
+        })
     }
 }
 

@@ -1,13 +1,34 @@
-//! The [`Store`] trait: where flow records live. Writes are compare-and-swap on
-//! [`FlowRecord::version`], so two workers (or two replicas) can never both apply a step;
-//! due deadlines are queried so that the timer engine finds timeouts after a restart.
-//! [`MemoryStore`](crate::MemoryStore) implements it for tests; the runtime adds durable ones.
+//! The [`Store`] trait: where flow records and received events live.
+//!
+//! The engine relies on this contract, and every store keeps it (the runtime's test kit
+//! checks it with `check_store`: memory, SQLite, and any store of your own):
+//!
+//! 1. **One write per step, compare-and-swap.** [`commit`](Store::commit) writes a record at
+//!    `expected + 1` only if the stored version is `expected` (`expected == 0` inserts), so
+//!    two workers, two processes or two replicas can never both apply a step: the loser gets
+//!    [`StoreError::Conflict`], reloads and decides again.
+//! 2. **An event counts as processed only together with the write that applied it.** The
+//!    event key given to `commit` is settled in the same atomic write; the record also
+//!    remembers it ([`FlowRecord::has_applied`]), so a replay after a crash between the two
+//!    halves of any other order is recognised.
+//! 3. **One active flow per conversation**, enforced by the store: inserting a second active
+//!    record for a [`ConversationKey`] is a `Conflict`.
+//! 4. **Acked means durable.** [`receive`](Store::receive) has written the event when it
+//!    returns (a durable store before Slack gets its 200); events received but never settled
+//!    come back from [`pending`](Store::pending) after a restart.
+//! 5. **Deadlines in an ordered index.** [`claim_due`](Store::claim_due) and
+//!    [`next_deadline`](Store::next_deadline) read only the due end of that index, never all
+//!    flows; a claim leases the deadline so that one worker fires it, and a worker that dies
+//!    leaves it to fire again when the lease ends.
+//! 6. **Nothing grows for ever.** [`purge`](Store::purge) drops finished flows and settled
+//!    events older than the retention.
 
 use crate::context::ConversationKey;
+use crate::incoming::Incoming;
 use crate::record::FlowRecord;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::time::Duration;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Why a store operation failed.
@@ -25,32 +46,92 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// Persistence of flow records and of seen event ids.
+/// An event as the ingress received it, before it was applied.
 ///
-/// Contract, checked by the store conformance tests:
-/// - [`insert`](Store::insert) stores a record at `version` 1 and fails with
-///   [`StoreError::Conflict`] if the id exists or another active flow has the same key;
-/// - [`update`](Store::update) replaces the record only if the stored version is
-///   `expected_version`, and the new record's version must be `expected_version + 1`;
-/// - [`mark_seen`](Store::mark_seen) returns `true` exactly once per key within the TTL.
+/// ```
+/// use orchestrator_core::{Incoming, Received};
+/// let event = serde_json::json!({"type": "event_callback", "event_id": "Ev1", "team_id": "T1",
+///     "event": {"type": "message", "channel": "D1", "channel_type": "im", "user": "U1", "text": "hi", "ts": "1.1"}});
+/// let incoming = Incoming::from_json(&event).unwrap().unwrap();
+/// let received = Received::new(incoming, chrono::Utc::now()).expect("it has an event id");
+/// assert_eq!(received.key, "event:Ev1");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Received {
+    /// The event's deduplication key ([`Incoming::dedup_key`]).
+    pub key: String,
+    /// When it arrived.
+    pub at: DateTime<Utc>,
+    /// The event, normalized.
+    pub incoming: Incoming,
+}
+
+impl Received {
+    /// The received form of `incoming`; `None` for an event without an id, which cannot be
+    /// deduplicated and is handled at once instead.
+    pub fn new(incoming: Incoming, at: DateTime<Utc>) -> Option<Self> {
+        Some(Received {
+            key: incoming.dedup_key()?,
+            at,
+            incoming,
+        })
+    }
+}
+
+/// What [`Store::receive`] knew of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receipt {
+    /// First delivery: it is stored now and will be applied.
+    New,
+    /// Delivered before and not yet applied (its first handling failed or is running).
+    Pending,
+    /// Delivered before and applied: a duplicate.
+    Settled,
+}
+
+/// What [`Store::purge`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Finished flows.
+    pub flows: u64,
+    /// Settled events.
+    pub events: u64,
+}
+
+/// Persistence of flow records and of received events. The module docs hold the contract.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Stores a new record (its `version` must be 1).
-    async fn insert(&self, record: &FlowRecord) -> Result<(), StoreError>;
-    /// Replaces a record if nobody wrote since `expected_version`.
-    async fn update(&self, record: &FlowRecord, expected_version: u64) -> Result<(), StoreError>;
+    /// Writes `record` (whose version must be `expected + 1`) if the stored version is
+    /// `expected`, inserting when `expected` is 0; settles `event` in the same write.
+    async fn commit(&self, record: &FlowRecord, expected: u64, event: Option<&str>) -> Result<(), StoreError>;
     /// Loads a record by id.
     async fn load(&self, id: Uuid) -> Result<Option<FlowRecord>, StoreError>;
     /// Loads the active flow of a conversation, if there is one.
     async fn active_for(&self, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError>;
     /// Lists records, newest first; only active ones when `active_only`.
     async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError>;
-    /// Active records whose deadline is at or before `now`, earliest first.
-    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FlowRecord>, StoreError>;
-    /// The earliest deadline among active records.
-    async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
     /// Deletes a record; `false` if there was none.
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError>;
-    /// Records that an event was seen; `true` the first time within `ttl`.
-    async fn mark_seen(&self, key: &str, now: DateTime<Utc>, ttl: Duration) -> Result<bool, StoreError>;
+
+    /// Active records whose deadline is at or before `now`, earliest first, at most `limit`;
+    /// each is leased until `lease_until` (no other claim returns it before then).
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FlowRecord>, StoreError>;
+    /// The earliest deadline (or lease end) among active records.
+    async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Stores a received event unless it was received before.
+    async fn receive(&self, event: &Received) -> Result<Receipt, StoreError>;
+    /// Settles an event that changed no record (ignored, unhandled, refused).
+    async fn settle(&self, key: &str) -> Result<(), StoreError>;
+    /// Received events that were never settled, oldest first.
+    async fn pending(&self, limit: usize) -> Result<Vec<Received>, StoreError>;
+
+    /// Drops flows that ended before `flows_before` and settled events received before
+    /// `events_before`.
+    async fn purge(&self, flows_before: DateTime<Utc>, events_before: DateTime<Utc>) -> Result<Purged, StoreError>;
 }

@@ -1,11 +1,11 @@
-//! Running steps: from the handler the event selects, through entry handlers of the steps
-//! it moves to, until the flow waits, completes or fails; then applying the result to the
-//! record (state, step, deadline, version + 1) and saving it with one compare-and-swap.
+//! Running steps: from the handler the event selects, through the entry handlers of the
+//! steps it moves to, until the flow waits, completes or fails. Nothing here writes: the
+//! run is a value ([`Run`]) that `commit` applies to the record.
 
-use crate::orchestrator::{Orchestrator, OrchestratorError, Outcome};
+use crate::orchestrator::{Orchestrator, Work};
+use crate::outcome::{OrchestratorError, Outcome};
 use orchestrator_core::{
-    Cx, Direction, FlowDefinition, FlowRecord, FlowState, Incoming, LoggedMessage, Participants, Payload, StepError,
-    Transition,
+    Cx, Direction, FlowDefinition, FlowRecord, Incoming, LoggedMessage, Participants, Payload, StepError, Transition,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -14,21 +14,26 @@ use std::sync::Arc;
 /// Which handler of the current step runs first.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum First {
-    /// The entry handler: for a new flow (whose start step, without one, gets the trigger
-    /// as input instead), and after `goto`/`reask`.
+    /// A new flow: the start step's entry handler, or, if it has none, the trigger as the
+    /// start step's first input.
+    Start,
+    /// The entry handler (after `goto`/`reask`).
     Enter,
     /// The input handler that accepts the event.
     Input,
 }
 
-/// A run of steps: how it ended and the step the flow is in.
-struct Run {
-    end: End,
-    step: Value,
+/// A run of steps: how it ended, the step the flow is in, and whether it (re-)entered a step.
+pub(crate) struct Run {
+    pub(crate) end: End,
+    pub(crate) step: Value,
+    /// A step was entered (new flow, `goto`, `reask`), or a deadline handler ran: the
+    /// deadline restarts.
+    pub(crate) entered: bool,
 }
 
 /// How a run of steps ended.
-enum End {
+pub(crate) enum End {
     Wait,
     Reject(BTreeMap<String, String>),
     Complete(Option<String>),
@@ -48,7 +53,7 @@ impl Orchestrator {
             definition.start().clone(),
             step_name,
             incoming.context.clone(),
-            self.inner.clock.now(),
+            self.now(),
         );
         if options.participants == Participants::Anyone {
             record.participants.clear();
@@ -56,60 +61,61 @@ impl Orchestrator {
         record
     }
 
-    /// Ends a flow in ERROR without running anything (its flow is gone, its step does not decode).
-    pub(crate) async fn fail_record(
-        &self,
-        mut record: FlowRecord,
-        reason: String,
-    ) -> Result<Outcome, OrchestratorError> {
-        tracing::error!(flow_id = %record.id, flow = %record.flow, %reason, "flow moved to ERROR");
-        let expected = record.version;
-        if let Err(illegal) = record.set_state(FlowState::Error) {
-            tracing::warn!(flow_id = %record.id, %illegal, "flow already ended");
-            return Ok(Outcome::Ended { flow_id: record.id });
-        }
-        record.error = Some(reason);
-        record.deadline = None;
-        self.save(record, expected).await
-    }
-
-    /// Runs the flow for one event and saves the result.
+    /// Runs the flow for one event and commits the result.
     pub(crate) async fn run(
         &self,
         definition: Arc<FlowDefinition>,
-        mut record: FlowRecord,
-        incoming: Incoming,
+        record: FlowRecord,
+        work: &Work,
         first: First,
     ) -> Result<Outcome, OrchestratorError> {
-        let now = self.inner.clock.now();
-        let expected = record.version;
-        if let Err(illegal) = record.set_state(FlowState::Processing) {
-            return self.fail_record(record, illegal.to_string()).await;
-        }
-        record.log(inbound(&incoming, now));
-        let step = record.step.clone();
-        let mut cx = Cx::new(record, self.inner.slack.clone(), Some(incoming.clone()), now);
-        let run = self
-            .run_steps(&definition, &mut cx, &incoming, step, first, expected == 0)
-            .await;
+        let (cx, run, expected) = self.step(&definition, record, &work.incoming, first, work.replay).await;
         if let End::Unhandled = run.end {
             return Ok(Outcome::Unhandled { flow_id: cx.flow_id() });
         }
-        self.finish(&definition, cx, run, expected).await
+        self.finish(&definition, cx, run, expected, work.key.as_deref()).await
+    }
+
+    /// Runs the handlers `incoming` selects on `record` (migrated to the flow's version
+    /// first); returns the step context (holding the changed record), the run, and the
+    /// version the record was loaded at.
+    pub(crate) async fn step(
+        &self,
+        definition: &FlowDefinition,
+        mut record: FlowRecord,
+        incoming: &Incoming,
+        first: First,
+        replay: bool,
+    ) -> (Cx, Run, u64) {
+        let now = self.now();
+        let expected = record.version;
+        let migrated = migrate(definition, &mut record);
+        if incoming.is_user_input() {
+            record.log(inbound(incoming, now));
+        }
+        let step = record.step.clone();
+        let mut cx = Cx::new(record, self.inner.slack.clone(), Some(incoming.clone()), now);
+        cx.set_replay(replay);
+        let run = match migrated {
+            Ok(()) => self.run_steps(definition, &mut cx, incoming, step, first).await,
+            Err(reason) => Run {
+                end: End::Error(reason),
+                step,
+                entered: false,
+            },
+        };
+        (cx, run, expected)
     }
 
     /// Runs handlers from `first` on, following `goto`s into entry handlers, until the flow
     /// waits or ends (at most `max_chain` handlers).
-    async fn run_steps(
-        &self,
-        definition: &FlowDefinition,
-        cx: &mut Cx,
-        incoming: &Incoming,
-        mut step: Value,
-        first: First,
-        new_flow: bool,
-    ) -> Run {
-        let mut next = first;
+    async fn run_steps(&self, definition: &FlowDefinition, cx: &mut Cx, incoming: &Incoming, mut step: Value, first: First) -> Run {
+        let new_flow = first == First::Start;
+        let mut entered = new_flow || matches!(incoming.payload, Payload::Timeout { .. });
+        let mut next = match first {
+            First::Start => First::Enter,
+            other => other,
+        };
         let mut ran = 0;
         let end = loop {
             if ran == self.inner.settings.max_chain {
@@ -118,7 +124,7 @@ impl Orchestrator {
                 ));
             }
             let future = match next {
-                First::Enter => definition.on_enter(step.clone(), cx),
+                First::Enter | First::Start => definition.on_enter(step.clone(), cx),
                 First::Input => definition.on_input(step.clone(), cx, incoming),
             };
             let transition = match future {
@@ -132,7 +138,7 @@ impl Orchestrator {
                     }
                     // A step without entry handler waits; so does a new flow whose trigger
                     // is not an input its start step takes.
-                    (First::Enter, _, _) | (First::Input, _, true) => break End::Wait,
+                    (First::Enter | First::Start, _, _) | (First::Input, _, true) => break End::Wait,
                     (First::Input, _, false) => break End::Unhandled,
                 },
             };
@@ -141,6 +147,7 @@ impl Orchestrator {
                 Ok(Transition::Goto(to)) => match definition.step_info(&to) {
                     Ok(info) => {
                         step = to;
+                        entered = true;
                         if info.terminal {
                             break End::Complete(None);
                         }
@@ -150,98 +157,40 @@ impl Orchestrator {
                 },
                 Ok(Transition::Stay) => break End::Wait,
                 Ok(Transition::Reject(errors)) => break End::Reject(errors),
-                Ok(Transition::Reask) => next = First::Enter,
+                Ok(Transition::Reask) => {
+                    entered = true;
+                    next = First::Enter;
+                }
                 Ok(Transition::Complete(message)) => break End::Complete(message),
                 Ok(Transition::Fail(message)) => break End::Fail(message),
                 Err(error) => break End::Error(describe(&error)),
             }
         };
-        Run { end, step }
+        Run { end, step, entered }
     }
+}
 
-    /// Applies how the run ended to the record (state, step, deadline, error), sends the
-    /// final message, and saves.
-    async fn finish(
-        &self,
-        definition: &FlowDefinition,
-        mut cx: Cx,
-        run: Run,
-        expected: u64,
-    ) -> Result<Outcome, OrchestratorError> {
-        let (state, error) = match &run.end {
-            End::Wait | End::Reject(_) => (FlowState::WaitingForResponse, None),
-            End::Complete(message) => {
-                self.send_final(&mut cx, message.as_deref()).await;
-                (FlowState::Completed, None)
-            }
-            End::Fail(message) => {
-                self.send_final(&mut cx, message.as_deref()).await;
-                (
-                    FlowState::Error,
-                    Some(message.clone().unwrap_or_else(|| "the flow failed".into())),
-                )
-            }
-            End::Error(reason) => {
-                tracing::error!(flow_id = %cx.flow_id(), flow = definition.name(), %reason, "step failed");
-                let message = self.inner.settings.error_message.clone();
-                self.send_final(&mut cx, Some(&message)).await;
-                (FlowState::Error, Some(reason.clone()))
-            }
-            End::Unhandled => unreachable!("nothing is saved for an unhandled event"),
-        };
-        let now = cx.now();
-        let mut record = cx.into_record();
-        let info = definition.step_info(&run.step).ok();
-        record.step = run.step;
-        if let Some(info) = &info {
-            record.step_name = info.name.to_owned();
-        }
-        record
-            .set_state(state)
-            .expect("PROCESSING may become WAITING_FOR_RESPONSE, COMPLETED or ERROR");
-        record.error = error;
-        record.deadline = match state {
-            FlowState::WaitingForResponse => info
-                .and_then(|i| i.timeout)
-                .or(definition.options().timeout)
-                .and_then(|t| chrono::Duration::from_std(t).ok())
-                .map(|t| now + t),
-            _ => None,
-        };
-        let outcome = self.save(record, expected).await?;
-        Ok(match (run.end, outcome) {
-            (End::Reject(errors), Outcome::Advanced { flow_id, .. }) => Outcome::Rejected { flow_id, errors },
-            (_, outcome) => outcome,
-        })
+/// Brings a record written under an older flow version to the current one through the
+/// flow's `migrate` hook (a no-op for current records and flows without a hook).
+fn migrate(definition: &FlowDefinition, record: &mut FlowRecord) -> Result<(), String> {
+    let version = definition.options().version;
+    if record.flow_version >= version {
+        return Ok(());
     }
-
-    async fn send_final(&self, cx: &mut Cx, message: Option<&str>) {
-        if let Some(message) = message {
-            if let Err(error) = cx.say(message).await {
-                tracing::warn!(flow_id = %cx.flow_id(), %error, "could not send the flow's final message");
-            }
+    let step = std::mem::take(&mut record.step);
+    match definition.migrate(record.flow_version, step.clone()) {
+        Ok(migrated) => {
+            record.step = migrated;
+            record.flow_version = version;
+            Ok(())
         }
-    }
-
-    /// Writes the record as version `expected + 1`: an insert for a new flow, otherwise a
-    /// compare-and-swap against `expected`.
-    pub(crate) async fn save(&self, mut record: FlowRecord, expected: u64) -> Result<Outcome, OrchestratorError> {
-        let inner = &self.inner;
-        record.version = expected + 1;
-        record.updated_at = inner.clock.now();
-        if expected == 0 {
-            inner.store.insert(&record).await?;
-        } else {
-            inner.store.update(&record, expected).await?;
+        Err(reason) => {
+            record.step = step;
+            Err(format!(
+                "stored step of flow `{}` (version {}) could not be migrated to version {version}: {reason}",
+                record.flow, record.flow_version
+            ))
         }
-        if record.deadline.is_some() {
-            inner.deadline_changed.notify_one();
-        }
-        Ok(Outcome::Advanced {
-            flow_id: record.id,
-            state: record.state,
-            step: record.step_name,
-        })
     }
 }
 
@@ -264,7 +213,7 @@ fn inbound(incoming: &Incoming, at: chrono::DateTime<chrono::Utc>) -> LoggedMess
         },
         Payload::ViewSubmission(view) => format!("[submitted {}]", view.callback_id),
         Payload::Command(command) => format!("{} {}", command.command, command.text),
-        Payload::NotInput(_) => String::new(),
+        Payload::NotInput(_) | Payload::Timeout { .. } => String::new(),
     };
     LoggedMessage {
         direction: Direction::Inbound,

@@ -198,7 +198,12 @@ fn from_form(text: &str) -> Result<Parsed, String> {
 
 async fn dispatch(shared: &Arc<Shared>, incoming: Incoming) -> Response {
     match crate::ingress::dispatch(&shared.orchestrator, &shared.tasks, incoming).await {
-        Some(inline) => Json(inline).into_response(),
-        None => StatusCode::OK.into_response(),
+        Ok(Some(inline)) => Json(inline).into_response(),
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(error) => {
+            // Not stored, so not acked: Slack delivers it again.
+            tracing::error!(%error, "could not store an event; asking Slack to retry");
+            refuse(StatusCode::SERVICE_UNAVAILABLE, "the bot could not store the event; retry")
+        }
     }
 }

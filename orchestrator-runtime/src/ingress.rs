@@ -1,8 +1,10 @@
-//! What every ingress (HTTP, Socket Mode) does with a normalized event: ack at once and
-//! handle it in a tracked background task, except a modal submission, which waits (up to
-//! 2.5 s of Slack's 3) for its step so a rejection can go back inline.
+//! What every ingress (HTTP, Socket Mode) does with a normalized event: accept it (stored
+//! as received: with a durable store, written before Slack gets its ack), ack, and apply it
+//! in a tracked background task. A modal submission waits (up to 2.5 s of Slack's 3) for
+//! its step so a rejection can go back inline.
 
-use crate::orchestrator::{Ignored, Orchestrator, Outcome};
+use crate::orchestrator::{Accepted, Orchestrator};
+use crate::outcome::{Ignored, OrchestratorError, Outcome};
 use orchestrator_core::{Incoming, Payload};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -11,25 +13,37 @@ use tokio_util::task::TaskTracker;
 /// How long a modal submission waits for its step before the ack goes out anyway.
 const INLINE_WAIT: Duration = Duration::from_millis(2500);
 
-/// Starts handling `incoming`; returns the body the ack must carry, if any
-/// (`response_action: errors` for a rejected modal submission).
-pub(crate) async fn dispatch(orchestrator: &Orchestrator, tasks: &TaskTracker, incoming: Incoming) -> Option<Value> {
+/// Accepts `incoming` and starts applying it; returns the body the ack must carry, if any
+/// (`response_action: errors` for a rejected modal submission). An error means the event
+/// could not be stored: the ingress must not ack it, so that Slack delivers it again.
+pub(crate) async fn dispatch(
+    orchestrator: &Orchestrator,
+    tasks: &TaskTracker,
+    incoming: Incoming,
+) -> Result<Option<Value>, OrchestratorError> {
     let is_submission = matches!(incoming.payload, Payload::ViewSubmission(_));
+    let work = match orchestrator.accept(incoming).await? {
+        Accepted::Done(outcome) => {
+            tracing::debug!(?outcome, "event not applied");
+            return Ok(None);
+        }
+        Accepted::Work(work) => work,
+    };
     let orchestrator = orchestrator.clone();
     let task = tasks.spawn(async move {
-        let outcome = orchestrator.handle(incoming).await;
+        let outcome = orchestrator.apply(work).await;
         match &outcome {
-            Err(error) => tracing::error!(%error, "event not handled"),
+            Err(error) => tracing::error!(%error, "event not applied; it stays pending"),
             Ok(Outcome::Ignored(Ignored::Unsupported) | Outcome::NoFlow) => {}
             Ok(outcome) => tracing::debug!(?outcome, "event handled"),
         }
         outcome
     });
     if !is_submission {
-        return None;
+        return Ok(None);
     }
-    match tokio::time::timeout(INLINE_WAIT, task).await {
+    Ok(match tokio::time::timeout(INLINE_WAIT, task).await {
         Ok(Ok(Ok(Outcome::Rejected { errors, .. }))) => Some(json!({"response_action": "errors", "errors": errors})),
         _ => None,
-    }
+    })
 }

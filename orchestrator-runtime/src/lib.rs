@@ -8,14 +8,17 @@
 
 pub mod cli;
 mod clock;
+mod commit;
 pub mod console;
 mod execute;
 pub mod http;
 mod ingress;
 mod locks;
 pub mod orchestrator;
+mod outcome;
 pub mod payloads;
 mod recording;
+mod recovery;
 pub mod signature;
 mod socket_mode;
 pub mod testkit;
@@ -24,7 +27,8 @@ mod web_api;
 
 pub use clock::Clock;
 pub use http::HttpIngress;
-pub use orchestrator::{BuildError, Ignored, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome};
+pub use orchestrator::{Orchestrator, OrchestratorBuilder};
+pub use outcome::{BuildError, Ignored, OrchestratorError, Outcome};
 pub use recording::RecordingSlack;
 pub use socket_mode::SocketMode;
 pub use web_api::{BotIdentity, SlackWebApi};

@@ -1,117 +1,27 @@
-//! [`Orchestrator`]: the in-process heart. It takes normalized events, drops what is not
-//! user input, deduplicates, routes each event to its conversation's flow (or starts one
-//! from a trigger), runs it under the conversation's lock and saves the result with one
-//! compare-and-swap. Running the steps lives in `execute`; timeouts in
-//! `timers`.
+//! [`Orchestrator`]: the in-process heart, and the first half of an event's path. An event
+//! is *accepted* (not user input or the bot's own message: ignored; otherwise stored as
+//! received, and a repeat of a settled one is a duplicate) and then *applied*: routed to
+//! its conversation, run under the conversation's lock against the stored record (or a new
+//! flow, saved before its first step runs), and committed with one compare-and-swap that
+//! also settles the event. A lost compare-and-swap reloads and decides again.
+//!
+//! Running the steps lives in `execute`, the one write path in `commit`, timeouts in
+//! `timers`, replay after a restart in `recovery`.
 
 use crate::clock::Clock;
 use crate::execute::First;
 use crate::locks::KeyLocks;
+use crate::outcome::{BuildError, Ignored, OrchestratorError, Outcome};
+use crate::timers::TimerEngine;
 use orchestrator_core::{
-    ConversationKey, Flow, FlowDefinition, FlowRecord, FlowState, Incoming, MemoryStore, MessageType, NormalizeError,
-    Payload, SlackApi, SlackRequest, Store, StoreError,
+    ConversationKey, Flow, FlowDefinition, FlowRecord, Incoming, MemoryStore, MessageType, Payload, Receipt, Received,
+    SlackApi, SlackRequest, Store, StoreError,
 };
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 use uuid::Uuid;
-
-/// What became of one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Not for any flow: not user input, the bot's own message, or an event type no flow uses.
-    Ignored(Ignored),
-    /// Seen before (a Slack retry or a second delivery); nothing ran.
-    Duplicate,
-    /// No flow is active in the conversation and no trigger matched.
-    NoFlow,
-    /// The sender may not advance this flow; nothing changed.
-    NotParticipant {
-        /// The flow.
-        flow_id: Uuid,
-    },
-    /// The event belongs to a flow that has ended; the user got an ephemeral notice.
-    Ended {
-        /// The flow.
-        flow_id: Uuid,
-    },
-    /// The flow's current step takes no such input (e.g. a click while it waits for text).
-    Unhandled {
-        /// The flow.
-        flow_id: Uuid,
-    },
-    /// A modal submission was refused with field errors (`block_id` -> message); the flow
-    /// stays in its step. Over HTTP these go back to Slack as `response_action: errors`.
-    Rejected {
-        /// The flow.
-        flow_id: Uuid,
-        /// The errors per input block.
-        errors: std::collections::BTreeMap<String, String>,
-    },
-    /// A step ran (or the flow started) and the result was saved.
-    Advanced {
-        /// The flow.
-        flow_id: Uuid,
-        /// Its state now.
-        state: FlowState,
-        /// Its step now.
-        step: String,
-    },
-}
-
-impl Outcome {
-    /// The flow's state after a step ran (`Advanced`), or `WAITING_FOR_RESPONSE` after a
-    /// rejected submission; `None` when no step ran.
-    ///
-    /// ```
-    /// use orchestrator_runtime::Outcome;
-    /// assert_eq!(Outcome::Duplicate.state(), None);
-    /// ```
-    pub fn state(&self) -> Option<FlowState> {
-        match self {
-            Outcome::Advanced { state, .. } => Some(*state),
-            Outcome::Rejected { .. } => Some(FlowState::WaitingForResponse),
-            _ => None,
-        }
-    }
-}
-
-/// Why an event was [`Outcome::Ignored`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ignored {
-    /// An edit, a deletion, a bot's message, a join…
-    NotInput,
-    /// The bot's own message.
-    OwnMessage,
-    /// A channel `message` that mentions the bot: its `app_mention` twin is the one handled.
-    MentionTwin,
-    /// An event type no flow reacts to.
-    Unsupported,
-}
-
-/// The orchestrator could not handle an event. The event changed nothing.
-#[derive(Debug, thiserror::Error)]
-pub enum OrchestratorError {
-    /// The body is not a Slack payload.
-    #[error(transparent)]
-    Normalize(#[from] NormalizeError),
-    /// The store failed, or another worker changed the flow first.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// A mistake in how the orchestrator was put together.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BuildError {
-    /// Two flows have the same name.
-    #[error("two flows are named `{0}`; give one of them another `name`")]
-    DuplicateFlow(String),
-    /// No [`SlackApi`] was given.
-    #[error("no Slack API: call `.slack(...)` on the builder")]
-    NoSlack,
-}
 
 /// User-facing texts and limits.
 #[derive(Debug, Clone)]
@@ -122,6 +32,12 @@ pub(crate) struct Settings {
     pub(crate) not_participant_notice: String,
     pub(crate) stale_notice: String,
     pub(crate) error_message: String,
+    /// How long finished flows are kept before they are purged.
+    pub(crate) retention: Duration,
+    /// How often a lost compare-and-swap is retried before the event is left pending.
+    pub(crate) max_attempts: usize,
+    /// How long a claimed timeout is leased to the worker that claimed it.
+    pub(crate) claim_lease: Duration,
 }
 
 impl Default for Settings {
@@ -133,6 +49,9 @@ impl Default for Settings {
             not_participant_notice: "Only the people taking part in this conversation can answer here.".into(),
             stale_notice: "That choice is no longer available: the conversation has moved on.".into(),
             error_message: "Sorry, something went wrong and this conversation had to stop.".into(),
+            retention: Duration::from_secs(7 * 24 * 3600),
+            max_attempts: 5,
+            claim_lease: Duration::from_secs(60),
         }
     }
 }
@@ -160,7 +79,10 @@ pub(crate) struct Inner {
     /// The bot's user id and its mention markup (`<@U…>`), built once.
     pub(crate) bot_user: Option<(String, String)>,
     pub(crate) settings: Settings,
-    pub(crate) deadline_changed: Notify,
+    pub(crate) timers: TimerEngine,
+    /// When this orchestrator was built: a deadline before it may have been fired by a
+    /// process that died before saving.
+    pub(crate) started_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Builds an [`Orchestrator`].
@@ -221,9 +143,16 @@ impl OrchestratorBuilder {
         self
     }
 
-    /// How long a seen event id is remembered (default one hour; Slack retries within minutes).
+    /// How long a settled event id is remembered (default one hour; Slack retries within minutes).
     pub fn dedup_ttl(mut self, ttl: Duration) -> Self {
         self.settings.dedup_ttl = ttl;
+        self
+    }
+
+    /// How long completed, timed-out and failed flows are kept (default seven days; `flows
+    /// list --all` shows them until then).
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.settings.retention = retention;
         self
     }
 
@@ -241,19 +170,21 @@ impl OrchestratorBuilder {
             }
             flows.push(definition);
         }
+        let clock = Clock::new();
         let inner = Inner {
             flows,
             by_name,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
             slack: self.slack.ok_or(BuildError::NoSlack)?,
-            clock: Clock::new(),
+            started_at: clock.now(),
+            clock,
             locks: KeyLocks::default(),
             bot_user: self.bot_user.map(|id| {
                 let mention = format!("<@{id}>");
                 (id, mention)
             }),
             settings: self.settings,
-            deadline_changed: Notify::new(),
+            timers: TimerEngine::default(),
         };
         Ok(Orchestrator { inner: Arc::new(inner) })
     }
@@ -288,33 +219,65 @@ impl Orchestrator {
         }
     }
 
-    /// Handles one normalized event: the whole path from dedup to the saved transition.
+    /// Handles one normalized event: the whole path from dedup to the committed transition.
     pub async fn handle(&self, incoming: Incoming) -> Result<Outcome, OrchestratorError> {
+        match self.accept(incoming).await? {
+            Accepted::Done(outcome) => Ok(outcome),
+            Accepted::Work(work) => self.apply(work).await,
+        }
+    }
+
+    /// Takes responsibility for an event: when this returns `Work`, the event is stored as
+    /// received (durably, with a durable store), so an ingress may ack it to Slack.
+    pub(crate) async fn accept(&self, incoming: Incoming) -> Result<Accepted, OrchestratorError> {
         if let Some(reason) = self.ignore_reason(&incoming) {
-            return Ok(Outcome::Ignored(reason));
+            return Ok(Accepted::Done(Outcome::Ignored(reason)));
         }
-        let inner = &self.inner;
-        if let Some(key) = incoming.dedup_key() {
-            if !inner
-                .store
-                .mark_seen(&key, inner.clock.now(), inner.settings.dedup_ttl)
-                .await?
-            {
-                return Ok(Outcome::Duplicate);
+        let Some(received) = Received::new(incoming.clone(), self.inner.clock.now()) else {
+            return Ok(Accepted::Work(Work::new(incoming, None)));
+        };
+        Ok(match self.inner.store.receive(&received).await? {
+            Receipt::Settled => Accepted::Done(Outcome::Duplicate),
+            Receipt::New | Receipt::Pending => Accepted::Work(Work::new(received.incoming, Some(received.key))),
+        })
+    }
+
+    /// Applies an accepted event. A lost compare-and-swap (another worker or process wrote
+    /// the conversation first) reloads and decides again, up to `max_attempts` times; an
+    /// event that changed no record is settled on its own.
+    pub(crate) async fn apply(&self, work: Work) -> Result<Outcome, OrchestratorError> {
+        let mut attempt = 1;
+        let outcome = loop {
+            match self.apply_once(&work).await {
+                Err(OrchestratorError::Store(StoreError::Conflict(reason))) if attempt < self.inner.settings.max_attempts => {
+                    tracing::debug!(%reason, attempt, "lost a compare-and-swap; deciding again");
+                    attempt += 1;
+                }
+                other => break other?,
             }
+        };
+        if let (Some(key), false) = (&work.key, outcome.committed()) {
+            self.inner.store.settle(key).await?;
         }
+        Ok(outcome)
+    }
+
+    async fn apply_once(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
+        let inner = &self.inner;
+        let incoming = &work.incoming;
         let key = match incoming.flow_id {
             Some(id) => match inner.store.load(id).await? {
                 Some(record) if record.is_active() => record.key,
-                _ => return Ok(self.ended(id, &incoming).await),
+                _ => return Ok(self.ended(id, incoming).await),
             },
             None => incoming.context.conversation_key(),
         };
         let _turn = inner.locks.lock(key.as_str()).await;
-        match self.load_current(&incoming, &key).await? {
-            Some(record) if record.is_active() => self.continue_flow(record, incoming).await,
-            Some(record) => Ok(self.ended(record.id, &incoming).await),
-            None => self.start_flow(incoming).await,
+        match self.load_current(incoming, &key).await? {
+            Some(record) if work.key.as_deref().is_some_and(|k| record.has_applied(k)) => Ok(Outcome::Duplicate),
+            Some(record) if record.is_active() => self.continue_flow(record, work).await,
+            Some(record) => Ok(self.ended(record.id, incoming).await),
+            None => self.start_flow(work).await,
         }
     }
 
@@ -331,7 +294,8 @@ impl Orchestrator {
         if !record.is_active() {
             return Ok(false);
         }
-        self.fail_record(record, format!("cancelled: {reason}")).await?;
+        self.fail_record(record, format!("cancelled: {reason}"), None, false)
+            .await?;
         Ok(true)
     }
 
@@ -356,43 +320,47 @@ impl Orchestrator {
         }
     }
 
-    async fn continue_flow(&self, record: FlowRecord, incoming: Incoming) -> Result<Outcome, OrchestratorError> {
+    async fn continue_flow(&self, record: FlowRecord, work: &Work) -> Result<Outcome, OrchestratorError> {
+        let incoming = &work.incoming;
         if !record.is_participant(&incoming.context.user_id) {
             if incoming.has(MessageType::Interactive) {
-                self.notify_user(&incoming, &self.inner.settings.not_participant_notice)
+                self.notify_user(incoming, &self.inner.settings.not_participant_notice)
                     .await;
             }
             return Ok(Outcome::NotParticipant { flow_id: record.id });
         }
-        match self.inner.by_name.get(&record.flow).cloned() {
-            Some(definition) => {
-                let interactive = incoming.has(MessageType::Interactive).then(|| incoming.clone());
-                let outcome = self.run(definition, record, incoming, First::Input).await?;
-                if let (Outcome::Unhandled { .. }, Some(click)) = (&outcome, interactive) {
-                    // A button or menu of an earlier step: the flow has moved on.
-                    self.notify_user(&click, &self.inner.settings.stale_notice).await;
-                }
-                Ok(outcome)
-            }
-            None => {
-                let reason = format!("flow `{}` is not registered in this bot", record.flow);
-                self.fail_record(record, reason).await
-            }
+        let Some(definition) = self.inner.by_name.get(&record.flow).cloned() else {
+            let reason = format!("flow `{}` is not registered in this bot", record.flow);
+            return self.fail_record(record, reason, work.key.as_deref(), true).await;
+        };
+        // A flow saved before its first step ran (the step was cut short) starts now.
+        let first = match record.state {
+            orchestrator_core::FlowState::Initiated => First::Start,
+            _ => First::Input,
+        };
+        let outcome = self.run(definition, record, work, first).await?;
+        if let (Outcome::Unhandled { .. }, true) = (&outcome, incoming.has(MessageType::Interactive)) {
+            // A button or menu of an earlier step: the flow has moved on.
+            self.notify_user(incoming, &self.inner.settings.stale_notice).await;
         }
+        Ok(outcome)
     }
 
-    async fn start_flow(&self, incoming: Incoming) -> Result<Outcome, OrchestratorError> {
+    /// Starts the flow whose trigger matches: the conversation is saved (INITIATED) before
+    /// its first step runs, so the conversation's next events find it and wait their turn.
+    async fn start_flow(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
         let Some(definition) = self
             .inner
             .flows
             .iter()
-            .find(|f| f.options().triggers.iter().any(|t| t.matches(&incoming)))
+            .find(|f| f.options().triggers.iter().any(|t| t.matches(&work.incoming)))
             .cloned()
         else {
             return Ok(Outcome::NoFlow);
         };
-        let record = self.new_record(&definition, &incoming);
-        self.run(definition, record, incoming, First::Enter).await
+        let mut record = self.new_record(&definition, &work.incoming);
+        self.commit(&mut record, 0, None).await?;
+        self.run(definition, record, work, First::Start).await
     }
 
     /// A click on (or a submission of) a flow that has ended: an ephemeral notice, nothing else.
@@ -425,6 +393,33 @@ impl Orchestrator {
         };
         if let Err(error) = self.inner.slack.call(request).await {
             tracing::warn!(%error, "could not send a notice to the user");
+        }
+    }
+}
+
+/// What [`Orchestrator::accept`] decided.
+pub(crate) enum Accepted {
+    /// Nothing to run (ignored, or a duplicate).
+    Done(Outcome),
+    /// The event to apply.
+    Work(Work),
+}
+
+/// An accepted event on its way to a flow.
+pub(crate) struct Work {
+    pub(crate) incoming: Incoming,
+    /// Its dedup key, settled with the write that applies it.
+    pub(crate) key: Option<String>,
+    /// Replayed after a restart: an earlier run may have posted before dying.
+    pub(crate) replay: bool,
+}
+
+impl Work {
+    pub(crate) fn new(incoming: Incoming, key: Option<String>) -> Self {
+        Work {
+            incoming,
+            key,
+            replay: false,
         }
     }
 }

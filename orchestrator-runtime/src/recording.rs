@@ -2,7 +2,7 @@
 //! for tests and benchmarks that need no HTTP at all.
 
 use async_trait::async_trait;
-use orchestrator_core::{SlackApi, SlackError, SlackReply, SlackRequest};
+use orchestrator_core::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 /// use orchestrator_runtime::RecordingSlack;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let slack = RecordingSlack::new();
-/// slack.call(SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None }).await.unwrap();
+/// slack.call(SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, metadata: None }).await.unwrap();
 /// assert_eq!(slack.requests().len(), 1);
 /// # });
 /// ```
@@ -62,6 +62,17 @@ impl RecordingSlack {
         self.calls.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The recorded post tagged `tag`, as Slack would find it in the conversation.
+    fn find(&self, tag: &PostTag) -> Option<SlackReply> {
+        self.lock().iter().find_map(|(request, reply)| match request {
+            SlackRequest::PostMessage {
+                metadata: Some(metadata),
+                ..
+            } if PostTag::from_metadata(metadata).as_ref() == Some(tag) => Some(reply.clone()),
+            _ => None,
+        })
+    }
+
     /// A fresh Slack-like `ts` (`1700000000.000001`, `…002`, …).
     pub fn next_ts(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
@@ -72,6 +83,10 @@ impl RecordingSlack {
 #[async_trait]
 impl SlackApi for RecordingSlack {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+        if let SlackRequest::FindPost { tag, .. } = &request {
+            // A read: answered from what was recorded, and not recorded itself.
+            return Ok(self.find(tag).unwrap_or(SlackReply::Ok));
+        }
         let reply = match &request {
             SlackRequest::PostMessage { channel, .. } => SlackReply::Message {
                 channel: channel.clone(),
@@ -85,7 +100,9 @@ impl SlackApi for RecordingSlack {
                 id: format!("V{:08}", self.counter.fetch_add(1, Ordering::Relaxed) + 1),
             },
             SlackRequest::UpdateView { view_id, .. } => SlackReply::View { id: view_id.clone() },
-            SlackRequest::PostEphemeral { .. } | SlackRequest::Respond { .. } => SlackReply::Ok,
+            SlackRequest::PostEphemeral { .. } | SlackRequest::Respond { .. } | SlackRequest::FindPost { .. } => {
+                SlackReply::Ok
+            }
         };
         if self.keep {
             self.lock().push((request, reply.clone()));

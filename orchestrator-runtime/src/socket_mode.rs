@@ -105,11 +105,15 @@ impl SocketMode {
             };
             let mut ack = json!({ "envelope_id": envelope_id });
             match incoming(&envelope) {
-                Ok(Some(event)) => {
-                    if let Some(inline) = ingress::dispatch(&self.orchestrator, &self.tasks, event).await {
-                        ack["payload"] = inline;
+                Ok(Some(event)) => match ingress::dispatch(&self.orchestrator, &self.tasks, event).await {
+                    Ok(Some(inline)) => ack["payload"] = inline,
+                    Ok(None) => {}
+                    Err(error) => {
+                        // Not stored, so not acked: Slack sends the envelope again.
+                        tracing::error!(%error, envelope_id, "could not store an event; not acking it");
+                        continue;
                     }
-                }
+                },
                 Ok(None) => {}
                 Err(error) => tracing::warn!(%error, envelope_id, "Socket Mode envelope not understood"),
             }

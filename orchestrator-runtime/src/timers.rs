@@ -1,63 +1,137 @@
-//! The timer engine: finds flows whose deadline has passed, claims each with a
-//! compare-and-swap to TIMED_OUT (so exactly one worker or replica fires it, also after a
-//! restart), then sends the timeout message and runs the flow's `on_timeout` hook.
+//! The timer engine. Deadlines are stored with the record, in the same write
+//! ([`Orchestrator::commit`](crate::Orchestrator)); the store keeps them in an ordered index,
+//! and the engine only ever asks it for the due end of that index: `claim_due` leases the
+//! flows that are due (so one worker or replica fires each, and one that dies leaves them to
+//! fire again when the lease ends), `next_deadline` tells how long to sleep. Nothing here
+//! looks at every open flow.
+//!
+//! Firing a timeout runs under the conversation's lock and ends in one commit: a step
+//! with a [`Timeout`](orchestrator_core::Timeout) handler continues the flow (a reminder,
+//! an escalation) with a new deadline; any other step times out (TIMED_OUT, the timeout
+//! message, the `on_timeout` hook). Due flows fire concurrently.
 
-use crate::orchestrator::{Orchestrator, OrchestratorError};
-use orchestrator_core::{Cx, FlowState, StoreError};
+use crate::commit::send_final;
+use crate::execute::{End, First};
+use crate::orchestrator::Orchestrator;
+use crate::outcome::{OrchestratorError, Outcome};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use orchestrator_core::{FlowRecord, FlowState, Incoming, StoreError};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-/// How many due flows one pass claims at most.
-const BATCH: usize = 100;
+/// How many due flows one claim takes at most.
+const BATCH: usize = 512;
+/// How many timeouts fire at once.
+const CONCURRENCY: usize = 64;
 /// The longest the engine sleeps before looking again (other replicas may have set deadlines).
 const POLL: Duration = Duration::from_secs(5);
+/// How often finished flows and settled events are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
+
+/// The engine's own state: when its loop will next wake up, and the bell that wakes it
+/// sooner when a commit sets an earlier deadline.
+pub(crate) struct TimerEngine {
+    wake: Notify,
+    /// The time (ms since the epoch) the loop sleeps until; `i64::MIN` while it is awake.
+    sleeping_until: AtomicI64,
+}
+
+impl Default for TimerEngine {
+    fn default() -> Self {
+        TimerEngine {
+            wake: Notify::new(),
+            sleeping_until: AtomicI64::new(i64::MIN),
+        }
+    }
+}
+
+impl TimerEngine {
+    /// A commit set `deadline`: ring only if the loop sleeps past it (O(1), no store access).
+    pub(crate) fn deadline_set(&self, deadline: DateTime<Utc>) {
+        if deadline.timestamp_millis() < self.sleeping_until.load(Ordering::Acquire) {
+            self.wake.notify_one();
+        }
+    }
+
+    async fn sleep_until(&self, now: DateTime<Utc>, until: DateTime<Utc>) {
+        self.sleeping_until.store(until.timestamp_millis(), Ordering::Release);
+        let wait = (until - now).to_std().unwrap_or(Duration::ZERO);
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = self.wake.notified() => {}
+        }
+        self.sleeping_until.store(i64::MIN, Ordering::Release);
+    }
+}
 
 impl Orchestrator {
     /// Fires every timeout that is due now; returns how many this call fired.
     pub async fn fire_due_timeouts(&self) -> Result<usize, OrchestratorError> {
         let inner = &self.inner;
-        let now = inner.clock.now();
         let mut fired = 0;
-        for due in inner.store.due(now, BATCH).await? {
-            let _turn = inner.locks.lock(due.key.as_str()).await;
-            let Some(mut record) = inner.store.load(due.id).await? else {
-                continue;
-            };
-            if !record.is_active() || record.deadline.is_none_or(|d| d > now) {
-                continue;
+        loop {
+            let now = inner.clock.now();
+            let lease = later(now, inner.settings.claim_lease);
+            let claimed = inner.store.claim_due(now, lease, BATCH).await?;
+            let full = claimed.len() == BATCH;
+            let results: Vec<Result<bool, OrchestratorError>> = futures_util::stream::iter(claimed)
+                .map(|record| self.fire(record, now))
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
+            for result in results {
+                match result {
+                    Ok(true) => fired += 1,
+                    Ok(false) => {}
+                    Err(error) => tracing::error!(%error, "a timeout could not fire; it fires again when its lease ends"),
+                }
             }
-            let expected = record.version;
-            if record.set_state(FlowState::TimedOut).is_err() {
-                continue;
+            if !full {
+                return Ok(fired);
             }
-            record.deadline = None;
-            record.version = expected + 1;
-            record.updated_at = now;
-            match inner.store.update(&record, expected).await {
-                Ok(()) => fired += 1,
-                Err(StoreError::Conflict(_)) => continue, // another replica fired it
-                Err(e) => return Err(e.into()),
-            }
-            self.after_timeout(record).await;
         }
-        Ok(fired)
     }
 
-    /// The timeout message and hook of a flow this worker has claimed as TIMED_OUT.
-    async fn after_timeout(&self, claimed: orchestrator_core::FlowRecord) {
+    /// Fires one claimed timeout if it is still due; `false` if the flow moved on.
+    async fn fire(&self, claimed: FlowRecord, now: DateTime<Utc>) -> Result<bool, OrchestratorError> {
         let inner = &self.inner;
-        let Some(definition) = inner.by_name.get(&claimed.flow).cloned() else {
-            return;
-        };
-        let version = claimed.version;
-        let step = claimed.step.clone();
-        let flow_id = claimed.id;
-        let mut cx = Cx::new(claimed, inner.slack.clone(), None, inner.clock.now());
-        if let Some(message) = &definition.options().timeout_message {
-            if let Err(error) = cx.say(message.as_str()).await {
-                tracing::warn!(%flow_id, %error, "could not send the timeout message");
+        let _turn = inner.locks.lock(claimed.key.as_str()).await;
+        for _ in 0..inner.settings.max_attempts {
+            let Some(record) = inner.store.load(claimed.id).await? else {
+                return Ok(false);
+            };
+            if !record.is_active() || record.deadline.is_none_or(|d| d > now) {
+                return Ok(false);
+            }
+            match self.time_out(record).await {
+                Err(OrchestratorError::Store(StoreError::Conflict(_))) => continue,
+                other => return other.map(|_| true),
             }
         }
+        Ok(false)
+    }
+
+    /// The deadline of `record` passed: its step's `Timeout` handler runs, or the flow times out.
+    async fn time_out(&self, record: FlowRecord) -> Result<Outcome, OrchestratorError> {
+        let inner = &self.inner;
+        let Some(definition) = inner.by_name.get(&record.flow).cloned() else {
+            let reason = format!("flow `{}` is not registered in this bot", record.flow);
+            return self.fail_record(record, reason, None, true).await;
+        };
+        let deadline = record.deadline.unwrap_or_else(|| self.now());
+        // A deadline that passed before this process started may have fired in one that died.
+        let replay = deadline < inner.started_at;
+        let timeout = Incoming::timeout(record.context.clone(), deadline);
+        let (mut cx, run, expected) = self.step(&definition, record, &timeout, First::Input, replay).await;
+        if !matches!(run.end, End::Unhandled) {
+            return self.finish(&definition, cx, run, expected, None).await;
+        }
+        let step = cx.record().step.clone();
+        let flow_id = cx.flow_id();
+        send_final(&mut cx, definition.options().timeout_message.as_deref()).await;
         match definition.on_timeout(step, &mut cx) {
             Ok(Some(hook)) => {
                 if let Err(error) = hook.await {
@@ -67,34 +141,70 @@ impl Orchestrator {
             Ok(None) => {}
             Err(decode) => tracing::error!(%flow_id, %decode, "on_timeout hook skipped"),
         }
-        // Keep what the hook and message changed (log, metadata); losing this race is harmless.
         let mut record = cx.into_record();
-        record.version = version + 1;
-        if let Err(error) = inner.store.update(&record, version).await {
-            tracing::debug!(%error, "timeout bookkeeping not saved");
-        }
+        record.set_state(FlowState::TimedOut).map_err(|illegal| {
+            StoreError::Conflict(format!("flow {flow_id} cannot time out: {illegal}"))
+        })?;
+        record.deadline = None;
+        self.commit(&mut record, expected, None).await?;
+        Ok(Outcome::advanced(&record))
     }
 
-    /// Runs the timer engine in the background until the task is aborted.
+    /// Runs the timer engine in the background until the task is aborted: fires due
+    /// timeouts, sleeps until the next deadline (or until a commit sets an earlier one),
+    /// and purges finished flows once a minute.
     pub fn spawn_timers(&self) -> JoinHandle<()> {
         let orchestrator = self.clone();
         tokio::spawn(async move {
+            let inner = &orchestrator.inner;
+            let mut purged_at = tokio::time::Instant::now();
             loop {
                 if let Err(error) = orchestrator.fire_due_timeouts().await {
                     tracing::error!(%error, "timer pass failed");
                 }
-                let wait = match orchestrator.inner.store.next_deadline().await {
-                    Ok(Some(deadline)) => (deadline - orchestrator.now())
-                        .to_std()
-                        .unwrap_or(Duration::ZERO)
-                        .min(POLL),
-                    _ => POLL,
-                };
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = orchestrator.inner.deadline_changed.notified() => {}
+                if purged_at.elapsed() >= PURGE_EVERY {
+                    purged_at = tokio::time::Instant::now();
+                    if let Err(error) = orchestrator.purge().await {
+                        tracing::error!(%error, "purge failed");
+                    }
                 }
+                let now = orchestrator.now();
+                let latest = later(now, POLL);
+                let until = match inner.store.next_deadline().await {
+                    Ok(Some(deadline)) => deadline.min(latest),
+                    _ => latest,
+                };
+                inner.timers.sleep_until(now, until).await;
             }
         })
     }
+
+    /// Drops finished flows older than the retention and settled events older than the
+    /// dedup window.
+    pub async fn purge(&self) -> Result<orchestrator_core::Purged, OrchestratorError> {
+        let inner = &self.inner;
+        let now = inner.clock.now();
+        let age = |d: Duration| {
+            chrono::Duration::from_std(d)
+                .ok()
+                .and_then(|d| now.checked_sub_signed(d))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        };
+        let purged = inner
+            .store
+            .purge(age(inner.settings.retention), age(inner.settings.dedup_ttl))
+            .await?;
+        if purged != orchestrator_core::Purged::default() {
+            tracing::info!(flows = purged.flows, events = purged.events, "purged");
+        }
+        Ok(purged)
+    }
+}
+
+/// `now + by`, saturating.
+fn later(now: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(by)
+        .ok()
+        .and_then(|by| now.checked_add_signed(by))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

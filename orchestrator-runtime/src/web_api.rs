@@ -12,7 +12,7 @@
 use async_trait::async_trait;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use orchestrator_core::{SlackApi, SlackError, SlackReply, SlackRequest};
+use orchestrator_core::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use slack_morphism::errors::SlackClientError;
@@ -147,6 +147,27 @@ impl SlackWebApi {
                     id: updated.view.state_params.id.to_string(),
                 }
             }
+            SlackRequest::FindPost { channel, thread_ts, tag } => {
+                // slack-morphism's `conversations.replies` request has no `include_all_metadata`,
+                // so both look-ups go through its generic GET with Slack's documented arguments.
+                let mut params = vec![
+                    ("channel", Some(channel.as_str())),
+                    ("include_all_metadata", Some("true")),
+                    ("limit", Some("200")),
+                ];
+                if let Some(ts) = thread_ts {
+                    params.push(("ts", Some(ts.as_str())));
+                }
+                let history: History = session.http_session_api.http_get(method, &params, None).await.map_err(failed)?;
+                history
+                    .messages
+                    .into_iter()
+                    .find(|m| m.metadata.as_ref().and_then(PostTag::from_metadata).as_ref() == Some(tag))
+                    .map_or(SlackReply::Ok, |m| SlackReply::Message {
+                        channel: channel.clone(),
+                        ts: m.ts,
+                    })
+            }
             SlackRequest::Respond {
                 response_url,
                 text,
@@ -165,6 +186,19 @@ impl SlackWebApi {
             }
         })
     }
+}
+
+/// The part of a `conversations.history` / `conversations.replies` answer a post look-up reads.
+#[derive(serde::Deserialize)]
+struct History {
+    messages: Vec<HistoryMessage>,
+}
+
+#[derive(serde::Deserialize)]
+struct HistoryMessage {
+    ts: String,
+    #[serde(default)]
+    metadata: Option<Value>,
 }
 
 /// Builds slack-morphism's typed request from the JSON Slack documents (its models are

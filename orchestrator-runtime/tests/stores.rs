@@ -1,6 +1,7 @@
-//! Every store honours the `Store` contract.
+//! Every store keeps the store contract.
 
 #[tokio::test]
 async fn the_memory_store_keeps_the_contract() {
-    orchestrator_runtime::testkit::check_store(&orchestrator_core::MemoryStore::new()).await;
+    let store = orchestrator_core::MemoryStore::new();
+    orchestrator_runtime::testkit::check_store(&store, &store).await;
 }

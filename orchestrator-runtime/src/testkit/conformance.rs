@@ -2,10 +2,10 @@
 //! Redis, or your own) runs [`check_store`] in its tests, so they all behave alike.
 
 use chrono::{DateTime, Duration as Span, Utc};
-use orchestrator_core::{FlowRecord, FlowState, MessageContext, Store, StoreError};
-use std::time::Duration;
+use orchestrator_core::{FlowRecord, FlowState, Incoming, MessageContext, Receipt, Received, Store, StoreError};
 use uuid::Uuid;
 
+/// A waiting record at version 1 in `channel`, not yet stored.
 fn record(channel: &str, now: DateTime<Utc>) -> FlowRecord {
     let mut record = FlowRecord::new(
         "conformance",
@@ -20,124 +20,293 @@ fn record(channel: &str, now: DateTime<Utc>) -> FlowRecord {
     record
 }
 
-/// Checks every rule of the [`Store`] contract against an empty-or-not `store`; panics
-/// with the rule that broke. Channels are made unique per run, so a shared database is fine.
+/// The next version of `record`, as the engine writes it.
+fn bumped(record: &FlowRecord) -> FlowRecord {
+    let mut next = record.clone();
+    next.version += 1;
+    next
+}
+
+fn received(key: &str, at: DateTime<Utc>) -> Received {
+    let body = serde_json::json!({"type": "event_callback", "team_id": "T_CONFORMANCE", "event_id": key,
+        "event": {"type": "message", "channel": "DCONF", "channel_type": "im", "user": "U1", "text": "hi", "ts": "1.1"}});
+    let incoming = Incoming::from_json(&body).expect("valid").expect("an event");
+    Received::new(incoming, at).expect("it has an event id")
+}
+
+fn conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) -> bool {
+    matches!(result, Err(StoreError::Conflict(_)))
+}
+
+/// Checks every rule of the [`Store`] contract; panics with the rule that broke.
+///
+/// `a` and `b` are two handles on the same data: for an in-process store the same value
+/// twice, for a database two separate connections (as two processes or replicas would
+/// have), so that the compare-and-swap, the one-active-flow rule and timeout claims are
+/// checked across handles that race. Channels and event ids are unique per run, so a
+/// database shared with other data is fine, as long as no other worker claims timeouts
+/// from it while the check runs.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// orchestrator_runtime::testkit::check_store(&orchestrator_core::MemoryStore::new()).await;
+/// let store = orchestrator_core::MemoryStore::new();
+/// orchestrator_runtime::testkit::check_store(&store, &store).await;
 /// # }
 /// ```
-pub async fn check_store(store: &dyn Store) {
+pub async fn check_store(a: &dyn Store, b: &dyn Store) {
     let run = Uuid::new_v4().simple().to_string();
     let now = Utc::now();
     let channel = |name: &str| format!("D{name}{run}");
 
-    // Insert, load, index by conversation.
-    let mut a = record(&channel("A"), now);
-    store.insert(&a).await.expect("insert a new record");
+    records_and_compare_and_swap(a, &channel, now).await;
+    events_settle_with_their_write(a, &run, now).await;
+    deadlines_are_claimed_once(a, b, &channel, now).await;
+    ending_frees_the_conversation_and_purge_drops_it(a, &channel, &run, now).await;
+    two_handles_race(a, b, &channel, now).await;
+}
+
+async fn records_and_compare_and_swap(store: &dyn Store, channel: &dyn Fn(&str) -> String, now: DateTime<Utc>) {
+    let first = record(&channel("A"), now);
+    store.commit(&first, 0, None).await.expect("insert a new record");
     assert_eq!(
-        store.load(a.id).await.unwrap().as_ref(),
-        Some(&a),
+        store.load(first.id).await.unwrap().as_ref(),
+        Some(&first),
         "load returns what was inserted"
     );
     assert_eq!(
-        store.active_for(&a.key).await.unwrap().map(|r| r.id),
-        Some(a.id),
+        store.active_for(&first.key).await.unwrap().map(|r| r.id),
+        Some(first.id),
         "active_for finds it"
     );
+    assert!(conflict(store.commit(&first, 0, None).await), "a second insert of an id conflicts");
     assert!(
-        matches!(store.insert(&a).await, Err(StoreError::Conflict(_))),
-        "a second insert of an id conflicts"
+        conflict(store.commit(&record(&channel("A"), now), 0, None).await),
+        "one active flow per conversation"
     );
 
-    // One active flow per conversation.
-    let twin = record(&channel("A"), now);
-    assert!(
-        matches!(store.insert(&twin).await, Err(StoreError::Conflict(_))),
-        "one active flow per key"
-    );
-
-    // Compare-and-swap.
-    a.version = 2;
-    a.metadata.insert("k".into(), serde_json::json!("v"));
-    store.update(&a, 1).await.expect("update at the expected version");
-    assert!(
-        matches!(store.update(&a, 1).await, Err(StoreError::Conflict(_))),
-        "a stale version conflicts"
-    );
-    let mut skipping = a.clone();
+    let mut second = bumped(&first);
+    second.metadata.insert("k".into(), serde_json::json!("v"));
+    store.commit(&second, 1, None).await.expect("a write at the expected version");
+    assert!(conflict(store.commit(&second, 1, None).await), "a stale version conflicts");
+    let mut skipping = bumped(&second);
     skipping.version = 5;
+    assert!(conflict(store.commit(&skipping, 2, None).await), "versions go up by one");
+    let ghost = bumped(&record(&channel("G"), now));
     assert!(
-        matches!(store.update(&skipping, 2).await, Err(StoreError::Conflict(_))),
-        "versions go up by one"
+        matches!(store.commit(&ghost, 1, None).await, Err(StoreError::NotFound(_))),
+        "writing a record that was never inserted is NotFound"
     );
-    let ghost = record(&channel("G"), now);
-    assert!(
-        matches!(store.update(&ghost, 0).await, Err(StoreError::NotFound(_))),
-        "updating nothing is NotFound"
-    );
-    assert_eq!(store.load(a.id).await.unwrap().unwrap().metadata["k"], "v");
+    assert_eq!(store.load(second.id).await.unwrap().unwrap().metadata["k"], "v");
+    assert!(store.delete(first.id).await.unwrap());
+    assert!(!store.delete(first.id).await.unwrap(), "deleting twice says so");
+    assert!(store.load(first.id).await.unwrap().is_none());
+    assert!(store.active_for(&first.key).await.unwrap().is_none(), "a deleted flow frees its conversation");
+}
 
-    // Deadlines.
+async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateTime<Utc>) {
+    let applied = received(&format!("EvA{run}"), now);
+    assert_eq!(store.receive(&applied).await.unwrap(), Receipt::New, "first delivery");
+    assert_eq!(
+        store.receive(&applied).await.unwrap(),
+        Receipt::Pending,
+        "a repeat before it is applied is pending, not settled"
+    );
+    let ignored = received(&format!("EvB{run}"), now + Span::milliseconds(1));
+    assert_eq!(store.receive(&ignored).await.unwrap(), Receipt::New);
+    let ours = |pending: Vec<Received>| -> Vec<String> {
+        pending.into_iter().map(|r| r.key).filter(|k| k.ends_with(run)).collect()
+    };
+    assert_eq!(
+        ours(store.pending(100_000).await.unwrap()),
+        vec![applied.key.clone(), ignored.key.clone()],
+        "pending lists unsettled events, oldest first"
+    );
+    assert_eq!(
+        store.pending(100_000).await.unwrap().iter().find(|r| r.key == applied.key).map(|r| &r.incoming),
+        Some(&applied.incoming),
+        "pending gives the event back as received"
+    );
+
+    // The event is settled by the write that applies it, and only then.
+    let flow = record(&format!("DE{run}"), now);
+    store.commit(&flow, 0, None).await.unwrap();
+    let mut next = bumped(&flow);
+    next.remember_applied(&applied.key);
+    store.commit(&next, 1, Some(&applied.key)).await.unwrap();
+    assert_eq!(store.receive(&applied).await.unwrap(), Receipt::Settled, "settled with the write");
+    // A write that loses its compare-and-swap settles nothing.
+    let late = received(&format!("EvC{run}"), now + Span::milliseconds(2));
+    assert_eq!(store.receive(&late).await.unwrap(), Receipt::New);
+    assert!(conflict(store.commit(&next, 1, Some(&late.key)).await));
+    assert_eq!(
+        store.receive(&late).await.unwrap(),
+        Receipt::Pending,
+        "a lost compare-and-swap leaves the event pending"
+    );
+    store.settle(&ignored.key).await.unwrap();
+    store.settle(&late.key).await.unwrap();
+    assert_eq!(store.receive(&ignored).await.unwrap(), Receipt::Settled, "settled on its own");
+    assert!(ours(store.pending(100_000).await.unwrap()).is_empty(), "nothing of ours is pending");
+    store.delete(flow.id).await.unwrap();
+}
+
+async fn deadlines_are_claimed_once(a: &dyn Store, b: &dyn Store, channel: &dyn Fn(&str) -> String, now: DateTime<Utc>) {
     let mut due = record(&channel("B"), now);
     due.deadline = Some(now - Span::seconds(5));
-    store.insert(&due).await.unwrap();
+    a.commit(&due, 0, None).await.unwrap();
     let mut later = record(&channel("C"), now);
     later.deadline = Some(now + Span::seconds(3600));
-    store.insert(&later).await.unwrap();
-    let found: Vec<Uuid> = store.due(now, 1000).await.unwrap().into_iter().map(|r| r.id).collect();
-    assert!(
-        found.contains(&due.id) && !found.contains(&later.id),
-        "due returns exactly the passed deadlines"
-    );
-    let next = store.next_deadline().await.unwrap().expect("a deadline exists");
+    a.commit(&later, 0, None).await.unwrap();
+    let next = a.next_deadline().await.unwrap().expect("a deadline exists");
     assert!(next <= due.deadline.unwrap(), "next_deadline is the earliest");
 
-    // Ending a flow frees its conversation and its deadline.
-    due.state = FlowState::TimedOut;
-    due.deadline = None;
-    due.version = 2;
-    store.update(&due, 1).await.unwrap();
+    let lease = now + Span::seconds(60);
+    let claimed: Vec<Uuid> = a.claim_due(now, lease, 100_000).await.unwrap().iter().map(|r| r.id).collect();
     assert!(
-        store.active_for(&due.key).await.unwrap().is_none(),
-        "an ended flow is not active"
+        claimed.contains(&due.id) && !claimed.contains(&later.id),
+        "claim_due returns exactly the passed deadlines"
     );
-    assert!(!store.due(now, 1000).await.unwrap().iter().any(|r| r.id == due.id));
-    let fresh = record(&channel("B"), now);
+    assert!(
+        !b.claim_due(now, lease, 100_000).await.unwrap().iter().any(|r| r.id == due.id),
+        "a claimed deadline is not claimed again while leased, through another handle either"
+    );
+    let after_lease = lease + Span::seconds(1);
+    assert!(
+        b.claim_due(after_lease, after_lease + Span::seconds(60), 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.id == due.id),
+        "a lease that ran out (its worker died) can be claimed again"
+    );
+
+    // Writing the flow sets its deadline again, whatever the lease.
+    let mut timed_out = bumped(&due);
+    timed_out.state = FlowState::TimedOut;
+    timed_out.deadline = None;
+    a.commit(&timed_out, 1, None).await.unwrap();
+    assert!(
+        !a.claim_due(now + Span::days(1), now + Span::days(2), 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.id == due.id),
+        "an ended flow has no deadline"
+    );
+    a.delete(due.id).await.unwrap();
+    a.delete(later.id).await.unwrap();
+}
+
+async fn ending_frees_the_conversation_and_purge_drops_it(
+    store: &dyn Store,
+    channel: &dyn Fn(&str) -> String,
+    run: &str,
+    now: DateTime<Utc>,
+) {
+    let old = now - Span::days(10);
+    let mut ended = record(&channel("D"), old);
+    ended.updated_at = old;
+    store.commit(&ended, 0, None).await.unwrap();
+    let mut done = bumped(&ended);
+    done.state = FlowState::Completed;
+    store.commit(&done, 1, None).await.unwrap();
+    assert!(store.active_for(&ended.key).await.unwrap().is_none(), "an ended flow is not active");
+    let fresh = record(&channel("D"), now);
     store
-        .insert(&fresh)
+        .commit(&fresh, 0, None)
         .await
         .expect("an ended flow's conversation takes a new flow");
-    let listed = store.list(false, 10_000).await.unwrap();
+    let listed = store.list(false, 100_000).await.unwrap();
+    assert!(listed.iter().any(|r| r.id == ended.id), "list(false) includes ended flows");
     assert!(
-        listed.iter().any(|r| r.id == due.id),
-        "list(false) includes ended flows"
-    );
-    assert!(
-        !store.list(true, 10_000).await.unwrap().iter().any(|r| r.id == due.id),
+        !store.list(true, 100_000).await.unwrap().iter().any(|r| r.id == ended.id),
         "list(true) only active"
     );
 
-    // Delete.
-    assert!(store.delete(fresh.id).await.unwrap());
-    assert!(!store.delete(fresh.id).await.unwrap(), "deleting twice says so");
-    assert!(store.load(fresh.id).await.unwrap().is_none());
+    let settled = received(&format!("EvOld{run}"), now - Span::hours(2));
+    let pending = received(&format!("EvPend{run}"), now - Span::hours(2));
+    store.receive(&settled).await.unwrap();
+    store.settle(&settled.key).await.unwrap();
+    store.receive(&pending).await.unwrap();
 
-    // Seen events.
-    let key = format!("event:{run}");
-    let ttl = Duration::from_secs(60);
-    assert!(store.mark_seen(&key, now, ttl).await.unwrap(), "first sighting");
-    assert!(
-        !store.mark_seen(&key, now + Span::seconds(30), ttl).await.unwrap(),
-        "a repeat within the TTL"
+    let purged = store.purge(now - Span::days(7), now - Span::hours(1)).await.unwrap();
+    assert!(purged.flows >= 1 && purged.events >= 1, "purge reports what it dropped: {purged:?}");
+    assert!(store.load(ended.id).await.unwrap().is_none(), "an old finished flow is purged");
+    assert!(store.load(fresh.id).await.unwrap().is_some(), "an active flow is never purged");
+    assert_eq!(
+        store.receive(&settled).await.unwrap(),
+        Receipt::New,
+        "an old settled event is forgotten"
     );
-    assert!(
-        store.mark_seen(&key, now + Span::seconds(61), ttl).await.unwrap(),
-        "seen again after the TTL"
+    assert_eq!(
+        store.receive(&pending).await.unwrap(),
+        Receipt::Pending,
+        "a pending event is kept: it still has to be applied"
     );
+    store.settle(&settled.key).await.unwrap();
+    store.settle(&pending.key).await.unwrap();
+    store.delete(fresh.id).await.unwrap();
+}
 
-    for id in [a.id, due.id, later.id] {
-        store.delete(id).await.unwrap();
+async fn two_handles_race(a: &dyn Store, b: &dyn Store, channel: &dyn Fn(&str) -> String, now: DateTime<Utc>) {
+    // One record, two writers at the same version, many times: exactly one wins each round.
+    let mut current = record(&channel("R"), now);
+    a.commit(&current, 0, None).await.unwrap();
+    for round in 0..20 {
+        let mut mine = bumped(&current);
+        mine.metadata.insert("writer".into(), serde_json::json!("a"));
+        let mut theirs = bumped(&current);
+        theirs.metadata.insert("writer".into(), serde_json::json!("b"));
+        let expected = current.version;
+        let (ra, rb) = tokio::join!(a.commit(&mine, expected, None), b.commit(&theirs, expected, None));
+        assert!(
+            ra.is_ok() != rb.is_ok(),
+            "round {round}: exactly one of two racing writes wins ({ra:?}, {rb:?})"
+        );
+        let a_won = ra.is_ok();
+        assert!(
+            conflict(if a_won { rb } else { ra }),
+            "round {round}: the losing write is a conflict"
+        );
+        current = if a_won { mine } else { theirs };
+        assert_eq!(
+            b.load(current.id).await.unwrap().as_ref(),
+            Some(&current),
+            "round {round}: both handles read the winner"
+        );
+    }
+    a.delete(current.id).await.unwrap();
+
+    // One conversation, two new flows at once: the store lets exactly one be active.
+    for round in 0..20 {
+        let key = channel(&format!("S{round}"));
+        let (one, two) = (record(&key, now), record(&key, now));
+        let (r1, r2) = tokio::join!(a.commit(&one, 0, None), b.commit(&two, 0, None));
+        assert!(
+            r1.is_ok() != r2.is_ok(),
+            "round {round}: exactly one new flow per conversation ({r1:?}, {r2:?})"
+        );
+        let winner = if r1.is_ok() { &one } else { &two };
+        assert_eq!(a.active_for(&winner.key).await.unwrap().map(|r| r.id), Some(winner.id));
+        a.delete(winner.id).await.unwrap();
+    }
+
+    // Due flows claimed by two handles at once: each is claimed by one of them.
+    let mut ids = Vec::new();
+    for n in 0..40 {
+        let mut due = record(&channel(&format!("T{n}")), now);
+        due.deadline = Some(now - Span::seconds(1));
+        a.commit(&due, 0, None).await.unwrap();
+        ids.push(due.id);
+    }
+    let lease = now + Span::seconds(60);
+    let (ca, cb) = tokio::join!(a.claim_due(now, lease, 100_000), b.claim_due(now, lease, 100_000));
+    let (ca, cb) = (ca.unwrap(), cb.unwrap());
+    for id in &ids {
+        let times = ca.iter().chain(&cb).filter(|r| r.id == *id).count();
+        assert_eq!(times, 1, "a due flow is claimed exactly once");
+    }
+    for id in ids {
+        a.delete(id).await.unwrap();
     }
 }

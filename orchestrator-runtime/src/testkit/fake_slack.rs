@@ -1,11 +1,12 @@
 //! [`FakeSlack`]: a Slack Web API on 127.0.0.1 for tests, over real sockets. It answers
 //! `auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`,
-//! `views.update`, `views.push`, `apps.connections.open` (with a local `ws://` URL where a
+//! `views.update`, `views.push`, `conversations.history` and `conversations.replies` (with
+//! each post's `metadata`, as with `include_all_metadata`), `apps.connections.open` (with a local `ws://` URL where a
 //! Socket Mode server speaks Slack's envelope protocol) and `response_url` posts; it records
 //! every call and can be told to rate-limit or fail the next calls of a method.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
@@ -52,6 +53,8 @@ struct Shared {
     sockets: Mutex<Vec<mpsc::UnboundedSender<String>>>,
     acks: Mutex<Vec<Value>>,
     ws_url: Mutex<String>,
+    /// Posted messages as Slack keeps them: `channel`, `ts`, `thread_ts`, `text`, `metadata`.
+    messages: Mutex<Vec<Value>>,
 }
 
 impl Shared {
@@ -68,7 +71,7 @@ impl Shared {
 /// use orchestrator_core::{SlackApi, SlackRequest};
 /// let slack = FakeSlack::start().await;
 /// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
-/// api.call(SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: "hi".into(), blocks: None }).await.unwrap();
+/// api.call(SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: "hi".into(), blocks: None, metadata: None }).await.unwrap();
 /// assert_eq!(slack.calls_to("chat.postMessage")[0]["text"], "hi");
 /// # }
 /// ```
@@ -256,11 +259,23 @@ fn record(state: &AppState, method: &str, args: Value, token: Option<String>, re
     let _ = events.send(call);
 }
 
-async fn api(State(state): State<AppState>, Path(method): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn api(
+    State(state): State<AppState>,
+    Path(method): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(refusal) = planned_refusal(&state.0, &method) {
         return refusal;
     }
-    let (args, token) = parse(&headers, &body);
+    let (mut args, token) = parse(&headers, &body);
+    if let (Some(query), Some(map)) = (query, args.as_object_mut()) {
+        // GET methods (`conversations.history`) carry their arguments in the query string.
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            map.insert(key.into_owned(), Value::String(value.into_owned()));
+        }
+    }
     let answer = answer(&state.0, &method, &args);
     record(&state, &method, args, token, &answer);
     Json(answer).into_response()
@@ -274,8 +289,40 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                               "team_id": FAKE_TEAM, "user_id": FAKE_BOT_USER, "bot_id": "B0TEST"}),
         "chat.postMessage" => {
             let ts = format!("1700000000.{n:06}");
-            json!({"ok": true, "channel": channel, "ts": ts,
-                   "message": {"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER, "ts": ts}})
+            let mut message = json!({"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER, "ts": ts,
+                                     "bot_id": "B0TEST"});
+            if let Some(metadata) = args.get("metadata").filter(|m| !m.is_null()) {
+                // A form-encoded call carries the metadata as a JSON string.
+                let metadata = match metadata {
+                    Value::String(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+                    other => other.clone(),
+                };
+                message["metadata"] = metadata;
+            }
+            if let Some(thread) = args.get("thread_ts").filter(|t| !t.is_null()) {
+                message["thread_ts"] = thread.clone();
+            }
+            let mut stored = message.clone();
+            stored["channel"] = channel.clone();
+            shared.messages.lock().unwrap().push(stored);
+            json!({"ok": true, "channel": channel, "ts": ts, "message": message})
+        }
+        "conversations.history" | "conversations.replies" => {
+            let thread = args.get("ts").and_then(Value::as_str);
+            let messages: Vec<Value> = shared
+                .messages
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .filter(|m| m["channel"] == channel)
+                .filter(|m| match thread {
+                    Some(root) => m["ts"] == root || m["thread_ts"] == root,
+                    None => m.get("thread_ts").is_none(),
+                })
+                .cloned()
+                .collect();
+            json!({"ok": true, "messages": messages, "has_more": false})
         }
         "chat.update" => json!({"ok": true, "channel": channel, "ts": args.get("ts"), "text": args.get("text"),
                                 "message": {"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER}}),

@@ -36,7 +36,8 @@ mod fake_slack;
 mod live;
 mod sender;
 
-use crate::orchestrator::{Orchestrator, OrchestratorBuilder, Outcome};
+use crate::orchestrator::{Orchestrator, OrchestratorBuilder};
+use crate::outcome::Outcome;
 use crate::payloads::{self, ElementAt, Said};
 use crate::recording::RecordingSlack;
 pub use conformance::check_store;

@@ -1,0 +1,133 @@
+//! The one write path. Every change to a record (a step's result, a timeout, a cancel, a
+//! flow that can no longer run) is applied here and written by [`Orchestrator::commit`]:
+//! version + 1, one compare-and-swap that also settles the event that caused it, and the
+//! timer engine told of the new deadline.
+
+use crate::execute::{End, Run};
+use crate::orchestrator::Orchestrator;
+use crate::outcome::{OrchestratorError, Outcome};
+use orchestrator_core::{Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowState, StoreError};
+
+impl Orchestrator {
+    /// Writes `record` as version `expected + 1` (an insert when `expected` is 0), settling
+    /// `event` in the same write.
+    pub(crate) async fn commit(
+        &self,
+        record: &mut FlowRecord,
+        expected: u64,
+        event: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let inner = &self.inner;
+        record.version = expected + 1;
+        record.updated_at = inner.clock.now();
+        if let Some(key) = event {
+            record.remember_applied(key);
+        }
+        inner.store.commit(record, expected, event).await?;
+        if let (true, Some(deadline)) = (record.is_active(), record.deadline) {
+            inner.timers.deadline_set(deadline);
+        }
+        Ok(())
+    }
+
+    /// Applies how a run ended to the record (state, step, deadline, error), sends the
+    /// final message, and commits.
+    pub(crate) async fn finish(
+        &self,
+        definition: &FlowDefinition,
+        mut cx: Cx,
+        run: Run,
+        expected: u64,
+        event: Option<&str>,
+    ) -> Result<Outcome, OrchestratorError> {
+        let (state, error) = match &run.end {
+            End::Wait | End::Reject(_) => (FlowState::WaitingForResponse, None),
+            End::Complete(message) => {
+                send_final(&mut cx, message.as_deref()).await;
+                (FlowState::Completed, None)
+            }
+            End::Fail(message) => {
+                send_final(&mut cx, message.as_deref()).await;
+                (
+                    FlowState::Error,
+                    Some(message.clone().unwrap_or_else(|| "the flow failed".into())),
+                )
+            }
+            End::Error(reason) => {
+                tracing::error!(flow_id = %cx.flow_id(), flow = definition.name(), %reason, "flow moved to ERROR");
+                send_final(&mut cx, Some(&self.inner.settings.error_message)).await;
+                (FlowState::Error, Some(reason.clone()))
+            }
+            End::Unhandled => unreachable!("nothing is saved for an unhandled event"),
+        };
+        let now = cx.now();
+        let mut record = cx.into_record();
+        let info = definition.step_info(&run.step).ok();
+        record.step = run.step;
+        if let Some(info) = &info {
+            record.step_name = info.name.to_owned();
+        }
+        record
+            .set_state(FlowState::Processing)
+            .and_then(|()| record.set_state(state))
+            .expect("a waiting or new flow may run, and a running flow may wait, complete or fail");
+        record.error = error;
+        record.deadline = match (state, info) {
+            (FlowState::WaitingForResponse, Some(info)) => {
+                let restart = run.entered || info.deadline == DeadlineFrom::LastEvent;
+                match restart {
+                    true => info
+                        .timeout
+                        .or(definition.options().timeout)
+                        .and_then(|t| chrono::Duration::from_std(t).ok())
+                        .map(|t| now + t),
+                    false => record.deadline,
+                }
+            }
+            _ => None,
+        };
+        self.commit(&mut record, expected, event).await?;
+        Ok(match run.end {
+            End::Reject(errors) => Outcome::Rejected {
+                flow_id: record.id,
+                errors,
+            },
+            _ => Outcome::advanced(&record),
+        })
+    }
+
+    /// Ends a flow in ERROR without running a step (its flow is gone, or it was cancelled);
+    /// with `apologize`, the user is told.
+    pub(crate) async fn fail_record(
+        &self,
+        record: FlowRecord,
+        reason: String,
+        event: Option<&str>,
+        apologize: bool,
+    ) -> Result<Outcome, OrchestratorError> {
+        tracing::error!(flow_id = %record.id, flow = %record.flow, %reason, "flow moved to ERROR");
+        let expected = record.version;
+        let mut cx = Cx::new(record, self.inner.slack.clone(), None, self.now());
+        if apologize {
+            send_final(&mut cx, Some(&self.inner.settings.error_message)).await;
+        }
+        let mut record = cx.into_record();
+        if let Err(illegal) = record.set_state(FlowState::Error) {
+            tracing::warn!(flow_id = %record.id, %illegal, "flow already ended");
+            return Ok(Outcome::Ended { flow_id: record.id });
+        }
+        record.error = Some(reason);
+        record.deadline = None;
+        self.commit(&mut record, expected, event).await?;
+        Ok(Outcome::advanced(&record))
+    }
+}
+
+/// Sends a flow's last message; a failure is logged (the flow's end is saved regardless).
+pub(crate) async fn send_final(cx: &mut Cx, message: Option<&str>) {
+    if let Some(message) = message {
+        if let Err(error) = cx.say(message).await {
+            tracing::warn!(flow_id = %cx.flow_id(), %error, "could not send the flow's final message");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! What became of an event ([`Outcome`], [`Ignored`]) and what can go wrong
+//! ([`OrchestratorError`], [`BuildError`]).
+
+use orchestrator_core::{FlowState, NormalizeError, StoreError};
+use uuid::Uuid;
+
+/// What became of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not for any flow: not user input, the bot's own message, or an event type no flow uses.
+    Ignored(Ignored),
+    /// Seen before (a Slack retry or a second delivery); nothing ran.
+    Duplicate,
+    /// No flow is active in the conversation and no trigger matched.
+    NoFlow,
+    /// The sender may not advance this flow; nothing changed.
+    NotParticipant {
+        /// The flow.
+        flow_id: Uuid,
+    },
+    /// The event belongs to a flow that has ended; the user got an ephemeral notice.
+    Ended {
+        /// The flow.
+        flow_id: Uuid,
+    },
+    /// The flow's current step takes no such input (e.g. a click while it waits for text).
+    Unhandled {
+        /// The flow.
+        flow_id: Uuid,
+    },
+    /// A modal submission was refused with field errors (`block_id` -> message); the flow
+    /// stays in its step. Over HTTP these go back to Slack as `response_action: errors`.
+    Rejected {
+        /// The flow.
+        flow_id: Uuid,
+        /// The errors per input block.
+        errors: std::collections::BTreeMap<String, String>,
+    },
+    /// A step ran (or the flow started) and the result was saved.
+    Advanced {
+        /// The flow.
+        flow_id: Uuid,
+        /// Its state now.
+        state: FlowState,
+        /// Its step now.
+        step: String,
+    },
+}
+
+impl Outcome {
+    /// The flow's state after a step ran (`Advanced`), or `WAITING_FOR_RESPONSE` after a
+    /// rejected submission; `None` when no step ran.
+    ///
+    /// ```
+    /// use orchestrator_runtime::Outcome;
+    /// assert_eq!(Outcome::Duplicate.state(), None);
+    /// ```
+    pub fn state(&self) -> Option<FlowState> {
+        self.state_inner()
+    }
+
+    /// `Advanced` to where `record` is now.
+    pub(crate) fn advanced(record: &orchestrator_core::FlowRecord) -> Outcome {
+        Outcome::Advanced {
+            flow_id: record.id,
+            state: record.state,
+            step: record.step_name.clone(),
+        }
+    }
+
+    /// Whether a record was written for this event (which then settled it).
+    pub(crate) fn committed(&self) -> bool {
+        matches!(self, Outcome::Advanced { .. } | Outcome::Rejected { .. })
+    }
+
+    fn state_inner(&self) -> Option<FlowState> {
+        match self {
+            Outcome::Advanced { state, .. } => Some(*state),
+            Outcome::Rejected { .. } => Some(FlowState::WaitingForResponse),
+            _ => None,
+        }
+    }
+}
+
+/// Why an event was [`Outcome::Ignored`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ignored {
+    /// An edit, a deletion, a bot's message, a join…
+    NotInput,
+    /// The bot's own message.
+    OwnMessage,
+    /// A channel `message` that mentions the bot: its `app_mention` twin is the one handled.
+    MentionTwin,
+    /// An event type no flow reacts to.
+    Unsupported,
+}
+
+/// The orchestrator could not handle an event. The event changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum OrchestratorError {
+    /// The body is not a Slack payload.
+    #[error(transparent)]
+    Normalize(#[from] NormalizeError),
+    /// The store failed, or another worker changed the flow first.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A mistake in how the orchestrator was put together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// Two flows have the same name.
+    #[error("two flows are named `{0}`; give one of them another `name`")]
+    DuplicateFlow(String),
+    /// No [`SlackApi`] was given.
+    #[error("no Slack API: call `.slack(...)` on the builder")]
+    NoSlack,
+}
