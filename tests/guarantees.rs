@@ -105,7 +105,11 @@ async fn a_repeated_delivery_never_runs_a_step_twice() {
     retry["event"]["ts"] = serde_json::json!("1.000002"); // a retry keeps its event_id
     assert_eq!(bot.deliver(&retry).await, Outcome::Duplicate);
     assert_eq!(bot.slack().len(), 1, "the step spoke once");
-    assert_eq!(bot.flows().await[0].version, 2, "created, then its first step applied once");
+    assert_eq!(
+        bot.flows().await[0].version,
+        2,
+        "created, then its first step applied once"
+    );
 }
 
 #[tokio::test]

@@ -34,7 +34,10 @@ async fn a_direct_message_runs_the_whole_conversation() {
     assert_eq!(flows.len(), 1);
     let record = &flows[0];
     assert_eq!(record.metadata["request"], "setting up CI");
-    assert_eq!(record.version, 4, "created before its first step ran, then one write per event");
+    assert_eq!(
+        record.version, 4,
+        "created before its first step ran, then one write per event"
+    );
     let log: Vec<&str> = record.messages.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(log.len(), 6, "three messages each way: {log:?}");
 }

@@ -25,8 +25,8 @@ mod trigger;
 pub use context::{ConversationKey, MessageContext, MessageType};
 pub use cx::Cx;
 pub use flow::{
-    DeadlineFrom, DecodeError, Flow, FlowDefinition, FlowOptions, HookFuture, Migrate, Participants, StepFuture, StepInfo,
-    DEFAULT_TIMEOUT_MESSAGE,
+    DeadlineFrom, DecodeError, Flow, FlowDefinition, FlowOptions, HookFuture, Migrate, Participants, StepFuture,
+    StepInfo, DEFAULT_TIMEOUT_MESSAGE,
 };
 pub use graph::Graph;
 pub use incoming::{Action, Field, File, Incoming, NotInput, Payload, SelectedOption, SlashCommand, ViewSubmission};

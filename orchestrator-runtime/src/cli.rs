@@ -4,9 +4,9 @@
 use crate::http::{shutdown_signal, HttpIngress};
 use crate::orchestrator::{Orchestrator, OrchestratorBuilder};
 use crate::socket_mode::SocketMode;
+use crate::store;
 use crate::web_api::SlackWebApi;
 use clap::{Parser, Subcommand, ValueEnum};
-use orchestrator_core::{MemoryStore, Store};
 use std::process::ExitCode;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -16,9 +16,10 @@ use uuid::Uuid;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Where flows are stored: `memory:` (more stores come with the durable-store work).
-    #[arg(long, env = "ORCHESTRATOR_STORE", default_value = "memory:", global = true)]
-    store: String,
+    /// Where flows are stored: `sqlite://FILE` or `memory:`. Default: `sqlite://bot.db`
+    /// when connected to Slack and for `flows`, `memory:` for the console chat.
+    #[arg(long, env = "ORCHESTRATOR_STORE", global = true)]
+    store: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -94,19 +95,20 @@ pub fn main(flows: impl FnOnce() -> OrchestratorBuilder) -> ExitCode {
     }
 }
 
-/// Opens the store a URL names.
-pub fn open_store(url: &str) -> Result<Arc<dyn Store>, String> {
-    match url {
-        "memory:" | "memory" => Ok(Arc::new(MemoryStore::new())),
-        other => Err(format!("unsupported store `{other}`; this build supports `memory:`")),
-    }
-}
-
 async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), String> {
-    let store = open_store(&cli.store)?;
-    let builder = builder.store(store.clone());
+    let open = |default: &str| {
+        let url = cli.store.clone().unwrap_or_else(|| default.to_owned());
+        async move { store::open(&url).await.map_err(|e| e.to_string()) }
+    };
     match cli.command.unwrap_or(Command::Run) {
-        Command::Run => run(builder).await,
+        Command::Run => {
+            let mode = mode()?;
+            let default = match mode {
+                Mode::Console => "memory:",
+                _ => store::DEFAULT_URL,
+            };
+            run(builder.store(open(default).await?), mode).await
+        }
         Command::Graph { flow, format } => {
             let orchestrator = builder
                 .slack(crate::RecordingSlack::discarding())
@@ -116,6 +118,7 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), String> {
         }
         Command::Flows { action } => {
             let orchestrator = builder
+                .store(open(store::DEFAULT_URL).await?)
                 .slack(crate::RecordingSlack::discarding())
                 .build()
                 .map_err(|e| e.to_string())?;
@@ -162,8 +165,7 @@ fn mode_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Mode, String> {
     }
 }
 
-async fn run(builder: OrchestratorBuilder) -> Result<(), String> {
-    let mode = mode()?;
+async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), String> {
     if let Mode::Console = mode {
         use std::io::IsTerminal;
         if std::io::stdin().is_terminal() {
@@ -185,6 +187,11 @@ async fn run(builder: OrchestratorBuilder) -> Result<(), String> {
         .bot_user(&me.user_id)
         .build()
         .map_err(|e| e.to_string())?;
+    // Events acked before a crash or a kill, but never applied, go first.
+    let recovered = orchestrator.recover().await.map_err(|e| e.to_string())?;
+    if recovered > 0 {
+        eprintln!("Applied {recovered} event(s) received before the restart.");
+    }
     let timers = orchestrator.spawn_timers();
     let result = match mode {
         Mode::Socket { app_token } => {

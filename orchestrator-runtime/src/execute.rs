@@ -109,7 +109,14 @@ impl Orchestrator {
 
     /// Runs handlers from `first` on, following `goto`s into entry handlers, until the flow
     /// waits or ends (at most `max_chain` handlers).
-    async fn run_steps(&self, definition: &FlowDefinition, cx: &mut Cx, incoming: &Incoming, mut step: Value, first: First) -> Run {
+    async fn run_steps(
+        &self,
+        definition: &FlowDefinition,
+        cx: &mut Cx,
+        incoming: &Incoming,
+        mut step: Value,
+        first: First,
+    ) -> Run {
         let new_flow = first == First::Start;
         let mut entered = new_flow || matches!(incoming.payload, Payload::Timeout { .. });
         let mut next = match first {

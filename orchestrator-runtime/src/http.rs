@@ -203,7 +203,10 @@ async fn dispatch(shared: &Arc<Shared>, incoming: Incoming) -> Response {
         Err(error) => {
             // Not stored, so not acked: Slack delivers it again.
             tracing::error!(%error, "could not store an event; asking Slack to retry");
-            refuse(StatusCode::SERVICE_UNAVAILABLE, "the bot could not store the event; retry")
+            refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the bot could not store the event; retry",
+            )
         }
     }
 }

@@ -21,6 +21,7 @@ mod recording;
 mod recovery;
 pub mod signature;
 mod socket_mode;
+pub mod store;
 pub mod testkit;
 mod timers;
 mod web_api;

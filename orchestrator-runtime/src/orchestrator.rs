@@ -249,7 +249,9 @@ impl Orchestrator {
         let mut attempt = 1;
         let outcome = loop {
             match self.apply_once(&work).await {
-                Err(OrchestratorError::Store(StoreError::Conflict(reason))) if attempt < self.inner.settings.max_attempts => {
+                Err(OrchestratorError::Store(StoreError::Conflict(reason)))
+                    if attempt < self.inner.settings.max_attempts =>
+                {
                     tracing::debug!(%reason, attempt, "lost a compare-and-swap; deciding again");
                     attempt += 1;
                 }

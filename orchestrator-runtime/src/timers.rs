@@ -86,7 +86,9 @@ impl Orchestrator {
                 match result {
                     Ok(true) => fired += 1,
                     Ok(false) => {}
-                    Err(error) => tracing::error!(%error, "a timeout could not fire; it fires again when its lease ends"),
+                    Err(error) => {
+                        tracing::error!(%error, "a timeout could not fire; it fires again when its lease ends")
+                    }
                 }
             }
             if !full {
@@ -142,9 +144,9 @@ impl Orchestrator {
             Err(decode) => tracing::error!(%flow_id, %decode, "on_timeout hook skipped"),
         }
         let mut record = cx.into_record();
-        record.set_state(FlowState::TimedOut).map_err(|illegal| {
-            StoreError::Conflict(format!("flow {flow_id} cannot time out: {illegal}"))
-        })?;
+        record
+            .set_state(FlowState::TimedOut)
+            .map_err(|illegal| StoreError::Conflict(format!("flow {flow_id} cannot time out: {illegal}")))?;
         record.deadline = None;
         self.commit(&mut record, expected, None).await?;
         Ok(Outcome::advanced(&record))

@@ -147,7 +147,11 @@ impl SlackWebApi {
                     id: updated.view.state_params.id.to_string(),
                 }
             }
-            SlackRequest::FindPost { channel, thread_ts, tag } => {
+            SlackRequest::FindPost {
+                channel,
+                thread_ts,
+                tag,
+            } => {
                 // slack-morphism's `conversations.replies` request has no `include_all_metadata`,
                 // so both look-ups go through its generic GET with Slack's documented arguments.
                 let mut params = vec![
@@ -158,7 +162,11 @@ impl SlackWebApi {
                 if let Some(ts) = thread_ts {
                     params.push(("ts", Some(ts.as_str())));
                 }
-                let history: History = session.http_session_api.http_get(method, &params, None).await.map_err(failed)?;
+                let history: History = session
+                    .http_session_api
+                    .http_get(method, &params, None)
+                    .await
+                    .map_err(failed)?;
                 history
                     .messages
                     .into_iter()

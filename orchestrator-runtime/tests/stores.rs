@@ -5,3 +5,73 @@ async fn the_memory_store_keeps_the_contract() {
     let store = orchestrator_core::MemoryStore::new();
     orchestrator_runtime::testkit::check_store(&store, &store).await;
 }
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use orchestrator_runtime::store::{self, SqliteStore};
+
+    fn temp_file(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("orchestrator-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(name)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_sqlite_store_keeps_the_contract_with_two_handles_on_one_file() {
+        let path = temp_file("bot.db");
+        // Two handles with their own writers, as two processes on one file would have.
+        let a = SqliteStore::open(&path).await.unwrap();
+        let b = SqliteStore::open(&path).await.unwrap();
+        orchestrator_runtime::testkit::check_store(&a, &b).await;
+    }
+
+    #[tokio::test]
+    async fn a_bad_url_or_a_newer_schema_is_one_clear_error() {
+        let error = |url: String| async move { store::open(&url).await.err().expect("refused").to_string() };
+        assert!(error("sqlite://".into()).await.contains("no file name"));
+        let missing_dir = error("sqlite:///no/such/dir/bot.db".into()).await;
+        assert!(
+            missing_dir.contains("cannot open store `sqlite:///no/such/dir/bot.db`"),
+            "{missing_dir}"
+        );
+        assert!(error("sqlite://x.db?fast=yes".into())
+            .await
+            .contains("synchronous=normal|full"));
+        assert!(error("postgres://localhost/db".into())
+            .await
+            .contains("needs the `postgres` feature"));
+
+        let path = temp_file("newer.db");
+        drop(SqliteStore::open(&path).await.unwrap());
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.pragma_update(None, "user_version", 99).unwrap();
+        drop(raw);
+        let newer = error(format!("sqlite://{}", path.display())).await;
+        assert!(
+            newer.contains("schema version 99, newer than this build's 1"),
+            "{newer}"
+        );
+        assert!(!newer.contains('\n'), "one line");
+    }
+
+    #[tokio::test]
+    async fn a_file_is_created_on_first_use_and_keeps_flows_across_opens() {
+        use orchestrator_core::{FlowRecord, MessageContext};
+        let path = temp_file("kept.db");
+        let url = format!("sqlite://{}", path.display());
+        let first = store::open(&url).await.unwrap();
+        let mut record = FlowRecord::new(
+            "f",
+            1,
+            serde_json::json!("A"),
+            "A",
+            MessageContext::new("T", "U", "D1"),
+            chrono::Utc::now(),
+        );
+        record.version = 1;
+        first.commit(&record, 0, None).await.unwrap();
+        drop(first);
+        let again = store::open(&url).await.unwrap();
+        assert_eq!(again.load(record.id).await.unwrap(), Some(record));
+    }
+}

@@ -78,7 +78,10 @@ async fn records_and_compare_and_swap(store: &dyn Store, channel: &dyn Fn(&str) 
         Some(first.id),
         "active_for finds it"
     );
-    assert!(conflict(store.commit(&first, 0, None).await), "a second insert of an id conflicts");
+    assert!(
+        conflict(store.commit(&first, 0, None).await),
+        "a second insert of an id conflicts"
+    );
     assert!(
         conflict(store.commit(&record(&channel("A"), now), 0, None).await),
         "one active flow per conversation"
@@ -86,11 +89,20 @@ async fn records_and_compare_and_swap(store: &dyn Store, channel: &dyn Fn(&str) 
 
     let mut second = bumped(&first);
     second.metadata.insert("k".into(), serde_json::json!("v"));
-    store.commit(&second, 1, None).await.expect("a write at the expected version");
-    assert!(conflict(store.commit(&second, 1, None).await), "a stale version conflicts");
+    store
+        .commit(&second, 1, None)
+        .await
+        .expect("a write at the expected version");
+    assert!(
+        conflict(store.commit(&second, 1, None).await),
+        "a stale version conflicts"
+    );
     let mut skipping = bumped(&second);
     skipping.version = 5;
-    assert!(conflict(store.commit(&skipping, 2, None).await), "versions go up by one");
+    assert!(
+        conflict(store.commit(&skipping, 2, None).await),
+        "versions go up by one"
+    );
     let ghost = bumped(&record(&channel("G"), now));
     assert!(
         matches!(store.commit(&ghost, 1, None).await, Err(StoreError::NotFound(_))),
@@ -100,7 +112,10 @@ async fn records_and_compare_and_swap(store: &dyn Store, channel: &dyn Fn(&str) 
     assert!(store.delete(first.id).await.unwrap());
     assert!(!store.delete(first.id).await.unwrap(), "deleting twice says so");
     assert!(store.load(first.id).await.unwrap().is_none());
-    assert!(store.active_for(&first.key).await.unwrap().is_none(), "a deleted flow frees its conversation");
+    assert!(
+        store.active_for(&first.key).await.unwrap().is_none(),
+        "a deleted flow frees its conversation"
+    );
 }
 
 async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateTime<Utc>) {
@@ -114,7 +129,11 @@ async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateT
     let ignored = received(&format!("EvB{run}"), now + Span::milliseconds(1));
     assert_eq!(store.receive(&ignored).await.unwrap(), Receipt::New);
     let ours = |pending: Vec<Received>| -> Vec<String> {
-        pending.into_iter().map(|r| r.key).filter(|k| k.ends_with(run)).collect()
+        pending
+            .into_iter()
+            .map(|r| r.key)
+            .filter(|k| k.ends_with(run))
+            .collect()
     };
     assert_eq!(
         ours(store.pending(100_000).await.unwrap()),
@@ -122,7 +141,13 @@ async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateT
         "pending lists unsettled events, oldest first"
     );
     assert_eq!(
-        store.pending(100_000).await.unwrap().iter().find(|r| r.key == applied.key).map(|r| &r.incoming),
+        store
+            .pending(100_000)
+            .await
+            .unwrap()
+            .iter()
+            .find(|r| r.key == applied.key)
+            .map(|r| &r.incoming),
         Some(&applied.incoming),
         "pending gives the event back as received"
     );
@@ -133,7 +158,11 @@ async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateT
     let mut next = bumped(&flow);
     next.remember_applied(&applied.key);
     store.commit(&next, 1, Some(&applied.key)).await.unwrap();
-    assert_eq!(store.receive(&applied).await.unwrap(), Receipt::Settled, "settled with the write");
+    assert_eq!(
+        store.receive(&applied).await.unwrap(),
+        Receipt::Settled,
+        "settled with the write"
+    );
     // A write that loses its compare-and-swap settles nothing.
     let late = received(&format!("EvC{run}"), now + Span::milliseconds(2));
     assert_eq!(store.receive(&late).await.unwrap(), Receipt::New);
@@ -145,12 +174,24 @@ async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateT
     );
     store.settle(&ignored.key).await.unwrap();
     store.settle(&late.key).await.unwrap();
-    assert_eq!(store.receive(&ignored).await.unwrap(), Receipt::Settled, "settled on its own");
-    assert!(ours(store.pending(100_000).await.unwrap()).is_empty(), "nothing of ours is pending");
+    assert_eq!(
+        store.receive(&ignored).await.unwrap(),
+        Receipt::Settled,
+        "settled on its own"
+    );
+    assert!(
+        ours(store.pending(100_000).await.unwrap()).is_empty(),
+        "nothing of ours is pending"
+    );
     store.delete(flow.id).await.unwrap();
 }
 
-async fn deadlines_are_claimed_once(a: &dyn Store, b: &dyn Store, channel: &dyn Fn(&str) -> String, now: DateTime<Utc>) {
+async fn deadlines_are_claimed_once(
+    a: &dyn Store,
+    b: &dyn Store,
+    channel: &dyn Fn(&str) -> String,
+    now: DateTime<Utc>,
+) {
     let mut due = record(&channel("B"), now);
     due.deadline = Some(now - Span::seconds(5));
     a.commit(&due, 0, None).await.unwrap();
@@ -161,13 +202,23 @@ async fn deadlines_are_claimed_once(a: &dyn Store, b: &dyn Store, channel: &dyn 
     assert!(next <= due.deadline.unwrap(), "next_deadline is the earliest");
 
     let lease = now + Span::seconds(60);
-    let claimed: Vec<Uuid> = a.claim_due(now, lease, 100_000).await.unwrap().iter().map(|r| r.id).collect();
+    let claimed: Vec<Uuid> = a
+        .claim_due(now, lease, 100_000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
     assert!(
         claimed.contains(&due.id) && !claimed.contains(&later.id),
         "claim_due returns exactly the passed deadlines"
     );
     assert!(
-        !b.claim_due(now, lease, 100_000).await.unwrap().iter().any(|r| r.id == due.id),
+        !b.claim_due(now, lease, 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.id == due.id),
         "a claimed deadline is not claimed again while leased, through another handle either"
     );
     let after_lease = lease + Span::seconds(1);
@@ -210,16 +261,27 @@ async fn ending_frees_the_conversation_and_purge_drops_it(
     let mut done = bumped(&ended);
     done.state = FlowState::Completed;
     store.commit(&done, 1, None).await.unwrap();
-    assert!(store.active_for(&ended.key).await.unwrap().is_none(), "an ended flow is not active");
+    assert!(
+        store.active_for(&ended.key).await.unwrap().is_none(),
+        "an ended flow is not active"
+    );
     let fresh = record(&channel("D"), now);
     store
         .commit(&fresh, 0, None)
         .await
         .expect("an ended flow's conversation takes a new flow");
     let listed = store.list(false, 100_000).await.unwrap();
-    assert!(listed.iter().any(|r| r.id == ended.id), "list(false) includes ended flows");
     assert!(
-        !store.list(true, 100_000).await.unwrap().iter().any(|r| r.id == ended.id),
+        listed.iter().any(|r| r.id == ended.id),
+        "list(false) includes ended flows"
+    );
+    assert!(
+        !store
+            .list(true, 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.id == ended.id),
         "list(true) only active"
     );
 
@@ -230,9 +292,18 @@ async fn ending_frees_the_conversation_and_purge_drops_it(
     store.receive(&pending).await.unwrap();
 
     let purged = store.purge(now - Span::days(7), now - Span::hours(1)).await.unwrap();
-    assert!(purged.flows >= 1 && purged.events >= 1, "purge reports what it dropped: {purged:?}");
-    assert!(store.load(ended.id).await.unwrap().is_none(), "an old finished flow is purged");
-    assert!(store.load(fresh.id).await.unwrap().is_some(), "an active flow is never purged");
+    assert!(
+        purged.flows >= 1 && purged.events >= 1,
+        "purge reports what it dropped: {purged:?}"
+    );
+    assert!(
+        store.load(ended.id).await.unwrap().is_none(),
+        "an old finished flow is purged"
+    );
+    assert!(
+        store.load(fresh.id).await.unwrap().is_some(),
+        "an active flow is never purged"
+    );
     assert_eq!(
         store.receive(&settled).await.unwrap(),
         Receipt::New,
