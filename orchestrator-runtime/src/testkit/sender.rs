@@ -70,6 +70,32 @@ impl SignedSender {
             .await
     }
 
+    /// One delivery of an Events API callback as Slack makes it: `attempt` 0 is the first,
+    /// later ones carry `X-Slack-Retry-Num`. Unlike [`event`](Self::event), a bot that does
+    /// not answer (down, restarting) is an `Err`, so a test can deliver again as Slack would.
+    pub async fn deliver(&self, body: &Value, attempt: u32) -> Result<Sent, reqwest::Error> {
+        let now = chrono::Utc::now().timestamp();
+        let body = body.to_string().into_bytes();
+        let attempt = attempt.to_string();
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("x-slack-request-timestamp", now.to_string())
+            .header("x-slack-signature", sign(&self.secret, now, &body));
+        if attempt != "0" {
+            request = request
+                .header("x-slack-retry-num", attempt.as_str())
+                .header("x-slack-retry-reason", "http_error");
+        }
+        let response = request.body(body).send().await?;
+        let status = response.status().as_u16();
+        Ok(Sent {
+            status,
+            body: response.text().await?,
+        })
+    }
+
     /// Any body, signed now, with extra headers.
     pub async fn send(&self, content_type: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Sent {
         let now = chrono::Utc::now().timestamp();

@@ -1,0 +1,226 @@
+//! The engine's durability contract, each case a bug seen before the store contract was
+//! fixed: a conversation exists from its first event; an event counts as processed only
+//! with the write that applied it; a lost compare-and-swap decides again; a step replayed
+//! after a crash between its post and its save does not post twice.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use slack_orchestrator::prelude::*;
+use slack_orchestrator::testkit::TestBot;
+use slack_orchestrator::{
+    ConversationKey, FlowRecord, FlowState, MemoryStore, Outcome, Purged, Receipt, Received, RecordingSlack,
+    SlackRequest, Store, StoreError,
+};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[flow(trigger = direct_message)]
+mod ask {
+    use slack_orchestrator::prelude::*;
+    use std::time::Duration;
+
+    pub enum Ask {
+        #[start]
+        Question,
+        Answer,
+    }
+
+    /// Posts, then works a while (a slow API, a slow store) before it is done.
+    #[step(Question)]
+    async fn question(cx: &mut Cx) -> Next<Ask> {
+        cx.say("What's your name?").await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        goto(Ask::Answer)
+    }
+
+    #[step(Answer)]
+    async fn answer(_cx: &mut Cx, name: Text) -> Next<Ask> {
+        complete(format!("Hello, {name}!"))
+    }
+}
+
+/// How [`Flaky`] fails the next commits.
+#[derive(Clone, Copy)]
+enum Failure {
+    /// As if the database were briefly unreachable.
+    Backend,
+    /// As if another process had written the flow first.
+    Conflict,
+}
+
+/// A store whose next `n` commits fail, around a real one.
+struct Flaky {
+    inner: Arc<MemoryStore>,
+    failures: AtomicUsize,
+    failure: Failure,
+}
+
+impl Flaky {
+    fn new(inner: Arc<MemoryStore>, failure: Failure, times: usize) -> Arc<Flaky> {
+        Arc::new(Flaky {
+            inner,
+            failures: AtomicUsize::new(times),
+            failure,
+        })
+    }
+}
+
+#[async_trait]
+impl Store for Flaky {
+    async fn commit(&self, record: &FlowRecord, expected: u64, event: Option<&str>) -> Result<(), StoreError> {
+        // Only the commits that apply an event fail (not the creation of a new flow).
+        let fails = event.is_some()
+            && self
+                .failures
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+        match (fails, self.failure) {
+            (true, Failure::Backend) => Err(StoreError::Backend("connection reset".into())),
+            (true, Failure::Conflict) => Err(StoreError::Conflict("another process wrote first".into())),
+            (false, _) => self.inner.commit(record, expected, event).await,
+        }
+    }
+    async fn load(&self, id: Uuid) -> Result<Option<FlowRecord>, StoreError> {
+        self.inner.load(id).await
+    }
+    async fn active_for(&self, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError> {
+        self.inner.active_for(key).await
+    }
+    async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
+        self.inner.list(active_only, limit).await
+    }
+    async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
+        self.inner.delete(id).await
+    }
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FlowRecord>, StoreError> {
+        self.inner.claim_due(now, until, limit).await
+    }
+    async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.inner.next_deadline().await
+    }
+    async fn receive(&self, event: &Received) -> Result<Receipt, StoreError> {
+        self.inner.receive(event).await
+    }
+    async fn settle(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.settle(key).await
+    }
+    async fn pending(&self, limit: usize) -> Result<Vec<Received>, StoreError> {
+        self.inner.pending(limit).await
+    }
+    async fn purge(&self, flows: DateTime<Utc>, events: DateTime<Utc>) -> Result<Purged, StoreError> {
+        self.inner.purge(flows, events).await
+    }
+}
+
+fn posts(slack: &RecordingSlack) -> Vec<String> {
+    slack
+        .requests()
+        .into_iter()
+        .filter_map(|r| match r {
+            SlackRequest::PostMessage { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reply_while_the_first_step_still_runs_waits_for_it_and_continues_the_same_flow() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<ask::Ask>());
+    let first = {
+        let bot = bot.clone();
+        tokio::spawn(async move { bot.dm("U1").send("hi").await })
+    };
+    tokio::time::sleep(Duration::from_millis(10)).await; // the question is out, the step still runs
+    assert_eq!(posts(bot.slack()), ["What's your name?"]);
+    let reply = bot.dm("U1").send("Alice").await;
+    assert_eq!(reply.state(), Some(FlowState::Completed), "{reply:?}");
+    assert_eq!(first.await.unwrap().state(), Some(FlowState::WaitingForResponse));
+    assert_eq!(posts(bot.slack()), ["What's your name?", "Hello, Alice!"]);
+    assert_eq!(bot.flows().await.len(), 1, "no second conversation");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_event_whose_save_failed_is_applied_when_slack_retries_it() {
+    let memory = Arc::new(MemoryStore::new());
+    let bot = TestBot::new(
+        Orchestrator::builder()
+            .flow::<ask::Ask>()
+            .store(Flaky::new(memory, Failure::Backend, 1)),
+    );
+    let body =
+        slack_orchestrator::payloads::direct_message(slack_orchestrator::testkit::TEAM, "U1", "hi", "1.1", "EvOnce");
+    let failed = bot.orchestrator().handle_json(&body).await;
+    assert!(failed.is_err(), "the save failed: {failed:?}");
+    let retried = bot.deliver(&body).await;
+    assert_eq!(
+        retried.state(),
+        Some(FlowState::WaitingForResponse),
+        "the retry is not taken for a duplicate: {retried:?}"
+    );
+    assert_eq!(
+        bot.deliver(&body).await,
+        Outcome::Duplicate,
+        "once applied, it is a duplicate"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_compare_and_swap_decides_again_instead_of_dropping_the_input() {
+    let memory = Arc::new(MemoryStore::new());
+    let bot = TestBot::new(
+        Orchestrator::builder()
+            .flow::<ask::Ask>()
+            .store(Flaky::new(memory, Failure::Conflict, 1)),
+    );
+    let mut chat = bot.dm("U1");
+    let outcome = chat.send("hi").await;
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    let outcome = chat.send("Bob").await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_step_replayed_after_a_crash_between_its_post_and_its_save_does_not_post_again() {
+    let memory = Arc::new(MemoryStore::new());
+    let slack = RecordingSlack::new();
+    // The first process: the step posts, then the save fails, and the process dies.
+    let dying = Orchestrator::builder()
+        .flow::<ask::Ask>()
+        .store(Flaky::new(memory.clone(), Failure::Backend, 1))
+        .slack(slack.clone())
+        .build()
+        .unwrap();
+    let body =
+        slack_orchestrator::payloads::direct_message(slack_orchestrator::testkit::TEAM, "U1", "hi", "1.1", "EvCrash");
+    assert!(dying.handle_json(&body).await.is_err());
+    drop(dying);
+    assert_eq!(posts(&slack), ["What's your name?"]);
+    assert_eq!(
+        memory.pending(10).await.unwrap().len(),
+        1,
+        "the acked event is still pending"
+    );
+
+    // The restarted process applies it, finding the post instead of making it again.
+    let restarted = Orchestrator::builder()
+        .flow::<ask::Ask>()
+        .store(memory.clone())
+        .slack(slack.clone())
+        .build()
+        .unwrap();
+    assert_eq!(restarted.recover().await.unwrap(), 1);
+    assert_eq!(posts(&slack), ["What's your name?"], "posted once");
+    let flows = memory.list(false, 10).await.unwrap();
+    assert_eq!(
+        (flows[0].state, flows[0].step_name.as_str()),
+        (FlowState::WaitingForResponse, "Answer")
+    );
+    assert!(memory.pending(10).await.unwrap().is_empty(), "settled with the write");
+}
