@@ -65,8 +65,8 @@ pub use orchestrator_core::{
     ViewSubmission,
 };
 pub use orchestrator_runtime::{
-    cli, console, http, payloads, signature, testkit, BotIdentity, BuildError, HttpIngress, Ignored, Orchestrator,
-    OrchestratorBuilder, OrchestratorError, Outcome, RecordingSlack, SlackWebApi, SocketMode,
+    cli, console, http, payloads, signature, store, testkit, BotIdentity, BuildError, HttpIngress, Ignored,
+    Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, RecordingSlack, SlackWebApi, SocketMode,
 };
 
 /// Turns a module holding a step enum and its handlers into a [`Flow`].

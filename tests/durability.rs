@@ -21,7 +21,7 @@ mod ask {
     use slack_orchestrator::prelude::*;
     use std::time::Duration;
 
-    pub enum Ask {
+    pub(crate) enum Ask {
         #[start]
         Question,
         Answer,

@@ -2,7 +2,7 @@
 //! answer after it, and the final timeout; wrong answers do not move the deadline.
 
 #[path = "../examples/quiz.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unreachable_pub)]
 mod example;
 
 use slack_orchestrator::testkit::TestBot;

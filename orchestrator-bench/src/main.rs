@@ -9,6 +9,15 @@
 //! Phase 1 (throughput): `--users` conversations, `--concurrency` at a time; each user sends
 //! an event, waits for the bot's reply at the fake Slack, then sends the next. Phase 2
 //! (latency under load): new conversations started at `--rate` events/s for `--seconds`.
+//! `--store sqlite://FILE` runs the same against the SQLite store (durable acks).
+//!
+//! ```text
+//! cargo run --release -p orchestrator-bench -- open --events 1000000
+//! ```
+//!
+//! Every event opens a conversation that stays open (in process, no HTTP): the rate per
+//! block of events shows whether the engine slows down as open conversations pile up, and
+//! the resident memory what they cost.
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../examples/onboarding.rs"]
@@ -48,7 +57,79 @@ enum Command {
         /// Length of the latency phase.
         #[arg(long, default_value_t = 5)]
         seconds: u64,
+        /// The store: `memory:` or `sqlite://FILE`.
+        #[arg(long, default_value = "memory:")]
+        store: String,
     },
+    /// Open conversations that stay open, in process; report the rate per block.
+    Open {
+        /// Events (= conversations opened).
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Events per reported block.
+        #[arg(long, default_value_t = 100_000)]
+        block: usize,
+        /// Events in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// The store: `memory:` or `sqlite://FILE`.
+        #[arg(long, default_value = "memory:")]
+        store: String,
+    },
+}
+
+/// The resident memory of this process, from `/proc/self/status` (Linux).
+fn resident_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn open(events: usize, block: usize, concurrency: usize, store: &str) {
+    let store = slack_orchestrator::store::open(store).await.expect("a store");
+    let orchestrator = Orchestrator::builder()
+        .flow::<Onboarding>()
+        .store(store)
+        .slack(slack_orchestrator::RecordingSlack::discarding())
+        .build()
+        .expect("a bot");
+    println!("{events} events, each opening a conversation that stays open ({concurrency} in flight)");
+    let mut first_rate = None;
+    let mut done = 0;
+    while done < events {
+        let n = block.min(events - done);
+        let started = Instant::now();
+        let gate = Arc::new(Semaphore::new(concurrency));
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in done..done + n {
+            let permit = gate.clone().acquire_owned().await.expect("open semaphore");
+            let orchestrator = orchestrator.clone();
+            tasks.spawn(async move {
+                let outcome = orchestrator.handle_json(&event(&format!("O{i:08}"), "hi", 0)).await;
+                drop(permit);
+                outcome
+            });
+            while let Some(done) = tasks.try_join_next() {
+                done.expect("a task").expect("handled");
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.expect("a task").expect("handled");
+        }
+        done += n;
+        let rate = n as f64 / started.elapsed().as_secs_f64();
+        let first = *first_rate.get_or_insert(rate);
+        println!(
+            "open {done:>9}  events/s {rate:>9.0}  ({:>5.1}% of the first block)  rss {:>7.1} MiB",
+            100.0 * rate / first,
+            resident_mib()
+        );
+    }
 }
 
 /// Where replies posted to each DM channel are announced.
@@ -111,8 +192,13 @@ async fn converse(
     Ok((acks, reply_latencies))
 }
 
-async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64) {
-    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
+async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64, store: &str) {
+    let store = slack_orchestrator::store::open(store).await.expect("a store");
+    let bot = LiveBot::start(
+        Transport::Http,
+        Orchestrator::builder().flow::<Onboarding>().store(store),
+    )
+    .await;
     let sender = bot.sender().expect("an HTTP bot").clone();
     let waiters: Waiters = Arc::default();
     let mut posted = bot.slack().subscribe();
@@ -224,6 +310,13 @@ fn main() {
             concurrency,
             rate,
             seconds,
-        } => runtime.block_on(http(users, concurrency, rate, seconds)),
+            store,
+        } => runtime.block_on(http(users, concurrency, rate, seconds, &store)),
+        Command::Open {
+            events,
+            block,
+            concurrency,
+            store,
+        } => runtime.block_on(open(events, block, concurrency, &store)),
     }
 }

@@ -31,7 +31,7 @@ pub(crate) async fn dispatch(
     };
     let orchestrator = orchestrator.clone();
     let task = tasks.spawn(async move {
-        let outcome = orchestrator.apply(work).await;
+        let outcome = orchestrator.apply(*work).await;
         match &outcome {
             Err(error) => tracing::error!(%error, "event not applied; it stays pending"),
             Ok(Outcome::Ignored(Ignored::Unsupported) | Outcome::NoFlow) => {}

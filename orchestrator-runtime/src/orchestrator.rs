@@ -223,7 +223,7 @@ impl Orchestrator {
     pub async fn handle(&self, incoming: Incoming) -> Result<Outcome, OrchestratorError> {
         match self.accept(incoming).await? {
             Accepted::Done(outcome) => Ok(outcome),
-            Accepted::Work(work) => self.apply(work).await,
+            Accepted::Work(work) => self.apply(*work).await,
         }
     }
 
@@ -234,11 +234,13 @@ impl Orchestrator {
             return Ok(Accepted::Done(Outcome::Ignored(reason)));
         }
         let Some(received) = Received::new(incoming.clone(), self.inner.clock.now()) else {
-            return Ok(Accepted::Work(Work::new(incoming, None)));
+            return Ok(Accepted::Work(Box::new(Work::new(incoming, None))));
         };
         Ok(match self.inner.store.receive(&received).await? {
             Receipt::Settled => Accepted::Done(Outcome::Duplicate),
-            Receipt::New | Receipt::Pending => Accepted::Work(Work::new(received.incoming, Some(received.key))),
+            Receipt::New | Receipt::Pending => {
+                Accepted::Work(Box::new(Work::new(received.incoming, Some(received.key))))
+            }
         })
     }
 
@@ -404,7 +406,7 @@ pub(crate) enum Accepted {
     /// Nothing to run (ignored, or a duplicate).
     Done(Outcome),
     /// The event to apply.
-    Work(Work),
+    Work(Box<Work>),
 }
 
 /// An accepted event on its way to a flow.

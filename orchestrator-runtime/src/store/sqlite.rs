@@ -338,7 +338,7 @@ fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Write>) {
                 Err(_) => break,
             }
         }
-        let mut answers: Vec<Box<dyn FnOnce(Option<&str>) + Send>> = Vec::with_capacity(group.len());
+        let mut answers: Vec<Answering> = Vec::with_capacity(group.len());
         let result = (|| -> rusqlite::Result<()> {
             let mut tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for write in group {
@@ -360,11 +360,13 @@ fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Write>) {
     }
 }
 
-/// A write applied inside the transaction: whether to keep it, and how to answer once
-/// the transaction's fate is known (`Some(error)` if it failed to commit).
+/// Answers a write once the transaction's fate is known (`Some(error)` if it failed to commit).
+type Answering = Box<dyn FnOnce(Option<&str>) + std::marker::Send>;
+
+/// A write applied inside the transaction: whether to keep it, and how to answer.
 struct Answer {
     ok: bool,
-    send: Box<dyn FnOnce(Option<&str>) + Send>,
+    send: Answering,
 }
 
 fn answer<T: Send + 'static>(reply: Reply<T>, result: Result<T, StoreError>) -> Answer {
