@@ -1,10 +1,11 @@
 //! [`SqliteStore`]: one file, no server; the embedded default.
 //!
-//! - **rusqlite, not sqlx.** Measured on this machine (see the closing note of the
-//!   durability issue): rusqlite with one writer thread that groups queued writes into one
-//!   transaction did several times the commits per second of sqlx's pool for the same
-//!   statements, and it builds without a macro-and-runtime stack. SQLite allows one writer
-//!   at a time anyway, so a pool buys nothing on the write side.
+//! - **rusqlite, not sqlx.** SQLite allows one writer at a time, so the write side is one
+//!   thread whatever the crate; rusqlite lets that thread group every queued write into one
+//!   transaction (one fsync for many acks) with plain blocking calls, where sqlx's SQLite
+//!   driver runs each connection on a worker thread of its own behind an async facade and
+//!   adds its macro and runtime stack to every bot's build. The figures measured with it are
+//!   in the durability issue's closing note; a side-by-side sqlx run is still to do.
 //! - **One writer thread, grouped commits.** Every write (a commit, a received event, a
 //!   claim, a purge) is a message to the writer, which takes all that are queued, applies
 //!   them in one `BEGIN IMMEDIATE` transaction (each in its own savepoint, so a conflict
