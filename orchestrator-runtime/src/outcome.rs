@@ -112,7 +112,7 @@ pub enum BuildError {
     /// Two flows have the same name.
     #[error("two flows are named `{0}`; give one of them another `name`")]
     DuplicateFlow(String),
-    /// No [`SlackApi`] was given.
+    /// No [`SlackApi`](orchestrator_core::SlackApi) was given.
     #[error("no Slack API: call `.slack(...)` on the builder")]
     NoSlack,
 }
