@@ -42,7 +42,8 @@ pub struct Cx {
 }
 
 impl Cx {
-    /// A context for one step run on `record`, triggered by `incoming` (`None` for timeouts).
+    /// A context for one step run on `record`, triggered by `incoming` (for a timeout, an
+    /// [`Incoming::timeout`]; `None` outside any event, e.g. a cancel).
     pub fn new(record: FlowRecord, api: Arc<dyn SlackApi>, incoming: Option<Incoming>, now: DateTime<Utc>) -> Self {
         Cx {
             record,
@@ -89,7 +90,8 @@ impl Cx {
             .map_or(&self.record.context.user_id, |i| &i.context.user_id)
     }
 
-    /// The event being handled; `None` while handling a timeout.
+    /// The event being handled (a [`Payload::Timeout`](crate::Payload::Timeout) for a
+    /// deadline); `None` outside any event.
     pub fn incoming(&self) -> Option<&Incoming> {
         self.incoming.as_ref()
     }

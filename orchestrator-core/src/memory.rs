@@ -250,16 +250,19 @@ impl Store for MemoryStore {
             inner.records.remove(&id);
             purged.flows += 1;
         }
-        while let Some((at, _)) = inner.event_order.first() {
-            if *at >= events_before {
-                break;
-            }
-            let (_, key) = inner.event_order.pop_first().expect("checked above");
-            // A pending event is kept: it still has to be applied.
-            if matches!(inner.events.get(&key), Some((_, None))) {
-                inner.events.remove(&key);
-                purged.events += 1;
-            }
+        // Settled events before the cutoff go; pending ones stay (they still have to be
+        // applied) and are looked at again by the next purge.
+        let old: Vec<(DateTime<Utc>, String)> = inner
+            .event_order
+            .iter()
+            .take_while(|(at, _)| *at < events_before)
+            .filter(|(_, key)| matches!(inner.events.get(key), Some((_, None))))
+            .cloned()
+            .collect();
+        for entry in old {
+            inner.events.remove(&entry.1);
+            inner.event_order.remove(&entry);
+            purged.events += 1;
         }
         Ok(purged)
     }

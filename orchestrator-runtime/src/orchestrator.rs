@@ -233,8 +233,13 @@ impl Orchestrator {
         if let Some(reason) = self.ignore_reason(&incoming) {
             return Ok(Accepted::Done(Outcome::Ignored(reason)));
         }
-        let Some(received) = Received::new(incoming.clone(), self.inner.clock.now()) else {
+        let Some(key) = incoming.dedup_key() else {
             return Ok(Accepted::Work(Box::new(Work::new(incoming, None))));
+        };
+        let received = Received {
+            key,
+            at: self.inner.clock.now(),
+            incoming,
         };
         Ok(match self.inner.store.receive(&received).await? {
             Receipt::Settled => Accepted::Done(Outcome::Duplicate),

@@ -56,7 +56,11 @@ impl Outcome {
     /// assert_eq!(Outcome::Duplicate.state(), None);
     /// ```
     pub fn state(&self) -> Option<FlowState> {
-        self.state_inner()
+        match self {
+            Outcome::Advanced { state, .. } => Some(*state),
+            Outcome::Rejected { .. } => Some(FlowState::WaitingForResponse),
+            _ => None,
+        }
     }
 
     /// `Advanced` to where `record` is now.
@@ -71,14 +75,6 @@ impl Outcome {
     /// Whether a record was written for this event (which then settled it).
     pub(crate) fn committed(&self) -> bool {
         matches!(self, Outcome::Advanced { .. } | Outcome::Rejected { .. })
-    }
-
-    fn state_inner(&self) -> Option<FlowState> {
-        match self {
-            Outcome::Advanced { state, .. } => Some(*state),
-            Outcome::Rejected { .. } => Some(FlowState::WaitingForResponse),
-            _ => None,
-        }
     }
 }
 

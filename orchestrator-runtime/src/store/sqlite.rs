@@ -23,7 +23,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use orchestrator_core::{ConversationKey, FlowRecord, Purged, Receipt, Received, Store, StoreError};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -315,6 +315,21 @@ struct Row {
 }
 
 impl Row {
+    /// The columns in table order: `id, conv_key, active, version, due_at, updated_at,
+    /// created_at, record` (`?1` to `?8`).
+    fn columns(&self) -> [&dyn ToSql; 8] {
+        [
+            &self.id,
+            &self.key,
+            &self.active,
+            &self.version,
+            &self.due_at,
+            &self.updated_at,
+            &self.created_at,
+            &self.json,
+        ]
+    }
+
     fn of(record: &FlowRecord) -> Result<Row, StoreError> {
         Ok(Row {
             id: record.id.to_string(),
@@ -434,38 +449,23 @@ fn commit(tx: &rusqlite::Savepoint<'_>, row: &Row, expected: u64, event: Option<
             row.version
         )));
     }
+    let expected_version = expected as i64;
     if expected == 0 {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO flows (id, conv_key, active, version, due_at, updated_at, created_at, record)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                row.id,
-                row.key,
-                row.active,
-                row.version,
-                row.due_at,
-                row.updated_at,
-                row.created_at,
-                row.json
-            ],
         )
+        .and_then(|mut insert| insert.execute(row.columns()))
         .map_err(|e| conflict_or_backend(e, row))?;
     } else {
+        // The same columns as the insert (?7, `created_at`, never changes), plus the expected version.
+        let columns = row.columns().into_iter().chain([&expected_version as &dyn ToSql]);
         let changed = tx
-            .execute(
-                "UPDATE flows SET conv_key = ?2, active = ?3, version = ?4, due_at = ?5, updated_at = ?6, record = ?7
-                 WHERE id = ?1 AND version = ?8",
-                params![
-                    row.id,
-                    row.key,
-                    row.active,
-                    row.version,
-                    row.due_at,
-                    row.updated_at,
-                    row.json,
-                    expected as i64
-                ],
+            .prepare_cached(
+                "UPDATE flows SET conv_key = ?2, active = ?3, version = ?4, due_at = ?5, updated_at = ?6, record = ?8
+                 WHERE id = ?1 AND version = ?9",
             )
+            .and_then(|mut update| update.execute(rusqlite::params_from_iter(columns)))
             .map_err(|e| conflict_or_backend(e, row))?;
         if changed == 0 {
             let stored: Option<i64> = tx
