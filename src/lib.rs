@@ -81,7 +81,9 @@ pub use orchestrator_runtime::{
 ///     timeout_message = "Nobody answered, so the request was dropped.", // or `false`
 ///     on_timeout = timed_out,          // an async fn(&mut Cx, Step) -> Result<(), StepError>
 ///     participants = initiator,        // or `anyone`
-///     version = 1,
+///     deadline = entry,                // counted from entering the step, or `last_event`
+///     version = 2,                     // bump when a step's shape changes…
+///     migrate = upgrade,               // …and bring older stored steps to the new shape
 /// )]
 /// mod approval {
 ///     use slack_orchestrator::prelude::*;
@@ -89,7 +91,8 @@ pub use orchestrator_runtime::{
 ///     pub enum Approval {
 ///         #[start]
 ///         Ask,
-///         #[timeout("10m")]            // this step's own timeout
+///         #[timeout("10m")]            // this step's own timeout,
+///         #[deadline(last_event)]      // restarted by every event it handles
 ///         Decide { what: String },
 ///         #[terminal]                  // reaching it completes the flow; no handler
 ///         Approved,
@@ -117,14 +120,23 @@ pub use orchestrator_runtime::{
 ///         cx.set("expired", true);
 ///         Ok(())
 ///     }
+///
+///     // Version 1 had no `what` field.
+///     fn upgrade(_from: u32, step: serde_json::Value) -> Result<serde_json::Value, String> {
+///         match step.get("Decide") {
+///             Some(_) => Ok(serde_json::json!({"Decide": {"what": "(unknown)"}})),
+///             None => Ok(step),
+///         }
+///     }
 /// }
 /// # fn main() { assert_eq!(<approval::Approval as Flow>::options().name, "approval"); }
 /// ```
 ///
 /// **Handlers.** `#[step(Step)]` or `#[step(Step { field, .. })]` on an `async fn` whose
 /// first parameter is `cx: &mut Cx`, then the bound fields, then at most one input:
-/// [`Text`], [`Click`], [`Selection`], [`Submission`], [`Files`], [`Command`] or
-/// [`Incoming`]. A handler without input is the step's *entry handler*: it runs as soon as
+/// [`Text`], [`Click`], [`Selection`], [`Submission`], [`Files`], [`Command`], [`Timeout`]
+/// (the step's deadline passed: the handler continues the flow instead of timing it out)
+/// or [`Incoming`]. A handler without input is the step's *entry handler*: it runs as soon as
 /// the flow reaches the step (for the start step: when the trigger arrives). A handler with
 /// an input runs when the user answers with that kind of input. A step has at most one
 /// entry handler and one handler per input type. Handlers return [`Next`]: [`goto`],

@@ -1,5 +1,5 @@
 //! Parsing of the attributes: the arguments of `#[flow(...)]`, the step markers on enum
-//! variants (`#[start]`, `#[terminal]`, `#[timeout("5m")]`) and the target of `#[step(...)]`.
+//! variants (`#[start]`, `#[terminal]`, `#[timeout("5m")]`, `#[deadline(last_event)]`) and the target of `#[step(...)]`.
 //! Each value is checked where it is parsed, so errors point at the value itself.
 
 use crate::ctxt::Errors;
@@ -26,6 +26,27 @@ pub(crate) enum TimeoutMessage {
     Custom(LitStr),
 }
 
+/// When a step's deadline counts from: `entry` (the default) or `last_event`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    Entry,
+    LastEvent,
+}
+
+const DEADLINES: &str =
+    "`entry` (from when the flow entered the step, the default) or `last_event` (restarted by every handled event)";
+
+fn deadline(expr: &Expr, errors: &mut Errors) -> Option<Deadline> {
+    match ident(expr).as_deref() {
+        Some("entry") => Some(Deadline::Entry),
+        Some("last_event") => Some(Deadline::LastEvent),
+        _ => {
+            errors.at(expr, format!("a deadline counts from {DEADLINES}"));
+            None
+        }
+    }
+}
+
 /// The arguments of `#[flow(...)]`.
 pub(crate) struct FlowArgs {
     pub(crate) name: Option<LitStr>,
@@ -35,9 +56,12 @@ pub(crate) struct FlowArgs {
     pub(crate) timeout_message: TimeoutMessage,
     pub(crate) on_timeout: Option<Path>,
     pub(crate) anyone: bool,
+    pub(crate) deadline: Option<Deadline>,
+    pub(crate) migrate: Option<Path>,
 }
 
-const FLOW_KEYS: &str = "`name`, `trigger`, `timeout`, `timeout_message`, `on_timeout`, `participants`, `version`";
+const FLOW_KEYS: &str = "`name`, `trigger`, `timeout`, `timeout_message`, `on_timeout`, `participants`, `version`, \
+                         `deadline`, `migrate`";
 const TRIGGERS: &str = "`mention`, `direct_message`, `command(\"/name\")`, `keyword(\"word\")`, \
                         `regex(\"pattern\")` and `action(\"action_id\")`";
 
@@ -52,6 +76,8 @@ impl FlowArgs {
             timeout_message: TimeoutMessage::Default,
             on_timeout: None,
             anyone: false,
+            deadline: None,
+            migrate: None,
         };
         for meta in metas {
             let Meta::NameValue(nv) = &meta else {
@@ -84,6 +110,15 @@ impl FlowArgs {
                     other => errors.at(
                         other,
                         "`on_timeout` names an async fn, e.g. `on_timeout = notify_manager`",
+                    ),
+                },
+                "deadline" => args.deadline = deadline(&nv.value, errors),
+                "migrate" => match &nv.value {
+                    Expr::Path(p) => args.migrate = Some(p.path.clone()),
+                    other => errors.at(
+                        other,
+                        "`migrate` names a fn(u32, serde_json::Value) -> Result<serde_json::Value, String>, \
+                         e.g. `migrate = upgrade`",
                     ),
                 },
                 "participants" => match ident(&nv.value).as_deref() {
@@ -191,6 +226,7 @@ pub(crate) struct VariantAttrs {
     pub(crate) start: Option<Span>,
     pub(crate) terminal: bool,
     pub(crate) timeout: Option<u64>,
+    pub(crate) deadline: Option<Deadline>,
 }
 
 impl VariantAttrs {
@@ -215,6 +251,14 @@ impl VariantAttrs {
                 match lit {
                     Some(lit) => found.timeout = seconds(&lit, errors),
                     None => errors.at(attr, "write a step timeout as `#[timeout(\"5m\")]`"),
+                }
+            } else if path.is_ident("deadline") {
+                match attr.parse_args::<Expr>() {
+                    Ok(expr) => found.deadline = deadline(&expr, errors),
+                    Err(_) => errors.at(
+                        attr,
+                        format!("write `#[deadline(last_event)]`; a deadline counts from {DEADLINES}"),
+                    ),
                 }
             } else {
                 return true;

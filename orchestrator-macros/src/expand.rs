@@ -3,7 +3,7 @@
 //! Everything is named through `::slack_orchestrator::__private`.
 
 use crate::ast::{FlowModule, Handler, Role, Step};
-use crate::attr::{FlowArgs, TimeoutMessage, Trigger};
+use crate::attr::{Deadline, FlowArgs, TimeoutMessage, Trigger};
 use crate::graph::{self, To};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -102,6 +102,11 @@ fn impl_flow(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
         let (ident, secs) = (&s.ident, s.attrs.timeout?);
         Some(quote!(Self::#ident { .. } => ::core::option::Option::Some(::core::time::Duration::from_secs(#secs)),))
     });
+    let deadlines = flow.steps.variants.iter().filter_map(|s| {
+        let from = deadline_from(s.attrs.deadline?);
+        let ident = &s.ident;
+        Some(quote!(Self::#ident { .. } => ::core::option::Option::Some(#from),))
+    });
     let terminals: Vec<&Ident> = flow
         .steps
         .variants
@@ -136,6 +141,10 @@ fn impl_flow(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
             fn step_timeout(&self) -> ::core::option::Option<::core::time::Duration> {
                 #[allow(unreachable_patterns)]
                 match self { #(#timeouts)* _ => ::core::option::Option::None }
+            }
+            fn step_deadline(&self) -> ::core::option::Option<::slack_orchestrator::__private::DeadlineFrom> {
+                #[allow(unreachable_patterns)]
+                match self { #(#deadlines)* _ => ::core::option::Option::None }
             }
             fn is_terminal(&self) -> bool { #is_terminal }
             fn on_enter(self, __cx: &mut ::slack_orchestrator::__private::Cx)
@@ -189,9 +198,21 @@ fn options(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
     let participants = args
         .anyone
         .then(|| quote!(.participants(::slack_orchestrator::__private::Participants::Anyone)));
+    let deadline = args.deadline.map(|from| {
+        let from = deadline_from(from);
+        quote!(.deadline(#from))
+    });
+    let migrate = args.migrate.as_ref().map(|hook| quote!(.migrate(#hook)));
     quote! {
         ::slack_orchestrator::__private::FlowOptions::new(#name)
-            .version(#version) #(#triggers)* #timeout #message #participants
+            .version(#version) #(#triggers)* #timeout #message #participants #deadline #migrate
+    }
+}
+
+fn deadline_from(from: Deadline) -> TokenStream {
+    match from {
+        Deadline::Entry => quote!(::slack_orchestrator::__private::DeadlineFrom::Entry),
+        Deadline::LastEvent => quote!(::slack_orchestrator::__private::DeadlineFrom::LastEvent),
     }
 }
 
