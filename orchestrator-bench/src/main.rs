@@ -18,15 +18,26 @@
 //! Every event opens a conversation that stays open (in process, no HTTP): the rate per
 //! block of events shows whether the engine slows down as open conversations pile up, and
 //! the resident memory what they cost.
+//!
+//! ```text
+//! cargo run --release -p orchestrator-bench -- timers --flows 100000 --rate 10000
+//! ```
+//!
+//! Opens `--flows` conversations at `--rate` per second, each waiting with a 10 s deadline,
+//! so that the deadlines fall due at that rate; the timer engine fires them. Reports the
+//! expiries per second and how late each fired. With `--store sqlite://FILE` it also
+//! reopens the file afterwards and reports how long a restart takes to be ready.
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../examples/onboarding.rs"]
 mod onboarding_example;
 
+mod baseline;
+
 use clap::{Parser, Subcommand};
 use onboarding_example::onboarding::Onboarding;
 use slack_orchestrator::payloads;
-use slack_orchestrator::testkit::{LiveBot, SignedSender, Transport, TEAM};
+use slack_orchestrator::testkit::{FakeSlack, LiveBot, SignedSender, Transport, SIGNING_SECRET, TEAM};
 use slack_orchestrator::Orchestrator;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -60,6 +71,21 @@ enum Command {
         /// The store: `memory:` or `sqlite://FILE`.
         #[arg(long, default_value = "memory:")]
         store: String,
+        /// Drive the hand-written axum + slack-morphism bot instead (the baseline).
+        #[arg(long)]
+        baseline: bool,
+    },
+    /// Deadlines falling due at a given rate; report expiries/s and lateness.
+    Timers {
+        /// Conversations (= deadlines).
+        #[arg(long, default_value_t = 100_000)]
+        flows: usize,
+        /// Conversations opened (and deadlines due) per second.
+        #[arg(long, default_value_t = 10_000)]
+        rate: usize,
+        /// The store: `memory:` or `sqlite://FILE`.
+        #[arg(long, default_value = "memory:")]
+        store: String,
     },
     /// Open conversations that stay open, in process; report the rate per block.
     Open {
@@ -76,6 +102,107 @@ enum Command {
         #[arg(long, default_value = "memory:")]
         store: String,
     },
+}
+
+/// A conversation that waits 10 s and records how late its deadline fired.
+#[slack_orchestrator::flow(trigger = direct_message, timeout = "10s")]
+mod waiting {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Waiting {
+        #[start]
+        Open,
+        Wait,
+    }
+
+    #[step(Open)]
+    async fn open(_cx: &mut Cx) -> Next<Waiting> {
+        goto(Waiting::Wait)
+    }
+
+    #[step(Wait)]
+    async fn expired(cx: &mut Cx, deadline: Timeout) -> Next<Waiting> {
+        let late = (cx.now() - deadline.deadline).to_std().unwrap_or_default();
+        super::LATENESS
+            .lock()
+            .unwrap()
+            .push((tokio::time::Instant::now(), late));
+        complete_silently()
+    }
+}
+
+/// When each deadline fired and how late.
+static LATENESS: Mutex<Vec<(Instant, Duration)>> = Mutex::new(Vec::new());
+
+async fn timers(flows: usize, rate: usize, store_url: &str) {
+    let store = slack_orchestrator::store::open(store_url).await.expect("a store");
+    let orchestrator = Orchestrator::builder()
+        .flow::<waiting::Waiting>()
+        .store(store)
+        .slack(slack_orchestrator::RecordingSlack::discarding())
+        .build()
+        .expect("a bot");
+    let engine = orchestrator.spawn_timers();
+    println!("{flows} conversations opened at {rate}/s, each with a 10 s deadline");
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_millis(10));
+    let per_tick = (rate / 100).max(1);
+    let mut opened = 0;
+    let gate = Arc::new(Semaphore::new(256));
+    while opened < flows {
+        ticker.tick().await;
+        for i in opened..(opened + per_tick).min(flows) {
+            let permit = gate.clone().acquire_owned().await.expect("open semaphore");
+            let orchestrator = orchestrator.clone();
+            tokio::spawn(async move {
+                orchestrator
+                    .handle_json(&event(&format!("W{i:08}"), "hi", 0))
+                    .await
+                    .expect("handled");
+                drop(permit);
+            });
+        }
+        opened = (opened + per_tick).min(flows);
+    }
+    println!(
+        "opened           {:>10.0} conversations/s",
+        flows as f64 / started.elapsed().as_secs_f64()
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while LATENESS.lock().unwrap().len() < flows && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    engine.abort();
+    let fired = std::mem::take(&mut *LATENESS.lock().unwrap());
+    let first = fired.iter().map(|(at, _)| *at).min().unwrap_or_else(Instant::now);
+    let last = fired.iter().map(|(at, _)| *at).max().unwrap_or_else(Instant::now);
+    println!(
+        "expiries/s       {:>10.0}   ({} of {flows} fired over {:.2} s)",
+        fired.len() as f64 / (last - first).as_secs_f64().max(1e-9),
+        fired.len(),
+        (last - first).as_secs_f64()
+    );
+    report(
+        "fired after deadline",
+        fired.into_iter().map(|(_, late)| late).collect(),
+    );
+    if store_url.starts_with("sqlite") {
+        drop(orchestrator);
+        let restart = Instant::now();
+        let store = slack_orchestrator::store::open(store_url).await.expect("reopen");
+        let orchestrator = Orchestrator::builder()
+            .flow::<waiting::Waiting>()
+            .store(store.clone())
+            .slack(slack_orchestrator::RecordingSlack::discarding())
+            .build()
+            .expect("a bot");
+        orchestrator.recover().await.expect("recover");
+        store.next_deadline().await.expect("next deadline");
+        println!(
+            "restart ready in {:>10.3} s (open, migrate, replay pending, next deadline)",
+            restart.elapsed().as_secs_f64()
+        );
+    }
 }
 
 /// The resident memory of this process, from `/proc/self/status` (Linux).
@@ -192,14 +319,53 @@ async fn converse(
     Ok((acks, reply_latencies))
 }
 
-async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64, store: &str) {
-    let store = slack_orchestrator::store::open(store).await.expect("a store");
-    let bot = LiveBot::start(
-        Transport::Http,
-        Orchestrator::builder().flow::<Onboarding>().store(store),
-    )
-    .await;
-    let sender = bot.sender().expect("an HTTP bot").clone();
+/// The bot under load: the framework's (a [`LiveBot`]) or the hand-written baseline.
+enum Target {
+    Framework(LiveBot),
+    Baseline(FakeSlack, tokio::task::JoinHandle<()>),
+}
+
+impl Target {
+    async fn start(baseline: bool, store: &str) -> (Target, SignedSender) {
+        if baseline {
+            let slack = FakeSlack::start().await;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+            let url = format!("http://{}", listener.local_addr().expect("bound"));
+            let api_url = slack.api_url();
+            let server = tokio::spawn(async move { baseline::serve(listener, &api_url, SIGNING_SECRET).await });
+            return (Target::Baseline(slack, server), SignedSender::new(&url, SIGNING_SECRET));
+        }
+        let store = slack_orchestrator::store::open(store).await.expect("a store");
+        let bot = LiveBot::start(
+            Transport::Http,
+            Orchestrator::builder().flow::<Onboarding>().store(store),
+        )
+        .await;
+        let sender = bot.sender().expect("an HTTP bot").clone();
+        (Target::Framework(bot), sender)
+    }
+
+    fn slack(&self) -> &FakeSlack {
+        match self {
+            Target::Framework(bot) => bot.slack(),
+            Target::Baseline(slack, _) => slack,
+        }
+    }
+
+    async fn stop(self) {
+        match self {
+            Target::Framework(bot) => drop(bot.stop().await),
+            Target::Baseline(_, server) => server.abort(),
+        }
+    }
+}
+
+async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64, store: &str, baseline: bool) {
+    let (bot, sender) = Target::start(baseline, store).await;
+    match baseline {
+        true => println!("bot: hand-written axum + slack-morphism (baseline)"),
+        false => println!("bot: slack-orchestrator on {store}"),
+    }
     let waiters: Waiters = Arc::default();
     let mut posted = bot.slack().subscribe();
     let routes = waiters.clone();
@@ -311,12 +477,14 @@ fn main() {
             rate,
             seconds,
             store,
-        } => runtime.block_on(http(users, concurrency, rate, seconds, &store)),
+            baseline,
+        } => runtime.block_on(http(users, concurrency, rate, seconds, &store, baseline)),
         Command::Open {
             events,
             block,
             concurrency,
             store,
         } => runtime.block_on(open(events, block, concurrency, &store)),
+        Command::Timers { flows, rate, store } => runtime.block_on(timers(flows, rate, &store)),
     }
 }
