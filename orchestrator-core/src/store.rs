@@ -113,7 +113,8 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes a record; `false` if there was none.
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError>;
 
-    /// Active records whose deadline is at or before `now`, earliest first, at most `limit`;
+    /// Active records whose deadline is at or before `now` (never one a moment later, whatever
+    /// the store's precision), earliest first, at most `limit`;
     /// each is leased until `lease_until` (no other claim returns it before then).
     async fn claim_due(
         &self,
@@ -121,7 +122,8 @@ pub trait Store: Send + Sync + 'static {
         lease_until: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<FlowRecord>, StoreError>;
-    /// The earliest deadline (or lease end) among active records.
+    /// The earliest deadline (or lease end) among active records; a store that keeps
+    /// coarser times may round it up, by at most a millisecond.
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// Stores a received event unless it was received before.

@@ -253,6 +253,15 @@ fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
+/// Milliseconds since the epoch, rounded up.
+fn millis_ceil(at: DateTime<Utc>) -> i64 {
+    let ms = at.timestamp_millis();
+    match at.timestamp_subsec_nanos() % 1_000_000 {
+        0 => ms,
+        _ => ms + 1,
+    }
+}
+
 fn from_millis(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms)
         .single()
@@ -336,7 +345,8 @@ impl Row {
             key: record.key.as_str().to_owned(),
             active: record.is_active(),
             version: record.version as i64,
-            due_at: record.deadline.filter(|_| record.is_active()).map(millis),
+            // Rounded up: a flow claimed at `now` (rounded down) is really due then.
+            due_at: record.deadline.filter(|_| record.is_active()).map(|d| millis_ceil(d)),
             updated_at: millis(record.updated_at),
             created_at: millis(record.created_at),
             json: serde_json::to_string(record).map_err(|e| StoreError::Backend(e.to_string()))?,

@@ -199,7 +199,10 @@ async fn deadlines_are_claimed_once(
     later.deadline = Some(now + Span::seconds(3600));
     a.commit(&later, 0, None).await.unwrap();
     let next = a.next_deadline().await.unwrap().expect("a deadline exists");
-    assert!(next <= due.deadline.unwrap(), "next_deadline is the earliest");
+    assert!(
+        next <= due.deadline.unwrap() + Span::milliseconds(1),
+        "next_deadline is the earliest (rounded up to the store's precision, at most 1 ms)"
+    );
 
     let lease = now + Span::seconds(60);
     let claimed: Vec<Uuid> = a
@@ -230,6 +233,23 @@ async fn deadlines_are_claimed_once(
             .any(|r| r.id == due.id),
         "a lease that ran out (its worker died) can be claimed again"
     );
+
+    // A deadline a fraction of a millisecond after `now` is not due yet (a store that keeps
+    // coarser times must round deadlines up, not down).
+    let whole_ms = DateTime::from_timestamp_millis(now.timestamp_millis()).expect("in range");
+    let (at, soon) = (whole_ms + Span::microseconds(300), whole_ms + Span::microseconds(600));
+    let mut almost = record(&channel("Almost"), now);
+    almost.deadline = Some(soon);
+    a.commit(&almost, 0, None).await.unwrap();
+    assert!(
+        !a.claim_due(at, at + Span::seconds(60), 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.id == almost.id),
+        "a deadline 300 µs away is not claimed"
+    );
+    a.delete(almost.id).await.unwrap();
 
     // Writing the flow sets its deadline again, whatever the lease.
     let mut timed_out = bumped(&due);
