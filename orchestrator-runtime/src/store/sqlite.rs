@@ -346,7 +346,7 @@ impl Row {
             active: record.is_active(),
             version: record.version as i64,
             // Rounded up: a flow claimed at `now` (rounded down) is really due then.
-            due_at: record.deadline.filter(|_| record.is_active()).map(|d| millis_ceil(d)),
+            due_at: record.deadline.filter(|_| record.is_active()).map(millis_ceil),
             updated_at: millis(record.updated_at),
             created_at: millis(record.created_at),
             json: serde_json::to_string(record).map_err(|e| StoreError::Backend(e.to_string()))?,
