@@ -34,15 +34,18 @@ pub struct MemoryStore {
 
 #[derive(Default)]
 struct Inner {
-    records: HashMap<Uuid, FlowRecord>,
+    /// Boxed, so the table holds pointers: its doubling at a million flows moves 8 bytes
+    /// a flow, not the size of a record.
+    records: HashMap<Uuid, Box<FlowRecord>>,
     active: HashMap<ConversationKey, Uuid>,
     /// (deadline or lease end, flow) of active flows, earliest first.
     deadlines: BTreeSet<(DateTime<Utc>, Uuid)>,
     due_at: HashMap<Uuid, DateTime<Utc>>,
     /// (ended at, flow) of finished flows, oldest first.
     finished: BTreeSet<(DateTime<Utc>, Uuid)>,
-    /// Received events: `Some` while pending, `None` once settled.
-    events: HashMap<String, (DateTime<Utc>, Option<Incoming>)>,
+    /// Received events: `Some` while pending, `None` once settled (boxed, so a settled
+    /// event costs a pointer, not the size of an event).
+    events: HashMap<String, (DateTime<Utc>, Option<Box<Incoming>>)>,
     /// (received at, key), oldest first.
     event_order: BTreeSet<(DateTime<Utc>, String)>,
 }
@@ -106,7 +109,7 @@ impl Inner {
                 record.version
             )));
         }
-        let stored = self.records.get(&record.id);
+        let stored = self.records.get(&record.id).map(|r| &**r);
         match (expected, stored) {
             (0, Some(_)) => Err(StoreError::Conflict(format!("flow {} already exists", record.id))),
             (0, None) => Ok(None),
@@ -140,17 +143,21 @@ impl Store for MemoryStore {
         if let Some(key) = event {
             inner.settle(key, record.updated_at);
         }
-        inner.records.insert(record.id, record.clone());
+        inner.records.insert(record.id, Box::new(record.clone()));
         Ok(())
     }
 
     async fn load(&self, id: Uuid) -> Result<Option<FlowRecord>, StoreError> {
-        Ok(self.lock().records.get(&id).cloned())
+        Ok(self.lock().records.get(&id).map(|r| (**r).clone()))
     }
 
     async fn active_for(&self, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError> {
         let inner = self.lock();
-        Ok(inner.active.get(key).and_then(|id| inner.records.get(id)).cloned())
+        Ok(inner
+            .active
+            .get(key)
+            .and_then(|id| inner.records.get(id))
+            .map(|r| (**r).clone()))
     }
 
     async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
@@ -159,7 +166,7 @@ impl Store for MemoryStore {
             .records
             .values()
             .filter(|r| !active_only || r.is_active())
-            .cloned()
+            .map(|r| (**r).clone())
             .collect();
         records.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         records.truncate(limit);
@@ -168,7 +175,7 @@ impl Store for MemoryStore {
 
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
         let mut inner = self.lock();
-        let Some(record) = inner.records.remove(&id) else {
+        let Some(record) = inner.records.remove(&id).map(|r| *r) else {
             return Ok(false);
         };
         inner.unindex(&record);
@@ -192,7 +199,7 @@ impl Store for MemoryStore {
         let mut claimed = Vec::with_capacity(due.len());
         for id in due {
             inner.set_due(id, Some(lease_until));
-            claimed.extend(inner.records.get(&id).cloned());
+            claimed.extend(inner.records.get(&id).map(|r| (**r).clone()));
         }
         Ok(claimed)
     }
@@ -209,7 +216,7 @@ impl Store for MemoryStore {
             None => {
                 inner
                     .events
-                    .insert(event.key.clone(), (event.at, Some(event.incoming.clone())));
+                    .insert(event.key.clone(), (event.at, Some(Box::new(event.incoming.clone()))));
                 inner.event_order.insert((event.at, event.key.clone()));
                 Receipt::New
             }
@@ -230,7 +237,7 @@ impl Store for MemoryStore {
                 Some(Received {
                     key: key.clone(),
                     at: *at,
-                    incoming: incoming.clone()?,
+                    incoming: incoming.as_deref()?.clone(),
                 })
             })
             .collect();
