@@ -102,21 +102,35 @@ impl SlackWebApi {
         let method = request.method();
         let session = self.client.open_session(&self.token);
         let failed = |e| error(method, e);
-        // `SlackRequest`'s fields are named as Slack's arguments, so its JSON is the body.
-        let args = serde_json::to_value(request).map_err(|e| SlackError::InvalidRequest {
-            method,
-            detail: e.to_string(),
-        })?;
+        // `SlackRequest`'s fields are named as Slack's arguments, so its JSON is the body
+        // (built only for the calls that need it: a post, on every step, is built directly).
+        let args = || {
+            serde_json::to_value(request).map_err(|e| SlackError::InvalidRequest {
+                method,
+                detail: e.to_string(),
+            })
+        };
         Ok(match request {
-            SlackRequest::PostMessage { .. } => {
-                let sent = session.chat_post_message(&typed(method, args)?).await.map_err(failed)?;
+            SlackRequest::PostMessage {
+                channel,
+                thread_ts,
+                text,
+                blocks,
+                metadata,
+            } => {
+                let mut content = SlackMessageContent::new().with_text(text.clone());
+                content.blocks = blocks.as_ref().map(|b| typed(method, b.clone())).transpose()?;
+                content.metadata = metadata.as_ref().map(|m| typed(method, m.clone())).transpose()?;
+                let mut post = SlackApiChatPostMessageRequest::new(channel.as_str().into(), content);
+                post.thread_ts = thread_ts.as_ref().map(|ts| SlackTs(ts.clone()));
+                let sent = session.chat_post_message(&post).await.map_err(failed)?;
                 SlackReply::Message {
                     channel: sent.channel.to_string(),
                     ts: sent.ts.to_string(),
                 }
             }
             SlackRequest::UpdateMessage { .. } => {
-                let updated = session.chat_update(&typed(method, args)?).await.map_err(failed)?;
+                let updated = session.chat_update(&typed(method, args()?)?).await.map_err(failed)?;
                 SlackReply::Message {
                     channel: updated.channel.to_string(),
                     ts: updated.ts.to_string(),
@@ -124,25 +138,25 @@ impl SlackWebApi {
             }
             SlackRequest::PostEphemeral { .. } => {
                 session
-                    .chat_post_ephemeral(&typed(method, args)?)
+                    .chat_post_ephemeral(&typed(method, args()?)?)
                     .await
                     .map_err(failed)?;
                 SlackReply::Ok
             }
             SlackRequest::OpenView { .. } => {
-                let opened = session.views_open(&typed(method, args)?).await.map_err(failed)?;
+                let opened = session.views_open(&typed(method, args()?)?).await.map_err(failed)?;
                 SlackReply::View {
                     id: opened.view.state_params.id.to_string(),
                 }
             }
             SlackRequest::PushView { .. } => {
-                let pushed = session.views_push(&typed(method, args)?).await.map_err(failed)?;
+                let pushed = session.views_push(&typed(method, args()?)?).await.map_err(failed)?;
                 SlackReply::View {
                     id: pushed.view.state_params.id.to_string(),
                 }
             }
             SlackRequest::UpdateView { .. } => {
-                let updated = session.views_update(&typed(method, args)?).await.map_err(failed)?;
+                let updated = session.views_update(&typed(method, args()?)?).await.map_err(failed)?;
                 SlackReply::View {
                     id: updated.view.state_params.id.to_string(),
                 }
