@@ -188,21 +188,27 @@ async fn timers(flows: usize, rate: usize, store_url: &str) {
     );
     if store_url.starts_with("sqlite") {
         drop(orchestrator);
-        let restart = Instant::now();
-        let store = slack_orchestrator::store::open(store_url).await.expect("reopen");
-        let orchestrator = Orchestrator::builder()
-            .flow::<waiting::Waiting>()
-            .store(store.clone())
-            .slack(slack_orchestrator::RecordingSlack::discarding())
-            .build()
-            .expect("a bot");
-        orchestrator.recover().await.expect("recover");
-        store.next_deadline().await.expect("next deadline");
-        println!(
-            "restart ready in {:>10.3} s (open, migrate, replay pending, next deadline)",
-            restart.elapsed().as_secs_f64()
-        );
+        restart::<waiting::Waiting>(store_url).await;
     }
+}
+
+/// Reopens a durable store as a restarted bot would, and reports how long until it is ready:
+/// open (and migrate) the file, apply pending events, find the next deadline.
+async fn restart<F: slack_orchestrator::Flow>(store_url: &str) {
+    let started = Instant::now();
+    let store = slack_orchestrator::store::open(store_url).await.expect("reopen");
+    let orchestrator = Orchestrator::builder()
+        .flow::<F>()
+        .store(store.clone())
+        .slack(slack_orchestrator::RecordingSlack::discarding())
+        .build()
+        .expect("a bot");
+    orchestrator.recover().await.expect("recover");
+    store.next_deadline().await.expect("next deadline");
+    println!(
+        "restart ready in {:>10.3} s (open, migrate, replay pending, next deadline)",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// The resident memory of this process, from `/proc/self/status` (Linux).
@@ -217,8 +223,8 @@ fn resident_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-async fn open(events: usize, block: usize, concurrency: usize, store: &str) {
-    let store = slack_orchestrator::store::open(store).await.expect("a store");
+async fn open(events: usize, block: usize, concurrency: usize, store_url: &str) {
+    let store = slack_orchestrator::store::open(store_url).await.expect("a store");
     let orchestrator = Orchestrator::builder()
         .flow::<Onboarding>()
         .store(store)
@@ -256,6 +262,10 @@ async fn open(events: usize, block: usize, concurrency: usize, store: &str) {
             100.0 * rate / first,
             resident_mib()
         );
+    }
+    if store_url.starts_with("sqlite") {
+        drop(orchestrator);
+        restart::<Onboarding>(store_url).await;
     }
 }
 
