@@ -74,7 +74,7 @@ async fn a_button_outside_any_flow_starts_one_and_files_and_user_menus_are_input
         thread_ts: None,
         text: "Survey".into(),
         blocks: Some(start),
-        metadata: None,
+        tag: None,
     };
     bot.slack().call(posted).await.unwrap();
     chat.expect_reply("Survey");

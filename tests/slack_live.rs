@@ -389,7 +389,7 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
             thread_ts: Some("1.0".into()),
             text: "hi".into(),
             blocks: Some(blocks),
-            metadata: Some(tag.metadata()),
+            tag: Some(tag),
         })
         .await
         .unwrap();
@@ -505,7 +505,7 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
             thread_ts: None,
             text: "x".into(),
             blocks: Some(json!({"not": "a list of blocks"})),
-            metadata: None,
+            tag: None,
         })
         .await;
     assert!(

@@ -274,7 +274,7 @@ impl Cx {
                     thread_ts,
                     text: text.clone(),
                     blocks,
-                    metadata: Some(tag.metadata()),
+                    tag: Some(tag),
                 };
                 self.api.call(request).await?
             }

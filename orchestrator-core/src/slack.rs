@@ -20,10 +20,15 @@ pub enum SlackRequest {
         text: String,
         /// Block Kit blocks.
         blocks: Option<Value>,
-        /// Slack's message `metadata` (`{"event_type", "event_payload"}`); the step context
-        /// tags every post with its flow and step, so a replay can find it (see [`PostTag`]).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        metadata: Option<Value>,
+        /// The tag the step context puts on every post (sent as Slack's message `metadata`),
+        /// so that a replay can find it (see [`PostTag`]).
+        #[serde(
+            default,
+            rename = "metadata",
+            skip_serializing_if = "Option::is_none",
+            with = "as_metadata"
+        )]
+        tag: Option<PostTag>,
     },
     /// Finds a message the bot posted with the tag `tag` (in the thread, or among the
     /// channel's latest messages): `conversations.replies` / `conversations.history` with
@@ -149,12 +154,22 @@ impl PostTag {
     /// The `event_type` of the message metadata.
     pub const EVENT_TYPE: &'static str = "slack_orchestrator_post";
 
+    /// The metadata's `event_payload`, as Slack's string-valued pairs.
+    pub fn payload(&self) -> [(&'static str, String); 2] {
+        [
+            ("flow_id", self.flow_id.to_string()),
+            ("post", format!("{}.{}", self.version, self.seq)),
+        ]
+    }
+
     /// Slack's message `metadata` object for this tag.
     pub fn metadata(&self) -> Value {
-        serde_json::json!({
-            "event_type": Self::EVENT_TYPE,
-            "event_payload": {"flow_id": self.flow_id.to_string(), "post": format!("{}.{}", self.version, self.seq)}
-        })
+        let payload: serde_json::Map<String, Value> = self
+            .payload()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), Value::String(v)))
+            .collect();
+        serde_json::json!({"event_type": Self::EVENT_TYPE, "event_payload": payload})
     }
 
     /// Reads a tag back from a message's `metadata`.
@@ -170,6 +185,23 @@ impl PostTag {
             version: version.parse().ok()?,
             seq: seq.parse().ok()?,
         })
+    }
+}
+
+/// A [`PostTag`] in a request's JSON is Slack's message `metadata` object.
+mod as_metadata {
+    use super::PostTag;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    pub(super) fn serialize<S: Serializer>(tag: &Option<PostTag>, serializer: S) -> Result<S::Ok, S::Error> {
+        tag.map(|t| t.metadata()).serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<PostTag>, D::Error> {
+        Ok(Option::<Value>::deserialize(deserializer)?
+            .as_ref()
+            .and_then(PostTag::from_metadata))
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 /// use orchestrator_runtime::RecordingSlack;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let slack = RecordingSlack::new();
-/// slack.call(SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, metadata: None }).await.unwrap();
+/// slack.call(SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None }).await.unwrap();
 /// assert_eq!(slack.requests().len(), 1);
 /// # });
 /// ```
@@ -65,10 +65,7 @@ impl RecordingSlack {
     /// The recorded post tagged `tag`, as Slack would find it in the conversation.
     fn find(&self, tag: &PostTag) -> Option<SlackReply> {
         self.lock().iter().find_map(|(request, reply)| match request {
-            SlackRequest::PostMessage {
-                metadata: Some(metadata),
-                ..
-            } if PostTag::from_metadata(metadata).as_ref() == Some(tag) => Some(reply.clone()),
+            SlackRequest::PostMessage { tag: Some(posted), .. } if posted == tag => Some(reply.clone()),
             _ => None,
         })
     }

@@ -116,11 +116,14 @@ impl SlackWebApi {
                 thread_ts,
                 text,
                 blocks,
-                metadata,
+                tag,
             } => {
                 let mut content = SlackMessageContent::new().with_text(text.clone());
                 content.blocks = blocks.as_ref().map(|b| typed(method, b.clone())).transpose()?;
-                content.metadata = metadata.as_ref().map(|m| typed(method, m.clone())).transpose()?;
+                content.metadata = tag.map(|tag| SlackMessageMetadata {
+                    event_type: PostTag::EVENT_TYPE.to_owned(),
+                    event_payload: Some(tag.payload().into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+                });
                 let mut post = SlackApiChatPostMessageRequest::new(channel.as_str().into(), content);
                 post.thread_ts = thread_ts.as_ref().map(|ts| SlackTs(ts.clone()));
                 let sent = session.chat_post_message(&post).await.map_err(failed)?;

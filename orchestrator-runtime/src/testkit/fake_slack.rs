@@ -71,7 +71,7 @@ impl Shared {
 /// use orchestrator_core::{SlackApi, SlackRequest};
 /// let slack = FakeSlack::start().await;
 /// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
-/// api.call(SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: "hi".into(), blocks: None, metadata: None }).await.unwrap();
+/// api.call(SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None }).await.unwrap();
 /// assert_eq!(slack.calls_to("chat.postMessage")[0]["text"], "hi");
 /// # }
 /// ```
