@@ -8,22 +8,31 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 #[derive(Default)]
 pub(crate) struct KeyLocks {
-    map: Mutex<HashMap<String, Weak<AsyncMutex<()>>>>,
+    map: Mutex<Locks>,
+}
+
+#[derive(Default)]
+struct Locks {
+    by_key: HashMap<String, Weak<AsyncMutex<()>>>,
+    /// How many entries survived the last sweep: the next one runs when the map has doubled
+    /// since (amortized O(1), and idle conversations never pile up).
+    live_after_sweep: usize,
 }
 
 impl KeyLocks {
     /// Waits for the conversation `key` to be free and holds it until the guard drops.
     pub(crate) async fn lock(&self, key: &str) -> OwnedMutexGuard<()> {
         let lock = {
-            let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-            if map.len() >= 4096 && map.len().is_power_of_two() {
-                map.retain(|_, weak| weak.strong_count() > 0);
+            let mut locks = self.map.lock().unwrap_or_else(|p| p.into_inner());
+            if locks.by_key.len() >= (2 * locks.live_after_sweep).max(1024) {
+                locks.by_key.retain(|_, weak| weak.strong_count() > 0);
+                locks.live_after_sweep = locks.by_key.len();
             }
-            match map.get(key).and_then(Weak::upgrade) {
+            match locks.by_key.get(key).and_then(Weak::upgrade) {
                 Some(lock) => lock,
                 None => {
                     let lock = Arc::new(AsyncMutex::new(()));
-                    map.insert(key.to_owned(), Arc::downgrade(&lock));
+                    locks.by_key.insert(key.to_owned(), Arc::downgrade(&lock));
                     lock
                 }
             }
