@@ -19,6 +19,10 @@ fn received() -> Received {
     Received::new(Incoming::from_json(&body).unwrap().unwrap(), chrono::Utc::now()).unwrap()
 }
 
+fn lease() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::seconds(10)
+}
+
 fn stores(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -58,12 +62,12 @@ fn stores(c: &mut Criterion) {
             })
         });
         c.bench_function(&format!("{name}: receive a new event"), |b| {
-            b.iter(|| runtime.block_on(store.receive(&received())).unwrap())
+            b.iter(|| runtime.block_on(store.receive(&received(), lease())).unwrap())
         });
         let repeat = received();
-        runtime.block_on(store.receive(&repeat)).unwrap();
+        runtime.block_on(store.receive(&repeat, lease())).unwrap();
         c.bench_function(&format!("{name}: receive a repeat (dedup)"), |b| {
-            b.iter(|| runtime.block_on(store.receive(&repeat)).unwrap())
+            b.iter(|| runtime.block_on(store.receive(&repeat, lease())).unwrap())
         });
     }
 }

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use slack_orchestrator::prelude::*;
 use slack_orchestrator::testkit::TestBot;
+use slack_orchestrator::MessageContext;
 use slack_orchestrator::{
     ConversationKey, FlowRecord, FlowState, MemoryStore, Outcome, Purged, Receipt, Received, RecordingSlack,
     SlackRequest, Store, StoreError,
@@ -105,18 +106,35 @@ impl Store for Flaky {
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.inner.next_deadline().await
     }
-    async fn receive(&self, event: &Received) -> Result<Receipt, StoreError> {
-        self.inner.receive(event).await
+    async fn receive(&self, event: &Received, lease: DateTime<Utc>) -> Result<Receipt, StoreError> {
+        self.inner.receive(event, lease).await
     }
     async fn settle(&self, key: &str) -> Result<(), StoreError> {
         self.inner.settle(key).await
     }
-    async fn pending(&self, limit: usize) -> Result<Vec<Received>, StoreError> {
-        self.inner.pending(limit).await
+    async fn oldest_unsettled(
+        &self,
+        conversation: &ConversationKey,
+    ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
+        self.inner.oldest_unsettled(conversation).await
+    }
+    async fn claim_pending(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Received>, StoreError> {
+        self.inner.claim_pending(now, until, limit).await
     }
     async fn purge(&self, flows: DateTime<Utc>, events: DateTime<Utc>) -> Result<Purged, StoreError> {
         self.inner.purge(flows, events).await
     }
+}
+
+/// The received event of U1's DM that is not settled yet, if any.
+async fn unsettled(store: &MemoryStore) -> Option<String> {
+    let dm = MessageContext::new(slack_orchestrator::testkit::TEAM, "U1", "DU1").conversation_key();
+    store.oldest_unsettled(&dm).await.unwrap().map(|(event, _)| event.key)
 }
 
 fn posts(slack: &RecordingSlack) -> Vec<String> {
@@ -147,7 +165,7 @@ async fn a_reply_while_the_first_step_still_runs_waits_for_it_and_continues_the_
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_event_whose_save_failed_is_applied_when_slack_retries_it() {
+async fn an_event_whose_save_failed_stays_pending_and_is_applied_when_its_lease_ends() {
     let memory = Arc::new(MemoryStore::new());
     let bot = TestBot::new(
         Orchestrator::builder()
@@ -158,12 +176,18 @@ async fn an_event_whose_save_failed_is_applied_when_slack_retries_it() {
         slack_orchestrator::payloads::direct_message(slack_orchestrator::testkit::TEAM, "U1", "hi", "1.1", "EvOnce");
     let failed = bot.orchestrator().handle_json(&body).await;
     assert!(failed.is_err(), "the save failed: {failed:?}");
-    let retried = bot.deliver(&body).await;
     assert_eq!(
-        retried.state(),
-        Some(FlowState::WaitingForResponse),
-        "the retry is not taken for a duplicate: {retried:?}"
+        bot.deliver(&body).await,
+        Outcome::Duplicate,
+        "a repeat while the failed worker's lease runs is left to it (no second run at once)"
     );
+    tokio::time::advance(Duration::from_secs(11)).await;
+    assert_eq!(
+        bot.orchestrator().recover().await.unwrap(),
+        1,
+        "the lease ended: the event is taken over, not lost"
+    );
+    assert_eq!(bot.flows().await[0].state, FlowState::WaitingForResponse);
     assert_eq!(
         bot.deliver(&body).await,
         Outcome::Duplicate,
@@ -203,8 +227,8 @@ async fn a_step_replayed_after_a_crash_between_its_post_and_its_save_does_not_po
     drop(dying);
     assert_eq!(posts(&slack), ["What's your name?"]);
     assert_eq!(
-        memory.pending(10).await.unwrap().len(),
-        1,
+        unsettled(&memory).await.as_deref(),
+        Some("event:EvCrash"),
         "the acked event is still pending"
     );
 
@@ -215,12 +239,18 @@ async fn a_step_replayed_after_a_crash_between_its_post_and_its_save_does_not_po
         .slack(slack.clone())
         .build()
         .unwrap();
-    assert_eq!(restarted.recover().await.unwrap(), 1);
+    assert_eq!(
+        restarted.recover().await.unwrap(),
+        0,
+        "the dead process's lease on the event runs for a while"
+    );
+    tokio::time::advance(std::time::Duration::from_secs(11)).await;
+    assert_eq!(restarted.recover().await.unwrap(), 1, "then it is taken over");
     assert_eq!(posts(&slack), ["What's your name?"], "posted once");
     let flows = memory.list(false, 10).await.unwrap();
     assert_eq!(
         (flows[0].state, flows[0].step_name.as_str()),
         (FlowState::WaitingForResponse, "Answer")
     );
-    assert!(memory.pending(10).await.unwrap().is_empty(), "settled with the write");
+    assert_eq!(unsettled(&memory).await, None, "settled with the write");
 }

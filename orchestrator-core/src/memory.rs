@@ -45,9 +45,19 @@ struct Inner {
     finished: BTreeSet<(DateTime<Utc>, Uuid)>,
     /// Received events: `Some` while pending, `None` once settled (boxed, so a settled
     /// event costs a pointer, not the size of an event).
-    events: HashMap<String, (DateTime<Utc>, Option<Box<Incoming>>)>,
+    events: HashMap<String, (DateTime<Utc>, Option<Box<Unsettled>>)>,
     /// (received at, key), oldest first.
     event_order: BTreeSet<(DateTime<Utc>, String)>,
+    /// (received at, key) of the events not settled yet, oldest first.
+    unsettled: BTreeSet<(DateTime<Utc>, String)>,
+    /// The same, per conversation.
+    unsettled_in: HashMap<ConversationKey, BTreeSet<(DateTime<Utc>, String)>>,
+}
+
+/// A received event waiting to be applied, and until when its worker holds it.
+struct Unsettled {
+    incoming: Incoming,
+    lease_until: DateTime<Utc>,
 }
 
 impl MemoryStore {
@@ -93,7 +103,19 @@ impl Inner {
 
     fn settle(&mut self, key: &str, now: DateTime<Utc>) {
         match self.events.get_mut(key) {
-            Some((_, incoming)) => *incoming = None,
+            Some((at, unsettled)) => {
+                if let Some(event) = unsettled.take() {
+                    let entry = (*at, key.to_owned());
+                    self.unsettled.remove(&entry);
+                    let conversation = event.incoming.context.conversation_key();
+                    if let Some(set) = self.unsettled_in.get_mut(&conversation) {
+                        set.remove(&entry);
+                        if set.is_empty() {
+                            self.unsettled_in.remove(&conversation);
+                        }
+                    }
+                }
+            }
             None => {
                 self.events.insert(key.to_owned(), (now, None));
                 self.event_order.insert((now, key.to_owned()));
@@ -208,16 +230,30 @@ impl Store for MemoryStore {
         Ok(self.lock().deadlines.first().map(|(at, _)| *at))
     }
 
-    async fn receive(&self, event: &Received) -> Result<Receipt, StoreError> {
+    async fn receive(&self, event: &Received, lease_until: DateTime<Utc>) -> Result<Receipt, StoreError> {
         let mut inner = self.lock();
-        Ok(match inner.events.get(&event.key) {
-            Some((_, Some(_))) => Receipt::Pending,
+        Ok(match inner.events.get_mut(&event.key) {
+            Some((_, Some(unsettled))) if unsettled.lease_until > event.at => Receipt::Busy,
+            Some((_, Some(unsettled))) => {
+                unsettled.lease_until = lease_until;
+                Receipt::Pending
+            }
             Some((_, None)) => Receipt::Settled,
             None => {
+                let unsettled = Unsettled {
+                    incoming: event.incoming.clone(),
+                    lease_until,
+                };
                 inner
                     .events
-                    .insert(event.key.clone(), (event.at, Some(Box::new(event.incoming.clone()))));
+                    .insert(event.key.clone(), (event.at, Some(Box::new(unsettled))));
                 inner.event_order.insert((event.at, event.key.clone()));
+                inner.unsettled.insert((event.at, event.key.clone()));
+                inner
+                    .unsettled_in
+                    .entry(event.conversation())
+                    .or_default()
+                    .insert((event.at, event.key.clone()));
                 Receipt::New
             }
         })
@@ -228,22 +264,51 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn pending(&self, limit: usize) -> Result<Vec<Received>, StoreError> {
+    async fn oldest_unsettled(
+        &self,
+        conversation: &ConversationKey,
+    ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
         let inner = self.lock();
-        let mut pending: Vec<Received> = inner
-            .events
-            .iter()
-            .filter_map(|(key, (at, incoming))| {
-                Some(Received {
+        let Some((at, key)) = inner.unsettled_in.get(conversation).and_then(|set| set.first()) else {
+            return Ok(None);
+        };
+        let Some((_, Some(event))) = inner.events.get(key) else {
+            return Ok(None);
+        };
+        let received = Received {
+            key: key.clone(),
+            at: *at,
+            incoming: event.incoming.clone(),
+        };
+        Ok(Some((received, event.lease_until)))
+    }
+
+    async fn claim_pending(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Received>, StoreError> {
+        let mut inner = self.lock();
+        let Inner { events, unsettled, .. } = &mut *inner;
+        let mut claimed = Vec::new();
+        for (at, key) in unsettled.iter() {
+            if claimed.len() >= limit {
+                break;
+            }
+            let Some((_, Some(event))) = events.get_mut(key) else {
+                continue;
+            };
+            if event.lease_until <= now {
+                event.lease_until = lease_until;
+                claimed.push(Received {
                     key: key.clone(),
                     at: *at,
-                    incoming: incoming.as_deref()?.clone(),
-                })
-            })
-            .collect();
-        pending.sort_by_key(|r| r.at);
-        pending.truncate(limit);
-        Ok(pending)
+                    incoming: event.incoming.clone(),
+                });
+            }
+        }
+        Ok(claimed)
     }
 
     async fn purge(&self, flows_before: DateTime<Utc>, events_before: DateTime<Utc>) -> Result<Purged, StoreError> {

@@ -13,9 +13,15 @@
 //!    halves of any other order is recognised.
 //! 3. **One active flow per conversation**, enforced by the store: inserting a second active
 //!    record for a [`ConversationKey`] is a `Conflict`.
-//! 4. **Acked means durable.** [`receive`](Store::receive) has written the event when it
-//!    returns (a durable store before Slack gets its 200); events received but never settled
-//!    come back from [`pending`](Store::pending) after a restart.
+//! 4. **Acked means durable, and a received event has one worker at a time.**
+//!    [`receive`](Store::receive) has written the event when it returns (a durable store
+//!    before Slack gets its 200) and leases it to the caller; a repeat delivery while the
+//!    lease runs is [`Receipt::Busy`] (another worker, maybe another replica, is applying
+//!    it). An event whose worker died before settling it comes back from
+//!    [`claim_pending`](Store::claim_pending) once its lease has ended, leased again.
+//!    [`oldest_unsettled`](Store::oldest_unsettled) finds a conversation's oldest such event,
+//!    so that a later event of the same conversation waits for it (per-conversation order
+//!    across workers and replicas).
 //! 5. **Deadlines in an ordered index.** [`claim_due`](Store::claim_due) and
 //!    [`next_deadline`](Store::next_deadline) read only the due end of that index, never all
 //!    flows; a claim leases the deadline so that one worker fires it, and a worker that dies
@@ -78,13 +84,24 @@ impl Received {
     }
 }
 
+impl Received {
+    /// The conversation the event belongs to, from where it was sent (a click on a flow's
+    /// message in a DM or a thread has the same one as a reply there).
+    pub fn conversation(&self) -> ConversationKey {
+        self.incoming.context.conversation_key()
+    }
+}
+
 /// What [`Store::receive`] knew of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Receipt {
-    /// First delivery: it is stored now and will be applied.
+    /// First delivery: it is stored now, leased to the caller, and will be applied.
     New,
-    /// Delivered before and not yet applied (its first handling failed or is running).
+    /// Delivered before and not yet applied, and its lease had ended (its first worker
+    /// failed or died): it is leased to the caller now, who applies it.
     Pending,
+    /// Delivered before and not yet applied, and another worker holds its lease: leave it.
+    Busy,
     /// Delivered before and applied: a duplicate.
     Settled,
 }
@@ -126,12 +143,25 @@ pub trait Store: Send + Sync + 'static {
     /// coarser times may round it up, by at most a millisecond.
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
-    /// Stores a received event unless it was received before.
-    async fn receive(&self, event: &Received) -> Result<Receipt, StoreError>;
+    /// Stores a received event unless it was received before, leased to the caller until
+    /// `lease_until` (a repeat whose lease has ended is leased to the caller again).
+    async fn receive(&self, event: &Received, lease_until: DateTime<Utc>) -> Result<Receipt, StoreError>;
     /// Settles an event that changed no record (ignored, unhandled, refused).
     async fn settle(&self, key: &str) -> Result<(), StoreError>;
-    /// Received events that were never settled, oldest first.
-    async fn pending(&self, limit: usize) -> Result<Vec<Received>, StoreError>;
+    /// The oldest event of a conversation (as [`Received::conversation`] gives it) that was
+    /// received and not settled, with the end of its lease; ties in time go by key.
+    async fn oldest_unsettled(
+        &self,
+        conversation: &ConversationKey,
+    ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError>;
+    /// Received events that were never settled and whose lease ended at or before `now`,
+    /// oldest first, at most `limit`; each is leased until `lease_until`.
+    async fn claim_pending(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Received>, StoreError>;
 
     /// Drops flows that ended before `flows_before` and settled events received before
     /// `events_before`.

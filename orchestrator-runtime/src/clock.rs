@@ -38,6 +38,14 @@ impl Clock {
     }
 }
 
+/// `now + by`, saturating at the end of time.
+pub(crate) fn later(now: DateTime<Utc>, by: std::time::Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(by)
+        .ok()
+        .and_then(|by| now.checked_add_signed(by))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 impl Default for Clock {
     fn default() -> Self {
         Clock::new()

@@ -23,6 +23,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
+/// How often an event waiting for an earlier one of its conversation looks again.
+const EARLIER_POLL: Duration = Duration::from_millis(20);
+
 /// User-facing texts and limits.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -38,6 +41,9 @@ pub(crate) struct Settings {
     pub(crate) max_attempts: usize,
     /// How long a claimed timeout is leased to the worker that claimed it.
     pub(crate) claim_lease: Duration,
+    /// How long a received event is leased to the worker applying it before another
+    /// worker (or replica) may take it over.
+    pub(crate) event_lease: Duration,
 }
 
 impl Default for Settings {
@@ -52,6 +58,7 @@ impl Default for Settings {
             retention: Duration::from_secs(7 * 24 * 3600),
             max_attempts: 5,
             claim_lease: Duration::from_secs(60),
+            event_lease: Duration::from_secs(10),
         }
     }
 }
@@ -156,6 +163,25 @@ impl OrchestratorBuilder {
         self
     }
 
+    /// How long a received event belongs to the process that received it (default 10 s).
+    /// If that process dies (or fails) before applying it, another replica, or this
+    /// process after a restart, applies it once the lease has ended. Longer than your
+    /// slowest step, shorter than you want a user to wait after a crash.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let orchestrator = orchestrator_runtime::Orchestrator::builder()
+    ///     .slack(orchestrator_runtime::RecordingSlack::new())
+    ///     .event_lease(Duration::from_secs(30))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(orchestrator);
+    /// ```
+    pub fn event_lease(mut self, lease: Duration) -> Self {
+        self.settings.event_lease = lease;
+        self
+    }
+
     /// Builds the orchestrator.
     pub fn build(self) -> Result<Orchestrator, BuildError> {
         let mut by_name = HashMap::new();
@@ -236,13 +262,12 @@ impl Orchestrator {
         let Some(key) = incoming.dedup_key() else {
             return Ok(Accepted::Work(Box::new(Work::new(incoming, None))));
         };
-        let received = Received {
-            key,
-            at: self.inner.clock.now(),
-            incoming,
-        };
-        Ok(match self.inner.store.receive(&received).await? {
-            Receipt::Settled => Accepted::Done(Outcome::Duplicate),
+        let now = self.inner.clock.now();
+        let received = Received { key, at: now, incoming };
+        let lease = crate::clock::later(now, self.inner.settings.event_lease);
+        Ok(match self.inner.store.receive(&received, lease).await? {
+            // Busy: another worker or replica is applying it right now.
+            Receipt::Settled | Receipt::Busy => Accepted::Done(Outcome::Duplicate),
             Receipt::New | Receipt::Pending => {
                 Accepted::Work(Box::new(Work::new(received.incoming, Some(received.key))))
             }
@@ -253,6 +278,7 @@ impl Orchestrator {
     /// the conversation first) reloads and decides again, up to `max_attempts` times; an
     /// event that changed no record is settled on its own.
     pub(crate) async fn apply(&self, work: Work) -> Result<Outcome, OrchestratorError> {
+        self.after_earlier_events(&work).await?;
         let mut attempt = 1;
         let outcome = loop {
             match self.apply_once(&work).await {
@@ -269,6 +295,51 @@ impl Orchestrator {
             self.inner.store.settle(key).await?;
         }
         Ok(outcome)
+    }
+
+    /// Per-conversation order across workers and replicas: while an older event of the same
+    /// conversation is received and not applied, this one waits; if that event's worker
+    /// died (its lease ended), this worker takes it over and applies it first, as a replay.
+    /// A user answers what the bot posted, so an answer must never overtake the event whose
+    /// step posted the question.
+    fn after_earlier_events<'a>(
+        &'a self,
+        work: &'a Work,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), OrchestratorError>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let Some(key) = &work.key else { return Ok(()) };
+            let conversation = work.incoming.context.conversation_key();
+            let give_up = tokio::time::Instant::now() + 2 * inner.settings.event_lease;
+            while let Some((earlier, lease_until)) = inner.store.oldest_unsettled(&conversation).await? {
+                if earlier.key == *key {
+                    return Ok(());
+                }
+                let now = inner.clock.now();
+                if lease_until <= now {
+                    let retaken = Received { at: now, ..earlier };
+                    let lease = crate::clock::later(now, inner.settings.event_lease);
+                    if inner.store.receive(&retaken, lease).await? == Receipt::Pending {
+                        tracing::info!(event = %retaken.key, later = %key, "applying an abandoned earlier event first");
+                        let earlier = Work {
+                            incoming: retaken.incoming,
+                            key: Some(retaken.key),
+                            replay: true,
+                        };
+                        if let Err(error) = self.apply(earlier).await {
+                            tracing::error!(%error, "an abandoned earlier event failed; it stays pending");
+                        }
+                        continue;
+                    }
+                }
+                if tokio::time::Instant::now() >= give_up {
+                    tracing::warn!(event = %key, "an earlier event of this conversation is still not applied; going on");
+                    return Ok(());
+                }
+                tokio::time::sleep(EARLIER_POLL).await;
+            }
+            Ok(())
+        })
     }
 
     async fn apply_once(&self, work: &Work) -> Result<Outcome, OrchestratorError> {

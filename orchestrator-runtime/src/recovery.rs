@@ -1,27 +1,31 @@
-//! After a restart: the events that were received (and acked to Slack) but never applied,
-//! because the process died first, are applied now, oldest first, before new traffic is
-//! served. Each runs as a replay: a post its earlier run may have made is looked up in
-//! Slack by its tag instead of being posted again.
+//! Events that were received (and acked to Slack) but never applied, because the worker
+//! that received them died or failed first: once the event's lease has ended, any replica
+//! (or this process after a restart) claims it and applies it, oldest first. Each runs as a
+//! replay: a post its earlier run may have made is looked up in Slack by its tag instead of
+//! being posted again.
 
+use crate::clock::later;
 use crate::orchestrator::{Orchestrator, Work};
 use crate::outcome::OrchestratorError;
 
-/// How many pending events are read at a time.
+/// How many pending events are claimed at a time.
 const PAGE: usize = 256;
 
 impl Orchestrator {
-    /// Applies every received-but-unsettled event; returns how many were applied. An event
-    /// that fails again stays pending (and is logged) for the next start.
+    /// Claims and applies every received-but-unsettled event whose lease has ended; returns
+    /// how many were applied. An event that fails again stays pending (and is logged) and is
+    /// tried again when its new lease ends. The timer engine calls this every second.
     pub async fn recover(&self) -> Result<usize, OrchestratorError> {
+        let inner = &self.inner;
         let mut applied = 0;
-        let mut failed = std::collections::HashSet::new();
         loop {
-            let pending = self.inner.store.pending(PAGE + failed.len()).await?;
-            let fresh: Vec<_> = pending.into_iter().filter(|p| !failed.contains(&p.key)).collect();
-            if fresh.is_empty() {
-                return Ok(applied);
-            }
-            for received in fresh {
+            let now = inner.clock.now();
+            let claimed = inner
+                .store
+                .claim_pending(now, later(now, inner.settings.event_lease), PAGE)
+                .await?;
+            let full = claimed.len() == PAGE;
+            for received in claimed {
                 let key = received.key.clone();
                 let work = Work {
                     incoming: received.incoming,
@@ -30,14 +34,16 @@ impl Orchestrator {
                 };
                 match self.apply(work).await {
                     Ok(outcome) => {
-                        tracing::info!(event = %key, ?outcome, "applied an event received before the restart");
+                        tracing::info!(event = %key, ?outcome, "applied an event whose first worker did not");
                         applied += 1;
                     }
                     Err(error) => {
-                        tracing::error!(event = %key, %error, "an event received before the restart still fails");
-                        failed.insert(key);
+                        tracing::error!(event = %key, %error, "an abandoned event still fails; it stays pending")
                     }
                 }
+            }
+            if !full {
+                return Ok(applied);
             }
         }
     }

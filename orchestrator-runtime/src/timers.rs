@@ -10,6 +10,7 @@
 //! an escalation) with a new deadline; any other step times out (TIMED_OUT, the timeout
 //! message, the `on_timeout` hook). Due flows fire concurrently.
 
+use crate::clock::later;
 use crate::commit::send_final;
 use crate::execute::{End, First};
 use crate::orchestrator::Orchestrator;
@@ -26,8 +27,9 @@ use tokio::task::JoinHandle;
 const BATCH: usize = 512;
 /// How many timeouts fire at once.
 const CONCURRENCY: usize = 64;
-/// The longest the engine sleeps before looking again (other replicas may have set deadlines).
-const POLL: Duration = Duration::from_secs(5);
+/// The longest the engine sleeps before looking again: other replicas may have set
+/// deadlines, or died holding events whose lease has ended since.
+const POLL: Duration = Duration::from_secs(1);
 /// How often finished flows and settled events are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
@@ -153,8 +155,10 @@ impl Orchestrator {
     }
 
     /// Runs the timer engine in the background until the task is aborted: fires due
-    /// timeouts, sleeps until the next deadline (or until a commit sets an earlier one),
-    /// and purges finished flows once a minute.
+    /// timeouts, takes over received events whose worker's lease ended (a replica or an
+    /// earlier run of this process died before applying them), sleeps until the next
+    /// deadline (or until a commit sets an earlier one, at most a second), and purges
+    /// finished flows once a minute.
     pub fn spawn_timers(&self) -> JoinHandle<()> {
         let orchestrator = self.clone();
         tokio::spawn(async move {
@@ -163,6 +167,9 @@ impl Orchestrator {
             loop {
                 if let Err(error) = orchestrator.fire_due_timeouts().await {
                     tracing::error!(%error, "timer pass failed");
+                }
+                if let Err(error) = orchestrator.recover().await {
+                    tracing::error!(%error, "taking over abandoned events failed");
                 }
                 if purged_at.elapsed() >= PURGE_EVERY {
                     purged_at = tokio::time::Instant::now();
@@ -201,12 +208,4 @@ impl Orchestrator {
         }
         Ok(purged)
     }
-}
-
-/// `now + by`, saturating.
-fn later(now: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(by)
-        .ok()
-        .and_then(|by| now.checked_add_signed(by))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

@@ -48,7 +48,7 @@ mod sqlite {
         drop(raw);
         let newer = error(format!("sqlite://{}", path.display())).await;
         assert!(
-            newer.contains("schema version 99, newer than this build's 1"),
+            newer.contains("schema version 99, newer than this build's 2"),
             "{newer}"
         );
         assert!(!newer.contains('\n'), "one line");

@@ -34,7 +34,8 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 /// The schema, one migration per version; `MIGRATIONS[n]` brings version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE flows (
         id TEXT PRIMARY KEY,
         conv_key TEXT NOT NULL,
@@ -57,7 +58,13 @@ const MIGRATIONS: &[&str] = &["
     );
     CREATE INDEX events_pending ON events(received_at) WHERE settled = 0;
     CREATE INDEX events_received ON events(received_at);
-"];
+",
+    "
+    ALTER TABLE events ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE events ADD COLUMN conv_key TEXT;
+    CREATE INDEX events_unsettled_conversation ON events(conv_key, received_at, key) WHERE settled = 0;
+",
+];
 
 /// How many queued writes one transaction takes at most.
 const GROUP: usize = 512;
@@ -297,9 +304,17 @@ enum Write {
     },
     Receive {
         key: String,
+        conversation: String,
         at: i64,
+        lease: i64,
         incoming: String,
         reply: Reply<Receipt>,
+    },
+    ClaimPending {
+        now: i64,
+        lease: i64,
+        limit: usize,
+        reply: Reply<Vec<Received>>,
     },
     Settle {
         key: String,
@@ -430,10 +445,21 @@ fn apply(tx: &rusqlite::Savepoint<'_>, write: Write) -> Answer {
         } => answer(reply, claim(tx, now, lease, limit).map_err(backend)),
         Write::Receive {
             key,
+            conversation,
             at,
+            lease,
             incoming,
             reply,
-        } => answer(reply, receive(tx, &key, at, &incoming).map_err(backend)),
+        } => {
+            let event = (key.as_str(), conversation.as_str(), incoming.as_str());
+            answer(reply, receive(tx, event, at, lease).map_err(backend))
+        }
+        Write::ClaimPending {
+            now,
+            lease,
+            limit,
+            reply,
+        } => answer(reply, claim_pending(tx, now, lease, limit).map_err(backend)),
         Write::Settle { key, at, reply } => answer(reply, settle(tx, &key, at).map_err(backend)),
         Write::Purge {
             flows_before,
@@ -512,20 +538,53 @@ fn claim(tx: &rusqlite::Savepoint<'_>, now: i64, lease: i64, limit: usize) -> ru
     Ok(claimed)
 }
 
-fn receive(tx: &rusqlite::Savepoint<'_>, key: &str, at: i64, incoming: &str) -> rusqlite::Result<Receipt> {
-    let known: Option<bool> = tx
-        .prepare_cached("SELECT settled FROM events WHERE key = ?1")?
-        .query_row([key], |row| row.get(0))
+/// Stores `(key, conversation, incoming)` unless it was received before.
+fn receive(tx: &rusqlite::Savepoint<'_>, event: (&str, &str, &str), at: i64, lease: i64) -> rusqlite::Result<Receipt> {
+    let (key, conversation, incoming) = event;
+    let known: Option<(bool, i64)> = tx
+        .prepare_cached("SELECT settled, lease_until FROM events WHERE key = ?1")?
+        .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     Ok(match known {
-        Some(true) => Receipt::Settled,
-        Some(false) => Receipt::Pending,
+        Some((true, _)) => Receipt::Settled,
+        Some((false, held)) if held > at => Receipt::Busy,
+        Some((false, _)) => {
+            tx.prepare_cached("UPDATE events SET lease_until = ?2 WHERE key = ?1")?
+                .execute(params![key, lease])?;
+            Receipt::Pending
+        }
         None => {
-            tx.prepare_cached("INSERT INTO events (key, received_at, settled, incoming) VALUES (?1, ?2, 0, ?3)")?
-                .execute(params![key, at, incoming])?;
+            tx.prepare_cached(
+                "INSERT INTO events (key, received_at, settled, incoming, lease_until, conv_key)
+                 VALUES (?1, ?2, 0, ?3, ?4, ?5)",
+            )?
+            .execute(params![key, at, incoming, lease, conversation])?;
             Receipt::New
         }
     })
+}
+
+/// A received event from the columns `key, received_at, incoming`.
+fn decode_received(row: &rusqlite::Row<'_>) -> rusqlite::Result<Received> {
+    let incoming: String = row.get(2)?;
+    Ok(Received {
+        key: row.get(0)?,
+        at: from_millis(row.get(1)?),
+        incoming: serde_json::from_str(&incoming)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))?,
+    })
+}
+
+fn claim_pending(tx: &rusqlite::Savepoint<'_>, now: i64, lease: i64, limit: usize) -> rusqlite::Result<Vec<Received>> {
+    let mut statement = tx.prepare_cached(
+        "UPDATE events SET lease_until = ?2 WHERE key IN
+            (SELECT key FROM events WHERE settled = 0 AND lease_until <= ?1 ORDER BY received_at LIMIT ?3)
+         RETURNING key, received_at, incoming",
+    )?;
+    let rows = statement.query_map(params![now, lease, limit as i64], decode_received)?;
+    let mut claimed = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    claimed.sort_by_key(|r| r.at);
+    Ok(claimed)
 }
 
 fn settle(tx: &rusqlite::Savepoint<'_>, key: &str, at: i64) -> rusqlite::Result<()> {
@@ -627,12 +686,15 @@ impl Store for SqliteStore {
         Ok(next.map(from_millis))
     }
 
-    async fn receive(&self, event: &Received) -> Result<Receipt, StoreError> {
+    async fn receive(&self, event: &Received, lease_until: DateTime<Utc>) -> Result<Receipt, StoreError> {
         let incoming = serde_json::to_string(&event.incoming).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let (key, at) = (event.key.clone(), millis(event.at));
+        let (key, at, lease) = (event.key.clone(), millis(event.at), millis(lease_until));
+        let conversation = event.conversation().0;
         self.write(|reply| Write::Receive {
             key,
+            conversation,
             at,
+            lease,
             incoming,
             reply,
         })
@@ -644,23 +706,35 @@ impl Store for SqliteStore {
         self.write(|reply| Write::Settle { key, at, reply }).await
     }
 
-    async fn pending(&self, limit: usize) -> Result<Vec<Received>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    async fn oldest_unsettled(
+        &self,
+        conversation: &ConversationKey,
+    ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
+        let conversation = conversation.as_str().to_owned();
         self.read(move |db| {
-            let mut statement = db.prepare_cached(
-                "SELECT key, received_at, incoming FROM events WHERE settled = 0 ORDER BY received_at LIMIT ?1",
-            )?;
-            let rows = statement.query_map([limit], |row| {
-                let incoming: String = row.get(2)?;
-                Ok(Received {
-                    key: row.get(0)?,
-                    at: from_millis(row.get(1)?),
-                    incoming: serde_json::from_str(&incoming).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-                    })?,
-                })
-            })?;
-            rows.collect()
+            db.prepare_cached(
+                "SELECT key, received_at, incoming, lease_until FROM events
+                 WHERE conv_key = ?1 AND settled = 0 ORDER BY received_at, key LIMIT 1",
+            )?
+            .query_row([conversation], |row| {
+                Ok((decode_received(row)?, from_millis(row.get(3)?)))
+            })
+            .optional()
+        })
+        .await
+    }
+
+    async fn claim_pending(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Received>, StoreError> {
+        self.write(|reply| Write::ClaimPending {
+            now: millis(now),
+            lease: millis(lease_until),
+            limit,
+            reply,
         })
         .await
     }

@@ -27,9 +27,11 @@ fn bumped(record: &FlowRecord) -> FlowRecord {
     next
 }
 
+/// An event `key` sent in the DM whose id ends with the key's last 32 characters (the run).
 fn received(key: &str, at: DateTime<Utc>) -> Received {
+    let channel = format!("DCONF{}", &key[key.len().saturating_sub(32)..]);
     let body = serde_json::json!({"type": "event_callback", "team_id": "T_CONFORMANCE", "event_id": key,
-        "event": {"type": "message", "channel": "DCONF", "channel_type": "im", "user": "U1", "text": "hi", "ts": "1.1"}});
+        "event": {"type": "message", "channel": channel, "channel_type": "im", "user": "U1", "text": "hi", "ts": "1.1"}});
     let incoming = Incoming::from_json(&body).expect("valid").expect("an event");
     Received::new(incoming, at).expect("it has an event id")
 }
@@ -119,37 +121,70 @@ async fn records_and_compare_and_swap(store: &dyn Store, channel: &dyn Fn(&str) 
 }
 
 async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateTime<Utc>) {
+    let lease = now + Span::seconds(10);
     let applied = received(&format!("EvA{run}"), now);
-    assert_eq!(store.receive(&applied).await.unwrap(), Receipt::New, "first delivery");
     assert_eq!(
-        store.receive(&applied).await.unwrap(),
-        Receipt::Pending,
-        "a repeat before it is applied is pending, not settled"
+        store.receive(&applied, lease).await.unwrap(),
+        Receipt::New,
+        "first delivery"
+    );
+    assert_eq!(
+        store.receive(&applied, lease).await.unwrap(),
+        Receipt::Busy,
+        "a repeat while its worker holds the lease is busy, not settled"
     );
     let ignored = received(&format!("EvB{run}"), now + Span::milliseconds(1));
-    assert_eq!(store.receive(&ignored).await.unwrap(), Receipt::New);
-    let ours = |pending: Vec<Received>| -> Vec<String> {
-        pending
-            .into_iter()
-            .map(|r| r.key)
-            .filter(|k| k.ends_with(run))
-            .collect()
-    };
+    assert_eq!(store.receive(&ignored, lease).await.unwrap(), Receipt::New);
+    let ours =
+        |pending: Vec<Received>| -> Vec<Received> { pending.into_iter().filter(|r| r.key.ends_with(run)).collect() };
+    let keys = |pending: &[Received]| -> Vec<String> { pending.iter().map(|r| r.key.clone()).collect() };
+    assert!(
+        ours(
+            store
+                .claim_pending(now, now + Span::seconds(30), 100_000)
+                .await
+                .unwrap()
+        )
+        .is_empty(),
+        "claim_pending leaves events whose lease runs"
+    );
+    let after = lease + Span::seconds(1);
+    let again = after + Span::seconds(30);
+    let claimed = ours(store.claim_pending(after, again, 100_000).await.unwrap());
     assert_eq!(
-        ours(store.pending(100_000).await.unwrap()),
+        keys(&claimed),
         vec![applied.key.clone(), ignored.key.clone()],
-        "pending lists unsettled events, oldest first"
+        "claim_pending gives unsettled events whose lease ended, oldest first"
     );
     assert_eq!(
-        store
-            .pending(100_000)
-            .await
-            .unwrap()
-            .iter()
-            .find(|r| r.key == applied.key)
-            .map(|r| &r.incoming),
-        Some(&applied.incoming),
-        "pending gives the event back as received"
+        (&claimed[0].incoming, claimed[0].at.timestamp_millis()),
+        (&applied.incoming, applied.at.timestamp_millis()),
+        "claim_pending gives the event back as received (its time to the millisecond)"
+    );
+    assert!(
+        ours(store.claim_pending(after, again, 100_000).await.unwrap()).is_empty(),
+        "a claimed event is leased again"
+    );
+    let mut repeat = applied.clone();
+    repeat.at = again + Span::seconds(1);
+    assert_eq!(
+        store.receive(&repeat, repeat.at + Span::seconds(10)).await.unwrap(),
+        Receipt::Pending,
+        "a repeat after the lease ended is pending: its deliverer takes the lease"
+    );
+
+    // Both events were sent in one conversation: the oldest unsettled one comes first.
+    let conversation = applied.conversation();
+    let oldest = store.oldest_unsettled(&conversation).await.unwrap();
+    assert_eq!(
+        oldest.as_ref().map(|(event, _)| &event.key),
+        Some(&applied.key),
+        "oldest_unsettled gives the conversation's oldest unsettled event"
+    );
+    assert_eq!(
+        oldest.map(|(_, lease)| lease.timestamp_millis()),
+        Some((repeat.at + Span::seconds(10)).timestamp_millis()),
+        "with the end of its lease"
     );
 
     // The event is settled by the write that applies it, and only then.
@@ -159,28 +194,40 @@ async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateT
     next.remember_applied(&applied.key);
     store.commit(&next, 1, Some(&applied.key)).await.unwrap();
     assert_eq!(
-        store.receive(&applied).await.unwrap(),
+        store.receive(&applied, lease).await.unwrap(),
         Receipt::Settled,
         "settled with the write"
     );
     // A write that loses its compare-and-swap settles nothing.
     let late = received(&format!("EvC{run}"), now + Span::milliseconds(2));
-    assert_eq!(store.receive(&late).await.unwrap(), Receipt::New);
+    assert_eq!(store.receive(&late, lease).await.unwrap(), Receipt::New);
     assert!(conflict(store.commit(&next, 1, Some(&late.key)).await));
+    let mut late_repeat = late.clone();
+    late_repeat.at = after;
     assert_eq!(
-        store.receive(&late).await.unwrap(),
+        store.receive(&late_repeat, again).await.unwrap(),
         Receipt::Pending,
         "a lost compare-and-swap leaves the event pending"
     );
     store.settle(&ignored.key).await.unwrap();
+    assert_eq!(
+        store
+            .oldest_unsettled(&conversation)
+            .await
+            .unwrap()
+            .map(|(event, _)| event.key),
+        Some(late.key.clone()),
+        "a settled event is no longer the oldest unsettled one"
+    );
     store.settle(&late.key).await.unwrap();
     assert_eq!(
-        store.receive(&ignored).await.unwrap(),
+        store.receive(&ignored, lease).await.unwrap(),
         Receipt::Settled,
         "settled on its own"
     );
+    let far = now + Span::days(1);
     assert!(
-        ours(store.pending(100_000).await.unwrap()).is_empty(),
+        ours(store.claim_pending(far, far, 100_000).await.unwrap()).is_empty(),
         "nothing of ours is pending"
     );
     store.delete(flow.id).await.unwrap();
@@ -307,9 +354,10 @@ async fn ending_frees_the_conversation_and_purge_drops_it(
 
     let settled = received(&format!("EvOld{run}"), now - Span::hours(2));
     let pending = received(&format!("EvPend{run}"), now - Span::hours(2));
-    store.receive(&settled).await.unwrap();
+    let lease = now - Span::hours(2) + Span::seconds(10);
+    store.receive(&settled, lease).await.unwrap();
     store.settle(&settled.key).await.unwrap();
-    store.receive(&pending).await.unwrap();
+    store.receive(&pending, lease).await.unwrap();
 
     let purged = store.purge(now - Span::days(7), now - Span::hours(1)).await.unwrap();
     assert!(
@@ -325,12 +373,21 @@ async fn ending_frees_the_conversation_and_purge_drops_it(
         "an active flow is never purged"
     );
     assert_eq!(
-        store.receive(&settled).await.unwrap(),
+        store.receive(&settled, lease).await.unwrap(),
         Receipt::New,
         "an old settled event is forgotten"
     );
     assert_eq!(
-        store.receive(&pending).await.unwrap(),
+        store
+            .receive(
+                &Received {
+                    at: now,
+                    ..pending.clone()
+                },
+                now + Span::seconds(10)
+            )
+            .await
+            .unwrap(),
         Receipt::Pending,
         "a pending event is kept: it still has to be applied"
     );
@@ -399,5 +456,38 @@ async fn two_handles_race(a: &dyn Store, b: &dyn Store, channel: &dyn Fn(&str) -
     }
     for id in ids {
         a.delete(id).await.unwrap();
+    }
+
+    // Unsettled events claimed by two handles at once: each is claimed by one of them.
+    let lease = now + Span::seconds(10);
+    let events: Vec<Received> = (0..40)
+        .map(|n| received(&format!("EvRace{n}-{}", channel("")), now + Span::milliseconds(n)))
+        .collect();
+    for event in &events {
+        a.receive(event, lease).await.unwrap();
+    }
+    let after = lease + Span::seconds(1);
+    let (ca, cb) = tokio::join!(
+        a.claim_pending(after, after + Span::seconds(60), 100_000),
+        b.claim_pending(after, after + Span::seconds(60), 100_000)
+    );
+    let (ca, cb) = (ca.unwrap(), cb.unwrap());
+    for event in &events {
+        let times = ca.iter().chain(&cb).filter(|r| r.key == event.key).count();
+        assert_eq!(times, 1, "an abandoned event is claimed by exactly one worker");
+        a.settle(&event.key).await.unwrap();
+    }
+    // Two deliveries of one new event at once: exactly one worker gets it.
+    for round in 0..20 {
+        let event = received(&format!("EvTwice{round}-{}", channel("")), now);
+        let (r1, r2) = tokio::join!(a.receive(&event, lease), b.receive(&event, lease));
+        let mut receipts = [r1.unwrap(), r2.unwrap()];
+        receipts.sort_by_key(|r| *r == Receipt::New);
+        assert_eq!(
+            receipts,
+            [Receipt::Busy, Receipt::New],
+            "round {round}: one delivery is new, the other busy"
+        );
+        a.settle(&event.key).await.unwrap();
     }
 }
