@@ -37,9 +37,9 @@ mod sqlite {
         assert!(error("sqlite://x.db?fast=yes".into())
             .await
             .contains("synchronous=normal|full"));
-        assert!(error("postgres://localhost/db".into())
+        assert!(error("mongodb://localhost/db".into())
             .await
-            .contains("needs the `postgres` feature"));
+            .contains("`postgres://USER@HOST/DB` or `redis://HOST:PORT`"));
 
         let path = temp_file("newer.db");
         drop(SqliteStore::open(&path).await.unwrap());
@@ -73,5 +73,61 @@ mod sqlite {
         drop(first);
         let again = store::open(&url).await.unwrap();
         assert_eq!(again.load(record.id).await.unwrap(), Some(record));
+    }
+}
+
+/// On the PostgreSQL server of `DATABASE_URL` (default: the local one), in a schema of its own.
+#[cfg(feature = "postgres")]
+mod postgres {
+    use orchestrator_runtime::{store, testkit};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_postgres_store_keeps_the_contract_with_two_handles_on_one_database() {
+        let url = testkit::postgres_url();
+        // Two stores with their own connections, as two replicas have.
+        let a = store::open(&url).await.unwrap();
+        let b = store::open(&url).await.unwrap();
+        testkit::check_store(&*a, &*b).await;
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_or_a_bad_option_is_one_clear_error() {
+        let error = |url: &'static str| async move { store::open(url).await.err().expect("refused").to_string() };
+        let down = error("postgres://root@127.0.0.1:1/test").await;
+        assert!(
+            down.contains("cannot open store `postgres://root@127.0.0.1:1/test`"),
+            "{down}"
+        );
+        assert!(!down.contains('\n'), "one line: {down}");
+        let secret = error("postgres://root:hunter2@127.0.0.1:1/test").await;
+        assert!(!secret.contains("hunter2"), "the password is not shown: {secret}");
+        assert!(error("postgres://root@127.0.0.1/test?schema=a;drop")
+            .await
+            .contains("use letters, digits and `_`"));
+    }
+}
+
+/// On the Redis server of `REDIS_URL` (default: the local one), under a key prefix of its own.
+#[cfg(feature = "redis")]
+mod redis {
+    use orchestrator_runtime::{store, testkit};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_redis_store_keeps_the_contract_with_two_handles_on_one_server() {
+        let url = testkit::redis_url();
+        let a = store::open(&url).await.unwrap();
+        let b = store::open(&url).await.unwrap();
+        testkit::check_store(&*a, &*b).await;
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_one_clear_error() {
+        let down = store::open("redis://127.0.0.1:1/0")
+            .await
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(down.contains("cannot open store `redis://127.0.0.1:1/0`"), "{down}");
+        assert!(!down.contains('\n'), "one line: {down}");
     }
 }

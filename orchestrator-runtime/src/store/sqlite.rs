@@ -22,8 +22,9 @@
 //! - Several processes may share one file (each has its own writer; `busy_timeout` makes
 //!   them take turns), which the conformance suite checks with two handles.
 
+use super::row::{check_version, from_millis, lost, millis, EventRow, Row};
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use orchestrator_core::{ConversationKey, FlowRecord, Purged, Receipt, Received, Store, StoreError};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
 use std::path::PathBuf;
@@ -258,25 +259,6 @@ fn backend(error: rusqlite::Error) -> StoreError {
     StoreError::Backend(error.to_string())
 }
 
-fn millis(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis()
-}
-
-/// Milliseconds since the epoch, rounded up.
-fn millis_ceil(at: DateTime<Utc>) -> i64 {
-    let ms = at.timestamp_millis();
-    match at.timestamp_subsec_nanos() % 1_000_000 {
-        0 => ms,
-        _ => ms + 1,
-    }
-}
-
-fn from_millis(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
 fn decode_record(json: &str) -> rusqlite::Result<FlowRecord> {
     serde_json::from_str(json)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
@@ -303,11 +285,8 @@ enum Write {
         reply: Reply<Vec<FlowRecord>>,
     },
     Receive {
-        key: String,
-        conversation: String,
-        at: i64,
+        event: EventRow,
         lease: i64,
-        incoming: String,
         reply: Reply<Receipt>,
     },
     ClaimPending {
@@ -328,47 +307,19 @@ enum Write {
     },
 }
 
-/// A record as a row.
-struct Row {
-    id: String,
-    key: String,
-    active: bool,
-    version: i64,
-    due_at: Option<i64>,
-    updated_at: i64,
-    created_at: i64,
-    json: String,
-}
-
-impl Row {
-    /// The columns in table order: `id, conv_key, active, version, due_at, updated_at,
-    /// created_at, record` (`?1` to `?8`).
-    fn columns(&self) -> [&dyn ToSql; 8] {
-        [
-            &self.id,
-            &self.key,
-            &self.active,
-            &self.version,
-            &self.due_at,
-            &self.updated_at,
-            &self.created_at,
-            &self.json,
-        ]
-    }
-
-    fn of(record: &FlowRecord) -> Result<Row, StoreError> {
-        Ok(Row {
-            id: record.id.to_string(),
-            key: record.key.as_str().to_owned(),
-            active: record.is_active(),
-            version: record.version as i64,
-            // Rounded up: a flow claimed at `now` (rounded down) is really due then.
-            due_at: record.deadline.filter(|_| record.is_active()).map(millis_ceil),
-            updated_at: millis(record.updated_at),
-            created_at: millis(record.created_at),
-            json: serde_json::to_string(record).map_err(|e| StoreError::Backend(e.to_string()))?,
-        })
-    }
+/// The columns in table order: `id, conv_key, active, version, due_at, updated_at,
+/// created_at, record` (`?1` to `?8`).
+fn columns(row: &Row) -> [&dyn ToSql; 8] {
+    [
+        &row.id,
+        &row.key,
+        &row.active,
+        &row.version,
+        &row.due_at,
+        &row.updated_at,
+        &row.created_at,
+        &row.json,
+    ]
 }
 
 /// The writer: takes every queued write, applies them in one transaction, answers each.
@@ -443,17 +394,7 @@ fn apply(tx: &rusqlite::Savepoint<'_>, write: Write) -> Answer {
             limit,
             reply,
         } => answer(reply, claim(tx, now, lease, limit).map_err(backend)),
-        Write::Receive {
-            key,
-            conversation,
-            at,
-            lease,
-            incoming,
-            reply,
-        } => {
-            let event = (key.as_str(), conversation.as_str(), incoming.as_str());
-            answer(reply, receive(tx, event, at, lease).map_err(backend))
-        }
+        Write::Receive { event, lease, reply } => answer(reply, receive(tx, &event, lease).map_err(backend)),
         Write::ClaimPending {
             now,
             lease,
@@ -471,33 +412,24 @@ fn apply(tx: &rusqlite::Savepoint<'_>, write: Write) -> Answer {
 
 fn conflict_or_backend(error: rusqlite::Error, row: &Row) -> StoreError {
     match error.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(format!(
-            "flow {} exists, or another flow is active in {}",
-            row.id, row.key
-        )),
+        Some(rusqlite::ErrorCode::ConstraintViolation) => row.taken(),
         _ => backend(error),
     }
 }
 
 fn commit(tx: &rusqlite::Savepoint<'_>, row: &Row, expected: u64, event: Option<&str>) -> Result<(), StoreError> {
-    if row.version != expected as i64 + 1 {
-        return Err(StoreError::Conflict(format!(
-            "a write at version {expected} makes version {}, not {}",
-            expected + 1,
-            row.version
-        )));
-    }
+    check_version(row, expected)?;
     let expected_version = expected as i64;
     if expected == 0 {
         tx.prepare_cached(
             "INSERT INTO flows (id, conv_key, active, version, due_at, updated_at, created_at, record)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
-        .and_then(|mut insert| insert.execute(row.columns()))
+        .and_then(|mut insert| insert.execute(columns(row)))
         .map_err(|e| conflict_or_backend(e, row))?;
     } else {
         // The same columns as the insert (?7, `created_at`, never changes), plus the expected version.
-        let columns = row.columns().into_iter().chain([&expected_version as &dyn ToSql]);
+        let columns = columns(row).into_iter().chain([&expected_version as &dyn ToSql]);
         let changed = tx
             .prepare_cached(
                 "UPDATE flows SET conv_key = ?2, active = ?3, version = ?4, due_at = ?5, updated_at = ?6, record = ?8
@@ -510,12 +442,7 @@ fn commit(tx: &rusqlite::Savepoint<'_>, row: &Row, expected: u64, event: Option<
                 .query_row("SELECT version FROM flows WHERE id = ?1", [&row.id], |r| r.get(0))
                 .optional()
                 .map_err(backend)?;
-            return Err(match stored {
-                None => StoreError::NotFound(row.id.parse().unwrap_or_default()),
-                Some(version) => {
-                    StoreError::Conflict(format!("flow {} is at version {version}, expected {expected}", row.id))
-                }
-            });
+            return Err(lost(row, expected, stored));
         }
     }
     if let Some(key) = event {
@@ -538,16 +465,20 @@ fn claim(tx: &rusqlite::Savepoint<'_>, now: i64, lease: i64, limit: usize) -> ru
     Ok(claimed)
 }
 
-/// Stores `(key, conversation, incoming)` unless it was received before.
-fn receive(tx: &rusqlite::Savepoint<'_>, event: (&str, &str, &str), at: i64, lease: i64) -> rusqlite::Result<Receipt> {
-    let (key, conversation, incoming) = event;
+fn receive(tx: &rusqlite::Savepoint<'_>, event: &EventRow, lease: i64) -> rusqlite::Result<Receipt> {
+    let EventRow {
+        key,
+        conversation,
+        at,
+        json,
+    } = event;
     let known: Option<(bool, i64)> = tx
         .prepare_cached("SELECT settled, lease_until FROM events WHERE key = ?1")?
         .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     Ok(match known {
         Some((true, _)) => Receipt::Settled,
-        Some((false, held)) if held > at => Receipt::Busy,
+        Some((false, held)) if held > *at => Receipt::Busy,
         Some((false, _)) => {
             tx.prepare_cached("UPDATE events SET lease_until = ?2 WHERE key = ?1")?
                 .execute(params![key, lease])?;
@@ -558,7 +489,7 @@ fn receive(tx: &rusqlite::Savepoint<'_>, event: (&str, &str, &str), at: i64, lea
                 "INSERT INTO events (key, received_at, settled, incoming, lease_until, conv_key)
                  VALUES (?1, ?2, 0, ?3, ?4, ?5)",
             )?
-            .execute(params![key, at, incoming, lease, conversation])?;
+            .execute(params![key, at, json, lease, conversation])?;
             Receipt::New
         }
     })
@@ -687,18 +618,8 @@ impl Store for SqliteStore {
     }
 
     async fn receive(&self, event: &Received, lease_until: DateTime<Utc>) -> Result<Receipt, StoreError> {
-        let incoming = serde_json::to_string(&event.incoming).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let (key, at, lease) = (event.key.clone(), millis(event.at), millis(lease_until));
-        let conversation = event.conversation().0;
-        self.write(|reply| Write::Receive {
-            key,
-            conversation,
-            at,
-            lease,
-            incoming,
-            reply,
-        })
-        .await
+        let (event, lease) = (EventRow::of(event)?, millis(lease_until));
+        self.write(|reply| Write::Receive { event, lease, reply }).await
     }
 
     async fn settle(&self, key: &str) -> Result<(), StoreError> {

@@ -35,6 +35,7 @@ mod conformance;
 mod fake_slack;
 mod live;
 mod sender;
+mod servers;
 
 use crate::orchestrator::{Orchestrator, OrchestratorBuilder};
 use crate::outcome::Outcome;
@@ -46,6 +47,7 @@ pub use live::{Delivered, LiveBot, Transport, SIGNING_SECRET};
 use orchestrator_core::{FlowRecord, Incoming, SlackReply, SlackRequest};
 pub use sender::{Sent, SignedSender};
 use serde_json::Value;
+pub use servers::{postgres_url, redis_url, DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
