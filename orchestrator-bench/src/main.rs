@@ -9,7 +9,9 @@
 //! Phase 1 (throughput): `--users` conversations, `--concurrency` at a time; each user sends
 //! an event, waits for the bot's reply at the fake Slack, then sends the next. Phase 2
 //! (latency under load): new conversations started at `--rate` events/s for `--seconds`.
-//! `--store sqlite://FILE` runs the same against the SQLite store (durable acks).
+//! `--store sqlite://FILE` runs the same against the SQLite store (durable acks);
+//! `--store postgres://… --replicas 3` against three bots sharing one PostgreSQL (or Redis),
+//! each event sent to the next bot in turn.
 //!
 //! ```text
 //! cargo run --release -p orchestrator-bench -- open --events 1000000
@@ -74,6 +76,10 @@ enum Command {
         /// Drive the hand-written axum + slack-morphism bot instead (the baseline).
         #[arg(long)]
         baseline: bool,
+        /// Bots sharing the store, each with its own connections and HTTP server, behind a
+        /// round-robin balancer (use a shared store: `postgres://…` or `redis://…`).
+        #[arg(long, default_value_t = 1)]
+        replicas: usize,
     },
     /// Deadlines falling due at a given rate; report expiries/s and lateness.
     Timers {
@@ -83,9 +89,12 @@ enum Command {
         /// Conversations opened (and deadlines due) per second.
         #[arg(long, default_value_t = 10_000)]
         rate: usize,
-        /// The store: `memory:` or `sqlite://FILE`.
+        /// The store: `memory:`, `sqlite://FILE`, `postgres://…` or `redis://…`.
         #[arg(long, default_value = "memory:")]
         store: String,
+        /// Bots sharing the store, each with its own timer engine racing for the deadlines.
+        #[arg(long, default_value_t = 1)]
+        replicas: usize,
     },
     /// Open conversations that stay open, in process; report the rate per block.
     Open {
@@ -134,16 +143,23 @@ mod waiting {
 /// When each deadline fired and how late.
 static LATENESS: Mutex<Vec<(Instant, Duration)>> = Mutex::new(Vec::new());
 
-async fn timers(flows: usize, rate: usize, store_url: &str) {
-    let store = slack_orchestrator::store::open(store_url).await.expect("a store");
-    let orchestrator = Orchestrator::builder()
-        .flow::<waiting::Waiting>()
-        .store(store)
-        .slack(slack_orchestrator::RecordingSlack::discarding())
-        .build()
-        .expect("a bot");
-    let engine = orchestrator.spawn_timers();
-    println!("{flows} conversations opened at {rate}/s, each with a 10 s deadline");
+async fn timers(flows: usize, rate: usize, store_url: &str, replicas: usize) {
+    let mut bots = Vec::new();
+    for _ in 0..replicas.max(1) {
+        let store = slack_orchestrator::store::open(store_url).await.expect("a store");
+        let orchestrator = Orchestrator::builder()
+            .flow::<waiting::Waiting>()
+            .store(store)
+            .slack(slack_orchestrator::RecordingSlack::discarding())
+            .build()
+            .expect("a bot");
+        let engine = orchestrator.spawn_timers();
+        bots.push((orchestrator, engine));
+    }
+    println!(
+        "{flows} conversations opened at {rate}/s, each with a 10 s deadline; {} timer engine(s)",
+        bots.len()
+    );
     let started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_millis(10));
     let per_tick = (rate / 100).max(1);
@@ -153,7 +169,7 @@ async fn timers(flows: usize, rate: usize, store_url: &str) {
         ticker.tick().await;
         for i in opened..(opened + per_tick).min(flows) {
             let permit = gate.clone().acquire_owned().await.expect("open semaphore");
-            let orchestrator = orchestrator.clone();
+            let orchestrator = bots[i % bots.len()].0.clone();
             tokio::spawn(async move {
                 orchestrator
                     .handle_json(&event(&format!("W{i:08}"), "hi", 0))
@@ -172,10 +188,16 @@ async fn timers(flows: usize, rate: usize, store_url: &str) {
     while LATENESS.lock().unwrap().len() < flows && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    engine.abort();
+    tokio::time::sleep(Duration::from_millis(500)).await; // a timeout fired twice would show now
+    for (_, engine) in &bots {
+        engine.abort();
+    }
     let fired = std::mem::take(&mut *LATENESS.lock().unwrap());
     let first = fired.iter().map(|(at, _)| *at).min().unwrap_or_else(Instant::now);
     let last = fired.iter().map(|(at, _)| *at).max().unwrap_or_else(Instant::now);
+    if fired.len() > flows {
+        println!("fired twice      {:>10}", fired.len() - flows);
+    }
     println!(
         "expiries/s       {:>10.0}   ({} of {flows} fired over {:.2} s)",
         fired.len() as f64 / (last - first).as_secs_f64().max(1e-9),
@@ -187,7 +209,7 @@ async fn timers(flows: usize, rate: usize, store_url: &str) {
         fired.into_iter().map(|(_, late)| late).collect(),
     );
     if store_url.starts_with("sqlite") {
-        drop(orchestrator);
+        drop(bots);
         restart::<waiting::Waiting>(store_url).await;
     }
 }
@@ -304,12 +326,49 @@ fn report(name: &str, mut samples: Vec<Duration>) {
     );
 }
 
+/// Passes each post the fake Slack `slack` receives to the user waiting in its channel.
+fn follow_replies(slack: &FakeSlack, waiters: Waiters) {
+    let mut posted = slack.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match posted.recv().await {
+                Ok(call) if call.method == "chat.postMessage" => {
+                    let channel = call.args["channel"].as_str().unwrap_or_default().to_owned();
+                    if let Some(waiter) = waiters.lock().unwrap().get(&channel) {
+                        let _ = waiter.send(call.at);
+                    }
+                }
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("lost {n} reply notices"),
+                Err(_) => break,
+            }
+        }
+    });
+}
+
+/// Sends each event to the next bot in turn, as a round-robin load balancer would.
+#[derive(Clone)]
+struct Balancer {
+    senders: Arc<Vec<SignedSender>>,
+    next: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Balancer {
+    fn new(senders: Vec<SignedSender>) -> Balancer {
+        Balancer {
+            senders: Arc::new(senders),
+            next: Arc::default(),
+        }
+    }
+
+    async fn event(&self, body: &serde_json::Value) -> slack_orchestrator::testkit::Sent {
+        let index = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.senders.len();
+        self.senders[index].event(body).await
+    }
+}
+
 /// One user through the whole conversation; returns (ack latencies, reply latencies).
-async fn converse(
-    sender: SignedSender,
-    waiters: Waiters,
-    user: String,
-) -> Result<(Vec<Duration>, Vec<Duration>), String> {
+async fn converse(sender: Balancer, waiters: Waiters, user: String) -> Result<(Vec<Duration>, Vec<Duration>), String> {
     let (tx, mut replies) = mpsc::unbounded_channel();
     waiters.lock().unwrap().insert(format!("D{user}"), tx);
     let (mut acks, mut reply_latencies) = (Vec::new(), Vec::new());
@@ -329,71 +388,64 @@ async fn converse(
     Ok((acks, reply_latencies))
 }
 
-/// The bot under load: the framework's (a [`LiveBot`]) or the hand-written baseline.
+/// The bot under load: the framework's (one [`LiveBot`] per replica) or the hand-written
+/// baseline.
 enum Target {
-    Framework(LiveBot),
+    Framework(Vec<LiveBot>),
     Baseline(FakeSlack, tokio::task::JoinHandle<()>),
 }
 
 impl Target {
-    async fn start(baseline: bool, store: &str) -> (Target, SignedSender) {
+    async fn start(baseline: bool, store: &str, replicas: usize) -> (Target, Balancer) {
         if baseline {
             let slack = FakeSlack::start().await;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
             let url = format!("http://{}", listener.local_addr().expect("bound"));
             let api_url = slack.api_url();
             let server = tokio::spawn(async move { baseline::serve(listener, &api_url, SIGNING_SECRET).await });
-            return (Target::Baseline(slack, server), SignedSender::new(&url, SIGNING_SECRET));
+            let sender = Balancer::new(vec![SignedSender::new(&url, SIGNING_SECRET)]);
+            return (Target::Baseline(slack, server), sender);
         }
-        let store = slack_orchestrator::store::open(store).await.expect("a store");
-        let bot = LiveBot::start(
-            Transport::Http,
-            Orchestrator::builder().flow::<Onboarding>().store(store),
-        )
-        .await;
-        let sender = bot.sender().expect("an HTTP bot").clone();
-        (Target::Framework(bot), sender)
+        let mut bots = Vec::new();
+        for _ in 0..replicas.max(1) {
+            // Each replica opens the store itself: its own connections, as a process has.
+            let store = slack_orchestrator::store::open(store).await.expect("a store");
+            let builder = Orchestrator::builder().flow::<Onboarding>().store(store);
+            bots.push(LiveBot::start(Transport::Http, builder).await);
+        }
+        let senders = bots.iter().map(|b| b.sender().expect("an HTTP bot").clone()).collect();
+        (Target::Framework(bots), Balancer::new(senders))
     }
 
-    fn slack(&self) -> &FakeSlack {
+    fn slacks(&self) -> Vec<&FakeSlack> {
         match self {
-            Target::Framework(bot) => bot.slack(),
-            Target::Baseline(slack, _) => slack,
+            Target::Framework(bots) => bots.iter().map(LiveBot::slack).collect(),
+            Target::Baseline(slack, _) => vec![slack],
         }
     }
 
     async fn stop(self) {
         match self {
-            Target::Framework(bot) => drop(bot.stop().await),
+            Target::Framework(bots) => {
+                for bot in bots {
+                    drop(bot.stop().await);
+                }
+            }
             Target::Baseline(_, server) => server.abort(),
         }
     }
 }
 
-async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64, store: &str, baseline: bool) {
-    let (bot, sender) = Target::start(baseline, store).await;
+async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64, store: &str, baseline: bool, replicas: usize) {
+    let (bot, sender) = Target::start(baseline, store, replicas).await;
     match baseline {
         true => println!("bot: hand-written axum + slack-morphism (baseline)"),
-        false => println!("bot: slack-orchestrator on {store}"),
+        false => println!("bot: slack-orchestrator on {store}, {replicas} replica(s)"),
     }
     let waiters: Waiters = Arc::default();
-    let mut posted = bot.slack().subscribe();
-    let routes = waiters.clone();
-    tokio::spawn(async move {
-        loop {
-            match posted.recv().await {
-                Ok(call) if call.method == "chat.postMessage" => {
-                    let channel = call.args["channel"].as_str().unwrap_or_default().to_owned();
-                    if let Some(waiter) = routes.lock().unwrap().get(&channel) {
-                        let _ = waiter.send(call.at);
-                    }
-                }
-                Ok(_) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("lost {n} reply notices"),
-                Err(_) => break,
-            }
-        }
-    });
+    for slack in bot.slacks() {
+        follow_replies(slack, waiters.clone());
+    }
 
     println!(
         "phase 1: {users} conversations x {} events, {concurrency} at a time",
@@ -488,13 +540,19 @@ fn main() {
             seconds,
             store,
             baseline,
-        } => runtime.block_on(http(users, concurrency, rate, seconds, &store, baseline)),
+            replicas,
+        } => runtime.block_on(http(users, concurrency, rate, seconds, &store, baseline, replicas)),
         Command::Open {
             events,
             block,
             concurrency,
             store,
         } => runtime.block_on(open(events, block, concurrency, &store)),
-        Command::Timers { flows, rate, store } => runtime.block_on(timers(flows, rate, &store)),
+        Command::Timers {
+            flows,
+            rate,
+            store,
+            replicas,
+        } => runtime.block_on(timers(flows, rate, &store, replicas)),
     }
 }
