@@ -254,3 +254,42 @@ async fn a_step_replayed_after_a_crash_between_its_post_and_its_save_does_not_po
     );
     assert_eq!(unsettled(&memory).await, None, "settled with the write");
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_answer_never_overtakes_the_acked_event_whose_step_asked_the_question() {
+    let memory = Arc::new(MemoryStore::new());
+    let slack = RecordingSlack::new();
+    // One replica: "hi" runs the first step, which posts the question; then its save fails
+    // and the replica dies. The event is acked, unsettled, and leased to the dead replica.
+    let dying = Orchestrator::builder()
+        .flow::<ask::Ask>()
+        .store(Flaky::new(memory.clone(), Failure::Backend, 1))
+        .slack(slack.clone())
+        .build()
+        .unwrap();
+    let team = slack_orchestrator::testkit::TEAM;
+    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvHi");
+    assert!(dying.handle_json(&hi).await.is_err());
+    drop(dying);
+
+    // The user saw the question and answers; the answer reaches another replica at once.
+    let other = Orchestrator::builder()
+        .flow::<ask::Ask>()
+        .store(memory.clone())
+        .slack(slack.clone())
+        .build()
+        .unwrap();
+    let answer = slack_orchestrator::payloads::direct_message(team, "U1", "Bob", "1.2", "EvBob");
+    let outcome = other.handle_json(&answer).await.unwrap();
+    assert_eq!(
+        outcome.state(),
+        Some(FlowState::Completed),
+        "the answer waited for the question's event, which was applied first: {outcome:?}"
+    );
+    assert_eq!(
+        posts(&slack),
+        ["What's your name?", "Hello, Bob!"],
+        "the question was not posted again, and Bob is the answer to it"
+    );
+    assert_eq!(unsettled(&memory).await, None, "both events settled");
+}
