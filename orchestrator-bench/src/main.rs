@@ -95,6 +95,11 @@ enum Command {
         /// Bots sharing the store, each with its own timer engine racing for the deadlines.
         #[arg(long, default_value_t = 1)]
         replicas: usize,
+        /// Write the waiting flows into the store first (as a bot restarting with them
+        /// would find them), with deadlines falling due at `--rate` from a moment after,
+        /// instead of opening them while earlier ones fire: measures the timer engine alone.
+        #[arg(long)]
+        preload: bool,
     },
     /// Open conversations that stay open, in process; report the rate per block.
     Open {
@@ -143,7 +148,7 @@ mod waiting {
 /// When each deadline fired and how late.
 static LATENESS: Mutex<Vec<(Instant, Duration)>> = Mutex::new(Vec::new());
 
-async fn timers(flows: usize, rate: usize, store_url: &str, replicas: usize) {
+async fn timers(flows: usize, rate: usize, store_url: &str, replicas: usize, preload: bool) {
     let mut bots = Vec::new();
     for _ in 0..replicas.max(1) {
         let store = slack_orchestrator::store::open(store_url).await.expect("a store");
@@ -153,45 +158,27 @@ async fn timers(flows: usize, rate: usize, store_url: &str, replicas: usize) {
             .slack(slack_orchestrator::RecordingSlack::discarding())
             .build()
             .expect("a bot");
-        let engine = orchestrator.spawn_timers();
-        bots.push((orchestrator, engine));
+        bots.push(orchestrator);
     }
-    println!(
-        "{flows} conversations opened at {rate}/s, each with a 10 s deadline; {} timer engine(s)",
-        bots.len()
-    );
-    let started = Instant::now();
-    let mut ticker = tokio::time::interval(Duration::from_millis(10));
-    let per_tick = (rate / 100).max(1);
-    let mut opened = 0;
-    let gate = Arc::new(Semaphore::new(256));
-    while opened < flows {
-        ticker.tick().await;
-        for i in opened..(opened + per_tick).min(flows) {
-            let permit = gate.clone().acquire_owned().await.expect("open semaphore");
-            let orchestrator = bots[i % bots.len()].0.clone();
-            tokio::spawn(async move {
-                orchestrator
-                    .handle_json(&event(&format!("W{i:08}"), "hi", 0))
-                    .await
-                    .expect("handled");
-                drop(permit);
-            });
-        }
-        opened = (opened + per_tick).min(flows);
+    // The last deadline is `flows / rate` seconds after the first, which is 10 s away
+    // (opened flows) or after the preloading.
+    let mut patience = Duration::from_secs_f64(flows as f64 / rate as f64) + Duration::from_secs(60);
+    if preload {
+        patience += preload_waiting(&bots[0], flows, rate).await;
     }
-    println!(
-        "opened           {:>10.0} conversations/s",
-        flows as f64 / started.elapsed().as_secs_f64()
-    );
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let engines: Vec<_> = bots.iter().map(Orchestrator::spawn_timers).collect();
+    if !preload {
+        open_waiting(&bots, flows, rate).await;
+    }
+    let deadline = Instant::now() + patience;
     while LATENESS.lock().unwrap().len() < flows && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await; // a timeout fired twice would show now
-    for (_, engine) in &bots {
+    for engine in &engines {
         engine.abort();
     }
+    println!("resident memory  {:>10.1} MiB", resident_mib());
     let fired = std::mem::take(&mut *LATENESS.lock().unwrap());
     let first = fired.iter().map(|(at, _)| *at).min().unwrap_or_else(Instant::now);
     let last = fired.iter().map(|(at, _)| *at).max().unwrap_or_else(Instant::now);
@@ -212,6 +199,82 @@ async fn timers(flows: usize, rate: usize, store_url: &str, replicas: usize) {
         drop(bots);
         restart::<waiting::Waiting>(store_url).await;
     }
+}
+
+/// Writes `flows` waiting flows straight into the store, copies of one the bot opened,
+/// with deadlines falling due at `rate` per second from a moment after the writing ends;
+/// returns how far away the first deadline is then.
+async fn preload_waiting(bot: &Orchestrator, flows: usize, rate: usize) -> Duration {
+    bot.handle_json(&event("Wtemplate", "hi", 0)).await.expect("handled");
+    let store = bot.store().clone();
+    let template = store
+        .list(true, 1)
+        .await
+        .expect("listed")
+        .pop()
+        .expect("the template flow");
+    store.delete(template.id).await.expect("deleted");
+    // Deadlines start after the writing, which goes at 15,000/s or more here.
+    let start = bot.now() + chrono::Duration::milliseconds((flows as f64 / 15.0) as i64 + 10_000);
+    println!("{flows} waiting flows written into the store, deadlines due at {rate}/s from then");
+    let began = Instant::now();
+    let gate = Arc::new(Semaphore::new(256));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..flows {
+        let permit = gate.clone().acquire_owned().await.expect("open semaphore");
+        let mut record = template.clone();
+        record.id = uuid::Uuid::new_v4();
+        record.context.channel_id = format!("DW{i:08}");
+        record.key = record.context.conversation_key();
+        record.version = 1;
+        record.deadline = Some(start + chrono::Duration::microseconds((i as f64 * 1e6 / rate as f64) as i64));
+        let store = store.clone();
+        tasks.spawn(async move {
+            store.commit(&record, 0, None).await.expect("written");
+            drop(permit);
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let away = (start - bot.now()).to_std().unwrap_or_default();
+    println!(
+        "written          {:>10.0} flows/s; the first deadline is {:.1} s away",
+        flows as f64 / began.elapsed().as_secs_f64(),
+        away.as_secs_f64()
+    );
+    away
+}
+
+/// Opens `flows` conversations at `rate` per second (round-robin over the bots), each
+/// waiting with a 10 s deadline, while the earlier ones fall due.
+async fn open_waiting(bots: &[Orchestrator], flows: usize, rate: usize) {
+    println!(
+        "{flows} conversations opened at {rate}/s, each with a 10 s deadline; {} timer engine(s)",
+        bots.len()
+    );
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_millis(10));
+    let per_tick = (rate / 100).max(1);
+    let mut opened = 0;
+    let gate = Arc::new(Semaphore::new(256));
+    while opened < flows {
+        ticker.tick().await;
+        for i in opened..(opened + per_tick).min(flows) {
+            let permit = gate.clone().acquire_owned().await.expect("open semaphore");
+            let orchestrator = bots[i % bots.len()].clone();
+            tokio::spawn(async move {
+                orchestrator
+                    .handle_json(&event(&format!("W{i:08}"), "hi", 0))
+                    .await
+                    .expect("handled");
+                drop(permit);
+            });
+        }
+        opened = (opened + per_tick).min(flows);
+    }
+    println!(
+        "opened           {:>10.0} conversations/s",
+        flows as f64 / started.elapsed().as_secs_f64()
+    );
 }
 
 /// Reopens a durable store as a restarted bot would, and reports how long until it is ready:
@@ -553,6 +616,7 @@ fn main() {
             rate,
             store,
             replicas,
-        } => runtime.block_on(timers(flows, rate, &store, replicas)),
+            preload,
+        } => runtime.block_on(timers(flows, rate, &store, replicas, preload)),
     }
 }

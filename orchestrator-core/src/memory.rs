@@ -149,7 +149,7 @@ impl Inner {
 impl Store for MemoryStore {
     async fn commit(&self, record: &FlowRecord, expected: u64, event: Option<&str>) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        let previous = inner.check(record, expected)?.cloned();
+        inner.check(record, expected)?;
         if record.is_active() {
             if let Some(other) = inner.active.get(&record.key).filter(|id| **id != record.id) {
                 return Err(StoreError::Conflict(format!(
@@ -158,14 +158,20 @@ impl Store for MemoryStore {
                 )));
             }
         }
-        if let Some(previous) = &previous {
-            inner.unindex(previous);
-        }
+        // The previous version is taken out (not copied), unindexed, and its box reused.
+        let stored = match inner.records.remove(&record.id) {
+            Some(mut previous) => {
+                inner.unindex(&previous);
+                previous.as_mut().clone_from(record);
+                previous
+            }
+            None => Box::new(record.clone()),
+        };
         inner.index(record);
         if let Some(key) = event {
             inner.settle(key, record.updated_at);
         }
-        inner.records.insert(record.id, Box::new(record.clone()));
+        inner.records.insert(record.id, stored);
         Ok(())
     }
 
