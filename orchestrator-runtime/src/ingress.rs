@@ -8,6 +8,7 @@ use crate::outcome::{Ignored, OrchestratorError, Outcome};
 use orchestrator_core::{Incoming, Payload};
 use serde_json::{json, Value};
 use std::time::Duration;
+use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
 
 /// How long a modal submission waits for its step before the ack goes out anyway.
@@ -21,11 +22,26 @@ pub(crate) async fn dispatch(
     tasks: &TaskTracker,
     incoming: Incoming,
 ) -> Result<Option<Value>, OrchestratorError> {
+    Ok(start(orchestrator, tasks, incoming).await?.ack_body().await)
+}
+
+/// An event accepted and being applied in the background.
+pub(crate) struct Started {
+    /// A modal submission's step, whose answer may go back in the ack.
+    submission: Option<JoinHandle<Result<Outcome, OrchestratorError>>>,
+}
+
+/// Accepts `incoming` (stored as received when this returns `Ok`) and starts applying it.
+pub(crate) async fn start(
+    orchestrator: &Orchestrator,
+    tasks: &TaskTracker,
+    incoming: Incoming,
+) -> Result<Started, OrchestratorError> {
     let is_submission = matches!(incoming.payload, Payload::ViewSubmission(_));
     let work = match orchestrator.accept(incoming).await? {
         Accepted::Done(outcome) => {
             tracing::debug!(?outcome, "event not applied");
-            return Ok(None);
+            return Ok(Started { submission: None });
         }
         Accepted::Work(work) => work,
     };
@@ -39,11 +55,21 @@ pub(crate) async fn dispatch(
         }
         outcome
     });
-    if !is_submission {
-        return Ok(None);
-    }
-    Ok(match tokio::time::timeout(INLINE_WAIT, task).await {
-        Ok(Ok(Ok(Outcome::Rejected { errors, .. }))) => Some(json!({"response_action": "errors", "errors": errors})),
-        _ => None,
+    Ok(Started {
+        submission: is_submission.then_some(task),
     })
+}
+
+impl Started {
+    /// The body the ack must carry: for a modal submission, its step's rejection if the
+    /// step answers within 2.5 s of Slack's 3; otherwise nothing.
+    pub(crate) async fn ack_body(self) -> Option<Value> {
+        let task = self.submission?;
+        match tokio::time::timeout(INLINE_WAIT, task).await {
+            Ok(Ok(Ok(Outcome::Rejected { errors, .. }))) => {
+                Some(json!({"response_action": "errors", "errors": errors}))
+            }
+            _ => None,
+        }
+    }
 }

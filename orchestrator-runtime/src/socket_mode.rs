@@ -5,15 +5,26 @@
 //! Written on tokio-tungstenite rather than slack-morphism's listener: the listener hands
 //! out typed events, and re-serializing those loses fields; this loop passes Slack's raw
 //! JSON to the same normalization, dedup and dispatch as HTTP.
+//!
+//! - **Acks never wait on a step, nor on another envelope.** Each envelope is handled in
+//!   its own task and acked as soon as it is stored (a modal submission waits for its step
+//!   at most 2.5 s, alone); a writer task sends the acks. Envelopes of one conversation are
+//!   stored in the order they arrived, so they are applied in that order.
+//! - **Reconnects**: at once when Slack asks (`disconnect`, every few hours); after a lost
+//!   connection with a back-off that starts again after every good connection.
+//! - Nagle's algorithm is off: an ack is one small frame that must leave at once.
 
 use crate::ingress;
+use crate::locks::KeyLocks;
 use crate::orchestrator::Orchestrator;
 use crate::web_api::SlackWebApi;
 use futures_util::{SinkExt, StreamExt};
 use orchestrator_core::Incoming;
 use serde_json::{json, Value};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::task::TaskTracker;
 
@@ -27,11 +38,20 @@ pub struct SocketMode {
 
 /// Why a connection ended.
 enum Ended {
-    /// Slack asked to reconnect, or the socket dropped.
-    Reconnect,
+    /// Slack asked for a new connection (`disconnect`): open one at once.
+    Refresh,
+    /// The connection dropped after it had worked (`hello` came).
+    Dropped,
+    /// No connection could be made.
+    Failed,
     /// Shutdown was requested.
     Shutdown,
 }
+
+/// The first wait before reconnecting after a failure; it doubles up to [`MAX_BACKOFF`]
+/// while connecting keeps failing.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 impl SocketMode {
     /// Socket Mode with the app-level token (`xapp-…`), opening connections through `web`.
@@ -47,21 +67,31 @@ impl SocketMode {
     /// Runs until `shutdown` completes, reconnecting as needed; then lets running steps finish.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
-        let mut backoff = Duration::from_millis(500);
+        let mut backoff = FIRST_BACKOFF;
         loop {
             let ended = tokio::select! {
                 ended = self.connect_once() => ended,
                 () = &mut shutdown => Ended::Shutdown,
             };
-            match ended {
+            let wait = match ended {
                 Ended::Shutdown => break,
-                Ended::Reconnect => {
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        () = &mut shutdown => break,
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                Ended::Refresh => {
+                    backoff = FIRST_BACKOFF;
+                    continue;
                 }
+                Ended::Dropped => {
+                    backoff = FIRST_BACKOFF;
+                    FIRST_BACKOFF
+                }
+                Ended::Failed => {
+                    let wait = backoff;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    wait
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = &mut shutdown => break,
             }
         }
         self.tasks.close();
@@ -73,55 +103,88 @@ impl SocketMode {
             Ok(url) => url,
             Err(error) => {
                 tracing::error!(%error, "apps.connections.open failed");
-                return Ended::Reconnect;
+                return Ended::Failed;
             }
         };
-        let (socket, _) = match tokio_tungstenite::connect_async(url.as_str()).await {
+        let connected = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await;
+        let (socket, _) = match connected {
             Ok(connected) => connected,
             Err(error) => {
                 tracing::error!(%error, "Socket Mode connection failed");
-                return Ended::Reconnect;
+                return Ended::Failed;
             }
         };
         tracing::info!("Socket Mode connected");
         let (mut write, mut read) = socket.split();
-        while let Some(frame) = read.next().await {
-            let text = match frame {
-                Ok(Message::Text(text)) => text,
-                Ok(Message::Close(_)) | Err(_) => return Ended::Reconnect,
-                Ok(_) => continue,
+        // Acks go out through one writer, in the order they are ready.
+        let (acks, mut outbox) = mpsc::unbounded_channel::<String>();
+        let writer = tokio::spawn(async move {
+            while let Some(ack) = outbox.recv().await {
+                if write.send(Message::text(ack)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        // Envelopes of one conversation are stored one after the other, in arrival order.
+        let arrival = Arc::new(KeyLocks::default());
+        let mut greeted = false;
+        let ended = loop {
+            let text = match read.next().await {
+                Some(Ok(Message::Text(text))) => text,
+                Some(Ok(Message::Close(_)) | Err(_)) | None if greeted => break Ended::Dropped,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break Ended::Failed,
+                Some(Ok(_)) => continue,
             };
             let Ok(envelope) = serde_json::from_str::<Value>(&text) else {
                 tracing::warn!("Socket Mode frame is not JSON");
                 continue;
             };
             match envelope.get("type").and_then(Value::as_str) {
-                Some("hello") => continue,
-                Some("disconnect") => return Ended::Reconnect,
+                Some("hello") => {
+                    greeted = true;
+                    continue;
+                }
+                Some("disconnect") => break Ended::Refresh,
                 _ => {}
             }
             let Some(envelope_id) = envelope.get("envelope_id").and_then(Value::as_str) else {
                 continue;
             };
-            let mut ack = json!({ "envelope_id": envelope_id });
-            match incoming(&envelope) {
-                Ok(Some(event)) => match ingress::dispatch(&self.orchestrator, &self.tasks, event).await {
-                    Ok(Some(inline)) => ack["payload"] = inline,
-                    Ok(None) => {}
-                    Err(error) => {
-                        // Not stored, so not acked: Slack sends the envelope again.
-                        tracing::error!(%error, envelope_id, "could not store an event; not acking it");
-                        continue;
+            let envelope_id = envelope_id.to_owned();
+            let event = match incoming(&envelope) {
+                Ok(Some(event)) => event,
+                Ok(None) => {
+                    let _ = acks.send(json!({ "envelope_id": envelope_id }).to_string());
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, envelope_id, "Socket Mode envelope not understood");
+                    let _ = acks.send(json!({ "envelope_id": envelope_id }).to_string());
+                    continue;
+                }
+            };
+            let turn = arrival.lock(event.context.conversation_key().as_str()).await;
+            let (orchestrator, tasks, acks) = (self.orchestrator.clone(), self.tasks.clone(), acks.clone());
+            self.tasks.spawn(async move {
+                let started = ingress::start(&orchestrator, &tasks, event).await;
+                drop(turn);
+                let mut ack = json!({ "envelope_id": envelope_id });
+                match started {
+                    Ok(started) => {
+                        if let Some(body) = started.ack_body().await {
+                            ack["payload"] = body;
+                        }
+                        let _ = acks.send(ack.to_string());
                     }
-                },
-                Ok(None) => {}
-                Err(error) => tracing::warn!(%error, envelope_id, "Socket Mode envelope not understood"),
-            }
-            if write.send(Message::text(ack.to_string())).await.is_err() {
-                return Ended::Reconnect;
-            }
-        }
-        Ended::Reconnect
+                    // Not stored, so not acked: Slack sends the envelope again.
+                    Err(error) => tracing::error!(%error, envelope_id, "could not store an event; not acking it"),
+                }
+            });
+        };
+        // The writer ends once the envelopes still being handled have sent their acks (on a
+        // refresh the old connection stays open a while) or the socket refuses them.
+        drop((acks, writer));
+        ended
     }
 }
 
