@@ -291,7 +291,16 @@ async fn modal_over(transport: Transport) {
     let answer = bot.interaction(&wrong).await;
     assert_eq!(
         answer.body(),
-        json!({"response_action": "errors", "errors": {"score": "The score must be a number from 1 to 5."}})
+        json!({"response_action": "errors", "errors": {score_block.as_str(): "The score must be a number from 1 to 5."}}),
+        "keyed by the block id of the view Slack received, so Slack shows it under the field"
+    );
+    assert!(
+        view["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["block_id"] == score_block.as_str()),
+        "that id is the input block's in the view that was opened"
     );
 
     let right = payloads::view_submission(

@@ -5,6 +5,7 @@
 
 use crate::orchestrator::{Accepted, Orchestrator};
 use crate::outcome::{Ignored, OrchestratorError, Outcome};
+use orchestrator_core::tag::tag;
 use orchestrator_core::{Incoming, Payload};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -66,7 +67,12 @@ impl Started {
     pub(crate) async fn ack_body(self) -> Option<Value> {
         let task = self.submission?;
         match tokio::time::timeout(INLINE_WAIT, task).await {
-            Ok(Ok(Ok(Outcome::Rejected { errors, .. }))) => {
+            Ok(Ok(Ok(Outcome::Rejected { flow_id, errors }))) => {
+                // Under the block ids Slack has: the flow's own, tagged when the modal opened.
+                let errors: serde_json::Map<String, Value> = errors
+                    .into_iter()
+                    .map(|(block, message)| (tag(flow_id, &block), Value::String(message)))
+                    .collect();
                 Some(json!({"response_action": "errors", "errors": errors}))
             }
             _ => None,

@@ -28,8 +28,10 @@ pub enum Outcome {
         /// The flow.
         flow_id: Uuid,
     },
-    /// A modal submission was refused with field errors (`block_id` -> message); the flow
-    /// stays in its step. Over HTTP these go back to Slack as `response_action: errors`.
+    /// A modal submission was refused with field errors (`block_id` -> message, the ids the
+    /// flow gave its blocks); the flow stays in its step. The ack goes back to Slack as
+    /// `response_action: errors` keyed by the block ids Slack has (the flow's, tagged with
+    /// the flow id when the modal was opened), so each message shows under its field.
     Rejected {
         /// The flow.
         flow_id: Uuid,
