@@ -57,12 +57,12 @@
 extern crate self as slack_orchestrator;
 
 pub use orchestrator_core::{
-    blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, stay, Action, Click, Command,
-    ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow, FlowDefinition, FlowOptions, FlowRecord,
-    FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore, MessageContext, MessageType,
-    Migrate, Next, Participants, Payload, PostTag, Purged, Receipt, Received, Selection, SlackApi, SlackError,
-    SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Text, Timeout, Transition, Trigger,
-    ViewSubmission,
+    blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, stay, Action, AppState,
+    Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow, FlowDefinition,
+    FlowOptions, FlowRecord, FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore,
+    MessageContext, MessageType, Migrate, MissingState, Next, Participants, Payload, PostTag, Purged, Receipt,
+    Received, Selection, SlackApi, SlackError, SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError,
+    Submission, Text, Timeout, Transition, Trigger, ViewSubmission,
 };
 pub use orchestrator_runtime::{
     cli, console, http, payloads, signature, store, testkit, BotIdentity, BuildError, HttpIngress, Ignored,

@@ -2,6 +2,7 @@
 //! metadata) and what it can do (send messages, buttons, modals; change metadata and
 //! participants). Everything it changes is saved with the step's transition, atomically.
 
+use crate::app_state::{AppState, MissingState};
 use crate::context::MessageContext;
 use crate::incoming::Incoming;
 use crate::record::{Direction, FlowRecord, LoggedMessage};
@@ -39,6 +40,8 @@ pub struct Cx {
     posts: u32,
     /// Whether this run may repeat one cut short by a crash (see [`Cx::set_replay`]).
     replay: bool,
+    /// The bot's shared application state.
+    state: Arc<AppState>,
 }
 
 impl Cx {
@@ -52,7 +55,38 @@ impl Cx {
             now,
             posts: 0,
             replay: false,
+            state: Arc::default(),
         }
+    }
+
+    /// Gives this step run the bot's application state (the orchestrator does).
+    pub fn with_state(mut self, state: Arc<AppState>) -> Self {
+        self.state = state;
+        self
+    }
+
+    /// The bot's application state of type `T`, as registered with
+    /// `Orchestrator::builder().state(value)`: a database pool, a config, a client.
+    /// A type nobody registered is an error that `?` turns into a failed step.
+    ///
+    /// ```
+    /// # use orchestrator_core::{AppState, Cx, FlowRecord, MessageContext, SlackApi, SlackError, SlackReply, SlackRequest};
+    /// # struct Silent;
+    /// # #[async_trait::async_trait]
+    /// # impl SlackApi for Silent {
+    /// #     async fn call(&self, _: SlackRequest) -> Result<SlackReply, SlackError> { Ok(SlackReply::Ok) }
+    /// # }
+    /// # let now = chrono::Utc::now();
+    /// # let record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U", "D1"), now);
+    /// struct Team { lead: String }
+    /// let mut state = AppState::default();
+    /// state.insert(Team { lead: "U42".into() });
+    /// let cx = Cx::new(record, std::sync::Arc::new(Silent), None, now).with_state(state.into());
+    /// assert_eq!(cx.state::<Team>().unwrap().lead, "U42");
+    /// assert!(cx.state::<String>().unwrap_err().to_string().contains("no app state of type"));
+    /// ```
+    pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, MissingState> {
+        self.state.get::<T>()
     }
 
     /// Marks this run as a possible repeat of one that a crash cut short before its result

@@ -5,6 +5,7 @@
 //!
 //! Most users reach these through the `slack_orchestrator` facade and its prelude.
 
+mod app_state;
 pub mod blocks;
 mod context;
 mod cx;
@@ -22,6 +23,7 @@ pub mod tag;
 mod transition;
 mod trigger;
 
+pub use app_state::{AppState, MissingState};
 pub use context::{ConversationKey, MessageContext, MessageType};
 pub use cx::Cx;
 pub use flow::{

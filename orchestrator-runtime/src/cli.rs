@@ -16,8 +16,9 @@ use uuid::Uuid;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Where flows are stored: `sqlite://FILE` or `memory:`. Default: `sqlite://bot.db`
-    /// when connected to Slack and for `flows`, `memory:` for the console chat.
+    /// Where flows are stored: `sqlite://FILE`, `postgres://…`, `redis://…` or `memory:`.
+    /// Default: `sqlite://bot.db` when connected to Slack and for `flows`, `memory:` for the
+    /// console chat.
     #[arg(long, env = "ORCHESTRATOR_STORE", global = true)]
     store: Option<String>,
 }

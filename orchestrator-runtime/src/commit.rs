@@ -107,7 +107,7 @@ impl Orchestrator {
     ) -> Result<Outcome, OrchestratorError> {
         tracing::error!(flow_id = %record.id, flow = %record.flow, %reason, "flow moved to ERROR");
         let expected = record.version;
-        let mut cx = Cx::new(record, self.inner.slack.clone(), None, self.now());
+        let mut cx = Cx::new(record, self.inner.slack.clone(), None, self.now()).with_state(self.inner.state.clone());
         if apologize {
             send_final(&mut cx, Some(&self.inner.settings.error_message)).await;
         }

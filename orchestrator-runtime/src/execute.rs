@@ -94,7 +94,8 @@ impl Orchestrator {
             record.log(inbound(incoming, now));
         }
         let step = record.step.clone();
-        let mut cx = Cx::new(record, self.inner.slack.clone(), Some(incoming.clone()), now);
+        let mut cx =
+            Cx::new(record, self.inner.slack.clone(), Some(incoming.clone()), now).with_state(self.inner.state.clone());
         cx.set_replay(replay);
         let run = match migrated {
             Ok(()) => self.run_steps(definition, &mut cx, incoming, step, first).await,

@@ -87,6 +87,8 @@ pub(crate) struct Inner {
     pub(crate) bot_user: Option<(String, String)>,
     pub(crate) settings: Settings,
     pub(crate) timers: TimerEngine,
+    /// The application state steps reach with `Cx::state`.
+    pub(crate) state: Arc<orchestrator_core::AppState>,
     /// When this orchestrator was built: a deadline before it may have been fired by a
     /// process that died before saving.
     pub(crate) started_at: chrono::DateTime<chrono::Utc>,
@@ -100,6 +102,7 @@ pub struct OrchestratorBuilder {
     slack: Option<Arc<dyn SlackApi>>,
     bot_user: Option<String>,
     settings: Settings,
+    state: orchestrator_core::AppState,
 }
 
 impl OrchestratorBuilder {
@@ -163,6 +166,25 @@ impl OrchestratorBuilder {
         self
     }
 
+    /// Registers application state of type `T` that every step reaches with
+    /// [`Cx::state`](orchestrator_core::Cx::state): a database pool, a config, an HTTP
+    /// client. One value per type (wrap two of a type in types of their own); registering a
+    /// type again replaces the value.
+    ///
+    /// ```
+    /// struct Approvers(Vec<String>);
+    /// let orchestrator = orchestrator_runtime::Orchestrator::builder()
+    ///     .slack(orchestrator_runtime::RecordingSlack::new())
+    ///     .state(Approvers(vec!["U_BOSS".into()]))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(orchestrator);
+    /// ```
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
     /// How long a received event belongs to the process that received it (default 10 s).
     /// If that process dies (or fails) before applying it, another replica, or this
     /// process after a restart, applies it once the lease has ended. Longer than your
@@ -211,6 +233,7 @@ impl OrchestratorBuilder {
             }),
             settings: self.settings,
             timers: TimerEngine::default(),
+            state: Arc::new(self.state),
         };
         Ok(Orchestrator { inner: Arc::new(inner) })
     }
