@@ -161,7 +161,8 @@ pub use orchestrator_macros::step;
 pub mod prelude {
     pub use crate::{
         blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, reject, stay, step, Click,
-        Command, Cx, Files, Flow, Incoming, Next, Orchestrator, Selection, StepError, Submission, Text, Timeout,
+        Command, Cx, Files, Flow, Incoming, Next, Orchestrator, Selection, SlackError, SlackReply, StepError,
+        Submission, Text, Timeout,
     };
 }
 

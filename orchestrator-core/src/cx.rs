@@ -238,8 +238,8 @@ impl Cx {
         self.incoming
             .as_ref()
             .and_then(|i| i.trigger_id.clone())
-            .ok_or(SlackError::InvalidRequest {
-                method,
+            .ok_or_else(|| SlackError::InvalidRequest {
+                method: method.into(),
                 detail: "no trigger_id: only a click or a slash command can open a modal".into(),
             })
     }
@@ -270,7 +270,7 @@ impl Cx {
                 .as_ref()
                 .and_then(|i| i.response_url.clone())
                 .ok_or(SlackError::InvalidRequest {
-                    method: "response_url",
+                    method: "response_url".into(),
                     detail: "only a click or a slash command has a response_url".into(),
                 })?;
         let request = SlackRequest::Respond {
@@ -287,15 +287,76 @@ impl Cx {
         self.api.call(request).await
     }
 
+    /// Calls any Web API method with Slack's arguments as JSON and returns Slack's whole
+    /// answer: the escape hatch for what the typed calls do not cover (`users.info`,
+    /// `chat.scheduleMessage`, `views.publish`, `reactions.add`, …). A 429 is waited out
+    /// and retried like every call; `ok: false` is [`SlackError::Api`] with Slack's code.
+    ///
+    /// ```no_run
+    /// # async fn step(cx: &mut orchestrator_core::Cx) -> Result<(), orchestrator_core::SlackError> {
+    /// let user = cx.api_call("users.info", serde_json::json!({"user": "U42"})).await?;
+    /// let tz = user["user"]["tz"].as_str().unwrap_or("UTC");
+    /// # Ok(()) }
+    /// ```
+    pub async fn api_call(&mut self, method: &str, args: Value) -> Result<Value, SlackError> {
+        let request = SlackRequest::Call {
+            method: method.to_owned(),
+            args,
+        };
+        match self.api.call(request).await? {
+            SlackReply::Json(answer) => Ok(answer),
+            other => Ok(serde_json::to_value(other).unwrap_or(Value::Null)),
+        }
+    }
+
+    /// Opens (or finds) the direct-message channel with `user` (`conversations.open`) and
+    /// returns its id, e.g. to ask an approver with [`Cx::post_to`].
+    pub async fn open_dm(&mut self, user: &str) -> Result<String, SlackError> {
+        let answer = self
+            .api_call("conversations.open", serde_json::json!({"users": user}))
+            .await?;
+        answer["channel"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| SlackError::Transport {
+                method: "conversations.open".into(),
+                detail: format!("the answer has no channel id: {answer}"),
+            })
+    }
+
+    /// Sends a message to another channel than the conversation's (a DM opened with
+    /// [`Cx::open_dm`], a team channel). Like every post of a step, it is tagged, so a replay
+    /// after a crash does not post it twice. Replies there reach this flow only if that
+    /// conversation routes to it (a click on its buttons does).
+    pub async fn post_to(
+        &mut self,
+        channel: impl Into<String>,
+        text: impl Into<String>,
+        blocks: Option<Value>,
+    ) -> Result<SlackReply, SlackError> {
+        let blocks = blocks.map(|b| self.tag_blocks(b));
+        self.post_in(channel.into(), None, text.into(), blocks).await
+    }
+
     async fn post(&mut self, text: String, blocks: Option<Value>) -> Result<SlackReply, SlackError> {
+        let channel = self.record.context.channel_id.clone();
+        let thread_ts = self.record.context.thread_ts.clone();
+        self.post_in(channel, thread_ts, text, blocks).await
+    }
+
+    async fn post_in(
+        &mut self,
+        channel: String,
+        thread_ts: Option<String>,
+        text: String,
+        blocks: Option<Value>,
+    ) -> Result<SlackReply, SlackError> {
         let tag = PostTag {
             flow_id: self.record.id,
             version: self.record.version,
             seq: self.posts,
         };
         self.posts += 1;
-        let channel = self.record.context.channel_id.clone();
-        let thread_ts = self.record.context.thread_ts.clone();
         let earlier = match self.replay {
             true => self.find_post(&channel, &thread_ts, tag).await,
             false => None,

@@ -91,6 +91,18 @@ pub enum SlackRequest {
         /// The view to push.
         view: Value,
     },
+    /// Any Web API method, with Slack's arguments as JSON (`conversations.open`,
+    /// `users.info`, `chat.scheduleMessage`, `views.publish`, …): the escape hatch for what
+    /// the typed requests do not cover. Answers [`SlackReply::Json`], Slack's whole answer.
+    #[serde(rename = "call")]
+    Call {
+        /// The method, e.g. `conversations.open` (`name` in the JSON form, whose `method`
+        /// is `call`).
+        #[serde(rename = "name")]
+        method: String,
+        /// Its arguments, as Slack documents them.
+        args: Value,
+    },
     /// A reply through an interaction's or slash command's `response_url`.
     #[serde(rename = "response_url")]
     Respond {
@@ -113,8 +125,9 @@ impl SlackRequest {
     /// let r = SlackRequest::OpenView { trigger_id: "t".into(), view: serde_json::json!({}) };
     /// assert_eq!(r.method(), "views.open");
     /// ```
-    pub fn method(&self) -> &'static str {
+    pub fn method(&self) -> &str {
         match self {
+            SlackRequest::Call { method, .. } => method,
             SlackRequest::PostMessage { .. } => "chat.postMessage",
             SlackRequest::FindPost { thread_ts: Some(_), .. } => "conversations.replies",
             SlackRequest::FindPost { .. } => "conversations.history",
@@ -206,7 +219,7 @@ mod as_metadata {
 }
 
 /// What a successful call returned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SlackReply {
     /// A posted or updated message.
     Message {
@@ -220,8 +233,28 @@ pub enum SlackReply {
         /// The view id.
         id: String,
     },
+    /// Slack's whole answer to a [`SlackRequest::Call`].
+    Json(Value),
     /// Any other success.
     Ok,
+}
+
+impl SlackReply {
+    /// The `ts` of a posted or updated message (to update it later, or to reply in its
+    /// thread); `None` for other replies.
+    ///
+    /// ```
+    /// # use orchestrator_core::SlackReply;
+    /// let posted = SlackReply::Message { channel: "D1".into(), ts: "1700000000.000001".into() };
+    /// assert_eq!(posted.ts(), Some("1700000000.000001"));
+    /// assert_eq!(SlackReply::Ok.ts(), None);
+    /// ```
+    pub fn ts(&self) -> Option<&str> {
+        match self {
+            SlackReply::Message { ts, .. } => Some(ts),
+            _ => None,
+        }
+    }
 }
 
 /// A failed Web API call.
@@ -231,7 +264,7 @@ pub enum SlackError {
     #[error("{method} failed: {code}")]
     Api {
         /// The method called.
-        method: &'static str,
+        method: String,
         /// Slack's error code.
         code: String,
     },
@@ -239,13 +272,13 @@ pub enum SlackError {
     #[error("{method} was rate limited")]
     RateLimited {
         /// The method called.
-        method: &'static str,
+        method: String,
     },
     /// The request could not be built (e.g. blocks that are not Block Kit).
     #[error("{method} request is invalid: {detail}")]
     InvalidRequest {
         /// The method called.
-        method: &'static str,
+        method: String,
         /// What is wrong.
         detail: String,
     },
@@ -253,7 +286,7 @@ pub enum SlackError {
     #[error("{method} failed to reach Slack: {detail}")]
     Transport {
         /// The method called.
-        method: &'static str,
+        method: String,
         /// What went wrong.
         detail: String,
     },

@@ -172,6 +172,11 @@ impl SlackApi for ConsoleSlack {
             }
             // The console keeps no history, and its conversations never outlive the process.
             SlackRequest::FindPost { .. } => SlackReply::Ok,
+            // No workspace behind the console: the call is shown and answered with success.
+            SlackRequest::Call { method, args } => {
+                self.print(&format!("bot (calls {method})> {args}"));
+                SlackReply::Json(serde_json::json!({"ok": true}))
+            }
         })
     }
 }

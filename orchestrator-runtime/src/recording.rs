@@ -22,6 +22,8 @@ pub struct RecordingSlack {
     calls: Mutex<Vec<(SlackRequest, SlackReply)>>,
     counter: AtomicU64,
     keep: bool,
+    /// What a [`SlackRequest::Call`] of a method answers (default `{"ok": true}`).
+    answers: Mutex<std::collections::HashMap<String, serde_json::Value>>,
 }
 
 impl RecordingSlack {
@@ -36,6 +38,26 @@ impl RecordingSlack {
     /// A recorder that keeps nothing (for benchmarks).
     pub fn discarding() -> Arc<Self> {
         Arc::new(RecordingSlack::default())
+    }
+
+    /// Sets what a raw [`SlackRequest::Call`] of `method` answers from now on (Slack's whole
+    /// JSON answer; by default `{"ok": true}`).
+    ///
+    /// ```
+    /// # use orchestrator_core::{SlackApi, SlackReply, SlackRequest};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let slack = orchestrator_runtime::RecordingSlack::new();
+    /// slack.answer("users.info", serde_json::json!({"ok": true, "user": {"tz": "Europe/Paris"}}));
+    /// let call = SlackRequest::Call { method: "users.info".into(), args: serde_json::json!({"user": "U1"}) };
+    /// let Ok(SlackReply::Json(answer)) = slack.call(call).await else { panic!() };
+    /// assert_eq!(answer["user"]["tz"], "Europe/Paris");
+    /// # });
+    /// ```
+    pub fn answer(&self, method: &str, reply: serde_json::Value) {
+        self.answers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(method.to_owned(), reply);
     }
 
     /// Every request so far, oldest first.
@@ -97,6 +119,14 @@ impl SlackApi for RecordingSlack {
                 id: format!("V{:08}", self.counter.fetch_add(1, Ordering::Relaxed) + 1),
             },
             SlackRequest::UpdateView { view_id, .. } => SlackReply::View { id: view_id.clone() },
+            SlackRequest::Call { method, .. } => SlackReply::Json(
+                self.answers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(method)
+                    .cloned()
+                    .unwrap_or_else(|| serde_json::json!({"ok": true})),
+            ),
             SlackRequest::PostEphemeral { .. } | SlackRequest::Respond { .. } | SlackRequest::FindPost { .. } => {
                 SlackReply::Ok
             }

@@ -106,7 +106,7 @@ impl SlackWebApi {
         // (built only for the calls that need it: a post, on every step, is built directly).
         let args = || {
             serde_json::to_value(request).map_err(|e| SlackError::InvalidRequest {
-                method,
+                method: method.to_owned(),
                 detail: e.to_string(),
             })
         };
@@ -193,6 +193,16 @@ impl SlackWebApi {
                         ts: m.ts,
                     })
             }
+            SlackRequest::Call { args, .. } => {
+                // slack-morphism's generic POST: Slack's answer comes back whole, and an
+                // `ok: false` or a 429 is handled as for the typed calls.
+                let answer: Value = session
+                    .http_session_api
+                    .http_post(method, args, None)
+                    .await
+                    .map_err(failed)?;
+                SlackReply::Json(answer)
+            }
             SlackRequest::Respond {
                 response_url,
                 text,
@@ -200,7 +210,7 @@ impl SlackWebApi {
                 in_channel,
             } => {
                 let url: url::Url = response_url.parse().map_err(|e| SlackError::InvalidRequest {
-                    method,
+                    method: method.to_owned(),
                     detail: format!("response_url: {e}"),
                 })?;
                 let response_type = if *in_channel { "in_channel" } else { "ephemeral" };
@@ -228,12 +238,12 @@ struct HistoryMessage {
 
 /// Builds slack-morphism's typed request from the JSON Slack documents (its models are
 /// serde), so Block Kit given as JSON is checked here instead of at Slack.
-fn typed<T: DeserializeOwned>(method: &'static str, mut body: Value) -> Result<T, SlackError> {
+fn typed<T: DeserializeOwned>(method: &str, mut body: Value) -> Result<T, SlackError> {
     if let Some(map) = body.as_object_mut() {
         map.retain(|key, v| !v.is_null() && key != "method");
     }
     serde_json::from_value(body).map_err(|e| SlackError::InvalidRequest {
-        method,
+        method: method.to_owned(),
         detail: e.to_string(),
     })
 }
@@ -247,7 +257,7 @@ fn plain(failure: Failure) -> SlackError {
 
 /// A failed call, keeping the `Retry-After` of a 429 for the retry loop.
 enum Failure {
-    RateLimited(&'static str, Option<Duration>),
+    RateLimited(String, Option<Duration>),
     Other(SlackError),
 }
 
@@ -257,7 +267,8 @@ impl From<SlackError> for Failure {
     }
 }
 
-fn error(method: &'static str, error: SlackClientError) -> Failure {
+fn error(method: &str, error: SlackClientError) -> Failure {
+    let method = method.to_owned();
     match error {
         SlackClientError::ApiError(e) => Failure::Other(SlackError::Api { method, code: e.code }),
         SlackClientError::RateLimitError(e) => Failure::RateLimited(method, e.retry_after),
@@ -280,7 +291,7 @@ impl SlackApi for SlackWebApi {
                 }
                 Err(Failure::RateLimited(method, retry_after)) => {
                     let wait = retry_after.unwrap_or(Duration::from_secs(1)).min(MAX_WAIT);
-                    tracing::warn!(method, attempt = attempt + 1, ?wait, "rate limited by Slack; waiting");
+                    tracing::warn!(%method, attempt = attempt + 1, ?wait, "rate limited by Slack; waiting");
                     tokio::time::sleep(wait).await;
                 }
             }

@@ -1,0 +1,92 @@
+//! A step reaches the whole Web API: it opens a DM with someone else (an approver), posts
+//! there, and calls any method with JSON (`users.info`), over real HTTP against the fake
+//! Slack, with the same 429 handling as the typed calls and Slack's error codes as errors.
+
+use serde_json::json;
+use slack_orchestrator::payloads;
+use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+use slack_orchestrator::{FlowState, Orchestrator};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[slack_orchestrator::flow(trigger = direct_message)]
+mod ask_boss {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum AskBoss {
+        #[start]
+        Ask,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx, said: Text) -> Next<AskBoss> {
+        let boss = "U_BOSS";
+        let dm = cx.open_dm(boss).await?;
+        let asked = cx
+            .post_to(&dm, format!("{} asks: {}", cx.user_id(), said.as_str()), None)
+            .await?;
+        let info = cx.api_call("users.info", serde_json::json!({"user": boss})).await?;
+        let tz = info["user"]["tz"].as_str().unwrap_or("UTC").to_owned();
+        if said.as_str() == "who is ghost" {
+            cx.api_call("users.info", serde_json::json!({"user": "U_GHOST"}))
+                .await?;
+        }
+        complete(format!("Asked {boss} ({tz}) in {dm} at {}.", asked.ts().unwrap_or("?")))
+    }
+}
+
+fn dm(user: &str, text: &str, id: &str) -> serde_json::Value {
+    payloads::direct_message(TEAM, user, text, "1800000000.000001", id)
+}
+
+#[tokio::test]
+async fn a_step_opens_a_dm_posts_there_and_calls_any_method() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<ask_boss::AskBoss>()).await;
+    bot.slack().rate_limit_next("users.info", 1, 1);
+    let started = tokio::time::Instant::now();
+    bot.event(&dm("U_ALICE", "a new laptop", "EvBoss1")).await;
+    let posted = bot.slack().wait_for("chat.postMessage", 2, WAIT).await;
+    assert_eq!(
+        posted[0]["channel"], "DU_BOSS",
+        "the approver's DM, from conversations.open"
+    );
+    assert_eq!(posted[0]["text"], "U_ALICE asks: a new laptop");
+    let done = posted[1]["text"].as_str().unwrap();
+    assert!(
+        done.starts_with("Asked U_BOSS (Europe/Paris) in DU_BOSS at 1700000000."),
+        "users.info answered after its 429 was waited out: {done}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "the 429's Retry-After of 1 s was waited out"
+    );
+    assert_eq!(
+        bot.slack().calls_to("users.info"),
+        [json!({"user": "U_BOSS"})],
+        "then the call went through, with Slack's arguments as given"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn slacks_error_code_from_a_raw_call_fails_the_step_with_it() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<ask_boss::AskBoss>()).await;
+    bot.slack().fail_next("users.info", "user_not_found");
+    bot.event(&dm("U_ALICE", "hello", "EvBoss2")).await;
+    let mut flows = Vec::new();
+    for _ in 0..200 {
+        flows = bot.orchestrator().store().list(false, 10).await.unwrap();
+        if flows.iter().any(|f| !f.is_active()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(flows[0].state, FlowState::Error);
+    assert_eq!(
+        flows[0].error.as_deref(),
+        Some("users.info failed: user_not_found"),
+        "Slack's own error code, with the method"
+    );
+    bot.stop().await;
+}
