@@ -4,6 +4,7 @@
 
 use crate::app_state::{AppState, MissingState};
 use crate::context::MessageContext;
+use crate::flow::Flow;
 use crate::incoming::Incoming;
 use crate::record::{Direction, FlowRecord, LoggedMessage};
 use crate::slack::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
@@ -42,6 +43,19 @@ pub struct Cx {
     replay: bool,
     /// The bot's shared application state.
     state: Arc<AppState>,
+    /// Flows this step asked to start once its result is saved.
+    starts: Vec<FlowStart>,
+}
+
+/// A flow a step asked to start ([`Cx::start_flow`]): which one, where, at which step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowStart {
+    /// The flow's name.
+    pub flow: String,
+    /// Where it runs (its conversation is `context.conversation_key()`).
+    pub context: MessageContext,
+    /// The step it starts at, serialized.
+    pub step: Value,
 }
 
 impl Cx {
@@ -56,7 +70,27 @@ impl Cx {
             posts: 0,
             replay: false,
             state: Arc::default(),
+            starts: Vec::new(),
         }
+    }
+
+    /// Starts flow `F` at step `first` (with its data) in the conversation `at`, once this
+    /// step's result is saved: e.g. an approval in the approver's DM
+    /// (`MessageContext::new(team, approver, dm_channel)`), or a check-in for each member of
+    /// a team. One flow is active per conversation: a start where another flow is active
+    /// is refused and logged. An error only if the step does not serialize.
+    pub fn start_flow<F: Flow>(&mut self, at: MessageContext, first: F) -> Result<(), serde_json::Error> {
+        self.starts.push(FlowStart {
+            flow: F::options().name,
+            context: at,
+            step: serde_json::to_value(&first)?,
+        });
+        Ok(())
+    }
+
+    /// The flows this step asked to start (the orchestrator takes them after saving).
+    pub fn take_starts(&mut self) -> Vec<FlowStart> {
+        std::mem::take(&mut self.starts)
     }
 
     /// Gives this step run the bot's application state (the orchestrator does).

@@ -64,6 +64,9 @@ pub enum Payload {
         /// The deadline that passed.
         deadline: chrono::DateTime<chrono::Utc>,
     },
+    /// The flow was started from code (`Orchestrator::start`, `Cx::start_flow`), not by a
+    /// Slack event.
+    Started,
 }
 
 /// Why an event is not user input; the orchestrator ignores these.
@@ -182,7 +185,10 @@ impl Incoming {
 
     /// `true` unless the event is an edit, a deletion, a bot's message or similar (or a timeout).
     pub fn is_user_input(&self) -> bool {
-        !matches!(self.payload, Payload::NotInput(_) | Payload::Timeout { .. })
+        !matches!(
+            self.payload,
+            Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started
+        )
     }
 
     /// The event the timer engine hands a step whose deadline passed: in the flow's
@@ -205,6 +211,21 @@ impl Incoming {
             response_url: None,
             ts: None,
             flow_id: None,
+        }
+    }
+
+    /// What starts a flow from code in `context`: no Slack event, no input for a handler.
+    ///
+    /// ```
+    /// # use orchestrator_core::{Incoming, MessageContext, Payload};
+    /// let started = Incoming::started(MessageContext::new("T1", "U1", "D1"));
+    /// assert_eq!(started.payload, Payload::Started);
+    /// assert!(!started.is_user_input());
+    /// ```
+    pub fn started(context: MessageContext) -> Incoming {
+        Incoming {
+            payload: Payload::Started,
+            ..Incoming::timeout(context, chrono::DateTime::<chrono::Utc>::MIN_UTC)
         }
     }
 

@@ -61,6 +61,7 @@ impl Orchestrator {
             End::Unhandled => unreachable!("nothing is saved for an unhandled event"),
         };
         let now = cx.now();
+        let starts = cx.take_starts();
         let mut record = cx.into_record();
         let info = definition.step_info(&run.step).ok();
         record.step = run.step;
@@ -87,6 +88,7 @@ impl Orchestrator {
             _ => None,
         };
         self.commit(&mut record, expected, event).await?;
+        self.start_requested(record.id, starts);
         Ok(match run.end {
             End::Reject(errors) => Outcome::Rejected {
                 flow_id: record.id,
@@ -120,6 +122,23 @@ impl Orchestrator {
         record.deadline = None;
         self.commit(&mut record, expected, event).await?;
         Ok(Outcome::advanced(&record))
+    }
+}
+
+impl Orchestrator {
+    /// Starts the flows a step asked for, now that its result is saved, each in its own
+    /// task (another conversation's lock must not be taken while holding this one's).
+    fn start_requested(&self, by: uuid::Uuid, starts: Vec<orchestrator_core::FlowStart>) {
+        for start in starts {
+            let orchestrator = self.clone();
+            tokio::spawn(async move {
+                let flow = start.flow.clone();
+                match orchestrator.start_at(start).await {
+                    Ok(id) => tracing::info!(%by, %flow, flow_id = %id, "started a flow"),
+                    Err(error) => tracing::error!(%by, %flow, %error, "could not start a flow"),
+                }
+            });
+        }
     }
 }
 

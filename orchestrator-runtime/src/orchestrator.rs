@@ -449,6 +449,98 @@ impl Orchestrator {
         Ok(outcome)
     }
 
+    /// Starts flow `F` from code, at step `first` (with its data), in the conversation
+    /// `at`: a DM (`MessageContext::new(team, user, dm_channel)`, the channel from
+    /// `conversations.open`), or a channel. The flow is saved, then its step's entry handler
+    /// runs as for a triggered flow; the user of `at` is its participant. Returns the flow
+    /// id.
+    ///
+    /// One flow is active per conversation: if one is, this is
+    /// [`OrchestratorError::ConversationBusy`] naming it (cancel it, or start later).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::{MessageContext, RecordingSlack};
+    /// #[flow(trigger = command("/standup"))]
+    /// mod standup {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug)]
+    ///     pub enum Standup { #[start] ByHand, Ask { team: String }, Listen }
+    ///     #[step(ByHand)]
+    ///     async fn by_hand(_cx: &mut Cx, c: Command) -> Next<Standup> { goto(Standup::Ask { team: c.text.clone() }) }
+    ///     #[step(Ask { team })]
+    ///     async fn ask(cx: &mut Cx, team: String) -> Next<Standup> {
+    ///         cx.say(format!("Standup for {team}: what did you do yesterday?")).await?;
+    ///         goto(Standup::Listen)
+    ///     }
+    ///     #[step(Listen)]
+    ///     async fn listen(_cx: &mut Cx, said: Text) -> Next<Standup> { complete(format!("Noted: {}", said.as_str())) }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let slack = RecordingSlack::new();
+    /// let bot = Orchestrator::builder().flow::<standup::Standup>().slack(slack.clone()).build().unwrap();
+    /// let dm = MessageContext::new("T1", "U_ANA", "D_ANA");
+    /// bot.start(dm.clone(), standup::Standup::Ask { team: "core".into() }).await.unwrap();
+    /// let posted: Vec<_> = slack.requests().into_iter().filter_map(|r| match r {
+    ///     slack_orchestrator::SlackRequest::PostMessage { text, .. } => Some(text),
+    ///     _ => None,
+    /// }).collect();
+    /// assert_eq!(posted, ["Standup for core: what did you do yesterday?"]);
+    /// assert!(bot.start(dm, standup::Standup::Listen).await.is_err(), "one active flow per conversation");
+    /// # }
+    /// ```
+    pub async fn start<F: Flow>(
+        &self,
+        at: orchestrator_core::MessageContext,
+        first: F,
+    ) -> Result<Uuid, OrchestratorError> {
+        let step = serde_json::to_value(&first)
+            .map_err(|e| StoreError::Backend(format!("the step does not serialize: {e}")))?;
+        self.start_at(orchestrator_core::FlowStart {
+            flow: F::options().name,
+            context: at,
+            step,
+        })
+        .await
+    }
+
+    /// Starts a flow by name (what [`Orchestrator::start`] and `Cx::start_flow` do).
+    pub(crate) async fn start_at(&self, start: orchestrator_core::FlowStart) -> Result<Uuid, OrchestratorError> {
+        let definition = self
+            .inner
+            .by_name
+            .get(&start.flow)
+            .cloned()
+            .ok_or_else(|| OrchestratorError::NotRegistered(start.flow.clone()))?;
+        let incoming = Incoming::started(start.context);
+        let conversation = incoming.context.conversation_key();
+        let _turn = self.inner.locks.lock(conversation.as_str()).await;
+        let busy = |active| OrchestratorError::ConversationBusy {
+            conversation: conversation.clone(),
+            active,
+        };
+        if let Some(active) = self.inner.store.active_for(&conversation).await? {
+            return Err(busy(active.id));
+        }
+        let info = definition
+            .step_info(&start.step)
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut record = self.new_record(&definition, &incoming);
+        record.step = start.step;
+        record.step_name = info.name.to_owned();
+        let id = record.id;
+        match self.commit(&mut record, 0, None).await {
+            Err(StoreError::Conflict(_)) => {
+                let active = self.inner.store.active_for(&conversation).await?;
+                return Err(busy(active.map_or(Uuid::nil(), |r| r.id)));
+            }
+            other => other?,
+        }
+        self.run(definition, record, &Work::new(incoming, None), First::Start)
+            .await?;
+        Ok(id)
+    }
+
     /// Starts the flow whose trigger matches: the conversation is saved (INITIATED) before
     /// its first step runs, so the conversation's next events find it and wait their turn.
     async fn start_flow(&self, work: &Work) -> Result<Outcome, OrchestratorError> {

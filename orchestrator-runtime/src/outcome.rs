@@ -102,6 +102,18 @@ pub enum OrchestratorError {
     /// The store failed, or another worker changed the flow first.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A flow was started from code that this orchestrator does not have.
+    #[error("no flow named `{0}` is registered: add it with `Orchestrator::builder().flow::<…>()`")]
+    NotRegistered(String),
+    /// A flow was started from code in a conversation where another flow is active (one
+    /// active flow per conversation).
+    #[error("flow {active} is already active in {conversation}; start there after it ends, or cancel it")]
+    ConversationBusy {
+        /// The conversation.
+        conversation: orchestrator_core::ConversationKey,
+        /// The flow active in it.
+        active: uuid::Uuid,
+    },
 }
 
 /// A mistake in how the orchestrator was put together.

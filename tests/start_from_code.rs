@@ -1,0 +1,190 @@
+//! Flows started from code: by the bot (`Orchestrator::start`, e.g. a check-in for each
+//! member of a team) and from inside a step (`cx.start_flow`, e.g. an approval in the
+//! approver's DM), each at a step with its data, and refused with a clear error where
+//! another flow is active.
+
+use slack_orchestrator::testkit::{TestBot, TEAM};
+use slack_orchestrator::{FlowState, MessageContext, Orchestrator, OrchestratorError};
+
+#[slack_orchestrator::flow(trigger = command("/checkin"))]
+mod checkin {
+    use slack_orchestrator::prelude::*;
+
+    #[derive(Debug)]
+    pub(crate) enum Checkin {
+        /// `/checkin TOPIC` by hand; the bot starts at `Ask` itself.
+        #[start]
+        Begin,
+        Ask {
+            topic: String,
+        },
+        Listen {
+            topic: String,
+        },
+    }
+
+    #[step(Begin)]
+    async fn begin(_cx: &mut Cx, command: Command) -> Next<Checkin> {
+        goto(Checkin::Ask {
+            topic: command.text.clone(),
+        })
+    }
+
+    #[step(Ask { topic })]
+    async fn ask(cx: &mut Cx, topic: String) -> Next<Checkin> {
+        cx.say(format!("How is {topic} going?")).await?;
+        goto(Checkin::Listen { topic })
+    }
+
+    #[step(Listen { topic })]
+    async fn listen(_cx: &mut Cx, topic: String, said: Text) -> Next<Checkin> {
+        complete(format!("Thanks! {topic}: {}", said.as_str()))
+    }
+}
+
+#[slack_orchestrator::flow(trigger = direct_message)]
+mod request {
+    use super::approval::Approval;
+    use slack_orchestrator::prelude::*;
+    use slack_orchestrator::MessageContext;
+
+    pub(crate) enum Request {
+        #[start]
+        What,
+    }
+
+    #[step(What)]
+    async fn what(cx: &mut Cx, said: Text) -> Next<Request> {
+        let boss = "U_BOSS";
+        let dm = cx.open_dm(boss).await?;
+        let at = MessageContext::new(&cx.context().team_id, boss, &dm);
+        let asked = Approval::Decide {
+            requester: cx.user_id().to_owned(),
+            what: said.as_str().to_owned(),
+        };
+        cx.start_flow(at, asked)?;
+        complete("I asked U_BOSS for you.")
+    }
+}
+
+#[slack_orchestrator::flow(trigger = command("/approve"))]
+mod approval {
+    use slack_orchestrator::prelude::*;
+
+    #[derive(Debug)]
+    pub(crate) enum Approval {
+        /// `/approve` by hand: approvals are asked for by the `request` flow.
+        #[start]
+        ByHand,
+        Decide {
+            requester: String,
+            what: String,
+        },
+        Wait {
+            requester: String,
+            what: String,
+        },
+    }
+
+    #[step(ByHand)]
+    async fn by_hand(_cx: &mut Cx, _command: Command) -> Next<Approval> {
+        fail("Approvals are asked for by DMing the bot.")
+    }
+
+    #[step(Decide { requester, what })]
+    async fn decide(cx: &mut Cx, requester: String, what: String) -> Next<Approval> {
+        cx.say(format!("{requester} asks for {what}. Approve?")).await?;
+        goto(Approval::Wait { requester, what })
+    }
+
+    #[step(Wait { requester, what })]
+    async fn answer(_cx: &mut Cx, requester: String, what: String, said: Text) -> Next<Approval> {
+        complete(format!("{what} for {requester}: {}", said.as_str()))
+    }
+}
+
+#[tokio::test]
+async fn the_bot_starts_a_flow_for_each_member_and_they_answer_in_their_dm() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<checkin::Checkin>());
+    let (mut ana, mut ben) = (bot.dm("U_ANA"), bot.dm("U_BEN"));
+    for user in ["U_ANA", "U_BEN"] {
+        let dm = MessageContext::new(TEAM, user, format!("D{user}"));
+        let topic = format!("the launch ({user})");
+        bot.orchestrator()
+            .start(dm, checkin::Checkin::Ask { topic })
+            .await
+            .expect("started");
+    }
+    ana.expect_reply("How is the launch (U_ANA) going?");
+    ana.send("fine").await;
+    ana.expect_reply("Thanks! the launch (U_ANA): fine");
+    ben.expect_reply("How is the launch (U_BEN) going?");
+    assert_eq!(ben.send("late").await.state(), Some(FlowState::Completed));
+}
+
+#[tokio::test]
+async fn a_start_where_a_flow_is_active_names_it() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<checkin::Checkin>());
+    let dm = MessageContext::new(TEAM, "U_ANA", "DU_ANA");
+    let first = bot
+        .orchestrator()
+        .start(dm.clone(), checkin::Checkin::Ask { topic: "a".into() })
+        .await
+        .unwrap();
+    let again = bot
+        .orchestrator()
+        .start(dm, checkin::Checkin::Ask { topic: "b".into() })
+        .await;
+    match again {
+        Err(OrchestratorError::ConversationBusy { active, .. }) => assert_eq!(active, first),
+        other => panic!("expected ConversationBusy, got {other:?}"),
+    }
+    let unregistered = bot
+        .orchestrator()
+        .start(
+            MessageContext::new(TEAM, "U_X", "DU_X"),
+            approval::Approval::Decide {
+                requester: "U".into(),
+                what: "w".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        unregistered
+            .to_string()
+            .contains("no flow named `approval` is registered"),
+        "{unregistered}"
+    );
+}
+
+#[tokio::test]
+async fn a_step_starts_an_approval_in_the_approvers_dm() {
+    let bot = TestBot::new(
+        Orchestrator::builder()
+            .flow::<request::Request>()
+            .flow::<approval::Approval>(),
+    );
+    bot.slack().answer(
+        "conversations.open",
+        serde_json::json!({"ok": true, "channel": {"id": "DU_BOSS"}}),
+    );
+    let mut alice = bot.dm("U_ALICE");
+    alice.send("a new laptop").await;
+    alice.expect_reply("I asked U_BOSS for you.");
+    let mut boss = bot.dm("U_BOSS");
+    for _ in 0..100 {
+        if bot
+            .flows()
+            .await
+            .iter()
+            .any(|f| f.flow == "approval" && f.state == FlowState::WaitingForResponse)
+        {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
+    boss.send("yes").await;
+    boss.expect_reply("a new laptop for U_ALICE: yes");
+}
