@@ -108,11 +108,21 @@ impl Orchestrator {
         apologize: bool,
     ) -> Result<Outcome, OrchestratorError> {
         tracing::error!(flow_id = %record.id, flow = %record.flow, %reason, "flow moved to ERROR");
+        let apology = apologize.then(|| self.inner.settings.error_message.clone());
+        self.end_record(record, reason, event, apology.as_deref()).await
+    }
+
+    /// Ends a flow in ERROR with `reason` without running a step, saying `message` first.
+    pub(crate) async fn end_record(
+        &self,
+        record: FlowRecord,
+        reason: String,
+        event: Option<&str>,
+        message: Option<&str>,
+    ) -> Result<Outcome, OrchestratorError> {
         let expected = record.version;
         let mut cx = Cx::new(record, self.inner.slack.clone(), None, self.now()).with_state(self.inner.state.clone());
-        if apologize {
-            send_final(&mut cx, Some(&self.inner.settings.error_message)).await;
-        }
+        send_final(&mut cx, message).await;
         let mut record = cx.into_record();
         if let Err(illegal) = record.set_state(FlowState::Error) {
             tracing::warn!(flow_id = %record.id, %illegal, "flow already ended");

@@ -23,6 +23,15 @@ use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
+/// Whether the user spoke to the bot (a DM, a mention, a slash command), as opposed to
+/// talking in a channel where a flow of theirs happens to run: only then does an event the
+/// step does not take get a notice.
+fn addressed_to_bot(incoming: &Incoming) -> bool {
+    matches!(incoming.payload, Payload::Command(_))
+        || incoming.has(MessageType::Direct)
+        || incoming.has(MessageType::Mention)
+}
+
 /// How often an event waiting for an earlier one of its conversation looks again.
 const EARLIER_POLL: Duration = Duration::from_millis(20);
 
@@ -34,6 +43,12 @@ pub(crate) struct Settings {
     pub(crate) ended_notice: String,
     pub(crate) not_participant_notice: String,
     pub(crate) stale_notice: String,
+    /// Told to a user whose message or command the current step does not take.
+    pub(crate) unexpected_notice: String,
+    /// Messages that end the user's active flow (none by default).
+    pub(crate) cancel_words: Vec<String>,
+    /// Said when a user ends a flow with a cancel word.
+    pub(crate) cancelled_notice: String,
     pub(crate) error_message: String,
     /// How long finished flows are kept before they are purged.
     pub(crate) retention: Duration,
@@ -54,6 +69,9 @@ impl Default for Settings {
             ended_notice: "This conversation has ended.".into(),
             not_participant_notice: "Only the people taking part in this conversation can answer here.".into(),
             stale_notice: "That choice is no longer available: the conversation has moved on.".into(),
+            unexpected_notice: "I can't take that right now: I'm waiting for your answer to my last message.".into(),
+            cancel_words: Vec::new(),
+            cancelled_notice: "Cancelled.".into(),
             error_message: "Sorry, something went wrong and this conversation had to stop.".into(),
             retention: Duration::from_secs(7 * 24 * 3600),
             max_attempts: 5,
@@ -141,7 +159,38 @@ impl OrchestratorBuilder {
         self
     }
 
-    /// The ephemeral notice for a click on a button of an earlier step of an active flow.
+    /// Told (only to the user) when the current step does not take their message or
+    /// command: typing while buttons or a modal are expected, a second slash command while
+    /// a flow runs. The flow goes on waiting.
+    pub fn unexpected_notice(mut self, text: impl Into<String>) -> Self {
+        self.settings.unexpected_notice = text.into();
+        self
+    }
+
+    /// A message that ends the user's active flow whatever step it is in (compared without
+    /// case or surrounding spaces), e.g. `"cancel"`; several may be given. The flow ends
+    /// (ERROR, "cancelled by the user") and the user is told [`cancelled_notice`]. None by
+    /// default: a flow may expect the word as an answer.
+    ///
+    /// [`cancelled_notice`]: OrchestratorBuilder::cancelled_notice
+    ///
+    /// ```
+    /// let builder = orchestrator_runtime::Orchestrator::builder().cancel_word("cancel").cancel_word("stop");
+    /// # drop(builder);
+    /// ```
+    pub fn cancel_word(mut self, word: impl Into<String>) -> Self {
+        self.settings.cancel_words.push(word.into().trim().to_lowercase());
+        self
+    }
+
+    /// What a user who ended a flow with a cancel word is told (default "Cancelled.").
+    pub fn cancelled_notice(mut self, text: impl Into<String>) -> Self {
+        self.settings.cancelled_notice = text.into();
+        self
+    }
+
+    /// The notice to a user whose click is on a step the flow has left (default "That
+    /// choice is no longer available: the conversation has moved on.").
     pub fn stale_notice(mut self, text: impl Into<String>) -> Self {
         self.settings.stale_notice = text.into();
         self
@@ -436,17 +485,42 @@ impl Orchestrator {
             let reason = format!("flow `{}` is not registered in this bot", record.flow);
             return self.fail_record(record, reason, work.key.as_deref(), true).await;
         };
+        if self.is_cancel_word(incoming) {
+            let notice = self.inner.settings.cancelled_notice.clone();
+            tracing::info!(flow_id = %record.id, "cancelled by the user");
+            return self
+                .end_record(
+                    record,
+                    "cancelled by the user".into(),
+                    work.key.as_deref(),
+                    Some(&notice),
+                )
+                .await;
+        }
         // A flow saved before its first step ran (the step was cut short) starts now.
         let first = match record.state {
             orchestrator_core::FlowState::Initiated => First::Start,
             _ => First::Input,
         };
         let outcome = self.run(definition, record, work, first).await?;
-        if let (Outcome::Unhandled { .. }, true) = (&outcome, incoming.has(MessageType::Interactive)) {
-            // A button or menu of an earlier step: the flow has moved on.
-            self.notify_user(incoming, &self.inner.settings.stale_notice).await;
+        if let Outcome::Unhandled { .. } = outcome {
+            if incoming.has(MessageType::Interactive) {
+                // A button or menu of an earlier step: the flow has moved on.
+                self.notify_user(incoming, &self.inner.settings.stale_notice).await;
+            } else if addressed_to_bot(incoming) {
+                // Typing while buttons or a modal are expected, a second command: say so.
+                self.notify_user(incoming, &self.inner.settings.unexpected_notice).await;
+            }
         }
         Ok(outcome)
+    }
+
+    fn is_cancel_word(&self, incoming: &Incoming) -> bool {
+        let words = &self.inner.settings.cancel_words;
+        match &incoming.payload {
+            Payload::Message { text, .. } if !words.is_empty() => words.contains(&text.trim().to_lowercase()),
+            _ => false,
+        }
     }
 
     /// Starts flow `F` from code, at step `first` (with its data), in the conversation

@@ -1,0 +1,77 @@
+//! No dead ends: a cancel word ends the user's flow whatever step it is in, and an event
+//! the current step does not take (typing while a button is expected, a second slash
+//! command) gets a short answer instead of silence, while the flow keeps waiting.
+
+use slack_orchestrator::testkit::TestBot;
+use slack_orchestrator::{FlowState, Orchestrator, Outcome};
+
+#[slack_orchestrator::flow(trigger = direct_message)]
+mod pick {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Pick {
+        #[start]
+        Offer,
+        Choose,
+    }
+
+    #[step(Offer)]
+    async fn offer(cx: &mut Cx) -> Next<Pick> {
+        let buttons = blocks::actions(
+            "choice",
+            vec![
+                blocks::button("tea", "Tea", "tea"),
+                blocks::button("coffee", "Coffee", "coffee"),
+            ],
+        );
+        cx.send_interactive_message("Tea or coffee?", serde_json::json!([buttons]))
+            .await?;
+        goto(Pick::Choose)
+    }
+
+    #[step(Choose)]
+    async fn choose(_cx: &mut Cx, click: Click) -> Next<Pick> {
+        complete(format!("One {} coming.", click.action_id))
+    }
+}
+
+fn bot() -> TestBot {
+    TestBot::new(Orchestrator::builder().flow::<pick::Pick>().cancel_word("cancel"))
+}
+
+#[tokio::test]
+async fn typing_while_a_button_is_expected_gets_an_answer_and_the_flow_keeps_waiting() {
+    let bot = bot();
+    let mut ana = bot.dm("U_ANA");
+    ana.send("hi").await;
+    ana.expect_reply("Tea or coffee?");
+    let outcome = ana.send("tea please").await;
+    assert!(matches!(outcome, Outcome::Unhandled { .. }), "{outcome:?}");
+    ana.expect_ephemeral("I can't take that right now: I'm waiting for your answer to my last message.");
+    assert_eq!(ana.click("tea").await.state(), Some(FlowState::Completed));
+    ana.expect_reply("One tea coming.");
+}
+
+#[tokio::test]
+async fn a_cancel_word_ends_the_flow_in_any_step_and_a_new_one_can_start() {
+    let bot = bot();
+    let mut ana = bot.dm("U_ANA");
+    ana.send("hi").await;
+    ana.expect_reply("Tea or coffee?");
+    let outcome = ana.send("  Cancel ").await;
+    assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
+    ana.expect_reply("Cancelled.");
+    let ended = bot.flows().await;
+    assert_eq!(ended[0].error.as_deref(), Some("cancelled by the user"));
+    ana.send("hi").await;
+    ana.expect_reply("Tea or coffee?");
+}
+
+#[tokio::test]
+async fn without_a_cancel_word_the_word_is_just_text() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<pick::Pick>());
+    let mut ana = bot.dm("U_ANA");
+    ana.send("hi").await;
+    ana.expect_reply("Tea or coffee?");
+    assert!(matches!(ana.send("cancel").await, Outcome::Unhandled { .. }));
+}
