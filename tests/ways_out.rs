@@ -35,6 +35,30 @@ mod pick {
     }
 }
 
+#[slack_orchestrator::flow(trigger = command("/form"))]
+mod form {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Form {
+        #[start]
+        Open,
+        Fill,
+    }
+
+    #[step(Open)]
+    async fn open(cx: &mut Cx, _command: Command) -> Next<Form> {
+        let field = blocks::text_input("what", "what", "What do you need?");
+        cx.open_modal(blocks::modal("form", "Request", "Send", vec![field]))
+            .await?;
+        goto(Form::Fill)
+    }
+
+    #[step(Fill)]
+    async fn fill(_cx: &mut Cx, form: Submission) -> Next<Form> {
+        complete(format!("Requested: {}", form.value("what").unwrap_or_default()))
+    }
+}
+
 fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<pick::Pick>().cancel_word("cancel"))
 }
@@ -74,4 +98,36 @@ async fn without_a_cancel_word_the_word_is_just_text() {
     ana.send("hi").await;
     ana.expect_reply("Tea or coffee?");
     assert!(matches!(ana.send("cancel").await, Outcome::Unhandled { .. }));
+}
+
+#[tokio::test]
+async fn closing_the_modal_ends_its_flow() {
+    use slack_orchestrator::testkit::TEAM;
+    use slack_orchestrator::{SlackReply, SlackRequest};
+    let bot = TestBot::new(Orchestrator::builder().flow::<form::Form>());
+    let (_chat, opened) = bot.command("U_ANA", "C_GENERAL", "/form", "").await;
+    assert_eq!(opened.state(), Some(FlowState::WaitingForResponse));
+    let (view, view_id) = bot
+        .slack()
+        .calls()
+        .into_iter()
+        .find_map(|(request, reply)| match (request, reply) {
+            (SlackRequest::OpenView { view, .. }, SlackReply::View { id }) => Some((view, id)),
+            _ => None,
+        })
+        .expect("a modal was opened");
+    assert_eq!(view["notify_on_close"], true, "Slack tells the bot when it is closed");
+    let closed = bot
+        .deliver(&slack_orchestrator::payloads::view_closed(
+            TEAM, "U_ANA", &view, &view_id,
+        ))
+        .await;
+    assert_eq!(closed.state(), Some(FlowState::Error), "{closed:?}");
+    assert_eq!(bot.flows().await[0].error.as_deref(), Some("the user closed the modal"));
+    let again = bot
+        .deliver(&slack_orchestrator::payloads::view_closed(
+            TEAM, "U_ANA", &view, &view_id,
+        ))
+        .await;
+    assert!(matches!(again, Outcome::Ended { .. }), "{again:?}");
 }

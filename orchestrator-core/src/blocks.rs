@@ -58,5 +58,6 @@ pub fn modal(callback_id: &str, title: &str, submit: &str, blocks: Vec<Value>) -
     json!({"type": "modal", "callback_id": callback_id,
            "title": {"type": "plain_text", "text": title},
            "submit": {"type": "plain_text", "text": submit},
+           "notify_on_close": true,
            "blocks": blocks})
 }

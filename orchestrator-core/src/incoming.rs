@@ -64,6 +64,14 @@ pub enum Payload {
         /// The deadline that passed.
         deadline: chrono::DateTime<chrono::Utc>,
     },
+    /// The user closed a modal (Slack sends `view_closed` for views with
+    /// `notify_on_close: true`, which `blocks::modal` sets): the flow that opened it ends.
+    ViewClosed {
+        /// The view's id.
+        view_id: String,
+        /// The view's `callback_id`.
+        callback_id: String,
+    },
     /// The flow was started from code (`Orchestrator::start`, `Cx::start_flow`), not by a
     /// Slack event.
     Started,

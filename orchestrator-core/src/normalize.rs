@@ -47,6 +47,7 @@ impl Incoming {
             Some("message" | "app_mention") => from_event(body, str_at(body, "team").unwrap_or_default()),
             Some("block_actions") => from_block_actions(body).map(Some),
             Some("view_submission") => from_view_submission(body).map(Some),
+            Some("view_closed") => from_view_closed(body).map(Some),
             Some(_) => Ok(None),
             None => Err(NormalizeError::Missing("type")),
         }
@@ -324,6 +325,26 @@ fn field_values(element: &Value) -> Vec<String> {
         }
     }
     selected_option(element).map(|o| vec![o.value]).unwrap_or_default()
+}
+
+/// A closed modal: routed by the flow id in its `private_metadata`, like a submission.
+fn from_view_closed(body: &Value) -> Result<Incoming, NormalizeError> {
+    let (user, team) = user_and_team(body)?;
+    let view = body.get("view").ok_or(NormalizeError::Missing("view"))?;
+    let (flow_id, _) = untag(str_at(view, "private_metadata").unwrap_or_default());
+    Ok(Incoming {
+        context: MessageContext::new(team, user, ""),
+        types: BTreeSet::from([MessageType::Interactive]),
+        payload: Payload::ViewClosed {
+            view_id: need(view, "id")?.to_owned(),
+            callback_id: str_at(view, "callback_id").unwrap_or_default().to_owned(),
+        },
+        event_id: None,
+        ts: None,
+        flow_id,
+        trigger_id: None,
+        response_url: None,
+    })
 }
 
 fn from_view_submission(body: &Value) -> Result<Incoming, NormalizeError> {

@@ -485,6 +485,12 @@ impl Orchestrator {
             let reason = format!("flow `{}` is not registered in this bot", record.flow);
             return self.fail_record(record, reason, work.key.as_deref(), true).await;
         };
+        if let Payload::ViewClosed { .. } = incoming.payload {
+            tracing::info!(flow_id = %record.id, "the user closed the flow's modal");
+            return self
+                .end_record(record, "the user closed the modal".into(), work.key.as_deref(), None)
+                .await;
+        }
         if self.is_cancel_word(incoming) {
             let notice = self.inner.settings.cancelled_notice.clone();
             tracing::info!(flow_id = %record.id, "cancelled by the user");
@@ -634,7 +640,8 @@ impl Orchestrator {
 
     /// A click on (or a submission of) a flow that has ended: an ephemeral notice, nothing else.
     async fn ended(&self, flow_id: Uuid, incoming: &Incoming) -> Outcome {
-        if incoming.has(MessageType::Interactive) {
+        let closed = matches!(incoming.payload, Payload::ViewClosed { .. });
+        if incoming.has(MessageType::Interactive) && !closed {
             self.notify_user(incoming, &self.inner.settings.ended_notice).await;
         }
         Outcome::Ended { flow_id }

@@ -149,6 +149,14 @@ pub fn view_submission(
                     "state": {"values": state}}})
 }
 
+/// A `view_closed` payload: the user closed the modal `view` (with `notify_on_close`).
+pub fn view_closed(team: &str, user: &str, view: &Value, view_id: &str) -> Value {
+    json!({"type": "view_closed", "team": {"id": team}, "user": {"id": user, "team_id": team},
+           "api_app_id": "A0TEST", "is_cleared": false,
+           "view": {"id": view_id, "type": "modal", "callback_id": view.get("callback_id").cloned().unwrap_or(json!("")),
+                    "private_metadata": view.get("private_metadata").cloned().unwrap_or(json!(""))}})
+}
+
 /// A slash command's form body.
 ///
 /// ```
