@@ -131,3 +131,50 @@ async fn closing_the_modal_ends_its_flow() {
         .await;
     assert!(matches!(again, Outcome::Ended { .. }), "{again:?}");
 }
+
+#[slack_orchestrator::flow(trigger = command("/status"))]
+mod status {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Status {
+        #[start]
+        Ask,
+        Listen,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx, _command: Command) -> Next<Status> {
+        cx.say("What's your status? (answer in the thread)").await?;
+        goto(Status::Listen)
+    }
+
+    #[step(Listen)]
+    async fn listen(_cx: &mut Cx, said: Text) -> Next<Status> {
+        complete(format!("Noted: {}", said.as_str()))
+    }
+}
+
+#[tokio::test]
+async fn a_reply_in_the_thread_of_the_bots_channel_message_continues_the_flow() {
+    use slack_orchestrator::{SlackReply, SlackRequest};
+    let bot = TestBot::new(Orchestrator::builder().flow::<status::Status>());
+    let (_, started) = bot.command("U_ANA", "C_TEAM", "/status", "").await;
+    assert_eq!(started.state(), Some(FlowState::WaitingForResponse));
+    let asked = bot
+        .slack()
+        .calls()
+        .into_iter()
+        .find_map(|(request, reply)| match (request, reply) {
+            (SlackRequest::PostMessage { thread_ts: None, .. }, SlackReply::Message { ts, .. }) => Some(ts),
+            _ => None,
+        })
+        .expect("the question, at the top of the channel");
+    // Someone else's reply in that thread is not Ana's answer.
+    let other = bot.thread("U_BEN", "C_TEAM", &asked).send("not me").await;
+    assert!(!matches!(other.state(), Some(FlowState::Completed)), "{other:?}");
+    let answered = bot.thread("U_ANA", "C_TEAM", &asked).send("all green").await;
+    assert_eq!(answered.state(), Some(FlowState::Completed), "{answered:?}");
+    // A thread under any other message is a conversation of its own.
+    let elsewhere = bot.thread("U_ANA", "C_TEAM", "1699999999.000001").send("hello").await;
+    assert!(matches!(elsewhere, Outcome::NoFlow), "{elsewhere:?}");
+}

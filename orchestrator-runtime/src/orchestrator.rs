@@ -422,7 +422,7 @@ impl Orchestrator {
                 Some(record) if record.is_active() => record.key,
                 _ => return Ok(self.ended(id, incoming).await),
             },
-            None => incoming.context.conversation_key(),
+            None => self.conversation_of(incoming).await?,
         };
         let _turn = inner.locks.lock(key.as_str()).await;
         match self.load_current(incoming, &key).await? {
@@ -431,6 +431,28 @@ impl Orchestrator {
             Some(record) => Ok(self.ended(record.id, incoming).await),
             None => self.start_flow(work).await,
         }
+    }
+
+    /// The conversation a (flow-less) event belongs to: where it was said, except that a
+    /// reply in the thread under one of the bot's top-level channel messages belongs to the
+    /// flow that posted it (a flow started by a slash command talks at the top of the
+    /// channel, and Slack users answer in the message's thread).
+    async fn conversation_of(&self, incoming: &Incoming) -> Result<ConversationKey, StoreError> {
+        let context = &incoming.context;
+        let key = context.conversation_key();
+        let (Some(root), false) = (&context.thread_ts, context.is_direct()) else {
+            return Ok(key);
+        };
+        let store = &self.inner.store;
+        if store.active_for(&key).await?.is_some() {
+            return Ok(key);
+        }
+        let top = orchestrator_core::MessageContext::new(&context.team_id, &context.user_id, &context.channel_id)
+            .conversation_key();
+        Ok(match store.active_for(&top).await? {
+            Some(flow) if flow.messages.iter().any(|m| m.ts.as_deref() == Some(root.as_str())) => top,
+            _ => key,
+        })
     }
 
     /// Cancels an active flow: it goes to ERROR with `reason`. `false` if it had already ended.

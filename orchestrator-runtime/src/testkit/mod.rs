@@ -105,6 +105,12 @@ impl TestBot {
         self.chat(user, channel, None)
     }
 
+    /// `user`'s replies in the thread under the message `root` in `channel` (e.g. under one of
+    /// the bot's messages).
+    pub fn thread(&self, user: &str, channel: &str, root: &str) -> Chat {
+        self.chat(user, channel, Some(root.to_owned()))
+    }
+
     /// `user` mentions the bot at the top of `channel`; the conversation continues in the
     /// thread under the mention.
     pub async fn mention(&self, user: &str, channel: &str, text: &str) -> Chat {
