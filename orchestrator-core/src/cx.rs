@@ -194,7 +194,8 @@ impl Cx {
         self.record.metadata.extend(metadata);
     }
 
-    /// Lets `user` advance the flow too (e.g. an approver).
+    /// Lets `user` advance the flow too, besides whoever already may (e.g. a second
+    /// approver). In a flow open to everyone it changes nothing.
     pub fn add_participant(&mut self, user: impl Into<String>) {
         let user = user.into();
         if !self.record.participants.contains(&user) {
@@ -202,9 +203,19 @@ impl Cx {
         }
     }
 
-    /// Lets anyone in the conversation advance the flow.
+    /// Lets only `users` advance the flow from now on, the starter included only if named:
+    /// a step meant for an approver that the requester must not answer themselves.
+    /// (An empty list changes nothing: a flow nobody may answer would be a dead end.)
+    pub fn hand_over<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, users: I) {
+        let users: Vec<String> = users.into_iter().map(Into::into).collect();
+        if !users.is_empty() {
+            self.record.participants = users;
+        }
+    }
+
+    /// Lets anyone in the conversation advance the flow (besides anyone named before).
     pub fn open_to_everyone(&mut self) {
-        self.record.participants.clear();
+        self.add_participant(FlowRecord::ANYONE);
     }
 
     /// Sends a message to the conversation (in its thread, if it has one).

@@ -134,16 +134,22 @@ impl FlowRecord {
 
     /// Whether `user` may advance this flow.
     ///
+    /// Who may answer: the users listed in `participants`, or anyone when it holds
+    /// [`FlowRecord::ANYONE`] (or is empty, as records of earlier versions say it).
+    ///
     /// ```
     /// # use orchestrator_core::{FlowRecord, MessageContext};
     /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "C"), chrono::Utc::now());
     /// assert!(r.is_participant("U1") && !r.is_participant("U2"));
-    /// r.participants.clear();
-    /// assert!(r.is_participant("U2"));
+    /// r.participants = vec![FlowRecord::ANYONE.into(), "U_BOSS".into()];
+    /// assert!(r.is_participant("U2"), "anyone, and a named approver besides");
     /// ```
     pub fn is_participant(&self, user: &str) -> bool {
-        self.participants.is_empty() || self.participants.iter().any(|p| p == user)
+        self.participants.is_empty() || self.participants.iter().any(|p| p == user || p == Self::ANYONE)
     }
+
+    /// The entry of `participants` that lets anyone in the conversation answer.
+    pub const ANYONE: &'static str = "*";
 
     /// Whether the event `key` was applied to this flow.
     ///

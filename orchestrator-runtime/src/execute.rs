@@ -56,7 +56,7 @@ impl Orchestrator {
             self.now(),
         );
         if options.participants == Participants::Anyone {
-            record.participants.clear();
+            record.participants = vec![FlowRecord::ANYONE.to_owned()];
         }
         record
     }
