@@ -115,3 +115,49 @@ async fn a_slash_command_opens_a_modal_whose_submission_is_validated() {
     assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
     again.expect_reply("Thanks for the 5/5! You said: ");
 }
+
+#[slack_orchestrator::flow(trigger = command("/expense"))]
+mod expense {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Expense {
+        #[start]
+        Open,
+        Fill,
+    }
+
+    #[step(Open)]
+    async fn open(cx: &mut Cx, _command: Command) -> Next<Expense> {
+        // The block and its input have different ids, as Block Kit builders often make them.
+        let amount = blocks::text_input("amount_block", "amount", "Amount");
+        cx.open_modal(blocks::modal("expense", "Expense", "Send", vec![amount]))
+            .await?;
+        goto(Expense::Fill)
+    }
+
+    #[step(Fill)]
+    async fn fill(_cx: &mut Cx, form: Submission) -> Next<Expense> {
+        match form.value("amount").and_then(|a| a.parse::<u32>().ok()) {
+            Some(amount) => complete(format!("Filed {amount}.")),
+            // The same name as `value` takes: the action id.
+            None => reject([("amount", "A whole number, please.")]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_rejection_may_name_the_field_by_its_action_id_and_lands_on_its_block() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<expense::Expense>());
+    let (mut chat, _) = bot.command("U_ALICE", "C_GENERAL", "/expense", "").await;
+    let outcome = chat.submit(&[("amount_block", "amount", "lots")]).await;
+    let Outcome::Rejected { errors, .. } = outcome else {
+        panic!("expected a rejection, got {outcome:?}")
+    };
+    assert_eq!(
+        errors.into_iter().collect::<Vec<_>>(),
+        [("amount_block".to_owned(), "A whole number, please.".to_owned())],
+        "keyed by the block Slack shows the error under"
+    );
+    let outcome = chat.submit(&[("amount_block", "amount", "12")]).await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+}

@@ -66,8 +66,10 @@ pub fn fail<S>(message: impl Into<String>) -> Next<S> {
     Ok(Transition::Fail(Some(message.into())))
 }
 
-/// Refuse a modal submission with an error per input block, e.g.
-/// `reject([("score", "A number from 1 to 5, please")])`.
+/// Refuse a modal submission with an error per input, e.g.
+/// `reject([("score", "A number from 1 to 5, please")])`. An input is named by its
+/// `action_id` (as [`Submission::value`](crate::Submission) takes it) or by its block's
+/// `block_id`; Slack shows the message under that input.
 ///
 /// ```
 /// # use orchestrator_core::{reject, Transition};

@@ -6,7 +6,8 @@
 use crate::execute::{End, Run};
 use crate::orchestrator::Orchestrator;
 use crate::outcome::{OrchestratorError, Outcome};
-use orchestrator_core::{Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowState, StoreError};
+use orchestrator_core::{Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowState, Incoming, Payload, StoreError};
+use std::collections::BTreeMap;
 
 impl Orchestrator {
     /// Writes `record` as version `expected + 1` (an insert when `expected` is 0), settling
@@ -59,6 +60,13 @@ impl Orchestrator {
                 (FlowState::Error, Some(reason.clone()))
             }
             End::Unhandled => unreachable!("nothing is saved for an unhandled event"),
+        };
+        let run = match run.end {
+            End::Reject(errors) => Run {
+                end: End::Reject(by_block(errors, cx.incoming())),
+                ..run
+            },
+            _ => run,
         };
         let now = cx.now();
         let starts = cx.take_starts();
@@ -150,6 +158,27 @@ impl Orchestrator {
             });
         }
     }
+}
+
+/// A rejection's errors keyed by block id: a key that is no block of the submitted modal
+/// but the `action_id` of one of its inputs (the name `Submission::value` takes) is moved to
+/// that input's block, so one name per field works everywhere.
+fn by_block(errors: BTreeMap<String, String>, incoming: Option<&Incoming>) -> BTreeMap<String, String> {
+    let Some(Payload::ViewSubmission(view)) = incoming.map(|i| &i.payload) else {
+        return errors;
+    };
+    errors
+        .into_iter()
+        .map(|(key, message)| {
+            let is_block = view.fields.iter().any(|f| f.block_id == key);
+            let block = view
+                .fields
+                .iter()
+                .find(|f| !is_block && f.action_id == key)
+                .map_or(key, |f| f.block_id.clone());
+            (block, message)
+        })
+        .collect()
 }
 
 /// Sends a flow's last message; a failure is logged (the flow's end is saved regardless).
