@@ -354,6 +354,14 @@ impl Cx {
         }
     }
 
+    /// Publishes `view` (a `{"type": "home", "blocks": [...]}` view) as the Home tab of the
+    /// flow's user (`views.publish`). Buttons on it start flows with `action("…")` triggers.
+    pub async fn publish_home(&mut self, view: Value) -> Result<Value, SlackError> {
+        let user = self.user_id().to_owned();
+        self.api_call("views.publish", serde_json::json!({"user_id": user, "view": view}))
+            .await
+    }
+
     /// Opens (or finds) the direct-message channel with `user` (`conversations.open`) and
     /// returns its id, e.g. to ask an approver with [`Cx::post_to`].
     pub async fn open_dm(&mut self, user: &str) -> Result<String, SlackError> {

@@ -72,6 +72,10 @@ pub enum Payload {
         /// The view's `callback_id`.
         callback_id: String,
     },
+    /// The user opened the app's Home tab (`app_home_opened` with `tab: home`). Its
+    /// conversation is the user's Home (channel `home:USER`), apart from their DM with the
+    /// bot: a Home flow publishes views (`Cx::publish_home`) rather than posting.
+    AppHomeOpened,
     /// The flow was started from code (`Orchestrator::start`, `Cx::start_flow`), not by a
     /// Slack event.
     Started,

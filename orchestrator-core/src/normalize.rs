@@ -122,6 +122,9 @@ fn where_type(context: &MessageContext) -> MessageType {
 
 fn from_event(event: &Value, team: &str) -> Result<Option<Incoming>, NormalizeError> {
     let kind = need(event, "type")?;
+    if kind == "app_home_opened" {
+        return Ok(from_app_home(event, team));
+    }
     if kind != "message" && kind != "app_mention" {
         return Ok(None);
     }
@@ -325,6 +328,24 @@ fn field_values(element: &Value) -> Vec<String> {
         }
     }
     selected_option(element).map(|o| vec![o.value]).unwrap_or_default()
+}
+
+/// The Home tab opened (the Messages tab is the DM, whose messages arrive as such).
+fn from_app_home(event: &Value, team: &str) -> Option<Incoming> {
+    if str_at(event, "tab") != Some("home") {
+        return None;
+    }
+    let user = str_at(event, "user")?;
+    Some(Incoming {
+        context: MessageContext::new(team, user, format!("home:{user}")),
+        types: BTreeSet::new(),
+        payload: Payload::AppHomeOpened,
+        event_id: None,
+        ts: None,
+        flow_id: None,
+        trigger_id: None,
+        response_url: None,
+    })
 }
 
 /// A closed modal: routed by the flow id in its `private_metadata`, like a submission.

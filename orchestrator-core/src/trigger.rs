@@ -28,6 +28,8 @@ pub enum Trigger {
     Keyword(String),
     /// A message matching this regular expression.
     Regex(Regex),
+    /// The user opened the app's Home tab (`app_home_opened`).
+    AppHome,
     /// A click on an element with this `action_id` that belongs to no flow yet
     /// (e.g. a "Start" button on a message posted by hand or on App Home).
     Action(String),
@@ -70,6 +72,7 @@ impl Trigger {
                     .any(|w| w == word)
             }),
             Trigger::Regex(re) => message.is_some_and(|t| re.is_match(t)),
+            Trigger::AppHome => matches!(incoming.payload, Payload::AppHomeOpened),
             Trigger::Action(id) => {
                 incoming.flow_id.is_none() && matches!(&incoming.payload, Payload::Action(a) if a.action_id == *id)
             }
@@ -92,6 +95,7 @@ impl fmt::Display for Trigger {
             Trigger::Keyword(k) => write!(f, "keyword({k:?})"),
             Trigger::Regex(r) => write!(f, "regex({:?})", r.as_str()),
             Trigger::Action(a) => write!(f, "action({a:?})"),
+            Trigger::AppHome => f.write_str("app_home"),
         }
     }
 }

@@ -13,6 +13,7 @@ use syn::{Expr, ExprLit, Ident, Lit, LitStr, Meta, Path, Token};
 pub(crate) enum Trigger {
     Mention,
     DirectMessage,
+    AppHome,
     Command(LitStr),
     Keyword(LitStr),
     Regex(LitStr),
@@ -62,7 +63,7 @@ pub(crate) struct FlowArgs {
 
 const FLOW_KEYS: &str = "`name`, `trigger`, `timeout`, `timeout_message`, `on_timeout`, `participants`, `version`, \
                          `deadline`, `migrate`";
-const TRIGGERS: &str = "`mention`, `direct_message`, `command(\"/name\")`, `keyword(\"word\")`, \
+const TRIGGERS: &str = "`mention`, `direct_message`, `app_home`, `command(\"/name\")`, `keyword(\"word\")`, \
                         `regex(\"pattern\")` and `action(\"action_id\")`";
 
 impl FlowArgs {
@@ -166,6 +167,7 @@ fn trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
         return match name.as_str() {
             "mention" => Some(Trigger::Mention),
             "direct_message" => Some(Trigger::DirectMessage),
+            "app_home" => Some(Trigger::AppHome),
             "command" | "keyword" | "regex" | "action" => {
                 errors.at(expr, format!("the `{name}` trigger takes a string: `{name}(\"...\")`"));
                 None

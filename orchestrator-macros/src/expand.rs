@@ -176,6 +176,7 @@ fn options(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
         let trigger = match t {
             Trigger::Mention => quote!(::slack_orchestrator::__private::Trigger::Mention),
             Trigger::DirectMessage => quote!(::slack_orchestrator::__private::Trigger::DirectMessage),
+            Trigger::AppHome => quote!(::slack_orchestrator::__private::Trigger::AppHome),
             Trigger::Command(c) => quote!(::slack_orchestrator::__private::Trigger::command(#c)),
             Trigger::Keyword(k) => quote!(::slack_orchestrator::__private::Trigger::keyword(#k)),
             Trigger::Action(a) => quote!(::slack_orchestrator::__private::Trigger::action(#a)),

@@ -222,6 +222,7 @@ fn inbound(incoming: &Incoming, at: chrono::DateTime<chrono::Utc>) -> LoggedMess
         Payload::ViewSubmission(view) => format!("[submitted {}]", view.callback_id),
         Payload::Command(command) => format!("{} {}", command.command, command.text),
         Payload::ViewClosed { callback_id, .. } => format!("[closed {callback_id}]"),
+        Payload::AppHomeOpened => "[opened the Home tab]".to_owned(),
         Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started => String::new(),
     };
     LoggedMessage {

@@ -149,6 +149,16 @@ pub fn view_submission(
                     "state": {"values": state}}})
 }
 
+/// An `app_home_opened` Events API callback: `user` opened the app's Home tab.
+pub fn app_home_opened(team: &str, user: &str, event_id: &str) -> Value {
+    envelope(
+        team,
+        json!({"type": "app_home_opened", "user": user, "channel": format!("D{user}"), "tab": "home",
+               "event_ts": "1700000000.000100"}),
+        event_id,
+    )
+}
+
 /// A `view_closed` payload: the user closed the modal `view` (with `notify_on_close`).
 pub fn view_closed(team: &str, user: &str, view: &Value, view_id: &str) -> Value {
     json!({"type": "view_closed", "team": {"id": team}, "user": {"id": user, "team_id": team},

@@ -346,6 +346,12 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
             Some(users) => json!({"ok": true, "channel": {"id": format!("G{}", users.replace(',', ""))}}),
             None => json!({"ok": false, "error": "users_not_found"}),
         },
+        "views.publish" => {
+            let mut view = args.get("view").cloned().unwrap_or(json!({}));
+            view["id"] = json!(format!("V{n:08}"));
+            view["team_id"] = json!(FAKE_TEAM);
+            json!({"ok": true, "view": view})
+        }
         "users.info" => match args.get("user").and_then(Value::as_str) {
             Some(user) => json!({"ok": true, "user": {"id": user, "name": user.to_lowercase(), "tz": "Europe/Paris",
                                  "profile": {"real_name": format!("User {user}")}}}),
