@@ -109,3 +109,20 @@ fn the_graph_renders_as_mermaid() {
         "stateDiagram-v2\n    [*] --> Welcome\n    Welcome --> AskName\n    AskName --> AskHelp: Text\n    AskHelp --> [*]: Text / complete\n"
     );
 }
+
+#[tokio::test]
+async fn the_console_can_play_a_second_user_with_as() {
+    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+    // Someone else answering Alice's flow is not taken; switching back, she goes on.
+    let input: &[u8] = b"hi\n/as U_OTHER\nMallory\n/as U_YOU\nAlice\nbuild a bot\n";
+    slack_orchestrator::console::run(Orchestrator::builder().flow::<Onboarding>(), input, out.clone())
+        .await
+        .unwrap();
+    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    assert!(printed.contains("(you are now U_OTHER)"), "{printed}");
+    assert!(!printed.contains("Mallory!"), "{printed}");
+    assert!(
+        printed.ends_with("bot> Thanks, Alice! I'll help you with: build a bot\n"),
+        "{printed}"
+    );
+}

@@ -211,13 +211,20 @@ pub async fn run(
     let timers = orchestrator.spawn_timers();
     let mut lines = input.lines();
     let mut n = 0u64;
+    // Who speaks: `/as U2` switches, to try a two-person flow (an approver) alone.
+    let mut user = USER.to_owned();
     while let Some(line) = lines.next_line().await? {
         n += 1;
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        let event = event_for(&slack, line, n);
+        if let Some(who) = line.strip_prefix("/as ").map(str::trim).filter(|w| !w.is_empty()) {
+            who.clone_into(&mut user);
+            slack.print(&format!("(you are now {user})"));
+            continue;
+        }
+        let event = event_for(&slack, &user, line, n);
         let result = match event {
             Event::Json(body) => orchestrator.handle_json(&body).await,
             Event::Command(form) => match Incoming::from_slash_command(&form) {
@@ -240,7 +247,7 @@ enum Event {
 
 /// What the typed line means: a field of an open form, a numbered choice, a slash command,
 /// or a direct message.
-fn event_for(slack: &ConsoleSlack, line: &str, n: u64) -> Event {
+fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
     let trigger_id = format!("{n}.console");
     let mut screen = slack.screen();
     if let Some(modal) = &mut screen.modal {
@@ -260,7 +267,7 @@ fn event_for(slack: &ConsoleSlack, line: &str, n: u64) -> Event {
             .collect();
         return Event::Json(payloads::view_submission(
             TEAM,
-            USER,
+            user,
             &modal.view,
             &modal.id,
             &values,
@@ -280,13 +287,13 @@ fn event_for(slack: &ConsoleSlack, line: &str, n: u64) -> Event {
             thread_ts: None,
             block_id: &choice.block_id,
         };
-        return Event::Json(payloads::block_action(TEAM, USER, &at, choice.element, &trigger_id));
+        return Event::Json(payloads::block_action(TEAM, user, &at, choice.element, &trigger_id));
     }
     if let Some(command) = line.strip_prefix('/') {
         let (name, text) = command.split_once(' ').unwrap_or((command, ""));
         return Event::Command(payloads::slash_command(
             TEAM,
-            USER,
+            user,
             CHANNEL,
             &format!("/{name}"),
             text,
@@ -296,7 +303,7 @@ fn event_for(slack: &ConsoleSlack, line: &str, n: u64) -> Event {
     let (ts, event_id) = (slack.next_ts(), format!("Ev{n}"));
     let said = Said {
         team: TEAM,
-        user: USER,
+        user,
         channel: CHANNEL,
         text: line,
         ts: &ts,
