@@ -25,6 +25,8 @@ pub type Output = Arc<Mutex<dyn Write + Send>>;
 /// A choice the user can pick by number.
 #[derive(Clone)]
 struct Choice {
+    /// The number it is picked by, kept while the message shows it.
+    number: usize,
     message_ts: String,
     block_id: String,
     element: Value,
@@ -41,6 +43,8 @@ struct OpenModal {
 #[derive(Default)]
 struct Screen {
     choices: Vec<Choice>,
+    /// The last number given to a choice.
+    next_number: usize,
     modal: Option<OpenModal>,
     /// The last modal opened, shown again when its submission is rejected.
     last_view: Option<(Value, String)>,
@@ -69,10 +73,18 @@ impl ConsoleSlack {
     }
 
     /// Prints a message's text and its interactive elements as numbered choices.
+    /// A message shown again (updated) replaces its earlier choices; other messages' choices
+    /// stay pickable until the bot changes them, as buttons in Slack do.
     fn show(&self, prefix: &str, text: &str, blocks: Option<&Value>, ts: &str) {
         self.print(&format!("{prefix}{text}"));
         let mut screen = self.screen();
+        screen.choices.retain(|c| c.message_ts != ts);
         for block in blocks.and_then(Value::as_array).into_iter().flatten() {
+            // Section and header text, which Slack shows instead of the fallback text.
+            let shown = block["text"]["text"].as_str().filter(|t| *t != text);
+            if let (Some("section" | "header"), Some(shown)) = (block["type"].as_str(), shown) {
+                self.print(&format!("  {shown}"));
+            }
             let block_id = block["block_id"].as_str().unwrap_or_default();
             let elements = block["elements"]
                 .as_array()
@@ -96,13 +108,15 @@ impl ConsoleSlack {
                     None => {}
                 }
                 for (label, element) in picks {
+                    screen.next_number += 1;
+                    let number = screen.next_number;
                     screen.choices.push(Choice {
+                        number,
                         message_ts: ts.to_owned(),
                         block_id: block_id.to_owned(),
                         element,
                     });
-                    let n = screen.choices.len();
-                    self.print(&format!("  [{n}] {label}"));
+                    self.print(&format!("  [{number}] {label}"));
                 }
             }
         }
@@ -277,10 +291,9 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
     if let Some(choice) = line
         .parse::<usize>()
         .ok()
-        .and_then(|k| screen.choices.get(k.wrapping_sub(1)))
+        .and_then(|k| screen.choices.iter().find(|c| c.number == k))
         .cloned()
     {
-        screen.choices.clear();
         let at = ElementAt {
             channel: CHANNEL,
             message_ts: &choice.message_ts,
