@@ -60,12 +60,21 @@ async fn a_killed_replica_loses_nothing(store: String) {
             "user {n}: every step's message exactly once, in order"
         );
     }
-    let listed = bots[0].list_flows();
-    assert_eq!(
-        listed.lines().filter(|l| l.contains("COMPLETED")).count(),
-        USERS,
-        "every flow completed in the shared store:\n{listed}"
-    );
+    // A flow whose last step the killed replica posted but never saved is finished by
+    // another replica once the event's lease ends (its replay finds the post).
+    let deadline = Instant::now() + processes::PATIENCE;
+    loop {
+        let listed = bots[0].list_flows();
+        let completed = listed.lines().filter(|l| l.contains("COMPLETED")).count();
+        if completed == USERS {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "every flow completes in the shared store ({completed} of {USERS}):\n{listed}"
+        );
+        sleep(Duration::from_millis(500)).await;
+    }
 }
 
 async fn every_timeout_fires_once(store: String) {
