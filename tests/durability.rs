@@ -131,6 +131,25 @@ impl Store for Flaky {
     }
 }
 
+/// A bot process with the `Ask` flow on `store`.
+fn process(store: Arc<dyn Store>, slack: &Arc<RecordingSlack>) -> Orchestrator {
+    Orchestrator::builder()
+        .flow::<ask::Ask>()
+        .store(store)
+        .slack(slack.clone())
+        .build()
+        .unwrap()
+}
+
+/// A process that receives U1's "hi" (event `event_id`), runs the first step (which posts
+/// the question), fails to save the result, and dies: the event is acked and unsettled.
+async fn dies_after_posting(memory: &Arc<MemoryStore>, slack: &Arc<RecordingSlack>, event_id: &str) {
+    let dying = process(Flaky::new(memory.clone(), Failure::Backend, 1), slack);
+    let team = slack_orchestrator::testkit::TEAM;
+    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", event_id);
+    assert!(dying.handle_json(&hi).await.is_err(), "the save failed");
+}
+
 /// The received event of U1's DM that is not settled yet, if any.
 async fn unsettled(store: &MemoryStore) -> Option<String> {
     let dm = MessageContext::new(slack_orchestrator::testkit::TEAM, "U1", "DU1").conversation_key();
@@ -212,19 +231,9 @@ async fn a_lost_compare_and_swap_decides_again_instead_of_dropping_the_input() {
 
 #[tokio::test(start_paused = true)]
 async fn a_step_replayed_after_a_crash_between_its_post_and_its_save_does_not_post_again() {
-    let memory = Arc::new(MemoryStore::new());
-    let slack = RecordingSlack::new();
+    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
     // The first process: the step posts, then the save fails, and the process dies.
-    let dying = Orchestrator::builder()
-        .flow::<ask::Ask>()
-        .store(Flaky::new(memory.clone(), Failure::Backend, 1))
-        .slack(slack.clone())
-        .build()
-        .unwrap();
-    let body =
-        slack_orchestrator::payloads::direct_message(slack_orchestrator::testkit::TEAM, "U1", "hi", "1.1", "EvCrash");
-    assert!(dying.handle_json(&body).await.is_err());
-    drop(dying);
+    dies_after_posting(&memory, &slack, "EvCrash").await;
     assert_eq!(posts(&slack), ["What's your name?"]);
     assert_eq!(
         unsettled(&memory).await.as_deref(),
@@ -233,12 +242,7 @@ async fn a_step_replayed_after_a_crash_between_its_post_and_its_save_does_not_po
     );
 
     // The restarted process applies it, finding the post instead of making it again.
-    let restarted = Orchestrator::builder()
-        .flow::<ask::Ask>()
-        .store(memory.clone())
-        .slack(slack.clone())
-        .build()
-        .unwrap();
+    let restarted = process(memory.clone(), &slack);
     assert_eq!(
         restarted.recover().await.unwrap(),
         0,
@@ -257,28 +261,14 @@ async fn a_step_replayed_after_a_crash_between_its_post_and_its_save_does_not_po
 
 #[tokio::test(start_paused = true)]
 async fn an_answer_never_overtakes_the_acked_event_whose_step_asked_the_question() {
-    let memory = Arc::new(MemoryStore::new());
-    let slack = RecordingSlack::new();
+    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
     // One replica: "hi" runs the first step, which posts the question; then its save fails
     // and the replica dies. The event is acked, unsettled, and leased to the dead replica.
-    let dying = Orchestrator::builder()
-        .flow::<ask::Ask>()
-        .store(Flaky::new(memory.clone(), Failure::Backend, 1))
-        .slack(slack.clone())
-        .build()
-        .unwrap();
+    dies_after_posting(&memory, &slack, "EvHi").await;
     let team = slack_orchestrator::testkit::TEAM;
-    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvHi");
-    assert!(dying.handle_json(&hi).await.is_err());
-    drop(dying);
 
     // The user saw the question and answers; the answer reaches another replica at once.
-    let other = Orchestrator::builder()
-        .flow::<ask::Ask>()
-        .store(memory.clone())
-        .slack(slack.clone())
-        .build()
-        .unwrap();
+    let other = process(memory.clone(), &slack);
     let answer = slack_orchestrator::payloads::direct_message(team, "U1", "Bob", "1.2", "EvBob");
     let outcome = other.handle_json(&answer).await.unwrap();
     assert_eq!(

@@ -123,7 +123,9 @@ impl Inner {
         }
     }
 
-    fn check(&self, record: &FlowRecord, expected: u64) -> Result<Option<&FlowRecord>, StoreError> {
+    /// Refuses a write whose version is not the next one, or whose stored record is not at
+    /// `expected` (missing, or already there for an insert).
+    fn check(&self, record: &FlowRecord, expected: u64) -> Result<(), StoreError> {
         if record.version != expected + 1 {
             return Err(StoreError::Conflict(format!(
                 "a write at version {expected} makes version {}, not {}",
@@ -134,13 +136,13 @@ impl Inner {
         let stored = self.records.get(&record.id).map(|r| &**r);
         match (expected, stored) {
             (0, Some(_)) => Err(StoreError::Conflict(format!("flow {} already exists", record.id))),
-            (0, None) => Ok(None),
+            (0, None) => Ok(()),
             (_, None) => Err(StoreError::NotFound(record.id)),
             (_, Some(stored)) if stored.version != expected => Err(StoreError::Conflict(format!(
                 "flow {} is at version {}, expected {expected}",
                 record.id, stored.version
             ))),
-            (_, Some(stored)) => Ok(Some(stored)),
+            (_, Some(_)) => Ok(()),
         }
     }
 }

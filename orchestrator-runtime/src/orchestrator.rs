@@ -617,13 +617,6 @@ impl Orchestrator {
         let incoming = Incoming::started(start.context);
         let conversation = incoming.context.conversation_key();
         let _turn = self.inner.locks.lock(conversation.as_str()).await;
-        let busy = |active| OrchestratorError::ConversationBusy {
-            conversation: conversation.clone(),
-            active,
-        };
-        if let Some(active) = self.inner.store.active_for(&conversation).await? {
-            return Err(busy(active.id));
-        }
         let info = definition
             .step_info(&start.step)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
@@ -631,10 +624,17 @@ impl Orchestrator {
         record.step = start.step;
         record.step_name = info.name.to_owned();
         let id = record.id;
+        // The store holds one active flow per conversation: a refused insert names it.
         match self.commit(&mut record, 0, None).await {
-            Err(StoreError::Conflict(_)) => {
+            Err(StoreError::Conflict(reason)) => {
                 let active = self.inner.store.active_for(&conversation).await?;
-                return Err(busy(active.map_or(Uuid::nil(), |r| r.id)));
+                return Err(match active {
+                    Some(active) => OrchestratorError::ConversationBusy {
+                        conversation,
+                        active: active.id,
+                    },
+                    None => StoreError::Conflict(reason).into(),
+                });
             }
             other => other?,
         }
