@@ -1,16 +1,19 @@
-//! Named approvers: `/approve <what>` asks for an approval; only the requester and the
-//! approver named in `APPROVER` (default `U_APPROVER`) can answer, anyone else's click
-//! gets an ephemeral notice. Unanswered requests expire after an hour with a hook.
+//! A two-person approval: `/approve @approver what` asks the named approver in their DM,
+//! with Approve / Reject buttons. Only that approver can decide (the requester's own click,
+//! or anyone else's, gets an ephemeral notice), and the request expires two minutes after it
+//! was made, whatever happens meanwhile: the approver's message says so and the requester is
+//! told. Without a mention, the approver is `APPROVER` (default `U_APPROVER`).
 //!
 //! ```text
+//! cargo run --example approval           # console: /approve deploy v2, then /as U_APPROVER
 //! cargo run --example approval -- graph
 //! ```
 
 use slack_orchestrator::prelude::*;
 
-/// An approval with a named approver.
-#[flow(trigger = command("/approve"), timeout = "1h", on_timeout = expired,
-       timeout_message = "Nobody decided within the hour; the request expired.")]
+/// An approval with a named approver and a fixed deadline.
+#[flow(trigger = command("/approve"), on_timeout = expired,
+       timeout_message = "Nobody decided within 2 minutes; the request expired.")]
 pub mod approval {
     use serde_json::json;
     use slack_orchestrator::prelude::*;
@@ -18,30 +21,52 @@ pub mod approval {
     /// The steps of an approval.
     #[derive(Debug, Clone)]
     pub enum Approval {
-        /// Posts the request with Approve / Reject buttons.
+        /// Reads the command and asks the approver.
         #[start]
         Request,
-        /// Waits for the approver's decision.
-        #[timeout("1h")]
+        /// Waits for the approver's decision, for two minutes from the request.
+        #[timeout("2m")]
         Decide {
             /// What is to be approved.
             what: String,
+            /// Who decides.
+            approver: String,
+            /// The approver's DM and the request message in it, to update.
+            dm: String,
+            /// The request message's `ts`.
+            ts: String,
         },
         /// Approved.
         #[terminal]
         Approved,
     }
 
-    #[step(Request)]
-    async fn request(cx: &mut Cx, command: Command) -> Next<Approval> {
-        let what = command.text.trim().to_owned();
-        if what.is_empty() {
-            return fail("Usage: /approve <what to approve>");
+    /// The approver named in the command: a mention as Slack escapes it (`<@U123|ana>`,
+    /// `<@U123>`), else the `APPROVER` setting. Returns the approver and the rest of the text.
+    pub fn approver_and_request(text: &str) -> (String, String) {
+        let text = text.trim();
+        if let Some(rest) = text.strip_prefix("<@") {
+            if let Some((mention, what)) = rest.split_once('>') {
+                let id = mention.split('|').next().unwrap_or(mention);
+                return (id.to_owned(), what.trim().to_owned());
+            }
         }
         let approver = std::env::var("APPROVER").unwrap_or_else(|_| "U_APPROVER".into());
-        cx.add_participant(approver.clone());
+        (approver, text.to_owned())
+    }
+
+    #[step(Request)]
+    async fn request(cx: &mut Cx, command: Command) -> Next<Approval> {
+        let (approver, what) = approver_and_request(&command.text);
+        if what.is_empty() {
+            return fail("Usage: /approve @approver <what to approve>");
+        }
+        let requester = cx.user_id().to_owned();
+        if approver == requester {
+            return fail("You cannot approve your own request: name someone else.");
+        }
         let blocks = json!([
-            blocks::section(&format!("<@{}> asks <@{approver}> to approve: *{what}*", cx.user_id())),
+            blocks::section(&format!("<@{requester}> asks you to approve: *{what}* (2 minutes)")),
             blocks::actions(
                 "decision",
                 vec![
@@ -50,33 +75,49 @@ pub mod approval {
                 ]
             ),
         ]);
-        cx.send_interactive_message(format!("Approval requested: {what}"), blocks)
+        let dm = cx.open_dm(&approver).await?;
+        let asked = cx
+            .post_to(&dm, format!("Approval requested: {what}"), Some(blocks))
             .await?;
-        goto(Approval::Decide { what })
+        cx.hand_over([approver.clone()]);
+        cx.say(format!("I asked <@{approver}> to approve {what}; they have 2 minutes."))
+            .await?;
+        goto(Approval::Decide {
+            what,
+            approver,
+            dm,
+            ts: asked.ts().unwrap_or_default().to_owned(),
+        })
     }
 
-    #[step(Decide { what })]
-    async fn decide(cx: &mut Cx, what: String, click: Click) -> Next<Approval> {
-        let who = cx.user_id().to_owned();
-        let verdict = if click.action_id == "approve" {
-            "approved"
-        } else {
-            "rejected"
+    #[step(Decide { what, dm, ts })]
+    async fn decide(cx: &mut Cx, what: String, dm: String, ts: String, click: Click) -> Next<Approval> {
+        let verdict = match click.action_id.as_str() {
+            "approve" => "approved",
+            _ => "rejected",
         };
-        if let Some(ts) = click.message_ts {
-            cx.update_message(ts, format!("*{what}* was {verdict} by <@{who}>"), Some(json!([])))
-                .await?;
-        }
+        let who = cx.user_id().to_owned();
+        cx.update_message_in(&dm, &ts, format!("*{what}* was {verdict} by <@{who}>"), Some(json!([])))
+            .await?;
         cx.set("decided_by", &who);
         if verdict == "approved" {
+            cx.say(format!("<@{who}> approved {what}.")).await?;
             goto(Approval::Approved)
         } else {
-            fail(format!("{what} was rejected."))
+            fail(format!("<@{who}> rejected {what}."))
         }
     }
 
+    /// The two minutes passed: the approver's buttons go, and the record says what expired.
     async fn expired(cx: &mut Cx, step: Approval) -> Result<(), StepError> {
-        if let Approval::Decide { what } = step {
+        if let Approval::Decide { what, dm, ts, .. } = step {
+            cx.update_message_in(
+                &dm,
+                &ts,
+                format!("*{what}* expired: nobody decided within 2 minutes."),
+                Some(json!([])),
+            )
+            .await?;
             cx.set("expired", what);
         }
         Ok(())

@@ -60,13 +60,14 @@ pub use orchestrator_core::{
     blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, stay, Action, AppState,
     Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow, FlowDefinition,
     FlowOptions, FlowRecord, FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore,
-    MessageContext, MessageType, Migrate, MissingState, Next, Participants, Payload, PostTag, Purged, Receipt,
-    Received, Selection, SlackApi, SlackError, SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError,
-    Submission, Text, Timeout, Transition, Trigger, ViewSubmission,
+    MessageContext, MessageType, Migrate, Missed, MissingState, Next, Participants, Payload, PostTag, Purged, Receipt,
+    Received, Schedule, ScheduleError, Selection, SlackApi, SlackError, SlackReply, SlackRequest, StepError,
+    StepFuture, Store, StoreError, Submission, Target, Text, Timeout, Transition, Trigger, ViewSubmission,
 };
 pub use orchestrator_runtime::{
-    cli, console, http, payloads, signature, store, testkit, BotIdentity, BuildError, HttpIngress, Ignored,
-    Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, RecordingSlack, SlackWebApi, SocketMode,
+    cli, console, http, payloads, signature, store, testkit, BotIdentity, BuildError, Clock, HttpIngress, Ignored,
+    Occurrence, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, RecordingSlack, SlackWebApi, SocketMode,
+    TargetError,
 };
 
 /// Turns a module holding a step enum and its handlers into a [`Flow`].
@@ -161,8 +162,8 @@ pub use orchestrator_macros::step;
 pub mod prelude {
     pub use crate::{
         blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, reject, stay, step, Click,
-        Command, Cx, Files, Flow, Incoming, Next, Orchestrator, Selection, SlackError, SlackReply, StepError,
-        Submission, Text, Timeout,
+        Command, Cx, Files, Flow, Incoming, MessageContext, Next, Occurrence, Orchestrator, Schedule, Selection,
+        SlackError, SlackReply, StepError, Submission, Target, Text, Timeout,
     };
 }
 

@@ -1,10 +1,12 @@
-//! Participants and timeouts, with `examples/approval.rs`.
+//! The two-person approval, with `examples/approval.rs`: only the named approver decides,
+//! in their DM; the request expires two minutes after it was made, whatever happens
+//! meanwhile.
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../examples/approval.rs"]
 mod example;
 
-use example::approval::Approval;
+use example::approval::{approver_and_request, Approval};
 use slack_orchestrator::testkit::TestBot;
 use slack_orchestrator::{FlowState, Orchestrator, Outcome, SlackRequest};
 use std::time::Duration;
@@ -13,71 +15,118 @@ fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<Approval>())
 }
 
+/// The texts of the bot's `chat.update` calls, in order.
+fn updates(bot: &TestBot) -> Vec<(String, String)> {
+    bot.slack()
+        .requests()
+        .into_iter()
+        .filter_map(|r| match r {
+            SlackRequest::UpdateMessage { channel, text, .. } => Some((channel, text)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_approver_is_the_mention_as_slack_escapes_it() {
+    assert_eq!(
+        approver_and_request("<@U42|ana> deploy v2"),
+        ("U42".into(), "deploy v2".into())
+    );
+    assert_eq!(
+        approver_and_request(" <@U42>  deploy v2 "),
+        ("U42".into(), "deploy v2".into())
+    );
+    assert_eq!(
+        approver_and_request("deploy v2"),
+        ("U_APPROVER".into(), "deploy v2".into())
+    );
+}
+
 #[tokio::test]
-async fn only_participants_can_decide() {
+async fn only_the_named_approver_decides_in_their_dm() {
     let bot = bot();
-    let (mut requester, outcome) = bot.command("U_DEV", "C_OPS", "/approve", "deploy v2").await;
+    let mut approver = bot.dm("U_BOSS");
+    let (mut requester, outcome) = bot
+        .command("U_DEV", "C_OPS", "/approve", "<@U_BOSS|boss> deploy v2")
+        .await;
     assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
-    requester.expect_reply("Approval requested: deploy v2");
+    requester.expect_reply("I asked <@U_BOSS> to approve deploy v2; they have 2 minutes.");
+    approver.expect_reply("Approval requested: deploy v2");
 
-    let mut stranger = requester.as_user("U_STRANGER");
-    let before = bot.flows().await;
-    let outcome = stranger.click("approve").await;
-    assert!(matches!(outcome, Outcome::NotParticipant { .. }), "{outcome:?}");
-    stranger.expect_ephemeral("Only the people taking part in this conversation can answer here.");
-    assert_eq!(bot.flows().await, before, "a stranger's click changes nothing");
+    // The requester clicking their own request, and a stranger, are refused.
+    for user in ["U_DEV", "U_STRANGER"] {
+        let mut someone = approver.as_user(user);
+        let before = bot.flows().await;
+        let outcome = someone.click("approve").await;
+        assert!(matches!(outcome, Outcome::NotParticipant { .. }), "{user}: {outcome:?}");
+        someone.expect_ephemeral("Only the people taking part in this conversation can answer here.");
+        assert_eq!(bot.flows().await, before, "{user}'s click changes nothing");
+    }
 
-    let mut approver = requester.as_user("U_APPROVER");
     let outcome = approver.click("approve").await;
     assert!(
         matches!(outcome, Outcome::Advanced { state: FlowState::Completed, ref step, .. } if step == "Approved"),
         "{outcome:?}"
     );
-    let update = bot.slack().requests().into_iter().find_map(|r| match r {
-        SlackRequest::UpdateMessage { text, .. } => Some(text),
-        _ => None,
-    });
-    assert_eq!(update.as_deref(), Some("*deploy v2* was approved by <@U_APPROVER>"));
-    assert_eq!(bot.flows().await[0].metadata["decided_by"], "U_APPROVER");
+    assert_eq!(
+        updates(&bot),
+        [("DU_BOSS".to_owned(), "*deploy v2* was approved by <@U_BOSS>".to_owned())]
+    );
+    requester.expect_reply("<@U_BOSS> approved deploy v2.");
+    assert_eq!(bot.flows().await[0].metadata["decided_by"], "U_BOSS");
 }
 
 #[tokio::test]
 async fn a_rejection_ends_the_flow_in_error_with_the_reason() {
     let bot = bot();
     let (mut requester, _) = bot.command("U_DEV", "C_OPS", "/approve", "drop the database").await;
-    requester.as_user("U_APPROVER").click("reject").await;
-    requester.expect_reply("Approval requested: drop the database");
-    requester.expect_reply("drop the database was rejected.");
+    requester.expect_reply("I asked <@U_APPROVER> to approve drop the database; they have 2 minutes.");
+    bot.dm("U_APPROVER").click("reject").await;
+    requester.expect_reply("<@U_APPROVER> rejected drop the database.");
     let record = &bot.flows().await[0];
     assert_eq!(record.state, FlowState::Error);
-    assert_eq!(record.error.as_deref(), Some("drop the database was rejected."));
+    assert_eq!(
+        record.error.as_deref(),
+        Some("<@U_APPROVER> rejected drop the database.")
+    );
 }
 
 #[tokio::test]
-async fn an_empty_request_fails_with_usage() {
+async fn an_empty_or_self_approved_request_fails_with_why() {
     let bot = bot();
-    let (mut requester, outcome) = bot.command("U_DEV", "C_OPS", "/approve", "  ").await;
+    let (mut requester, outcome) = bot.command("U_DEV", "C_OPS", "/approve", "<@U_BOSS>  ").await;
     assert_eq!(outcome.state(), Some(FlowState::Error));
-    requester.expect_reply("Usage: /approve <what to approve>");
+    requester.expect_reply("Usage: /approve @approver <what to approve>");
+    let (mut requester, _) = bot.command("U_DEV", "C_OPS", "/approve", "<@U_DEV> my raise").await;
+    requester.expect_reply("You cannot approve your own request: name someone else.");
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_unanswered_request_times_out_once_and_runs_the_hook() {
+async fn the_request_expires_two_minutes_after_it_was_made_whatever_happens_meanwhile() {
     let bot = bot();
-    let (mut requester, _) = bot.command("U_DEV", "C_OPS", "/approve", "deploy v3").await;
-    requester.expect_reply("Approval requested: deploy v3");
+    let (mut requester, _) = bot.command("U_DEV", "C_OPS", "/approve", "<@U_BOSS> deploy v3").await;
+    requester.expect_reply("I asked <@U_BOSS> to approve deploy v3; they have 2 minutes.");
 
-    assert_eq!(bot.advance(Duration::from_secs(59 * 60)).await, 0, "not yet due");
+    // Refused clicks a minute in do not move the deadline.
+    assert_eq!(bot.advance(Duration::from_secs(60)).await, 0);
+    bot.dm("U_BOSS").as_user("U_DEV").click("approve").await;
+    assert_eq!(bot.advance(Duration::from_secs(59)).await, 0, "1:59: not yet");
     requester.expect_no_reply();
-    assert_eq!(bot.advance(Duration::from_secs(61)).await, 1);
-    requester.expect_reply("Nobody decided within the hour; the request expired.");
+    assert_eq!(bot.advance(Duration::from_secs(2)).await, 1, "2:01: expired");
+    requester.expect_reply("Nobody decided within 2 minutes; the request expired.");
+    assert_eq!(
+        updates(&bot),
+        [(
+            "DU_BOSS".to_owned(),
+            "*deploy v3* expired: nobody decided within 2 minutes.".to_owned()
+        )]
+    );
     assert_eq!(bot.advance(Duration::from_secs(3600)).await, 0, "a timeout fires once");
-    requester.expect_no_reply();
 
     let record = &bot.flows().await[0];
     assert_eq!(record.state, FlowState::TimedOut);
     assert_eq!(record.metadata["expired"], "deploy v3", "the on_timeout hook ran");
-
-    let outcome = requester.as_user("U_APPROVER").click("approve").await;
-    assert!(matches!(outcome, Outcome::Ended { .. }));
+    let outcome = bot.dm("U_BOSS").click("approve").await;
+    assert!(matches!(outcome, Outcome::Ended { .. }), "{outcome:?}");
 }

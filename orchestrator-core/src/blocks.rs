@@ -47,6 +47,18 @@ pub fn text_input(block_id: &str, action_id: &str, label: &str) -> Value {
            "element": {"type": "plain_text_input", "action_id": action_id}})
 }
 
+/// Marks an `input` block optional: Slack lets the user submit the form with it empty.
+///
+/// ```
+/// # use orchestrator_core::blocks::{optional, text_input};
+/// let note = optional(text_input("note", "note", "Note"));
+/// assert_eq!(note["optional"], true);
+/// ```
+pub fn optional(mut input: Value) -> Value {
+    input["optional"] = Value::Bool(true);
+    input
+}
+
 /// A `modal` view.
 ///
 /// ```

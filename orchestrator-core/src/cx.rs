@@ -246,8 +246,21 @@ impl Cx {
         text: impl Into<String>,
         blocks: Option<Value>,
     ) -> Result<SlackReply, SlackError> {
+        let channel = self.record.context.channel_id.clone();
+        self.update_message_in(channel, ts, text, blocks).await
+    }
+
+    /// Replaces a message the bot sent in another channel than the conversation's (one
+    /// posted with [`Cx::post_to`], e.g. in an approver's DM).
+    pub async fn update_message_in(
+        &mut self,
+        channel: impl Into<String>,
+        ts: impl Into<String>,
+        text: impl Into<String>,
+        blocks: Option<Value>,
+    ) -> Result<SlackReply, SlackError> {
         let request = SlackRequest::UpdateMessage {
-            channel: self.record.context.channel_id.clone(),
+            channel: channel.into(),
             ts: ts.into(),
             text: text.into(),
             blocks: blocks.map(|b| self.tag_blocks(b)),
@@ -344,14 +357,7 @@ impl Cx {
     /// # Ok(()) }
     /// ```
     pub async fn api_call(&mut self, method: &str, args: Value) -> Result<Value, SlackError> {
-        let request = SlackRequest::Call {
-            method: method.to_owned(),
-            args,
-        };
-        match self.api.call(request).await? {
-            SlackReply::Json(answer) => Ok(answer),
-            other => Ok(serde_json::to_value(other).unwrap_or(Value::Null)),
-        }
+        self.api.api_call(method, args).await
     }
 
     /// Publishes `view` (a `{"type": "home", "blocks": [...]}` view) as the Home tab of the
@@ -365,16 +371,7 @@ impl Cx {
     /// Opens (or finds) the direct-message channel with `user` (`conversations.open`) and
     /// returns its id, e.g. to ask an approver with [`Cx::post_to`].
     pub async fn open_dm(&mut self, user: &str) -> Result<String, SlackError> {
-        let answer = self
-            .api_call("conversations.open", serde_json::json!({"users": user}))
-            .await?;
-        answer["channel"]["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| SlackError::Transport {
-                method: "conversations.open".into(),
-                detail: format!("the answer has no channel id: {answer}"),
-            })
+        self.api.open_dm(user).await
     }
 
     /// Sends a message to another channel than the conversation's (a DM opened with

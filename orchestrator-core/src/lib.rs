@@ -16,6 +16,7 @@ mod input;
 mod memory;
 mod normalize;
 mod record;
+mod schedule;
 mod slack;
 mod state;
 mod store;
@@ -36,6 +37,7 @@ pub use input::{Click, Command, Files, FromInput, Selection, Submission, Text, T
 pub use memory::MemoryStore;
 pub use normalize::NormalizeError;
 pub use record::{Direction, FlowRecord, LoggedMessage, APPLIED_LIMIT, MESSAGE_LOG_LIMIT};
+pub use schedule::{Missed, Schedule, ScheduleError, Target};
 pub use slack::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
 pub use state::{FlowState, IllegalTransition, UnknownState};
 pub use store::{Purged, Receipt, Received, Store, StoreError};

@@ -309,4 +309,32 @@ pub enum SlackError {
 pub trait SlackApi: Send + Sync + 'static {
     /// Makes one call.
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError>;
+
+    /// Calls any Web API method with Slack's arguments as JSON and returns Slack's whole
+    /// answer (what [`Cx::api_call`](crate::Cx::api_call) does).
+    async fn api_call(&self, method: &str, args: Value) -> Result<Value, SlackError> {
+        let request = SlackRequest::Call {
+            method: method.to_owned(),
+            args,
+        };
+        match self.call(request).await? {
+            SlackReply::Json(answer) => Ok(answer),
+            other => Ok(serde_json::to_value(other).unwrap_or(Value::Null)),
+        }
+    }
+
+    /// Opens (or finds) the direct-message channel with `user` (`conversations.open`) and
+    /// returns its id.
+    async fn open_dm(&self, user: &str) -> Result<String, SlackError> {
+        let answer = self
+            .api_call("conversations.open", serde_json::json!({"users": user}))
+            .await?;
+        answer["channel"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| SlackError::Transport {
+                method: "conversations.open".into(),
+                detail: format!("the answer has no channel id: {answer}"),
+            })
+    }
 }

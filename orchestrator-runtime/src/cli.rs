@@ -186,6 +186,7 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), String> {
     let orchestrator = builder
         .slack(Arc::new(web.clone()))
         .bot_user(&me.user_id)
+        .team(&me.team_id)
         .build()
         .map_err(|e| e.to_string())?;
     // Events acked before a crash or a kill, but never applied, go first.

@@ -31,6 +31,14 @@ impl Clock {
         }
     }
 
+    /// A clock that reads `wall` now and advances from there (with tokio's clock).
+    pub fn at(wall: DateTime<Utc>) -> Self {
+        Clock {
+            wall,
+            instant: Instant::now(),
+        }
+    }
+
     /// The current time.
     pub fn now(&self) -> DateTime<Utc> {
         let elapsed = Instant::now().saturating_duration_since(self.instant);

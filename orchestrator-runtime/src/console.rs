@@ -132,7 +132,10 @@ impl ConsoleSlack {
             .map(|b| {
                 let block = b["block_id"].as_str().unwrap_or_default().to_owned();
                 let action = b["element"]["action_id"].as_str().unwrap_or_default().to_owned();
-                let label = b["label"]["text"].as_str().unwrap_or("value").to_owned();
+                let mut label = b["label"]["text"].as_str().unwrap_or("value").to_owned();
+                if b["optional"] == true {
+                    label.push_str(" (optional: an empty line leaves it blank)");
+                }
                 (block, action, label)
             })
             .collect();
@@ -187,6 +190,10 @@ impl SlackApi for ConsoleSlack {
             // The console keeps no history, and its conversations never outlive the process.
             SlackRequest::FindPost { .. } => SlackReply::Ok,
             // No workspace behind the console: the call is shown and answered with success.
+            // The console chat is the one DM there is.
+            SlackRequest::Call { method, .. } if method == "conversations.open" => {
+                SlackReply::Json(serde_json::json!({"ok": true, "channel": {"id": CHANNEL}}))
+            }
             SlackRequest::Call { method, args } => {
                 self.print(&format!("bot (calls {method})> {args}"));
                 SlackReply::Json(serde_json::json!({"ok": true}))
@@ -220,6 +227,7 @@ pub async fn run(
     let orchestrator = builder
         .slack(slack.clone())
         .bot_user(BOT)
+        .team(TEAM)
         .build()
         .map_err(std::io::Error::other)?;
     let timers = orchestrator.spawn_timers();
@@ -230,7 +238,8 @@ pub async fn run(
     while let Some(line) = lines.next_line().await? {
         n += 1;
         let line = line.trim();
-        if line.is_empty() {
+        // An empty line is nothing to say, except as a form's answer (a blank field).
+        if line.is_empty() && slack.screen().modal.is_none() {
             continue;
         }
         if let Some(who) = line.strip_prefix("/as ").map(str::trim).filter(|w| !w.is_empty()) {

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::execute::First;
 use crate::locks::KeyLocks;
 use crate::outcome::{BuildError, Ignored, OrchestratorError, Outcome};
+use crate::schedules::Scheduled;
 use crate::timers::TimerEngine;
 use orchestrator_core::{
     ConversationKey, Flow, FlowDefinition, FlowRecord, Incoming, MemoryStore, MessageType, Payload, Receipt, Received,
@@ -110,6 +111,10 @@ pub(crate) struct Inner {
     /// When this orchestrator was built: a deadline before it may have been fired by a
     /// process that died before saving.
     pub(crate) started_at: chrono::DateTime<chrono::Utc>,
+    /// The registered schedules, by the key of their record.
+    pub(crate) schedules: HashMap<ConversationKey, Scheduled>,
+    /// The workspace the bot runs in (for conversations it starts on its own).
+    pub(crate) team: String,
 }
 
 /// Builds an [`Orchestrator`].
@@ -121,6 +126,9 @@ pub struct OrchestratorBuilder {
     bot_user: Option<String>,
     settings: Settings,
     state: orchestrator_core::AppState,
+    pub(crate) schedules: Vec<Scheduled>,
+    team: String,
+    clock: Option<Clock>,
 }
 
 impl OrchestratorBuilder {
@@ -253,6 +261,34 @@ impl OrchestratorBuilder {
         self
     }
 
+    /// The workspace (team id) the bot runs in: the team of the conversations it starts on
+    /// its own, e.g. a schedule's DMs. The bot binary sets it from `auth.test`.
+    pub fn team(mut self, team_id: impl Into<String>) -> Self {
+        self.team = team_id.into();
+        self
+    }
+
+    /// The clock the orchestrator reads "now" from (default: [`Clock::new`], the wall
+    /// clock). Tests of schedules start it at a chosen time with [`Clock::at`], under
+    /// tokio's paused time.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Clock, Orchestrator, RecordingSlack};
+    /// let monday = "2026-11-30T07:59:00Z".parse().unwrap();
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let orchestrator = Orchestrator::builder()
+    ///     .slack(RecordingSlack::new())
+    ///     .clock(Clock::at(monday))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(orchestrator.now() >= monday);
+    /// # }
+    /// ```
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Builds the orchestrator.
     pub fn build(self) -> Result<Orchestrator, BuildError> {
         let mut by_name = HashMap::new();
@@ -267,8 +303,20 @@ impl OrchestratorBuilder {
             }
             flows.push(definition);
         }
-        let clock = Clock::new();
+        let mut schedules = HashMap::new();
+        for scheduled in self.schedules {
+            if !by_name.contains_key(scheduled.flow()) {
+                return Err(BuildError::UnknownScheduledFlow(scheduled.flow().to_owned()));
+            }
+            let key = scheduled.key();
+            if schedules.insert(key.clone(), scheduled).is_some() {
+                return Err(BuildError::DuplicateSchedule(key.to_string()));
+            }
+        }
+        let clock = self.clock.unwrap_or_default();
         let inner = Inner {
+            schedules,
+            team: self.team,
             flows,
             by_name,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
@@ -608,6 +656,17 @@ impl Orchestrator {
 
     /// Starts a flow by name (what [`Orchestrator::start`] and `Cx::start_flow` do).
     pub(crate) async fn start_at(&self, start: orchestrator_core::FlowStart) -> Result<Uuid, OrchestratorError> {
+        self.start_with_id(start, Uuid::new_v4()).await
+    }
+
+    /// Starts a flow by name under the flow id `id` (a scheduled start derives it from the
+    /// occurrence, so a start repeated after a crash finds the first). A conversation with
+    /// no user (a channel) is open to anyone in it.
+    pub(crate) async fn start_with_id(
+        &self,
+        start: orchestrator_core::FlowStart,
+        id: Uuid,
+    ) -> Result<Uuid, OrchestratorError> {
         let definition = self
             .inner
             .by_name
@@ -621,9 +680,12 @@ impl Orchestrator {
             .step_info(&start.step)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let mut record = self.new_record(&definition, &incoming);
+        record.id = id;
         record.step = start.step;
         record.step_name = info.name.to_owned();
-        let id = record.id;
+        if record.context.user_id.is_empty() {
+            record.participants = vec![FlowRecord::ANYONE.to_owned()];
+        }
         // The store holds one active flow per conversation: a refused insert names it.
         match self.commit(&mut record, 0, None).await {
             Err(StoreError::Conflict(reason)) => {

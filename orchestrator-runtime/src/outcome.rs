@@ -125,4 +125,10 @@ pub enum BuildError {
     /// No [`SlackApi`](orchestrator_core::SlackApi) was given.
     #[error("no Slack API: call `.slack(...)` on the builder")]
     NoSlack,
+    /// A schedule starts a flow that is not registered.
+    #[error("a schedule starts flow `{0}`, which is not registered: add `.flow::<...>()` to the builder")]
+    UnknownScheduledFlow(String),
+    /// Two schedules of one flow have the same name (or neither has one).
+    #[error("flow `{0}` has two schedules under one name: give each a name with `Schedule::named`")]
+    DuplicateSchedule(String),
 }

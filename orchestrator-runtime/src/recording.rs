@@ -41,7 +41,8 @@ impl RecordingSlack {
     }
 
     /// Sets what a raw [`SlackRequest::Call`] of `method` answers from now on (Slack's whole
-    /// JSON answer; by default `{"ok": true}`).
+    /// JSON answer; by default `{"ok": true}`, and for `conversations.open` with one user
+    /// the channel `D` + the user id).
     ///
     /// ```
     /// # use orchestrator_core::{SlackApi, SlackReply, SlackRequest};
@@ -99,6 +100,15 @@ impl RecordingSlack {
     }
 }
 
+/// What a call answers unless told otherwise: a DM with one user is `D` + the user id (the
+/// channel of [`TestBot::dm`](crate::testkit::TestBot::dm)); anything else `{"ok": true}`.
+fn default_answer(method: &str, args: &serde_json::Value) -> serde_json::Value {
+    match (method, args["users"].as_str()) {
+        ("conversations.open", Some(user)) => serde_json::json!({"ok": true, "channel": {"id": format!("D{user}")}}),
+        _ => serde_json::json!({"ok": true}),
+    }
+}
+
 #[async_trait]
 impl SlackApi for RecordingSlack {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
@@ -119,13 +129,13 @@ impl SlackApi for RecordingSlack {
                 id: format!("V{:08}", self.counter.fetch_add(1, Ordering::Relaxed) + 1),
             },
             SlackRequest::UpdateView { view_id, .. } => SlackReply::View { id: view_id.clone() },
-            SlackRequest::Call { method, .. } => SlackReply::Json(
+            SlackRequest::Call { method, args } => SlackReply::Json(
                 self.answers
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .get(method)
                     .cloned()
-                    .unwrap_or_else(|| serde_json::json!({"ok": true})),
+                    .unwrap_or_else(|| default_answer(method, args)),
             ),
             SlackRequest::PostEphemeral { .. } | SlackRequest::Respond { .. } | SlackRequest::FindPost { .. } => {
                 SlackReply::Ok

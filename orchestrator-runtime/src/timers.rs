@@ -15,6 +15,7 @@ use crate::commit::send_final;
 use crate::execute::{End, First};
 use crate::orchestrator::Orchestrator;
 use crate::outcome::{OrchestratorError, Outcome};
+use crate::schedules::SCHEDULE_FLOW;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use orchestrator_core::{FlowRecord, FlowState, Incoming, StoreError};
@@ -39,6 +40,8 @@ pub(crate) struct TimerEngine {
     wake: Notify,
     /// The time (ms since the epoch) the loop sleeps until; `i64::MIN` while it is awake.
     sleeping_until: AtomicI64,
+    /// Set once the schedules' records are written (before the first pass fires anything).
+    schedules_installed: tokio::sync::OnceCell<()>,
 }
 
 impl Default for TimerEngine {
@@ -46,6 +49,7 @@ impl Default for TimerEngine {
         TimerEngine {
             wake: Notify::new(),
             sleeping_until: AtomicI64::new(i64::MIN),
+            schedules_installed: tokio::sync::OnceCell::new(),
         }
     }
 }
@@ -73,6 +77,11 @@ impl Orchestrator {
     /// Fires every timeout that is due now; returns how many this call fired.
     pub async fn fire_due_timeouts(&self) -> Result<usize, OrchestratorError> {
         let inner = &self.inner;
+        inner
+            .timers
+            .schedules_installed
+            .get_or_try_init(|| self.install_schedules())
+            .await?;
         let mut fired = 0;
         loop {
             let now = inner.clock.now();
@@ -110,9 +119,14 @@ impl Orchestrator {
             if !record.is_active() || record.deadline.is_none_or(|d| d > now) {
                 return Ok(false);
             }
-            match self.time_out(record).await {
+            let fired = if record.flow == SCHEDULE_FLOW {
+                self.fire_schedule(record, now).await.map_err(OrchestratorError::from)
+            } else {
+                self.time_out(record).await.map(|_| ())
+            };
+            match fired {
                 Err(OrchestratorError::Store(StoreError::Conflict(_))) => continue,
-                other => return other.map(|_| true),
+                other => return other.map(|()| true),
             }
         }
         Ok(false)

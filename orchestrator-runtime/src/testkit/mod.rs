@@ -79,6 +79,7 @@ impl TestBot {
         let orchestrator = builder
             .slack(slack.clone())
             .bot_user(BOT_USER)
+            .team(TEAM)
             .build()
             .expect("a valid orchestrator");
         TestBot { orchestrator, slack }
@@ -289,8 +290,26 @@ impl Chat {
     /// If the bot opened no modal.
     #[track_caller]
     pub fn submit(&mut self, values: &[(&str, &str, &str)]) -> impl std::future::Future<Output = Outcome> + '_ {
-        let (view, id) = self
-            .bot
+        let (view, id) = self.newest_modal();
+        let body = payloads::view_submission(TEAM, &self.user, &view, &id, values, &self.bot.trigger_id());
+        async move { self.deliver(&body).await }
+    }
+
+    /// The user closes the newest modal the bot opened (Slack sends `view_closed`).
+    ///
+    /// # Panics
+    /// If the bot opened no modal.
+    #[track_caller]
+    pub fn close_modal(&mut self) -> impl std::future::Future<Output = Outcome> + '_ {
+        let (view, id) = self.newest_modal();
+        let body = payloads::view_closed(TEAM, &self.user, &view, &id);
+        async move { self.deliver(&body).await }
+    }
+
+    /// The newest modal the bot opened or pushed, and its view id.
+    #[track_caller]
+    fn newest_modal(&self) -> (Value, String) {
+        self.bot
             .slack
             .calls()
             .into_iter()
@@ -302,9 +321,7 @@ impl Chat {
                 ) => Some((view, id)),
                 _ => None,
             })
-            .expect("the bot opened no modal to submit");
-        let body = payloads::view_submission(TEAM, &self.user, &view, &id, values, &self.bot.trigger_id());
-        async move { self.deliver(&body).await }
+            .expect("the bot opened no modal")
     }
 
     /// Asserts that the next thing the bot said here is `text`.

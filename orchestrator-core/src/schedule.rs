@@ -1,0 +1,172 @@
+//! [`Schedule`]: when a scheduled flow starts (a cron expression in a time zone), what
+//! happens to an occurrence missed while no process ran ([`Missed`]), and whom each start
+//! is for ([`Target`]).
+
+use crate::context::MessageContext;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use std::fmt;
+use std::str::FromStr;
+
+/// When a scheduled flow starts: a cron expression (`minute hour day-of-month month
+/// day-of-week`, with names like `MON-FRI`) read in a time zone (UTC unless told), so
+/// "9:00 in Paris" stays 9:00 across daylight-saving changes.
+///
+/// ```
+/// use orchestrator_core::{Missed, Schedule};
+/// let standup = Schedule::cron("0 9 * * MON-FRI").unwrap().tz("Europe/Paris").unwrap();
+/// // Friday 27 November 2026, 10:00 in Paris (UTC+1): the next one is Monday 9:00.
+/// let friday = "2026-11-27T09:00:00Z".parse().unwrap();
+/// assert_eq!(standup.next_after(friday).unwrap().to_rfc3339(), "2026-11-30T08:00:00+00:00");
+/// assert_eq!(standup.missed_policy(), Missed::FireOnce);
+/// assert!(Schedule::cron("0 9 * * FUNDAY").is_err());
+/// assert!(Schedule::cron("0 9 * * *").unwrap().tz("Mars/Olympus").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// The expression as written (croner's own display normalizes `MON-FRI` to `1-5`).
+    pattern: String,
+    cron: croner::Cron,
+    tz: Tz,
+    missed: Missed,
+    name: Option<String>,
+}
+
+/// What to do with an occurrence that passed while no process of the bot was running
+/// (found at start, or more than [`Schedule::LATE_AFTER`] late).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Missed {
+    /// Start the flows once, at start, however many occurrences were missed (the default:
+    /// a standup a deploy delayed by ten minutes still happens).
+    #[default]
+    FireOnce,
+    /// Skip them; wait for the next occurrence.
+    Skip,
+}
+
+/// A schedule that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// The cron expression is not valid.
+    #[error("invalid cron expression `{pattern}`: {reason}")]
+    Cron {
+        /// The expression as written.
+        pattern: String,
+        /// What croner said.
+        reason: String,
+    },
+    /// The time zone is not an IANA name.
+    #[error("unknown time zone `{0}` (use an IANA name such as `Europe/Paris` or `UTC`)")]
+    TimeZone(String),
+}
+
+impl Schedule {
+    /// How late an occurrence may fire and still count as on time (the timer engine looks
+    /// at least every second; a busy store may add a few more).
+    pub const LATE_AFTER: chrono::Duration = chrono::Duration::minutes(1);
+
+    /// A schedule from a five-field cron expression, in UTC.
+    pub fn cron(pattern: &str) -> Result<Schedule, ScheduleError> {
+        let cron = croner::Cron::from_str(pattern).map_err(|e| ScheduleError::Cron {
+            pattern: pattern.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(Schedule {
+            pattern: pattern.trim().to_owned(),
+            cron,
+            tz: Tz::UTC,
+            missed: Missed::default(),
+            name: None,
+        })
+    }
+
+    /// Reads the expression in the time zone `name` (an IANA name, e.g. `Europe/Paris`).
+    pub fn tz(mut self, name: &str) -> Result<Schedule, ScheduleError> {
+        self.tz = name.parse().map_err(|_| ScheduleError::TimeZone(name.to_owned()))?;
+        Ok(self)
+    }
+
+    /// What to do with occurrences missed while the bot was down.
+    pub fn missed(mut self, policy: Missed) -> Schedule {
+        self.missed = policy;
+        self
+    }
+
+    /// Names the schedule, to give one flow several (e.g. `morning` and `evening`); the
+    /// name keeps its bookkeeping apart.
+    pub fn named(mut self, name: impl Into<String>) -> Schedule {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The policy for missed occurrences.
+    pub fn missed_policy(&self) -> Missed {
+        self.missed
+    }
+
+    /// The schedule's name, if it was given one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The expression and time zone as written, e.g. `0 9 * * MON-FRI @ Europe/Paris`: what
+    /// the store keeps, so a changed schedule is noticed at start.
+    pub fn spec(&self) -> String {
+        format!("{} @ {}", self.pattern, self.tz)
+    }
+
+    /// The first occurrence strictly after `after`; `None` if there is none (e.g. `30 2 31
+    /// 2 *`, a day that never comes).
+    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let local = after.with_timezone(&self.tz);
+        self.cron
+            .find_next_occurrence(&local, false)
+            .ok()
+            .map(|next| next.with_timezone(&Utc))
+    }
+}
+
+impl fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Schedule")
+            .field("spec", &self.spec())
+            .field("missed", &self.missed)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// Whom a scheduled start is for, as the bot's function resolves it at each occurrence.
+///
+/// ```
+/// use orchestrator_core::{MessageContext, Target};
+/// assert_eq!(Target::dm("U1"), Target::Dm("U1".into()));
+/// let here = Target::at(MessageContext::new("T1", "U1", "C1"));
+/// assert!(matches!(here, Target::At(_)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A direct message with this user (the DM is opened with `conversations.open`).
+    Dm(String),
+    /// A channel (the flow posts there; its buttons and its threads route to it).
+    Channel(String),
+    /// An exact conversation.
+    At(MessageContext),
+}
+
+impl Target {
+    /// A DM with `user`.
+    pub fn dm(user: impl Into<String>) -> Target {
+        Target::Dm(user.into())
+    }
+
+    /// The channel `channel`.
+    pub fn channel(channel: impl Into<String>) -> Target {
+        Target::Channel(channel.into())
+    }
+
+    /// The conversation `context`.
+    pub fn at(context: MessageContext) -> Target {
+        Target::At(context)
+    }
+}

@@ -1,0 +1,305 @@
+//! Scheduled flows: [`OrchestratorBuilder::schedule`] starts a flow at the times of a
+//! [`Schedule`], for the targets a function of the bot resolves at each occurrence.
+//!
+//! A schedule is kept in the store as a record of its own (flow `@schedule`, one per
+//! schedule, shown by `flows list`) whose deadline is the next occurrence, so the timer
+//! engine fires it like a timeout: `claim_due` leases it to one worker or replica, and a
+//! restart finds the deadline where it was. Firing resolves the targets, starts the flow for
+//! each under an id derived from the occurrence and the conversation (a firing repeated
+//! after a crash finds the flows it already started and does not start them twice), then
+//! commits the next occurrence. An occurrence found more than [`Schedule::LATE_AFTER`] late
+//! (the bot was down) fires once or is skipped, as the schedule's [`Missed`] policy says.
+
+use crate::orchestrator::{Orchestrator, OrchestratorBuilder};
+use crate::outcome::OrchestratorError;
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use futures_util::StreamExt;
+use orchestrator_core::{
+    AppState, ConversationKey, Flow, FlowRecord, FlowStart, FlowState, MessageContext, Missed, MissingState, Schedule,
+    SlackApi, SlackError, StoreError, Target,
+};
+use serde_json::Value;
+use std::future::Future;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The `flow` of the records that keep schedules (not a name `#[flow]` can produce).
+pub(crate) const SCHEDULE_FLOW: &str = "@schedule";
+
+/// How many scheduled starts run at once.
+const CONCURRENCY: usize = 16;
+
+/// The namespace of scheduled flows' ids (a UUID v5 of schedule, occurrence, conversation).
+const ID_NAMESPACE: Uuid = Uuid::from_u128(0x5c4e_d01e_0a1c_4c2b_9d3e_51ac_0000_0007);
+
+/// An error of the bot's target function; any error type converts with `?`.
+pub type TargetError = Box<dyn std::error::Error + Send + Sync>;
+
+type Resolve = dyn Fn(Occurrence) -> BoxFuture<'static, Result<Vec<(Target, Value)>, TargetError>> + Send + Sync;
+
+/// One registered schedule.
+pub(crate) struct Scheduled {
+    flow: String,
+    schedule: Schedule,
+    resolve: Box<Resolve>,
+}
+
+impl Scheduled {
+    /// The flow it starts.
+    pub(crate) fn flow(&self) -> &str {
+        &self.flow
+    }
+
+    /// The conversation key its record is kept under: one per flow and schedule name.
+    pub(crate) fn key(&self) -> ConversationKey {
+        match self.schedule.name() {
+            Some(name) => ConversationKey(format!("{SCHEDULE_FLOW}:{}:{name}", self.flow)),
+            None => ConversationKey(format!("{SCHEDULE_FLOW}:{}", self.flow)),
+        }
+    }
+}
+
+/// One occurrence of a schedule, as the bot's target function sees it: when it is, the
+/// application state, and the Web API (e.g. `conversations.members` of a team channel).
+pub struct Occurrence {
+    at: DateTime<Utc>,
+    state: Arc<AppState>,
+    slack: Arc<dyn SlackApi>,
+}
+
+impl Occurrence {
+    /// The time this occurrence was scheduled for (not when it fired, if it fired late).
+    pub fn time(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// The application state of type `T` registered with [`OrchestratorBuilder::state`].
+    pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, MissingState> {
+        self.state.get::<T>()
+    }
+
+    /// Calls any Web API method (as [`Cx::api_call`](orchestrator_core::Cx::api_call)).
+    pub async fn api_call(&self, method: &str, args: Value) -> Result<Value, SlackError> {
+        self.slack.api_call(method, args).await
+    }
+}
+
+impl OrchestratorBuilder {
+    /// Starts flow `F` at the times of `schedule`, for the targets `targets` returns at each
+    /// occurrence: a [`Target`] (a user's DM, a channel) and the step to start at, with its
+    /// data. Once per occurrence, whatever the number of replicas; an occurrence missed
+    /// while the bot was down fires once at start (or not: [`Schedule::missed`]). A target
+    /// whose conversation already has an active flow is skipped (and logged). If `targets`
+    /// fails, the occurrence is logged and skipped.
+    ///
+    /// ```
+    /// use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::{Schedule, Target};
+    /// #[flow]
+    /// mod standup {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug)]
+    ///     pub enum Standup { #[start] Ask, Listen }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Standup> {
+    ///         cx.say("What are you working on today?").await?;
+    ///         goto(Standup::Listen)
+    ///     }
+    ///     #[step(Listen)]
+    ///     async fn listen(_cx: &mut Cx, said: Text) -> Next<Standup> { complete("Thanks!") }
+    /// }
+    /// struct Team(Vec<String>);
+    /// let weekdays = Schedule::cron("0 9 * * MON-FRI").unwrap().tz("Europe/Paris").unwrap();
+    /// let orchestrator = Orchestrator::builder()
+    ///     .flow::<standup::Standup>()
+    ///     .state(Team(vec!["U_ANA".into(), "U_BOB".into()]))
+    ///     .schedule(weekdays, |at: Occurrence| async move {
+    ///         let team = at.state::<Team>()?;
+    ///         Ok(team.0.iter().map(|user| (Target::dm(user), standup::Standup::Ask)).collect())
+    ///     })
+    ///     .slack(slack_orchestrator::RecordingSlack::new())
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(orchestrator);
+    /// ```
+    pub fn schedule<F, R, Fut>(mut self, schedule: Schedule, targets: R) -> Self
+    where
+        F: Flow,
+        R: Fn(Occurrence) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<(Target, F)>, TargetError>> + Send + 'static,
+    {
+        let targets = Arc::new(targets);
+        let resolve = move |occurrence: Occurrence| -> BoxFuture<'static, _> {
+            let targets = targets.clone();
+            Box::pin(async move {
+                let starts = targets(occurrence).await?;
+                starts
+                    .into_iter()
+                    .map(|(target, step)| Ok((target, serde_json::to_value(&step)?)))
+                    .collect()
+            })
+        };
+        self.schedules.push(Scheduled {
+            flow: F::options().name,
+            schedule,
+            resolve: Box::new(resolve),
+        });
+        self
+    }
+}
+
+impl Orchestrator {
+    /// Writes each registered schedule's record if it has none yet (its first occurrence
+    /// after this orchestrator was built), and moves the next occurrence of one whose cron
+    /// expression or time zone changed. Runs once, before the timer engine's first pass.
+    pub(crate) async fn install_schedules(&self) -> Result<(), OrchestratorError> {
+        let inner = &self.inner;
+        for scheduled in inner.schedules.values() {
+            let key = scheduled.key();
+            let spec = Value::String(scheduled.schedule.spec());
+            match inner.store.active_for(&key).await? {
+                Some(record) if record.step == spec => {}
+                Some(mut record) => {
+                    tracing::info!(schedule = %key, spec = %spec, "schedule changed");
+                    let expected = record.version;
+                    record.step = spec;
+                    record.deadline = scheduled.schedule.next_after(self.now());
+                    match self.commit(&mut record, expected, None).await {
+                        Ok(()) | Err(StoreError::Conflict(_)) => {}
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+                None => {
+                    let mut record = self.schedule_record(scheduled, key, spec);
+                    // Another replica may have written it first: theirs is as good.
+                    match self.commit(&mut record, 0, None).await {
+                        Ok(()) | Err(StoreError::Conflict(_)) => {}
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn schedule_record(&self, scheduled: &Scheduled, key: ConversationKey, spec: Value) -> FlowRecord {
+        let inner = &self.inner;
+        let context = MessageContext::new(inner.team.clone(), "", key.as_str());
+        let mut record = FlowRecord::new(SCHEDULE_FLOW, 1, spec, &scheduled.flow, context, self.now());
+        record.key = key;
+        record.state = FlowState::WaitingForResponse;
+        record.deadline = scheduled.schedule.next_after(inner.started_at);
+        record
+    }
+
+    /// The deadline of a schedule's record passed: start its flows (unless the occurrence
+    /// was missed and the policy skips it), then commit the next occurrence.
+    pub(crate) async fn fire_schedule(&self, mut record: FlowRecord, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let expected = record.version;
+        let occurrence = record.deadline.unwrap_or(now);
+        match self.inner.schedules.get(&record.key) {
+            Some(scheduled) => {
+                let late = now - occurrence > Schedule::LATE_AFTER;
+                if late && scheduled.schedule.missed_policy() == Missed::Skip {
+                    tracing::info!(schedule = %record.key, %occurrence, "missed occurrence skipped");
+                } else {
+                    let started = self.start_occurrence(scheduled, occurrence).await;
+                    tracing::info!(schedule = %record.key, %occurrence, late, started, "schedule fired");
+                    record.metadata.insert("last_started".into(), started.into());
+                }
+                record
+                    .metadata
+                    .insert("last_occurrence".into(), occurrence.to_rfc3339().into());
+                record.deadline = scheduled.schedule.next_after(now);
+                if record.deadline.is_none() {
+                    record.state = FlowState::Completed;
+                }
+            }
+            None => {
+                tracing::warn!(schedule = %record.key, "this schedule is no longer registered; it ends");
+                record.state = FlowState::Completed;
+                record.deadline = None;
+            }
+        }
+        self.commit(&mut record, expected, None).await
+    }
+
+    /// Resolves the targets of one occurrence and starts the flow for each; returns how
+    /// many flows this call started.
+    async fn start_occurrence(&self, scheduled: &Scheduled, occurrence: DateTime<Utc>) -> usize {
+        let inner = &self.inner;
+        let at = Occurrence {
+            at: occurrence,
+            state: inner.state.clone(),
+            slack: inner.slack.clone(),
+        };
+        let targets = match (scheduled.resolve)(at).await {
+            Ok(targets) => targets,
+            Err(error) => {
+                tracing::error!(flow = %scheduled.flow, %occurrence, %error, "the schedule's targets could not be resolved; occurrence skipped");
+                return 0;
+            }
+        };
+        futures_util::stream::iter(targets)
+            .map(|(target, step)| self.start_scheduled(scheduled, occurrence, target, step))
+            .buffer_unordered(CONCURRENCY)
+            .filter(|started| std::future::ready(*started))
+            .count()
+            .await
+    }
+
+    /// Starts one scheduled flow; `false` if it was started before (a repeated firing),
+    /// its conversation is busy, or it failed (logged).
+    async fn start_scheduled(
+        &self,
+        scheduled: &Scheduled,
+        occurrence: DateTime<Utc>,
+        target: Target,
+        step: Value,
+    ) -> bool {
+        let inner = &self.inner;
+        let context = match target {
+            Target::At(context) => context,
+            Target::Channel(channel) => MessageContext::new(inner.team.clone(), "", channel),
+            Target::Dm(user) => match inner.slack.open_dm(&user).await {
+                Ok(channel) => MessageContext::new(inner.team.clone(), user, channel),
+                Err(error) => {
+                    tracing::error!(flow = %scheduled.flow, %user, %error, "cannot open a DM for a scheduled flow");
+                    return false;
+                }
+            },
+        };
+        let name = format!(
+            "{}|{}|{}",
+            scheduled.key(),
+            occurrence.to_rfc3339(),
+            context.conversation_key()
+        );
+        let id = Uuid::new_v5(&ID_NAMESPACE, name.as_bytes());
+        match inner.store.load(id).await {
+            Ok(None) => {}
+            Ok(Some(_)) => return false,
+            Err(error) => {
+                tracing::error!(flow = %scheduled.flow, %error, "cannot start a scheduled flow");
+                return false;
+            }
+        }
+        let start = FlowStart {
+            flow: scheduled.flow.clone(),
+            context,
+            step,
+        };
+        match self.start_with_id(start, id).await {
+            Ok(_) => true,
+            Err(OrchestratorError::ConversationBusy { conversation, active }) => {
+                tracing::info!(flow = %scheduled.flow, %conversation, %active, "scheduled start skipped: a flow is active there");
+                false
+            }
+            Err(error) => {
+                tracing::error!(flow = %scheduled.flow, %error, "a scheduled flow failed to start");
+                false
+            }
+        }
+    }
+}
