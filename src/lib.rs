@@ -194,7 +194,8 @@ macro_rules! main {
 pub mod __private {
     pub use orchestrator_core::graph;
     pub use orchestrator_core::{
-        Cx, DeadlineFrom, Flow, FlowOptions, FromInput, Graph, HookFuture, Incoming, Participants, StepFuture, Trigger,
+        goto, Cx, DeadlineFrom, Flow, FlowOptions, FromInput, Graph, HookFuture, Incoming, Participants, StepFuture,
+        Trigger,
     };
     pub use serde;
 }

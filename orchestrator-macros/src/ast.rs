@@ -217,8 +217,14 @@ fn take_handler(function: &mut ItemFn, errors: &mut Errors) -> Option<Handler> {
 
 fn role(index: usize, arg: &FnArg, target: &StepTarget) -> Role {
     let FnArg::Typed(typed) = arg else { return Role::Invalid };
-    if index == 0 && matches!(&*typed.ty, Type::Reference(r) if r.mutability.is_some()) {
-        return Role::Cx;
+    // `&Cx` too: `check` asks for `&mut`, and the next parameters keep their roles.
+    if index == 0 {
+        if let Type::Reference(r) = &*typed.ty {
+            let names_cx = matches!(&*r.elem, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Cx"));
+            if r.mutability.is_some() || names_cx {
+                return Role::Cx;
+            }
+        }
     }
     match &*typed.pat {
         Pat::Ident(pat) if target.fields.contains(&pat.ident) => Role::Field(pat.ident.clone()),

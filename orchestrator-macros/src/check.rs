@@ -3,15 +3,22 @@
 
 use crate::ast::{FlowModule, Handler, Role, Shape, Step};
 use crate::ctxt::Errors;
-use std::collections::HashMap;
+use crate::graph;
+use std::collections::{HashMap, HashSet};
+use syn::{Ident, Type};
 
 /// Runs every rule.
 pub(crate) fn check(flow: &FlowModule, errors: &mut Errors) {
     enum_shape(flow, errors);
+    no_serde_derive(flow, errors);
     one_start(flow, errors);
+    // Steps a misspelled target was taken for: their "has no handler" would be noise.
+    let mut meant = HashSet::new();
     for handler in &flow.handlers {
         handler_signature(handler, errors);
-        if let Some(step) = target_step(flow, handler, errors) {
+        handler_returns(flow, handler, errors);
+        reject_only_for_submissions(handler, errors);
+        if let Some(step) = target_step(flow, handler, &mut meant, errors) {
             handler_fields(handler, step, errors);
             if step.attrs.terminal {
                 errors.at(
@@ -25,7 +32,90 @@ pub(crate) fn check(flow: &FlowModule, errors: &mut Errors) {
         }
     }
     no_duplicate_handlers(flow, errors);
-    every_step_handled(flow, errors);
+    every_step_handled(flow, &meant, errors);
+    no_stay_without_input(flow, errors);
+}
+
+/// `#[flow]` derives serde's traits for the step enum; a second derive would conflict.
+fn no_serde_derive(flow: &FlowModule, errors: &mut Errors) {
+    for attr in flow.steps.item.attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let Ok(paths) =
+            attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+        else {
+            continue;
+        };
+        for path in paths {
+            let name = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            if name == "Serialize" || name == "Deserialize" {
+                errors.at(
+                    &path,
+                    format!("`#[flow]` already derives `Serialize` and `Deserialize` for the step enum `{}` (the store keeps steps as JSON); remove `{name}` from this derive", flow.steps.ident),
+                );
+            }
+        }
+    }
+}
+
+/// A handler returns a transition: a step returned as it is needs `goto(...)`.
+fn handler_returns(flow: &FlowModule, handler: &Handler, errors: &mut Errors) {
+    let mut body = handler.item.block.clone();
+    for step in graph::wrap_bare_steps(&mut body, &flow.steps.ident) {
+        let written = quote::quote!(#step).to_string().replace(" :: ", "::");
+        errors.at(
+            step,
+            format!("a step handler returns a transition, not a step: write `goto({written})` to move to this step"),
+        );
+    }
+}
+
+/// `reject` answers a modal submission with errors under its fields; other inputs have
+/// no fields to show them under.
+fn reject_only_for_submissions(handler: &Handler, errors: &mut Errors) {
+    let input = handler.input_key();
+    if input == "Submission" {
+        return;
+    }
+    let takes = match input.as_str() {
+        "entry" => "no input (it runs when the flow reaches the step)".to_owned(),
+        other => format!("`{other}`"),
+    };
+    for call in graph::calls(&handler.item.block, &["reject"]) {
+        errors.at(
+            call,
+            format!(
+                "`reject` shows errors under the fields of a modal, so only a handler taking `Submission` can use it; `{}` takes {takes}: say what is wrong with `cx.say(...)` and `reask()`",
+                handler.item.sig.ident
+            ),
+        );
+    }
+}
+
+/// A step with no handler taking an input is only passed through: its entry handler must
+/// move on, or the flow would wait there for ever.
+fn no_stay_without_input(flow: &FlowModule, errors: &mut Errors) {
+    for step in &flow.steps.variants {
+        let handlers: Vec<&Handler> = flow
+            .handlers
+            .iter()
+            .filter(|h| h.target.variant() == &step.ident)
+            .collect();
+        if handlers.iter().any(|h| h.input().is_some()) {
+            continue;
+        }
+        for handler in handlers {
+            for call in graph::calls(&handler.item.block, &["stay", "reask"]) {
+                errors.at(
+                    call,
+                    format!(
+                        "step `{0}` has no handler taking an input, so after `{1}` the flow could never leave it; add one (e.g. `#[step({0})] async fn answer(cx: &mut Cx, said: Text) -> Next<{2}>`) or `goto(...)` another step here",
+                        step.ident,
+                        quote::quote!(#call),
+                        flow.steps.ident
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// Steps are serialized and matched by name, so they carry named fields or none.
@@ -87,7 +177,13 @@ fn handler_signature(handler: &Handler, errors: &mut Errors) {
             ),
         );
     }
-    if !matches!(handler.params.first().map(|p| &p.role), Some(Role::Cx)) {
+    let first = handler.params.first();
+    if let Some(shared) = first.and_then(|p| shared_cx(&p.arg)) {
+        errors.at(
+            shared,
+            "take the step context mutably: `cx: &mut Cx` (a step posts and records what it did through it)",
+        );
+    } else if !matches!(first.map(|p| &p.role), Some(Role::Cx)) {
         errors.at(
             &sig.ident,
             format!(
@@ -111,8 +207,25 @@ fn handler_signature(handler: &Handler, errors: &mut Errors) {
     }
 }
 
+/// The type of `cx: &Cx` (a shared reference to the context), if `arg` is that.
+fn shared_cx(arg: &syn::FnArg) -> Option<&Type> {
+    let syn::FnArg::Typed(typed) = arg else { return None };
+    match &*typed.ty {
+        Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+            Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Cx") => Some(&typed.ty),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The `#[step(...)]` path names a variant of this flow's enum.
-fn target_step<'a>(flow: &'a FlowModule, handler: &Handler, errors: &mut Errors) -> Option<&'a Step> {
+fn target_step<'a>(
+    flow: &'a FlowModule,
+    handler: &Handler,
+    meant: &mut HashSet<Ident>,
+    errors: &mut Errors,
+) -> Option<&'a Step> {
     let target = &handler.target;
     let qualifier = target.path.segments.iter().rev().nth(1).map(|s| &s.ident);
     if let Some(qualifier) = qualifier.filter(|q| **q != flow.steps.ident && *q != "Self") {
@@ -127,16 +240,34 @@ fn target_step<'a>(flow: &'a FlowModule, handler: &Handler, errors: &mut Errors)
     }
     let found = flow.steps.variants.iter().find(|s| s.ident == *target.variant());
     if found.is_none() {
-        let names: Vec<String> = flow.steps.variants.iter().map(|s| format!("`{}`", s.ident)).collect();
-        errors.at(
-            target.variant(),
-            format!(
-                "no step `{}` in `{}`; the steps are {}",
-                target.variant(),
-                flow.steps.ident,
-                names.join(", ")
-            ),
-        );
+        let wrong = target.variant();
+        let closest = flow
+            .steps
+            .variants
+            .iter()
+            .map(|s| (edit_distance(&s.ident.to_string(), &wrong.to_string()), &s.ident))
+            .min_by_key(|(distance, _)| *distance)
+            .filter(|(distance, _)| *distance <= 2);
+        match closest {
+            Some((_, step)) => {
+                meant.insert(step.clone());
+                errors.at(
+                    wrong,
+                    format!("no step `{wrong}` in `{}`; did you mean `{step}`?", flow.steps.ident),
+                );
+            }
+            None => {
+                let names: Vec<String> = flow.steps.variants.iter().map(|s| format!("`{}`", s.ident)).collect();
+                errors.at(
+                    wrong,
+                    format!(
+                        "no step `{wrong}` in `{}`; the steps are {}",
+                        flow.steps.ident,
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
     }
     found
 }
@@ -161,6 +292,21 @@ fn handler_fields(handler: &Handler, step: &Step, errors: &mut Errors) {
             .params
             .iter()
             .any(|p| matches!(&p.role, Role::Field(name) if name == field));
+        let declared = handler.params.iter().find_map(|p| match (&p.role, &p.arg) {
+            (Role::Field(name), syn::FnArg::Typed(typed)) if name == field => Some(&typed.ty),
+            _ => None,
+        });
+        if let Some(declared) = declared.filter(|declared| !same_type(declared, ty)) {
+            errors.at(
+                declared,
+                format!(
+                    "field `{field}` of step `{}` is a `{}`; take it as `{field}: {}` (the handler owns the step's data)",
+                    step.ident,
+                    quote::quote!(#ty),
+                    quote::quote!(#ty)
+                ),
+            );
+        }
         if !bound {
             errors.at(
                 field,
@@ -198,9 +344,31 @@ fn no_duplicate_handlers(flow: &FlowModule, errors: &mut Errors) {
     }
 }
 
+/// The number of single-character edits between `a` and `b` (Levenshtein), for "did you
+/// mean". Written here: the macro crate keeps to syn and quote, and this is ten lines.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// A step nobody handles would strand every flow that reaches it.
-fn every_step_handled(flow: &FlowModule, errors: &mut Errors) {
-    for step in flow.steps.variants.iter().filter(|s| !s.attrs.terminal) {
+fn every_step_handled(flow: &FlowModule, meant: &HashSet<Ident>, errors: &mut Errors) {
+    for step in flow
+        .steps
+        .variants
+        .iter()
+        .filter(|s| !s.attrs.terminal && !meant.contains(&s.ident))
+    {
         if !flow.handlers.iter().any(|h| h.target.variant() == &step.ident) {
             errors.at(
                 &step.ident,
@@ -211,4 +379,22 @@ fn every_step_handled(flow: &FlowModule, errors: &mut Errors) {
             );
         }
     }
+}
+
+/// Whether two written types are the same, paths compared by their last segments
+/// (`std::string::String` is `String`); an alias of another name is not recognised.
+fn same_type(a: &Type, b: &Type) -> bool {
+    fn written(ty: &Type) -> String {
+        let text = quote::quote!(#ty).to_string().replace(' ', "");
+        // Each `qualifier::` is dropped: the identifier before it goes, what follows stays.
+        let mut parts = text.split("::");
+        let mut out = parts.next().unwrap_or_default().to_owned();
+        for part in parts {
+            let keep = out.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_').len();
+            out.truncate(keep);
+            out.push_str(part);
+        }
+        out
+    }
+    written(a) == written(b)
 }

@@ -41,9 +41,39 @@ pub(crate) fn fallback(flow: Option<FlowModule>, original: syn::ItemMod, errors:
         Some(flow) if flow.steps.item.generics.params.is_empty() => {
             let mut module = flow.module;
             module.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+            quiet_reported_mistakes(&mut module, &flow.steps.ident);
             emit(module, &flow.steps.ident, stand_in(&flow.steps.ident), errors)
         }
         _ => quote!(#errors #original),
+    }
+}
+
+/// Undoes, in the emitted module, the mistakes `check` reported that rustc would report
+/// again in its own words: a step returned without `goto`, serde derived by hand.
+fn quiet_reported_mistakes(module: &mut syn::ItemMod, steps: &Ident) {
+    let (_, items) = module.content.as_mut().expect("checked by FlowModule::parse");
+    for item in items.iter_mut() {
+        match item {
+            Item::Fn(function) => {
+                graph::wrap_bare_steps(&mut function.block, steps);
+            }
+            Item::Enum(e) if e.ident == *steps => {
+                for attr in e.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+                    let Ok(paths) = attr
+                        .parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+                    else {
+                        continue;
+                    };
+                    let kept = paths.into_iter().filter(|p| {
+                        !p.segments
+                            .last()
+                            .is_some_and(|s| s.ident == "Serialize" || s.ident == "Deserialize")
+                    });
+                    *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+                }
+            }
+            _ => {}
+        }
     }
 }
 

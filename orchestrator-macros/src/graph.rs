@@ -4,6 +4,7 @@
 //! graph shows what the source says.
 
 use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
 use syn::{Expr, ExprCall, ExprPath, Ident};
 
 /// Where an edge leads.
@@ -86,4 +87,75 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             self.add(To::Stay);
         }
     }
+}
+
+/// The calls of the free functions named `names` in `body` (e.g. `stay`, `reject`), as the
+/// expressions written, to point errors at them.
+pub(crate) fn calls<'a>(body: &'a syn::Block, names: &[&str]) -> Vec<&'a ExprCall> {
+    struct Calls<'a, 'n> {
+        names: &'n [&'n str],
+        found: Vec<&'a ExprCall>,
+    }
+    impl<'a> Visit<'a> for Calls<'a, '_> {
+        fn visit_expr_call(&mut self, call: &'a ExprCall) {
+            if let Expr::Path(ExprPath { path, .. }) = &*call.func {
+                if path.segments.len() == 1 && self.names.iter().any(|n| path.is_ident(n)) {
+                    self.found.push(call);
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    let mut finder = Calls {
+        names,
+        found: Vec::new(),
+    };
+    finder.visit_block(body);
+    finder.found
+}
+
+/// Rewrites each step that `body` returns as it is (its tail expression, `return` values),
+/// e.g. `Onboarding::AskName`, into `goto(Onboarding::AskName)`, and returns the steps as
+/// written: `check` reports them, and the code emitted beside that error still type-checks,
+/// so rustc does not add a "mismatched types" of its own.
+pub(crate) fn wrap_bare_steps(body: &mut syn::Block, enum_ident: &Ident) -> Vec<Expr> {
+    struct Wrap<'i> {
+        enum_ident: &'i Ident,
+        wrapped: Vec<Expr>,
+    }
+    impl Wrap<'_> {
+        fn wrap(&mut self, expr: &mut Expr) {
+            let path = match &*expr {
+                Expr::Path(p) => &p.path,
+                Expr::Struct(s) => &s.path,
+                _ => return,
+            };
+            let first = &path.segments[0].ident;
+            if path.segments.len() == 2 && (first == self.enum_ident || first == "Self") {
+                self.wrapped.push(expr.clone());
+                let span = syn::spanned::Spanned::span(&*expr);
+                *expr = syn::parse_quote_spanned!(span=> ::slack_orchestrator::__private::goto(#expr));
+            }
+        }
+    }
+    impl VisitMut for Wrap<'_> {
+        fn visit_expr_return_mut(&mut self, ret: &mut syn::ExprReturn) {
+            if let Some(expr) = &mut ret.expr {
+                self.wrap(expr);
+            }
+            syn::visit_mut::visit_expr_return_mut(self, ret);
+        }
+        // Closures and nested functions return their own values.
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+        fn visit_item_fn_mut(&mut self, _: &mut syn::ItemFn) {}
+    }
+    let mut wrap = Wrap {
+        enum_ident,
+        wrapped: Vec::new(),
+    };
+    wrap.visit_block_mut(body);
+    if let Some(syn::Stmt::Expr(tail, None)) = body.stmts.last_mut() {
+        wrap.wrap(tail);
+    }
+    wrap.wrapped
 }
