@@ -61,8 +61,9 @@ pub use orchestrator_core::{
     Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow, FlowDefinition,
     FlowOptions, FlowRecord, FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore,
     MessageContext, MessageType, Migrate, Missed, MissingState, Next, Participants, Payload, PostTag, Purged, Receipt,
-    Received, Schedule, ScheduleError, Selection, SlackApi, SlackError, SlackReply, SlackRequest, StepError,
-    StepFuture, Store, StoreError, Submission, Target, Text, Timeout, Transition, Trigger, ViewSubmission,
+    Received, Schedule, ScheduleError, Selection, Shortcut, ShortcutMessage, ShortcutUse, SlackApi, SlackError,
+    SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Target, Text, Timeout, Transition,
+    Trigger, ViewSubmission,
 };
 pub use orchestrator_runtime::{
     cli, console, http, payloads, signature, store, testkit, BotIdentity, BuildError, Clock, HttpIngress, Ignored,
@@ -163,7 +164,7 @@ pub mod prelude {
     pub use crate::{
         blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, reject, stay, step, Click,
         Command, Cx, Files, Flow, Incoming, MessageContext, Next, Occurrence, Orchestrator, Schedule, Selection,
-        SlackError, SlackReply, StepError, Submission, Target, Text, Timeout,
+        Shortcut, SlackError, SlackReply, StepError, Submission, Target, Text, Timeout,
     };
 }
 

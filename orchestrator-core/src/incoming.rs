@@ -79,6 +79,29 @@ pub enum Payload {
     /// The flow was started from code (`Orchestrator::start`, `Cx::start_flow`), not by a
     /// Slack event.
     Started,
+    /// A global shortcut (from the search bar or the shortcuts menu) or a message shortcut
+    /// (from a message's "More actions" menu). Its `trigger_id` opens a modal.
+    Shortcut(ShortcutUse),
+}
+
+/// A shortcut the user chose: its `callback_id`, and for a message shortcut the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShortcutUse {
+    /// The shortcut's `callback_id`, as configured in the app's settings.
+    pub callback_id: String,
+    /// The message a message shortcut was used on; `None` for a global shortcut.
+    pub message: Option<ShortcutMessage>,
+}
+
+/// The message a message shortcut was used on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShortcutMessage {
+    /// Its `ts`.
+    pub ts: String,
+    /// Its text.
+    pub text: String,
+    /// Who wrote it (empty for some bot messages).
+    pub user: String,
 }
 
 /// Why an event is not user input; the orchestrator ignores these.

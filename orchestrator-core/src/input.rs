@@ -2,7 +2,7 @@
 //! [`Submission`], [`Files`], [`Command`], or the whole [`Incoming`]. A handler runs only
 //! when the event converts into its input type ([`FromInput`]).
 
-use crate::incoming::{File, Incoming, Payload, SlashCommand, ViewSubmission};
+use crate::incoming::{File, Incoming, Payload, ShortcutUse, SlashCommand, ViewSubmission};
 use std::fmt;
 use std::ops::Deref;
 
@@ -19,7 +19,7 @@ use std::ops::Deref;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an input a step can receive",
     label = "not a step input",
-    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Timeout` or `Incoming`",
+    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Timeout` or `Incoming`",
     note = "a parameter meant to bind a field of the step must be named in the `#[step(...)]` pattern, e.g. `#[step(AskHelp {{ name }})]`"
 )]
 pub trait FromInput: Sized + Send + 'static {
@@ -180,6 +180,28 @@ impl FromInput for Command {
     fn from_input(incoming: &Incoming) -> Option<Self> {
         match &incoming.payload {
             Payload::Command(command) => Some(Command(command.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// A global or message shortcut (`trigger = shortcut("callback_id")`): its `trigger_id`
+/// is the event's, so the handler can open a modal at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shortcut(pub ShortcutUse);
+
+impl Deref for Shortcut {
+    type Target = ShortcutUse;
+    fn deref(&self) -> &ShortcutUse {
+        &self.0
+    }
+}
+
+impl FromInput for Shortcut {
+    const NAME: &'static str = "Shortcut";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::Shortcut(shortcut) => Some(Shortcut(shortcut.clone())),
             _ => None,
         }
     }

@@ -32,8 +32,11 @@ pub use flow::{
     StepInfo, DEFAULT_TIMEOUT_MESSAGE,
 };
 pub use graph::Graph;
-pub use incoming::{Action, Field, File, Incoming, NotInput, Payload, SelectedOption, SlashCommand, ViewSubmission};
-pub use input::{Click, Command, Files, FromInput, Selection, Submission, Text, Timeout};
+pub use incoming::{
+    Action, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage, ShortcutUse, SlashCommand,
+    ViewSubmission,
+};
+pub use input::{Click, Command, Files, FromInput, Selection, Shortcut, Submission, Text, Timeout};
 pub use memory::MemoryStore;
 pub use normalize::NormalizeError;
 pub use record::{Direction, FlowRecord, LoggedMessage, APPLIED_LIMIT, MESSAGE_LOG_LIMIT};

@@ -6,7 +6,10 @@
 //! `Err` means the body is not what Slack sends.
 
 use crate::context::{MessageContext, MessageType};
-use crate::incoming::{Action, Field, File, Incoming, NotInput, Payload, SelectedOption, SlashCommand, ViewSubmission};
+use crate::incoming::{
+    Action, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage, ShortcutUse, SlashCommand,
+    ViewSubmission,
+};
 use crate::tag::untag;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -48,6 +51,7 @@ impl Incoming {
             Some("block_actions") => from_block_actions(body).map(Some),
             Some("view_submission") => from_view_submission(body).map(Some),
             Some("view_closed") => from_view_closed(body).map(Some),
+            Some("shortcut" | "message_action") => from_shortcut(body).map(Some),
             Some(_) => Ok(None),
             None => Err(NormalizeError::Missing("type")),
         }
@@ -345,6 +349,39 @@ fn from_app_home(event: &Value, team: &str) -> Option<Incoming> {
         flow_id: None,
         trigger_id: None,
         response_url: None,
+    })
+}
+
+/// A global shortcut (`shortcut`) or a message shortcut (`message_action`). A global one
+/// has no channel: its conversation is the user's DM with the app, named by the user id
+/// (which `chat.postMessage` takes as a channel). A message shortcut's is the message's
+/// channel.
+fn from_shortcut(body: &Value) -> Result<Incoming, NormalizeError> {
+    let (user, team) = user_and_team(body)?;
+    let message = body.get("message").map(|m| ShortcutMessage {
+        ts: str_at(m, "ts")
+            .or_else(|| str_at(body, "message_ts"))
+            .unwrap_or_default()
+            .to_owned(),
+        text: str_at(m, "text").unwrap_or_default().to_owned(),
+        user: str_at(m, "user").unwrap_or_default().to_owned(),
+    });
+    let channel = match body.get("channel") {
+        Some(channel) => need(channel, "id")?,
+        None => user,
+    };
+    Ok(Incoming {
+        context: MessageContext::new(team, user, channel),
+        types: BTreeSet::from([MessageType::Interactive]),
+        ts: message.as_ref().map(|m| m.ts.clone()),
+        payload: Payload::Shortcut(ShortcutUse {
+            callback_id: need(body, "callback_id")?.to_owned(),
+            message,
+        }),
+        event_id: None,
+        flow_id: None,
+        trigger_id: Some(need(body, "trigger_id")?.to_owned()),
+        response_url: str_at(body, "response_url").map(str::to_owned),
     })
 }
 

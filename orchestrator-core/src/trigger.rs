@@ -30,6 +30,8 @@ pub enum Trigger {
     Regex(Regex),
     /// The user opened the app's Home tab (`app_home_opened`).
     AppHome,
+    /// A global or message shortcut with this `callback_id`.
+    Shortcut(String),
     /// A click on an element with this `action_id` that belongs to no flow yet
     /// (e.g. a "Start" button on a message posted by hand or on App Home).
     Action(String),
@@ -49,6 +51,11 @@ impl Trigger {
     /// A regular-expression trigger; the pattern is checked here.
     pub fn regex(pattern: &str) -> Result<Self, regex::Error> {
         Regex::new(pattern).map(Trigger::Regex)
+    }
+
+    /// A shortcut trigger (global or message shortcut with this `callback_id`).
+    pub fn shortcut(callback_id: impl Into<String>) -> Self {
+        Trigger::Shortcut(callback_id.into())
     }
 
     /// An interactive-action trigger.
@@ -73,6 +80,7 @@ impl Trigger {
             }),
             Trigger::Regex(re) => message.is_some_and(|t| re.is_match(t)),
             Trigger::AppHome => matches!(incoming.payload, Payload::AppHomeOpened),
+            Trigger::Shortcut(id) => matches!(&incoming.payload, Payload::Shortcut(s) if s.callback_id == *id),
             Trigger::Action(id) => {
                 incoming.flow_id.is_none() && matches!(&incoming.payload, Payload::Action(a) if a.action_id == *id)
             }
@@ -95,6 +103,7 @@ impl fmt::Display for Trigger {
             Trigger::Keyword(k) => write!(f, "keyword({k:?})"),
             Trigger::Regex(r) => write!(f, "regex({:?})", r.as_str()),
             Trigger::Action(a) => write!(f, "action({a:?})"),
+            Trigger::Shortcut(s) => write!(f, "shortcut({s:?})"),
             Trigger::AppHome => f.write_str("app_home"),
         }
     }

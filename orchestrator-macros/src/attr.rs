@@ -18,6 +18,7 @@ pub(crate) enum Trigger {
     Keyword(LitStr),
     Regex(LitStr),
     Action(LitStr),
+    Shortcut(LitStr),
 }
 
 /// `timeout_message = "..."` or `timeout_message = false`.
@@ -64,7 +65,7 @@ pub(crate) struct FlowArgs {
 const FLOW_KEYS: &str = "`name`, `trigger`, `timeout`, `timeout_message`, `on_timeout`, `participants`, `version`, \
                          `deadline`, `migrate`";
 const TRIGGERS: &str = "`mention`, `direct_message`, `app_home`, `command(\"/name\")`, `keyword(\"word\")`, \
-                        `regex(\"pattern\")` and `action(\"action_id\")`";
+                        `regex(\"pattern\")`, `action(\"action_id\")` and `shortcut(\"callback_id\")`";
 
 impl FlowArgs {
     /// Parses `#[flow(...)]`'s arguments, recording every problem in `errors`.
@@ -168,7 +169,7 @@ fn trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
             "mention" => Some(Trigger::Mention),
             "direct_message" => Some(Trigger::DirectMessage),
             "app_home" => Some(Trigger::AppHome),
-            "command" | "keyword" | "regex" | "action" => {
+            "command" | "keyword" | "regex" | "action" | "shortcut" => {
                 errors.at(expr, format!("the `{name}` trigger takes a string: `{name}(\"...\")`"));
                 None
             }
@@ -212,6 +213,7 @@ fn trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
             }
         },
         "action" => Some(Trigger::Action(arg)),
+        "shortcut" => Some(Trigger::Shortcut(arg)),
         _ => {
             errors.at(
                 &call.func,

@@ -196,7 +196,7 @@ fn handler_signature(handler: &Handler, errors: &mut Errors) {
     if let (Some(_), Some(second)) = (inputs.next(), inputs.next()) {
         errors.at(
             &second.arg,
-            "a step handler takes at most one input (`Text`, `Click`, `Selection`, `Submission`, `Files`, `Command` or `Incoming`); to bind a field of the step, name it in the pattern: `#[step(Step { field })]`",
+            "a step handler takes at most one input (`Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut` or `Incoming`); to bind a field of the step, name it in the pattern: `#[step(Step { field })]`",
         );
     }
     for param in handler.params.iter().filter(|p| matches!(p.role, Role::Invalid)) {

@@ -210,6 +210,7 @@ fn options(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
             Trigger::Command(c) => quote!(::slack_orchestrator::__private::Trigger::command(#c)),
             Trigger::Keyword(k) => quote!(::slack_orchestrator::__private::Trigger::keyword(#k)),
             Trigger::Action(a) => quote!(::slack_orchestrator::__private::Trigger::action(#a)),
+            Trigger::Shortcut(s) => quote!(::slack_orchestrator::__private::Trigger::shortcut(#s)),
             Trigger::Regex(r) => {
                 quote!(::slack_orchestrator::__private::Trigger::regex(#r).expect("checked by #[flow]"))
             }

@@ -159,6 +159,44 @@ pub fn app_home_opened(team: &str, user: &str, event_id: &str) -> Value {
     )
 }
 
+/// A global shortcut's payload (`type: shortcut`), as Slack sends it when `user` picks the
+/// shortcut `callback_id` from the search bar or the shortcuts menu.
+///
+/// ```
+/// let body = orchestrator_runtime::payloads::global_shortcut("T1", "U1", "new_request", "9.9");
+/// let incoming = orchestrator_core::Incoming::from_json(&body).unwrap().unwrap();
+/// assert_eq!(incoming.context.channel_id, "U1", "the user's DM with the app");
+/// ```
+pub fn global_shortcut(team: &str, user: &str, callback_id: &str, trigger_id: &str) -> Value {
+    json!({"type": "shortcut", "token": "x", "action_ts": "1700000000.000001",
+           "team": {"id": team, "domain": "test"},
+           "user": {"id": user, "username": user, "team_id": team},
+           "is_enterprise_install": false, "enterprise": null,
+           "callback_id": callback_id, "trigger_id": trigger_id})
+}
+
+/// A message shortcut's payload (`type: message_action`): `user` used the shortcut
+/// `callback_id` on the message `(ts, author, text)` in `channel`.
+pub fn message_shortcut(
+    team: &str,
+    user: &str,
+    channel: &str,
+    message: (&str, &str, &str),
+    callback_id: &str,
+    trigger_id: &str,
+) -> Value {
+    let (ts, author, text) = message;
+    json!({"type": "message_action", "token": "x", "action_ts": "1700000000.000002",
+           "team": {"id": team, "domain": "test"},
+           "user": {"id": user, "username": user, "team_id": team},
+           "channel": {"id": channel, "name": "general"},
+           "is_enterprise_install": false, "enterprise": null,
+           "callback_id": callback_id, "trigger_id": trigger_id,
+           "response_url": format!("https://hooks.slack.test/actions/{trigger_id}"),
+           "message_ts": ts,
+           "message": {"type": "message", "user": author, "ts": ts, "text": text}})
+}
+
 /// A `view_closed` payload: the user closed the modal `view` (with `notify_on_close`).
 pub fn view_closed(team: &str, user: &str, view: &Value, view_id: &str) -> Value {
     json!({"type": "view_closed", "team": {"id": team}, "user": {"id": user, "team_id": team},
