@@ -178,3 +178,49 @@ async fn a_reply_in_the_thread_of_the_bots_channel_message_continues_the_flow() 
     let elsewhere = bot.thread("U_ANA", "C_TEAM", "1699999999.000001").send("hello").await;
     assert!(matches!(elsewhere, Outcome::NoFlow), "{elsewhere:?}");
 }
+
+/// A flow that names its own ways out: a word, and a slash command.
+#[slack_orchestrator::flow(trigger = command("/survey"), cancel = "stop", cancel = "/survey-stop")]
+mod survey {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Survey {
+        #[start]
+        Ask,
+        Listen,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx, _command: Command) -> Next<Survey> {
+        cx.say("How was your week?").await?;
+        goto(Survey::Listen)
+    }
+
+    #[step(Listen)]
+    async fn listen(_cx: &mut Cx, said: Text) -> Next<Survey> {
+        complete(format!("Thanks: {}", said.as_str()))
+    }
+}
+
+#[tokio::test]
+async fn a_flow_level_cancel_word_or_command_ends_that_flow() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<survey::Survey>().flow::<pick::Pick>());
+    let (mut ana, _) = bot.command("U_ANA", "DU_ANA", "/survey", "").await;
+    ana.expect_reply("How was your week?");
+    let outcome = ana.send("  STOP ").await;
+    assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
+    ana.expect_reply("Cancelled.");
+
+    let (mut ana, _) = bot.command("U_ANA", "DU_ANA", "/survey", "").await;
+    ana.expect_reply("How was your week?");
+    let (_, outcome) = bot.command("U_ANA", "DU_ANA", "/survey-stop", "").await;
+    assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
+    ana.expect_reply("Cancelled.");
+    assert!(bot.flows().await.iter().all(|f| !f.is_active()));
+
+    // Another flow does not know the survey's word: "stop" is just text there.
+    let mut bob = bot.dm("U_BOB");
+    bob.send("hello").await;
+    bob.expect_reply("Tea or coffee?");
+    assert!(matches!(bob.send("stop").await, Outcome::Unhandled { .. }));
+}

@@ -78,6 +78,9 @@ pub struct FlowOptions {
     pub deadline: DeadlineFrom,
     /// Upgrades records written under an older `version`.
     pub migrate: Option<Migrate>,
+    /// Messages (one word, any case) or slash commands (`/stop`) that end this flow in any
+    /// step, besides the bot's own `cancel_word`s.
+    pub cancel_words: Vec<String>,
 }
 
 impl FlowOptions {
@@ -92,7 +95,14 @@ impl FlowOptions {
             participants: Participants::Initiator,
             deadline: DeadlineFrom::Entry,
             migrate: None,
+            cancel_words: Vec::new(),
         }
+    }
+
+    /// Adds a word (or `/command`) that ends this flow in any step.
+    pub fn cancel_word(mut self, word: impl Into<String>) -> Self {
+        self.cancel_words.push(word.into().trim().to_lowercase());
+        self
     }
 
     /// Adds a trigger.

@@ -60,10 +60,12 @@ pub(crate) struct FlowArgs {
     pub(crate) anyone: bool,
     pub(crate) deadline: Option<Deadline>,
     pub(crate) migrate: Option<Path>,
+    /// Words (or `/commands`) that end this flow in any step.
+    pub(crate) cancel: Vec<LitStr>,
 }
 
-const FLOW_KEYS: &str = "`name`, `trigger`, `timeout`, `timeout_message`, `on_timeout`, `participants`, `version`, \
-                         `deadline`, `migrate`";
+const FLOW_KEYS: &str = "`name`, `trigger`, `cancel`, `timeout`, `timeout_message`, `on_timeout`, `participants`, \
+                         `version`, `deadline`, `migrate`";
 const TRIGGERS: &str = "`mention`, `direct_message`, `app_home`, `command(\"/name\")`, `keyword(\"word\")`, \
                         `regex(\"pattern\")`, `action(\"action_id\")` and `shortcut(\"callback_id\")`";
 
@@ -80,6 +82,7 @@ impl FlowArgs {
             anyone: false,
             deadline: None,
             migrate: None,
+            cancel: Vec::new(),
         };
         for meta in metas {
             let Meta::NameValue(nv) = &meta else {
@@ -115,6 +118,18 @@ impl FlowArgs {
                     ),
                 },
                 "deadline" => args.deadline = deadline(&nv.value, errors),
+                "cancel" => match string(&nv.value, "cancel", errors) {
+                    Some(word)
+                        if word.value().trim().is_empty() || word.value().trim().contains(char::is_whitespace) =>
+                    {
+                        errors.at(
+                            &word,
+                            "`cancel` is one word or one `/command`, e.g. `cancel = \"stop\"`",
+                        )
+                    }
+                    Some(word) => args.cancel.push(word),
+                    None => {}
+                },
                 "migrate" => match &nv.value {
                     Expr::Path(p) => args.migrate = Some(p.path.clone()),
                     other => errors.at(

@@ -227,6 +227,7 @@ fn options(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
             Some(quote!(.timeout_message(::core::option::Option::Some(::std::string::ToString::to_string(#m)))))
         }
     };
+    let cancel = args.cancel.iter().map(|word| quote!(.cancel_word(#word)));
     let participants = args
         .anyone
         .then(|| quote!(.participants(::slack_orchestrator::__private::Participants::Anyone)));
@@ -237,7 +238,7 @@ fn options(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
     let migrate = args.migrate.as_ref().map(|hook| quote!(.migrate(#hook)));
     quote! {
         ::slack_orchestrator::__private::FlowOptions::new(#name)
-            .version(#version) #(#triggers)* #timeout #message #participants #deadline #migrate
+            .version(#version) #(#triggers)* #(#cancel)* #timeout #message #participants #deadline #migrate
     }
 }
 

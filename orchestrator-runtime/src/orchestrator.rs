@@ -561,7 +561,7 @@ impl Orchestrator {
                 .end_record(record, "the user closed the modal".into(), work.key.as_deref(), None)
                 .await;
         }
-        if self.is_cancel_word(incoming) {
+        if self.is_cancel_word(incoming, &definition.options().cancel_words) {
             let notice = self.inner.settings.cancelled_notice.clone();
             tracing::info!(flow_id = %record.id, "cancelled by the user");
             return self
@@ -591,12 +591,15 @@ impl Orchestrator {
         Ok(outcome)
     }
 
-    fn is_cancel_word(&self, incoming: &Incoming) -> bool {
-        let words = &self.inner.settings.cancel_words;
-        match &incoming.payload {
-            Payload::Message { text, .. } if !words.is_empty() => words.contains(&text.trim().to_lowercase()),
-            _ => false,
-        }
+    /// A cancel word of the bot's or of the flow's (`cancel = "stop"`), or a slash command
+    /// the flow names as one (`cancel = "/stop"`).
+    fn is_cancel_word(&self, incoming: &Incoming, flow_words: &[String]) -> bool {
+        let said = match &incoming.payload {
+            Payload::Message { text, .. } => text.trim().to_lowercase(),
+            Payload::Command(command) => command.command.to_lowercase(),
+            _ => return false,
+        };
+        self.inner.settings.cancel_words.contains(&said) || flow_words.contains(&said)
     }
 
     /// Starts flow `F` from code, at step `first` (with its data), in the conversation
