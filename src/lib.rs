@@ -65,6 +65,9 @@ pub use orchestrator_core::{
     SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Target, Text, Timeout, Transition,
     Trigger, ViewSubmission,
 };
+/// slack-morphism, for its typed Web API models: `cx.web_api("users.info",
+/// &SlackApiUsersInfoRequest::new(user))` answers a `SlackApiUsersInfoResponse`.
+pub use orchestrator_runtime::slack_morphism;
 pub use orchestrator_runtime::{
     cli, console, http, payloads, signature, store, testkit, BotIdentity, BuildError, Clock, HttpIngress, Ignored,
     Occurrence, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, RecordingSlack, SlackWebApi, SocketMode,

@@ -90,3 +90,47 @@ async fn slacks_error_code_from_a_raw_call_fails_the_step_with_it() {
     );
     bot.stop().await;
 }
+
+/// A step calling the Web API typed, with slack-morphism's models.
+#[slack_orchestrator::flow(trigger = direct_message)]
+mod whois {
+    use slack_orchestrator::prelude::*;
+    use slack_orchestrator::slack_morphism::prelude::*;
+
+    pub(crate) enum Whois {
+        #[start]
+        Ask,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx, said: Text) -> Next<Whois> {
+        let request = SlackApiUsersInfoRequest::new(SlackUserId::new(said.as_str().trim().to_owned()));
+        let answer: SlackApiUsersInfoResponse = cx.web_api("users.info", &request).await?;
+        let user = answer.user;
+        let name = user.profile.and_then(|p| p.real_name).unwrap_or_default();
+        complete(format!("{name} works in {}.", user.tz.unwrap_or_default()))
+    }
+}
+
+#[tokio::test]
+async fn a_step_calls_the_web_api_typed_with_slack_morphisms_models() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<whois::Whois>()).await;
+    bot.slack().rate_limit_next("users.info", 1, 1);
+    bot.event(&dm("U_ALICE", "U_CARLA", "EvWho1")).await;
+    let posted = bot.slack().wait_for("chat.postMessage", 1, WAIT).await;
+    assert_eq!(
+        posted[0]["text"], "User U_CARLA works in Europe/Paris.",
+        "after its 429"
+    );
+    assert_eq!(
+        bot.slack().calls_to("users.info"),
+        [json!({"user": "U_CARLA"})],
+        "the typed request as Slack documents it, the unset `include_locale` left out"
+    );
+
+    bot.slack().fail_next("users.info", "user_not_found");
+    bot.event(&dm("U_BOB", "U_NOBODY", "EvWho2")).await;
+    let failed = bot.slack().wait_for("chat.postMessage", 2, WAIT).await;
+    assert_eq!(failed[1]["channel"], "DU_BOB");
+    bot.stop().await;
+}

@@ -360,6 +360,29 @@ impl Cx {
         self.api.api_call(method, args).await
     }
 
+    /// Calls `method` typed: a request and a response of slack-morphism's models (re-exported
+    /// as `slack_orchestrator::slack_morphism`), or serde types of your own. The same 429
+    /// handling as every call; Slack's `ok: false` is [`SlackError::Api`].
+    ///
+    /// ```no_run
+    /// # async fn step(cx: &mut orchestrator_core::Cx) -> Result<(), orchestrator_core::SlackError> {
+    /// #[derive(serde::Serialize)]
+    /// struct UsersInfo<'a> { user: &'a str }
+    /// #[derive(serde::Deserialize)]
+    /// struct Answer { user: User }
+    /// #[derive(serde::Deserialize)]
+    /// struct User { tz: Option<String> }
+    /// let answer: Answer = cx.web_api("users.info", &UsersInfo { user: "U42" }).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn web_api<Req, Resp>(&mut self, method: &str, request: &Req) -> Result<Resp, SlackError>
+    where
+        Req: serde::Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        crate::slack::typed_call(&*self.api, method, request).await
+    }
+
     /// Publishes `view` (a `{"type": "home", "blocks": [...]}` view) as the Home tab of the
     /// flow's user (`views.publish`). Buttons on it start flows with `action("…")` triggers.
     pub async fn publish_home(&mut self, view: Value) -> Result<Value, SlackError> {

@@ -41,7 +41,7 @@ pub use memory::MemoryStore;
 pub use normalize::NormalizeError;
 pub use record::{Direction, FlowRecord, LoggedMessage, APPLIED_LIMIT, MESSAGE_LOG_LIMIT};
 pub use schedule::{Missed, Schedule, ScheduleError, Target};
-pub use slack::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
+pub use slack::{typed_call, PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
 pub use state::{FlowState, IllegalTransition, UnknownState};
 pub use store::{Purged, Receipt, Received, Store, StoreError};
 pub use transition::{

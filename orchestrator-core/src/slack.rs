@@ -338,3 +338,27 @@ pub trait SlackApi: Send + Sync + 'static {
             })
     }
 }
+
+/// Calls `method` with a typed request and reads Slack's answer into a typed response:
+/// slack-morphism's models (`SlackApiUsersInfoRequest` → `SlackApiUsersInfoResponse`, and
+/// every other method's) or any serde types of your own. It goes through
+/// [`SlackApi::api_call`], so a 429 is waited out like every call and the test kit, the
+/// console and the fake Slack answer it too. What [`Cx::web_api`](crate::Cx::web_api) does.
+pub async fn typed_call<Req, Resp>(api: &dyn SlackApi, method: &str, request: &Req) -> Result<Resp, SlackError>
+where
+    Req: Serialize + ?Sized,
+    Resp: serde::de::DeserializeOwned,
+{
+    let mut args = serde_json::to_value(request).map_err(|e| SlackError::InvalidRequest {
+        method: method.to_owned(),
+        detail: e.to_string(),
+    })?;
+    if let Some(map) = args.as_object_mut() {
+        map.retain(|_, v| !v.is_null());
+    }
+    let answer = api.api_call(method, args).await?;
+    serde_json::from_value(answer).map_err(|e| SlackError::Transport {
+        method: method.to_owned(),
+        detail: format!("the answer does not read as the typed response: {e}"),
+    })
+}

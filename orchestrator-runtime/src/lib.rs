@@ -33,5 +33,7 @@ pub use orchestrator::{Orchestrator, OrchestratorBuilder};
 pub use outcome::{BuildError, Ignored, OrchestratorError, Outcome};
 pub use recording::RecordingSlack;
 pub use schedules::{Occurrence, TargetError};
+/// slack-morphism, whose typed requests and answers [`Cx::web_api`](orchestrator_core::Cx::web_api) takes.
+pub use slack_morphism;
 pub use socket_mode::SocketMode;
 pub use web_api::{BotIdentity, SlackWebApi};

@@ -83,6 +83,15 @@ impl Occurrence {
     pub async fn api_call(&self, method: &str, args: Value) -> Result<Value, SlackError> {
         self.slack.api_call(method, args).await
     }
+
+    /// Calls a Web API method typed (as [`Cx::web_api`](orchestrator_core::Cx::web_api)).
+    pub async fn web_api<Req, Resp>(&self, method: &str, request: &Req) -> Result<Resp, SlackError>
+    where
+        Req: serde::Serialize + ?Sized,
+        Resp: serde::de::DeserializeOwned,
+    {
+        orchestrator_core::typed_call(&*self.slack, method, request).await
+    }
 }
 
 impl OrchestratorBuilder {
