@@ -197,6 +197,7 @@ macro_rules! main {
 #[doc(hidden)]
 pub mod __private {
     pub use orchestrator_core::graph;
+    pub use orchestrator_core::step_field;
     pub use orchestrator_core::{
         goto, Cx, DeadlineFrom, Flow, FlowOptions, FromInput, Graph, HookFuture, Incoming, Participants, StepFuture,
         Trigger,

@@ -19,6 +19,7 @@ mod record;
 mod schedule;
 mod slack;
 mod state;
+pub mod step_field;
 mod store;
 pub mod tag;
 mod transition;
@@ -43,6 +44,7 @@ pub use record::{Direction, FlowRecord, LoggedMessage, APPLIED_LIMIT, MESSAGE_LO
 pub use schedule::{Missed, Schedule, ScheduleError, Target};
 pub use slack::{typed_call, PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
 pub use state::{FlowState, IllegalTransition, UnknownState};
+pub use step_field::StepData;
 pub use store::{Purged, Receipt, Received, Store, StoreError};
 pub use transition::{
     complete, complete_flow, complete_silently, fail, goto, reask, reject, stay, Next, StepError, Transition,

@@ -87,6 +87,15 @@ fn emit(mut module: syn::ItemMod, steps: &Ident, impl_flow: TokenStream, errors:
                 ));
                 e.attrs
                     .push(syn::parse_quote!(#[serde(crate = "::slack_orchestrator::__private::serde")]));
+                // Each field through `step_field`: one clear error for a type that does not serialize.
+                // Spanned at the field's type, so the error points there.
+                for field in e.variants.iter_mut().flat_map(|v| v.fields.iter_mut()) {
+                    let span = syn::spanned::Spanned::span(&field.ty);
+                    let with = syn::LitStr::new("::slack_orchestrator::__private::step_field", span);
+                    field
+                        .attrs
+                        .push(syn::parse_quote_spanned!(span=> #[serde(with = #with)]));
+                }
             }
         }
     }

@@ -274,8 +274,8 @@ impl OrchestratorBuilder {
     ///
     /// ```
     /// use orchestrator_runtime::{Clock, Orchestrator, RecordingSlack};
-    /// let monday = "2026-11-30T07:59:00Z".parse().unwrap();
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let monday: chrono::DateTime<chrono::Utc> = "2026-11-30T07:59:00Z".parse().unwrap();
     /// let orchestrator = Orchestrator::builder()
     ///     .slack(RecordingSlack::new())
     ///     .clock(Clock::at(monday))
