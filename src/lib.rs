@@ -69,9 +69,9 @@ pub use orchestrator_core::{
 /// &SlackApiUsersInfoRequest::new(user))` answers a `SlackApiUsersInfoResponse`.
 pub use orchestrator_runtime::slack_morphism;
 pub use orchestrator_runtime::{
-    cli, console, http, payloads, signature, store, testkit, BotIdentity, BuildError, Clock, HttpIngress, Ignored,
-    Occurrence, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, RecordingSlack, SlackWebApi, SocketMode,
-    TargetError,
+    cli, console, http, payloads, signature, store, telemetry, testkit, BotIdentity, BuildError, Clock, HttpIngress,
+    Ignored, Occurrence, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, RecordingSlack, SlackWebApi,
+    SocketMode, TargetError,
 };
 
 /// Turns a module holding a step enum and its handlers into a [`Flow`].

@@ -37,6 +37,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Mermaid)]
         format: Format,
     },
+    /// Check the configuration, one line per item: the Slack tokens and signing secret,
+    /// `auth.test`, the store and its schema. Exits non-zero if anything fails.
+    Check,
     /// Inspect or cancel stored flows.
     Flows {
         #[command(subcommand)]
@@ -76,10 +79,15 @@ enum FlowsCommand {
 /// Runs the bot's command line with the flows `flows()` registers.
 pub fn main(flows: impl FnOnce() -> OrchestratorBuilder) -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    // `LOG_FORMAT=json`: one JSON object per line, with the spans' fields, for log shippers.
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.json().with_current_span(true).init();
+    } else {
+        logs.init();
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -117,6 +125,7 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             graph(&orchestrator, flow.as_deref(), format)
         }
+        Command::Check => check(cli.store.as_deref()).await,
         Command::Flows { action } => {
             let orchestrator = builder
                 .store(open(store::DEFAULT_URL).await?)
@@ -201,6 +210,15 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), String> {
                 "Connected as <@{}> in {}; receiving events over Socket Mode.",
                 me.user_id, me.team_id
             );
+            // No HTTP server of its own: /metrics, /healthz and /readyz on METRICS_ADDR.
+            if let Some(addr) = std::env::var("METRICS_ADDR").ok().filter(|a| !a.is_empty()) {
+                let listener = tokio::net::TcpListener::bind(&addr)
+                    .await
+                    .map_err(|e| format!("cannot listen on METRICS_ADDR {addr}: {e}"))?;
+                let ops = crate::telemetry::ops_router(orchestrator.clone());
+                tokio::spawn(async move { axum::serve(listener, ops).await });
+                eprintln!("Serving /metrics, /healthz and /readyz on {addr}.");
+            }
             SocketMode::new(orchestrator, web, &app_token)
                 .run(shutdown_signal())
                 .await;
@@ -224,6 +242,67 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), String> {
     };
     timers.abort();
     result
+}
+
+/// `check`: every item on a line of its own (`ok` or `FAIL` and why); an error if any failed.
+async fn check(store: Option<&str>) -> Result<(), String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let mut failed = 0;
+    let mut line = |item: &str, result: Result<String, String>| match result {
+        Ok(detail) => println!("ok    {item}: {detail}"),
+        Err(why) => {
+            failed += 1;
+            println!("FAIL  {item}: {why}");
+        }
+    };
+    let bot_token = var("SLACK_BOT_TOKEN");
+    line(
+        "SLACK_BOT_TOKEN",
+        token_shape(bot_token.as_deref(), "xoxb-", "a bot token"),
+    );
+    if let Some(app_token) = var("SLACK_APP_TOKEN") {
+        line(
+            "SLACK_APP_TOKEN",
+            token_shape(Some(&app_token), "xapp-", "an app-level token").map(|_| "Socket Mode".into()),
+        );
+    } else {
+        let secret = var("SLACK_SIGNING_SECRET")
+            .map(|_| "set (HTTP mode)".to_owned())
+            .ok_or_else(|| "not set: HTTP mode needs it (or set SLACK_APP_TOKEN for Socket Mode)".to_owned());
+        line("SLACK_SIGNING_SECRET", secret);
+    }
+    let auth = match SlackWebApi::from_env() {
+        Ok(web) => web
+            .auth_test()
+            .await
+            .map(|me| format!("the bot is <@{}> in {}", me.user_id, me.team_id))
+            .map_err(|e| e.to_string()),
+        Err(why) => Err(why),
+    };
+    line("auth.test", auth);
+    let url = store.unwrap_or(store::DEFAULT_URL);
+    let opened = match store::open(url).await {
+        Ok(opened) => opened
+            .next_deadline()
+            .await
+            .map(|_| format!("{} answers, its schema is current", store::redacted(url)))
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    line("store", opened);
+    match failed {
+        0 => Ok(()),
+        n => Err(format!("{n} check(s) failed")),
+    }
+}
+
+/// `Ok` if `token` is set and starts with `prefix` (what Slack's tokens of that kind do).
+fn token_shape(token: Option<&str>, prefix: &str, what: &str) -> Result<String, String> {
+    match token {
+        None => Err("not set".into()),
+        Some(t) if t.starts_with(prefix) => Ok(format!("{prefix}… ({what})")),
+        Some(_) => Err(format!("does not look like {what} (it starts with `{prefix}`)")),
+    }
 }
 
 fn graph(orchestrator: &Orchestrator, only: Option<&str>, format: Format) -> Result<(), String> {

@@ -24,7 +24,10 @@ impl Orchestrator {
         if let Some(key) = event {
             record.remember_applied(key);
         }
+        let started = std::time::Instant::now();
         inner.store.commit(record, expected, event).await?;
+        crate::telemetry::store_op("commit", started);
+        crate::telemetry::committed(record, expected == 0);
         if let (true, Some(deadline)) = (record.is_active(), record.deadline) {
             inner.timers.deadline_set(deadline);
         }

@@ -97,14 +97,27 @@ impl Orchestrator {
         let mut cx =
             Cx::new(record, self.inner.slack.clone(), Some(incoming.clone()), now).with_state(self.inner.state.clone());
         cx.set_replay(replay);
+        let started = std::time::Instant::now();
+        let span = tracing::info_span!(
+            "step",
+            flow_id = %cx.flow_id(),
+            flow = definition.name(),
+            step = %cx.record().step_name,
+        );
         let run = match migrated {
-            Ok(()) => self.run_steps(definition, &mut cx, incoming, step, first).await,
+            Ok(()) => {
+                use tracing::Instrument;
+                self.run_steps(definition, &mut cx, incoming, step, first)
+                    .instrument(span)
+                    .await
+            }
             Err(reason) => Run {
                 end: End::Error(reason),
                 step,
                 entered: false,
             },
         };
+        crate::telemetry::step(definition.name(), started);
         (cx, run, expected)
     }
 

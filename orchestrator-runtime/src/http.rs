@@ -15,7 +15,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use orchestrator_core::Incoming;
 use serde_json::{json, Value};
@@ -72,9 +72,9 @@ impl HttpIngress {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/slack/events", post(slack_events))
-            .route("/healthz", get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .with_state(self.shared.clone())
+            .merge(crate::telemetry::ops_router(self.shared.orchestrator.clone()))
     }
 
     /// Serves on `listener` until `shutdown` completes, then stops accepting, lets the
@@ -124,21 +124,28 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 async fn slack_events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let arrived = std::time::Instant::now();
+    let response = slack_event(&shared, &headers, &body).await;
+    crate::telemetry::acked("http", arrived);
+    response
+}
+
+async fn slack_event(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Response {
     let now = chrono::Utc::now().timestamp();
-    let timestamp = header_str(&headers, "x-slack-request-timestamp");
-    let signature = header_str(&headers, "x-slack-signature");
-    if let Err(error) = signature::verify(&shared.secret, timestamp, signature, &body, now) {
+    let timestamp = header_str(headers, "x-slack-request-timestamp");
+    let signature = header_str(headers, "x-slack-signature");
+    if let Err(error) = signature::verify(&shared.secret, timestamp, signature, body, now) {
         tracing::warn!(%error, "refused a request");
         return refuse(StatusCode::UNAUTHORIZED, error.to_string());
     }
-    if let Some(retry) = header_str(&headers, "x-slack-retry-num") {
-        let reason = header_str(&headers, "x-slack-retry-reason").unwrap_or("-");
+    if let Some(retry) = header_str(headers, "x-slack-retry-num") {
+        let reason = header_str(headers, "x-slack-retry-reason").unwrap_or("-");
         tracing::debug!(retry, reason, "Slack retry");
     }
-    let Ok(text) = std::str::from_utf8(&body) else {
+    let Ok(text) = std::str::from_utf8(body) else {
         return refuse(StatusCode::BAD_REQUEST, "body is not UTF-8");
     };
-    let content_type = header_str(&headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
+    let content_type = header_str(headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
     let parsed = if content_type.starts_with("application/json") {
         from_json(text)
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -152,7 +159,7 @@ async fn slack_events(State(shared): State<Arc<Shared>>, headers: HeaderMap, bod
     match parsed {
         Err(reason) => refuse(StatusCode::BAD_REQUEST, reason),
         Ok(Parsed::Answer(response)) => response,
-        Ok(Parsed::Event(incoming)) => dispatch(&shared, *incoming).await,
+        Ok(Parsed::Event(incoming)) => dispatch(shared, *incoming).await,
     }
 }
 

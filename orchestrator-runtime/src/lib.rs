@@ -23,6 +23,7 @@ mod schedules;
 pub mod signature;
 mod socket_mode;
 pub mod store;
+pub mod telemetry;
 pub mod testkit;
 mod timers;
 mod web_api;

@@ -314,13 +314,14 @@ impl OrchestratorBuilder {
             }
         }
         let clock = self.clock.unwrap_or_default();
+        crate::telemetry::prometheus();
         let inner = Inner {
             schedules,
             team: self.team,
             flows,
             by_name,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
-            slack: self.slack.ok_or(BuildError::NoSlack)?,
+            slack: Arc::new(crate::telemetry::MeteredSlack(self.slack.ok_or(BuildError::NoSlack)?)),
             started_at: clock.now(),
             clock,
             locks: KeyLocks::default(),
@@ -385,7 +386,10 @@ impl Orchestrator {
         let now = self.inner.clock.now();
         let received = Received { key, at: now, incoming };
         let lease = crate::clock::later(now, self.inner.settings.event_lease);
-        Ok(match self.inner.store.receive(&received, lease).await? {
+        let started = std::time::Instant::now();
+        let receipt = self.inner.store.receive(&received, lease).await?;
+        crate::telemetry::store_op("receive", started);
+        Ok(match receipt {
             // Busy: another worker or replica is applying it right now.
             Receipt::Settled | Receipt::Busy => Accepted::Done(Outcome::Duplicate),
             Receipt::New | Receipt::Pending => {
@@ -398,6 +402,18 @@ impl Orchestrator {
     /// the conversation first) reloads and decides again, up to `max_attempts` times; an
     /// event that changed no record is settled on its own.
     pub(crate) async fn apply(&self, work: Work) -> Result<Outcome, OrchestratorError> {
+        use tracing::Instrument;
+        let context = &work.incoming.context;
+        let span = tracing::info_span!(
+            "event",
+            key = work.key.as_deref().unwrap_or("-"),
+            user = %context.user_id,
+            channel = %context.channel_id,
+        );
+        self.apply_in_span(work).instrument(span).await
+    }
+
+    async fn apply_in_span(&self, work: Work) -> Result<Outcome, OrchestratorError> {
         self.after_earlier_events(&work).await?;
         let mut attempt = 1;
         let outcome = loop {
@@ -536,10 +552,27 @@ impl Orchestrator {
     }
 
     async fn load_current(&self, incoming: &Incoming, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError> {
-        match incoming.flow_id {
+        let started = std::time::Instant::now();
+        let loaded = match incoming.flow_id {
             Some(id) => self.inner.store.load(id).await,
             None => self.inner.store.active_for(key).await,
+        };
+        crate::telemetry::store_op("load", started);
+        loaded
+    }
+
+    /// Whether the bot can serve (`GET /readyz`): the store answers, and the bot knows its
+    /// Slack identity (from `auth.test` at start). The reason when it cannot.
+    pub async fn readiness(&self) -> Result<(), String> {
+        if self.inner.bot_user.is_none() {
+            return Err("the bot's Slack identity is unknown (auth.test has not answered)".into());
         }
+        self.inner
+            .store
+            .next_deadline()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("the store does not answer: {e}"))
     }
 
     async fn continue_flow(&self, record: FlowRecord, work: &Work) -> Result<Outcome, OrchestratorError> {

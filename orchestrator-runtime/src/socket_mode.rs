@@ -163,6 +163,7 @@ impl SocketMode {
                     continue;
                 }
             };
+            let arrived = std::time::Instant::now();
             let turn = arrival.lock(event.context.conversation_key().as_str()).await;
             let (orchestrator, tasks, acks) = (self.orchestrator.clone(), self.tasks.clone(), acks.clone());
             self.tasks.spawn(async move {
@@ -175,6 +176,7 @@ impl SocketMode {
                             ack["payload"] = body;
                         }
                         let _ = acks.send(ack.to_string());
+                        crate::telemetry::acked("socket", arrived);
                     }
                     // Not stored, so not acked: Slack sends the envelope again.
                     Err(error) => tracing::error!(%error, envelope_id, "could not store an event; not acking it"),

@@ -97,7 +97,12 @@ fn cannot_open(url: &str) -> impl FnOnce(String) -> OpenError + '_ {
 }
 
 /// The URL without its password, fit for a log line.
-fn redacted(url: &str) -> String {
+///
+/// ```
+/// let shown = orchestrator_runtime::store::redacted("postgres://bot:hunter2@db/bots");
+/// assert_eq!(shown, "postgres://bot:***@db/bots");
+/// ```
+pub fn redacted(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));

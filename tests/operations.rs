@@ -1,0 +1,171 @@
+//! What an operator relies on: `/metrics` (Prometheus text) after a real conversation over
+//! signed HTTP, `/healthz`, `/readyz` (and why it is not ready), and the `check` command of
+//! a bot binary: one line per item, a non-zero exit and no stack trace when something is
+//! missing or wrong.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/onboarding.rs"]
+mod example;
+
+mod processes;
+
+use example::onboarding::Onboarding;
+use slack_orchestrator::payloads;
+use slack_orchestrator::telemetry::ops_router;
+use slack_orchestrator::testkit::{FakeSlack, LiveBot, Transport, TEAM};
+use slack_orchestrator::{Orchestrator, RecordingSlack};
+use std::time::Duration;
+
+/// Serves the operations routes of `orchestrator` on a loopback port; returns its URL.
+async fn serve_ops(orchestrator: Orchestrator) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, ops_router(orchestrator)).await });
+    url
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let response = reqwest::get(url).await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn metrics_count_flows_steps_acks_slack_calls_and_store_operations() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
+    for (n, text) in ["hi", "Ops", "a dashboard"].into_iter().enumerate() {
+        let event = payloads::direct_message(
+            TEAM,
+            "U_OPS",
+            text,
+            &format!("1900000000.00000{n}"),
+            &format!("EvOps{n}"),
+        );
+        bot.event(&event).await;
+        bot.slack()
+            .wait_for("chat.postMessage", n + 1, Duration::from_secs(10))
+            .await;
+    }
+    let url = serve_ops(bot.orchestrator().clone()).await;
+    let (status, text) = get(&format!("{url}/metrics")).await;
+    assert_eq!(status, 200);
+    for expected in [
+        "slack_orchestrator_flows_started_total{flow=\"onboarding\"}",
+        "slack_orchestrator_flows_ended_total{flow=\"onboarding\",state=\"completed\"}",
+        "slack_orchestrator_flows_active{flow=\"onboarding\"}",
+        "slack_orchestrator_step_seconds_bucket{flow=\"onboarding\"",
+        "slack_orchestrator_ack_seconds_count{transport=\"http\"}",
+        "slack_orchestrator_slack_calls_total{method=\"chat.postMessage\"}",
+        "slack_orchestrator_store_seconds_count{op=\"commit\"}",
+        "slack_orchestrator_store_seconds_count{op=\"receive\"}",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    let (status, body) = get(&format!("{url}/healthz")).await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    let (status, body) = get(&format!("{url}/readyz")).await;
+    assert_eq!((status, body.as_str()), (200, "ready"));
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_slack_call_is_counted_by_method_and_error() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
+    bot.slack().fail_next("chat.postMessage", "channel_not_found");
+    bot.event(&payloads::direct_message(
+        TEAM,
+        "U_ERR",
+        "hi",
+        "1900000001.000001",
+        "EvOpsErr",
+    ))
+    .await;
+    let url = serve_ops(bot.orchestrator().clone()).await;
+    let mut text = String::new();
+    for _ in 0..200 {
+        text = get(&format!("{url}/metrics")).await.1;
+        if text.contains("channel_not_found") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        text.contains("slack_orchestrator_slack_errors_total{method=\"chat.postMessage\",error=\"channel_not_found\"}"),
+        "{text}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn readyz_says_why_the_bot_is_not_ready() {
+    let unknown = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    let url = serve_ops(unknown).await;
+    let (status, body) = get(&format!("{url}/readyz")).await;
+    assert_eq!(status, 503);
+    assert_eq!(body, "the bot's Slack identity is unknown (auth.test has not answered)");
+    assert_eq!(get(&format!("{url}/healthz")).await.0, 200, "alive all the same");
+}
+
+/// Runs `onboarding check` with `env` (and nothing else of the Slack kind), off the test's
+/// runtime, which serves the fake Slack meanwhile.
+async fn check(env: &[(&str, &str)]) -> (bool, String) {
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    tokio::task::spawn_blocking(move || check_blocking(&env)).await.unwrap()
+}
+
+fn check_blocking(env: &[(String, String)]) -> (bool, String) {
+    let mut command = std::process::Command::new(processes::example("onboarding"));
+    command.arg("check");
+    for name in [
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_API_URL",
+        "ORCHESTRATOR_STORE",
+    ] {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v))).env("RUST_BACKTRACE", "1");
+    let output = command.output().expect("run the example");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn check_says_each_item_and_fails_without_a_trace_when_one_is_wrong() {
+    let slack = FakeSlack::start().await;
+    let api = slack.api_url();
+    let (ok, text) = check(&[
+        ("SLACK_BOT_TOKEN", "xoxb-test-token"),
+        ("SLACK_SIGNING_SECRET", "s3cret"),
+        ("SLACK_API_URL", &api),
+        ("ORCHESTRATOR_STORE", "memory:"),
+    ])
+    .await;
+    assert!(ok, "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("ok    ")).count(), 4, "{text}");
+    assert!(text.contains("ok    auth.test: the bot is <@"), "{text}");
+
+    let (ok, text) = check(&[
+        ("SLACK_BOT_TOKEN", "xapp-wrong-kind"),
+        ("SLACK_API_URL", "http://127.0.0.1:9/api"),
+        ("ORCHESTRATOR_STORE", "mysql://nope"),
+    ])
+    .await;
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("FAIL  SLACK_BOT_TOKEN: does not look like a bot token (it starts with `xoxb-`)"),
+        "{text}"
+    );
+    assert!(text.contains("FAIL  SLACK_SIGNING_SECRET: not set"), "{text}");
+    assert!(text.contains("FAIL  auth.test:"), "{text}");
+    assert!(text.contains("FAIL  store:"), "{text}");
+    assert!(text.contains("error: 4 check(s) failed"), "{text}");
+    assert!(
+        !text.contains("panicked") && !text.contains("stack backtrace"),
+        "{text}"
+    );
+}
