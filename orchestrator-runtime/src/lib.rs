@@ -1,6 +1,6 @@
 //! The slack-orchestrator runtime: the [`Orchestrator`] (dedup, routing, per-conversation
 //! serial execution, transitions saved with compare-and-swap), the timer engine, the console
-//! chat, the bot CLI, and the [`testkit`] for bot authors.
+//! chat and the bot CLI. The test kit is the `orchestrator-testkit` crate.
 //!
 //! One module per stage of an event's path: [`orchestrator`] (ignore, dedup, route),
 //! `locks` (one conversation at a time), `execute` (run steps, apply the transition,
@@ -24,7 +24,6 @@ pub mod signature;
 mod socket_mode;
 pub mod store;
 pub mod telemetry;
-pub mod testkit;
 mod timers;
 mod web_api;
 

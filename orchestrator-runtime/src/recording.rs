@@ -101,7 +101,7 @@ impl RecordingSlack {
 }
 
 /// What a call answers unless told otherwise: a DM with one user is `D` + the user id (the
-/// channel of [`TestBot::dm`](crate::testkit::TestBot::dm)); anything else `{"ok": true}`.
+/// channel of the test kit's `TestBot::dm`); anything else `{"ok": true}`.
 fn default_answer(method: &str, args: &serde_json::Value) -> serde_json::Value {
     match (method, args["users"].as_str()) {
         ("conversations.open", Some(user)) => serde_json::json!({"ok": true, "channel": {"id": format!("D{user}")}}),

@@ -3,7 +3,7 @@
 #[tokio::test]
 async fn the_memory_store_keeps_the_contract() {
     let store = orchestrator_core::MemoryStore::new();
-    orchestrator_runtime::testkit::check_store(&store, &store).await;
+    orchestrator_testkit::check_store(&store, &store).await;
 }
 
 #[cfg(feature = "sqlite")]
@@ -22,7 +22,7 @@ mod sqlite {
         // Two handles with their own writers, as two processes on one file would have.
         let a = SqliteStore::open(&path).await.unwrap();
         let b = SqliteStore::open(&path).await.unwrap();
-        orchestrator_runtime::testkit::check_store(&a, &b).await;
+        orchestrator_testkit::check_store(&a, &b).await;
     }
 
     #[tokio::test]
@@ -79,7 +79,8 @@ mod sqlite {
 /// On the PostgreSQL server of `DATABASE_URL` (default: the local one), in a schema of its own.
 #[cfg(feature = "postgres")]
 mod postgres {
-    use orchestrator_runtime::{store, testkit};
+    use orchestrator_runtime::store;
+    use orchestrator_testkit as testkit;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_postgres_store_keeps_the_contract_with_two_handles_on_one_database() {
@@ -110,7 +111,8 @@ mod postgres {
 /// On the Redis server of `REDIS_URL` (default: the local one), under a key prefix of its own.
 #[cfg(feature = "redis")]
 mod redis {
-    use orchestrator_runtime::{store, testkit};
+    use orchestrator_runtime::store;
+    use orchestrator_testkit as testkit;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_redis_store_keeps_the_contract_with_two_handles_on_one_server() {

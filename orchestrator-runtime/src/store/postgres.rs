@@ -229,7 +229,7 @@ impl Options {
 /// ```no_run
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let store = orchestrator_runtime::store::open("postgres://root@127.0.0.1/test?schema=bot").await.unwrap();
-/// orchestrator_runtime::testkit::check_store(&*store, &*store).await;
+/// orchestrator_testkit::check_store(&*store, &*store).await;
 /// # }
 /// ```
 pub struct PostgresStore {

@@ -233,7 +233,7 @@ return {#ids, #keys}
 /// ```no_run
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let store = orchestrator_runtime::store::open("redis://127.0.0.1:6379/0?prefix=bot").await.unwrap();
-/// orchestrator_runtime::testkit::check_store(&*store, &*store).await;
+/// orchestrator_testkit::check_store(&*store, &*store).await;
 /// # }
 /// ```
 pub struct RedisStore {

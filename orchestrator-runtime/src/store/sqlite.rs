@@ -114,7 +114,7 @@ impl Options {
 /// let dir = std::env::temp_dir().join(format!("doc-{}", uuid::Uuid::new_v4()));
 /// std::fs::create_dir_all(&dir).unwrap();
 /// let store = orchestrator_runtime::store::SqliteStore::open(dir.join("bot.db")).await.unwrap();
-/// orchestrator_runtime::testkit::check_store(&store, &store).await;
+/// orchestrator_testkit::check_store(&store, &store).await;
 /// # }
 /// ```
 pub struct SqliteStore {

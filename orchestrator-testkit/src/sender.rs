@@ -2,7 +2,7 @@
 //! Slack does: Events API callbacks as JSON, interactivity as `payload=` forms, slash
 //! commands as forms, each signed with the signing secret.
 
-use crate::signature::sign;
+use orchestrator_runtime::signature::sign;
 use serde_json::Value;
 
 /// What the bot answered.
@@ -53,7 +53,7 @@ impl SignedSender {
             .await
     }
 
-    /// A slash command form body (see [`payloads::slash_command`](crate::payloads::slash_command)).
+    /// A slash command form body (see [`payloads::slash_command`](orchestrator_runtime::payloads::slash_command)).
     pub async fn command(&self, form: &str) -> Sent {
         self.send("application/x-www-form-urlencoded", form.as_bytes().to_vec(), &[])
             .await

@@ -6,10 +6,10 @@
 
 use super::fake_slack::FakeSlack;
 use super::sender::{Sent, SignedSender};
-use crate::http::HttpIngress;
-use crate::orchestrator::{Orchestrator, OrchestratorBuilder};
-use crate::socket_mode::SocketMode;
-use crate::web_api::SlackWebApi;
+use orchestrator_runtime::HttpIngress;
+use orchestrator_runtime::SlackWebApi;
+use orchestrator_runtime::SocketMode;
+use orchestrator_runtime::{Orchestrator, OrchestratorBuilder};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;

@@ -37,14 +37,14 @@ mod live;
 mod sender;
 mod servers;
 
-use crate::orchestrator::{Orchestrator, OrchestratorBuilder};
-use crate::outcome::Outcome;
-use crate::payloads::{self, ElementAt, Said};
-use crate::recording::RecordingSlack;
 pub use conformance::check_store;
 pub use fake_slack::{FakeSlack, RecordedCall};
 pub use live::{Delivered, LiveBot, Transport, SIGNING_SECRET};
 use orchestrator_core::{FlowRecord, Incoming, SlackReply, SlackRequest};
+use orchestrator_runtime::payloads::{self, ElementAt, Said};
+use orchestrator_runtime::Outcome;
+use orchestrator_runtime::RecordingSlack;
+use orchestrator_runtime::{Orchestrator, OrchestratorBuilder};
 pub use sender::{Sent, SignedSender};
 use serde_json::Value;
 pub use servers::{postgres_url, redis_url, DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL};

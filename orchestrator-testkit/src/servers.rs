@@ -10,7 +10,7 @@ pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/0";
 /// A store URL on the test PostgreSQL (`DATABASE_URL`) with a new schema of its own.
 ///
 /// ```
-/// let url = orchestrator_runtime::testkit::postgres_url();
+/// let url = orchestrator_testkit::postgres_url();
 /// assert!(url.starts_with("postgres") && url.contains("schema=t_"));
 /// ```
 pub fn postgres_url() -> String {
@@ -21,7 +21,7 @@ pub fn postgres_url() -> String {
 /// A store URL on the test Redis (`REDIS_URL`) with a new key prefix of its own.
 ///
 /// ```
-/// let url = orchestrator_runtime::testkit::redis_url();
+/// let url = orchestrator_testkit::redis_url();
 /// assert!(url.starts_with("redis") && url.contains("prefix=t-"));
 /// ```
 pub fn redis_url() -> String {

@@ -52,7 +52,7 @@ fn conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) -> bool {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let store = orchestrator_core::MemoryStore::new();
-/// orchestrator_runtime::testkit::check_store(&store, &store).await;
+/// orchestrator_testkit::check_store(&store, &store).await;
 /// # }
 /// ```
 pub async fn check_store(a: &dyn Store, b: &dyn Store) {

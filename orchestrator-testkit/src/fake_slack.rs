@@ -67,7 +67,7 @@ impl Shared {
 ///
 /// ```
 /// # #[tokio::main] async fn main() {
-/// use orchestrator_runtime::testkit::FakeSlack;
+/// use orchestrator_testkit::FakeSlack;
 /// use orchestrator_core::{SlackApi, SlackRequest};
 /// let slack = FakeSlack::start().await;
 /// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
