@@ -84,12 +84,20 @@ impl FlowArgs {
             migrate: None,
             cancel: Vec::new(),
         };
+        // The keys given so far: a setting given twice is a mistake, not "the last one wins".
+        let mut seen: Vec<String> = Vec::new();
         for meta in metas {
             let Meta::NameValue(nv) = &meta else {
                 errors.at(&meta, format!("expected `key = value`; the keys are {FLOW_KEYS}"));
                 continue;
             };
             let key = nv.path.get_ident().map(Ident::to_string).unwrap_or_default();
+            let repeatable = key == "trigger" || key == "cancel";
+            if !repeatable && seen.contains(&key) {
+                errors.at(&nv.path, format!("`{key}` is given twice; keep one"));
+                continue;
+            }
+            seen.push(key.clone());
             match key.as_str() {
                 "name" => args.name = string(&nv.value, "name", errors),
                 "version" => match &nv.value {
@@ -252,8 +260,18 @@ impl VariantAttrs {
     /// Takes the markers out of `attrs` (they are ours, not the compiler's) and parses them.
     pub(crate) fn take(attrs: &mut Vec<syn::Attribute>, errors: &mut Errors) -> VariantAttrs {
         let mut found = VariantAttrs::default();
+        let mut seen: Vec<String> = Vec::new();
         attrs.retain(|attr| {
             let path = attr.path();
+            let marker = path.get_ident().map(Ident::to_string).unwrap_or_default();
+            let ours = matches!(marker.as_str(), "start" | "terminal" | "timeout" | "deadline");
+            if ours && seen.contains(&marker) {
+                errors.at(attr, format!("`#[{marker}]` is on this step twice; keep one"));
+                return false;
+            }
+            if ours {
+                seen.push(marker);
+            }
             if path.is_ident("start") {
                 found.start = Some(path.segments[0].ident.span());
             } else if path.is_ident("terminal") {
