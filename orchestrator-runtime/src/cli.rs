@@ -119,21 +119,36 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), String> {
             run(builder.store(open(default).await?), mode).await
         }
         Command::Graph { flow, format } => {
-            let orchestrator = builder
-                .slack(crate::RecordingSlack::discarding())
-                .build()
-                .map_err(|e| e.to_string())?;
+            let orchestrator = builder.slack(Arc::new(Offline)).build().map_err(|e| e.to_string())?;
             graph(&orchestrator, flow.as_deref(), format)
         }
         Command::Check => check(cli.store.as_deref()).await,
         Command::Flows { action } => {
+            // `flows` reads and cancels records; a cancel says nothing to the user.
             let orchestrator = builder
                 .store(open(store::DEFAULT_URL).await?)
-                .slack(crate::RecordingSlack::discarding())
+                .slack(Arc::new(Offline))
                 .build()
                 .map_err(|e| e.to_string())?;
             flows(&orchestrator, action).await
         }
+    }
+}
+
+/// The Slack of the commands that do not talk to Slack (`graph`, `flows`): a call fails,
+/// saying why (none is made today; this keeps test doubles out of the binary).
+struct Offline;
+
+#[async_trait::async_trait]
+impl orchestrator_core::SlackApi for Offline {
+    async fn call(
+        &self,
+        request: orchestrator_core::SlackRequest,
+    ) -> Result<orchestrator_core::SlackReply, orchestrator_core::SlackError> {
+        Err(orchestrator_core::SlackError::Transport {
+            method: request.method().to_owned(),
+            detail: "this command is not connected to Slack".into(),
+        })
     }
 }
 
