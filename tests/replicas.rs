@@ -62,19 +62,7 @@ async fn a_killed_replica_loses_nothing(store: String) {
     }
     // A flow whose last step the killed replica posted but never saved is finished by
     // another replica once the event's lease ends (its replay finds the post).
-    let deadline = Instant::now() + processes::PATIENCE;
-    loop {
-        let listed = bots[0].list_flows();
-        let completed = listed.lines().filter(|l| l.contains("COMPLETED")).count();
-        if completed == USERS {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "every flow completes in the shared store ({completed} of {USERS}):\n{listed}"
-        );
-        sleep(Duration::from_millis(500)).await;
-    }
+    bots[0].wait_completed(USERS).await;
 }
 
 async fn every_timeout_fires_once(store: String) {

@@ -126,6 +126,25 @@ impl Bot {
     }
 
     /// `flows list --all` from another process, on the same store.
+    /// Waits until `flows list` (another process, on the same store) shows `count`
+    /// COMPLETED flows. A flow whose last post a killed process made but never saved is
+    /// finished when its event's lease ends, by a replay that finds the post: not at once.
+    pub async fn wait_completed(&self, count: usize) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let listed = self.list_flows();
+            let completed = listed.lines().filter(|l| l.contains("COMPLETED")).count();
+            if completed == count {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "every flow completes in the store ({completed} of {count}):\n{listed}"
+            );
+            sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     pub fn list_flows(&self) -> String {
         let out = Command::new(&self.binary)
             .args(["flows", "list", "--all"])
