@@ -265,19 +265,8 @@ async fn modal_over(transport: Transport) {
     let bot = LiveBot::start(transport, Orchestrator::builder().flow::<Feedback>()).await;
     let form = payloads::slash_command(TEAM, "U_ALICE", "C_GENERAL", "/feedback", "", "1.2.trigger");
     ok(&bot.command(&form).await);
-    let opened = bot.slack().wait_for("views.open", 1, WAIT).await;
-    assert_eq!(opened[0]["trigger_id"], "1.2.trigger");
-    let view = opened[0]["view"].clone();
-    let view_id = bot
-        .slack()
-        .calls()
-        .iter()
-        .find(|c| c.method == "views.open")
-        .unwrap()
-        .reply["view"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (view, view_id) = bot.slack().opened_view(WAIT).await;
+    assert_eq!(bot.slack().calls_to("views.open")[0]["trigger_id"], "1.2.trigger");
     let score_block = view["blocks"][0]["block_id"].as_str().unwrap().to_owned();
 
     let wrong = payloads::view_submission(

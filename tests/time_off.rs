@@ -97,18 +97,7 @@ async fn over_http_the_errors_name_the_blocks_of_the_view_slack_received() {
     let bot = LiveBot::start(Transport::Http, builder()).await;
     let command = payloads::slash_command(TEAM, "U_ANA", "C_TEAM", "/timeoff", "", "7.1.t");
     bot.command(&command).await;
-    let opened = bot.slack().wait_for("views.open", 1, Duration::from_secs(10)).await;
-    let view = opened[0]["view"].clone();
-    let view_id = bot
-        .slack()
-        .calls()
-        .iter()
-        .find(|c| c.method == "views.open")
-        .unwrap()
-        .reply["view"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (view, view_id) = bot.slack().opened_view(Duration::from_secs(10)).await;
     // The ids Slack received (the runtime tags them with the flow), in the view's order.
     let ids: Vec<String> = view["blocks"]
         .as_array()

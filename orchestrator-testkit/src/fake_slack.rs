@@ -135,6 +135,18 @@ impl FakeSlack {
         self.shared.calls.lock().unwrap().clone()
     }
 
+    /// The view of the first `views.open` as the fake received it, with the view id it
+    /// answered: what a test submits back. Waits up to `within` for the call.
+    ///
+    /// # Panics
+    /// If no modal was opened by then.
+    pub async fn opened_view(&self, within: Duration) -> (Value, String) {
+        let opened = self.wait_for("views.open", 1, within).await;
+        let call = self.calls().into_iter().find(|c| c.method == "views.open");
+        let id = call.and_then(|c| c.reply["view"]["id"].as_str().map(str::to_owned));
+        (opened[0]["view"].clone(), id.expect("views.open answered a view id"))
+    }
+
     /// The arguments of every call to `method`, oldest first.
     pub fn calls_to(&self, method: &str) -> Vec<Value> {
         self.calls()
