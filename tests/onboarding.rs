@@ -106,7 +106,9 @@ fn the_graph_renders_as_mermaid() {
     let graph = <Onboarding as slack_orchestrator::Flow>::graph();
     assert_eq!(
         graph.to_mermaid(),
-        "stateDiagram-v2\n    [*] --> Welcome\n    Welcome --> AskName\n    AskName --> AskHelp: Text\n    AskHelp --> [*]: Text / complete\n"
+        "stateDiagram-v2\n    [*] --> Welcome\n    Welcome --> AskName\n    AskName --> AskHelp: Text\n    AskHelp --> [*]: Text / complete\n    \
+         AskName --> [*]: timed out\n    AskHelp --> [*]: timed out\n",
+        "the waiting steps time out after the flow's 30 minutes"
     );
 }
 

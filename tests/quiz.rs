@@ -53,4 +53,16 @@ async fn wrong_answers_do_not_buy_time_and_the_second_deadline_ends_the_quiz() {
     assert_eq!(bot.flows().await[0].state, FlowState::TimedOut);
     let graph = bot.orchestrator().flows().next().unwrap().graph().to_mermaid();
     assert!(graph.contains("Answer --> Hinted: Timeout"), "{graph}");
+    // What the handlers return through the module's `judge`, and the hinted step's deadline.
+    for edge in [
+        "Answer --> [*]: Text / complete",
+        "Hinted --> Hinted: Text / stay",
+        "Hinted --> [*]: timed out",
+    ] {
+        assert!(graph.contains(edge), "{edge} missing from {graph}");
+    }
+    assert!(
+        !graph.contains("Answer --> [*]: timed out"),
+        "Answer's deadline brings the hint: {graph}"
+    );
 }

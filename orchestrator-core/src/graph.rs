@@ -59,6 +59,10 @@ pub enum Target {
     Complete,
     /// The flow fails.
     Fail,
+    /// `reject([...])`: the modal stays open with errors, the step waits again.
+    Reject,
+    /// The step's deadline passes with no `Timeout` handler: the flow times out.
+    TimedOut,
 }
 
 impl Graph {
@@ -102,8 +106,10 @@ impl Graph {
             let (to, what) = match &edge.to {
                 Target::Step(s) => (s.as_str(), None),
                 Target::Stay => (edge.from.as_str(), Some("stay")),
+                Target::Reject => (edge.from.as_str(), Some("reject")),
                 Target::Complete => ("[*]", Some("complete")),
                 Target::Fail => ("[*]", Some("fail")),
+                Target::TimedOut => ("[*]", Some("timed out")),
             };
             let label = match (&edge.input, what) {
                 (Some(i), Some(w)) => format!(": {i} / {w}"),
@@ -131,9 +137,10 @@ impl Graph {
         for edge in &self.edges {
             let to = match &edge.to {
                 Target::Step(s) => s.clone(),
-                Target::Stay => edge.from.clone(),
+                Target::Stay | Target::Reject => edge.from.clone(),
                 Target::Complete => "(complete)".into(),
                 Target::Fail => "(fail)".into(),
+                Target::TimedOut => "(timed out)".into(),
             };
             let label = edge
                 .input

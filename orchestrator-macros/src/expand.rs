@@ -168,7 +168,7 @@ fn impl_flow(flow: &FlowModule, args: &FlowArgs) -> TokenStream {
             }
         }
     });
-    let graph = graph(flow, &flow_name(flow, args), start);
+    let graph = graph(flow, args, &flow_name(flow, args), start);
     quote! {
         #[automatically_derived]
         impl ::slack_orchestrator::__private::Flow for #steps {
@@ -273,6 +273,21 @@ fn call(handler: &Handler, input: Option<&Ident>) -> TokenStream {
     quote_spanned!(span=> ::core::option::Option::Some(::std::boxed::Box::pin(#ident(#(#args),*))))
 }
 
+/// The module's functions that are not handlers, by name: what a handler may call to decide.
+fn helpers(flow: &FlowModule) -> std::collections::HashMap<String, &syn::Block> {
+    let handlers: Vec<&Ident> = flow.handlers.iter().map(|h| &h.item.sig.ident).collect();
+    let Some((_, items)) = &flow.module.content else {
+        return std::collections::HashMap::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Fn(f) if !handlers.contains(&&f.sig.ident) => Some((f.sig.ident.to_string(), &*f.block)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn handlers_of<'a>(flow: &'a FlowModule, step: &'a Step) -> impl Iterator<Item = &'a Handler> {
     flow.handlers.iter().filter(move |h| h.target.variant() == &step.ident)
 }
@@ -326,34 +341,59 @@ fn input_arm(flow: &FlowModule, step: &Step) -> Option<TokenStream> {
     Some(quote!(#pattern => { #(#tries)* ::core::option::Option::None }))
 }
 
-fn graph(flow: &FlowModule, name: &str, start: &Ident) -> TokenStream {
+fn graph(flow: &FlowModule, args: &FlowArgs, name: &str, start: &Ident) -> TokenStream {
     let start = start.to_string();
     let step_idents: Vec<Ident> = flow.steps.variants.iter().map(|s| s.ident.clone()).collect();
+    let helpers = helpers(flow);
     let nodes = flow.steps.variants.iter().map(|s| {
         let (name, terminal) = (s.ident.to_string(), s.attrs.terminal);
         quote!(.node(#name, #terminal))
     });
-    let edges = flow.handlers.iter().flat_map(|handler| {
-        let from = handler.target.variant().to_string();
-        let input = match handler.input() {
-            Some(ty) => {
-                let name = quote!(#ty).to_string().replace(' ', "");
-                quote!(::core::option::Option::Some(#name))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        graph::targets(&handler.item.block, &step_idents).into_iter().map(move |to| {
-            let to = match to {
-                To::Step(step) => {
-                    let step = step.to_string();
-                    quote!(::slack_orchestrator::__private::graph::Target::Step(::std::string::ToString::to_string(#step)))
+    let mut edges: Vec<TokenStream> = flow
+        .handlers
+        .iter()
+        .flat_map(|handler| {
+            let from = handler.target.variant().to_string();
+            let input = match handler.input() {
+                Some(ty) => {
+                    let name = quote!(#ty).to_string().replace(' ', "");
+                    quote!(::core::option::Option::Some(#name))
                 }
-                To::Stay => quote!(::slack_orchestrator::__private::graph::Target::Stay),
-                To::Complete => quote!(::slack_orchestrator::__private::graph::Target::Complete),
-                To::Fail => quote!(::slack_orchestrator::__private::graph::Target::Fail),
+                None => quote!(::core::option::Option::None),
             };
-            quote!(.edge(#from, #to, #input))
+            graph::targets(&handler.item.block, &step_idents, &helpers)
+                .into_iter()
+                .map(move |to| {
+                    let to = match to {
+                        To::Step(step) => {
+                            let step = step.to_string();
+                            quote!(::slack_orchestrator::__private::graph::Target::Step(::std::string::ToString::to_string(#step)))
+                        }
+                        To::Stay => quote!(::slack_orchestrator::__private::graph::Target::Stay),
+                        To::Reject => quote!(::slack_orchestrator::__private::graph::Target::Reject),
+                        To::Complete => quote!(::slack_orchestrator::__private::graph::Target::Complete),
+                        To::Fail => quote!(::slack_orchestrator::__private::graph::Target::Fail),
+                    };
+                    quote!(.edge(#from, #to, #input))
+                })
+                .collect::<Vec<_>>()
         })
-    });
+        .collect();
+    // A waiting step with a deadline and no `Timeout` handler times out (not the start
+    // step: its input is the event that starts the flow).
+    for step in flow
+        .steps
+        .variants
+        .iter()
+        .filter(|s| !s.attrs.terminal && s.attrs.start.is_none())
+    {
+        let handlers: Vec<&Handler> = handlers_of(flow, step).collect();
+        let waits = handlers.iter().any(|h| h.input().is_some());
+        let handles_timeout = handlers.iter().any(|h| h.input_key() == "Timeout");
+        if waits && !handles_timeout && step.attrs.timeout.or(args.timeout).is_some() {
+            let from = step.ident.to_string();
+            edges.push(quote!(.edge(#from, ::slack_orchestrator::__private::graph::Target::TimedOut, ::core::option::Option::None)));
+        }
+    }
     quote!(::slack_orchestrator::__private::Graph::new(#name, #start) #(#nodes)* #(#edges)*)
 }

@@ -3,6 +3,7 @@
 //! `Transition::…` variants). What a handler computes at run time cannot be seen; the
 //! graph shows what the source says.
 
+use std::collections::HashMap;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, ExprCall, ExprPath, Ident};
@@ -12,14 +13,19 @@ use syn::{Expr, ExprCall, ExprPath, Ident};
 pub(crate) enum To {
     Step(Ident),
     Stay,
+    Reject,
     Complete,
     Fail,
 }
 
-/// The targets reached from `body`, in order of appearance, without repeats.
-pub(crate) fn targets(body: &syn::Block, steps: &[Ident]) -> Vec<To> {
+/// The targets reached from `body`, in order of appearance, without repeats. A call of a
+/// function of the flow's module (`helpers`, e.g. a shared `judge(cx, answer)`) counts with
+/// the transitions of its own body.
+pub(crate) fn targets(body: &syn::Block, steps: &[Ident], helpers: &HashMap<String, &syn::Block>) -> Vec<To> {
     let mut finder = Finder {
         steps,
+        helpers,
+        visited: Vec::new(),
         found: Vec::new(),
     };
     finder.visit_block(body);
@@ -28,6 +34,9 @@ pub(crate) fn targets(body: &syn::Block, steps: &[Ident]) -> Vec<To> {
 
 struct Finder<'a> {
     steps: &'a [Ident],
+    helpers: &'a HashMap<String, &'a syn::Block>,
+    /// Helpers already read (a helper calling itself is read once).
+    visited: Vec<String>,
     found: Vec<To>,
 }
 
@@ -53,38 +62,53 @@ impl Finder<'_> {
     }
 }
 
+/// The transition a called path stands for: the prelude's functions (`goto`, `stay`…, a
+/// bare name) or `Transition`'s variants; any other function of that name is not one.
+fn transition_name(path: &syn::Path) -> Option<String> {
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    match names.as_slice() {
+        [name] => Some(name.clone()),
+        [.., kind, variant] if kind == "Transition" => Some(variant.to_lowercase()),
+        _ => None,
+    }
+}
+
 impl<'ast> Visit<'ast> for Finder<'_> {
     fn visit_expr_call(&mut self, call: &'ast ExprCall) {
         if let Expr::Path(ExprPath { path, .. }) = &*call.func {
-            let name = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-            match name.as_str() {
-                "goto" | "Goto" => {
+            match transition_name(path).as_deref() {
+                Some("goto") => {
                     if let Some(step) = call.args.first().and_then(|a| self.step_of(a)) {
                         self.add(To::Step(step));
                     }
                 }
-                "stay" | "reask" | "reject" | "Reject" => self.add(To::Stay),
-                "complete" | "complete_silently" | "Complete" => self.add(To::Complete),
-                "fail" | "Fail" => self.add(To::Fail),
-                "complete_flow" => {
+                Some("stay" | "reask") => self.add(To::Stay),
+                Some("reject") => self.add(To::Reject),
+                Some("complete" | "complete_silently") => self.add(To::Complete),
+                Some("fail") => self.add(To::Fail),
+                Some("complete_flow") => {
                     self.add(To::Complete);
                     self.add(To::Fail);
                 }
-                _ => {}
+                Some(name) => {
+                    if let Some(body) = self.helpers.get(name).copied() {
+                        if !self.visited.iter().any(|v| v == name) {
+                            self.visited.push(name.to_owned());
+                            self.visit_block(body);
+                        }
+                    }
+                }
+                None => {}
             }
         }
         syn::visit::visit_expr_call(self, call);
     }
 
     fn visit_expr_path(&mut self, expr: &'ast ExprPath) {
-        let name = expr
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
-        if matches!(name.as_str(), "Stay" | "Reask") && expr.path.segments.len() > 1 {
-            self.add(To::Stay);
+        if let Some(name) = transition_name(&expr.path).filter(|_| expr.path.segments.len() > 1) {
+            if name == "stay" || name == "reask" {
+                self.add(To::Stay);
+            }
         }
     }
 }
