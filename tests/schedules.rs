@@ -338,7 +338,7 @@ fn the_builder_refuses_a_schedule_for_an_unregistered_flow_or_twice_the_same() {
     let error = build(twice).unwrap();
     assert_eq!(
         error.to_string(),
-        "flow `@schedule:standup` has two schedules under one name: give each a name with `Schedule::named`"
+        "flow `standup` has two schedules under one name: give each a name with `Schedule::named(..)`"
     );
     let named = Orchestrator::builder()
         .flow::<Standup>()

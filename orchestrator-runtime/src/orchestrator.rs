@@ -308,9 +308,9 @@ impl OrchestratorBuilder {
             if !by_name.contains_key(scheduled.flow()) {
                 return Err(BuildError::UnknownScheduledFlow(scheduled.flow().to_owned()));
             }
-            let key = scheduled.key();
-            if schedules.insert(key.clone(), scheduled).is_some() {
-                return Err(BuildError::DuplicateSchedule(key.to_string()));
+            let flow = scheduled.flow().to_owned();
+            if schedules.insert(scheduled.key(), scheduled).is_some() {
+                return Err(BuildError::DuplicateSchedule(flow));
             }
         }
         let clock = self.clock.unwrap_or_default();
@@ -627,12 +627,16 @@ impl Orchestrator {
     /// A cancel word of the bot's or of the flow's (`cancel = "stop"`), or a slash command
     /// the flow names as one (`cancel = "/stop"`).
     fn is_cancel_word(&self, incoming: &Incoming, flow_words: &[String]) -> bool {
+        let bot_words = &self.inner.settings.cancel_words;
+        if bot_words.is_empty() && flow_words.is_empty() {
+            return false; // Most bots: no lowercased copy of every message.
+        }
         let said = match &incoming.payload {
             Payload::Message { text, .. } => text.trim().to_lowercase(),
             Payload::Command(command) => command.command.to_lowercase(),
             _ => return false,
         };
-        self.inner.settings.cancel_words.contains(&said) || flow_words.contains(&said)
+        bot_words.contains(&said) || flow_words.contains(&said)
     }
 
     /// Starts flow `F` from code, at step `first` (with its data), in the conversation

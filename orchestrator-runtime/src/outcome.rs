@@ -129,6 +129,6 @@ pub enum BuildError {
     #[error("a schedule starts flow `{0}`, which is not registered: add `.flow::<...>()` to the builder")]
     UnknownScheduledFlow(String),
     /// Two schedules of one flow have the same name (or neither has one).
-    #[error("flow `{0}` has two schedules under one name: give each a name with `Schedule::named`")]
+    #[error("flow `{0}` has two schedules under one name: give each a name with `Schedule::named(..)`")]
     DuplicateSchedule(String),
 }

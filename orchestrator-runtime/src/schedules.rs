@@ -138,11 +138,10 @@ impl OrchestratorBuilder {
         R: Fn(Occurrence) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<(Target, F)>, TargetError>> + Send + 'static,
     {
-        let targets = Arc::new(targets);
         let resolve = move |occurrence: Occurrence| -> BoxFuture<'static, _> {
-            let targets = targets.clone();
+            let starts = targets(occurrence);
             Box::pin(async move {
-                let starts = targets(occurrence).await?;
+                let starts = starts.await?;
                 starts
                     .into_iter()
                     .map(|(target, step)| Ok((target, serde_json::to_value(&step)?)))
@@ -174,22 +173,24 @@ impl Orchestrator {
                     let expected = record.version;
                     record.step = spec;
                     record.deadline = scheduled.schedule.next_after(self.now());
-                    match self.commit(&mut record, expected, None).await {
-                        Ok(()) | Err(StoreError::Conflict(_)) => {}
-                        Err(error) => return Err(error.into()),
-                    }
+                    self.install(record, expected).await?;
                 }
                 None => {
-                    let mut record = self.schedule_record(scheduled, key, spec);
-                    // Another replica may have written it first: theirs is as good.
-                    match self.commit(&mut record, 0, None).await {
-                        Ok(()) | Err(StoreError::Conflict(_)) => {}
-                        Err(error) => return Err(error.into()),
-                    }
+                    let record = self.schedule_record(scheduled, key, spec);
+                    self.install(record, 0).await?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Writes a schedule's record; a conflict means another replica wrote it first, and
+    /// theirs is as good.
+    async fn install(&self, mut record: FlowRecord, expected: u64) -> Result<(), OrchestratorError> {
+        match self.commit(&mut record, expected, None).await {
+            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
     }
 
     fn schedule_record(&self, scheduled: &Scheduled, key: ConversationKey, spec: Value) -> FlowRecord {

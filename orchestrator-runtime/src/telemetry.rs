@@ -63,8 +63,11 @@ pub(crate) fn store_op(op: &'static str, start: Instant) {
 
 /// A committed record: a new flow, or one that ended (each happens in exactly one commit).
 pub(crate) fn committed(record: &FlowRecord, new: bool) {
-    if record.flow.starts_with('@') {
-        return; // The runtime's own records (schedules).
+    let ended = !record.is_active();
+    // Most commits neither start nor end a flow: nothing to count, nothing to allocate.
+    // `@…` flows are the runtime's own records (schedules).
+    if !(new || ended) || record.flow.starts_with('@') {
+        return;
     }
     let flow = record.flow.clone();
     if new {
@@ -75,7 +78,7 @@ pub(crate) fn committed(record: &FlowRecord, new: bool) {
         FlowState::Completed => "completed",
         FlowState::Error => "error",
         FlowState::TimedOut => "timed_out",
-        _ => return,
+        FlowState::Initiated | FlowState::Processing | FlowState::WaitingForResponse => return,
     };
     metrics::counter!("slack_orchestrator_flows_ended_total", "flow" => flow.clone(), "state" => state).increment(1);
     metrics::gauge!("slack_orchestrator_flows_active", "flow" => flow).decrement(1.0);
