@@ -2,47 +2,43 @@
 //!
 //! Stateful, multi-step Slack conversations as typed state machines.
 //!
-//! A flow is a module holding an enum of steps and `async` step handlers. [`flow`] turns it
-//! into a [`Flow`]: serialization of the steps, dispatch of Slack events to the right
-//! handler with typed inputs, timeouts, and the transition graph. The [`Orchestrator`]
-//! routes events to flows, runs one event per conversation at a time, and keeps every
-//! conversation in a [`Store`].
+//! A flow is an enum of steps marked [`flow`] and `async` step handlers marked [`step`],
+//! anywhere in the crate. Together they make a [`Flow`]: serialization of the steps,
+//! dispatch of Slack events to the right handler with typed inputs, timeouts, and the
+//! transition graph. The [`Orchestrator`] routes events to flows, runs one event per
+//! conversation at a time, and keeps every conversation in a [`Store`].
 //!
 //! ```
 //! use slack_orchestrator::prelude::*;
 //!
 //! #[flow(trigger = mention, trigger = direct_message, timeout = "30m")]
-//! mod onboarding {
-//!     use slack_orchestrator::prelude::*;
+//! pub enum Onboarding {
+//!     #[start]
+//!     Welcome,
+//!     AskName,
+//!     AskHelp { name: String },
+//! }
 //!
-//!     pub enum Onboarding {
-//!         #[start]
-//!         Welcome,
-//!         AskName,
-//!         AskHelp { name: String },
-//!     }
+//! #[step(Onboarding::Welcome)]
+//! async fn welcome(cx: &mut Cx) -> Next<Onboarding> {
+//!     cx.say("Let's start the workflow. Step 1: What's your name?").await?;
+//!     goto(Onboarding::AskName)
+//! }
 //!
-//!     #[step(Welcome)]
-//!     async fn welcome(cx: &mut Cx) -> Next<Onboarding> {
-//!         cx.say("Let's start the workflow. Step 1: What's your name?").await?;
-//!         goto(Onboarding::AskName)
-//!     }
+//! #[step(Onboarding::AskName)]
+//! async fn ask_name(cx: &mut Cx, name: Text) -> Next<Onboarding> {
+//!     cx.say(format!("Nice to meet you, {name}! Step 2: What can I help you with?")).await?;
+//!     goto(Onboarding::AskHelp { name: name.into() })
+//! }
 //!
-//!     #[step(AskName)]
-//!     async fn ask_name(cx: &mut Cx, name: Text) -> Next<Onboarding> {
-//!         cx.say(format!("Nice to meet you, {name}! Step 2: What can I help you with?")).await?;
-//!         goto(Onboarding::AskHelp { name: name.into() })
-//!     }
-//!
-//!     #[step(AskHelp { name })]
-//!     async fn ask_help(cx: &mut Cx, name: String, request: Text) -> Next<Onboarding> {
-//!         complete(format!("Thanks, {name}! I'll help you with: {request}"))
-//!     }
+//! #[step(Onboarding::AskHelp { name })]
+//! async fn ask_help(cx: &mut Cx, name: String, request: Text) -> Next<Onboarding> {
+//!     complete(format!("Thanks, {name}! I'll help you with: {request}"))
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! use slack_orchestrator::testkit::TestBot;
-//! let bot = TestBot::new(Orchestrator::builder().flow::<onboarding::Onboarding>());
+//! let bot = TestBot::new(Orchestrator::builder().flow::<Onboarding>());
 //! let mut alice = bot.dm("U_ALICE");
 //! alice.send("hi").await;
 //! alice.expect_reply("Let's start the workflow. Step 1: What's your name?");
@@ -78,12 +74,16 @@ pub use orchestrator_runtime::{
 #[cfg(feature = "testkit")]
 pub use orchestrator_testkit as testkit;
 
-/// Turns a module holding a step enum and its handlers into a [`Flow`].
+/// Turns a step enum into a [`Flow`] whose handlers are the [`step`] functions naming it
+/// (`#[step(Onboarding::AskName)]`), wherever they are in the crate; or a module holding
+/// the enum and its handlers (`#[step(AskName)]` inside), shown here, which keeps a flow in
+/// one place and lets its graph follow the module's helper functions. Both forms take the
+/// same settings and expand through the same code.
 ///
 /// ```
 /// # use slack_orchestrator::prelude::*;
 /// #[flow(
-///     name = "approval",               // default: the module's name
+///     name = "approval",               // default: the module's name (the enum's, in snake case)
 ///     trigger = command("/approve"),   // also: mention, direct_message, keyword("word"),
 ///                                      //       regex("pattern"), action("action_id")
 ///     timeout = "1h",                  // default timeout while waiting for the user
@@ -93,6 +93,7 @@ pub use orchestrator_testkit as testkit;
 ///     deadline = entry,                // counted from entering the step, or `last_event`
 ///     version = 2,                     // bump when a step's shape changes…
 ///     migrate = upgrade,               // …and bring older stored steps to the new shape
+///     crate = "::slack_orchestrator",  // where the facade is, if renamed or re-exported
 /// )]
 /// mod approval {
 ///     use slack_orchestrator::prelude::*;
@@ -141,14 +142,16 @@ pub use orchestrator_testkit as testkit;
 /// # fn main() { assert_eq!(<approval::Approval as Flow>::options().name, "approval"); }
 /// ```
 ///
-/// **Handlers.** `#[step(Step)]` or `#[step(Step { field, .. })]` on an `async fn` whose
+/// **Handlers.** `#[step(Enum::Step)]` or `#[step(Enum::Step { field, .. })]` (in a
+/// module: `#[step(Step)]`) on an `async fn` whose
 /// first parameter is `cx: &mut Cx`, then the bound fields, then at most one input:
 /// [`Text`], [`Click`], [`Selection`], [`Submission`], [`Files`], [`Command`], [`Timeout`]
 /// (the step's deadline passed: the handler continues the flow instead of timing it out)
 /// or [`Incoming`]. A handler without input is the step's *entry handler*: it runs as soon as
 /// the flow reaches the step (for the start step: when the trigger arrives). A handler with
 /// an input runs when the user answers with that kind of input. A step has at most one
-/// entry handler and one handler per input type. Handlers return [`Next`]: [`goto`],
+/// entry handler and one handler per input type; the most specific takes an event
+/// ([`Incoming`], any input, last). Handlers return [`Next`]: [`goto`],
 /// [`stay`], [`reask`], [`complete`], [`fail`].
 ///
 /// **What it generates.** `serde::Serialize`/`Deserialize` for the step enum (do not
@@ -163,7 +166,25 @@ pub use orchestrator_testkit as testkit;
 /// payload that does not serialize.
 pub use orchestrator_macros::flow;
 
-/// Marks a step handler inside a [`flow`] module; see [`flow`] for the rules.
+/// Marks a step handler: `#[step(Onboarding::AskName)]` on an `async fn` anywhere in the
+/// crate (after the step, `crate = "..."` if the flow sets it), or `#[step(AskName)]`
+/// inside a [`flow`] module; see [`flow`] for the rules.
+///
+/// ```
+/// use slack_orchestrator::prelude::*;
+///
+/// #[flow(trigger = direct_message)]
+/// pub enum Echo {
+///     #[start]
+///     Listen,
+/// }
+///
+/// #[step(Echo::Listen)]
+/// async fn listen(_cx: &mut Cx, said: Text) -> Next<Echo> {
+///     complete(said.to_string())
+/// }
+/// # fn main() { assert_eq!(<Echo as Flow>::options().name, "echo"); }
+/// ```
 pub use orchestrator_macros::step;
 
 /// Everything a flow module needs: `use slack_orchestrator::prelude::*;`.
@@ -181,12 +202,9 @@ pub mod prelude {
 /// ```no_run
 /// # use slack_orchestrator::prelude::*;
 /// # #[flow(trigger = direct_message)]
-/// # mod echo {
-/// #     use slack_orchestrator::prelude::*;
-/// #     pub enum Echo { #[start] Listen }
-/// #     #[step(Listen)] async fn listen(cx: &mut Cx, t: Text) -> Next<Echo> { complete(t.to_string()) }
-/// # }
-/// slack_orchestrator::main!(echo::Echo);
+/// # pub enum Echo { #[start] Listen }
+/// # #[step(Echo::Listen)] async fn listen(cx: &mut Cx, t: Text) -> Next<Echo> { complete(t.to_string()) }
+/// slack_orchestrator::main!(Echo);
 /// ```
 #[macro_export]
 macro_rules! main {
@@ -200,11 +218,12 @@ macro_rules! main {
 /// Paths the macros generate code against. Not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use orchestrator_core::graph;
     pub use orchestrator_core::step_field;
+    pub use orchestrator_core::{dispatch, graph};
     pub use orchestrator_core::{
         goto, Cx, DeadlineFrom, Flow, FlowOptions, FromInput, Graph, HookFuture, Incoming, Participants, StepFuture,
         Trigger,
     };
+    pub use orchestrator_core::{Click, Command, Files, Selection, Shortcut, Submission, Text, Timeout};
     pub use serde;
 }

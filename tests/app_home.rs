@@ -6,7 +6,7 @@
 #[path = "../examples/onboarding.rs"]
 mod onboarding_example;
 
-use onboarding_example::onboarding::Onboarding;
+use onboarding_example::Onboarding;
 use slack_orchestrator::testkit::{TestBot, TEAM};
 use slack_orchestrator::{payloads, FlowState, Orchestrator, SlackRequest};
 

@@ -63,7 +63,7 @@ fn the_graph_shows_what_the_handlers_return() {
     assert_eq!(
         graph,
         "stateDiagram-v2\n    [*] --> Open\n    Open --> Form: Command\n    Form --> Confirm: Submission\n    \
-         Form --> Form: Submission / reject\n    Confirm --> [*]: Text / complete\n    \
-         Confirm --> Confirm: Text / stay\n    Confirm --> Confirm: Timeout / stay\n    Form --> [*]: timed out\n"
+         Form --> Form: Submission / reject\n    Form --> [*]: timed out\n    Confirm --> [*]: Text / complete\n    \
+         Confirm --> Confirm: Text / stay\n    Confirm --> Confirm: Timeout / stay\n"
     );
 }

@@ -5,7 +5,7 @@
 #[path = "../examples/onboarding.rs"]
 mod example;
 
-use example::onboarding::Onboarding;
+use example::Onboarding;
 use slack_orchestrator::testkit::TestBot;
 use slack_orchestrator::{FlowState, Orchestrator, Outcome};
 use std::sync::{Arc, Mutex};
@@ -106,8 +106,8 @@ fn the_graph_renders_as_mermaid() {
     let graph = <Onboarding as slack_orchestrator::Flow>::graph();
     assert_eq!(
         graph.to_mermaid(),
-        "stateDiagram-v2\n    [*] --> Welcome\n    Welcome --> AskName\n    AskName --> AskHelp: Text\n    AskHelp --> [*]: Text / complete\n    \
-         AskName --> [*]: timed out\n    AskHelp --> [*]: timed out\n",
+        "stateDiagram-v2\n    [*] --> Welcome\n    Welcome --> AskName\n    AskName --> AskHelp: Text\n    \
+         AskName --> [*]: timed out\n    AskHelp --> [*]: Text / complete\n    AskHelp --> [*]: timed out\n",
         "the waiting steps time out after the flow's 30 minutes"
     );
 }

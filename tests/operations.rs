@@ -9,7 +9,7 @@ mod example;
 
 mod processes;
 
-use example::onboarding::Onboarding;
+use example::Onboarding;
 use slack_orchestrator::payloads;
 use slack_orchestrator::telemetry::ops_router;
 use slack_orchestrator::testkit::{FakeSlack, LiveBot, Transport, TEAM};

@@ -12,7 +12,7 @@ mod onboarding_example;
 mod menu_example;
 
 use menu_example::{feedback::Feedback, menu::Menu};
-use onboarding_example::onboarding::Onboarding;
+use onboarding_example::Onboarding;
 use serde_json::{json, Value};
 use slack_orchestrator::payloads::{self, ElementAt, Said};
 use slack_orchestrator::testkit::{Delivered, LiveBot, Transport, BOT_USER, TEAM};

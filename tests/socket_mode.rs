@@ -7,7 +7,7 @@
 #[path = "../examples/onboarding.rs"]
 mod onboarding_example;
 
-use onboarding_example::onboarding::Onboarding;
+use onboarding_example::Onboarding;
 use serde_json::{json, Value};
 use slack_orchestrator::payloads;
 use slack_orchestrator::testkit::{FakeSlack, LiveBot, Transport, TEAM};

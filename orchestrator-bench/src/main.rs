@@ -37,7 +37,7 @@ mod onboarding_example;
 mod baseline;
 
 use clap::{Parser, Subcommand};
-use onboarding_example::onboarding::Onboarding;
+use onboarding_example::Onboarding;
 use slack_orchestrator::payloads;
 use slack_orchestrator::testkit::{FakeSlack, LiveBot, SignedSender, Transport, SIGNING_SECRET, TEAM};
 use slack_orchestrator::Orchestrator;

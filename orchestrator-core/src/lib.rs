@@ -9,6 +9,7 @@ mod app_state;
 pub mod blocks;
 mod context;
 mod cx;
+pub mod dispatch;
 mod flow;
 pub mod graph;
 mod incoming;

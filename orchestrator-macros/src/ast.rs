@@ -114,6 +114,18 @@ impl FlowModule {
             unreachable!("find_step_enum returns an enum")
         };
         item.attrs.retain(|a| !a.path().is_ident("steps"));
+        let steps = StepEnum::take(item, errors);
+        Some(FlowModule {
+            module,
+            steps,
+            handlers,
+        })
+    }
+}
+
+impl StepEnum {
+    /// Reads the step enum, taking the step markers (`#[start]`…) off its variants.
+    pub(crate) fn take(item: &mut ItemEnum, errors: &mut Errors) -> StepEnum {
         let variants = item
             .variants
             .iter_mut()
@@ -133,16 +145,11 @@ impl FlowModule {
                 },
             })
             .collect();
-        let steps = StepEnum {
+        StepEnum {
             ident: item.ident.clone(),
             item: item.clone(),
             variants,
-        };
-        Some(FlowModule {
-            module,
-            steps,
-            handlers,
-        })
+        }
     }
 }
 
@@ -179,17 +186,11 @@ fn find_step_enum(items: &[Item], module: &Ident, errors: &mut Errors) -> Option
     }
 }
 
-/// Takes the `#[step(...)]` attribute off a function and models it as a handler.
+/// Takes the `#[step(...)]` attribute off a function of a `#[flow]` module and models it
+/// as a handler.
 fn take_handler(function: &mut ItemFn, errors: &mut Errors) -> Option<Handler> {
     let position = function.attrs.iter().position(|a| a.path().is_ident("step"))?;
     let attr = function.attrs.remove(position);
-    if let Some(extra) = function.attrs.iter().position(|a| a.path().is_ident("step")) {
-        let extra = function.attrs.remove(extra);
-        errors.at(
-            &extra,
-            "a function is the handler of one step; write one function per step",
-        );
-    }
     let target = match attr.parse_args::<StepTarget>() {
         Ok(target) => target,
         Err(e) => {
@@ -197,22 +198,37 @@ fn take_handler(function: &mut ItemFn, errors: &mut Errors) -> Option<Handler> {
             return None;
         }
     };
-    let params = function
-        .sig
-        .inputs
-        .iter()
-        .enumerate()
-        .map(|(index, arg)| Param {
-            arg: arg.clone(),
-            role: role(index, arg, &target),
-        })
-        .collect();
-    Some(Handler {
-        attr,
-        target,
-        item: function.clone(),
-        params,
-    })
+    Some(Handler::new(attr, target, function, errors))
+}
+
+impl Handler {
+    /// Models `function` as the handler `attr` (already parsed as `target`) marks; a
+    /// second `#[step]` on it is taken off and reported.
+    pub(crate) fn new(attr: syn::Attribute, target: StepTarget, function: &mut ItemFn, errors: &mut Errors) -> Handler {
+        if let Some(extra) = function.attrs.iter().position(|a| a.path().is_ident("step")) {
+            let extra = function.attrs.remove(extra);
+            errors.at(
+                &extra,
+                "a function is the handler of one step; write one function per step",
+            );
+        }
+        let params = function
+            .sig
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(index, arg)| Param {
+                arg: arg.clone(),
+                role: role(index, arg, &target),
+            })
+            .collect();
+        Handler {
+            attr,
+            target,
+            item: function.clone(),
+            params,
+        }
+    }
 }
 
 fn role(index: usize, arg: &FnArg, target: &StepTarget) -> Role {

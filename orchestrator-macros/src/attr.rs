@@ -62,10 +62,22 @@ pub(crate) struct FlowArgs {
     pub(crate) migrate: Option<Path>,
     /// Words (or `/commands`) that end this flow in any step.
     pub(crate) cancel: Vec<LitStr>,
+    /// `crate = "..."`: where the facade is, for a renamed or re-exported dependency.
+    pub(crate) krate: Option<Path>,
+}
+
+/// The path in `crate = "..."`, e.g. `"::my_bot_kit::slack"`.
+fn facade_path(lit: &LitStr) -> syn::Result<Path> {
+    lit.parse::<Path>().map_err(|_| {
+        syn::Error::new(
+            lit.span(),
+            "`crate` is the path of the slack_orchestrator crate as this crate sees it, e.g. `crate = \"::bots::slack_orchestrator\"`",
+        )
+    })
 }
 
 const FLOW_KEYS: &str = "`name`, `trigger`, `cancel`, `timeout`, `timeout_message`, `on_timeout`, `participants`, \
-                         `version`, `deadline`, `migrate`";
+                         `version`, `deadline`, `migrate`, `crate`";
 const TRIGGERS: &str = "`mention`, `direct_message`, `app_home`, `command(\"/name\")`, `keyword(\"word\")`, \
                         `regex(\"pattern\")`, `action(\"action_id\")` and `shortcut(\"callback_id\")`";
 
@@ -83,6 +95,7 @@ impl FlowArgs {
             deadline: None,
             migrate: None,
             cancel: Vec::new(),
+            krate: None,
         };
         // The keys given so far: a setting given twice is a mistake, not "the last one wins".
         let mut seen: Vec<String> = Vec::new();
@@ -145,6 +158,11 @@ impl FlowArgs {
                         "`migrate` names a fn(u32, serde_json::Value) -> Result<serde_json::Value, String>, \
                          e.g. `migrate = upgrade`",
                     ),
+                },
+                "crate" => match string(&nv.value, "crate", errors).map(|lit| facade_path(&lit)) {
+                    Some(Ok(path)) => args.krate = Some(path),
+                    Some(Err(e)) => errors.push(e),
+                    None => {}
                 },
                 "participants" => match ident(&nv.value).as_deref() {
                     Some("anyone") => args.anyone = true,
@@ -310,6 +328,8 @@ impl VariantAttrs {
 pub(crate) struct StepTarget {
     pub(crate) path: Path,
     pub(crate) fields: Vec<Ident>,
+    /// `crate = "..."`: where the facade is, for a renamed or re-exported dependency.
+    pub(crate) krate: Option<Path>,
 }
 
 impl StepTarget {
@@ -342,9 +362,19 @@ impl Parse for StepTarget {
                 }
             }
         }
-        if !input.is_empty() {
-            return Err(input.error("expected `Step` or `Step { field, ... }`"));
+        let mut krate = None;
+        if input.peek(Token![,]) && !input.peek2(syn::parse::End) {
+            input.parse::<Token![,]>()?;
+            input.parse::<Token![crate]>()?;
+            input.parse::<Token![=]>()?;
+            krate = Some(facade_path(&input.parse::<LitStr>()?)?);
         }
-        Ok(StepTarget { path, fields })
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+        if !input.is_empty() {
+            return Err(input.error("expected `Step` or `Step { field, ... }`, then optionally `crate = \"path\"`"));
+        }
+        Ok(StepTarget { path, fields, krate })
     }
 }

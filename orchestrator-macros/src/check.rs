@@ -1,23 +1,21 @@
 //! Cross-item rules of a flow, one function each. They record errors pointing at the
 //! user's code; `expand` runs only when all pass.
 
-use crate::ast::{FlowModule, Handler, Role, Shape, Step};
+use crate::ast::{FlowModule, Handler, Role, Shape, Step, StepEnum};
 use crate::ctxt::Errors;
 use crate::graph;
+use crate::paths::Paths;
 use std::collections::{HashMap, HashSet};
 use syn::{Ident, Type};
 
-/// Runs every rule.
+/// Runs every rule on a `#[flow]` module: the enum's, each handler's, and those that need
+/// the whole flow at once.
 pub(crate) fn check(flow: &FlowModule, errors: &mut Errors) {
-    enum_shape(flow, errors);
-    no_serde_derive(flow, errors);
-    one_start(flow, errors);
+    check_enum(&flow.steps, errors);
     // Steps a misspelled target was taken for: their "has no handler" would be noise.
     let mut meant = HashSet::new();
     for handler in &flow.handlers {
-        handler_signature(handler, errors);
-        handler_returns(flow, handler, errors);
-        reject_only_for_submissions(handler, errors);
+        check_handler(handler, &flow.steps.ident, errors);
         if let Some(step) = target_step(flow, handler, &mut meant, errors) {
             handler_fields(handler, step, errors);
             if step.attrs.terminal {
@@ -36,9 +34,53 @@ pub(crate) fn check(flow: &FlowModule, errors: &mut Errors) {
     no_stay_without_input(flow, errors);
 }
 
+/// The rules a step enum keeps on its own (`#[flow]` on the enum runs only these; rustc
+/// and the generated assertions check the handlers against it).
+pub(crate) fn check_enum(steps: &StepEnum, errors: &mut Errors) {
+    enum_shape(steps, errors);
+    no_serde_derive(steps, errors);
+    one_start(steps, errors);
+}
+
+/// The rules a handler keeps on its own (`#[step]` on a free function runs only these).
+pub(crate) fn check_handler(handler: &Handler, steps: &Ident, errors: &mut Errors) {
+    handler_signature(handler, errors);
+    handler_returns(steps, handler, errors);
+    reject_only_for_submissions(handler, errors);
+    fields_bound(handler, errors);
+    known_input(handler, errors);
+}
+
+/// A handler waits for one of the inputs the flow's dispatch tries (checked by name here,
+/// where the error can point at the type; `StepInput`'s bound backs it for an alias).
+fn known_input(handler: &Handler, errors: &mut Errors) {
+    let inputs = handler
+        .params
+        .iter()
+        .filter(|p| matches!(p.role, Role::Input(_)))
+        .count();
+    let Some(ty) = handler.input().filter(|_| inputs == 1) else {
+        return; // none, or several: `handler_signature` says a handler takes at most one
+    };
+    let name = match ty {
+        Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    };
+    if !name.is_some_and(|name| crate::impl_flow::INPUTS.contains(&name.as_str())) {
+        errors.at(
+            ty,
+            format!(
+                "`{}` is not an input a step can receive; a step handler takes `cx: &mut Cx`, then the fields of its step (named in the `#[step(...)]` pattern, e.g. `#[step(Onboarding::AskHelp {{ name }})]`), then at most one input: {}",
+                quote::quote!(#ty),
+                crate::impl_flow::INPUTS.map(|i| format!("`{i}`")).join(", ")
+            ),
+        );
+    }
+}
+
 /// `#[flow]` derives serde's traits for the step enum; a second derive would conflict.
-fn no_serde_derive(flow: &FlowModule, errors: &mut Errors) {
-    for attr in flow.steps.item.attrs.iter().filter(|a| a.path().is_ident("derive")) {
+fn no_serde_derive(steps: &StepEnum, errors: &mut Errors) {
+    for attr in steps.item.attrs.iter().filter(|a| a.path().is_ident("derive")) {
         let Ok(paths) =
             attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
         else {
@@ -49,7 +91,7 @@ fn no_serde_derive(flow: &FlowModule, errors: &mut Errors) {
             if name == "Serialize" || name == "Deserialize" {
                 errors.at(
                     &path,
-                    format!("`#[flow]` already derives `Serialize` and `Deserialize` for the step enum `{}` (the store keeps steps as JSON); remove `{name}` from this derive", flow.steps.ident),
+                    format!("`#[flow]` already derives `Serialize` and `Deserialize` for the step enum `{}` (the store keeps steps as JSON); remove `{name}` from this derive", steps.ident),
                 );
             }
         }
@@ -57,9 +99,9 @@ fn no_serde_derive(flow: &FlowModule, errors: &mut Errors) {
 }
 
 /// A handler returns a transition: a step returned as it is needs `goto(...)`.
-fn handler_returns(flow: &FlowModule, handler: &Handler, errors: &mut Errors) {
+fn handler_returns(steps: &Ident, handler: &Handler, errors: &mut Errors) {
     let mut body = handler.item.block.clone();
-    for step in graph::wrap_bare_steps(&mut body, &flow.steps.ident) {
+    for step in graph::wrap_bare_steps(&mut body, steps, &Paths::new(None)) {
         let written = quote::quote!(#step).to_string().replace(" :: ", "::");
         errors.at(
             step,
@@ -119,15 +161,15 @@ fn no_stay_without_input(flow: &FlowModule, errors: &mut Errors) {
 }
 
 /// Steps are serialized and matched by name, so they carry named fields or none.
-fn enum_shape(flow: &FlowModule, errors: &mut Errors) {
-    let generics = &flow.steps.item.generics;
+fn enum_shape(steps: &StepEnum, errors: &mut Errors) {
+    let generics = &steps.item.generics;
     if !generics.params.is_empty() {
         errors.at(
             generics,
             "a step enum cannot be generic; store the data in the steps' fields",
         );
     }
-    for step in &flow.steps.variants {
+    for step in &steps.variants {
         if let Shape::Tuple(fields) = &step.shape {
             errors.at(
                 fields,
@@ -138,14 +180,14 @@ fn enum_shape(flow: &FlowModule, errors: &mut Errors) {
 }
 
 /// A flow starts in exactly one step, and a fresh flow has no data to put in it.
-fn one_start(flow: &FlowModule, errors: &mut Errors) {
-    let starts: Vec<&Step> = flow.steps.variants.iter().filter(|s| s.attrs.start.is_some()).collect();
+fn one_start(steps: &StepEnum, errors: &mut Errors) {
+    let starts: Vec<&Step> = steps.variants.iter().filter(|s| s.attrs.start.is_some()).collect();
     match starts.as_slice() {
         [] => errors.at(
-            &flow.steps.ident,
+            &steps.ident,
             format!(
                 "flow `{}` has no start step; mark the step the flow begins with `#[start]`",
-                flow.steps.ident
+                steps.ident
             ),
         ),
         [first, rest @ ..] => {
@@ -272,7 +314,26 @@ fn target_step<'a>(
     found
 }
 
-/// Every field in the pattern exists on the step and has a parameter to go to.
+/// Every field in the pattern has a parameter to go to.
+fn fields_bound(handler: &Handler, errors: &mut Errors) {
+    for field in &handler.target.fields {
+        if !handler
+            .params
+            .iter()
+            .any(|p| matches!(&p.role, Role::Field(name) if name == field))
+        {
+            errors.at(
+                field,
+                format!(
+                    "the pattern binds `{field}` but `{}` has no parameter `{field}`; add one, e.g. `{field}: String`, typed as the field is",
+                    handler.item.sig.ident
+                ),
+            );
+        }
+    }
+}
+
+/// Every field in the pattern exists on the step, with the type its parameter says.
 fn handler_fields(handler: &Handler, step: &Step, errors: &mut Errors) {
     for field in &handler.target.fields {
         let Some((_, ty)) = step.fields().iter().find(|(name, _)| name == field) else {
@@ -288,10 +349,6 @@ fn handler_fields(handler: &Handler, step: &Step, errors: &mut Errors) {
             );
             continue;
         };
-        let bound = handler
-            .params
-            .iter()
-            .any(|p| matches!(&p.role, Role::Field(name) if name == field));
         let declared = handler.params.iter().find_map(|p| match (&p.role, &p.arg) {
             (Role::Field(name), syn::FnArg::Typed(typed)) if name == field => Some(&typed.ty),
             _ => None,
@@ -303,16 +360,6 @@ fn handler_fields(handler: &Handler, step: &Step, errors: &mut Errors) {
                     "field `{field}` of step `{}` is a `{}`; take it as `{field}: {}` (the handler owns the step's data)",
                     step.ident,
                     quote::quote!(#ty),
-                    quote::quote!(#ty)
-                ),
-            );
-        }
-        if !bound {
-            errors.at(
-                field,
-                format!(
-                    "the pattern binds `{field}` but `{}` has no parameter `{field}`; add `{field}: {}`",
-                    handler.item.sig.ident,
                     quote::quote!(#ty)
                 ),
             );

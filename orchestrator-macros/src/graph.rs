@@ -3,6 +3,7 @@
 //! `Transition::…` variants). What a handler computes at run time cannot be seen; the
 //! graph shows what the source says.
 
+use crate::paths::Paths;
 use std::collections::HashMap;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
@@ -18,10 +19,18 @@ pub(crate) enum To {
     Fail,
 }
 
+/// How a step is recognised in a body: by its name among the flow's steps (a `#[flow]`
+/// module sees them all), or as `Enum::Name` (a `#[step]` on its own sees only the enum).
+#[derive(Clone, Copy)]
+pub(crate) enum Steps<'a> {
+    Listed(&'a [Ident]),
+    Of(&'a Ident),
+}
+
 /// The targets reached from `body`, in order of appearance, without repeats. A call of a
 /// function of the flow's module (`helpers`, e.g. a shared `judge(cx, answer)`) counts with
 /// the transitions of its own body.
-pub(crate) fn targets(body: &syn::Block, steps: &[Ident], helpers: &HashMap<String, &syn::Block>) -> Vec<To> {
+pub(crate) fn targets(body: &syn::Block, steps: Steps<'_>, helpers: &HashMap<String, &syn::Block>) -> Vec<To> {
     let mut finder = Finder {
         steps,
         helpers,
@@ -33,7 +42,7 @@ pub(crate) fn targets(body: &syn::Block, steps: &[Ident], helpers: &HashMap<Stri
 }
 
 struct Finder<'a> {
-    steps: &'a [Ident],
+    steps: Steps<'a>,
     helpers: &'a HashMap<String, &'a syn::Block>,
     /// Helpers already read (a helper calling itself is read once).
     visited: Vec<String>,
@@ -58,7 +67,13 @@ impl Finder<'_> {
             _ => return None,
         };
         let last = &path.segments.last()?.ident;
-        self.steps.iter().find(|s| *s == last).cloned()
+        match self.steps {
+            Steps::Listed(steps) => steps.iter().find(|s| *s == last).cloned(),
+            Steps::Of(enum_ident) => {
+                let qualifier = &path.segments.iter().rev().nth(1)?.ident;
+                (qualifier == enum_ident).then(|| last.clone())
+            }
+        }
     }
 }
 
@@ -142,9 +157,10 @@ pub(crate) fn calls<'a>(body: &'a syn::Block, names: &[&str]) -> Vec<&'a ExprCal
 /// e.g. `Onboarding::AskName`, into `goto(Onboarding::AskName)`, and returns the steps as
 /// written: `check` reports them, and the code emitted beside that error still type-checks,
 /// so rustc does not add a "mismatched types" of its own.
-pub(crate) fn wrap_bare_steps(body: &mut syn::Block, enum_ident: &Ident) -> Vec<Expr> {
+pub(crate) fn wrap_bare_steps(body: &mut syn::Block, enum_ident: &Ident, paths: &Paths) -> Vec<Expr> {
     struct Wrap<'i> {
         enum_ident: &'i Ident,
+        private: proc_macro2::TokenStream,
         wrapped: Vec<Expr>,
     }
     impl Wrap<'_> {
@@ -158,7 +174,8 @@ pub(crate) fn wrap_bare_steps(body: &mut syn::Block, enum_ident: &Ident) -> Vec<
             if path.segments.len() == 2 && (first == self.enum_ident || first == "Self") {
                 self.wrapped.push(expr.clone());
                 let span = syn::spanned::Spanned::span(&*expr);
-                *expr = syn::parse_quote_spanned!(span=> ::slack_orchestrator::__private::goto(#expr));
+                let private = &self.private;
+                *expr = syn::parse_quote_spanned!(span=> #private::goto(#expr));
             }
         }
     }
@@ -175,6 +192,7 @@ pub(crate) fn wrap_bare_steps(body: &mut syn::Block, enum_ident: &Ident) -> Vec<
     }
     let mut wrap = Wrap {
         enum_ident,
+        private: paths.private(),
         wrapped: Vec::new(),
     };
     wrap.visit_block_mut(body);

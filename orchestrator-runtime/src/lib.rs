@@ -2,38 +2,27 @@
 //! serial execution, transitions saved with compare-and-swap), the timer engine, the console
 //! chat and the bot CLI. The test kit is the `orchestrator-testkit` crate.
 //!
-//! One module per stage of an event's path: [`orchestrator`] (ignore, dedup, route),
-//! `locks` (one conversation at a time), `execute` (run steps, apply the transition,
-//! save), `timers` (deadlines). Most users reach these through the `slack_orchestrator` facade.
+//! The folders follow an event's path: `slack/` brings it in (signed HTTP, Socket Mode)
+//! and talks back (the Web API), `engine/` decides ([`orchestrator`]: ignore, dedup, route;
+//! `locks`, `execute`, `commit`, `timers`, `recovery`, `schedules`), [`store`] keeps it
+//! (one file per backend, each behind a cargo feature); [`console`], [`cli`] and
+//! [`telemetry`] sit around them. Most users reach these through the `slack_orchestrator`
+//! facade.
 
 pub mod cli;
-mod clock;
-mod commit;
 pub mod console;
-mod execute;
-pub mod http;
-mod ingress;
-mod locks;
-pub mod orchestrator;
-mod outcome;
-pub mod payloads;
-mod recording;
-mod recovery;
-mod schedules;
-pub mod signature;
-mod socket_mode;
+mod engine;
+mod slack;
 pub mod store;
 pub mod telemetry;
-mod timers;
-mod web_api;
 
-pub use clock::Clock;
-pub use http::HttpIngress;
-pub use orchestrator::{Orchestrator, OrchestratorBuilder};
-pub use outcome::{BuildError, Ignored, OrchestratorError, Outcome};
-pub use recording::RecordingSlack;
-pub use schedules::{Occurrence, TargetError};
-/// slack-morphism, whose typed requests and answers [`Cx::web_api`](orchestrator_core::Cx::web_api) takes.
+pub use engine::clock::Clock;
+pub use engine::orchestrator::{self, Orchestrator, OrchestratorBuilder};
+pub use engine::outcome::{BuildError, Ignored, OrchestratorError, Outcome};
+pub use engine::schedules::{Occurrence, TargetError};
+pub use slack::http::{self, HttpIngress};
+pub use slack::recording::RecordingSlack;
+pub use slack::socket_mode::SocketMode;
+pub use slack::web_api::{BotIdentity, SlackWebApi};
+pub use slack::{payloads, signature};
 pub use slack_morphism;
-pub use socket_mode::SocketMode;
-pub use web_api::{BotIdentity, SlackWebApi};

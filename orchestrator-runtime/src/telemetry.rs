@@ -14,7 +14,7 @@
 //! | `slack_orchestrator_slack_errors_total` | counter | `method`, `error` |
 //! | `slack_orchestrator_store_seconds` | histogram | `op` (`receive`, `load`, `commit`) |
 
-use crate::orchestrator::Orchestrator;
+use crate::engine::orchestrator::Orchestrator;
 use async_trait::async_trait;
 use axum::extract::State;
 use axum::http::StatusCode;

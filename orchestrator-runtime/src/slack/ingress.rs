@@ -3,8 +3,8 @@
 //! in a tracked background task. A modal submission waits (up to 2.5 s of Slack's 3) for
 //! its step so a rejection can go back inline.
 
-use crate::orchestrator::{Accepted, Orchestrator};
-use crate::outcome::{Ignored, OrchestratorError, Outcome};
+use crate::engine::orchestrator::{Accepted, Orchestrator};
+use crate::engine::outcome::{Ignored, OrchestratorError, Outcome};
 use orchestrator_core::tag::tag;
 use orchestrator_core::{Incoming, Payload};
 use serde_json::{json, Value};

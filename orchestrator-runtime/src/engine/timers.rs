@@ -10,12 +10,12 @@
 //! an escalation) with a new deadline; any other step times out (TIMED_OUT, the timeout
 //! message, the `on_timeout` hook). Due flows fire concurrently.
 
-use crate::clock::later;
-use crate::commit::send_final;
-use crate::execute::{End, First};
-use crate::orchestrator::Orchestrator;
-use crate::outcome::{OrchestratorError, Outcome};
-use crate::schedules::SCHEDULE_FLOW;
+use crate::engine::clock::later;
+use crate::engine::commit::send_final;
+use crate::engine::execute::{End, First};
+use crate::engine::orchestrator::Orchestrator;
+use crate::engine::outcome::{OrchestratorError, Outcome};
+use crate::engine::schedules::SCHEDULE_FLOW;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use orchestrator_core::{FlowRecord, FlowState, Incoming, StoreError};

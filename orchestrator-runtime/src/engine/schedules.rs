@@ -10,8 +10,8 @@
 //! commits the next occurrence. An occurrence found more than [`Schedule::LATE_AFTER`] late
 //! (the bot was down) fires once or is skipped, as the schedule's [`Missed`] policy says.
 
-use crate::orchestrator::{Orchestrator, OrchestratorBuilder};
-use crate::outcome::OrchestratorError;
+use crate::engine::orchestrator::{Orchestrator, OrchestratorBuilder};
+use crate::engine::outcome::OrchestratorError;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use futures_util::StreamExt;

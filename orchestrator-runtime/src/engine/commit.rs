@@ -3,9 +3,9 @@
 //! version + 1, one compare-and-swap that also settles the event that caused it, and the
 //! timer engine told of the new deadline.
 
-use crate::execute::{End, Run};
-use crate::orchestrator::Orchestrator;
-use crate::outcome::{OrchestratorError, Outcome};
+use crate::engine::execute::{End, Run};
+use crate::engine::orchestrator::Orchestrator;
+use crate::engine::outcome::{OrchestratorError, Outcome};
 use orchestrator_core::{Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowState, Incoming, Payload, StoreError};
 use std::collections::BTreeMap;
 

@@ -14,10 +14,10 @@
 //!   connection with a back-off that starts again after every good connection.
 //! - Nagle's algorithm is off: an ack is one small frame that must leave at once.
 
-use crate::ingress;
-use crate::locks::KeyLocks;
-use crate::orchestrator::Orchestrator;
-use crate::web_api::SlackWebApi;
+use crate::engine::locks::KeyLocks;
+use crate::engine::orchestrator::Orchestrator;
+use crate::slack::ingress;
+use crate::slack::web_api::SlackWebApi;
 use futures_util::{SinkExt, StreamExt};
 use orchestrator_core::Incoming;
 use serde_json::{json, Value};

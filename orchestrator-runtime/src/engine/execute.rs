@@ -2,8 +2,8 @@
 //! steps it moves to, until the flow waits, completes or fails. Nothing here writes: the
 //! run is a value ([`Run`]) that `commit` applies to the record.
 
-use crate::orchestrator::{Orchestrator, Work};
-use crate::outcome::{OrchestratorError, Outcome};
+use crate::engine::orchestrator::{Orchestrator, Work};
+use crate::engine::outcome::{OrchestratorError, Outcome};
 use orchestrator_core::{
     Cx, Direction, FlowDefinition, FlowRecord, Incoming, LoggedMessage, Participants, Payload, StepError, Transition,
 };

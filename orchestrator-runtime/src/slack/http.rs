@@ -1,7 +1,7 @@
 //! HTTP ingress, as Slack's Bolt does it: Events API callbacks, interactivity payloads and
 //! slash commands all arrive at `POST /slack/events`; `GET /healthz` answers `ok`.
 //!
-//! Every request is verified first ([`crate::signature`]): a bad signature or a
+//! Every request is verified first ([`crate::slack::signature`]): a bad signature or a
 //! stale timestamp is a 401 and nothing else happens. A malformed body is a 400 with a short
 //! reason, a body over the limit a 413, an event no flow uses a 200. The request is acked
 //! at once and the event handled in a tracked background task (Slack allows 3 s); the one
@@ -9,8 +9,8 @@
 //! [`reject`](orchestrator_core::reject) can answer inline with `response_action: errors`.
 //! Slack's retries (`X-Slack-Retry-Num`) carry the same `event_id` and are dropped by dedup.
 
-use crate::orchestrator::Orchestrator;
-use crate::signature;
+use crate::engine::orchestrator::Orchestrator;
+use crate::slack::signature;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -204,7 +204,7 @@ fn from_form(text: &str) -> Result<Parsed, String> {
 }
 
 async fn dispatch(shared: &Arc<Shared>, incoming: Incoming) -> Response {
-    match crate::ingress::dispatch(&shared.orchestrator, &shared.tasks, incoming).await {
+    match crate::slack::ingress::dispatch(&shared.orchestrator, &shared.tasks, incoming).await {
         Ok(Some(inline)) => Json(inline).into_response(),
         Ok(None) => StatusCode::OK.into_response(),
         Err(error) => {

@@ -8,12 +8,12 @@
 //! Running the steps lives in `execute`, the one write path in `commit`, timeouts in
 //! `timers`, replay after a restart in `recovery`.
 
-use crate::clock::Clock;
-use crate::execute::First;
-use crate::locks::KeyLocks;
-use crate::outcome::{BuildError, Ignored, OrchestratorError, Outcome};
-use crate::schedules::Scheduled;
-use crate::timers::TimerEngine;
+use crate::engine::clock::Clock;
+use crate::engine::execute::First;
+use crate::engine::locks::KeyLocks;
+use crate::engine::outcome::{BuildError, Ignored, OrchestratorError, Outcome};
+use crate::engine::schedules::Scheduled;
+use crate::engine::timers::TimerEngine;
 use orchestrator_core::{
     ConversationKey, Flow, FlowDefinition, FlowRecord, Incoming, MemoryStore, MessageType, Payload, Receipt, Received,
     SlackApi, SlackRequest, Store, StoreError,
@@ -385,7 +385,7 @@ impl Orchestrator {
         };
         let now = self.inner.clock.now();
         let received = Received { key, at: now, incoming };
-        let lease = crate::clock::later(now, self.inner.settings.event_lease);
+        let lease = crate::engine::clock::later(now, self.inner.settings.event_lease);
         let started = std::time::Instant::now();
         let receipt = self.inner.store.receive(&received, lease).await?;
         crate::telemetry::store_op("receive", started);
@@ -454,7 +454,7 @@ impl Orchestrator {
                 let now = inner.clock.now();
                 if lease_until <= now {
                     let retaken = Received { at: now, ..earlier };
-                    let lease = crate::clock::later(now, inner.settings.event_lease);
+                    let lease = crate::engine::clock::later(now, inner.settings.event_lease);
                     if inner.store.receive(&retaken, lease).await? == Receipt::Pending {
                         tracing::info!(event = %retaken.key, later = %key, "applying an abandoned earlier event first");
                         let earlier = Work {

@@ -4,9 +4,9 @@
 //! replay: a post its earlier run may have made is looked up in Slack by its tag instead of
 //! being posted again.
 
-use crate::clock::later;
-use crate::orchestrator::{Orchestrator, Work};
-use crate::outcome::OrchestratorError;
+use crate::engine::clock::later;
+use crate::engine::orchestrator::{Orchestrator, Work};
+use crate::engine::outcome::OrchestratorError;
 
 /// How many pending events are claimed at a time.
 const PAGE: usize = 256;

@@ -1,9 +1,0 @@
-use slack_orchestrator::prelude::*;
-
-#[flow(trigger = mention)]
-pub enum Onboarding {
-    #[start]
-    Welcome,
-}
-
-fn main() {}
