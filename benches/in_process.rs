@@ -73,5 +73,47 @@ fn one_event(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, one_event);
+/// The bytes Slack sends for a DM and for a button click, as the HTTP ingress gets them.
+fn wire_bodies() -> [(&'static str, Vec<u8>); 2] {
+    let click = payloads::block_action(
+        "T1",
+        "U1",
+        &payloads::ElementAt {
+            channel: "D1",
+            message_ts: "1700000000.000100",
+            thread_ts: None,
+            block_id: "decision",
+        },
+        serde_json::json!({"type": "button", "action_id": "approve", "value": "yes",
+                           "text": {"type": "plain_text", "text": "Approve"}}),
+        "13345224609.738474",
+    );
+    [
+        ("message", serde_json::to_vec(&body("U1")).unwrap()),
+        ("block_actions", serde_json::to_vec(&click).unwrap()),
+    ]
+}
+
+/// Bytes to `Incoming` through a `serde_json::Value` (the ingress before the wire structs).
+fn parse_through_value(c: &mut Criterion) {
+    for (name, bytes) in wire_bodies() {
+        c.bench_function(&format!("parse {name} bytes: Value, then from_json"), |b| {
+            b.iter(|| {
+                let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                slack_orchestrator::Incoming::from_json(&value).unwrap()
+            })
+        });
+    }
+}
+
+/// Bytes to `Incoming` in one pass through the private wire structs (the ingress today).
+fn parse_wire_structs(c: &mut Criterion) {
+    for (name, bytes) in wire_bodies() {
+        c.bench_function(&format!("parse {name} bytes: wire structs"), |b| {
+            b.iter(|| slack_orchestrator::SlackJson::from_slice(&bytes).unwrap())
+        });
+    }
+}
+
+criterion_group!(benches, one_event, parse_through_value, parse_wire_structs);
 criterion_main!(benches);

@@ -58,8 +58,8 @@ pub use orchestrator_core::{
     FlowOptions, FlowRecord, FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore,
     MessageContext, MessageType, Migrate, Missed, MissingState, Next, Participants, Payload, PostTag, Purged, Receipt,
     Received, Schedule, ScheduleError, Selection, Shortcut, ShortcutMessage, ShortcutUse, SlackApi, SlackError,
-    SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Target, Text, Timeout, Transition,
-    Trigger, ViewSubmission,
+    SlackJson, SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Target, Text, Timeout,
+    Transition, Trigger, ViewSubmission,
 };
 /// slack-morphism, for its typed Web API models: `cx.web_api("users.info",
 /// &SlackApiUsersInfoRequest::new(user))` answers a `SlackApiUsersInfoResponse`.

@@ -40,7 +40,7 @@ pub use incoming::{
 };
 pub use input::{Click, Command, Files, FromInput, Selection, Shortcut, Submission, Text, Timeout};
 pub use memory::MemoryStore;
-pub use normalize::NormalizeError;
+pub use normalize::{NormalizeError, SlackJson};
 pub use record::{Direction, FlowRecord, LoggedMessage, APPLIED_LIMIT, MESSAGE_LOG_LIMIT};
 pub use schedule::{Missed, Schedule, ScheduleError, Target};
 pub use slack::{typed_call, PostTag, SlackApi, SlackError, SlackReply, SlackRequest};

@@ -104,10 +104,56 @@ pub fn main(flows: impl FnOnce() -> OrchestratorBuilder) -> ExitCode {
     }
 }
 
-async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), String> {
+/// Why a command stopped: printed as one `error:` line, with a non-zero exit.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Store(#[from] store::OpenError),
+    #[error("the store failed: {0}")]
+    StoreCall(#[from] orchestrator_core::StoreError),
+    #[error(transparent)]
+    Build(#[from] crate::BuildError),
+    #[error(transparent)]
+    Client(#[from] crate::slack::web_api::ClientError),
+    #[error("cannot reach Slack with SLACK_BOT_TOKEN: {0}")]
+    Auth(orchestrator_core::SlackError),
+    #[error(transparent)]
+    Orchestrator(#[from] crate::OrchestratorError),
+    #[error(transparent)]
+    Ingress(#[from] crate::http::NoSigningSecret),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("no flow `{wanted}`; the flows are: {known}")]
+    UnknownFlow { wanted: String, known: String },
+    #[error("no flow {0}")]
+    NoRecord(uuid::Uuid),
+    #[error("flow {0} had already ended")]
+    AlreadyEnded(uuid::Uuid),
+    #[error("{0} check(s) failed")]
+    Checks(usize),
+}
+
+/// The environment does not say how to reach Slack.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+enum SettingsError {
+    #[error("Socket Mode (SLACK_APP_TOKEN) also needs SLACK_BOT_TOKEN")]
+    SocketWithoutBotToken,
+    #[error(
+        "SLACK_SIGNING_SECRET is not set: the HTTP endpoint refuses to run without request verification (or set SLACK_APP_TOKEN for Socket Mode)"
+    )]
+    NoSigningSecret,
+    #[error("SLACK_BOT_TOKEN is not set: the bot needs it to answer")]
+    NoBotToken,
+}
+
+async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), CliError> {
     let open = |default: &str| {
         let url = cli.store.clone().unwrap_or_else(|| default.to_owned());
-        async move { store::open(&url).await.map_err(|e| e.to_string()) }
+        async move { store::open(&url).await }
     };
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
@@ -119,7 +165,7 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), String> {
             run(builder.store(open(default).await?), mode).await
         }
         Command::Graph { flow, format } => {
-            let orchestrator = builder.slack(Arc::new(Offline)).build().map_err(|e| e.to_string())?;
+            let orchestrator = builder.slack(Arc::new(Offline)).build()?;
             graph(&orchestrator, flow.as_deref(), format)
         }
         Command::Check => check(cli.store.as_deref()).await,
@@ -128,8 +174,7 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), String> {
             let orchestrator = builder
                 .store(open(store::DEFAULT_URL).await?)
                 .slack(Arc::new(Offline))
-                .build()
-                .map_err(|e| e.to_string())?;
+                .build()?;
             flows(&orchestrator, action).await
         }
     }
@@ -160,25 +205,21 @@ enum Mode {
     Console,
 }
 
-fn mode() -> Result<Mode, String> {
+fn mode() -> Result<Mode, SettingsError> {
     mode_from(|name| std::env::var(name).ok())
 }
 
 /// The mode the variables `lookup` gives select (empty values count as unset).
-fn mode_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Mode, String> {
+fn mode_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Mode, SettingsError> {
     let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
     if let Some(app_token) = var("SLACK_APP_TOKEN") {
-        var("SLACK_BOT_TOKEN").ok_or("Socket Mode (SLACK_APP_TOKEN) also needs SLACK_BOT_TOKEN")?;
+        var("SLACK_BOT_TOKEN").ok_or(SettingsError::SocketWithoutBotToken)?;
         return Ok(Mode::Socket { app_token });
     }
     match (var("SLACK_BOT_TOKEN"), var("SLACK_SIGNING_SECRET")) {
         (None, None) => Ok(Mode::Console),
-        (Some(_), None) => Err(
-            "SLACK_SIGNING_SECRET is not set: the HTTP endpoint refuses to run without \
-                                request verification (or set SLACK_APP_TOKEN for Socket Mode)"
-                .into(),
-        ),
-        (None, Some(_)) => Err("SLACK_BOT_TOKEN is not set: the bot needs it to answer".into()),
+        (Some(_), None) => Err(SettingsError::NoSigningSecret),
+        (None, Some(_)) => Err(SettingsError::NoBotToken),
         (Some(_), Some(signing_secret)) => {
             let host = var("HOST").unwrap_or_else(|| "0.0.0.0".into());
             let port = var("PORT").unwrap_or_else(|| "3000".into());
@@ -190,7 +231,7 @@ fn mode_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Mode, String> {
     }
 }
 
-async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), String> {
+async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), CliError> {
     if let Mode::Console = mode {
         use std::io::IsTerminal;
         if std::io::stdin().is_terminal() {
@@ -198,23 +239,17 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), String> {
         }
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
         let stdout = Arc::new(std::sync::Mutex::new(std::io::stdout()));
-        return crate::console::run(builder, stdin, stdout)
-            .await
-            .map_err(|e| e.to_string());
+        return Ok(crate::console::run(builder, stdin, stdout).await?);
     }
     let web = SlackWebApi::from_env()?;
-    let me = web
-        .auth_test()
-        .await
-        .map_err(|e| format!("cannot reach Slack with SLACK_BOT_TOKEN: {e}"))?;
+    let me = web.auth_test().await.map_err(CliError::Auth)?;
     let orchestrator = builder
         .slack(Arc::new(web.clone()))
         .bot_user(&me.user_id)
         .team(&me.team_id)
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     // Events acked before a crash or a kill, but never applied, go first.
-    let recovered = orchestrator.recover().await.map_err(|e| e.to_string())?;
+    let recovered = orchestrator.recover().await?;
     if recovered > 0 {
         eprintln!("Applied {recovered} event(s) received before the restart.");
     }
@@ -229,7 +264,10 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), String> {
             if let Some(addr) = std::env::var("METRICS_ADDR").ok().filter(|a| !a.is_empty()) {
                 let listener = tokio::net::TcpListener::bind(&addr)
                     .await
-                    .map_err(|e| format!("cannot listen on METRICS_ADDR {addr}: {e}"))?;
+                    .map_err(|source| CliError::Listen {
+                        addr: format!("METRICS_ADDR {addr}"),
+                        source,
+                    })?;
                 let ops = crate::telemetry::ops_router(orchestrator.clone());
                 tokio::spawn(async move { axum::serve(listener, ops).await });
                 eprintln!("Serving /metrics, /healthz and /readyz on {addr}.");
@@ -240,18 +278,18 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), String> {
             Ok(())
         }
         Mode::Http { signing_secret, addr } => {
-            let ingress = HttpIngress::new(orchestrator, &signing_secret).map_err(|e| e.to_string())?;
+            let ingress = HttpIngress::new(orchestrator, &signing_secret)?;
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
-                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+                .map_err(|source| CliError::Listen {
+                    addr: addr.clone(),
+                    source,
+                })?;
             eprintln!(
                 "Connected as <@{}> in {}; serving POST /slack/events on {addr}.",
                 me.user_id, me.team_id
             );
-            ingress
-                .serve(listener, shutdown_signal())
-                .await
-                .map_err(|e| e.to_string())
+            Ok(ingress.serve(listener, shutdown_signal()).await?)
         }
         Mode::Console => unreachable!("handled above"),
     };
@@ -260,9 +298,10 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), String> {
 }
 
 /// `check`: every item on a line of its own (`ok` or `FAIL` and why); an error if any failed.
-async fn check(store: Option<&str>) -> Result<(), String> {
+async fn check(store: Option<&str>) -> Result<(), CliError> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let mut failed = 0;
+    // What each line says is for a person to read: the detail, or why it failed.
     let mut line = |item: &str, result: Result<String, String>| match result {
         Ok(detail) => println!("ok    {item}: {detail}"),
         Err(why) => {
@@ -292,7 +331,7 @@ async fn check(store: Option<&str>) -> Result<(), String> {
             .await
             .map(|me| format!("the bot is <@{}> in {}", me.user_id, me.team_id))
             .map_err(|e| e.to_string()),
-        Err(why) => Err(why),
+        Err(why) => Err(why.to_string()),
     };
     line("auth.test", auth);
     let url = store.unwrap_or(store::DEFAULT_URL);
@@ -307,7 +346,7 @@ async fn check(store: Option<&str>) -> Result<(), String> {
     line("store", opened);
     match failed {
         0 => Ok(()),
-        n => Err(format!("{n} check(s) failed")),
+        n => Err(CliError::Checks(n)),
     }
 }
 
@@ -320,7 +359,7 @@ fn token_shape(token: Option<&str>, prefix: &str, what: &str) -> Result<String, 
     }
 }
 
-fn graph(orchestrator: &Orchestrator, only: Option<&str>, format: Format) -> Result<(), String> {
+fn graph(orchestrator: &Orchestrator, only: Option<&str>, format: Format) -> Result<(), CliError> {
     let mut found = false;
     for definition in orchestrator
         .flows()
@@ -337,19 +376,18 @@ fn graph(orchestrator: &Orchestrator, only: Option<&str>, format: Format) -> Res
         Ok(())
     } else {
         let names: Vec<&str> = orchestrator.flows().map(|f| f.name()).collect();
-        Err(format!(
-            "no flow `{}`; the flows are: {}",
-            only.unwrap_or_default(),
-            names.join(", ")
-        ))
+        Err(CliError::UnknownFlow {
+            wanted: only.unwrap_or_default().to_owned(),
+            known: names.join(", "),
+        })
     }
 }
 
-async fn flows(orchestrator: &Orchestrator, action: FlowsCommand) -> Result<(), String> {
+async fn flows(orchestrator: &Orchestrator, action: FlowsCommand) -> Result<(), CliError> {
     let store = orchestrator.store();
     match action {
         FlowsCommand::List { all } => {
-            let records = store.list(!all, 1000).await.map_err(|e| e.to_string())?;
+            let records = store.list(!all, 1000).await?;
             println!("{:<36}  {:<16}  {:<20}  {:<16}  updated", "id", "flow", "state", "step");
             for r in records {
                 println!(
@@ -363,22 +401,21 @@ async fn flows(orchestrator: &Orchestrator, action: FlowsCommand) -> Result<(), 
             }
             Ok(())
         }
-        FlowsCommand::Show { id } => match store.load(id).await.map_err(|e| e.to_string())? {
+        FlowsCommand::Show { id } => match store.load(id).await? {
             Some(record) => {
-                println!("{}", serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?);
+                let json = serde_json::to_string_pretty(&record).map_err(std::io::Error::other)?;
+                println!("{json}");
                 Ok(())
             }
-            None => Err(format!("no flow {id}")),
+            None => Err(CliError::NoRecord(id)),
         },
-        FlowsCommand::Cancel { id, reason } => {
-            match orchestrator.cancel(id, &reason).await.map_err(|e| e.to_string())? {
-                true => {
-                    println!("cancelled {id}");
-                    Ok(())
-                }
-                false => Err(format!("flow {id} had already ended")),
+        FlowsCommand::Cancel { id, reason } => match orchestrator.cancel(id, &reason).await? {
+            true => {
+                println!("cancelled {id}");
+                Ok(())
             }
-        }
+            false => Err(CliError::AlreadyEnded(id)),
+        },
     }
 }
 
@@ -386,7 +423,7 @@ async fn flows(orchestrator: &Orchestrator, action: FlowsCommand) -> Result<(), 
 mod tests {
     use super::*;
 
-    fn mode_with(vars: &[(&str, &str)]) -> Result<Mode, String> {
+    fn mode_with(vars: &[(&str, &str)]) -> Result<Mode, SettingsError> {
         mode_from(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
     }
 
@@ -426,11 +463,12 @@ mod tests {
 
     #[test]
     fn http_without_a_signing_secret_refuses_to_start() {
-        let refusal = mode_with(&[("SLACK_BOT_TOKEN", "xoxb-1")]).unwrap_err();
+        let refusal = mode_with(&[("SLACK_BOT_TOKEN", "xoxb-1")]).unwrap_err().to_string();
         assert!(refusal.contains("SLACK_SIGNING_SECRET is not set"), "{refusal}");
-        assert!(mode_with(&[("SLACK_SIGNING_SECRET", "s")])
-            .unwrap_err()
-            .contains("SLACK_BOT_TOKEN"));
+        assert_eq!(
+            mode_with(&[("SLACK_SIGNING_SECRET", "s")]),
+            Err(SettingsError::NoBotToken)
+        );
     }
 
     #[test]
@@ -442,8 +480,9 @@ mod tests {
                 app_token: "xapp-1".into()
             })
         );
-        assert!(mode_with(&[("SLACK_APP_TOKEN", "xapp-1")])
-            .unwrap_err()
-            .contains("SLACK_BOT_TOKEN"));
+        assert_eq!(
+            mode_with(&[("SLACK_APP_TOKEN", "xapp-1")]),
+            Err(SettingsError::SocketWithoutBotToken)
+        );
     }
 }

@@ -18,11 +18,11 @@ pub mod telemetry;
 
 pub use engine::clock::Clock;
 pub use engine::orchestrator::{self, Orchestrator, OrchestratorBuilder};
-pub use engine::outcome::{BuildError, Ignored, OrchestratorError, Outcome};
+pub use engine::outcome::{BuildError, Ignored, NotReady, OrchestratorError, Outcome};
 pub use engine::schedules::{Occurrence, TargetError};
 pub use slack::http::{self, HttpIngress};
 pub use slack::recording::RecordingSlack;
 pub use slack::socket_mode::SocketMode;
-pub use slack::web_api::{BotIdentity, SlackWebApi};
+pub use slack::web_api::{BotIdentity, ClientError, SlackWebApi};
 pub use slack::{payloads, signature};
 pub use slack_morphism;

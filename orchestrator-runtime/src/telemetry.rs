@@ -138,6 +138,6 @@ async fn metrics_text() -> Response {
 async fn ready(State(orchestrator): State<Orchestrator>) -> Response {
     match orchestrator.readiness().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why).into_response(),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why.to_string()).into_response(),
     }
 }

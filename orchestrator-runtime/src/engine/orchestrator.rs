@@ -11,7 +11,7 @@
 use crate::engine::clock::Clock;
 use crate::engine::execute::First;
 use crate::engine::locks::KeyLocks;
-use crate::engine::outcome::{BuildError, Ignored, OrchestratorError, Outcome};
+use crate::engine::outcome::{BuildError, Ignored, NotReady, OrchestratorError, Outcome};
 use crate::engine::schedules::Scheduled;
 use crate::engine::timers::TimerEngine;
 use orchestrator_core::{
@@ -563,16 +563,16 @@ impl Orchestrator {
 
     /// Whether the bot can serve (`GET /readyz`): the store answers, and the bot knows its
     /// Slack identity (from `auth.test` at start). The reason when it cannot.
-    pub async fn readiness(&self) -> Result<(), String> {
+    pub async fn readiness(&self) -> Result<(), NotReady> {
         if self.inner.bot_user.is_none() {
-            return Err("the bot's Slack identity is unknown (auth.test has not answered)".into());
+            return Err(NotReady::IdentityUnknown);
         }
         self.inner
             .store
             .next_deadline()
             .await
             .map(|_| ())
-            .map_err(|e| format!("the store does not answer: {e}"))
+            .map_err(NotReady::Store)
     }
 
     async fn continue_flow(&self, record: FlowRecord, work: &Work) -> Result<Outcome, OrchestratorError> {

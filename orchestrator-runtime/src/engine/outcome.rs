@@ -132,3 +132,14 @@ pub enum BuildError {
     #[error("flow `{0}` has two schedules under one name: give each a name with `Schedule::named(..)`")]
     DuplicateSchedule(String),
 }
+
+/// Why the bot cannot serve yet (`GET /readyz` answers 503 with it).
+#[derive(Debug, thiserror::Error)]
+pub enum NotReady {
+    /// `auth.test` has not told the bot who it is.
+    #[error("the bot's Slack identity is unknown (auth.test has not answered)")]
+    IdentityUnknown,
+    /// The store does not answer.
+    #[error("the store does not answer: {0}")]
+    Store(orchestrator_core::StoreError),
+}

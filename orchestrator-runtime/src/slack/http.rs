@@ -17,8 +17,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use orchestrator_core::Incoming;
-use serde_json::{json, Value};
+use orchestrator_core::{Incoming, NormalizeError, SlackJson};
+use serde_json::json;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -142,24 +142,34 @@ async fn slack_event(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) ->
         let reason = header_str(headers, "x-slack-retry-reason").unwrap_or("-");
         tracing::debug!(retry, reason, "Slack retry");
     }
-    let Ok(text) = std::str::from_utf8(body) else {
-        return refuse(StatusCode::BAD_REQUEST, "body is not UTF-8");
-    };
     let content_type = header_str(headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
-    let parsed = if content_type.starts_with("application/json") {
-        from_json(text)
-    } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        from_form(text)
-    } else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            format!("unsupported content type `{content_type}`"),
-        );
-    };
-    match parsed {
-        Err(reason) => refuse(StatusCode::BAD_REQUEST, reason),
+    match parse(content_type, body) {
+        Err(reason) => refuse(StatusCode::BAD_REQUEST, reason.to_string()),
         Ok(Parsed::Answer(response)) => response,
         Ok(Parsed::Event(incoming)) => dispatch(shared, *incoming).await,
+    }
+}
+
+/// Why a request's body is refused with a 400.
+#[derive(Debug, thiserror::Error)]
+enum BadRequest {
+    #[error("body is not UTF-8")]
+    NotUtf8,
+    #[error("unsupported content type `{0}`")]
+    ContentType(String),
+    #[error(transparent)]
+    Payload(#[from] NormalizeError),
+    #[error("form body is neither an interaction (`payload=`) nor a slash command (`command=`)")]
+    UnknownForm,
+}
+
+fn parse(content_type: &str, body: &[u8]) -> Result<Parsed, BadRequest> {
+    if content_type.starts_with("application/json") {
+        Ok(from_json(body)?)
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        from_form(std::str::from_utf8(body).map_err(|_| BadRequest::NotUtf8)?)
+    } else {
+        Err(BadRequest::ContentType(content_type.to_owned()))
     }
 }
 
@@ -169,38 +179,29 @@ enum Parsed {
     Event(Box<Incoming>),
 }
 
-fn from_json(text: &str) -> Result<Parsed, String> {
-    let body: Value = serde_json::from_str(text).map_err(|e| format!("body is not JSON: {e}"))?;
-    if body.get("type").and_then(Value::as_str) == Some("url_verification") {
-        let challenge = body
-            .get("challenge")
-            .and_then(Value::as_str)
-            .ok_or("url_verification without challenge")?;
-        return Ok(Parsed::Answer(Json(json!({ "challenge": challenge })).into_response()));
-    }
-    match Incoming::from_json(&body).map_err(|e| e.to_string())? {
-        Some(incoming) => Ok(Parsed::Event(Box::new(incoming))),
-        None => Ok(Parsed::Answer(StatusCode::OK.into_response())),
-    }
+fn from_json(body: &[u8]) -> Result<Parsed, NormalizeError> {
+    Ok(match SlackJson::from_slice(body)? {
+        SlackJson::Challenge(challenge) => Parsed::Answer(Json(json!({ "challenge": challenge })).into_response()),
+        SlackJson::Input(incoming) => Parsed::Event(incoming),
+        SlackJson::Nothing => Parsed::Answer(StatusCode::OK.into_response()),
+    })
 }
 
-fn from_form(text: &str) -> Result<Parsed, String> {
+fn from_form(text: &str) -> Result<Parsed, BadRequest> {
     let has = |key: &str| form_urlencoded::parse(text.as_bytes()).any(|(k, _)| k == key);
     if has("ssl_check") {
         return Ok(Parsed::Answer(StatusCode::OK.into_response()));
     }
     if has("payload") {
-        return match Incoming::from_interaction_form(text).map_err(|e| e.to_string())? {
-            Some(incoming) => Ok(Parsed::Event(Box::new(incoming))),
-            None => Ok(Parsed::Answer(StatusCode::OK.into_response())),
-        };
+        return Ok(match Incoming::from_interaction_form(text)? {
+            Some(incoming) => Parsed::Event(Box::new(incoming)),
+            None => Parsed::Answer(StatusCode::OK.into_response()),
+        });
     }
     if has("command") {
-        return Incoming::from_slash_command(text)
-            .map(|incoming| Parsed::Event(Box::new(incoming)))
-            .map_err(|e| e.to_string());
+        return Ok(Parsed::Event(Box::new(Incoming::from_slash_command(text)?)));
     }
-    Err("form body is neither an interaction (`payload=`) nor a slash command (`command=`)".into())
+    Err(BadRequest::UnknownForm)
 }
 
 async fn dispatch(shared: &Arc<Shared>, incoming: Incoming) -> Response {

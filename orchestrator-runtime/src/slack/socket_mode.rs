@@ -19,7 +19,7 @@ use crate::engine::orchestrator::Orchestrator;
 use crate::slack::ingress;
 use crate::slack::web_api::SlackWebApi;
 use futures_util::{SinkExt, StreamExt};
-use orchestrator_core::Incoming;
+use orchestrator_core::{Incoming, SlackJson};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::sync::Arc;
@@ -135,11 +135,11 @@ impl SocketMode {
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break Ended::Failed,
                 Some(Ok(_)) => continue,
             };
-            let Ok(envelope) = serde_json::from_str::<Value>(&text) else {
+            let Ok(envelope) = serde_json::from_str::<Envelope<'_>>(&text) else {
                 tracing::warn!("Socket Mode frame is not JSON");
                 continue;
             };
-            match envelope.get("type").and_then(Value::as_str) {
+            match envelope.kind.as_deref() {
                 Some("hello") => {
                     greeted = true;
                     continue;
@@ -147,7 +147,7 @@ impl SocketMode {
                 Some("disconnect") => break Ended::Refresh,
                 _ => {}
             }
-            let Some(envelope_id) = envelope.get("envelope_id").and_then(Value::as_str) else {
+            let Some(envelope_id) = envelope.envelope_id.as_deref() else {
                 continue;
             };
             let envelope_id = envelope_id.to_owned();
@@ -190,24 +190,49 @@ impl SocketMode {
     }
 }
 
+/// A Socket Mode frame: `hello`, `disconnect`, or an envelope whose payload is read later
+/// (as bytes, by the same wire structs as over HTTP).
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    envelope_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    payload: Option<&'a serde_json::value::RawValue>,
+}
+
 /// The event inside an envelope: `events_api` and `interactive` payloads are the same JSON
 /// as over HTTP; a `slash_commands` payload holds the form's fields as a JSON object.
-fn incoming(envelope: &Value) -> Result<Option<Incoming>, String> {
-    let payload = envelope.get("payload").ok_or("envelope without payload")?;
-    match envelope.get("type").and_then(Value::as_str) {
-        Some("events_api" | "interactive") => Incoming::from_json(payload).map_err(|e| e.to_string()),
+fn incoming(envelope: &Envelope<'_>) -> Result<Option<Incoming>, BadEnvelope> {
+    let payload = envelope.payload.ok_or(BadEnvelope::NoPayload)?;
+    match envelope.kind.as_deref() {
+        Some("events_api" | "interactive") => Ok(match SlackJson::from_slice(payload.get().as_bytes())? {
+            SlackJson::Input(incoming) => Some(*incoming),
+            SlackJson::Challenge(_) | SlackJson::Nothing => None,
+        }),
         Some("slash_commands") => {
-            let fields = payload.as_object().ok_or("slash command payload is not an object")?;
+            let fields: serde_json::Map<String, Value> =
+                serde_json::from_str(payload.get()).map_err(|_| BadEnvelope::CommandNotObject)?;
             let mut form = form_urlencoded::Serializer::new(String::new());
-            for (key, value) in fields {
+            for (key, value) in &fields {
                 if let Some(text) = value.as_str() {
                     form.append_pair(key, text);
                 }
             }
-            Incoming::from_slash_command(&form.finish())
-                .map(Some)
-                .map_err(|e| e.to_string())
+            Ok(Some(Incoming::from_slash_command(&form.finish())?))
         }
         _ => Ok(None),
     }
+}
+
+/// An envelope whose event cannot be read (logged, and acked: a retry would not be better).
+#[derive(Debug, thiserror::Error)]
+enum BadEnvelope {
+    #[error("envelope without payload")]
+    NoPayload,
+    #[error("slash command payload is not an object")]
+    CommandNotObject,
+    #[error(transparent)]
+    Payload(#[from] orchestrator_core::NormalizeError),
 }

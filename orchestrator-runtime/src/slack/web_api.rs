@@ -27,6 +27,17 @@ const MAX_RETRIES: u32 = 3;
 /// The longest single wait for a rate limit.
 const MAX_WAIT: Duration = Duration::from_secs(30);
 
+/// The Web API client cannot be built from the environment.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// `SLACK_BOT_TOKEN` is missing.
+    #[error("SLACK_BOT_TOKEN is not set")]
+    NoToken,
+    /// The TLS roots could not be loaded.
+    #[error("cannot build the Slack client: {0}")]
+    Tls(#[from] std::io::Error),
+}
+
 /// Who the bot is, from `auth.test`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BotIdentity {
@@ -70,10 +81,10 @@ impl SlackWebApi {
     }
 
     /// A client configured from `SLACK_BOT_TOKEN` and `SLACK_API_URL`.
-    pub fn from_env() -> Result<Self, String> {
-        let token = std::env::var("SLACK_BOT_TOKEN").map_err(|_| "SLACK_BOT_TOKEN is not set".to_owned())?;
+    pub fn from_env() -> Result<Self, ClientError> {
+        let token = std::env::var("SLACK_BOT_TOKEN").map_err(|_| ClientError::NoToken)?;
         let url = std::env::var("SLACK_API_URL").ok().filter(|u| !u.is_empty());
-        Self::new(&token, url.as_deref()).map_err(|e| format!("cannot build the Slack client: {e}"))
+        Ok(Self::new(&token, url.as_deref())?)
     }
 
     /// `auth.test`: checks the token and tells the bot who it is.

@@ -11,8 +11,12 @@ use crate::incoming::{
     ViewSubmission,
 };
 use crate::tag::untag;
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use wire::{Body, Element, Str};
+
+mod wire;
 
 /// The body is not a Slack event, interaction or command this crate understands.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,21 +44,7 @@ impl Incoming {
     /// assert!(Incoming::from_json(&serde_json::json!({"type": "block_actions"})).is_err());
     /// ```
     pub fn from_json(body: &Value) -> Result<Option<Incoming>, NormalizeError> {
-        match str_at(body, "type") {
-            Some("event_callback") => {
-                let event = body.get("event").ok_or(NormalizeError::Missing("event"))?;
-                let team = str_at(body, "team_id").or_else(|| str_at(event, "team"));
-                let event_id = str_at(body, "event_id").map(str::to_owned);
-                Ok(from_event(event, team.unwrap_or_default())?.map(|i| Incoming { event_id, ..i }))
-            }
-            Some("message" | "app_mention") => from_event(body, str_at(body, "team").unwrap_or_default()),
-            Some("block_actions") => from_block_actions(body).map(Some),
-            Some("view_submission") => from_view_submission(body).map(Some),
-            Some("view_closed") => from_view_closed(body).map(Some),
-            Some("shortcut" | "message_action") => from_shortcut(body).map(Some),
-            Some(_) => Ok(None),
-            None => Err(NormalizeError::Missing("type")),
-        }
+        from_body(&Body::deserialize(body).map_err(malformed)?)
     }
 
     /// Normalizes a slash command's `application/x-www-form-urlencoded` body.
@@ -102,18 +92,52 @@ impl Incoming {
             .find(|(k, _)| k == "payload")
             .ok_or(NormalizeError::Missing("payload"))?
             .1;
-        let json: Value = serde_json::from_str(&payload)
+        let body: Body<'_> = serde_json::from_str(&payload)
             .map_err(|e| NormalizeError::Malformed(format!("payload is not JSON: {e}")))?;
-        Incoming::from_json(&json)
+        from_body(&body)
     }
 }
 
-fn str_at<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
-    value.get(key).and_then(Value::as_str)
+/// What a JSON body from Slack asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SlackJson {
+    /// An event or interaction for the orchestrator.
+    Input(Box<Incoming>),
+    /// Slack checks the Request URL (`url_verification`): answer with the challenge.
+    Challenge(String),
+    /// Valid, but nothing a flow reacts to (an event type no flow uses).
+    Nothing,
 }
 
-fn need<'a>(value: &'a Value, key: &'static str) -> Result<&'a str, NormalizeError> {
-    str_at(value, key).ok_or(NormalizeError::Missing(key))
+impl SlackJson {
+    /// Reads a JSON body straight from its bytes, in one pass (no `serde_json::Value`).
+    ///
+    /// ```
+    /// # use orchestrator_core::SlackJson;
+    /// let check = br#"{"type": "url_verification", "challenge": "abc", "token": "x"}"#;
+    /// assert_eq!(SlackJson::from_slice(check), Ok(SlackJson::Challenge("abc".into())));
+    /// assert!(SlackJson::from_slice(b"{broken").is_err());
+    /// ```
+    pub fn from_slice(bytes: &[u8]) -> Result<SlackJson, NormalizeError> {
+        let body: Body<'_> =
+            serde_json::from_slice(bytes).map_err(|e| NormalizeError::Malformed(format!("body is not JSON: {e}")))?;
+        if body.kind.as_deref() == Some("url_verification") {
+            let challenge = body.challenge.ok_or(NormalizeError::Missing("challenge"))?;
+            return Ok(SlackJson::Challenge(challenge.into_owned()));
+        }
+        Ok(match from_body(&body)? {
+            Some(incoming) => SlackJson::Input(Box::new(incoming)),
+            None => SlackJson::Nothing,
+        })
+    }
+}
+
+fn malformed(error: serde_json::Error) -> NormalizeError {
+    NormalizeError::Malformed(error.to_string())
+}
+
+fn owned(value: Option<&Str<'_>>) -> Option<String> {
+    value.map(|v| v.as_ref().to_owned())
 }
 
 fn where_type(context: &MessageContext) -> MessageType {
@@ -124,40 +148,68 @@ fn where_type(context: &MessageContext) -> MessageType {
     }
 }
 
-fn from_event(event: &Value, team: &str) -> Result<Option<Incoming>, NormalizeError> {
-    let kind = need(event, "type")?;
+fn from_body(body: &Body<'_>) -> Result<Option<Incoming>, NormalizeError> {
+    match body.kind.as_deref() {
+        Some("event_callback") => {
+            let event = body.event.as_deref().ok_or(NormalizeError::Missing("event"))?;
+            let team = body
+                .team_id
+                .as_deref()
+                .or_else(|| event.team.as_ref().and_then(|t| t.id.as_deref()));
+            let event_id = owned(body.event_id.as_ref());
+            Ok(from_event(event, team.unwrap_or_default())?.map(|i| Incoming { event_id, ..i }))
+        }
+        Some("message" | "app_mention") => {
+            let team = body.team.as_ref().and_then(|t| t.id.as_deref());
+            from_event(body, team.unwrap_or_default())
+        }
+        Some("block_actions") => from_block_actions(body).map(Some),
+        Some("view_submission") => from_view_submission(body).map(Some),
+        Some("view_closed") => from_view_closed(body).map(Some),
+        Some("shortcut" | "message_action") => from_shortcut(body).map(Some),
+        Some(_) => Ok(None),
+        None => Err(NormalizeError::Missing("type")),
+    }
+}
+
+fn id<'b>(field: Option<&'b wire::Id<'_>>) -> Option<&'b str> {
+    field.and_then(|f| f.id.as_deref())
+}
+
+fn from_event(event: &Body<'_>, team: &str) -> Result<Option<Incoming>, NormalizeError> {
+    let kind = event.kind.as_deref().ok_or(NormalizeError::Missing("type"))?;
     if kind == "app_home_opened" {
         return Ok(from_app_home(event, team));
     }
     if kind != "message" && kind != "app_mention" {
         return Ok(None);
     }
-    let subtype = str_at(event, "subtype");
-    let not_input = if event.get("bot_id").is_some() || subtype == Some("bot_message") {
+    let subtype = event.subtype.as_deref();
+    let not_input = if event.bot_id.is_some() || subtype == Some("bot_message") {
         Some(NotInput::BotMessage)
     } else {
         subtype
             .filter(|s| !USER_SUBTYPES.contains(s))
             .map(|s| NotInput::Subtype(s.to_owned()))
     };
-    let channel = need(event, "channel")?;
+    let channel = id(event.channel.as_ref()).ok_or(NormalizeError::Missing("channel"))?;
     if let Some(reason) = not_input {
-        let user = str_at(event, "user").unwrap_or_default();
+        let user = id(event.user.as_ref()).unwrap_or_default();
         return Ok(Some(Incoming {
             context: MessageContext::new(team, user, channel),
             types: BTreeSet::new(),
             payload: Payload::NotInput(reason),
             event_id: None,
-            ts: str_at(event, "ts").map(str::to_owned),
+            ts: owned(event.ts.as_ref()),
             flow_id: None,
             trigger_id: None,
             response_url: None,
         }));
     }
-    let user = need(event, "user")?;
-    let ts = need(event, "ts")?;
-    let thread_ts = str_at(event, "thread_ts").filter(|t| *t != ts);
-    let direct = str_at(event, "channel_type") == Some("im") || channel.starts_with('D');
+    let user = id(event.user.as_ref()).ok_or(NormalizeError::Missing("user"))?;
+    let ts = event.ts.as_deref().ok_or(NormalizeError::Missing("ts"))?;
+    let thread_ts = event.thread_ts.as_deref().filter(|t| *t != ts);
+    let direct = event.channel_type.as_deref() == Some("im") || channel.starts_with('D');
     let mut context = MessageContext::new(team, user, channel);
     // In a channel the conversation is the thread: a reply's root, or for a new top-level
     // mention the mention itself (the bot answers in a thread under it).
@@ -166,7 +218,7 @@ fn from_event(event: &Value, team: &str) -> Result<Option<Incoming>, NormalizeEr
             context = context.in_thread(root);
         }
     }
-    let mut text = str_at(event, "text").unwrap_or_default().to_owned();
+    let mut text = event.text.as_deref().unwrap_or_default().to_owned();
     let mut types = BTreeSet::from([where_type(&context)]);
     if direct {
         types.insert(MessageType::Direct);
@@ -179,7 +231,7 @@ fn from_event(event: &Value, team: &str) -> Result<Option<Incoming>, NormalizeEr
         types.insert(MessageType::Mention);
         text = strip_leading_mentions(&text);
     }
-    let files = parse_files(event);
+    let files = files(event);
     if !files.is_empty() {
         types.insert(MessageType::File);
     }
@@ -210,43 +262,40 @@ fn strip_leading_mentions(text: &str) -> String {
     rest.trim_end().to_owned()
 }
 
-fn parse_files(event: &Value) -> Vec<File> {
-    let Some(files) = event.get("files").and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    files
+fn files(event: &Body<'_>) -> Vec<File> {
+    event
+        .files
         .iter()
+        .flatten()
         .filter_map(|f| {
             Some(File {
-                id: str_at(f, "id")?.to_owned(),
-                name: str_at(f, "name").map(str::to_owned),
-                mimetype: str_at(f, "mimetype").map(str::to_owned),
-                url_private: str_at(f, "url_private").map(str::to_owned),
-                size: f.get("size").and_then(Value::as_u64),
+                id: f.id.as_deref()?.to_owned(),
+                name: owned(f.name.as_ref()),
+                mimetype: owned(f.mimetype.as_ref()),
+                url_private: owned(f.url_private.as_ref()),
+                size: f.size,
             })
         })
         .collect()
 }
 
-fn user_and_team(body: &Value) -> Result<(&str, &str), NormalizeError> {
-    let user = body.get("user").ok_or(NormalizeError::Missing("user"))?;
-    let user_id = need(user, "id")?;
-    let team = body
-        .get("team")
-        .and_then(|t| str_at(t, "id"))
-        .or_else(|| str_at(user, "team_id"))
+fn user_and_team<'b>(body: &'b Body<'_>) -> Result<(&'b str, &'b str), NormalizeError> {
+    let user = body.user.as_ref().ok_or(NormalizeError::Missing("user"))?;
+    let user_id = user.id.as_deref().ok_or(NormalizeError::Missing("id"))?;
+    let team = id(body.team.as_ref())
+        .or(user.team_id.as_deref())
         .ok_or(NormalizeError::Missing("team.id"))?;
     Ok((user_id, team))
 }
 
-fn from_block_actions(body: &Value) -> Result<Incoming, NormalizeError> {
+fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     let (user, team) = user_and_team(body)?;
     let first = body
-        .get("actions")
-        .and_then(Value::as_array)
+        .actions
+        .as_ref()
         .and_then(|a| a.first())
         .ok_or(NormalizeError::Missing("actions"))?;
-    let (flow_id, block_id) = match str_at(first, "block_id") {
+    let (flow_id, block_id) = match first.block_id.as_deref() {
         Some(tagged) => {
             let (id, inner) = untag(tagged);
             (id, Some(inner))
@@ -254,21 +303,23 @@ fn from_block_actions(body: &Value) -> Result<Incoming, NormalizeError> {
         None => (None, None),
     };
     let action = Action {
-        action_id: need(first, "action_id")?.to_owned(),
+        action_id: first
+            .action_id
+            .as_deref()
+            .ok_or(NormalizeError::Missing("action_id"))?
+            .to_owned(),
         block_id,
-        element: str_at(first, "type").unwrap_or("button").to_owned(),
-        value: str_at(first, "value").map(str::to_owned),
+        element: first.kind.as_deref().unwrap_or("button").to_owned(),
+        value: owned(first.value.as_ref()),
         selected: selected_option(first),
     };
-    let channel = body
-        .get("channel")
-        .and_then(|c| str_at(c, "id"))
-        .or_else(|| body.get("container").and_then(|c| str_at(c, "channel_id")))
+    let channel = id(body.channel.as_ref())
+        .or_else(|| body.container.as_ref().and_then(|c| c.channel_id.as_deref()))
         .unwrap_or_default();
-    let message = body.get("message");
-    let ts = message.and_then(|m| str_at(m, "ts"));
+    let message = body.message.as_ref();
+    let ts = message.and_then(|m| m.ts.as_deref());
     let mut context = MessageContext::new(team, user, channel);
-    if let Some(thread) = message.and_then(|m| str_at(m, "thread_ts")) {
+    if let Some(thread) = message.and_then(|m| m.thread_ts.as_deref()) {
         if !context.is_direct() {
             context = context.in_thread(thread);
         }
@@ -287,59 +338,58 @@ fn from_block_actions(body: &Value) -> Result<Incoming, NormalizeError> {
         event_id: None,
         ts: ts.map(str::to_owned),
         flow_id,
-        trigger_id: str_at(body, "trigger_id").map(str::to_owned),
-        response_url: str_at(body, "response_url").map(str::to_owned),
+        trigger_id: owned(body.trigger_id.as_ref()),
+        response_url: owned(body.response_url.as_ref()),
     })
 }
 
 /// The chosen value of a select, whatever its kind (static, users, conversations, channels).
-fn selected_option(element: &Value) -> Option<SelectedOption> {
-    if let Some(option) = element.get("selected_option").filter(|o| o.is_object()) {
+fn selected_option(element: &Element<'_>) -> Option<SelectedOption> {
+    if let Some(option) = &element.selected_option {
         return Some(SelectedOption {
-            value: str_at(option, "value")?.to_owned(),
-            label: option.get("text").and_then(|t| str_at(t, "text")).map(str::to_owned),
+            value: option.value.as_deref()?.to_owned(),
+            label: option.text.as_ref().and_then(|t| owned(t.text.as_ref())),
         });
     }
     [
-        "selected_user",
-        "selected_conversation",
-        "selected_channel",
-        "selected_date",
-        "selected_time",
+        &element.selected_user,
+        &element.selected_conversation,
+        &element.selected_channel,
+        &element.selected_date,
+        &element.selected_time,
     ]
-    .iter()
-    .find_map(|key| str_at(element, key))
+    .into_iter()
+    .find_map(|value| value.as_deref())
     .map(|value| SelectedOption {
         value: value.to_owned(),
         label: None,
     })
 }
 
-fn field_values(element: &Value) -> Vec<String> {
-    if let Some(value) = str_at(element, "value") {
+fn field_values(element: &Element<'_>) -> Vec<String> {
+    if let Some(value) = element.value.as_deref() {
         return vec![value.to_owned()];
     }
-    if let Some(options) = element.get("selected_options").and_then(Value::as_array) {
-        return options
-            .iter()
-            .filter_map(|o| str_at(o, "value"))
-            .map(str::to_owned)
-            .collect();
+    if let Some(options) = &element.selected_options {
+        return options.iter().filter_map(|o| owned(o.value.as_ref())).collect();
     }
-    for key in ["selected_users", "selected_conversations", "selected_channels"] {
-        if let Some(list) = element.get(key).and_then(Value::as_array) {
-            return list.iter().filter_map(Value::as_str).map(str::to_owned).collect();
-        }
+    let lists = [
+        &element.selected_users,
+        &element.selected_conversations,
+        &element.selected_channels,
+    ];
+    if let Some(list) = lists.into_iter().flatten().next() {
+        return list.iter().map(|v| v.as_ref().to_owned()).collect();
     }
     selected_option(element).map(|o| vec![o.value]).unwrap_or_default()
 }
 
 /// The Home tab opened (the Messages tab is the DM, whose messages arrive as such).
-fn from_app_home(event: &Value, team: &str) -> Option<Incoming> {
-    if str_at(event, "tab") != Some("home") {
+fn from_app_home(event: &Body<'_>, team: &str) -> Option<Incoming> {
+    if event.tab.as_deref() != Some("home") {
         return None;
     }
-    let user = str_at(event, "user")?;
+    let user = id(event.user.as_ref())?;
     Some(Incoming {
         context: MessageContext::new(team, user, format!("home:{user}")),
         types: BTreeSet::new(),
@@ -356,18 +406,20 @@ fn from_app_home(event: &Value, team: &str) -> Option<Incoming> {
 /// has no channel: its conversation is the user's DM with the app, named by the user id
 /// (which `chat.postMessage` takes as a channel). A message shortcut's is the message's
 /// channel.
-fn from_shortcut(body: &Value) -> Result<Incoming, NormalizeError> {
+fn from_shortcut(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     let (user, team) = user_and_team(body)?;
-    let message = body.get("message").map(|m| ShortcutMessage {
-        ts: str_at(m, "ts")
-            .or_else(|| str_at(body, "message_ts"))
+    let message = body.message.as_ref().map(|m| ShortcutMessage {
+        ts: m
+            .ts
+            .as_deref()
+            .or(body.message_ts.as_deref())
             .unwrap_or_default()
             .to_owned(),
-        text: str_at(m, "text").unwrap_or_default().to_owned(),
-        user: str_at(m, "user").unwrap_or_default().to_owned(),
+        text: m.text.as_deref().unwrap_or_default().to_owned(),
+        user: m.user.as_deref().unwrap_or_default().to_owned(),
     });
-    let channel = match body.get("channel") {
-        Some(channel) => need(channel, "id")?,
+    let channel = match &body.channel {
+        Some(channel) => channel.id.as_deref().ok_or(NormalizeError::Missing("id"))?,
         None => user,
     };
     Ok(Incoming {
@@ -375,28 +427,42 @@ fn from_shortcut(body: &Value) -> Result<Incoming, NormalizeError> {
         types: BTreeSet::from([MessageType::Interactive]),
         ts: message.as_ref().map(|m| m.ts.clone()),
         payload: Payload::Shortcut(ShortcutUse {
-            callback_id: need(body, "callback_id")?.to_owned(),
+            callback_id: body
+                .callback_id
+                .as_deref()
+                .ok_or(NormalizeError::Missing("callback_id"))?
+                .to_owned(),
             message,
         }),
         event_id: None,
         flow_id: None,
-        trigger_id: Some(need(body, "trigger_id")?.to_owned()),
-        response_url: str_at(body, "response_url").map(str::to_owned),
+        trigger_id: Some(
+            body.trigger_id
+                .as_deref()
+                .ok_or(NormalizeError::Missing("trigger_id"))?
+                .to_owned(),
+        ),
+        response_url: owned(body.response_url.as_ref()),
     })
 }
 
+/// A modal's id and callback id, and the flow its `private_metadata` names.
+fn view_of<'b>(body: &'b Body<'_>) -> Result<(&'b wire::View<'b>, Option<uuid::Uuid>, String, String), NormalizeError> {
+    let view = body.view.as_ref().ok_or(NormalizeError::Missing("view"))?;
+    let (flow_id, _) = untag(view.private_metadata.as_deref().unwrap_or_default());
+    let view_id = view.id.as_deref().ok_or(NormalizeError::Missing("id"))?.to_owned();
+    let callback_id = view.callback_id.as_deref().unwrap_or_default().to_owned();
+    Ok((view, flow_id, view_id, callback_id))
+}
+
 /// A closed modal: routed by the flow id in its `private_metadata`, like a submission.
-fn from_view_closed(body: &Value) -> Result<Incoming, NormalizeError> {
+fn from_view_closed(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     let (user, team) = user_and_team(body)?;
-    let view = body.get("view").ok_or(NormalizeError::Missing("view"))?;
-    let (flow_id, _) = untag(str_at(view, "private_metadata").unwrap_or_default());
+    let (_, flow_id, view_id, callback_id) = view_of(body)?;
     Ok(Incoming {
         context: MessageContext::new(team, user, ""),
         types: BTreeSet::from([MessageType::Interactive]),
-        payload: Payload::ViewClosed {
-            view_id: need(view, "id")?.to_owned(),
-            callback_id: str_at(view, "callback_id").unwrap_or_default().to_owned(),
-        },
+        payload: Payload::ViewClosed { view_id, callback_id },
         event_id: None,
         ts: None,
         flow_id,
@@ -405,35 +471,31 @@ fn from_view_closed(body: &Value) -> Result<Incoming, NormalizeError> {
     })
 }
 
-fn from_view_submission(body: &Value) -> Result<Incoming, NormalizeError> {
+fn from_view_submission(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     let (user, team) = user_and_team(body)?;
-    let view = body.get("view").ok_or(NormalizeError::Missing("view"))?;
-    let (flow_id, _) = untag(str_at(view, "private_metadata").unwrap_or_default());
+    let (view, flow_id, view_id, callback_id) = view_of(body)?;
     let mut fields = Vec::new();
-    if let Some(blocks) = view.pointer("/state/values").and_then(Value::as_object) {
-        for (block_id, actions) in blocks {
-            for (action_id, element) in actions.as_object().into_iter().flatten() {
-                fields.push(Field {
-                    block_id: untag(block_id).1,
-                    action_id: action_id.clone(),
-                    values: field_values(element),
-                });
-            }
+    for (block_id, actions) in view.state.iter().flat_map(|s| &s.values) {
+        for (action_id, element) in actions {
+            fields.push(Field {
+                block_id: untag(block_id).1,
+                action_id: action_id.as_ref().to_owned(),
+                values: field_values(element),
+            });
         }
     }
-    let submission = ViewSubmission {
-        view_id: need(view, "id")?.to_owned(),
-        callback_id: str_at(view, "callback_id").unwrap_or_default().to_owned(),
-        fields,
-    };
     Ok(Incoming {
         context: MessageContext::new(team, user, ""),
         types: BTreeSet::from([MessageType::Interactive]),
-        payload: Payload::ViewSubmission(submission),
+        payload: Payload::ViewSubmission(ViewSubmission {
+            view_id,
+            callback_id,
+            fields,
+        }),
         event_id: None,
         ts: None,
         flow_id,
-        trigger_id: str_at(body, "trigger_id").map(str::to_owned),
+        trigger_id: owned(body.trigger_id.as_ref()),
         response_url: None,
     })
 }

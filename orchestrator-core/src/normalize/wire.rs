@@ -1,0 +1,232 @@
+//! Slack's JSON bodies as private serde structs: what the normalizer reads, and nothing
+//! more. Strings borrow from the body where they can (`Cow`), so a body is read in one
+//! pass without building a `serde_json::Value` tree. Almost every field is optional: a
+//! missing one is reported by the normalizer with its name (`NormalizeError::Missing`),
+//! while a field of the wrong type fails the parse.
+
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// A string field, borrowed from the body when it has no escapes.
+pub(super) type Str<'a> = Cow<'a, str>;
+
+/// Any JSON body: an Events API envelope, its event, a bare event, or an interactivity
+/// payload. One shape serves them all (every field optional), so nothing is buffered.
+#[derive(Deserialize)]
+pub(super) struct Body<'a> {
+    #[serde(rename = "type", borrow)]
+    pub(super) kind: Option<Str<'a>>,
+    // Events API envelope.
+    #[serde(borrow)]
+    pub(super) team_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) event_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) event: Option<Box<Body<'a>>>,
+    #[serde(borrow)]
+    pub(super) challenge: Option<Str<'a>>,
+    // An event's `"U1"`, an interaction's `{"id": "U1", ...}`.
+    #[serde(borrow)]
+    pub(super) user: Option<Id<'a>>,
+    #[serde(borrow)]
+    pub(super) team: Option<Id<'a>>,
+    #[serde(borrow)]
+    pub(super) channel: Option<Id<'a>>,
+    // Events.
+    #[serde(borrow)]
+    pub(super) text: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) ts: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) thread_ts: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) channel_type: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) subtype: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) bot_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) tab: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) files: Option<Vec<WireFile<'a>>>,
+    // Interactivity.
+    #[serde(borrow)]
+    pub(super) container: Option<Container<'a>>,
+    #[serde(borrow)]
+    pub(super) actions: Option<Vec<Element<'a>>>,
+    #[serde(borrow)]
+    pub(super) message: Option<Message<'a>>,
+    #[serde(borrow)]
+    pub(super) message_ts: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) view: Option<View<'a>>,
+    #[serde(borrow)]
+    pub(super) callback_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) trigger_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) response_url: Option<Str<'a>>,
+}
+
+/// A user, team or channel: `"U1"` in an event, `{"id": "U1", "team_id": "T1", ...}` in an
+/// interaction. Read by a visitor of its own (serde's `untagged` would buffer the value).
+#[derive(Default)]
+pub(super) struct Id<'a> {
+    pub(super) id: Option<Str<'a>>,
+    pub(super) team_id: Option<Str<'a>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<Id<'a>>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Id<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an id, or an object with an `id`")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, id: &'de str) -> Result<Id<'a>, E> {
+                Ok(Id {
+                    id: Some(Cow::Borrowed(id)),
+                    team_id: None,
+                })
+            }
+            fn visit_str<E: serde::de::Error>(self, id: &str) -> Result<Id<'a>, E> {
+                Ok(Id {
+                    id: Some(Cow::Owned(id.to_owned())),
+                    team_id: None,
+                })
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Id<'a>, M::Error> {
+                let mut found = Id::default();
+                while let Some(key) = map.next_key::<Borrowed<'a>>()? {
+                    match key.0.as_ref() {
+                        "id" => found.id = map.next_value::<Option<Borrowed<'a>>>()?.map(|b| b.0),
+                        "team_id" => found.team_id = map.next_value::<Option<Borrowed<'a>>>()?.map(|b| b.0),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(found)
+            }
+        }
+        deserializer.deserialize_any(Visitor(std::marker::PhantomData))
+    }
+}
+
+/// A string borrowed from the body where it can be (`Cow<str>` alone always copies when
+/// read through `next_value`).
+struct Borrowed<'a>(Str<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Borrowed<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapper<'a>(#[serde(borrow)] Str<'a>);
+        Wrapper::deserialize(deserializer).map(|w| Borrowed(w.0))
+    }
+}
+
+/// A file shared in a message.
+#[derive(Deserialize)]
+pub(super) struct WireFile<'a> {
+    #[serde(borrow)]
+    pub(super) id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) name: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) mimetype: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) url_private: Option<Str<'a>>,
+    pub(super) size: Option<u64>,
+}
+
+/// Where a `block_actions` happened, when it has no `channel`.
+#[derive(Deserialize)]
+pub(super) struct Container<'a> {
+    #[serde(borrow)]
+    pub(super) channel_id: Option<Str<'a>>,
+}
+
+/// The message an action was taken on, or a message shortcut's message.
+#[derive(Deserialize)]
+pub(super) struct Message<'a> {
+    #[serde(borrow)]
+    pub(super) ts: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) thread_ts: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) text: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) user: Option<Str<'a>>,
+}
+
+/// An interactive element as Slack reports it: a clicked button or chosen option in
+/// `actions`, or an input's state in a submitted modal.
+#[derive(Deserialize)]
+pub(super) struct Element<'a> {
+    #[serde(rename = "type", borrow)]
+    pub(super) kind: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) action_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) block_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) value: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) selected_option: Option<Choice<'a>>,
+    #[serde(borrow)]
+    pub(super) selected_options: Option<Vec<Choice<'a>>>,
+    #[serde(borrow)]
+    pub(super) selected_user: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) selected_conversation: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) selected_channel: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) selected_date: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) selected_time: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) selected_users: Option<Vec<Str<'a>>>,
+    #[serde(borrow)]
+    pub(super) selected_conversations: Option<Vec<Str<'a>>>,
+    #[serde(borrow)]
+    pub(super) selected_channels: Option<Vec<Str<'a>>>,
+}
+
+/// An option of a select menu.
+#[derive(Deserialize)]
+pub(super) struct Choice<'a> {
+    #[serde(borrow)]
+    pub(super) value: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) text: Option<PlainText<'a>>,
+}
+
+/// `{"type": "plain_text", "text": "..."}`.
+#[derive(Deserialize)]
+pub(super) struct PlainText<'a> {
+    #[serde(borrow)]
+    pub(super) text: Option<Str<'a>>,
+}
+
+/// A modal, submitted or closed.
+#[derive(Deserialize)]
+pub(super) struct View<'a> {
+    #[serde(borrow)]
+    pub(super) id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) callback_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) private_metadata: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) state: Option<ViewState<'a>>,
+}
+
+/// A submitted modal's inputs: block id → action id → element.
+#[derive(Deserialize)]
+pub(super) struct ViewState<'a> {
+    #[serde(borrow)]
+    pub(super) values: BTreeMap<Str<'a>, BTreeMap<Str<'a>, Element<'a>>>,
+}
