@@ -73,3 +73,21 @@ pub fn modal(callback_id: &str, title: &str, submit: &str, blocks: Vec<Value>) -
            "notify_on_close": true,
            "blocks": blocks})
 }
+
+/// The interactive elements of one block: its `elements` (an `actions` or `context` block)
+/// and its `accessory` (a `section`), in that order. The one place that walks Block Kit for
+/// them (the console's choices, the test kit's clicks).
+///
+/// ```
+/// use orchestrator_core::blocks::{actions, button, elements};
+/// let block = actions("choices", vec![button("ok", "OK", "1"), button("no", "No", "0")]);
+/// let ids: Vec<&str> = elements(&block).filter_map(|e| e["action_id"].as_str()).collect();
+/// assert_eq!(ids, ["ok", "no"]);
+/// ```
+pub fn elements(block: &Value) -> impl Iterator<Item = &Value> {
+    block["elements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(block.get("accessory"))
+}

@@ -65,7 +65,7 @@ impl ConsoleSlack {
     }
 
     fn next_ts(&self) -> String {
-        format!("1700000000.{:06}", self.ts.fetch_add(1, Ordering::Relaxed) + 1)
+        payloads::ts(self.ts.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
     fn screen(&self) -> std::sync::MutexGuard<'_, Screen> {
@@ -86,12 +86,7 @@ impl ConsoleSlack {
                 self.print(&format!("  {shown}"));
             }
             let block_id = block["block_id"].as_str().unwrap_or_default();
-            let elements = block["elements"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .chain(block.get("accessory"));
-            for element in elements {
+            for element in orchestrator_core::blocks::elements(block) {
                 let mut picks = Vec::new();
                 match element["type"].as_str() {
                     Some("button") => picks.push((

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
+use orchestrator_runtime::payloads;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -300,7 +301,7 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
         "auth.test" => json!({"ok": true, "url": "https://fake.slack.invalid/", "team": "Fake", "user": "bot",
                               "team_id": FAKE_TEAM, "user_id": FAKE_BOT_USER, "bot_id": "B0TEST"}),
         "chat.postMessage" => {
-            let ts = format!("1700000000.{n:06}");
+            let ts = payloads::ts(n);
             let mut message = json!({"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER, "ts": ts,
                                      "bot_id": "B0TEST"});
             if let Some(metadata) = args.get("metadata").filter(|m| !m.is_null()) {
@@ -338,7 +339,7 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
         }
         "chat.update" => json!({"ok": true, "channel": channel, "ts": args.get("ts"), "text": args.get("text"),
                                 "message": {"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER}}),
-        "chat.postEphemeral" => json!({"ok": true, "message_ts": format!("1700000000.{n:06}")}),
+        "chat.postEphemeral" => json!({"ok": true, "message_ts": payloads::ts(n)}),
         "views.open" | "views.push" | "views.update" => {
             let id = args
                 .get("view_id")

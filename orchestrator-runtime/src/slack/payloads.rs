@@ -246,14 +246,19 @@ pub fn slash_command(team: &str, user: &str, channel: &str, command: &str, text:
 pub fn find_element(blocks: &Value, action_id: &str) -> Option<(String, Value)> {
     blocks.as_array()?.iter().find_map(|block| {
         let block_id = block["block_id"].as_str().unwrap_or_default().to_owned();
-        let elements = block["elements"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .chain(block.get("accessory"));
-        elements
-            .into_iter()
+        orchestrator_core::blocks::elements(block)
             .find(|e| e["action_id"] == action_id)
             .map(|e| (block_id.clone(), e.clone()))
     })
+}
+
+/// The `ts` of the `n`-th message of a Slack that runs in process (the recording one, the
+/// console's, the test kit's fake): `1700000000.000001`, `…002`, … One format everywhere,
+/// so the ids they hand out never collide with one another's shape.
+///
+/// ```
+/// assert_eq!(orchestrator_runtime::payloads::ts(42), "1700000000.000042");
+/// ```
+pub fn ts(n: u64) -> String {
+    format!("1700000000.{n:06}")
 }

@@ -95,8 +95,7 @@ impl RecordingSlack {
 
     /// A fresh Slack-like `ts` (`1700000000.000001`, `…002`, …).
     pub fn next_ts(&self) -> String {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("1700000000.{n:06}")
+        crate::payloads::ts(self.counter.fetch_add(1, Ordering::Relaxed) + 1)
     }
 }
 
