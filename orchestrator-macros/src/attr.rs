@@ -337,6 +337,14 @@ impl StepTarget {
     pub(crate) fn variant(&self) -> &Ident {
         &self.path.segments.last().expect("a parsed path has a segment").ident
     }
+
+    /// The step enum's path, `Onboarding` in `Onboarding::AskName` (empty for a bare step).
+    pub(crate) fn flow_path(&self) -> Path {
+        let mut flow = self.path.clone();
+        flow.segments.pop();
+        flow.segments.pop_punct();
+        flow
+    }
 }
 
 impl Parse for StepTarget {

@@ -72,7 +72,7 @@ fn known_input(handler: &Handler, errors: &mut Errors) {
             format!(
                 "`{}` is not an input a step can receive; a step handler takes `cx: &mut Cx`, then the fields of its step (named in the `#[step(...)]` pattern, e.g. `#[step(Onboarding::AskHelp {{ name }})]`), then at most one input: {}",
                 quote::quote!(#ty),
-                crate::impl_flow::INPUTS.map(|i| format!("`{i}`")).join(", ")
+                crate::impl_flow::inputs_listed()
             ),
         );
     }
@@ -238,7 +238,10 @@ fn handler_signature(handler: &Handler, errors: &mut Errors) {
     if let (Some(_), Some(second)) = (inputs.next(), inputs.next()) {
         errors.at(
             &second.arg,
-            "a step handler takes at most one input (`Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut` or `Incoming`); to bind a field of the step, name it in the pattern: `#[step(Step { field })]`",
+            format!(
+                "a step handler takes at most one input ({}); to bind a field of the step, name it in the pattern: `#[step(Step {{ field }})]`",
+                crate::impl_flow::inputs_listed()
+            ),
         );
     }
     for param in handler.params.iter().filter(|p| matches!(p.role, Role::Invalid)) {

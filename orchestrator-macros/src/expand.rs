@@ -73,18 +73,13 @@ pub(crate) fn expand_enum(mut item: ItemEnum, steps: &StepEnum, args: &FlowArgs)
 }
 
 /// A checked `#[step]` function outside a `#[flow]` module, with its `Handles` impl.
-pub(crate) fn expand_step(handler: &Handler, mut function: ItemFn, flow: &TokenStream, paths: &Paths) -> TokenStream {
-    let enum_ident = flow_ident(&handler.target.path);
-    let handler_impl = handler_impl(handler, flow, Steps::Of(&enum_ident), &HashMap::new(), paths);
+pub(crate) fn expand_step(handler: &Handler, mut function: ItemFn, flow: &syn::Path, paths: &Paths) -> TokenStream {
+    let enum_ident = &flow.segments.last().expect("checked: the path names the enum").ident;
+    let flow = &quote!(#flow);
+    let handler_impl = handler_impl(handler, flow, Steps::Of(enum_ident), &HashMap::new(), paths);
     let stays = stays_with_input(handler, flow, paths);
     allow_unused_async(&mut function);
     quote!(#function #handler_impl #stays)
-}
-
-/// The enum's name in a `#[step(Enum::Step)]` path.
-pub(crate) fn flow_ident(target: &syn::Path) -> Ident {
-    let segments = &target.segments;
-    segments[segments.len().saturating_sub(2)].ident.clone()
 }
 
 /// Handlers must be `async` even when they await nothing, so pedantic clippy's

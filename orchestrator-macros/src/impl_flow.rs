@@ -24,6 +24,11 @@ pub(crate) const INPUTS: [&str; 9] = [
     "Incoming",
 ];
 
+/// The inputs, as an error message lists them: `` `Submission`, `Click`, … ``.
+pub(crate) fn inputs_listed() -> String {
+    INPUTS.map(|i| format!("`{i}`")).join(", ")
+}
+
 /// The key of a step in `Handles<STEP, _>`: FNV-1a of its name. Both macros compute it
 /// from the variant's name alone, so a `#[step]` anywhere finds its step.
 pub(crate) fn step_key(name: &str) -> u64 {
@@ -33,14 +38,16 @@ pub(crate) fn step_key(name: &str) -> u64 {
 }
 
 /// One handler slot of a step: its type, and the input's name (`None` for entry).
-struct Slot {
+pub(crate) struct Slot {
     ty: TokenStream,
     input: Option<&'static str>,
 }
 
-fn slots(steps: &Ident, step: &Step, paths: &Paths) -> Vec<Slot> {
+/// The slots of step `variant` of the flow `steps` names: entry first, then each input in
+/// the order the dispatch tries them.
+pub(crate) fn slots(steps: &TokenStream, variant: &Ident, paths: &Paths) -> Vec<Slot> {
     let p = paths.private();
-    let key = step_key(&step.ident.to_string());
+    let key = step_key(&variant.to_string());
     let entry = Slot {
         ty: quote!(#p::dispatch::Slot<#steps, #key, #p::dispatch::Entry>),
         input: None,
@@ -56,7 +63,7 @@ fn slots(steps: &Ident, step: &Step, paths: &Paths) -> Vec<Slot> {
 }
 
 /// `true` when any of `slots` holds a handler (a constant expression).
-fn any_exists(slots: &[Slot]) -> TokenStream {
+pub(crate) fn any_exists(slots: &[Slot]) -> TokenStream {
     let exists = slots.iter().map(|slot| {
         let ty = &slot.ty;
         quote!(<#ty>::EXISTS)
@@ -131,7 +138,7 @@ pub(crate) fn flow_impl(
     };
     let waiting: Vec<&Step> = steps.variants.iter().filter(|s| !s.attrs.terminal).collect();
     let on_enter = waiting.iter().map(|step| {
-        let (variant, entry) = (&step.ident, &slots(ident, step, paths)[0].ty);
+        let (variant, entry) = (&step.ident, &slots(&quote!(#ident), &step.ident, paths)[0].ty);
         quote! {
             Self::#variant { .. } if <#entry>::EXISTS => ::core::option::Option::Some(
                 <#entry>::NEW.call(self, __cx, #p::dispatch::Entry)
@@ -140,7 +147,7 @@ pub(crate) fn flow_impl(
     });
     let on_input = waiting.iter().map(|step| {
         let variant = &step.ident;
-        let tries = slots(ident, step, paths).into_iter().skip(1).map(|slot| {
+        let tries = slots(&quote!(#ident), variant, paths).into_iter().skip(1).map(|slot| {
             let ty = slot.ty;
             quote! {
                 if let ::core::option::Option::Some(__value) = <#ty>::NEW.take(__input) {
@@ -199,8 +206,8 @@ pub(crate) fn flow_impl(
 
 /// A waiting step has a handler, a terminal step none: checked by rustc, at the variant.
 fn handled(steps: &StepEnum, step: &Step, paths: &Paths) -> TokenStream {
-    let exists = any_exists(&slots(&steps.ident, step, paths));
     let (flow, variant) = (&steps.ident, &step.ident);
+    let exists = any_exists(&slots(&quote!(#flow), variant, paths));
     let assertion = if step.attrs.terminal {
         let message = format!(
             "step `{flow}::{variant}` is `#[terminal]`: the flow completes when it gets there, so it cannot have a `#[step]` handler; remove `#[terminal]` or the handler"
@@ -275,7 +282,8 @@ fn graph(steps: &StepEnum, args: &FlowArgs, name: &str, start: &Ident, paths: &P
     let mut edges = Vec::new();
     for step in steps.variants.iter().filter(|s| !s.attrs.terminal) {
         let from = step.ident.to_string();
-        let slots = slots(&steps.ident, step, paths);
+        let flow = &steps.ident;
+        let slots = slots(&quote!(#flow), &step.ident, paths);
         for slot in &slots {
             let ty = &slot.ty;
             let input = match slot.input {

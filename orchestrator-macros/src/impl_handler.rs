@@ -4,7 +4,7 @@
 
 use crate::ast::{Handler, Role};
 use crate::graph::{self, Steps, To};
-use crate::impl_flow::step_key;
+use crate::impl_flow::{any_exists, slots, step_key};
 use crate::paths::Paths;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -83,13 +83,8 @@ pub(crate) fn stays_with_input(handler: &Handler, flow: &TokenStream, paths: &Pa
     }
     let p = paths.private();
     let variant = handler.target.variant();
-    let key = step_key(&variant.to_string());
     let written = flow.to_string().replace(' ', "");
-    let inputs = crate::impl_flow::INPUTS.iter().map(|input| {
-        let ty = Ident::new(input, proc_macro2::Span::call_site());
-        quote!(<#p::dispatch::Slot<#flow, #key, #p::#ty>>::EXISTS)
-    });
-    let inputs: Vec<TokenStream> = inputs.collect();
+    let waits = any_exists(&slots(flow, variant, paths)[1..]);
     graph::calls(&handler.item.block, &["stay", "reask"])
         .into_iter()
         .map(|call| {
@@ -100,7 +95,7 @@ pub(crate) fn stays_with_input(handler: &Handler, flow: &TokenStream, paths: &Pa
             quote_spanned! {call.span()=>
                 const _: () = {
                     use #p::dispatch::Absent as _;
-                    ::core::assert!(false #(|| #inputs)*, #message);
+                    ::core::assert!(#waits, #message);
                 };
             }
         })
@@ -124,6 +119,6 @@ fn call(handler: &Handler) -> TokenStream {
 
 /// The local a step field is bound to: never the name of a handler, so a field and a
 /// function may share a name.
-pub(crate) fn binding(field: &Ident) -> Ident {
+fn binding(field: &Ident) -> Ident {
     format_ident!("__field_{}", field)
 }

@@ -104,19 +104,20 @@ fn expand_step(args: proc_macro2::TokenStream, input: proc_macro2::TokenStream) 
     let attr: syn::Attribute = syn::parse_quote!(#[step(#args)]);
     let mut errors = ctxt::Errors::default();
     let handler = ast::Handler::new(attr, target, &mut function, &mut errors);
-    let flow_ident = expand::flow_ident(&handler.target.path);
-    check::check_handler(&handler, &flow_ident, &mut errors);
+    let flow = handler.target.flow_path();
+    let flow_ident = &flow
+        .segments
+        .last()
+        .expect("checked above: the path names the enum")
+        .ident;
+    check::check_handler(&handler, flow_ident, &mut errors);
     let paths = paths::Paths::new(handler.target.krate.as_ref());
-    let mut flow = handler.target.path.clone();
-    flow.segments.pop();
-    flow.segments.pop_punct();
-    let flow = quote!(#flow);
     match errors.finish() {
         Ok(()) => expand::expand_step(&handler, function, &flow, &paths),
         Err(e) => {
-            graph::wrap_bare_steps(&mut function.block, &flow_ident, &paths);
+            graph::wrap_bare_steps(&mut function.block, flow_ident, &paths);
             let e = e.to_compile_error();
-            let stand_in = impl_handler::stand_in(&handler, &flow, &paths);
+            let stand_in = impl_handler::stand_in(&handler, &quote!(#flow), &paths);
             quote!(#e #function #stand_in)
         }
     }
