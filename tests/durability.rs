@@ -115,8 +115,9 @@ impl Store for Flaky {
     async fn oldest_unsettled(
         &self,
         conversation: &ConversationKey,
+        unless: Option<&str>,
     ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
-        self.inner.oldest_unsettled(conversation).await
+        self.inner.oldest_unsettled(conversation, unless).await
     }
     async fn claim_pending(
         &self,
@@ -153,7 +154,11 @@ async fn dies_after_posting(memory: &Arc<MemoryStore>, slack: &Arc<RecordingSlac
 /// The received event of U1's DM that is not settled yet, if any.
 async fn unsettled(store: &MemoryStore) -> Option<String> {
     let dm = MessageContext::new(slack_orchestrator::testkit::TEAM, "U1", "DU1").conversation_key();
-    store.oldest_unsettled(&dm).await.unwrap().map(|(event, _)| event.key)
+    store
+        .oldest_unsettled(&dm, None)
+        .await
+        .unwrap()
+        .map(|(event, _)| event.key)
 }
 
 fn posts(slack: &RecordingSlack) -> Vec<String> {

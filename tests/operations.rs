@@ -10,8 +10,8 @@ mod example;
 mod processes;
 
 use example::Onboarding;
+use slack_orchestrator::ops;
 use slack_orchestrator::payloads;
-use slack_orchestrator::telemetry::ops_router;
 use slack_orchestrator::testkit::{FakeSlack, LiveBot, Transport, TEAM};
 use slack_orchestrator::{Orchestrator, RecordingSlack};
 use std::time::Duration;
@@ -20,7 +20,7 @@ use std::time::Duration;
 async fn serve_ops(orchestrator: Orchestrator) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, ops_router(orchestrator)).await });
+    tokio::spawn(async move { axum::serve(listener, ops::router(orchestrator)).await });
     url
 }
 

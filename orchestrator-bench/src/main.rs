@@ -548,6 +548,11 @@ async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64, store: 
     println!("events/s         {:>10.0}", acks.len() as f64 / elapsed);
     report("ack latency", acks);
     report("event-to-reply latency", replies);
+    let mut calls: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for call in bot.slacks().iter().flat_map(|slack| slack.calls()) {
+        *calls.entry(call.method).or_default() += 1;
+    }
+    println!("slack calls      {calls:?}");
 
     println!("phase 2: new conversations at {rate} events/s for {seconds} s");
     let mut ticker = tokio::time::interval(Duration::from_millis(1));

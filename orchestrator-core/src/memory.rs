@@ -57,6 +57,7 @@ struct Inner {
 /// A received event waiting to be applied, and until when its worker holds it.
 struct Unsettled {
     incoming: Incoming,
+    conversation: ConversationKey,
     lease_until: DateTime<Utc>,
 }
 
@@ -107,11 +108,10 @@ impl Inner {
                 if let Some(event) = unsettled.take() {
                     let entry = (*at, key.to_owned());
                     self.unsettled.remove(&entry);
-                    let conversation = event.incoming.context.conversation_key();
-                    if let Some(set) = self.unsettled_in.get_mut(&conversation) {
+                    if let Some(set) = self.unsettled_in.get_mut(&event.conversation) {
                         set.remove(&entry);
                         if set.is_empty() {
-                            self.unsettled_in.remove(&conversation);
+                            self.unsettled_in.remove(&event.conversation);
                         }
                     }
                 }
@@ -248,8 +248,15 @@ impl Store for MemoryStore {
             }
             Some((_, None)) => Receipt::Settled,
             None => {
+                let conversation = event.conversation();
+                inner
+                    .unsettled_in
+                    .entry(conversation.clone())
+                    .or_default()
+                    .insert((event.at, event.key.clone()));
                 let unsettled = Unsettled {
                     incoming: event.incoming.clone(),
+                    conversation,
                     lease_until,
                 };
                 inner
@@ -257,11 +264,6 @@ impl Store for MemoryStore {
                     .insert(event.key.clone(), (event.at, Some(Box::new(unsettled))));
                 inner.event_order.insert((event.at, event.key.clone()));
                 inner.unsettled.insert((event.at, event.key.clone()));
-                inner
-                    .unsettled_in
-                    .entry(event.conversation())
-                    .or_default()
-                    .insert((event.at, event.key.clone()));
                 Receipt::New
             }
         })
@@ -275,11 +277,15 @@ impl Store for MemoryStore {
     async fn oldest_unsettled(
         &self,
         conversation: &ConversationKey,
+        unless: Option<&str>,
     ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
         let inner = self.lock();
         let Some((at, key)) = inner.unsettled_in.get(conversation).and_then(|set| set.first()) else {
             return Ok(None);
         };
+        if unless == Some(key.as_str()) {
+            return Ok(None);
+        }
         let Some((_, Some(event))) = inner.events.get(key) else {
             return Ok(None);
         };

@@ -149,10 +149,13 @@ pub trait Store: Send + Sync + 'static {
     /// Settles an event that changed no record (ignored, unhandled, refused).
     async fn settle(&self, key: &str) -> Result<(), StoreError>;
     /// The oldest event of a conversation (as [`Received::conversation`] gives it) that was
-    /// received and not settled, with the end of its lease; ties in time go by key.
+    /// received and not settled, with the end of its lease; ties in time go by key. `None`
+    /// also when that event is `unless` (the caller's own, the common case: nothing earlier
+    /// to wait for), without reading the event itself.
     async fn oldest_unsettled(
         &self,
         conversation: &ConversationKey,
+        unless: Option<&str>,
     ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError>;
     /// Received events that were never settled and whose lease ended at or before `now`,
     /// oldest first, at most `limit`; each is leased until `lease_until`.

@@ -4,8 +4,8 @@
 //! lines starting with `/` are slash commands. Events are built as Slack would send them and
 //! go through the same orchestrator as production traffic.
 
-use crate::engine::orchestrator::{Orchestrator, OrchestratorBuilder};
 use crate::slack::payloads::{self, ElementAt, Said};
+use crate::{Orchestrator, OrchestratorBuilder};
 use async_trait::async_trait;
 use orchestrator_core::{Incoming, SlackApi, SlackError, SlackReply, SlackRequest};
 use serde_json::Value;

@@ -12,14 +12,16 @@
 pub mod cli;
 pub mod console;
 mod engine;
+pub mod ops;
 mod slack;
 pub mod store;
 pub mod telemetry;
 
+pub use engine::builder::OrchestratorBuilder;
 pub use engine::clock::Clock;
-pub use engine::orchestrator::{self, Orchestrator, OrchestratorBuilder};
+pub use engine::orchestrator::{self, Orchestrator};
 pub use engine::outcome::{BuildError, Ignored, NotReady, OrchestratorError, Outcome};
-pub use engine::schedules::{Occurrence, TargetError};
+pub use engine::scheduled::{Occurrence, TargetError};
 pub use slack::http::{self, HttpIngress};
 pub use slack::recording::RecordingSlack;
 pub use slack::socket_mode::SocketMode;

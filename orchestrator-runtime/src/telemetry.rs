@@ -1,7 +1,7 @@
 //! What an operator watches: Prometheus metrics (with the `metrics` facade and
 //! `metrics-exporter-prometheus`, installed once per process), the names they go by, and
 //! the Slack port that counts its calls. `/metrics`, `/healthz` and `/readyz` are served by
-//! the HTTP ingress and, in Socket Mode, on `METRICS_ADDR` (see [`ops_router`]).
+//! the HTTP ingress and, in Socket Mode, on `METRICS_ADDR` (see [`crate::ops::router`]).
 //!
 //! | metric | kind | labels |
 //! | --- | --- | --- |
@@ -14,13 +14,7 @@
 //! | `slack_orchestrator_slack_errors_total` | counter | `method`, `error` |
 //! | `slack_orchestrator_store_seconds` | histogram | `op` (`receive`, `load`, `commit`) |
 
-use crate::engine::orchestrator::Orchestrator;
 use async_trait::async_trait;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use orchestrator_core::{FlowRecord, FlowState, SlackApi, SlackError, SlackReply, SlackRequest};
 use std::sync::{Arc, OnceLock};
@@ -115,29 +109,5 @@ impl SlackApi for MeteredSlack {
                 .increment(1);
         }
         result
-    }
-}
-
-/// `GET /metrics` (Prometheus text), `GET /healthz` (the process answers) and `GET /readyz`
-/// (the store answers and the bot knows who it is on Slack), for the HTTP server and for
-/// `METRICS_ADDR` in Socket Mode.
-pub fn ops_router(orchestrator: Orchestrator) -> Router {
-    prometheus();
-    Router::new()
-        .route("/metrics", get(metrics_text))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        .with_state(orchestrator)
-}
-
-async fn metrics_text() -> Response {
-    let text = prometheus().map(PrometheusHandle::render).unwrap_or_default();
-    ([("content-type", "text/plain; version=0.0.4")], text).into_response()
-}
-
-async fn ready(State(orchestrator): State<Orchestrator>) -> Response {
-    match orchestrator.readiness().await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why.to_string()).into_response(),
     }
 }

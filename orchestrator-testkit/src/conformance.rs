@@ -175,7 +175,7 @@ async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateT
 
     // Both events were sent in one conversation: the oldest unsettled one comes first.
     let conversation = applied.conversation();
-    let oldest = store.oldest_unsettled(&conversation).await.unwrap();
+    let oldest = store.oldest_unsettled(&conversation, None).await.unwrap();
     assert_eq!(
         oldest.as_ref().map(|(event, _)| &event.key),
         Some(&applied.key),
@@ -185,6 +185,14 @@ async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateT
         oldest.map(|(_, lease)| lease.timestamp_millis()),
         Some((repeat.at + Span::seconds(10)).timestamp_millis()),
         "with the end of its lease"
+    );
+    assert!(
+        store
+            .oldest_unsettled(&conversation, Some(&applied.key))
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing earlier for the oldest event itself"
     );
 
     // The event is settled by the write that applies it, and only then.
@@ -212,7 +220,7 @@ async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateT
     store.settle(&ignored.key).await.unwrap();
     assert_eq!(
         store
-            .oldest_unsettled(&conversation)
+            .oldest_unsettled(&conversation, Some(&ignored.key))
             .await
             .unwrap()
             .map(|(event, _)| event.key),

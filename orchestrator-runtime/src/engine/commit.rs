@@ -1,15 +1,44 @@
 //! The one write path. Every change to a record (a step's result, a timeout, a cancel, a
-//! flow that can no longer run) is applied here and written by [`Orchestrator::commit`]:
+//! flow that can no longer run) is applied here and written by [`Writer::commit`]:
 //! version + 1, one compare-and-swap that also settles the event that caused it, and the
-//! timer engine told of the new deadline.
+//! timer engine woken if the new deadline is earlier than it sleeps.
 
-use crate::engine::execute::{End, Run};
-use crate::engine::orchestrator::Orchestrator;
+use crate::engine::clock::Clock;
+use crate::engine::execute::{End, Run, Stepped};
 use crate::engine::outcome::{OrchestratorError, Outcome};
-use orchestrator_core::{Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowState, Incoming, Payload, StoreError};
+use crate::engine::wake::Wake;
+use orchestrator_core::{
+    Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowStart, FlowState, Incoming, Payload, Store, StoreError,
+};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-impl Orchestrator {
+/// A finished run, committed: what to answer, and the flows its steps asked to start (to
+/// be started by the caller now that the result is saved, outside this conversation's lock).
+pub(crate) struct Finished {
+    pub(crate) outcome: Outcome,
+    pub(crate) starts: Vec<FlowStart>,
+}
+
+/// Writes records: the store, the time stamped on each write, the timer engine's wake-up,
+/// and the apology said when a flow fails.
+pub(crate) struct Writer {
+    store: Arc<dyn Store>,
+    clock: Clock,
+    wake: Arc<Wake>,
+    error_message: String,
+}
+
+impl Writer {
+    pub(crate) fn new(store: Arc<dyn Store>, clock: Clock, wake: Arc<Wake>, error_message: String) -> Self {
+        Writer {
+            store,
+            clock,
+            wake,
+            error_message,
+        }
+    }
+
     /// Writes `record` as version `expected + 1` (an insert when `expected` is 0), settling
     /// `event` in the same write.
     pub(crate) async fn commit(
@@ -18,18 +47,17 @@ impl Orchestrator {
         expected: u64,
         event: Option<&str>,
     ) -> Result<(), StoreError> {
-        let inner = &self.inner;
         record.version = expected + 1;
-        record.updated_at = inner.clock.now();
+        record.updated_at = self.clock.now();
         if let Some(key) = event {
             record.remember_applied(key);
         }
         let started = std::time::Instant::now();
-        inner.store.commit(record, expected, event).await?;
+        self.store.commit(record, expected, event).await?;
         crate::telemetry::store_op("commit", started);
         crate::telemetry::committed(record, expected == 0);
         if let (true, Some(deadline)) = (record.is_active(), record.deadline) {
-            inner.timers.deadline_set(deadline);
+            self.wake.deadline_set(deadline);
         }
         Ok(())
     }
@@ -39,11 +67,10 @@ impl Orchestrator {
     pub(crate) async fn finish(
         &self,
         definition: &FlowDefinition,
-        mut cx: Cx,
-        run: Run,
-        expected: u64,
+        stepped: Stepped,
         event: Option<&str>,
-    ) -> Result<Outcome, OrchestratorError> {
+    ) -> Result<Finished, OrchestratorError> {
+        let Stepped { mut cx, run, expected } = stepped;
         let (state, error) = match &run.end {
             End::Wait | End::Reject(_) => (FlowState::WaitingForResponse, None),
             End::Complete(message) => {
@@ -59,7 +86,7 @@ impl Orchestrator {
             }
             End::Error(reason) => {
                 tracing::error!(flow_id = %cx.flow_id(), flow = definition.name(), %reason, "flow moved to ERROR");
-                send_final(&mut cx, Some(&self.inner.settings.error_message)).await;
+                send_final(&mut cx, Some(&self.error_message)).await;
                 (FlowState::Error, Some(reason.clone()))
             }
             End::Unhandled => unreachable!("nothing is saved for an unhandled event"),
@@ -99,40 +126,26 @@ impl Orchestrator {
             _ => None,
         };
         self.commit(&mut record, expected, event).await?;
-        self.start_requested(record.id, starts);
-        Ok(match run.end {
+        let outcome = match run.end {
             End::Reject(errors) => Outcome::Rejected {
                 flow_id: record.id,
                 errors,
             },
             _ => Outcome::advanced(&record),
-        })
+        };
+        Ok(Finished { outcome, starts })
     }
 
-    /// Ends a flow in ERROR without running a step (its flow is gone, or it was cancelled);
-    /// with `apologize`, the user is told.
-    pub(crate) async fn fail_record(
+    /// Ends the flow of `cx` in ERROR with `reason` without running a step, saying
+    /// `message` first.
+    pub(crate) async fn end(
         &self,
-        record: FlowRecord,
-        reason: String,
-        event: Option<&str>,
-        apologize: bool,
-    ) -> Result<Outcome, OrchestratorError> {
-        tracing::error!(flow_id = %record.id, flow = %record.flow, %reason, "flow moved to ERROR");
-        let apology = apologize.then(|| self.inner.settings.error_message.clone());
-        self.end_record(record, reason, event, apology.as_deref()).await
-    }
-
-    /// Ends a flow in ERROR with `reason` without running a step, saying `message` first.
-    pub(crate) async fn end_record(
-        &self,
-        record: FlowRecord,
+        mut cx: Cx,
         reason: String,
         event: Option<&str>,
         message: Option<&str>,
     ) -> Result<Outcome, OrchestratorError> {
-        let expected = record.version;
-        let mut cx = Cx::new(record, self.inner.slack.clone(), None, self.now()).with_state(self.inner.state.clone());
+        let expected = cx.record().version;
         send_final(&mut cx, message).await;
         let mut record = cx.into_record();
         if let Err(illegal) = record.set_state(FlowState::Error) {
@@ -143,23 +156,6 @@ impl Orchestrator {
         record.deadline = None;
         self.commit(&mut record, expected, event).await?;
         Ok(Outcome::advanced(&record))
-    }
-}
-
-impl Orchestrator {
-    /// Starts the flows a step asked for, now that its result is saved, each in its own
-    /// task (another conversation's lock must not be taken while holding this one's).
-    fn start_requested(&self, by: uuid::Uuid, starts: Vec<orchestrator_core::FlowStart>) {
-        for start in starts {
-            let orchestrator = self.clone();
-            tokio::spawn(async move {
-                let flow = start.flow.clone();
-                match orchestrator.start_at(start).await {
-                    Ok(id) => tracing::info!(%by, %flow, flow_id = %id, "started a flow"),
-                    Err(error) => tracing::error!(%by, %flow, %error, "could not start a flow"),
-                }
-            });
-        }
     }
 }
 

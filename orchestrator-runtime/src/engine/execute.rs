@@ -1,11 +1,12 @@
-//! Running steps: from the handler the event selects, through the entry handlers of the
-//! steps it moves to, until the flow waits, completes or fails. Nothing here writes: the
-//! run is a value ([`Run`]) that `commit` applies to the record.
+//! The step runner: from the handler the event selects, through the entry handlers of the
+//! steps it moves to, until the flow waits, completes or fails. Nothing here writes or
+//! locks: [`StepRunner::step`] returns the run as a value ([`Stepped`]) that `commit`
+//! applies to the record.
 
-use crate::engine::orchestrator::{Orchestrator, Work};
-use crate::engine::outcome::{OrchestratorError, Outcome};
+use crate::engine::clock::Clock;
 use orchestrator_core::{
-    Cx, Direction, FlowDefinition, FlowRecord, Incoming, LoggedMessage, Participants, Payload, StepError, Transition,
+    AppState, Cx, Direction, FlowDefinition, FlowRecord, Incoming, LoggedMessage, Participants, Payload, SlackApi,
+    StepError, Transition,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -43,7 +44,40 @@ pub(crate) enum End {
     Unhandled,
 }
 
-impl Orchestrator {
+/// A run of steps as the runner hands it back: the step context (holding the changed
+/// record and what the steps asked for), how the run ended, and the version the record was
+/// loaded at (what the commit compares against).
+pub(crate) struct Stepped {
+    pub(crate) cx: Cx,
+    pub(crate) run: Run,
+    pub(crate) expected: u64,
+}
+
+/// What steps need to run: the Slack port, the application state, the time, and the limit
+/// on handlers run for one event. Its own state, shared by nothing else.
+pub(crate) struct StepRunner {
+    slack: Arc<dyn SlackApi>,
+    state: Arc<AppState>,
+    clock: Clock,
+    max_chain: usize,
+}
+
+impl StepRunner {
+    pub(crate) fn new(slack: Arc<dyn SlackApi>, state: Arc<AppState>, clock: Clock, max_chain: usize) -> Self {
+        StepRunner {
+            slack,
+            state,
+            clock,
+            max_chain,
+        }
+    }
+
+    /// A step context over `record`, for `incoming` (none for a flow ended from outside).
+    pub(crate) fn context(&self, record: FlowRecord, incoming: Option<Incoming>) -> Cx {
+        Cx::new(record, self.slack.clone(), incoming, self.clock.now()).with_state(self.state.clone())
+    }
+
+    /// A new flow of `definition` at its start step, for the conversation of `incoming`.
     pub(crate) fn new_record(&self, definition: &FlowDefinition, incoming: &Incoming) -> FlowRecord {
         let options = definition.options();
         let step_name = definition.step_info(definition.start()).map(|i| i.name).unwrap_or("?");
@@ -53,7 +87,7 @@ impl Orchestrator {
             definition.start().clone(),
             step_name,
             incoming.context.clone(),
-            self.now(),
+            self.clock.now(),
         );
         if options.participants == Participants::Anyone {
             record.participants = vec![FlowRecord::ANYONE.to_owned()];
@@ -61,24 +95,8 @@ impl Orchestrator {
         record
     }
 
-    /// Runs the flow for one event and commits the result.
-    pub(crate) async fn run(
-        &self,
-        definition: Arc<FlowDefinition>,
-        record: FlowRecord,
-        work: &Work,
-        first: First,
-    ) -> Result<Outcome, OrchestratorError> {
-        let (cx, run, expected) = self.step(&definition, record, &work.incoming, first, work.replay).await;
-        if let End::Unhandled = run.end {
-            return Ok(Outcome::Unhandled { flow_id: cx.flow_id() });
-        }
-        self.finish(&definition, cx, run, expected, work.key.as_deref()).await
-    }
-
     /// Runs the handlers `incoming` selects on `record` (migrated to the flow's version
-    /// first); returns the step context (holding the changed record), the run, and the
-    /// version the record was loaded at.
+    /// first). `replay`: an earlier run of this event may have posted before dying.
     pub(crate) async fn step(
         &self,
         definition: &FlowDefinition,
@@ -86,16 +104,15 @@ impl Orchestrator {
         incoming: &Incoming,
         first: First,
         replay: bool,
-    ) -> (Cx, Run, u64) {
-        let now = self.now();
+    ) -> Stepped {
+        let now = self.clock.now();
         let expected = record.version;
         let migrated = migrate(definition, &mut record);
         if incoming.is_user_input() {
             record.log(inbound(incoming, now));
         }
         let step = record.step.clone();
-        let mut cx =
-            Cx::new(record, self.inner.slack.clone(), Some(incoming.clone()), now).with_state(self.inner.state.clone());
+        let mut cx = Cx::new(record, self.slack.clone(), Some(incoming.clone()), now).with_state(self.state.clone());
         cx.set_replay(replay);
         let started = std::time::Instant::now();
         let span = tracing::info_span!(
@@ -118,7 +135,7 @@ impl Orchestrator {
             },
         };
         crate::telemetry::step(definition.name(), started);
-        (cx, run, expected)
+        Stepped { cx, run, expected }
     }
 
     /// Runs handlers from `first` on, following `goto`s into entry handlers, until the flow
@@ -139,7 +156,7 @@ impl Orchestrator {
         };
         let mut ran = 0;
         let end = loop {
-            if ran == self.inner.settings.max_chain {
+            if ran == self.max_chain {
                 break End::Error(format!(
                     "more than {ran} steps ran for one event; is there a `goto` loop?"
                 ));

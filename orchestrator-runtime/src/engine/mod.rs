@@ -1,10 +1,18 @@
 //! The engine: what happens to an event once it is in, whatever transport brought it.
-//! `orchestrator` accepts, routes and orders events; `locks` keeps one event per
-//! conversation at a time; `execute` runs the steps; `commit` is the one place that
-//! writes a flow; `timers` fires deadlines and schedules (`schedules`); `recovery` takes
-//! over events a dead worker left; `clock` is the time they all read; `outcome` what they
-//! answer.
+//!
+//! Its modules depend one way, from the top down:
+//!
+//! - drivers: `timers` fires deadlines (and, through `schedules`, schedules); `recovery`
+//!   takes over events a dead worker left. They call the orchestrator; it calls none of them.
+//! - `orchestrator`: accepts, routes and orders events, and runs each under its
+//!   conversation's lock (`locks`); `builder` puts it together.
+//! - parts with their own state: `execute` (the step runner: a run of steps as a value),
+//!   `commit` (the writer: the one place that writes a flow), `wake` (the timer loop's
+//!   wake-up, which the writer rings).
+//! - leaves: `settings`, `scheduled` (what a registered schedule is), `clock` (the time
+//!   they all read), `outcome` (what they answer and how they fail).
 
+pub(crate) mod builder;
 pub(crate) mod clock;
 pub(crate) mod commit;
 pub(crate) mod execute;
@@ -12,5 +20,8 @@ pub(crate) mod locks;
 pub mod orchestrator;
 pub(crate) mod outcome;
 pub(crate) mod recovery;
+pub(crate) mod scheduled;
 pub(crate) mod schedules;
+pub(crate) mod settings;
 pub(crate) mod timers;
+pub(crate) mod wake;

@@ -5,17 +5,20 @@
 //! flow, saved before its first step runs), and committed with one compare-and-swap that
 //! also settles the event. A lost compare-and-swap reloads and decides again.
 //!
-//! Running the steps lives in `execute`, the one write path in `commit`, timeouts in
-//! `timers`, replay after a restart in `recovery`.
+//! It owns the parts below it and uses them one way: the step runner (`execute`) returns
+//! a run, the writer (`commit`) saves it. The drivers above it (`timers`, `schedules`,
+//! `recovery`) call into it; it calls none of them.
 
 use crate::engine::clock::Clock;
-use crate::engine::execute::First;
+use crate::engine::commit::{Finished, Writer};
+use crate::engine::execute::{End, First, StepRunner};
 use crate::engine::locks::KeyLocks;
-use crate::engine::outcome::{BuildError, Ignored, NotReady, OrchestratorError, Outcome};
-use crate::engine::schedules::Scheduled;
-use crate::engine::timers::TimerEngine;
+use crate::engine::outcome::{Ignored, NotReady, OrchestratorError, Outcome};
+use crate::engine::scheduled::Scheduled;
+use crate::engine::settings::Settings;
+use crate::engine::wake::Wake;
 use orchestrator_core::{
-    ConversationKey, Flow, FlowDefinition, FlowRecord, Incoming, MemoryStore, MessageType, Payload, Receipt, Received,
+    ConversationKey, Flow, FlowDefinition, FlowRecord, FlowStart, Incoming, MessageType, Payload, Receipt, Received,
     SlackApi, SlackRequest, Store, StoreError,
 };
 use serde_json::Value;
@@ -35,52 +38,6 @@ fn addressed_to_bot(incoming: &Incoming) -> bool {
 
 /// How often an event waiting for an earlier one of its conversation looks again.
 const EARLIER_POLL: Duration = Duration::from_millis(20);
-
-/// User-facing texts and limits.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    pub(crate) dedup_ttl: Duration,
-    pub(crate) max_chain: usize,
-    pub(crate) ended_notice: String,
-    pub(crate) not_participant_notice: String,
-    pub(crate) stale_notice: String,
-    /// Told to a user whose message or command the current step does not take.
-    pub(crate) unexpected_notice: String,
-    /// Messages that end the user's active flow (none by default).
-    pub(crate) cancel_words: Vec<String>,
-    /// Said when a user ends a flow with a cancel word.
-    pub(crate) cancelled_notice: String,
-    pub(crate) error_message: String,
-    /// How long finished flows are kept before they are purged.
-    pub(crate) retention: Duration,
-    /// How often a lost compare-and-swap is retried before the event is left pending.
-    pub(crate) max_attempts: usize,
-    /// How long a claimed timeout is leased to the worker that claimed it.
-    pub(crate) claim_lease: Duration,
-    /// How long a received event is leased to the worker applying it before another
-    /// worker (or replica) may take it over.
-    pub(crate) event_lease: Duration,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            dedup_ttl: Duration::from_secs(3600),
-            max_chain: 32,
-            ended_notice: "This conversation has ended.".into(),
-            not_participant_notice: "Only the people taking part in this conversation can answer here.".into(),
-            stale_notice: "That choice is no longer available: the conversation has moved on.".into(),
-            unexpected_notice: "I can't take that right now: I'm waiting for your answer to my last message.".into(),
-            cancel_words: Vec::new(),
-            cancelled_notice: "Cancelled.".into(),
-            error_message: "Sorry, something went wrong and this conversation had to stop.".into(),
-            retention: Duration::from_secs(7 * 24 * 3600),
-            max_attempts: 5,
-            claim_lease: Duration::from_secs(60),
-            event_lease: Duration::from_secs(10),
-        }
-    }
-}
 
 /// Routes Slack events to flows and runs them. Cheap to clone (an `Arc` inside).
 ///
@@ -105,7 +62,14 @@ pub(crate) struct Inner {
     /// The bot's user id and its mention markup (`<@U…>`), built once.
     pub(crate) bot_user: Option<(String, String)>,
     pub(crate) settings: Settings,
-    pub(crate) timers: TimerEngine,
+    /// Runs steps.
+    pub(crate) steps: StepRunner,
+    /// Writes records.
+    pub(crate) writer: Writer,
+    /// The timer engine's wake-up, rung by the writer.
+    pub(crate) wake: Arc<Wake>,
+    /// Set once the schedules' records are written (before the timers' first pass).
+    pub(crate) schedules_installed: tokio::sync::OnceCell<()>,
     /// The application state steps reach with `Cx::state`.
     pub(crate) state: Arc<orchestrator_core::AppState>,
     /// When this orchestrator was built: a deadline before it may have been fired by a
@@ -117,232 +81,7 @@ pub(crate) struct Inner {
     pub(crate) team: String,
 }
 
-/// Builds an [`Orchestrator`].
-#[derive(Default)]
-pub struct OrchestratorBuilder {
-    flows: Vec<FlowDefinition>,
-    store: Option<Arc<dyn Store>>,
-    slack: Option<Arc<dyn SlackApi>>,
-    bot_user: Option<String>,
-    settings: Settings,
-    state: orchestrator_core::AppState,
-    pub(crate) schedules: Vec<Scheduled>,
-    team: String,
-    clock: Option<Clock>,
-}
-
-impl OrchestratorBuilder {
-    /// Registers the typed flow `F` (what `#[flow]` generates, or a hand-written [`Flow`]).
-    pub fn flow<F: Flow>(self) -> Self {
-        self.definition(FlowDefinition::of::<F>())
-    }
-
-    /// Registers a flow definition. Flows are tried in registration order for triggers.
-    pub fn definition(mut self, definition: FlowDefinition) -> Self {
-        self.flows.push(definition);
-        self
-    }
-
-    /// Where flows are kept (default: a fresh [`MemoryStore`]).
-    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
-        self.store = Some(store);
-        self
-    }
-
-    /// How steps talk to Slack.
-    pub fn slack(mut self, slack: Arc<dyn SlackApi>) -> Self {
-        self.slack = Some(slack);
-        self
-    }
-
-    /// The bot's own user id (from `auth.test`): its messages are never input.
-    pub fn bot_user(mut self, user_id: impl Into<String>) -> Self {
-        self.bot_user = Some(user_id.into());
-        self
-    }
-
-    /// The ephemeral notice for a click on a flow that has ended.
-    pub fn ended_notice(mut self, text: impl Into<String>) -> Self {
-        self.settings.ended_notice = text.into();
-        self
-    }
-
-    /// Told (only to the user) when the current step does not take their message or
-    /// command: typing while buttons or a modal are expected, a second slash command while
-    /// a flow runs. The flow goes on waiting.
-    pub fn unexpected_notice(mut self, text: impl Into<String>) -> Self {
-        self.settings.unexpected_notice = text.into();
-        self
-    }
-
-    /// A message that ends the user's active flow whatever step it is in (compared without
-    /// case or surrounding spaces), e.g. `"cancel"`; several may be given. The flow ends
-    /// (ERROR, "cancelled by the user") and the user is told [`cancelled_notice`]. None by
-    /// default: a flow may expect the word as an answer.
-    ///
-    /// [`cancelled_notice`]: OrchestratorBuilder::cancelled_notice
-    ///
-    /// ```
-    /// let builder = orchestrator_runtime::Orchestrator::builder().cancel_word("cancel").cancel_word("stop");
-    /// # drop(builder);
-    /// ```
-    pub fn cancel_word(mut self, word: impl Into<String>) -> Self {
-        self.settings.cancel_words.push(word.into().trim().to_lowercase());
-        self
-    }
-
-    /// What a user who ended a flow with a cancel word is told (default "Cancelled.").
-    pub fn cancelled_notice(mut self, text: impl Into<String>) -> Self {
-        self.settings.cancelled_notice = text.into();
-        self
-    }
-
-    /// The notice to a user whose click is on a step the flow has left (default "That
-    /// choice is no longer available: the conversation has moved on.").
-    pub fn stale_notice(mut self, text: impl Into<String>) -> Self {
-        self.settings.stale_notice = text.into();
-        self
-    }
-
-    /// The message sent when a step fails with an error.
-    pub fn error_message(mut self, text: impl Into<String>) -> Self {
-        self.settings.error_message = text.into();
-        self
-    }
-
-    /// How long a settled event id is remembered (default one hour; Slack retries within minutes).
-    pub fn dedup_ttl(mut self, ttl: Duration) -> Self {
-        self.settings.dedup_ttl = ttl;
-        self
-    }
-
-    /// How long completed, timed-out and failed flows are kept (default seven days; `flows
-    /// list --all` shows them until then).
-    pub fn retention(mut self, retention: Duration) -> Self {
-        self.settings.retention = retention;
-        self
-    }
-
-    /// Registers application state of type `T` that every step reaches with
-    /// [`Cx::state`](orchestrator_core::Cx::state): a database pool, a config, an HTTP
-    /// client. One value per type (wrap two of a type in types of their own); registering a
-    /// type again replaces the value.
-    ///
-    /// ```
-    /// struct Approvers(Vec<String>);
-    /// let orchestrator = orchestrator_runtime::Orchestrator::builder()
-    ///     .slack(orchestrator_runtime::RecordingSlack::new())
-    ///     .state(Approvers(vec!["U_BOSS".into()]))
-    ///     .build()
-    ///     .unwrap();
-    /// # drop(orchestrator);
-    /// ```
-    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
-        self.state.insert(value);
-        self
-    }
-
-    /// How long a received event belongs to the process that received it (default 10 s).
-    /// If that process dies (or fails) before applying it, another replica, or this
-    /// process after a restart, applies it once the lease has ended. Longer than your
-    /// slowest step, shorter than you want a user to wait after a crash.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let orchestrator = orchestrator_runtime::Orchestrator::builder()
-    ///     .slack(orchestrator_runtime::RecordingSlack::new())
-    ///     .event_lease(Duration::from_secs(30))
-    ///     .build()
-    ///     .unwrap();
-    /// # drop(orchestrator);
-    /// ```
-    pub fn event_lease(mut self, lease: Duration) -> Self {
-        self.settings.event_lease = lease;
-        self
-    }
-
-    /// The workspace (team id) the bot runs in: the team of the conversations it starts on
-    /// its own, e.g. a schedule's DMs. The bot binary sets it from `auth.test`.
-    pub fn team(mut self, team_id: impl Into<String>) -> Self {
-        self.team = team_id.into();
-        self
-    }
-
-    /// The clock the orchestrator reads "now" from (default: [`Clock::new`], the wall
-    /// clock). Tests of schedules start it at a chosen time with [`Clock::at`], under
-    /// tokio's paused time.
-    ///
-    /// ```
-    /// use orchestrator_runtime::{Clock, Orchestrator, RecordingSlack};
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let monday: chrono::DateTime<chrono::Utc> = "2026-11-30T07:59:00Z".parse().unwrap();
-    /// let orchestrator = Orchestrator::builder()
-    ///     .slack(RecordingSlack::new())
-    ///     .clock(Clock::at(monday))
-    ///     .build()
-    ///     .unwrap();
-    /// assert!(orchestrator.now() >= monday);
-    /// # }
-    /// ```
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Builds the orchestrator.
-    pub fn build(self) -> Result<Orchestrator, BuildError> {
-        let mut by_name = HashMap::new();
-        let mut flows = Vec::new();
-        for definition in self.flows {
-            let definition = Arc::new(definition);
-            if by_name
-                .insert(definition.name().to_owned(), definition.clone())
-                .is_some()
-            {
-                return Err(BuildError::DuplicateFlow(definition.name().to_owned()));
-            }
-            flows.push(definition);
-        }
-        let mut schedules = HashMap::new();
-        for scheduled in self.schedules {
-            if !by_name.contains_key(scheduled.flow()) {
-                return Err(BuildError::UnknownScheduledFlow(scheduled.flow().to_owned()));
-            }
-            let flow = scheduled.flow().to_owned();
-            if schedules.insert(scheduled.key(), scheduled).is_some() {
-                return Err(BuildError::DuplicateSchedule(flow));
-            }
-        }
-        let clock = self.clock.unwrap_or_default();
-        crate::telemetry::prometheus();
-        let inner = Inner {
-            schedules,
-            team: self.team,
-            flows,
-            by_name,
-            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
-            slack: Arc::new(crate::telemetry::MeteredSlack(self.slack.ok_or(BuildError::NoSlack)?)),
-            started_at: clock.now(),
-            clock,
-            locks: KeyLocks::default(),
-            bot_user: self.bot_user.map(|id| {
-                let mention = format!("<@{id}>");
-                (id, mention)
-            }),
-            settings: self.settings,
-            timers: TimerEngine::default(),
-            state: Arc::new(self.state),
-        };
-        Ok(Orchestrator { inner: Arc::new(inner) })
-    }
-}
-
 impl Orchestrator {
-    /// Starts building an orchestrator.
-    pub fn builder() -> OrchestratorBuilder {
-        OrchestratorBuilder::default()
-    }
-
     /// The registered flows, in registration order.
     pub fn flows(&self) -> impl Iterator<Item = &FlowDefinition> {
         self.inner.flows.iter().map(|f| &**f)
@@ -413,6 +152,12 @@ impl Orchestrator {
         self.apply_in_span(work).instrument(span).await
     }
 
+    /// [`Orchestrator::apply`] boxed, where an event's apply applies an earlier one (a
+    /// recursion, and a rare path: the common one allocates no future).
+    fn apply_boxed(&self, work: Work) -> futures_util::future::BoxFuture<'_, Result<Outcome, OrchestratorError>> {
+        Box::pin(self.apply(work))
+    }
+
     async fn apply_in_span(&self, work: Work) -> Result<Outcome, OrchestratorError> {
         self.after_earlier_events(&work).await?;
         let mut attempt = 1;
@@ -438,44 +183,36 @@ impl Orchestrator {
     /// died (its lease ended), this worker takes it over and applies it first, as a replay.
     /// A user answers what the bot posted, so an answer must never overtake the event whose
     /// step posted the question.
-    fn after_earlier_events<'a>(
-        &'a self,
-        work: &'a Work,
-    ) -> futures_util::future::BoxFuture<'a, Result<(), OrchestratorError>> {
-        Box::pin(async move {
-            let inner = &self.inner;
-            let Some(key) = &work.key else { return Ok(()) };
-            let conversation = work.incoming.context.conversation_key();
-            let give_up = tokio::time::Instant::now() + 2 * inner.settings.event_lease;
-            while let Some((earlier, lease_until)) = inner.store.oldest_unsettled(&conversation).await? {
-                if earlier.key == *key {
-                    return Ok(());
-                }
-                let now = inner.clock.now();
-                if lease_until <= now {
-                    let retaken = Received { at: now, ..earlier };
-                    let lease = crate::engine::clock::later(now, inner.settings.event_lease);
-                    if inner.store.receive(&retaken, lease).await? == Receipt::Pending {
-                        tracing::info!(event = %retaken.key, later = %key, "applying an abandoned earlier event first");
-                        let earlier = Work {
-                            incoming: retaken.incoming,
-                            key: Some(retaken.key),
-                            replay: true,
-                        };
-                        if let Err(error) = self.apply(earlier).await {
-                            tracing::error!(%error, "an abandoned earlier event failed; it stays pending");
-                        }
-                        continue;
+    async fn after_earlier_events(&self, work: &Work) -> Result<(), OrchestratorError> {
+        let inner = &self.inner;
+        let Some(key) = &work.key else { return Ok(()) };
+        let conversation = work.incoming.context.conversation_key();
+        let give_up = tokio::time::Instant::now() + 2 * inner.settings.event_lease;
+        while let Some((earlier, lease_until)) = inner.store.oldest_unsettled(&conversation, Some(key)).await? {
+            let now = inner.clock.now();
+            if lease_until <= now {
+                let retaken = Received { at: now, ..earlier };
+                let lease = crate::engine::clock::later(now, inner.settings.event_lease);
+                if inner.store.receive(&retaken, lease).await? == Receipt::Pending {
+                    tracing::info!(event = %retaken.key, later = %key, "applying an abandoned earlier event first");
+                    let earlier = Work {
+                        incoming: retaken.incoming,
+                        key: Some(retaken.key),
+                        replay: true,
+                    };
+                    if let Err(error) = self.apply_boxed(earlier).await {
+                        tracing::error!(%error, "an abandoned earlier event failed; it stays pending");
                     }
+                    continue;
                 }
-                if tokio::time::Instant::now() >= give_up {
-                    tracing::warn!(event = %key, "an earlier event of this conversation is still not applied; going on");
-                    return Ok(());
-                }
-                tokio::time::sleep(EARLIER_POLL).await;
             }
-            Ok(())
-        })
+            if tokio::time::Instant::now() >= give_up {
+                tracing::warn!(event = %key, "an earlier event of this conversation is still not applied; going on");
+                return Ok(());
+            }
+            tokio::time::sleep(EARLIER_POLL).await;
+        }
+        Ok(())
     }
 
     async fn apply_once(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
@@ -695,18 +432,14 @@ impl Orchestrator {
     }
 
     /// Starts a flow by name (what [`Orchestrator::start`] and `Cx::start_flow` do).
-    pub(crate) async fn start_at(&self, start: orchestrator_core::FlowStart) -> Result<Uuid, OrchestratorError> {
+    pub(crate) async fn start_at(&self, start: FlowStart) -> Result<Uuid, OrchestratorError> {
         self.start_with_id(start, Uuid::new_v4()).await
     }
 
     /// Starts a flow by name under the flow id `id` (a scheduled start derives it from the
     /// occurrence, so a start repeated after a crash finds the first). A conversation with
     /// no user (a channel) is open to anyone in it.
-    pub(crate) async fn start_with_id(
-        &self,
-        start: orchestrator_core::FlowStart,
-        id: Uuid,
-    ) -> Result<Uuid, OrchestratorError> {
+    pub(crate) async fn start_with_id(&self, start: FlowStart, id: Uuid) -> Result<Uuid, OrchestratorError> {
         let definition = self
             .inner
             .by_name
@@ -719,7 +452,7 @@ impl Orchestrator {
         let info = definition
             .step_info(&start.step)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let mut record = self.new_record(&definition, &incoming);
+        let mut record = self.inner.steps.new_record(&definition, &incoming);
         record.id = id;
         record.step = start.step;
         record.step_name = info.name.to_owned();
@@ -727,7 +460,7 @@ impl Orchestrator {
             record.participants = vec![FlowRecord::ANYONE.to_owned()];
         }
         // The store holds one active flow per conversation: a refused insert names it.
-        match self.commit(&mut record, 0, None).await {
+        match self.inner.writer.commit(&mut record, 0, None).await {
             Err(StoreError::Conflict(reason)) => {
                 let active = self.inner.store.active_for(&conversation).await?;
                 return Err(match active {
@@ -757,8 +490,8 @@ impl Orchestrator {
         else {
             return Ok(Outcome::NoFlow);
         };
-        let mut record = self.new_record(&definition, &work.incoming);
-        self.commit(&mut record, 0, None).await?;
+        let mut record = self.inner.steps.new_record(&definition, &work.incoming);
+        self.inner.writer.commit(&mut record, 0, None).await?;
         self.run(definition, record, work, First::Start).await
     }
 
@@ -769,6 +502,72 @@ impl Orchestrator {
             self.notify_user(incoming, &self.inner.settings.ended_notice).await;
         }
         Outcome::Ended { flow_id }
+    }
+
+    /// Runs the flow for one event and commits the result; then starts the flows its steps
+    /// asked for.
+    pub(crate) async fn run(
+        &self,
+        definition: Arc<FlowDefinition>,
+        record: FlowRecord,
+        work: &Work,
+        first: First,
+    ) -> Result<Outcome, OrchestratorError> {
+        let inner = &self.inner;
+        let stepped = inner
+            .steps
+            .step(&definition, record, &work.incoming, first, work.replay)
+            .await;
+        if let End::Unhandled = stepped.run.end {
+            return Ok(Outcome::Unhandled {
+                flow_id: stepped.cx.flow_id(),
+            });
+        }
+        let by = stepped.cx.flow_id();
+        let Finished { outcome, starts } = inner.writer.finish(&definition, stepped, work.key.as_deref()).await?;
+        self.start_requested(by, starts);
+        Ok(outcome)
+    }
+
+    /// Ends a flow in ERROR without running a step (its flow is gone, or it was cancelled);
+    /// with `apologize`, the user is told.
+    pub(crate) async fn fail_record(
+        &self,
+        record: FlowRecord,
+        reason: String,
+        event: Option<&str>,
+        apologize: bool,
+    ) -> Result<Outcome, OrchestratorError> {
+        tracing::error!(flow_id = %record.id, flow = %record.flow, %reason, "flow moved to ERROR");
+        let apology = apologize.then(|| self.inner.settings.error_message.clone());
+        self.end_record(record, reason, event, apology.as_deref()).await
+    }
+
+    /// Ends a flow in ERROR with `reason` without running a step, saying `message` first.
+    pub(crate) async fn end_record(
+        &self,
+        record: FlowRecord,
+        reason: String,
+        event: Option<&str>,
+        message: Option<&str>,
+    ) -> Result<Outcome, OrchestratorError> {
+        let cx = self.inner.steps.context(record, None);
+        self.inner.writer.end(cx, reason, event, message).await
+    }
+
+    /// Starts the flows a step asked for, now that its result is saved, each in its own
+    /// task (another conversation's lock must not be taken while holding this one's).
+    pub(crate) fn start_requested(&self, by: Uuid, starts: Vec<FlowStart>) {
+        for start in starts {
+            let orchestrator = self.clone();
+            tokio::spawn(async move {
+                let flow = start.flow.clone();
+                match orchestrator.start_at(start).await {
+                    Ok(id) => tracing::info!(%by, %flow, flow_id = %id, "started a flow"),
+                    Err(error) => tracing::error!(%by, %flow, %error, "could not start a flow"),
+                }
+            });
+        }
     }
 
     /// Tells only the acting user something, in the channel or through the `response_url`.

@@ -10,152 +10,22 @@
 //! commits the next occurrence. An occurrence found more than [`Schedule::LATE_AFTER`] late
 //! (the bot was down) fires once or is skipped, as the schedule's [`Missed`] policy says.
 
-use crate::engine::orchestrator::{Orchestrator, OrchestratorBuilder};
+use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::OrchestratorError;
+use crate::engine::scheduled::{Occurrence, Scheduled, SCHEDULE_FLOW};
 use chrono::{DateTime, Utc};
-use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
 use orchestrator_core::{
-    AppState, ConversationKey, Flow, FlowRecord, FlowStart, FlowState, MessageContext, Missed, MissingState, Schedule,
-    SlackApi, SlackError, StoreError, Target,
+    ConversationKey, FlowRecord, FlowStart, FlowState, MessageContext, Missed, Schedule, StoreError, Target,
 };
 use serde_json::Value;
-use std::future::Future;
-use std::sync::Arc;
 use uuid::Uuid;
-
-/// The `flow` of the records that keep schedules (not a name `#[flow]` can produce).
-pub(crate) const SCHEDULE_FLOW: &str = "@schedule";
 
 /// How many scheduled starts run at once.
 const CONCURRENCY: usize = 16;
 
 /// The namespace of scheduled flows' ids (a UUID v5 of schedule, occurrence, conversation).
 const ID_NAMESPACE: Uuid = Uuid::from_u128(0x5c4e_d01e_0a1c_4c2b_9d3e_51ac_0000_0007);
-
-/// An error of the bot's target function; any error type converts with `?`.
-pub type TargetError = Box<dyn std::error::Error + Send + Sync>;
-
-type Resolve = dyn Fn(Occurrence) -> BoxFuture<'static, Result<Vec<(Target, Value)>, TargetError>> + Send + Sync;
-
-/// One registered schedule.
-pub(crate) struct Scheduled {
-    flow: String,
-    schedule: Schedule,
-    resolve: Box<Resolve>,
-}
-
-impl Scheduled {
-    /// The flow it starts.
-    pub(crate) fn flow(&self) -> &str {
-        &self.flow
-    }
-
-    /// The conversation key its record is kept under: one per flow and schedule name.
-    pub(crate) fn key(&self) -> ConversationKey {
-        match self.schedule.name() {
-            Some(name) => ConversationKey(format!("{SCHEDULE_FLOW}:{}:{name}", self.flow)),
-            None => ConversationKey(format!("{SCHEDULE_FLOW}:{}", self.flow)),
-        }
-    }
-}
-
-/// One occurrence of a schedule, as the bot's target function sees it: when it is, the
-/// application state, and the Web API (e.g. `conversations.members` of a team channel).
-pub struct Occurrence {
-    at: DateTime<Utc>,
-    state: Arc<AppState>,
-    slack: Arc<dyn SlackApi>,
-}
-
-impl Occurrence {
-    /// The time this occurrence was scheduled for (not when it fired, if it fired late).
-    pub fn time(&self) -> DateTime<Utc> {
-        self.at
-    }
-
-    /// The application state of type `T` registered with [`OrchestratorBuilder::state`].
-    pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, MissingState> {
-        self.state.get::<T>()
-    }
-
-    /// Calls any Web API method (as [`Cx::api_call`](orchestrator_core::Cx::api_call)).
-    pub async fn api_call(&self, method: &str, args: Value) -> Result<Value, SlackError> {
-        self.slack.api_call(method, args).await
-    }
-
-    /// Calls a Web API method typed (as [`Cx::web_api`](orchestrator_core::Cx::web_api)).
-    pub async fn web_api<Req, Resp>(&self, method: &str, request: &Req) -> Result<Resp, SlackError>
-    where
-        Req: serde::Serialize + ?Sized,
-        Resp: serde::de::DeserializeOwned,
-    {
-        orchestrator_core::typed_call(&*self.slack, method, request).await
-    }
-}
-
-impl OrchestratorBuilder {
-    /// Starts flow `F` at the times of `schedule`, for the targets `targets` returns at each
-    /// occurrence: a [`Target`] (a user's DM, a channel) and the step to start at, with its
-    /// data. Once per occurrence, whatever the number of replicas; an occurrence missed
-    /// while the bot was down fires once at start (or not: [`Schedule::missed`]). A target
-    /// whose conversation already has an active flow is skipped (and logged). If `targets`
-    /// fails, the occurrence is logged and skipped.
-    ///
-    /// ```
-    /// use slack_orchestrator::prelude::*;
-    /// use slack_orchestrator::{Schedule, Target};
-    /// #[flow]
-    /// mod standup {
-    ///     use slack_orchestrator::prelude::*;
-    ///     #[derive(Debug)]
-    ///     pub enum Standup { #[start] Ask, Listen }
-    ///     #[step(Ask)]
-    ///     async fn ask(cx: &mut Cx) -> Next<Standup> {
-    ///         cx.say("What are you working on today?").await?;
-    ///         goto(Standup::Listen)
-    ///     }
-    ///     #[step(Listen)]
-    ///     async fn listen(_cx: &mut Cx, said: Text) -> Next<Standup> { complete("Thanks!") }
-    /// }
-    /// struct Team(Vec<String>);
-    /// let weekdays = Schedule::cron("0 9 * * MON-FRI").unwrap().tz("Europe/Paris").unwrap();
-    /// let orchestrator = Orchestrator::builder()
-    ///     .flow::<standup::Standup>()
-    ///     .state(Team(vec!["U_ANA".into(), "U_BOB".into()]))
-    ///     .schedule(weekdays, |at: Occurrence| async move {
-    ///         let team = at.state::<Team>()?;
-    ///         Ok(team.0.iter().map(|user| (Target::dm(user), standup::Standup::Ask)).collect())
-    ///     })
-    ///     .slack(slack_orchestrator::RecordingSlack::new())
-    ///     .build()
-    ///     .unwrap();
-    /// # drop(orchestrator);
-    /// ```
-    pub fn schedule<F, R, Fut>(mut self, schedule: Schedule, targets: R) -> Self
-    where
-        F: Flow,
-        R: Fn(Occurrence) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Vec<(Target, F)>, TargetError>> + Send + 'static,
-    {
-        let resolve = move |occurrence: Occurrence| -> BoxFuture<'static, _> {
-            let starts = targets(occurrence);
-            Box::pin(async move {
-                let starts = starts.await?;
-                starts
-                    .into_iter()
-                    .map(|(target, step)| Ok((target, serde_json::to_value(&step)?)))
-                    .collect()
-            })
-        };
-        self.schedules.push(Scheduled {
-            flow: F::options().name,
-            schedule,
-            resolve: Box::new(resolve),
-        });
-        self
-    }
-}
 
 impl Orchestrator {
     /// Writes each registered schedule's record if it has none yet (its first occurrence
@@ -187,7 +57,7 @@ impl Orchestrator {
     /// Writes a schedule's record; a conflict means another replica wrote it first, and
     /// theirs is as good.
     async fn install(&self, mut record: FlowRecord, expected: u64) -> Result<(), OrchestratorError> {
-        match self.commit(&mut record, expected, None).await {
+        match self.inner.writer.commit(&mut record, expected, None).await {
             Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
             Err(error) => Err(error.into()),
         }
@@ -232,7 +102,7 @@ impl Orchestrator {
                 record.deadline = None;
             }
         }
-        self.commit(&mut record, expected, None).await
+        self.inner.writer.commit(&mut record, expected, None).await
     }
 
     /// Resolves the targets of one occurrence and starts the flow for each; returns how

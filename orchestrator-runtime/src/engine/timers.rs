@@ -11,17 +11,15 @@
 //! message, the `on_timeout` hook). Due flows fire concurrently.
 
 use crate::engine::clock::later;
-use crate::engine::commit::send_final;
-use crate::engine::execute::{End, First};
+use crate::engine::commit::{send_final, Finished};
+use crate::engine::execute::{End, First, Stepped};
 use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::{OrchestratorError, Outcome};
-use crate::engine::schedules::SCHEDULE_FLOW;
+use crate::engine::scheduled::SCHEDULE_FLOW;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use orchestrator_core::{FlowRecord, FlowState, Incoming, StoreError};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// How many due flows one claim takes at most.
@@ -34,51 +32,11 @@ const POLL: Duration = Duration::from_secs(1);
 /// How often finished flows and settled events are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
-/// The engine's own state: when its loop will next wake up, and the bell that wakes it
-/// sooner when a commit sets an earlier deadline.
-pub(crate) struct TimerEngine {
-    wake: Notify,
-    /// The time (ms since the epoch) the loop sleeps until; `i64::MIN` while it is awake.
-    sleeping_until: AtomicI64,
-    /// Set once the schedules' records are written (before the first pass fires anything).
-    schedules_installed: tokio::sync::OnceCell<()>,
-}
-
-impl Default for TimerEngine {
-    fn default() -> Self {
-        TimerEngine {
-            wake: Notify::new(),
-            sleeping_until: AtomicI64::new(i64::MIN),
-            schedules_installed: tokio::sync::OnceCell::new(),
-        }
-    }
-}
-
-impl TimerEngine {
-    /// A commit set `deadline`: ring only if the loop sleeps past it (O(1), no store access).
-    pub(crate) fn deadline_set(&self, deadline: DateTime<Utc>) {
-        if deadline.timestamp_millis() < self.sleeping_until.load(Ordering::Acquire) {
-            self.wake.notify_one();
-        }
-    }
-
-    async fn sleep_until(&self, now: DateTime<Utc>, until: DateTime<Utc>) {
-        self.sleeping_until.store(until.timestamp_millis(), Ordering::Release);
-        let wait = (until - now).to_std().unwrap_or(Duration::ZERO);
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = self.wake.notified() => {}
-        }
-        self.sleeping_until.store(i64::MIN, Ordering::Release);
-    }
-}
-
 impl Orchestrator {
     /// Fires every timeout that is due now; returns how many this call fired.
     pub async fn fire_due_timeouts(&self) -> Result<usize, OrchestratorError> {
         let inner = &self.inner;
         inner
-            .timers
             .schedules_installed
             .get_or_try_init(|| self.install_schedules())
             .await?;
@@ -143,10 +101,17 @@ impl Orchestrator {
         // A deadline that passed before this process started may have fired in one that died.
         let replay = deadline < inner.started_at;
         let timeout = Incoming::timeout(record.context.clone(), deadline);
-        let (mut cx, run, expected) = self.step(&definition, record, &timeout, First::Input, replay).await;
-        if !matches!(run.end, End::Unhandled) {
-            return self.finish(&definition, cx, run, expected, None).await;
+        let stepped = inner
+            .steps
+            .step(&definition, record, &timeout, First::Input, replay)
+            .await;
+        if !matches!(stepped.run.end, End::Unhandled) {
+            let by = stepped.cx.flow_id();
+            let Finished { outcome, starts } = inner.writer.finish(&definition, stepped, None).await?;
+            self.start_requested(by, starts);
+            return Ok(outcome);
         }
+        let Stepped { mut cx, expected, .. } = stepped;
         let step = cx.record().step.clone();
         let flow_id = cx.flow_id();
         send_final(&mut cx, definition.options().timeout_message.as_deref()).await;
@@ -164,7 +129,7 @@ impl Orchestrator {
             .set_state(FlowState::TimedOut)
             .map_err(|illegal| StoreError::Conflict(format!("flow {flow_id} cannot time out: {illegal}")))?;
         record.deadline = None;
-        self.commit(&mut record, expected, None).await?;
+        inner.writer.commit(&mut record, expected, None).await?;
         Ok(Outcome::advanced(&record))
     }
 
@@ -197,7 +162,7 @@ impl Orchestrator {
                     Ok(Some(deadline)) => deadline.min(latest),
                     _ => latest,
                 };
-                inner.timers.sleep_until(now, until).await;
+                inner.wake.sleep_until(now, until).await;
             }
         })
     }

@@ -74,7 +74,7 @@ impl HttpIngress {
             .route("/slack/events", post(slack_events))
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .with_state(self.shared.clone())
-            .merge(crate::telemetry::ops_router(self.shared.orchestrator.clone()))
+            .merge(crate::ops::router(self.shared.orchestrator.clone()))
     }
 
     /// Serves on `listener` until `shutdown` completes, then stops accepting, lets the

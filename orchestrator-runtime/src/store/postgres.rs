@@ -458,6 +458,7 @@ impl Store for PostgresStore {
     async fn oldest_unsettled(
         &self,
         conversation: &ConversationKey,
+        unless: Option<&str>,
     ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
         let db = self.connection().await?;
         let row = db
@@ -465,6 +466,7 @@ impl Store for PostgresStore {
             .query_opt(db.sql(Q::OldestUnsettled), &[&conversation.as_str()])
             .await
             .map_err(backend)?;
+        let row = row.filter(|row| unless != Some(row.get::<_, &str>(0)));
         row.map(|row| {
             Ok((
                 decode_received(row.get(0), row.get(1), row.get(2))?,

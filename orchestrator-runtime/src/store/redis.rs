@@ -427,10 +427,12 @@ impl Store for RedisStore {
     async fn oldest_unsettled(
         &self,
         conversation: &ConversationKey,
+        unless: Option<&str>,
     ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
         let found: Option<(String, String, String, String)> =
             self.run(&OLDEST_UNSETTLED, &[&conversation.as_str()]).await?;
         found
+            .filter(|(key, ..)| unless != Some(key.as_str()))
             .map(|(key, at, json, lease)| {
                 Ok((decode_received(key, number(&at)?, &json)?, from_millis(number(&lease)?)))
             })

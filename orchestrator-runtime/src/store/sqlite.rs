@@ -630,17 +630,24 @@ impl Store for SqliteStore {
     async fn oldest_unsettled(
         &self,
         conversation: &ConversationKey,
+        unless: Option<&str>,
     ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
         let conversation = conversation.as_str().to_owned();
+        let unless = unless.map(str::to_owned);
         self.read(move |db| {
-            db.prepare_cached(
-                "SELECT key, received_at, incoming, lease_until FROM events
-                 WHERE conv_key = ?1 AND settled = 0 ORDER BY received_at, key LIMIT 1",
-            )?
-            .query_row([conversation], |row| {
-                Ok((decode_received(row)?, from_millis(row.get(3)?)))
-            })
-            .optional()
+            let oldest = db
+                .prepare_cached(
+                    "SELECT key, received_at, incoming, lease_until FROM events
+                     WHERE conv_key = ?1 AND settled = 0 ORDER BY received_at, key LIMIT 1",
+                )?
+                .query_row([conversation], |row| {
+                    if unless.as_deref() == Some(row.get_ref(0)?.as_str()?) {
+                        return Ok(None);
+                    }
+                    Ok(Some((decode_received(row)?, from_millis(row.get(3)?))))
+                })
+                .optional()?;
+            Ok(oldest.flatten())
         })
         .await
     }

@@ -1,0 +1,299 @@
+//! [`OrchestratorBuilder`]: what a bot registers (flows, schedules, state, texts and
+//! limits) and how the engine's parts are put together from it.
+
+use crate::engine::clock::Clock;
+use crate::engine::commit::Writer;
+use crate::engine::execute::StepRunner;
+use crate::engine::locks::KeyLocks;
+use crate::engine::orchestrator::{Inner, Orchestrator};
+use crate::engine::outcome::BuildError;
+use crate::engine::scheduled::{Occurrence, Scheduled, TargetError};
+use crate::engine::settings::Settings;
+use crate::engine::wake::Wake;
+use orchestrator_core::{Flow, FlowDefinition, MemoryStore, Schedule, SlackApi, Store, Target};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+impl Orchestrator {
+    /// Starts building an orchestrator.
+    pub fn builder() -> OrchestratorBuilder {
+        OrchestratorBuilder::default()
+    }
+}
+
+/// Builds an [`Orchestrator`].
+#[derive(Default)]
+pub struct OrchestratorBuilder {
+    flows: Vec<FlowDefinition>,
+    store: Option<Arc<dyn Store>>,
+    slack: Option<Arc<dyn SlackApi>>,
+    bot_user: Option<String>,
+    settings: Settings,
+    state: orchestrator_core::AppState,
+    schedules: Vec<Scheduled>,
+    team: String,
+    clock: Option<Clock>,
+}
+
+impl OrchestratorBuilder {
+    /// Registers the typed flow `F` (what `#[flow]` generates, or a hand-written [`Flow`]).
+    pub fn flow<F: Flow>(self) -> Self {
+        self.definition(FlowDefinition::of::<F>())
+    }
+
+    /// Registers a flow definition. Flows are tried in registration order for triggers.
+    pub fn definition(mut self, definition: FlowDefinition) -> Self {
+        self.flows.push(definition);
+        self
+    }
+
+    /// Where flows are kept (default: a fresh [`MemoryStore`]).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// How steps talk to Slack.
+    pub fn slack(mut self, slack: Arc<dyn SlackApi>) -> Self {
+        self.slack = Some(slack);
+        self
+    }
+
+    /// The bot's own user id (from `auth.test`): its messages are never input.
+    pub fn bot_user(mut self, user_id: impl Into<String>) -> Self {
+        self.bot_user = Some(user_id.into());
+        self
+    }
+
+    /// The ephemeral notice for a click on a flow that has ended.
+    pub fn ended_notice(mut self, text: impl Into<String>) -> Self {
+        self.settings.ended_notice = text.into();
+        self
+    }
+
+    /// Told (only to the user) when the current step does not take their message or
+    /// command: typing while buttons or a modal are expected, a second slash command while
+    /// a flow runs. The flow goes on waiting.
+    pub fn unexpected_notice(mut self, text: impl Into<String>) -> Self {
+        self.settings.unexpected_notice = text.into();
+        self
+    }
+
+    /// A message that ends the user's active flow whatever step it is in (compared without
+    /// case or surrounding spaces), e.g. `"cancel"`; several may be given. The flow ends
+    /// (ERROR, "cancelled by the user") and the user is told [`cancelled_notice`]. None by
+    /// default: a flow may expect the word as an answer.
+    ///
+    /// [`cancelled_notice`]: OrchestratorBuilder::cancelled_notice
+    ///
+    /// ```
+    /// let builder = orchestrator_runtime::Orchestrator::builder().cancel_word("cancel").cancel_word("stop");
+    /// # drop(builder);
+    /// ```
+    pub fn cancel_word(mut self, word: impl Into<String>) -> Self {
+        self.settings.cancel_words.push(word.into().trim().to_lowercase());
+        self
+    }
+
+    /// What a user who ended a flow with a cancel word is told (default "Cancelled.").
+    pub fn cancelled_notice(mut self, text: impl Into<String>) -> Self {
+        self.settings.cancelled_notice = text.into();
+        self
+    }
+
+    /// The notice to a user whose click is on a step the flow has left (default "That
+    /// choice is no longer available: the conversation has moved on.").
+    pub fn stale_notice(mut self, text: impl Into<String>) -> Self {
+        self.settings.stale_notice = text.into();
+        self
+    }
+
+    /// The message sent when a step fails with an error.
+    pub fn error_message(mut self, text: impl Into<String>) -> Self {
+        self.settings.error_message = text.into();
+        self
+    }
+
+    /// How long a settled event id is remembered (default one hour; Slack retries within minutes).
+    pub fn dedup_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.dedup_ttl = ttl;
+        self
+    }
+
+    /// How long completed, timed-out and failed flows are kept (default seven days; `flows
+    /// list --all` shows them until then).
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.settings.retention = retention;
+        self
+    }
+
+    /// Registers application state of type `T` that every step reaches with
+    /// [`Cx::state`](orchestrator_core::Cx::state): a database pool, a config, an HTTP
+    /// client. One value per type (wrap two of a type in types of their own); registering a
+    /// type again replaces the value.
+    ///
+    /// ```
+    /// struct Approvers(Vec<String>);
+    /// let orchestrator = orchestrator_runtime::Orchestrator::builder()
+    ///     .slack(orchestrator_runtime::RecordingSlack::new())
+    ///     .state(Approvers(vec!["U_BOSS".into()]))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(orchestrator);
+    /// ```
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
+    /// How long a received event belongs to the process that received it (default 10 s).
+    /// If that process dies (or fails) before applying it, another replica, or this
+    /// process after a restart, applies it once the lease has ended. Longer than your
+    /// slowest step, shorter than you want a user to wait after a crash.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let orchestrator = orchestrator_runtime::Orchestrator::builder()
+    ///     .slack(orchestrator_runtime::RecordingSlack::new())
+    ///     .event_lease(Duration::from_secs(30))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(orchestrator);
+    /// ```
+    pub fn event_lease(mut self, lease: Duration) -> Self {
+        self.settings.event_lease = lease;
+        self
+    }
+
+    /// The workspace (team id) the bot runs in: the team of the conversations it starts on
+    /// its own, e.g. a schedule's DMs. The bot binary sets it from `auth.test`.
+    pub fn team(mut self, team_id: impl Into<String>) -> Self {
+        self.team = team_id.into();
+        self
+    }
+
+    /// The clock the orchestrator reads "now" from (default: [`Clock::new`], the wall
+    /// clock). Tests of schedules start it at a chosen time with [`Clock::at`], under
+    /// tokio's paused time.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Clock, Orchestrator, RecordingSlack};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let monday: chrono::DateTime<chrono::Utc> = "2026-11-30T07:59:00Z".parse().unwrap();
+    /// let orchestrator = Orchestrator::builder()
+    ///     .slack(RecordingSlack::new())
+    ///     .clock(Clock::at(monday))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(orchestrator.now() >= monday);
+    /// # }
+    /// ```
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Builds the orchestrator.
+    pub fn build(self) -> Result<Orchestrator, BuildError> {
+        let mut by_name = HashMap::new();
+        let mut flows = Vec::new();
+        for definition in self.flows {
+            let definition = Arc::new(definition);
+            if by_name
+                .insert(definition.name().to_owned(), definition.clone())
+                .is_some()
+            {
+                return Err(BuildError::DuplicateFlow(definition.name().to_owned()));
+            }
+            flows.push(definition);
+        }
+        let mut schedules = HashMap::new();
+        for scheduled in self.schedules {
+            if !by_name.contains_key(scheduled.flow()) {
+                return Err(BuildError::UnknownScheduledFlow(scheduled.flow().to_owned()));
+            }
+            let flow = scheduled.flow().to_owned();
+            if schedules.insert(scheduled.key(), scheduled).is_some() {
+                return Err(BuildError::DuplicateSchedule(flow));
+            }
+        }
+        let clock = self.clock.unwrap_or_default();
+        crate::telemetry::prometheus();
+        let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let slack: Arc<dyn SlackApi> = Arc::new(crate::telemetry::MeteredSlack(self.slack.ok_or(BuildError::NoSlack)?));
+        let state = Arc::new(self.state);
+        let wake = Arc::new(Wake::default());
+        let settings = self.settings;
+        let inner = Inner {
+            steps: StepRunner::new(slack.clone(), state.clone(), clock, settings.max_chain),
+            writer: Writer::new(store.clone(), clock, wake.clone(), settings.error_message.clone()),
+            schedules,
+            team: self.team,
+            flows,
+            by_name,
+            store,
+            slack,
+            started_at: clock.now(),
+            clock,
+            locks: KeyLocks::default(),
+            bot_user: self.bot_user.map(|id| {
+                let mention = format!("<@{id}>");
+                (id, mention)
+            }),
+            settings,
+            wake,
+            schedules_installed: tokio::sync::OnceCell::new(),
+            state,
+        };
+        Ok(Orchestrator { inner: Arc::new(inner) })
+    }
+
+    /// Starts flow `F` at the times of `schedule`, for the targets `targets` returns at each
+    /// occurrence: a [`Target`] (a user's DM, a channel) and the step to start at, with its
+    /// data. Once per occurrence, whatever the number of replicas; an occurrence missed
+    /// while the bot was down fires once at start (or not: [`Schedule::missed`]). A target
+    /// whose conversation already has an active flow is skipped (and logged). If `targets`
+    /// fails, the occurrence is logged and skipped.
+    ///
+    /// ```
+    /// use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::{Schedule, Target};
+    /// #[flow]
+    /// mod standup {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug)]
+    ///     pub enum Standup { #[start] Ask, Listen }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Standup> {
+    ///         cx.say("What are you working on today?").await?;
+    ///         goto(Standup::Listen)
+    ///     }
+    ///     #[step(Listen)]
+    ///     async fn listen(_cx: &mut Cx, said: Text) -> Next<Standup> { complete("Thanks!") }
+    /// }
+    /// struct Team(Vec<String>);
+    /// let weekdays = Schedule::cron("0 9 * * MON-FRI").unwrap().tz("Europe/Paris").unwrap();
+    /// let orchestrator = Orchestrator::builder()
+    ///     .flow::<standup::Standup>()
+    ///     .state(Team(vec!["U_ANA".into(), "U_BOB".into()]))
+    ///     .schedule(weekdays, |at: Occurrence| async move {
+    ///         let team = at.state::<Team>()?;
+    ///         Ok(team.0.iter().map(|user| (Target::dm(user), standup::Standup::Ask)).collect())
+    ///     })
+    ///     .slack(slack_orchestrator::RecordingSlack::new())
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(orchestrator);
+    /// ```
+    pub fn schedule<F, R, Fut>(mut self, schedule: Schedule, targets: R) -> Self
+    where
+        F: Flow,
+        R: Fn(Occurrence) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<(Target, F)>, TargetError>> + Send + 'static,
+    {
+        self.schedules.push(Scheduled::new::<F, R, Fut>(schedule, targets));
+        self
+    }
+}

@@ -1,0 +1,99 @@
+//! What a registered schedule is ([`Scheduled`]: a flow, a [`Schedule`], and the bot's
+//! function that resolves an [`Occurrence`] into targets), and the key of the record that
+//! keeps it. Firing schedules is `schedules`.
+
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use orchestrator_core::{AppState, ConversationKey, Flow, MissingState, Schedule, SlackApi, SlackError, Target};
+use serde_json::Value;
+use std::future::Future;
+use std::sync::Arc;
+
+/// The `flow` of the records that keep schedules (not a name `#[flow]` can produce).
+pub(crate) const SCHEDULE_FLOW: &str = "@schedule";
+
+/// An error of the bot's target function; any error type converts with `?`.
+pub type TargetError = Box<dyn std::error::Error + Send + Sync>;
+
+type Resolve = dyn Fn(Occurrence) -> BoxFuture<'static, Result<Vec<(Target, Value)>, TargetError>> + Send + Sync;
+
+/// One registered schedule.
+pub(crate) struct Scheduled {
+    pub(crate) flow: String,
+    pub(crate) schedule: Schedule,
+    pub(crate) resolve: Box<Resolve>,
+}
+
+impl Scheduled {
+    /// Flow `F` at the times of `schedule`, for the targets `targets` returns at each
+    /// occurrence (their steps serialized once resolved).
+    pub(crate) fn new<F, R, Fut>(schedule: Schedule, targets: R) -> Self
+    where
+        F: Flow,
+        R: Fn(Occurrence) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<(Target, F)>, TargetError>> + Send + 'static,
+    {
+        let resolve = move |occurrence: Occurrence| -> BoxFuture<'static, _> {
+            let starts = targets(occurrence);
+            Box::pin(async move {
+                let starts = starts.await?;
+                starts
+                    .into_iter()
+                    .map(|(target, step)| Ok((target, serde_json::to_value(&step)?)))
+                    .collect()
+            })
+        };
+        Scheduled {
+            flow: F::options().name,
+            schedule,
+            resolve: Box::new(resolve),
+        }
+    }
+
+    /// The flow it starts.
+    pub(crate) fn flow(&self) -> &str {
+        &self.flow
+    }
+
+    /// The conversation key its record is kept under: one per flow and schedule name.
+    pub(crate) fn key(&self) -> ConversationKey {
+        match self.schedule.name() {
+            Some(name) => ConversationKey(format!("{SCHEDULE_FLOW}:{}:{name}", self.flow)),
+            None => ConversationKey(format!("{SCHEDULE_FLOW}:{}", self.flow)),
+        }
+    }
+}
+
+/// One occurrence of a schedule, as the bot's target function sees it: when it is, the
+/// application state, and the Web API (e.g. `conversations.members` of a team channel).
+pub struct Occurrence {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) state: Arc<AppState>,
+    pub(crate) slack: Arc<dyn SlackApi>,
+}
+
+impl Occurrence {
+    /// The time this occurrence was scheduled for (not when it fired, if it fired late).
+    pub fn time(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// The application state of type `T` registered with [`OrchestratorBuilder::state`].
+    pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, MissingState> {
+        self.state.get::<T>()
+    }
+
+    /// Calls any Web API method (as [`Cx::api_call`](orchestrator_core::Cx::api_call)).
+    pub async fn api_call(&self, method: &str, args: Value) -> Result<Value, SlackError> {
+        self.slack.api_call(method, args).await
+    }
+
+    /// Calls a Web API method typed (as [`Cx::web_api`](orchestrator_core::Cx::web_api)).
+    pub async fn web_api<Req, Resp>(&self, method: &str, request: &Req) -> Result<Resp, SlackError>
+    where
+        Req: serde::Serialize + ?Sized,
+        Resp: serde::de::DeserializeOwned,
+    {
+        orchestrator_core::typed_call(&*self.slack, method, request).await
+    }
+}
