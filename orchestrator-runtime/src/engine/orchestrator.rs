@@ -11,7 +11,7 @@
 
 use crate::engine::clock::Clock;
 use crate::engine::commit::{Finished, Writer};
-use crate::engine::execute::{End, First, StepRunner};
+use crate::engine::execute::{End, First, StepRunner, Stepped};
 use crate::engine::locks::KeyLocks;
 use crate::engine::outcome::{Ignored, NotReady, OrchestratorError, Outcome};
 use crate::engine::scheduled::Scheduled;
@@ -523,8 +523,19 @@ impl Orchestrator {
                 flow_id: stepped.cx.flow_id(),
             });
         }
+        self.finish(&definition, stepped, work.key.as_deref()).await
+    }
+
+    /// Commits a run through the writer, settling `event`; then starts the flows its
+    /// steps asked for.
+    pub(crate) async fn finish(
+        &self,
+        definition: &FlowDefinition,
+        stepped: Stepped,
+        event: Option<&str>,
+    ) -> Result<Outcome, OrchestratorError> {
         let by = stepped.cx.flow_id();
-        let Finished { outcome, starts } = inner.writer.finish(&definition, stepped, work.key.as_deref()).await?;
+        let Finished { outcome, starts } = self.inner.writer.finish(definition, stepped, event).await?;
         self.start_requested(by, starts);
         Ok(outcome)
     }
@@ -557,7 +568,7 @@ impl Orchestrator {
 
     /// Starts the flows a step asked for, now that its result is saved, each in its own
     /// task (another conversation's lock must not be taken while holding this one's).
-    pub(crate) fn start_requested(&self, by: Uuid, starts: Vec<FlowStart>) {
+    fn start_requested(&self, by: Uuid, starts: Vec<FlowStart>) {
         for start in starts {
             let orchestrator = self.clone();
             tokio::spawn(async move {

@@ -78,7 +78,7 @@ impl Occurrence {
         self.at
     }
 
-    /// The application state of type `T` registered with [`OrchestratorBuilder::state`].
+    /// The application state of type `T` registered with [`OrchestratorBuilder::state`](crate::OrchestratorBuilder::state).
     pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, MissingState> {
         self.state.get::<T>()
     }

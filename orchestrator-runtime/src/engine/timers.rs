@@ -11,7 +11,7 @@
 //! message, the `on_timeout` hook). Due flows fire concurrently.
 
 use crate::engine::clock::later;
-use crate::engine::commit::{send_final, Finished};
+use crate::engine::commit::send_final;
 use crate::engine::execute::{End, First, Stepped};
 use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::{OrchestratorError, Outcome};
@@ -106,10 +106,7 @@ impl Orchestrator {
             .step(&definition, record, &timeout, First::Input, replay)
             .await;
         if !matches!(stepped.run.end, End::Unhandled) {
-            let by = stepped.cx.flow_id();
-            let Finished { outcome, starts } = inner.writer.finish(&definition, stepped, None).await?;
-            self.start_requested(by, starts);
-            return Ok(outcome);
+            return self.finish(&definition, stepped, None).await;
         }
         let Stepped { mut cx, expected, .. } = stepped;
         let step = cx.record().step.clone();
