@@ -211,10 +211,10 @@ impl OrchestratorBuilder {
         }
         let mut schedules = HashMap::new();
         for scheduled in self.schedules {
-            if !by_name.contains_key(scheduled.flow()) {
-                return Err(BuildError::UnknownScheduledFlow(scheduled.flow().to_owned()));
+            if !by_name.contains_key(&scheduled.flow) {
+                return Err(BuildError::UnknownScheduledFlow(scheduled.flow.clone()));
             }
-            let flow = scheduled.flow().to_owned();
+            let flow = scheduled.flow.clone();
             if schedules.insert(scheduled.key(), scheduled).is_some() {
                 return Err(BuildError::DuplicateSchedule(flow));
             }

@@ -186,21 +186,16 @@ impl Orchestrator {
     async fn after_earlier_events(&self, work: &Work) -> Result<(), OrchestratorError> {
         let inner = &self.inner;
         let Some(key) = &work.key else { return Ok(()) };
-        let conversation = work.incoming.context.conversation_key();
+        let conversation = &work.conversation;
         let give_up = tokio::time::Instant::now() + 2 * inner.settings.event_lease;
-        while let Some((earlier, lease_until)) = inner.store.oldest_unsettled(&conversation, Some(key)).await? {
+        while let Some((earlier, lease_until)) = inner.store.oldest_unsettled(conversation, Some(key)).await? {
             let now = inner.clock.now();
             if lease_until <= now {
                 let retaken = Received { at: now, ..earlier };
                 let lease = crate::engine::clock::later(now, inner.settings.event_lease);
                 if inner.store.receive(&retaken, lease).await? == Receipt::Pending {
                     tracing::info!(event = %retaken.key, later = %key, "applying an abandoned earlier event first");
-                    let earlier = Work {
-                        incoming: retaken.incoming,
-                        key: Some(retaken.key),
-                        replay: true,
-                    };
-                    if let Err(error) = self.apply_boxed(earlier).await {
+                    if let Err(error) = self.apply_boxed(Work::replay(retaken)).await {
                         tracing::error!(%error, "an abandoned earlier event failed; it stays pending");
                     }
                     continue;
@@ -223,7 +218,7 @@ impl Orchestrator {
                 Some(record) if record.is_active() => record.key,
                 _ => return Ok(self.ended(id, incoming).await),
             },
-            None => self.conversation_of(incoming).await?,
+            None => self.conversation_of(work).await?,
         };
         let _turn = inner.locks.lock(key.as_str()).await;
         match self.load_current(incoming, &key).await? {
@@ -238,21 +233,21 @@ impl Orchestrator {
     /// reply in the thread under one of the bot's top-level channel messages belongs to the
     /// flow that posted it (a flow started by a slash command talks at the top of the
     /// channel, and Slack users answer in the message's thread).
-    async fn conversation_of(&self, incoming: &Incoming) -> Result<ConversationKey, StoreError> {
-        let context = &incoming.context;
-        let key = context.conversation_key();
+    async fn conversation_of(&self, work: &Work) -> Result<ConversationKey, StoreError> {
+        let context = &work.incoming.context;
+        let key = &work.conversation;
         let (Some(root), false) = (&context.thread_ts, context.is_direct()) else {
-            return Ok(key);
+            return Ok(key.clone());
         };
         let store = &self.inner.store;
-        if store.active_for(&key).await?.is_some() {
-            return Ok(key);
+        if store.active_for(key).await?.is_some() {
+            return Ok(key.clone());
         }
         let top = orchestrator_core::MessageContext::new(&context.team_id, &context.user_id, &context.channel_id)
             .conversation_key();
         Ok(match store.active_for(&top).await? {
             Some(flow) if flow.messages.iter().any(|m| m.ts.as_deref() == Some(root.as_str())) => top,
-            _ => key,
+            _ => key.clone(),
         })
     }
 
@@ -618,6 +613,8 @@ pub(crate) enum Accepted {
 /// An accepted event on its way to a flow.
 pub(crate) struct Work {
     pub(crate) incoming: Incoming,
+    /// Where it was said (its context's conversation key), built once per event.
+    pub(crate) conversation: ConversationKey,
     /// Its dedup key, settled with the write that applies it.
     pub(crate) key: Option<String>,
     /// Replayed after a restart: an earlier run may have posted before dying.
@@ -627,9 +624,19 @@ pub(crate) struct Work {
 impl Work {
     pub(crate) fn new(incoming: Incoming, key: Option<String>) -> Self {
         Work {
+            conversation: incoming.context.conversation_key(),
             incoming,
             key,
             replay: false,
+        }
+    }
+
+    /// A received event whose first worker did not settle it, applied again: an earlier
+    /// run may have posted before dying.
+    pub(crate) fn replay(received: Received) -> Self {
+        Work {
+            replay: true,
+            ..Work::new(received.incoming, Some(received.key))
         }
     }
 }

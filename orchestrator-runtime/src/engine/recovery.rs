@@ -27,12 +27,7 @@ impl Orchestrator {
             let full = claimed.len() == PAGE;
             for received in claimed {
                 let key = received.key.clone();
-                let work = Work {
-                    incoming: received.incoming,
-                    key: Some(received.key),
-                    replay: true,
-                };
-                match self.apply(work).await {
+                match self.apply(Work::replay(received)).await {
                     Ok(outcome) => {
                         tracing::info!(event = %key, ?outcome, "applied an event whose first worker did not");
                         applied += 1;

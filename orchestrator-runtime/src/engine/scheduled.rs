@@ -50,11 +50,6 @@ impl Scheduled {
         }
     }
 
-    /// The flow it starts.
-    pub(crate) fn flow(&self) -> &str {
-        &self.flow
-    }
-
     /// The conversation key its record is kept under: one per flow and schedule name.
     pub(crate) fn key(&self) -> ConversationKey {
         match self.schedule.name() {

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
+/// When the timer loop sleeps until, and the bell that wakes it sooner.
 pub(crate) struct Wake {
     bell: Notify,
     /// The time (ms since the epoch) the loop sleeps until; `i64::MIN` while it is awake.
