@@ -30,6 +30,8 @@
 //! expiries per second and how late each fired. With `--store sqlite://FILE` it also
 //! reopens the file afterwards and reports how long a restart takes to be ready.
 
+// slack-orchestrator's `mimalloc` feature (on by default) makes mimalloc this binary's
+// allocator, as in every bot binary: the framework's bot and the baseline share it.
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../examples/onboarding.rs"]
 mod onboarding_example;

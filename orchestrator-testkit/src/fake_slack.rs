@@ -48,7 +48,8 @@ enum Planned {
 
 #[derive(Default)]
 struct Shared {
-    calls: Mutex<Vec<RecordedCall>>,
+    /// Shared with the subscribers: a call is recorded once, however many watch.
+    calls: Mutex<Vec<Arc<RecordedCall>>>,
     planned: Mutex<HashMap<String, VecDeque<Planned>>>,
     counter: AtomicU64,
     sockets: Mutex<Vec<mpsc::UnboundedSender<String>>>,
@@ -79,7 +80,7 @@ impl Shared {
 pub struct FakeSlack {
     shared: Arc<Shared>,
     http: SocketAddr,
-    events: broadcast::Sender<RecordedCall>,
+    events: broadcast::Sender<Arc<RecordedCall>>,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -89,7 +90,7 @@ impl Drop for FakeSlack {
     }
 }
 
-type AppState = (Arc<Shared>, broadcast::Sender<RecordedCall>);
+type AppState = (Arc<Shared>, broadcast::Sender<Arc<RecordedCall>>);
 
 impl FakeSlack {
     /// Starts the Web API and the Socket Mode server on free loopback ports.
@@ -133,7 +134,13 @@ impl FakeSlack {
 
     /// Every call so far, oldest first.
     pub fn calls(&self) -> Vec<RecordedCall> {
-        self.shared.calls.lock().unwrap().clone()
+        self.shared
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| (**c).clone())
+            .collect()
     }
 
     /// The view of the first `views.open` as the fake received it, with the view id it
@@ -150,15 +157,17 @@ impl FakeSlack {
 
     /// The arguments of every call to `method`, oldest first.
     pub fn calls_to(&self, method: &str) -> Vec<Value> {
-        self.calls()
-            .into_iter()
+        let calls = self.shared.calls.lock().unwrap();
+        calls
+            .iter()
             .filter(|c| c.method == method)
-            .map(|c| c.args)
+            .map(|c| c.args.clone())
             .collect()
     }
 
-    /// Calls as they arrive (for waiting and for measuring latency).
-    pub fn subscribe(&self) -> broadcast::Receiver<RecordedCall> {
+    /// Calls as they arrive (for waiting and for measuring latency), each shared with the
+    /// record and the other subscribers rather than copied.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<RecordedCall>> {
         self.events.subscribe()
     }
 
@@ -259,15 +268,15 @@ fn planned_refusal(shared: &Shared, method: &str) -> Option<Response> {
     }
 }
 
-fn record(state: &AppState, method: &str, args: Value, token: Option<String>, reply: &Value) {
+fn record(state: &AppState, method: &str, args: Value, token: Option<String>, reply: Value) {
     let (shared, events) = state;
-    let call = RecordedCall {
+    let call = Arc::new(RecordedCall {
         method: method.to_owned(),
         args,
         token,
-        reply: reply.clone(),
+        reply,
         at: tokio::time::Instant::now(),
-    };
+    });
     shared.calls.lock().unwrap().push(call.clone());
     let _ = events.send(call);
 }
@@ -290,8 +299,9 @@ async fn api(
         }
     }
     let answer = answer(&state.0, &method, &args);
-    record(&state, &method, args, token, &answer);
-    Json(answer).into_response()
+    let response = Json(&answer).into_response();
+    record(&state, &method, args, token, answer);
+    response
 }
 
 fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
@@ -380,8 +390,9 @@ async fn respond(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     }
     let (args, token) = parse(&headers, &body);
     let answer = json!({"ok": true});
-    record(&state, "response_url", args, token, &answer);
-    Json(answer).into_response()
+    let response = Json(&answer).into_response();
+    record(&state, "response_url", args, token, answer);
+    response
 }
 
 /// Socket Mode: `hello` on connect, envelopes from [`FakeSlack::socket_send`], acks recorded.

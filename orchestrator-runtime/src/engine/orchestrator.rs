@@ -109,7 +109,7 @@ impl Orchestrator {
     pub async fn handle(&self, incoming: Incoming) -> Result<Outcome, OrchestratorError> {
         match self.accept(incoming).await? {
             Accepted::Done(outcome) => Ok(outcome),
-            Accepted::Work(work) => self.apply(*work).await,
+            Accepted::Work(work) => self.apply_boxed(*work).await,
         }
     }
 
@@ -152,9 +152,13 @@ impl Orchestrator {
         self.apply_in_span(work).instrument(span).await
     }
 
-    /// [`Orchestrator::apply`] boxed, where an event's apply applies an earlier one (a
-    /// recursion, and a rare path: the common one allocates no future).
-    fn apply_boxed(&self, work: Work) -> futures_util::future::BoxFuture<'_, Result<Outcome, OrchestratorError>> {
+    /// [`Orchestrator::apply`] on the heap: for a task that applies an event (the task then
+    /// moves a pointer, not the whole state of a run, which is several kilobytes), and where
+    /// an event's apply applies an earlier one (a recursion).
+    pub(crate) fn apply_boxed(
+        &self,
+        work: Work,
+    ) -> futures_util::future::BoxFuture<'_, Result<Outcome, OrchestratorError>> {
         Box::pin(self.apply(work))
     }
 

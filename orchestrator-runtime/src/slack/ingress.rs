@@ -48,7 +48,7 @@ pub(crate) async fn start(
     };
     let orchestrator = orchestrator.clone();
     let task = tasks.spawn(async move {
-        let outcome = orchestrator.apply(*work).await;
+        let outcome = orchestrator.apply_boxed(*work).await;
         match &outcome {
             Err(error) => tracing::error!(%error, "event not applied; it stays pending"),
             Ok(Outcome::Ignored(Ignored::Unsupported) | Outcome::NoFlow) => {}
