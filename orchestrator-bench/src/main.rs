@@ -551,8 +551,8 @@ async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64, store: 
     report("ack latency", acks);
     report("event-to-reply latency", replies);
     let mut calls: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for call in bot.slacks().iter().flat_map(|slack| slack.calls()) {
-        *calls.entry(call.method).or_default() += 1;
+    for method in bot.slacks().iter().flat_map(|slack| slack.methods()) {
+        *calls.entry(method).or_default() += 1;
     }
     println!("slack calls      {calls:?}");
 

@@ -35,10 +35,38 @@ pub struct RecordedCall {
     pub args: Value,
     /// The bearer token used, if any.
     pub token: Option<String>,
-    /// What the fake answered (e.g. the `ts` of a posted message).
-    pub reply: Value,
+    /// What the fake answered, as sent (the body shared with the HTTP response: a load
+    /// test's fake keeps bytes, not a tree of maps, for each of its calls).
+    reply: Bytes,
     /// When the fake received it.
     pub at: tokio::time::Instant,
+}
+
+impl RecordedCall {
+    /// What the fake answered (e.g. the `ts` of a posted message).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use orchestrator_testkit::FakeSlack;
+    /// use orchestrator_core::{SlackApi, SlackRequest};
+    /// let slack = FakeSlack::start().await;
+    /// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// api.call(SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None }).await.unwrap();
+    /// assert_eq!(slack.calls()[0].reply()["ok"], true);
+    /// # }
+    /// ```
+    pub fn reply(&self) -> Value {
+        serde_json::from_slice(&self.reply).expect("the fake answers JSON")
+    }
+}
+
+/// A posted message as Slack keeps it, for `conversations.history` and `.replies`: the
+/// fields they filter on, and the message as JSON text (parsed only when asked for).
+struct Posted {
+    channel: String,
+    ts: String,
+    thread_ts: Option<String>,
+    message: Box<str>,
 }
 
 enum Planned {
@@ -55,8 +83,8 @@ struct Shared {
     sockets: Mutex<Vec<mpsc::UnboundedSender<String>>>,
     acks: Mutex<Vec<Value>>,
     ws_url: Mutex<String>,
-    /// Posted messages as Slack keeps them: `channel`, `ts`, `thread_ts`, `text`, `metadata`.
-    messages: Mutex<Vec<Value>>,
+    /// Posted messages as Slack keeps them (`text`, `metadata`, `thread_ts`...).
+    messages: Mutex<Vec<Posted>>,
 }
 
 impl Shared {
@@ -143,6 +171,12 @@ impl FakeSlack {
             .collect()
     }
 
+    /// The method of every call so far, oldest first (without copying the calls).
+    pub fn methods(&self) -> Vec<String> {
+        let calls = self.shared.calls.lock().unwrap();
+        calls.iter().map(|c| c.method.clone()).collect()
+    }
+
     /// The view of the first `views.open` as the fake received it, with the view id it
     /// answered: what a test submits back. Waits up to `within` for the call.
     ///
@@ -151,7 +185,7 @@ impl FakeSlack {
     pub async fn opened_view(&self, within: Duration) -> (Value, String) {
         let opened = self.wait_for("views.open", 1, within).await;
         let call = self.calls().into_iter().find(|c| c.method == "views.open");
-        let id = call.and_then(|c| c.reply["view"]["id"].as_str().map(str::to_owned));
+        let id = call.and_then(|c| c.reply()["view"]["id"].as_str().map(str::to_owned));
         (opened[0]["view"].clone(), id.expect("views.open answered a view id"))
     }
 
@@ -268,7 +302,10 @@ fn planned_refusal(shared: &Shared, method: &str) -> Option<Response> {
     }
 }
 
-fn record(state: &AppState, method: &str, args: Value, token: Option<String>, reply: Value) {
+/// Answers `reply` and records the call with it.
+fn answer_and_record(state: &AppState, method: &str, args: Value, token: Option<String>, reply: &Value) -> Response {
+    let reply = Bytes::from(serde_json::to_vec(reply).expect("a JSON value serializes"));
+    let response = ([(axum::http::header::CONTENT_TYPE, "application/json")], reply.clone()).into_response();
     let (shared, events) = state;
     let call = Arc::new(RecordedCall {
         method: method.to_owned(),
@@ -279,6 +316,7 @@ fn record(state: &AppState, method: &str, args: Value, token: Option<String>, re
     });
     shared.calls.lock().unwrap().push(call.clone());
     let _ = events.send(call);
+    response
 }
 
 async fn api(
@@ -299,9 +337,7 @@ async fn api(
         }
     }
     let answer = answer(&state.0, &method, &args);
-    let response = Json(&answer).into_response();
-    record(&state, &method, args, token, answer);
-    response
+    answer_and_record(&state, &method, args, token, &answer)
 }
 
 fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
@@ -322,12 +358,16 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                 };
                 message["metadata"] = metadata;
             }
-            if let Some(thread) = args.get("thread_ts").filter(|t| !t.is_null()) {
-                message["thread_ts"] = thread.clone();
+            let thread_ts = args.get("thread_ts").and_then(Value::as_str).map(str::to_owned);
+            if let Some(thread) = &thread_ts {
+                message["thread_ts"] = json!(thread);
             }
-            let mut stored = message.clone();
-            stored["channel"] = channel.clone();
-            shared.messages.lock().unwrap().push(stored);
+            shared.messages.lock().unwrap().push(Posted {
+                channel: channel.as_str().unwrap_or_default().to_owned(),
+                ts: ts.clone(),
+                thread_ts,
+                message: message.to_string().into(),
+            });
             json!({"ok": true, "channel": channel, "ts": ts, "message": message})
         }
         "conversations.history" | "conversations.replies" => {
@@ -338,12 +378,12 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                 .unwrap()
                 .iter()
                 .rev()
-                .filter(|m| m["channel"] == channel)
+                .filter(|m| channel.as_str() == Some(m.channel.as_str()))
                 .filter(|m| match thread {
-                    Some(root) => m["ts"] == root || m["thread_ts"] == root,
-                    None => m.get("thread_ts").is_none(),
+                    Some(root) => m.ts == root || m.thread_ts.as_deref() == Some(root),
+                    None => m.thread_ts.is_none(),
                 })
-                .cloned()
+                .map(|m| serde_json::from_str(&m.message).expect("stored as JSON"))
                 .collect();
             json!({"ok": true, "messages": messages, "has_more": false})
         }
@@ -389,10 +429,7 @@ async fn respond(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         return refusal;
     }
     let (args, token) = parse(&headers, &body);
-    let answer = json!({"ok": true});
-    let response = Json(&answer).into_response();
-    record(&state, "response_url", args, token, answer);
-    response
+    answer_and_record(&state, "response_url", args, token, &json!({"ok": true}))
 }
 
 /// Socket Mode: `hello` on connect, envelopes from [`FakeSlack::socket_send`], acks recorded.

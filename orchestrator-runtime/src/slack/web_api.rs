@@ -129,18 +129,25 @@ impl SlackWebApi {
                 blocks,
                 tag,
             } => {
-                let mut content = SlackMessageContent::new().with_text(text.clone());
-                content.blocks = blocks.as_ref().map(|b| typed(method, b.clone())).transpose()?;
-                content.metadata = tag.map(|tag| SlackMessageMetadata {
-                    event_type: PostTag::EVENT_TYPE.to_owned(),
-                    event_payload: Some(tag.payload().into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
-                });
-                let mut post = SlackApiChatPostMessageRequest::new(channel.as_str().into(), content);
-                post.thread_ts = thread_ts.as_ref().map(|ts| SlackTs(ts.clone()));
-                let sent = session.chat_post_message(&post).await.map_err(failed)?;
+                if let Some(blocks) = blocks {
+                    // Checked against slack-morphism's Block Kit models, then sent as given.
+                    typed::<Vec<SlackBlock>>(method, blocks.clone())?;
+                }
+                let post = PostBody {
+                    channel,
+                    text,
+                    thread_ts: thread_ts.as_deref(),
+                    blocks: blocks.as_ref(),
+                    metadata: tag.as_ref().map(TagMetadata::from),
+                };
+                let sent: Posted = session
+                    .http_session_api
+                    .http_post(method, &post, None)
+                    .await
+                    .map_err(failed)?;
                 SlackReply::Message {
-                    channel: sent.channel.to_string(),
-                    ts: sent.ts.to_string(),
+                    channel: sent.channel,
+                    ts: sent.ts,
                 }
             }
             SlackRequest::UpdateMessage { .. } => {
@@ -234,6 +241,51 @@ impl SlackWebApi {
     }
 }
 
+/// A `chat.postMessage` body, serialized from the request's fields as they are: the post
+/// is the one call of every step, and slack-morphism's typed request would copy each
+/// field and build a map for the metadata. Its client still sends it (errors, 429s).
+#[derive(serde::Serialize)]
+struct PostBody<'a> {
+    channel: &'a str,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thread_ts: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocks: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<TagMetadata>,
+}
+
+/// A [`PostTag`] as Slack's message `metadata` (the same JSON as [`PostTag::metadata`]).
+#[derive(serde::Serialize)]
+struct TagMetadata {
+    event_type: &'static str,
+    event_payload: TagPayload,
+}
+
+#[derive(serde::Serialize)]
+struct TagPayload {
+    flow_id: String,
+    post: String,
+}
+
+impl From<&PostTag> for TagMetadata {
+    fn from(tag: &PostTag) -> Self {
+        let [(_, flow_id), (_, post)] = tag.payload();
+        TagMetadata {
+            event_type: PostTag::EVENT_TYPE,
+            event_payload: TagPayload { flow_id, post },
+        }
+    }
+}
+
+/// What the bot reads of `chat.postMessage`'s answer (the echoed message is skipped, not built).
+#[derive(serde::Deserialize)]
+struct Posted {
+    channel: String,
+    ts: String,
+}
+
 /// The part of a `conversations.history` / `conversations.replies` answer a post look-up reads.
 #[derive(serde::Deserialize)]
 struct History {
@@ -308,5 +360,30 @@ impl SlackApi for SlackWebApi {
             }
         }
         unreachable!("the loop returns by the last attempt")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_post_carries_its_tag_as_the_metadata_a_look_up_reads_back() {
+        let tag = PostTag {
+            flow_id: uuid::Uuid::new_v4(),
+            version: 7,
+            seq: 2,
+        };
+        let post = PostBody {
+            channel: "C1",
+            text: "hi",
+            thread_ts: None,
+            blocks: None,
+            metadata: Some(TagMetadata::from(&tag)),
+        };
+        let body = serde_json::to_value(&post).unwrap();
+        assert_eq!(body["metadata"], tag.metadata());
+        assert_eq!(PostTag::from_metadata(&body["metadata"]), Some(tag));
+        assert_eq!(body, json!({"channel": "C1", "text": "hi", "metadata": tag.metadata()}));
     }
 }
