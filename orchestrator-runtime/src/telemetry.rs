@@ -15,8 +15,10 @@
 //! | `slack_orchestrator_store_seconds` | histogram | `op` (`receive`, `load`, `commit`) |
 
 use async_trait::async_trait;
+use metrics::{Counter, Gauge, Histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use orchestrator_core::{FlowRecord, FlowState, SlackApi, SlackError, SlackReply, SlackRequest};
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -50,62 +52,149 @@ pub(crate) fn seconds(start: Instant) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// A store operation's latency.
-pub(crate) fn store_op(op: &'static str, start: Instant) {
-    metrics::histogram!("slack_orchestrator_store_seconds", "op" => op).record(seconds(start));
+/// A store operation that is timed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum StoreOp {
+    Receive,
+    Load,
+    Commit,
 }
 
-/// A committed record: a new flow, or one that ended (each happens in exactly one commit).
-pub(crate) fn committed(record: &FlowRecord, new: bool) {
-    let ended = !record.is_active();
-    // Most commits neither start nor end a flow: nothing to count, nothing to allocate.
-    // `@…` flows are the runtime's own records (schedules).
-    if !(new || ended) || record.flow.starts_with('@') {
-        return;
+/// How an event reached the bot.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Transport {
+    Http,
+    Socket,
+}
+
+/// The metric handles the engine records into, registered once when the orchestrator is
+/// built: a `metrics` macro looks its name and labels up in the registry on every call
+/// (and allocates for a `String` label), several times for each event.
+pub(crate) struct Meters {
+    store: [Histogram; 3],
+    acks: [Histogram; 2],
+    flows: HashMap<String, FlowMeters>,
+    slack_calls: HashMap<&'static str, Counter>,
+}
+
+/// One flow's handles.
+struct FlowMeters {
+    step: Histogram,
+    started: Counter,
+    active: Gauge,
+    completed: Counter,
+    error: Counter,
+    timed_out: Counter,
+}
+
+impl FlowMeters {
+    fn new(flow: &str) -> Self {
+        let flow = flow.to_owned();
+        let ended = |state: &'static str| metrics::counter!("slack_orchestrator_flows_ended_total", "flow" => flow.clone(), "state" => state);
+        FlowMeters {
+            step: metrics::histogram!("slack_orchestrator_step_seconds", "flow" => flow.clone()),
+            started: metrics::counter!("slack_orchestrator_flows_started_total", "flow" => flow.clone()),
+            active: metrics::gauge!("slack_orchestrator_flows_active", "flow" => flow.clone()),
+            completed: ended("completed"),
+            error: ended("error"),
+            timed_out: ended("timed_out"),
+        }
     }
-    let flow = record.flow.clone();
-    if new {
-        metrics::counter!("slack_orchestrator_flows_started_total", "flow" => flow.clone()).increment(1);
-        metrics::gauge!("slack_orchestrator_flows_active", "flow" => flow.clone()).increment(1.0);
+}
+
+impl Meters {
+    /// Handles for `flows` and for the Slack methods the engine calls by name, in the
+    /// process's recorder (install it first: [`prometheus`]).
+    pub(crate) fn new<'a>(flows: impl IntoIterator<Item = &'a str>) -> Self {
+        let store_op = |op: &'static str| metrics::histogram!("slack_orchestrator_store_seconds", "op" => op);
+        let ack =
+            |transport: &'static str| metrics::histogram!("slack_orchestrator_ack_seconds", "transport" => transport);
+        Meters {
+            store: [store_op("receive"), store_op("load"), store_op("commit")],
+            acks: [ack("http"), ack("socket")],
+            flows: flows
+                .into_iter()
+                .map(|flow| (flow.to_owned(), FlowMeters::new(flow)))
+                .collect(),
+            slack_calls: SlackRequest::METHODS
+                .iter()
+                .map(|&method| (method, slack_calls(method.to_owned())))
+                .collect(),
+        }
     }
-    let state = match record.state {
-        FlowState::Completed => "completed",
-        FlowState::Error => "error",
-        FlowState::TimedOut => "timed_out",
-        FlowState::Initiated | FlowState::Processing | FlowState::WaitingForResponse => return,
-    };
-    metrics::counter!("slack_orchestrator_flows_ended_total", "flow" => flow.clone(), "state" => state).increment(1);
-    metrics::gauge!("slack_orchestrator_flows_active", "flow" => flow).decrement(1.0);
+
+    /// A store operation's latency.
+    pub(crate) fn store_op(&self, op: StoreOp, start: Instant) {
+        self.store[op as usize].record(seconds(start));
+    }
+
+    /// An event acked `start`..now after it arrived.
+    pub(crate) fn acked(&self, transport: Transport, start: Instant) {
+        self.acks[transport as usize].record(seconds(start));
+    }
+
+    /// A step run of `flow` that took from `start` until now.
+    pub(crate) fn step(&self, flow: &str, start: Instant) {
+        match self.flows.get(flow) {
+            Some(meters) => meters.step.record(seconds(start)),
+            None => {
+                metrics::histogram!("slack_orchestrator_step_seconds", "flow" => flow.to_owned()).record(seconds(start))
+            }
+        }
+    }
+
+    /// A committed record: a new flow, or one that ended (each happens in exactly one
+    /// commit). `@…` flows are the runtime's own records (schedules) and are not counted.
+    pub(crate) fn committed(&self, record: &FlowRecord, new: bool) {
+        let Some(meters) = self.flows.get(&record.flow) else {
+            return;
+        };
+        if new {
+            meters.started.increment(1);
+            meters.active.increment(1.0);
+        }
+        let ended = match record.state {
+            FlowState::Completed => &meters.completed,
+            FlowState::Error => &meters.error,
+            FlowState::TimedOut => &meters.timed_out,
+            FlowState::Initiated | FlowState::Processing | FlowState::WaitingForResponse => return,
+        };
+        ended.increment(1);
+        meters.active.decrement(1.0);
+    }
+
+    fn slack_call(&self, method: &str) {
+        match self.slack_calls.get(method) {
+            Some(counter) => counter.increment(1),
+            None => slack_calls(method.to_owned()).increment(1),
+        }
+    }
 }
 
-/// A step run of `flow` that took from `start` until now.
-pub(crate) fn step(flow: &str, start: Instant) {
-    metrics::histogram!("slack_orchestrator_step_seconds", "flow" => flow.to_owned()).record(seconds(start));
-}
-
-/// An event acked `start`..now after it arrived.
-pub(crate) fn acked(transport: &'static str, start: Instant) {
-    metrics::histogram!("slack_orchestrator_ack_seconds", "transport" => transport).record(seconds(start));
+fn slack_calls(method: String) -> Counter {
+    metrics::counter!("slack_orchestrator_slack_calls_total", "method" => method)
 }
 
 /// The bot's Slack port with each call counted by method, and each failure by method and
 /// Slack's error code.
-pub(crate) struct MeteredSlack(pub(crate) Arc<dyn SlackApi>);
+pub(crate) struct MeteredSlack {
+    pub(crate) slack: Arc<dyn SlackApi>,
+    pub(crate) meters: Arc<Meters>,
+}
 
 #[async_trait]
 impl SlackApi for MeteredSlack {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
-        let method = request.method().to_owned();
-        metrics::counter!("slack_orchestrator_slack_calls_total", "method" => method.clone()).increment(1);
-        let result = self.0.call(request).await;
+        self.meters.slack_call(request.method());
+        let result = self.slack.call(request).await;
         if let Err(error) = &result {
-            let code = match error {
-                SlackError::Api { code, .. } => code.clone(),
-                SlackError::RateLimited { .. } => "ratelimited".to_owned(),
-                SlackError::Transport { .. } => "transport".to_owned(),
-                SlackError::InvalidRequest { .. } => "invalid_request".to_owned(),
+            let (method, code) = match error {
+                SlackError::Api { method, code } => (method, code.clone()),
+                SlackError::RateLimited { method } => (method, "ratelimited".to_owned()),
+                SlackError::Transport { method, .. } => (method, "transport".to_owned()),
+                SlackError::InvalidRequest { method, .. } => (method, "invalid_request".to_owned()),
             };
-            metrics::counter!("slack_orchestrator_slack_errors_total", "method" => method, "error" => code)
+            metrics::counter!("slack_orchestrator_slack_errors_total", "method" => method.clone(), "error" => code)
                 .increment(1);
         }
         result

@@ -10,6 +10,7 @@ use crate::engine::outcome::BuildError;
 use crate::engine::scheduled::{Occurrence, Scheduled, TargetError};
 use crate::engine::settings::Settings;
 use crate::engine::wake::Wake;
+use crate::telemetry::{MeteredSlack, Meters};
 use orchestrator_core::{Flow, FlowDefinition, MemoryStore, Schedule, SlackApi, Store, Target};
 use std::collections::HashMap;
 use std::future::Future;
@@ -221,14 +222,25 @@ impl OrchestratorBuilder {
         }
         let clock = self.clock.unwrap_or_default();
         crate::telemetry::prometheus();
+        let meters = Arc::new(Meters::new(flows.iter().map(|flow| flow.name())));
         let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
-        let slack: Arc<dyn SlackApi> = Arc::new(crate::telemetry::MeteredSlack(self.slack.ok_or(BuildError::NoSlack)?));
+        let slack: Arc<dyn SlackApi> = Arc::new(MeteredSlack {
+            slack: self.slack.ok_or(BuildError::NoSlack)?,
+            meters: meters.clone(),
+        });
         let state = Arc::new(self.state);
         let wake = Arc::new(Wake::default());
         let settings = self.settings;
         let inner = Inner {
-            steps: StepRunner::new(slack.clone(), state.clone(), clock, settings.max_chain),
-            writer: Writer::new(store.clone(), clock, wake.clone(), settings.error_message.clone()),
+            steps: StepRunner::new(slack.clone(), state.clone(), clock, settings.max_chain, meters.clone()),
+            writer: Writer::new(
+                store.clone(),
+                clock,
+                wake.clone(),
+                settings.error_message.clone(),
+                meters.clone(),
+            ),
+            meters,
             schedules,
             team: self.team,
             flows,

@@ -7,6 +7,7 @@ use crate::engine::clock::Clock;
 use crate::engine::execute::{End, Run, Stepped};
 use crate::engine::outcome::{OrchestratorError, Outcome};
 use crate::engine::wake::Wake;
+use crate::telemetry::{Meters, StoreOp};
 use orchestrator_core::{
     Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowStart, FlowState, Incoming, Payload, Store, StoreError,
 };
@@ -27,15 +28,23 @@ pub(crate) struct Writer {
     clock: Clock,
     wake: Arc<Wake>,
     error_message: String,
+    meters: Arc<Meters>,
 }
 
 impl Writer {
-    pub(crate) fn new(store: Arc<dyn Store>, clock: Clock, wake: Arc<Wake>, error_message: String) -> Self {
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        clock: Clock,
+        wake: Arc<Wake>,
+        error_message: String,
+        meters: Arc<Meters>,
+    ) -> Self {
         Writer {
             store,
             clock,
             wake,
             error_message,
+            meters,
         }
     }
 
@@ -54,8 +63,8 @@ impl Writer {
         }
         let started = std::time::Instant::now();
         self.store.commit(record, expected, event).await?;
-        crate::telemetry::store_op("commit", started);
-        crate::telemetry::committed(record, expected == 0);
+        self.meters.store_op(StoreOp::Commit, started);
+        self.meters.committed(record, expected == 0);
         if let (true, Some(deadline)) = (record.is_active(), record.deadline) {
             self.wake.deadline_set(deadline);
         }

@@ -4,6 +4,7 @@
 //! applies to the record.
 
 use crate::engine::clock::Clock;
+use crate::telemetry::Meters;
 use orchestrator_core::{
     AppState, Cx, Direction, FlowDefinition, FlowRecord, Incoming, LoggedMessage, Participants, Payload, SlackApi,
     StepError, Transition,
@@ -60,15 +61,23 @@ pub(crate) struct StepRunner {
     state: Arc<AppState>,
     clock: Clock,
     max_chain: usize,
+    meters: Arc<Meters>,
 }
 
 impl StepRunner {
-    pub(crate) fn new(slack: Arc<dyn SlackApi>, state: Arc<AppState>, clock: Clock, max_chain: usize) -> Self {
+    pub(crate) fn new(
+        slack: Arc<dyn SlackApi>,
+        state: Arc<AppState>,
+        clock: Clock,
+        max_chain: usize,
+        meters: Arc<Meters>,
+    ) -> Self {
         StepRunner {
             slack,
             state,
             clock,
             max_chain,
+            meters,
         }
     }
 
@@ -134,7 +143,7 @@ impl StepRunner {
                 entered: false,
             },
         };
-        crate::telemetry::step(definition.name(), started);
+        self.meters.step(definition.name(), started);
         Stepped { cx, run, expected }
     }
 

@@ -17,6 +17,7 @@ use crate::engine::outcome::{Ignored, NotReady, OrchestratorError, Outcome};
 use crate::engine::scheduled::Scheduled;
 use crate::engine::settings::Settings;
 use crate::engine::wake::Wake;
+use crate::telemetry::{Meters, StoreOp};
 use orchestrator_core::{
     ConversationKey, Flow, FlowDefinition, FlowRecord, FlowStart, Incoming, MessageType, Payload, Receipt, Received,
     SlackApi, SlackRequest, Store, StoreError,
@@ -66,6 +67,8 @@ pub(crate) struct Inner {
     pub(crate) steps: StepRunner,
     /// Writes records.
     pub(crate) writer: Writer,
+    /// The metric handles.
+    pub(crate) meters: Arc<Meters>,
     /// The timer engine's wake-up, rung by the writer.
     pub(crate) wake: Arc<Wake>,
     /// Set once the schedules' records are written (before the timers' first pass).
@@ -90,6 +93,11 @@ impl Orchestrator {
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
+    }
+
+    /// The metric handles, for the transports' ack latency.
+    pub(crate) fn meters(&self) -> &Meters {
+        &self.inner.meters
     }
 
     /// The current time, as flows see it.
@@ -127,7 +135,7 @@ impl Orchestrator {
         let lease = crate::engine::clock::later(now, self.inner.settings.event_lease);
         let started = std::time::Instant::now();
         let receipt = self.inner.store.receive(&received, lease).await?;
-        crate::telemetry::store_op("receive", started);
+        self.inner.meters.store_op(StoreOp::Receive, started);
         Ok(match receipt {
             // Busy: another worker or replica is applying it right now.
             Receipt::Settled | Receipt::Busy => Accepted::Done(Outcome::Duplicate),
@@ -293,7 +301,7 @@ impl Orchestrator {
             Some(id) => self.inner.store.load(id).await,
             None => self.inner.store.active_for(key).await,
         };
-        crate::telemetry::store_op("load", started);
+        self.inner.meters.store_op(StoreOp::Load, started);
         loaded
     }
 

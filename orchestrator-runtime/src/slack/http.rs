@@ -11,6 +11,7 @@
 
 use crate::engine::orchestrator::Orchestrator;
 use crate::slack::signature;
+use crate::telemetry::Transport;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -126,7 +127,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 async fn slack_events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let arrived = std::time::Instant::now();
     let response = slack_event(&shared, &headers, &body).await;
-    crate::telemetry::acked("http", arrived);
+    shared.orchestrator.meters().acked(Transport::Http, arrived);
     response
 }
 

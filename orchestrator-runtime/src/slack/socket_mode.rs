@@ -18,6 +18,7 @@ use crate::engine::locks::KeyLocks;
 use crate::engine::orchestrator::Orchestrator;
 use crate::slack::ingress;
 use crate::slack::web_api::SlackWebApi;
+use crate::telemetry::Transport;
 use futures_util::{SinkExt, StreamExt};
 use orchestrator_core::{Incoming, SlackJson};
 use serde_json::{json, Value};
@@ -176,7 +177,7 @@ impl SocketMode {
                             ack["payload"] = body;
                         }
                         let _ = acks.send(ack.to_string());
-                        crate::telemetry::acked("socket", arrived);
+                        orchestrator.meters().acked(Transport::Socket, arrived);
                     }
                     // Not stored, so not acked: Slack sends the envelope again.
                     Err(error) => tracing::error!(%error, envelope_id, "could not store an event; not acking it"),
