@@ -7,13 +7,14 @@ use crate::store::{Purged, Receipt, Received, Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 /// An in-memory [`Store`]. Everything is lost when the process ends.
 ///
 /// Deadlines and finished flows are kept in ordered indexes, so claiming due timeouts and
-/// purging cost what they find, not what is stored.
+/// purging cost what they find, not what is stored. Records are shared (`Arc`), so a read
+/// or a write holds the lock for a pointer's copy: the record is copied outside it.
 ///
 /// ```
 /// use orchestrator_core::{MemoryStore, Store, FlowRecord, MessageContext};
@@ -34,9 +35,9 @@ pub struct MemoryStore {
 
 #[derive(Default)]
 struct Inner {
-    /// Boxed, so the table holds pointers: its doubling at a million flows moves 8 bytes
-    /// a flow, not the size of a record.
-    records: HashMap<Uuid, Box<FlowRecord>>,
+    /// Behind pointers: the table's doubling at a million flows moves 8 bytes a flow, not
+    /// the size of a record, and a record is copied in and out without the lock.
+    records: HashMap<Uuid, Arc<FlowRecord>>,
     active: HashMap<ConversationKey, Uuid>,
     /// (deadline or lease end, flow) of active flows, earliest first.
     deadlines: BTreeSet<(DateTime<Utc>, Uuid)>,
@@ -150,54 +151,52 @@ impl Inner {
 #[async_trait]
 impl Store for MemoryStore {
     async fn commit(&self, record: &FlowRecord, expected: u64, event: Option<&str>) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        inner.check(record, expected)?;
-        if record.is_active() {
-            if let Some(other) = inner.active.get(&record.key).filter(|id| **id != record.id) {
-                return Err(StoreError::Conflict(format!(
-                    "flow {other} is already active in {}",
-                    record.key
-                )));
+        let stored = Arc::new(record.clone());
+        let previous = {
+            let mut inner = self.lock();
+            inner.check(record, expected)?;
+            if record.is_active() {
+                if let Some(other) = inner.active.get(&record.key).filter(|id| **id != record.id) {
+                    return Err(StoreError::Conflict(format!(
+                        "flow {other} is already active in {}",
+                        record.key
+                    )));
+                }
             }
-        }
-        // The previous version is taken out (not copied), unindexed, and its box reused.
-        let stored = match inner.records.remove(&record.id) {
-            Some(mut previous) => {
-                inner.unindex(&previous);
-                previous.as_mut().clone_from(record);
-                previous
+            let previous = inner.records.insert(record.id, stored);
+            if let Some(previous) = &previous {
+                inner.unindex(previous);
             }
-            None => Box::new(record.clone()),
+            inner.index(record);
+            if let Some(key) = event {
+                inner.settle(key, record.updated_at);
+            }
+            previous
         };
-        inner.index(record);
-        if let Some(key) = event {
-            inner.settle(key, record.updated_at);
-        }
-        inner.records.insert(record.id, stored);
+        drop(previous); // freed outside the lock
         Ok(())
     }
 
     async fn load(&self, id: Uuid) -> Result<Option<FlowRecord>, StoreError> {
-        Ok(self.lock().records.get(&id).map(|r| (**r).clone()))
+        let shared = self.lock().records.get(&id).cloned();
+        Ok(shared.map(|r| (*r).clone()))
     }
 
     async fn active_for(&self, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError> {
-        let inner = self.lock();
-        Ok(inner
-            .active
-            .get(key)
-            .and_then(|id| inner.records.get(id))
-            .map(|r| (**r).clone()))
+        let shared = {
+            let inner = self.lock();
+            inner.active.get(key).and_then(|id| inner.records.get(id)).cloned()
+        };
+        Ok(shared.map(|r| (*r).clone()))
     }
 
     async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        let inner = self.lock();
-        let mut records: Vec<FlowRecord> = inner
-            .records
-            .values()
-            .filter(|r| !active_only || r.is_active())
-            .map(|r| (**r).clone())
-            .collect();
+        let shared: Vec<Arc<FlowRecord>> = {
+            let inner = self.lock();
+            let records = inner.records.values();
+            records.filter(|r| !active_only || r.is_active()).cloned().collect()
+        };
+        let mut records: Vec<FlowRecord> = shared.iter().map(|r| (**r).clone()).collect();
         records.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         records.truncate(limit);
         Ok(records)
@@ -205,7 +204,7 @@ impl Store for MemoryStore {
 
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
         let mut inner = self.lock();
-        let Some(record) = inner.records.remove(&id).map(|r| *r) else {
+        let Some(record) = inner.records.remove(&id) else {
             return Ok(false);
         };
         inner.unindex(&record);
@@ -229,9 +228,10 @@ impl Store for MemoryStore {
         let mut claimed = Vec::with_capacity(due.len());
         for id in due {
             inner.set_due(id, Some(lease_until));
-            claimed.extend(inner.records.get(&id).map(|r| (**r).clone()));
+            claimed.extend(inner.records.get(&id).cloned());
         }
-        Ok(claimed)
+        drop(inner);
+        Ok(claimed.iter().map(|r| (**r).clone()).collect())
     }
 
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -239,6 +239,12 @@ impl Store for MemoryStore {
     }
 
     async fn receive(&self, event: &Received, lease_until: DateTime<Utc>) -> Result<Receipt, StoreError> {
+        // Built before the lock is taken (a new event is the common case).
+        let unsettled = Box::new(Unsettled {
+            incoming: event.incoming.clone(),
+            conversation: event.conversation(),
+            lease_until,
+        });
         let mut inner = self.lock();
         Ok(match inner.events.get_mut(&event.key) {
             Some((_, Some(unsettled))) if unsettled.lease_until > event.at => Receipt::Busy,
@@ -248,20 +254,12 @@ impl Store for MemoryStore {
             }
             Some((_, None)) => Receipt::Settled,
             None => {
-                let conversation = event.conversation();
                 inner
                     .unsettled_in
-                    .entry(conversation.clone())
+                    .entry(unsettled.conversation.clone())
                     .or_default()
                     .insert((event.at, event.key.clone()));
-                let unsettled = Unsettled {
-                    incoming: event.incoming.clone(),
-                    conversation,
-                    lease_until,
-                };
-                inner
-                    .events
-                    .insert(event.key.clone(), (event.at, Some(Box::new(unsettled))));
+                inner.events.insert(event.key.clone(), (event.at, Some(unsettled)));
                 inner.event_order.insert((event.at, event.key.clone()));
                 inner.unsettled.insert((event.at, event.key.clone()));
                 Receipt::New
