@@ -39,6 +39,21 @@ impl KeyLocks {
         };
         lock.lock_owned().await
     }
+
+    /// If the conversation `key` is held now, waits until it is free (without taking it)
+    /// and answers `true`; `false` at once if nobody holds it.
+    pub(crate) async fn wait_if_held(&self, key: &str) -> bool {
+        let held = {
+            let locks = self.map.lock().unwrap_or_else(|p| p.into_inner());
+            locks.by_key.get(key).and_then(Weak::upgrade)
+        };
+        let Some(lock) = held else { return false };
+        if lock.try_lock().is_ok() {
+            return false;
+        }
+        drop(lock.lock().await);
+        true
+    }
 }
 
 #[cfg(test)]
@@ -58,5 +73,22 @@ mod tests {
         assert!(tokio::time::timeout(Duration::from_millis(10), locks.lock("a"))
             .await
             .is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiter_wakes_when_the_holder_lets_go_and_does_not_wait_on_a_free_key() {
+        let locks = Arc::new(KeyLocks::default());
+        assert!(!locks.wait_if_held("a").await, "nobody holds it");
+        let held = locks.lock("a").await;
+        let waiter = {
+            let locks = locks.clone();
+            tokio::spawn(async move { locks.wait_if_held("a").await })
+        };
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(!waiter.is_finished(), "it waits while the key is held");
+        drop(held);
+        assert!(waiter.await.unwrap(), "it waited for the holder");
+        let free = tokio::time::timeout(Duration::from_millis(10), locks.lock("a")).await;
+        assert!(free.is_ok(), "the waiter did not keep the key");
     }
 }

@@ -217,7 +217,14 @@ impl Orchestrator {
                 tracing::warn!(event = %key, "an earlier event of this conversation is still not applied; going on");
                 return Ok(());
             }
-            tokio::time::sleep(EARLIER_POLL).await;
+            // Usually the earlier event is being applied here (the user answered the
+            // question its step posted before the step's result was saved): wake when its
+            // worker lets go of the conversation. Otherwise (another replica's, or its task
+            // not started yet) look again after a while.
+            let wait = inner.locks.wait_if_held(conversation.as_str());
+            if !matches!(tokio::time::timeout_at(give_up, wait).await, Ok(true)) {
+                tokio::time::sleep(EARLIER_POLL).await;
+            }
         }
         Ok(())
     }
