@@ -368,7 +368,14 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                 thread_ts,
                 message: message.to_string().into(),
             });
-            json!({"ok": true, "channel": channel, "ts": ts, "message": message})
+            // Moved in, not through `json!`, which would copy the message field by field.
+            let reply = [
+                ("ok", Value::Bool(true)),
+                ("channel", channel),
+                ("ts", Value::String(ts)),
+                ("message", message),
+            ];
+            Value::Object(reply.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
         }
         "conversations.history" | "conversations.replies" => {
             let thread = args.get("ts").and_then(Value::as_str);
