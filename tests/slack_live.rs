@@ -225,7 +225,7 @@ async fn click(bot: &LiveBot, user: &str, channel: &str, action_id: &str) -> Del
         .find(|c| c.method == "chat.postMessage" && payloads::find_element(&c.args["blocks"], action_id).is_some())
         .expect("a message with that element");
     let (block_id, element) = payloads::find_element(&call.args["blocks"], action_id).unwrap();
-    let ts = call.reply()["ts"].as_str().unwrap().to_owned();
+    let ts = call.reply["ts"].as_str().unwrap().to_owned();
     let at = ElementAt {
         channel,
         message_ts: &ts,

@@ -106,7 +106,7 @@ async fn a_slow_step_never_delays_the_acks_of_other_envelopes() {
     bot.command(&form).await;
     let opened = slack.wait_for("views.open", 1, WAIT).await;
     let view = opened[0]["view"].clone();
-    let view_id = slack.calls().iter().find(|c| c.method == "views.open").unwrap().reply()["view"]["id"]
+    let view_id = slack.calls().iter().find(|c| c.method == "views.open").unwrap().reply["view"]["id"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -35,28 +35,36 @@ pub struct RecordedCall {
     pub args: Value,
     /// The bearer token used, if any.
     pub token: Option<String>,
-    /// What the fake answered, as sent (the body shared with the HTTP response: a load
-    /// test's fake keeps bytes, not a tree of maps, for each of its calls).
-    reply: Bytes,
+    /// What the fake answered (e.g. the `ts` of a posted message).
+    pub reply: Value,
     /// When the fake received it.
     pub at: tokio::time::Instant,
 }
 
-impl RecordedCall {
-    /// What the fake answered (e.g. the `ts` of a posted message).
-    ///
-    /// ```
-    /// # #[tokio::main] async fn main() {
-    /// use orchestrator_testkit::FakeSlack;
-    /// use orchestrator_core::{SlackApi, SlackRequest};
-    /// let slack = FakeSlack::start().await;
-    /// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
-    /// api.call(SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None }).await.unwrap();
-    /// assert_eq!(slack.calls()[0].reply()["ok"], true);
-    /// # }
-    /// ```
-    pub fn reply(&self) -> Value {
-        serde_json::from_slice(&self.reply).expect("the fake answers JSON")
+/// A call as the fake keeps it: its arguments and answer as JSON text, not trees of maps
+/// (a load test's fake keeps every call of thousands of conversations), parsed again
+/// when a test asks for the calls.
+struct Kept {
+    method: String,
+    args: Box<[u8]>,
+    token: Option<String>,
+    reply: Bytes,
+    at: tokio::time::Instant,
+}
+
+impl Kept {
+    fn args(&self) -> Value {
+        serde_json::from_slice(&self.args).expect("kept as JSON")
+    }
+
+    fn call(&self) -> RecordedCall {
+        RecordedCall {
+            method: self.method.clone(),
+            args: self.args(),
+            token: self.token.clone(),
+            reply: serde_json::from_slice(&self.reply).expect("the fake answers JSON"),
+            at: self.at,
+        }
     }
 }
 
@@ -76,8 +84,7 @@ enum Planned {
 
 #[derive(Default)]
 struct Shared {
-    /// Shared with the subscribers: a call is recorded once, however many watch.
-    calls: Mutex<Vec<Arc<RecordedCall>>>,
+    calls: Mutex<Vec<Kept>>,
     planned: Mutex<HashMap<String, VecDeque<Planned>>>,
     counter: AtomicU64,
     sockets: Mutex<Vec<mpsc::UnboundedSender<String>>>,
@@ -162,13 +169,7 @@ impl FakeSlack {
 
     /// Every call so far, oldest first.
     pub fn calls(&self) -> Vec<RecordedCall> {
-        self.shared
-            .calls
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|c| (**c).clone())
-            .collect()
+        self.shared.calls.lock().unwrap().iter().map(Kept::call).collect()
     }
 
     /// The method of every call so far, oldest first (without copying the calls).
@@ -185,22 +186,18 @@ impl FakeSlack {
     pub async fn opened_view(&self, within: Duration) -> (Value, String) {
         let opened = self.wait_for("views.open", 1, within).await;
         let call = self.calls().into_iter().find(|c| c.method == "views.open");
-        let id = call.and_then(|c| c.reply()["view"]["id"].as_str().map(str::to_owned));
+        let id = call.and_then(|c| c.reply["view"]["id"].as_str().map(str::to_owned));
         (opened[0]["view"].clone(), id.expect("views.open answered a view id"))
     }
 
     /// The arguments of every call to `method`, oldest first.
     pub fn calls_to(&self, method: &str) -> Vec<Value> {
         let calls = self.shared.calls.lock().unwrap();
-        calls
-            .iter()
-            .filter(|c| c.method == method)
-            .map(|c| c.args.clone())
-            .collect()
+        calls.iter().filter(|c| c.method == method).map(Kept::args).collect()
     }
 
-    /// Calls as they arrive (for waiting and for measuring latency), each shared with the
-    /// record and the other subscribers rather than copied.
+    /// Calls as they arrive (for waiting and for measuring latency), each shared by the
+    /// subscribers rather than copied.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<RecordedCall>> {
         self.events.subscribe()
     }
@@ -303,19 +300,26 @@ fn planned_refusal(shared: &Shared, method: &str) -> Option<Response> {
 }
 
 /// Answers `reply` and records the call with it.
-fn answer_and_record(state: &AppState, method: &str, args: Value, token: Option<String>, reply: &Value) -> Response {
-    let reply = Bytes::from(serde_json::to_vec(reply).expect("a JSON value serializes"));
-    let response = ([(axum::http::header::CONTENT_TYPE, "application/json")], reply.clone()).into_response();
+fn answer_and_record(state: &AppState, method: &str, args: Value, token: Option<String>, reply: Value) -> Response {
+    let body = Bytes::from(serde_json::to_vec(&reply).expect("a JSON value serializes"));
+    let response = ([(axum::http::header::CONTENT_TYPE, "application/json")], body.clone()).into_response();
     let (shared, events) = state;
-    let call = Arc::new(RecordedCall {
+    let at = tokio::time::Instant::now();
+    shared.calls.lock().unwrap().push(Kept {
+        method: method.to_owned(),
+        args: serde_json::to_vec(&args).expect("a JSON value serializes").into(),
+        token: token.clone(),
+        reply: body,
+        at,
+    });
+    let call = RecordedCall {
         method: method.to_owned(),
         args,
         token,
         reply,
-        at: tokio::time::Instant::now(),
-    });
-    shared.calls.lock().unwrap().push(call.clone());
-    let _ = events.send(call);
+        at,
+    };
+    let _ = events.send(Arc::new(call));
     response
 }
 
@@ -337,7 +341,7 @@ async fn api(
         }
     }
     let answer = answer(&state.0, &method, &args);
-    answer_and_record(&state, &method, args, token, &answer)
+    answer_and_record(&state, &method, args, token, answer)
 }
 
 fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
@@ -436,7 +440,7 @@ async fn respond(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         return refusal;
     }
     let (args, token) = parse(&headers, &body);
-    answer_and_record(&state, "response_url", args, token, &json!({"ok": true}))
+    answer_and_record(&state, "response_url", args, token, json!({"ok": true}))
 }
 
 /// Socket Mode: `hello` on connect, envelopes from [`FakeSlack::socket_send`], acks recorded.
