@@ -118,26 +118,6 @@ pub enum SlackRequest {
 }
 
 impl SlackRequest {
-    /// The methods of the typed requests (every [`SlackRequest::method`] but a
-    /// [`SlackRequest::Call`]'s).
-    ///
-    /// ```
-    /// # use orchestrator_core::SlackRequest;
-    /// let r = SlackRequest::OpenView { trigger_id: "t".into(), view: serde_json::json!({}) };
-    /// assert!(SlackRequest::METHODS.contains(&r.method()));
-    /// ```
-    pub const METHODS: &'static [&'static str] = &[
-        "chat.postMessage",
-        "conversations.replies",
-        "conversations.history",
-        "chat.update",
-        "chat.postEphemeral",
-        "views.open",
-        "views.update",
-        "views.push",
-        "response_url",
-    ];
-
     /// The Web API method name, e.g. `chat.postMessage`.
     ///
     /// ```

@@ -19,7 +19,7 @@ use metrics::{Counter, Gauge, Histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use orchestrator_core::{FlowRecord, FlowState, SlackApi, SlackError, SlackReply, SlackRequest};
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Instant;
 
 /// Histogram buckets, in seconds: from a fast store write to a slow Slack answer.
@@ -74,7 +74,8 @@ pub(crate) struct Meters {
     store: [Histogram; 3],
     acks: [Histogram; 2],
     flows: HashMap<String, FlowMeters>,
-    slack_calls: HashMap<&'static str, Counter>,
+    /// Per Slack method, registered at its first call.
+    slack_calls: RwLock<HashMap<String, Counter>>,
 }
 
 /// One flow's handles.
@@ -103,8 +104,7 @@ impl FlowMeters {
 }
 
 impl Meters {
-    /// Handles for `flows` and for the Slack methods the engine calls by name, in the
-    /// process's recorder (install it first: [`prometheus`]).
+    /// Handles for `flows`, in the process's recorder (install it first: [`prometheus`]).
     pub(crate) fn new<'a>(flows: impl IntoIterator<Item = &'a str>) -> Self {
         let store_op = |op: &'static str| metrics::histogram!("slack_orchestrator_store_seconds", "op" => op);
         let ack =
@@ -116,10 +116,7 @@ impl Meters {
                 .into_iter()
                 .map(|flow| (flow.to_owned(), FlowMeters::new(flow)))
                 .collect(),
-            slack_calls: SlackRequest::METHODS
-                .iter()
-                .map(|&method| (method, slack_calls(method.to_owned())))
-                .collect(),
+            slack_calls: RwLock::default(),
         }
     }
 
@@ -133,13 +130,10 @@ impl Meters {
         self.acks[transport as usize].record(seconds(start));
     }
 
-    /// A step run of `flow` that took from `start` until now.
+    /// A step run of `flow` (a registered one: only those run) that took from `start` until now.
     pub(crate) fn step(&self, flow: &str, start: Instant) {
-        match self.flows.get(flow) {
-            Some(meters) => meters.step.record(seconds(start)),
-            None => {
-                metrics::histogram!("slack_orchestrator_step_seconds", "flow" => flow.to_owned()).record(seconds(start))
-            }
+        if let Some(meters) = self.flows.get(flow) {
+            meters.step.record(seconds(start));
         }
     }
 
@@ -164,15 +158,18 @@ impl Meters {
     }
 
     fn slack_call(&self, method: &str) {
-        match self.slack_calls.get(method) {
-            Some(counter) => counter.increment(1),
-            None => slack_calls(method.to_owned()).increment(1),
+        let known = self.slack_calls.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(counter) = known.get(method) {
+            counter.increment(1);
+            return;
         }
+        drop(known);
+        let mut known = self.slack_calls.write().unwrap_or_else(|p| p.into_inner());
+        known
+            .entry(method.to_owned())
+            .or_insert_with(|| metrics::counter!("slack_orchestrator_slack_calls_total", "method" => method.to_owned()))
+            .increment(1);
     }
-}
-
-fn slack_calls(method: String) -> Counter {
-    metrics::counter!("slack_orchestrator_slack_calls_total", "method" => method)
 }
 
 /// The bot's Slack port with each call counted by method, and each failure by method and
