@@ -45,15 +45,20 @@ struct Inner {
     /// (ended at, flow) of finished flows, oldest first.
     finished: BTreeSet<(DateTime<Utc>, Uuid)>,
     /// Received events: `Some` while pending, `None` once settled (boxed, so a settled
-    /// event costs a pointer, not the size of an event).
-    events: HashMap<String, (DateTime<Utc>, Option<Box<Unsettled>>)>,
+    /// event costs a pointer, not the size of an event). Keys are shared by the indexes
+    /// below (one allocation per event, not one per index).
+    events: HashMap<EventKey, (DateTime<Utc>, Option<Box<Unsettled>>)>,
     /// (received at, key), oldest first.
-    event_order: BTreeSet<(DateTime<Utc>, String)>,
+    event_order: BTreeSet<(DateTime<Utc>, EventKey)>,
     /// (received at, key) of the events not settled yet, oldest first.
-    unsettled: BTreeSet<(DateTime<Utc>, String)>,
-    /// The same, per conversation.
-    unsettled_in: HashMap<ConversationKey, BTreeSet<(DateTime<Utc>, String)>>,
+    unsettled: BTreeSet<(DateTime<Utc>, EventKey)>,
+    /// The same, per conversation: usually one event, so a short list rather than a tree
+    /// (a B-tree's first node is a few hundred bytes).
+    unsettled_in: HashMap<ConversationKey, Vec<(DateTime<Utc>, EventKey)>>,
 }
+
+/// An event's dedup key, shared by the store's indexes.
+type EventKey = Arc<str>;
 
 /// A received event waiting to be applied, and until when its worker holds it.
 struct Unsettled {
@@ -77,11 +82,17 @@ impl MemoryStore {
 
 impl Inner {
     fn set_due(&mut self, id: Uuid, due: Option<DateTime<Utc>>) {
-        if let Some(old) = self.due_at.remove(&id) {
+        let old = match due {
+            Some(due) => self.due_at.insert(id, due),
+            None => self.due_at.remove(&id),
+        };
+        if old == due {
+            return;
+        }
+        if let Some(old) = old {
             self.deadlines.remove(&(old, id));
         }
         if let Some(due) = due {
-            self.due_at.insert(id, due);
             self.deadlines.insert((due, id));
         }
     }
@@ -94,32 +105,44 @@ impl Inner {
         self.set_due(record.id, None);
     }
 
-    fn index(&mut self, record: &FlowRecord) {
+    /// Indexes `record`, which replaces `previous` (the same flow's earlier version) if
+    /// there was one. A flow that stays active in its conversation keeps its entry there.
+    fn reindex(&mut self, previous: Option<&FlowRecord>, record: &FlowRecord) {
+        match previous {
+            Some(previous) if previous.is_active() && record.is_active() && previous.key == record.key => {}
+            Some(previous) => self.unindex(previous),
+            None => {}
+        }
         if record.is_active() {
-            self.active.insert(record.key.clone(), record.id);
+            if self.active.get(&record.key) != Some(&record.id) {
+                self.active.insert(record.key.clone(), record.id);
+            }
             self.set_due(record.id, record.deadline);
         } else {
+            self.set_due(record.id, None);
             self.finished.insert((record.updated_at, record.id));
         }
     }
 
     fn settle(&mut self, key: &str, now: DateTime<Utc>) {
         match self.events.get_mut(key) {
-            Some((at, unsettled)) => {
-                if let Some(event) = unsettled.take() {
-                    let entry = (*at, key.to_owned());
+            Some((_, unsettled)) => {
+                let Some(event) = unsettled.take() else { return };
+                let Some(list) = self.unsettled_in.get_mut(&event.conversation) else {
+                    return;
+                };
+                if let Some(i) = list.iter().position(|(_, k)| &**k == key) {
+                    let entry = list.remove(i);
                     self.unsettled.remove(&entry);
-                    if let Some(set) = self.unsettled_in.get_mut(&event.conversation) {
-                        set.remove(&entry);
-                        if set.is_empty() {
-                            self.unsettled_in.remove(&event.conversation);
-                        }
-                    }
+                }
+                if list.is_empty() {
+                    self.unsettled_in.remove(&event.conversation);
                 }
             }
             None => {
-                self.events.insert(key.to_owned(), (now, None));
-                self.event_order.insert((now, key.to_owned()));
+                let key = EventKey::from(key);
+                self.events.insert(key.clone(), (now, None));
+                self.event_order.insert((now, key));
             }
         }
     }
@@ -151,10 +174,18 @@ impl Inner {
 #[async_trait]
 impl Store for MemoryStore {
     async fn commit(&self, record: &FlowRecord, expected: u64, event: Option<&str>) -> Result<(), StoreError> {
-        let stored = Arc::new(record.clone());
+        self.commit_shared(Arc::new(record.clone()), expected, event).await
+    }
+
+    async fn commit_shared(
+        &self,
+        record: Arc<FlowRecord>,
+        expected: u64,
+        event: Option<&str>,
+    ) -> Result<(), StoreError> {
         let previous = {
             let mut inner = self.lock();
-            inner.check(record, expected)?;
+            inner.check(&record, expected)?;
             if record.is_active() {
                 if let Some(other) = inner.active.get(&record.key).filter(|id| **id != record.id) {
                     return Err(StoreError::Conflict(format!(
@@ -163,11 +194,8 @@ impl Store for MemoryStore {
                     )));
                 }
             }
-            let previous = inner.records.insert(record.id, stored);
-            if let Some(previous) = &previous {
-                inner.unindex(previous);
-            }
-            inner.index(record);
+            let previous = inner.records.insert(record.id, record.clone());
+            inner.reindex(previous.as_deref(), &record);
             if let Some(key) = event {
                 inner.settle(key, record.updated_at);
             }
@@ -246,7 +274,7 @@ impl Store for MemoryStore {
             lease_until,
         });
         let mut inner = self.lock();
-        Ok(match inner.events.get_mut(&event.key) {
+        Ok(match inner.events.get_mut(event.key.as_str()) {
             Some((_, Some(unsettled))) if unsettled.lease_until > event.at => Receipt::Busy,
             Some((_, Some(unsettled))) => {
                 unsettled.lease_until = lease_until;
@@ -254,14 +282,18 @@ impl Store for MemoryStore {
             }
             Some((_, None)) => Receipt::Settled,
             None => {
-                inner
-                    .unsettled_in
-                    .entry(unsettled.conversation.clone())
-                    .or_default()
-                    .insert((event.at, event.key.clone()));
-                inner.events.insert(event.key.clone(), (event.at, Some(unsettled)));
-                inner.event_order.insert((event.at, event.key.clone()));
-                inner.unsettled.insert((event.at, event.key.clone()));
+                let key = EventKey::from(event.key.as_str());
+                let entry = (event.at, key.clone());
+                match inner.unsettled_in.get_mut(&unsettled.conversation) {
+                    Some(list) => list.push(entry.clone()),
+                    None => {
+                        let conversation = unsettled.conversation.clone();
+                        inner.unsettled_in.insert(conversation, vec![entry.clone()]);
+                    }
+                }
+                inner.events.insert(key, (event.at, Some(unsettled)));
+                inner.event_order.insert(entry.clone());
+                inner.unsettled.insert(entry);
                 Receipt::New
             }
         })
@@ -278,17 +310,17 @@ impl Store for MemoryStore {
         unless: Option<&str>,
     ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
         let inner = self.lock();
-        let Some((at, key)) = inner.unsettled_in.get(conversation).and_then(|set| set.first()) else {
+        let Some((at, key)) = inner.unsettled_in.get(conversation).and_then(|list| list.iter().min()) else {
             return Ok(None);
         };
-        if unless == Some(key.as_str()) {
+        if unless == Some(&**key) {
             return Ok(None);
         }
         let Some((_, Some(event))) = inner.events.get(key) else {
             return Ok(None);
         };
         let received = Received {
-            key: key.clone(),
+            key: key.to_string(),
             at: *at,
             incoming: event.incoming.clone(),
         };
@@ -314,7 +346,7 @@ impl Store for MemoryStore {
             if event.lease_until <= now {
                 event.lease_until = lease_until;
                 claimed.push(Received {
-                    key: key.clone(),
+                    key: key.to_string(),
                     at: *at,
                     incoming: event.incoming.clone(),
                 });
@@ -336,7 +368,7 @@ impl Store for MemoryStore {
         }
         // Settled events before the cutoff go; pending ones stay (they still have to be
         // applied) and are looked at again by the next purge.
-        let old: Vec<(DateTime<Utc>, String)> = inner
+        let old: Vec<(DateTime<Utc>, EventKey)> = inner
             .event_order
             .iter()
             .take_while(|(at, _)| *at < events_before)
@@ -349,5 +381,72 @@ impl Store for MemoryStore {
             purged.events += 1;
         }
         Ok(purged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MessageContext;
+
+    fn received(key: &str, at: DateTime<Utc>) -> Received {
+        Received {
+            key: key.to_owned(),
+            at,
+            incoming: Incoming::started(MessageContext::new("T1", "U1", "D1")),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_conversations_oldest_event_goes_by_time_then_key_and_settling_moves_to_the_next() {
+        let store = MemoryStore::new();
+        let now = Utc::now();
+        let lease = now + chrono::Duration::seconds(30);
+        for (key, at) in [
+            ("event:B", now),
+            ("event:C", now - chrono::Duration::seconds(1)),
+            ("event:A", now),
+        ] {
+            assert_eq!(store.receive(&received(key, at), lease).await.unwrap(), Receipt::New);
+        }
+        let conversation = received("x", now).conversation();
+        let oldest = |unless: Option<&'static str>| {
+            let store = &store;
+            let conversation = &conversation;
+            async move {
+                store
+                    .oldest_unsettled(conversation, unless)
+                    .await
+                    .unwrap()
+                    .map(|(r, _)| r.key)
+            }
+        };
+        assert_eq!(oldest(None).await.as_deref(), Some("event:C"), "the earliest first");
+        assert_eq!(oldest(Some("event:C")).await, None, "the caller's own event");
+        store.settle("event:C").await.unwrap();
+        assert_eq!(oldest(None).await.as_deref(), Some("event:A"), "same time: by key");
+        store.settle("event:A").await.unwrap();
+        store.settle("event:B").await.unwrap();
+        assert_eq!(oldest(None).await, None);
+        assert_eq!(
+            store.receive(&received("event:A", now), lease).await.unwrap(),
+            Receipt::Settled
+        );
+        assert!(store.lock().unsettled_in.is_empty() && store.lock().unsettled.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_shared_commit_keeps_the_callers_record_instead_of_a_copy() {
+        let store = MemoryStore::new();
+        let context = MessageContext::new("T1", "U1", "D1");
+        let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", context, Utc::now());
+        record.version = 1;
+        let record = Arc::new(record);
+        store.commit_shared(record.clone(), 0, None).await.unwrap();
+        assert_eq!(Arc::strong_count(&record), 2, "the store holds the same allocation");
+        let mut next = (*record).clone();
+        next.version = 2;
+        store.commit_shared(Arc::new(next), 1, None).await.unwrap();
+        assert_eq!(Arc::strong_count(&record), 1, "the replaced version is let go");
     }
 }

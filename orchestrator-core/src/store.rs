@@ -35,6 +35,7 @@ use crate::record::FlowRecord;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Why a store operation failed.
@@ -121,6 +122,30 @@ pub trait Store: Send + Sync + 'static {
     /// Writes `record` (whose version must be `expected + 1`) if the stored version is
     /// `expected`, inserting when `expected` is 0; settles `event` in the same write.
     async fn commit(&self, record: &FlowRecord, expected: u64, event: Option<&str>) -> Result<(), StoreError>;
+    /// [`commit`](Store::commit) for a record its caller will not change again (the
+    /// engine's every write): a store that keeps records in memory keeps this one, shared,
+    /// instead of a copy. The default commits a borrow of it.
+    ///
+    /// ```
+    /// use orchestrator_core::{FlowRecord, MemoryStore, MessageContext, Store};
+    /// use std::sync::Arc;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U", "D1"), chrono::Utc::now());
+    /// record.version = 1;
+    /// let record = Arc::new(record);
+    /// store.commit_shared(record.clone(), 0, Some("event:Ev1")).await.unwrap();
+    /// assert_eq!(store.load(record.id).await.unwrap().as_ref(), Some(&*record));
+    /// # });
+    /// ```
+    async fn commit_shared(
+        &self,
+        record: Arc<FlowRecord>,
+        expected: u64,
+        event: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.commit(&record, expected, event).await
+    }
     /// Loads a record by id.
     async fn load(&self, id: Uuid) -> Result<Option<FlowRecord>, StoreError>;
     /// Loads the active flow of a conversation, if there is one.

@@ -49,26 +49,28 @@ impl Writer {
     }
 
     /// Writes `record` as version `expected + 1` (an insert when `expected` is 0), settling
-    /// `event` in the same write.
+    /// `event` in the same write; gives back the record as written (shared with a store
+    /// that keeps records in memory, so the write copies nothing).
     pub(crate) async fn commit(
         &self,
-        record: &mut FlowRecord,
+        mut record: FlowRecord,
         expected: u64,
         event: Option<&str>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Arc<FlowRecord>, StoreError> {
         record.version = expected + 1;
         record.updated_at = self.clock.now();
         if let Some(key) = event {
             record.remember_applied(key);
         }
+        let record = Arc::new(record);
         let started = std::time::Instant::now();
-        self.store.commit(record, expected, event).await?;
+        self.store.commit_shared(record.clone(), expected, event).await?;
         self.meters.store_op(StoreOp::Commit, started);
-        self.meters.committed(record, expected == 0);
+        self.meters.committed(&record, expected == 0);
         if let (true, Some(deadline)) = (record.is_active(), record.deadline) {
             self.wake.deadline_set(deadline);
         }
-        Ok(())
+        Ok(record)
     }
 
     /// Applies how a run ended to the record (state, step, deadline, error), sends the
@@ -134,7 +136,7 @@ impl Writer {
             }
             _ => None,
         };
-        self.commit(&mut record, expected, event).await?;
+        let record = self.commit(record, expected, event).await?;
         let outcome = match run.end {
             End::Reject(errors) => Outcome::Rejected {
                 flow_id: record.id,
@@ -163,7 +165,7 @@ impl Writer {
         }
         record.error = Some(reason);
         record.deadline = None;
-        self.commit(&mut record, expected, event).await?;
+        let record = self.commit(record, expected, event).await?;
         Ok(Outcome::advanced(&record))
     }
 }

@@ -474,7 +474,7 @@ impl Orchestrator {
             record.participants = vec![FlowRecord::ANYONE.to_owned()];
         }
         // The store holds one active flow per conversation: a refused insert names it.
-        match self.inner.writer.commit(&mut record, 0, None).await {
+        let record = match self.inner.writer.commit(record, 0, None).await {
             Err(StoreError::Conflict(reason)) => {
                 let active = self.inner.store.active_for(&conversation).await?;
                 return Err(match active {
@@ -486,9 +486,14 @@ impl Orchestrator {
                 });
             }
             other => other?,
-        }
-        self.run(definition, record, &Work::new(incoming, None), First::Start)
-            .await?;
+        };
+        self.run(
+            definition,
+            Arc::unwrap_or_clone(record),
+            &Work::new(incoming, None),
+            First::Start,
+        )
+        .await?;
         Ok(id)
     }
 
@@ -504,9 +509,10 @@ impl Orchestrator {
         else {
             return Ok(Outcome::NoFlow);
         };
-        let mut record = self.inner.steps.new_record(&definition, &work.incoming);
-        self.inner.writer.commit(&mut record, 0, None).await?;
-        self.run(definition, record, work, First::Start).await
+        let record = self.inner.steps.new_record(&definition, &work.incoming);
+        let record = self.inner.writer.commit(record, 0, None).await?;
+        self.run(definition, Arc::unwrap_or_clone(record), work, First::Start)
+            .await
     }
 
     /// A click on (or a submission of) a flow that has ended: an ephemeral notice, nothing else.

@@ -56,9 +56,9 @@ impl Orchestrator {
 
     /// Writes a schedule's record; a conflict means another replica wrote it first, and
     /// theirs is as good.
-    async fn install(&self, mut record: FlowRecord, expected: u64) -> Result<(), OrchestratorError> {
-        match self.inner.writer.commit(&mut record, expected, None).await {
-            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+    async fn install(&self, record: FlowRecord, expected: u64) -> Result<(), OrchestratorError> {
+        match self.inner.writer.commit(record, expected, None).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
             Err(error) => Err(error.into()),
         }
     }
@@ -102,7 +102,7 @@ impl Orchestrator {
                 record.deadline = None;
             }
         }
-        self.inner.writer.commit(&mut record, expected, None).await
+        self.inner.writer.commit(record, expected, None).await.map(drop)
     }
 
     /// Resolves the targets of one occurrence and starts the flow for each; returns how

@@ -126,7 +126,7 @@ impl Orchestrator {
             .set_state(FlowState::TimedOut)
             .map_err(|illegal| StoreError::Conflict(format!("flow {flow_id} cannot time out: {illegal}")))?;
         record.deadline = None;
-        inner.writer.commit(&mut record, expected, None).await?;
+        let record = inner.writer.commit(record, expected, None).await?;
         Ok(Outcome::advanced(&record))
     }
 
