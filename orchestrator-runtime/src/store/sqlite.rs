@@ -14,6 +14,11 @@
 //!   refuses that write alone) and answers each when the transaction is on disk. Under load
 //!   many acks share one fsync, so the 3-second ack holds.
 //! - **Reads** run on a small pool of read connections (WAL lets them run beside the writer).
+//!   An event's point look-ups (its conversation's active flow and oldest pending event, a
+//!   flow by id) first try a connection of their own on the caller's thread, one that never
+//!   waits for a lock (busy timeout 0): a look-up takes microseconds, less than the two
+//!   thread switches of the pool. One that would wait, or finds every such connection in
+//!   use, goes to the pool, so a tokio worker is never held by SQLite's busy handler.
 //! - **Durability:** WAL with `synchronous=NORMAL` by default: a committed write survives
 //!   the process being killed (SIGKILL, OOM, a panic); `?synchronous=full` also survives
 //!   the machine losing power, at one fsync per transaction.
@@ -69,7 +74,7 @@ const MIGRATIONS: &[&str] = &[
 
 /// How many queued writes one transaction takes at most.
 const GROUP: usize = 512;
-/// How many read connections.
+/// How many read connections (of each kind: pooled, and for look-ups in place).
 const READERS: usize = 4;
 /// How long a write waits for another process's transaction.
 const BUSY: Duration = Duration::from_secs(10);
@@ -120,6 +125,8 @@ impl Options {
 pub struct SqliteStore {
     writer: mpsc::Sender<Write>,
     readers: Arc<Vec<Mutex<Connection>>>,
+    /// Read connections for look-ups on the caller's thread; they never wait for a lock.
+    quick: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
 
@@ -179,17 +186,20 @@ impl SqliteStore {
             .map_err(failed)?;
         writer.busy_timeout(BUSY).map_err(failed)?;
         migrate(&mut writer, &path)?;
-        let readers = (0..READERS)
-            .map(|_| {
-                let reader = Connection::open_with_flags(
-                    &options.path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                reader.busy_timeout(BUSY)?;
-                Ok(Mutex::new(reader))
-            })
-            .collect::<Result<Vec<_>, rusqlite::Error>>()
-            .map_err(failed)?;
+        let open_readers = |busy| {
+            (0..READERS)
+                .map(|_| {
+                    let reader = Connection::open_with_flags(
+                        &options.path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )?;
+                    reader.busy_timeout(busy)?;
+                    Ok(Mutex::new(reader))
+                })
+                .collect::<Result<Vec<_>, rusqlite::Error>>()
+        };
+        let readers = open_readers(BUSY).map_err(failed)?;
+        let quick = open_readers(Duration::ZERO).map_err(failed)?;
         let (sender, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -198,6 +208,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: sender,
             readers: Arc::new(readers),
+            quick,
             next_reader: AtomicUsize::new(0),
         })
     }
@@ -213,6 +224,35 @@ impl SqliteStore {
         answer
             .await
             .map_err(|_| StoreError::Backend("the SQLite writer has stopped".into()))?
+    }
+
+    /// A point look-up by an indexed key: on the caller's thread if a quick connection is
+    /// free and no lock is in the way, otherwise on the pool (see the module docs).
+    async fn look_up<T: Send + 'static>(
+        &self,
+        query: impl Fn(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        match self.look_up_here(query) {
+            Ok(found) => found,
+            Err(query) => self.read(query).await,
+        }
+    }
+
+    /// Runs `query` on a free quick connection now; gives it back when every one is in use
+    /// or SQLite would have to wait for a lock.
+    fn look_up_here<T, Q: Fn(&Connection) -> rusqlite::Result<T>>(&self, query: Q) -> Result<Result<T, StoreError>, Q> {
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let quick = &self.quick;
+        let Some(reader) = (0..quick.len()).find_map(|i| quick[(start + i) % quick.len()].try_lock().ok()) else {
+            return Err(query);
+        };
+        match query(&reader) {
+            Err(error) if is_busy(&error) => {
+                drop(reader);
+                Err(query)
+            }
+            result => Ok(result.map_err(backend)),
+        }
     }
 
     async fn read<T: Send + 'static>(
@@ -253,6 +293,14 @@ fn migrate(connection: &mut Connection, path: &str) -> Result<(), SqliteError> {
             .map_err(failed)?;
     }
     tx.commit().map_err(failed)
+}
+
+/// Whether SQLite refused because another connection holds a lock (a busy timeout of 0).
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn backend(error: rusqlite::Error) -> StoreError {
@@ -554,7 +602,7 @@ impl Store for SqliteStore {
     }
 
     async fn load(&self, id: Uuid) -> Result<Option<FlowRecord>, StoreError> {
-        self.read(move |db| {
+        self.look_up(move |db| {
             db.prepare_cached("SELECT record FROM flows WHERE id = ?1")?
                 .query_row([id.to_string()], |row| decode_record(&row.get::<_, String>(0)?))
                 .optional()
@@ -564,9 +612,9 @@ impl Store for SqliteStore {
 
     async fn active_for(&self, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError> {
         let key = key.as_str().to_owned();
-        self.read(move |db| {
+        self.look_up(move |db| {
             db.prepare_cached("SELECT record FROM flows WHERE conv_key = ?1 AND active = 1")?
-                .query_row([key], |row| decode_record(&row.get::<_, String>(0)?))
+                .query_row([&key], |row| decode_record(&row.get::<_, String>(0)?))
                 .optional()
         })
         .await
@@ -634,13 +682,13 @@ impl Store for SqliteStore {
     ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
         let conversation = conversation.as_str().to_owned();
         let unless = unless.map(str::to_owned);
-        self.read(move |db| {
+        self.look_up(move |db| {
             let oldest = db
                 .prepare_cached(
                     "SELECT key, received_at, incoming, lease_until FROM events
                      WHERE conv_key = ?1 AND settled = 0 ORDER BY received_at, key LIMIT 1",
                 )?
-                .query_row([conversation], |row| {
+                .query_row([&conversation], |row| {
                     if unless.as_deref() == Some(row.get_ref(0)?.as_str()?) {
                         return Ok(None);
                     }
@@ -674,5 +722,45 @@ impl Store for SqliteStore {
             reply,
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(db: &Connection) -> rusqlite::Result<i64> {
+        db.query_row("SELECT COUNT(*) FROM flows", [], |row| row.get(0))
+    }
+
+    #[tokio::test]
+    async fn a_look_up_runs_in_place_and_hands_over_to_the_pool_rather_than_wait() {
+        let dir = std::env::temp_dir().join(format!("so-lookup-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bot.db");
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(store.look_up_here(count).ok().map(Result::unwrap), Some(0), "in place");
+
+        let held: Vec<_> = store.quick.iter().map(|c| c.lock().unwrap()).collect();
+        assert!(
+            store.look_up_here(count).is_err(),
+            "every quick connection in use: given back"
+        );
+        assert_eq!(store.look_up(count).await.unwrap(), 0, "and answered by the pool");
+        drop(held);
+
+        // What SQLite answers a connection that would have to wait for a lock (here: one
+        // asking for the file alone while the store has it open) is recognised as such.
+        let blocker = Connection::open(&path).unwrap();
+        blocker.busy_timeout(Duration::ZERO).unwrap();
+        let refused = blocker.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;");
+        assert!(is_busy(&refused.unwrap_err()));
+        drop(blocker);
+        let other = Connection::open(&path).unwrap();
+        assert!(
+            !is_busy(&other.execute_batch("SELEC").unwrap_err()),
+            "other errors are errors"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
