@@ -119,7 +119,6 @@ impl Inner {
             }
             self.set_due(record.id, record.deadline);
         } else {
-            self.set_due(record.id, None);
             self.finished.insert((record.updated_at, record.id));
         }
     }

@@ -247,10 +247,7 @@ impl SqliteStore {
             return Err(query);
         };
         match query(&reader) {
-            Err(error) if is_busy(&error) => {
-                drop(reader);
-                Err(query)
-            }
+            Err(error) if is_busy(&error) => Err(query),
             result => Ok(result.map_err(backend)),
         }
     }
