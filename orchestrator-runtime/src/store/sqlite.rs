@@ -12,7 +12,13 @@
 //!   claim, a purge) is a message to the writer, which takes all that are queued, applies
 //!   them in one `BEGIN IMMEDIATE` transaction (each in its own savepoint, so a conflict
 //!   refuses that write alone) and answers each when the transaction is on disk. Under load
-//!   many acks share one fsync, so the 3-second ack holds.
+//!   many acks share one transaction (and with `synchronous=full` one fsync), so the 3-second ack holds.
+//! - **Checkpoints beside the writer.** SQLite's automatic checkpoint (copying the WAL into
+//!   the database file, with an fsync) would run inside the writer's commits; a thread of
+//!   its own does it instead, at most every 50 ms after writes. When the WAL has grown past
+//!   16 MiB it pauses the writer between two transactions to finish the copy and start the
+//!   WAL over, so the file stays bounded under steady load (a checkpoint that runs while the
+//!   writer appends never catches up on its own).
 //! - **Reads** run on a small pool of read connections (WAL lets them run beside the writer).
 //!   An event's point look-ups (its conversation's active flow and oldest pending event, a
 //!   flow by id) first try a connection of their own on the caller's thread, one that never
@@ -78,12 +84,21 @@ const GROUP: usize = 512;
 const READERS: usize = 4;
 /// How long a write waits for another process's transaction.
 const BUSY: Duration = Duration::from_secs(10);
+/// How often at most the checkpointer copies the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+/// The WAL's length (in pages of 4 KiB: 16 MiB) from which the checkpointer starts it over.
+const WAL_RESTART_PAGES: i64 = 4096;
+/// How long a restart of the WAL waits for readers of an older snapshot (the writer is
+/// paused meanwhile).
+const RESTART_WAIT: Duration = Duration::from_millis(100);
 
 /// Where and how to open the file.
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
     path: PathBuf,
     full_sync: bool,
+    /// The WAL's length in pages from which the checkpointer starts it over.
+    wal_restart_pages: i64,
 }
 
 impl Options {
@@ -108,6 +123,7 @@ impl Options {
         Ok(Options {
             path: PathBuf::from(path),
             full_sync,
+            wal_restart_pages: WAL_RESTART_PAGES,
         })
     }
 }
@@ -161,6 +177,7 @@ impl SqliteStore {
         SqliteStore::open_with(Options {
             path: path.into(),
             full_sync: false,
+            wal_restart_pages: WAL_RESTART_PAGES,
         })
         .await
     }
@@ -200,10 +217,23 @@ impl SqliteStore {
         };
         let readers = open_readers(BUSY).map_err(failed)?;
         let quick = open_readers(Duration::ZERO).map_err(failed)?;
+        // The writer copies nothing into the database file itself: the checkpointer does,
+        // beside it (see `checkpoint_loop`).
+        writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(failed)?;
+        let checkpointer = Connection::open(&options.path).map_err(failed)?;
+        checkpointer.busy_timeout(RESTART_WAIT).map_err(failed)?;
+        let gate = Arc::new(Mutex::new(()));
+        let (wrote, written) = mpsc::sync_channel(1);
+        let writer_gate = gate.clone();
+        let restart_pages = options.wal_restart_pages;
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(&checkpointer, &written, &gate, restart_pages))
+            .expect("spawn the SQLite checkpoint thread");
         let (sender, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(writer, &queue))
+            .spawn(move || write_loop(writer, &queue, &writer_gate, &wrote))
             .expect("spawn the SQLite writer thread");
         Ok(SqliteStore {
             writer: sender,
@@ -367,8 +397,15 @@ fn columns(row: &Row) -> [&dyn ToSql; 8] {
     ]
 }
 
-/// The writer: takes every queued write, applies them in one transaction, answers each.
-fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Write>) {
+/// The writer: takes every queued write, applies them in one transaction (holding `gate`,
+/// which the checkpointer takes to pause it), answers each, and tells the checkpointer
+/// that the WAL grew.
+fn write_loop(
+    mut connection: Connection,
+    queue: &mpsc::Receiver<Write>,
+    gate: &Mutex<()>,
+    wrote: &mpsc::SyncSender<()>,
+) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         while group.len() < GROUP {
@@ -378,6 +415,7 @@ fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Write>) {
             }
         }
         let mut answers: Vec<Answering> = Vec::with_capacity(group.len());
+        let turn = gate.lock().unwrap_or_else(|p| p.into_inner());
         let result = (|| -> rusqlite::Result<()> {
             let mut tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for write in group {
@@ -392,10 +430,41 @@ fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Write>) {
             }
             tx.commit()
         })();
+        drop(turn);
+        // Full: a checkpoint is already due.
+        let _ = wrote.try_send(());
         let failure = result.err().map(|e| e.to_string());
         for send in answers {
             send(failure.as_deref());
         }
+    }
+}
+
+/// The checkpointer: copies the WAL into the database file on a thread of its own, so the
+/// writer never waits for that copy and its fsync (SQLite's automatic checkpoint would run
+/// it inside the writer's commit). A checkpoint that runs while the writer appends can
+/// copy what is there but not start the WAL over, so the file would grow for as long as
+/// the load lasts; once it is past `WAL_RESTART_PAGES`, the checkpointer takes `gate`,
+/// pausing the writer between two transactions for the little that was appended since
+/// its last pass, and restarts the WAL. Ends when the writer does.
+fn checkpoint_loop(connection: &Connection, written: &mpsc::Receiver<()>, gate: &Mutex<()>, restart_pages: i64) {
+    let checkpoint = |mode: &str| {
+        connection.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+            row.get::<_, i64>(1)
+        })
+    };
+    while written.recv().is_ok() {
+        match checkpoint("PASSIVE") {
+            Ok(pages) if pages >= restart_pages => {
+                let _paused = gate.lock().unwrap_or_else(|p| p.into_inner());
+                if let Err(error) = checkpoint("RESTART") {
+                    tracing::debug!(%error, "the WAL did not restart; trying again later");
+                }
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "a WAL checkpoint failed; trying again later"),
+        }
+        std::thread::sleep(CHECKPOINT_EVERY);
     }
 }
 
@@ -758,6 +827,46 @@ mod tests {
             !is_busy(&other.execute_batch("SELEC").unwrap_err()),
             "other errors are errors"
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_wal_starts_over_while_writes_keep_coming() {
+        const ROUNDS: usize = 1000;
+        let dir = std::env::temp_dir().join(format!("so-wal-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bot.db");
+        let mut options = Options::parse(path.to_str().unwrap()).unwrap();
+        options.wal_restart_pages = 64;
+        let store = Arc::new(SqliteStore::open_with(options).await.unwrap());
+        let wal = || std::fs::metadata(dir.join("bot.db-wal")).map_or(0, |m| m.len());
+        let mut largest = 0;
+        // Sixteen writers at once, as under load, so the writer always has work queued and
+        // a checkpoint running beside it never catches up on its own.
+        for _ in 0..ROUNDS {
+            let commits = (0..16).map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let context = orchestrator_core::MessageContext::new("T1", "U1", format!("D{n}"));
+                    let mut record = FlowRecord::new("wal", 1, serde_json::json!("Step"), "Step", context, Utc::now());
+                    record.version = 1;
+                    record.metadata.insert("padding".into(), "x".repeat(2000).into());
+                    store.commit(&record, 0, None).await.unwrap();
+                    store.delete(record.id).await.unwrap();
+                })
+            });
+            for done in futures_util::future::join_all(commits).await {
+                done.unwrap();
+            }
+            largest = largest.max(wal());
+        }
+        // Without restarts the WAL reaches some 350 MB here; with them, the restart length
+        // plus what the writer appends between two passes of the checkpointer.
+        assert!(
+            largest < 64 << 20,
+            "the WAL grew to {largest} bytes: it never started over"
+        );
+        drop(store);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
