@@ -12,7 +12,8 @@
 //!   claim, a purge) is a message to the writer, which takes all that are queued, applies
 //!   them in one `BEGIN IMMEDIATE` transaction (each in its own savepoint, so a conflict
 //!   refuses that write alone) and answers each when the transaction is on disk. Under load
-//!   many acks share one transaction (and with `synchronous=full` one fsync), so the 3-second ack holds.
+//!   many acks share one transaction (and with `synchronous=full` one fsync), so the
+//!   3-second ack holds.
 //! - **Checkpoints beside the writer.** SQLite's automatic checkpoint (copying the WAL into
 //!   the database file, with an fsync) would run inside the writer's commits; a thread of
 //!   its own does it instead, at most every 50 ms after writes. When the WAL has grown past
@@ -431,7 +432,7 @@ fn write_loop(
             tx.commit()
         })();
         drop(turn);
-        // Full: a checkpoint is already due.
+        // A full channel means the checkpointer has a pass due already.
         let _ = wrote.try_send(());
         let failure = result.err().map(|e| e.to_string());
         for send in answers {
