@@ -44,6 +44,7 @@ struct Inner {
     /// key itself is read from the flow's record instead of being kept a second time (at a
     /// million flows, 50 MiB less). The hash is kept, so growing the table reads no record.
     active: HashTable<(u64, Uuid)>,
+    /// Hashes the conversation keys of `active`.
     hasher: RandomState,
     /// (deadline or lease end, flow) of active flows, earliest first.
     deadlines: BTreeSet<(DateTime<Utc>, Uuid)>,
@@ -135,12 +136,13 @@ impl Inner {
     }
 
     /// Indexes `record`, which replaces `previous` (the same flow's earlier version) if
-    /// there was one. A flow that stays active in its conversation keeps its entry there.
+    /// there was one. A flow that stays active in its conversation keeps its entry there;
+    /// otherwise the conversation has no active flow now (the caller checked), so the
+    /// record's entry is added without looking.
     fn reindex(&mut self, previous: Option<&FlowRecord>, record: &FlowRecord) {
+        let stays = previous.is_some_and(|p| p.is_active() && record.is_active() && p.key == record.key);
         let due = match previous {
-            Some(previous) if previous.is_active() && record.is_active() && previous.key == record.key => {
-                self.take_due(previous)
-            }
+            Some(previous) if stays => self.take_due(previous),
             Some(previous) => {
                 self.unindex(previous);
                 None
@@ -148,7 +150,7 @@ impl Inner {
             None => None,
         };
         if record.is_active() {
-            if self.active_in(&record.key) != Some(record.id) {
+            if !stays {
                 self.set_active(record);
             }
             self.move_due(record.id, due, record.deadline);

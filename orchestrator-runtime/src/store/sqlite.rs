@@ -122,10 +122,18 @@ impl Options {
             }
         }
         Ok(Options {
-            path: PathBuf::from(path),
             full_sync,
-            wal_restart_pages: WAL_RESTART_PAGES,
+            ..Options::at(PathBuf::from(path))
         })
+    }
+
+    /// The file at `path`, with the defaults.
+    fn at(path: PathBuf) -> Options {
+        Options {
+            path,
+            full_sync: false,
+            wal_restart_pages: WAL_RESTART_PAGES,
+        }
     }
 }
 
@@ -175,12 +183,7 @@ pub enum SqliteError {
 impl SqliteStore {
     /// Opens (creating if needed) the file at `path` with the default durability.
     pub async fn open(path: impl Into<PathBuf>) -> Result<SqliteStore, SqliteError> {
-        SqliteStore::open_with(Options {
-            path: path.into(),
-            full_sync: false,
-            wal_restart_pages: WAL_RESTART_PAGES,
-        })
-        .await
+        SqliteStore::open_with(Options::at(path.into())).await
     }
 
     pub(crate) async fn open_with(options: Options) -> Result<SqliteStore, SqliteError> {
@@ -449,16 +452,13 @@ fn write_loop(
 /// pausing the writer between two transactions for the little that was appended since
 /// its last pass, and restarts the WAL. Ends when the writer does.
 fn checkpoint_loop(connection: &Connection, written: &mpsc::Receiver<()>, gate: &Mutex<()>, restart_pages: i64) {
-    let checkpoint = |mode: &str| {
-        connection.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
-            row.get::<_, i64>(1)
-        })
-    };
+    // Answers the WAL's length in pages (the second of the three columns).
+    let checkpoint = |pragma: &str| connection.query_row(pragma, [], |row| row.get::<_, i64>(1));
     while written.recv().is_ok() {
-        match checkpoint("PASSIVE") {
+        match checkpoint("PRAGMA wal_checkpoint(PASSIVE)") {
             Ok(pages) if pages >= restart_pages => {
                 let _paused = gate.lock().unwrap_or_else(|p| p.into_inner());
-                if let Err(error) = checkpoint("RESTART") {
+                if let Err(error) = checkpoint("PRAGMA wal_checkpoint(RESTART)") {
                     tracing::debug!(%error, "the WAL did not restart; trying again later");
                 }
             }
