@@ -83,6 +83,10 @@ async fn timeouts_due_while_the_bot_was_down_fire_once_after_the_restart() {
     for n in 0..USERS {
         posts.wait(&format!("DUQ{n:03}"), 1).await;
     }
+    // Saved with their deadlines, not only posted: a flow whose question was posted but
+    // not yet saved when the kill came is saved by the replay after the restart, with a
+    // deadline from then, and its hint would come 20 s after the others.
+    bot.wait_in_state("WAITING_FOR_RESPONSE", USERS).await;
     bot.kill();
     // The 20-second deadlines pass while the bot is down.
     sleep(Duration::from_secs(21)).await;

@@ -125,21 +125,26 @@ impl Bot {
         }
     }
 
-    /// `flows list --all` from another process, on the same store.
     /// Waits until `flows list` (another process, on the same store) shows `count`
     /// COMPLETED flows. A flow whose last post a killed process made but never saved is
     /// finished when its event's lease ends, by a replay that finds the post: not at once.
     pub async fn wait_completed(&self, count: usize) {
+        self.wait_in_state("COMPLETED", count).await;
+    }
+
+    /// Waits until `flows list` shows `count` flows in `state` (as `flows list` prints it):
+    /// saved, not only posted, since a post comes before the step's result is written.
+    pub async fn wait_in_state(&self, state: &str, count: usize) {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let listed = self.list_flows();
-            let completed = listed.lines().filter(|l| l.contains("COMPLETED")).count();
-            if completed == count {
+            let found = listed.lines().filter(|l| l.contains(state)).count();
+            if found == count {
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "every flow completes in the store ({completed} of {count}):\n{listed}"
+                "{count} flows {state} in the store ({found} so far):\n{listed}"
             );
             sleep(Duration::from_millis(500)).await;
         }
