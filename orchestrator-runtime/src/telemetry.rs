@@ -19,8 +19,9 @@ use metrics::{Counter, Gauge, Histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use orchestrator_core::{FlowRecord, FlowState, SlackApi, SlackError, SlackReply, SlackRequest};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Histogram buckets, in seconds: from a fast store write to a slow Slack answer.
 const BUCKETS: &[f64] = &[
@@ -38,13 +39,37 @@ pub fn prometheus() -> Option<&'static PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            PrometheusBuilder::new()
+            let handle = PrometheusBuilder::new()
                 .set_buckets(BUCKETS)
                 .and_then(PrometheusBuilder::install_recorder)
                 .map_err(|error| tracing::info!(%error, "metrics: another recorder is installed; /metrics is empty"))
-                .ok()
+                .ok()?;
+            start_upkeep(handle.clone());
+            Some(handle)
         })
         .as_ref()
+}
+
+/// How often the recorder's histogram samples are folded into their buckets.
+const UPKEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// Upkeep passes run so far (for the test that they run without a scrape).
+static UPKEEPS: AtomicU64 = AtomicU64::new(0);
+
+/// Folds the histogram samples into their buckets every [`UPKEEP_EVERY`], on a thread of
+/// its own. The recorder keeps every sample until then, or until a scrape of `/metrics`
+/// (`install_recorder` leaves this to its caller): a bot nobody scrapes would otherwise grow
+/// by the size of five samples for every event, without end. A thread rather than a task:
+/// the recorder is installed once per process, whatever runtime builds the first bot.
+fn start_upkeep(handle: PrometheusHandle) {
+    let upkeep = move || loop {
+        std::thread::sleep(UPKEEP_EVERY);
+        handle.run_upkeep();
+        UPKEEPS.fetch_add(1, Ordering::Relaxed);
+    };
+    if let Err(error) = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(upkeep) {
+        tracing::warn!(%error, "metrics: no upkeep thread; histograms are folded only when /metrics is read");
+    }
 }
 
 /// Seconds since `start`, for a histogram.
@@ -195,5 +220,38 @@ impl SlackApi for MeteredSlack {
                 .increment(1);
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_samples_are_folded_into_buckets_without_a_scrape() {
+        let handle = prometheus().expect("no other recorder in this test binary");
+        let histogram = metrics::histogram!("slack_orchestrator_upkeep_test_seconds");
+        for _ in 0..1000 {
+            histogram.record(0.002);
+        }
+        let before = UPKEEPS.load(Ordering::Relaxed);
+        let give_up = Instant::now() + 10 * UPKEEP_EVERY;
+        while UPKEEPS.load(Ordering::Relaxed) < before + 2 && Instant::now() < give_up {
+            std::thread::sleep(UPKEEP_EVERY / 10);
+        }
+        assert!(
+            UPKEEPS.load(Ordering::Relaxed) >= before + 2,
+            "the upkeep thread runs on its own"
+        );
+        // Folded, not dropped: the buckets count every sample.
+        let text = handle.render();
+        assert!(
+            text.contains("slack_orchestrator_upkeep_test_seconds_count 1000"),
+            "{text}"
+        );
+        assert!(
+            text.contains("slack_orchestrator_upkeep_test_seconds_bucket{le=\"0.0025\"} 1000"),
+            "{text}"
+        );
     }
 }
