@@ -9,6 +9,8 @@
 //! Phase 1 (throughput): `--users` conversations, `--concurrency` at a time; each user sends
 //! an event, waits for the bot's reply at the fake Slack, then sends the next. Phase 2
 //! (latency under load): new conversations started at `--rate` events/s for `--seconds`.
+//! `--baseline` drives the hand-written axum + slack-morphism bot instead, and
+//! `--side-by-side ROUNDS` both in turn, reporting their medians and ratio.
 //! `--store sqlite://FILE` runs the same against the SQLite store (durable acks);
 //! `--store postgres://… --replicas 3` against three bots sharing one PostgreSQL (or Redis),
 //! each event sent to the next bot in turn.
@@ -78,6 +80,11 @@ enum Command {
         /// Drive the hand-written axum + slack-morphism bot instead (the baseline).
         #[arg(long)]
         baseline: bool,
+        /// Drive the framework's bot and the baseline in turn, this many rounds each (the
+        /// first of each pair alternates), and report both medians and their ratio: side by
+        /// side in one run, since a shared machine's speed drifts between runs.
+        #[arg(long, value_name = "ROUNDS", conflicts_with = "baseline")]
+        side_by_side: Option<usize>,
         /// Bots sharing the store, each with its own connections and HTTP server, behind a
         /// round-robin balancer (use a shared store: `postgres://…` or `redis://…`).
         #[arg(long, default_value_t = 1)]
@@ -505,7 +512,54 @@ impl Target {
     }
 }
 
-async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64, store: &str, baseline: bool, replicas: usize) {
+/// The load of the `http` command.
+#[derive(Clone, Copy)]
+struct HttpLoad {
+    users: usize,
+    concurrency: usize,
+    rate: u64,
+    seconds: u64,
+}
+
+/// `rounds` pairs of runs, the framework's bot (on `store`) and the baseline, the first of
+/// each pair alternating; prints each pair, then both medians and their ratio.
+async fn side_by_side(rounds: usize, load: HttpLoad, store: &str, replicas: usize) {
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for round in 1..=rounds.max(1) {
+        let baseline_first = round % 2 == 0;
+        for baseline in [baseline_first, !baseline_first] {
+            let rate = http(load, store, baseline, replicas).await;
+            match baseline {
+                true => theirs.push(rate),
+                false => ours.push(rate),
+            }
+        }
+        println!(
+            "round {round}: slack-orchestrator {:.0} events/s, baseline {:.0} events/s\n",
+            ours[round - 1],
+            theirs[round - 1]
+        );
+    }
+    let (ours, theirs) = (median(ours), median(theirs));
+    println!(
+        "median events/s  slack-orchestrator {ours:.0}, baseline {theirs:.0}: ratio {:.2}",
+        ours / theirs
+    );
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// One run of the `http` command's two phases; returns phase 1's events/s.
+async fn http(load: HttpLoad, store: &str, baseline: bool, replicas: usize) -> f64 {
+    let HttpLoad {
+        users,
+        concurrency,
+        rate,
+        seconds,
+    } = load;
     let (bot, sender) = Target::start(baseline, store, replicas).await;
     match baseline {
         true => println!("bot: hand-written axum + slack-morphism (baseline)"),
@@ -551,7 +605,8 @@ async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64, store: 
         "conversations/s  {:>10.0}   ({completed} completed, {failures} failed, {elapsed:.2} s)",
         completed as f64 / elapsed
     );
-    println!("events/s         {:>10.0}", acks.len() as f64 / elapsed);
+    let events_per_second = acks.len() as f64 / elapsed;
+    println!("events/s         {events_per_second:>10.0}");
     report("ack latency", acks);
     report("event-to-reply latency", replies);
     let mut calls: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
@@ -598,6 +653,7 @@ async fn http(users: usize, concurrency: usize, rate: u64, seconds: u64, store: 
     );
     report("ack latency at rate", acks);
     bot.stop().await;
+    events_per_second
 }
 
 fn main() {
@@ -614,8 +670,20 @@ fn main() {
             seconds,
             store,
             baseline,
+            side_by_side: rounds,
             replicas,
-        } => runtime.block_on(http(users, concurrency, rate, seconds, &store, baseline, replicas)),
+        } => {
+            let load = HttpLoad {
+                users,
+                concurrency,
+                rate,
+                seconds,
+            };
+            match rounds {
+                Some(rounds) => runtime.block_on(side_by_side(rounds, load, &store, replicas)),
+                None => drop(runtime.block_on(http(load, &store, baseline, replicas))),
+            }
+        }
         Command::Open {
             events,
             block,
