@@ -88,7 +88,8 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
     Err(OpenError::UnknownScheme(url.to_owned()))
 }
 
-/// The error for a store that could not be opened.
+/// The error for a store that could not be opened (by a backend compiled in).
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
 fn cannot_open(url: &str) -> impl FnOnce(String) -> OpenError + '_ {
     move |reason| OpenError::Backend {
         url: redacted(url),
