@@ -35,7 +35,7 @@ use uuid::Uuid;
 pub struct Cx {
     record: FlowRecord,
     api: Arc<dyn SlackApi>,
-    incoming: Option<Incoming>,
+    incoming: Option<Arc<Incoming>>,
     now: DateTime<Utc>,
     /// Posts made so far in this run (numbers the [`PostTag`]s).
     posts: u32,
@@ -62,6 +62,31 @@ impl Cx {
     /// A context for one step run on `record`, triggered by `incoming` (for a timeout, an
     /// [`Incoming::timeout`]; `None` outside any event, e.g. a cancel).
     pub fn new(record: FlowRecord, api: Arc<dyn SlackApi>, incoming: Option<Incoming>, now: DateTime<Utc>) -> Self {
+        Self::sharing(record, api, incoming.map(Arc::new), now)
+    }
+
+    /// [`Cx::new`] with the event shared with the caller instead of moved in (the engine
+    /// keeps it to decide again after a lost compare-and-swap, and copies nothing).
+    ///
+    /// ```
+    /// # use orchestrator_core::{Cx, FlowRecord, Incoming, MessageContext, SlackApi, SlackError, SlackReply, SlackRequest};
+    /// # struct Silent;
+    /// # #[async_trait::async_trait]
+    /// # impl SlackApi for Silent {
+    /// #     async fn call(&self, _: SlackRequest) -> Result<SlackReply, SlackError> { Ok(SlackReply::Ok) }
+    /// # }
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
+    /// let event = std::sync::Arc::new(Incoming::started(MessageContext::new("T1", "U1", "D1")));
+    /// let cx = Cx::sharing(record, std::sync::Arc::new(Silent), Some(event.clone()), now);
+    /// assert!(std::ptr::eq(cx.incoming().unwrap(), &*event));
+    /// ```
+    pub fn sharing(
+        record: FlowRecord,
+        api: Arc<dyn SlackApi>,
+        incoming: Option<Arc<Incoming>>,
+        now: DateTime<Utc>,
+    ) -> Self {
         Cx {
             record,
             api,
@@ -161,7 +186,7 @@ impl Cx {
     /// The event being handled (a [`Payload::Timeout`](crate::Payload::Timeout) for a
     /// deadline); `None` outside any event.
     pub fn incoming(&self) -> Option<&Incoming> {
-        self.incoming.as_ref()
+        self.incoming.as_deref()
     }
 
     /// The time the orchestrator handles this event at.

@@ -72,7 +72,7 @@ type EventKey = Arc<str>;
 
 /// A received event waiting to be applied, and until when its worker holds it.
 struct Unsettled {
-    incoming: Incoming,
+    incoming: Arc<Incoming>,
     conversation: ConversationKey,
     lease_until: DateTime<Utc>,
 }
@@ -429,7 +429,7 @@ mod tests {
         Received {
             key: key.to_owned(),
             at,
-            incoming: Incoming::started(MessageContext::new("T1", "U1", "D1")),
+            incoming: Arc::new(Incoming::started(MessageContext::new("T1", "U1", "D1"))),
         }
     }
 

@@ -69,8 +69,9 @@ pub struct Received {
     pub key: String,
     /// When it arrived.
     pub at: DateTime<Utc>,
-    /// The event, normalized.
-    pub incoming: Incoming,
+    /// The event, normalized; shared (a store that keeps it, and the worker applying it,
+    /// hold the same one).
+    pub incoming: Arc<Incoming>,
 }
 
 impl Received {
@@ -80,7 +81,7 @@ impl Received {
         Some(Received {
             key: incoming.dedup_key()?,
             at,
-            incoming,
+            incoming: Arc::new(incoming),
         })
     }
 }

@@ -110,7 +110,7 @@ impl StepRunner {
         &self,
         definition: &FlowDefinition,
         mut record: FlowRecord,
-        incoming: &Incoming,
+        incoming: &Arc<Incoming>,
         first: First,
         replay: bool,
     ) -> Stepped {
@@ -121,7 +121,8 @@ impl StepRunner {
             record.log(inbound(incoming, now));
         }
         let step = record.step.clone();
-        let mut cx = Cx::new(record, self.slack.clone(), Some(incoming.clone()), now).with_state(self.state.clone());
+        let mut cx =
+            Cx::sharing(record, self.slack.clone(), Some(incoming.clone()), now).with_state(self.state.clone());
         cx.set_replay(replay);
         let started = std::time::Instant::now();
         let span = tracing::info_span!(

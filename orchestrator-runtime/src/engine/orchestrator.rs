@@ -131,7 +131,11 @@ impl Orchestrator {
             return Ok(Accepted::Work(Box::new(Work::new(incoming, None))));
         };
         let now = self.inner.clock.now();
-        let received = Received { key, at: now, incoming };
+        let received = Received {
+            key,
+            at: now,
+            incoming: Arc::new(incoming),
+        };
         let lease = crate::engine::clock::later(now, self.inner.settings.event_lease);
         let started = std::time::Instant::now();
         let receipt = self.inner.store.receive(&received, lease).await?;
@@ -637,7 +641,8 @@ pub(crate) enum Accepted {
 
 /// An accepted event on its way to a flow.
 pub(crate) struct Work {
-    pub(crate) incoming: Incoming,
+    /// Shared with the step context and, with the memory store, the store's copy.
+    pub(crate) incoming: Arc<Incoming>,
     /// Where it was said (its context's conversation key), built once per event.
     pub(crate) conversation: ConversationKey,
     /// Its dedup key, settled with the write that applies it.
@@ -647,7 +652,8 @@ pub(crate) struct Work {
 }
 
 impl Work {
-    pub(crate) fn new(incoming: Incoming, key: Option<String>) -> Self {
+    pub(crate) fn new(incoming: impl Into<Arc<Incoming>>, key: Option<String>) -> Self {
+        let incoming = incoming.into();
         Work {
             conversation: incoming.context.conversation_key(),
             incoming,

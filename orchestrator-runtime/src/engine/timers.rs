@@ -100,7 +100,7 @@ impl Orchestrator {
         let deadline = record.deadline.unwrap_or_else(|| self.now());
         // A deadline that passed before this process started may have fired in one that died.
         let replay = deadline < inner.started_at;
-        let timeout = Incoming::timeout(record.context.clone(), deadline);
+        let timeout = std::sync::Arc::new(Incoming::timeout(record.context.clone(), deadline));
         let stepped = inner
             .steps
             .step(&definition, record, &timeout, First::Input, replay)
