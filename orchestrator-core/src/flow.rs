@@ -214,9 +214,9 @@ pub struct StepInfo {
     pub deadline: DeadlineFrom,
 }
 
-type EnterFn = for<'a> fn(Value, &'a mut Cx) -> Result<Option<StepFuture<'a, Value>>, serde_json::Error>;
-type InputFn = for<'a> fn(Value, &'a mut Cx, &Incoming) -> Result<Option<StepFuture<'a, Value>>, serde_json::Error>;
-type TimeoutFn = for<'a> fn(Value, &'a mut Cx) -> Result<Option<HookFuture<'a>>, serde_json::Error>;
+type EnterFn = for<'a> fn(&Value, &'a mut Cx) -> Result<Option<StepFuture<'a, Value>>, serde_json::Error>;
+type InputFn = for<'a> fn(&Value, &'a mut Cx, &Incoming) -> Result<Option<StepFuture<'a, Value>>, serde_json::Error>;
+type TimeoutFn = for<'a> fn(&Value, &'a mut Cx) -> Result<Option<HookFuture<'a>>, serde_json::Error>;
 
 /// A registered flow with its step type erased to JSON, as the orchestrator and stores see it.
 ///
@@ -251,9 +251,10 @@ impl FlowDefinition {
                     deadline: step.step_deadline().unwrap_or(deadline),
                 })
             },
-            enter: |step, cx| Ok(serde_json::from_value::<F>(step)?.on_enter(cx).map(erase)),
-            input: |step, cx, incoming| Ok(serde_json::from_value::<F>(step)?.on_input(cx, incoming).map(erase)),
-            timeout: |step, cx| Ok(serde_json::from_value::<F>(step)?.on_timeout(cx)),
+            // Decoded from the stored JSON in place: the step's record keeps it, uncopied.
+            enter: |step, cx| Ok(F::deserialize(step)?.on_enter(cx).map(erase)),
+            input: |step, cx, incoming| Ok(F::deserialize(step)?.on_input(cx, incoming).map(erase)),
+            timeout: |step, cx| Ok(F::deserialize(step)?.on_timeout(cx)),
         }
     }
 
@@ -311,14 +312,14 @@ impl FlowDefinition {
     }
 
     /// The entry handler of `step`, if it has one.
-    pub fn on_enter<'a>(&self, step: Value, cx: &'a mut Cx) -> Result<Option<StepFuture<'a, Value>>, DecodeError> {
+    pub fn on_enter<'a>(&self, step: &Value, cx: &'a mut Cx) -> Result<Option<StepFuture<'a, Value>>, DecodeError> {
         (self.enter)(step, cx).map_err(|e| self.decode_error(e))
     }
 
     /// The input handler of `step` that accepts `incoming`, if any.
     pub fn on_input<'a>(
         &self,
-        step: Value,
+        step: &Value,
         cx: &'a mut Cx,
         incoming: &Incoming,
     ) -> Result<Option<StepFuture<'a, Value>>, DecodeError> {
@@ -326,7 +327,7 @@ impl FlowDefinition {
     }
 
     /// The `on_timeout` hook for a flow that timed out in `step`, if the flow has one.
-    pub fn on_timeout<'a>(&self, step: Value, cx: &'a mut Cx) -> Result<Option<HookFuture<'a>>, DecodeError> {
+    pub fn on_timeout<'a>(&self, step: &Value, cx: &'a mut Cx) -> Result<Option<HookFuture<'a>>, DecodeError> {
         (self.timeout)(step, cx).map_err(|e| self.decode_error(e))
     }
 

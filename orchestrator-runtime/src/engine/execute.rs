@@ -172,8 +172,8 @@ impl StepRunner {
                 ));
             }
             let future = match next {
-                First::Enter | First::Start => definition.on_enter(step.clone(), cx),
-                First::Input => definition.on_input(step.clone(), cx, incoming),
+                First::Enter | First::Start => definition.on_enter(&step, cx),
+                First::Input => definition.on_input(&step, cx, incoming),
             };
             let transition = match future {
                 Err(decode) => break End::Error(decode.to_string()),

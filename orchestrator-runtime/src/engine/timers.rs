@@ -112,7 +112,7 @@ impl Orchestrator {
         let step = cx.record().step.clone();
         let flow_id = cx.flow_id();
         send_final(&mut cx, definition.options().timeout_message.as_deref()).await;
-        match definition.on_timeout(step, &mut cx) {
+        match definition.on_timeout(&step, &mut cx) {
             Ok(Some(hook)) => {
                 if let Err(error) = hook.await {
                     tracing::error!(%flow_id, %error, "on_timeout hook failed");
