@@ -241,8 +241,12 @@ impl Store for MemoryStore {
     }
 
     async fn load(&self, id: Uuid) -> Result<Option<FlowRecord>, StoreError> {
-        let shared = self.lock().records.get(&id).cloned();
+        let shared = self.load_shared(id).await?;
         Ok(shared.map(|r| (*r).clone()))
+    }
+
+    async fn load_shared(&self, id: Uuid) -> Result<Option<Arc<FlowRecord>>, StoreError> {
+        Ok(self.lock().records.get(&id).cloned())
     }
 
     async fn active_for(&self, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError> {

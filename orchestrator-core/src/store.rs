@@ -149,6 +149,25 @@ pub trait Store: Send + Sync + 'static {
     }
     /// Loads a record by id.
     async fn load(&self, id: Uuid) -> Result<Option<FlowRecord>, StoreError>;
+    /// [`Store::load`] for a caller that only reads the record: a store that keeps records
+    /// in memory gives its own, uncopied (the default wraps `load`'s).
+    ///
+    /// ```
+    /// use orchestrator_core::{FlowRecord, MemoryStore, MessageContext, Store};
+    /// use std::sync::Arc;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U", "D1"), chrono::Utc::now());
+    /// record.version = 1;
+    /// let record = Arc::new(record);
+    /// store.commit_shared(record.clone(), 0, None).await.unwrap();
+    /// let read = store.load_shared(record.id).await.unwrap().unwrap();
+    /// assert!(Arc::ptr_eq(&read, &record), "the memory store's own record");
+    /// # });
+    /// ```
+    async fn load_shared(&self, id: Uuid) -> Result<Option<Arc<FlowRecord>>, StoreError> {
+        Ok(self.load(id).await?.map(Arc::new))
+    }
     /// Loads the active flow of a conversation, if there is one.
     async fn active_for(&self, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError>;
     /// Lists records, newest first; only active ones when `active_only`.

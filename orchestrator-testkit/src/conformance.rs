@@ -111,9 +111,15 @@ async fn records_and_compare_and_swap(store: &dyn Store, channel: &dyn Fn(&str) 
         "writing a record that was never inserted is NotFound"
     );
     assert_eq!(store.load(second.id).await.unwrap().unwrap().metadata["k"], "v");
+    assert_eq!(
+        store.load_shared(second.id).await.unwrap().as_deref(),
+        Some(&second),
+        "load_shared reads the latest version, as load does"
+    );
     assert!(store.delete(first.id).await.unwrap());
     assert!(!store.delete(first.id).await.unwrap(), "deleting twice says so");
     assert!(store.load(first.id).await.unwrap().is_none());
+    assert!(store.load_shared(first.id).await.unwrap().is_none());
     assert!(
         store.active_for(&first.key).await.unwrap().is_none(),
         "a deleted flow frees its conversation"

@@ -237,8 +237,9 @@ impl Orchestrator {
         let inner = &self.inner;
         let incoming = &work.incoming;
         let key = match incoming.flow_id {
-            Some(id) => match inner.store.load(id).await? {
-                Some(record) if record.is_active() => record.key,
+            // Read for its conversation only: no copy of the record.
+            Some(id) => match inner.store.load_shared(id).await? {
+                Some(record) if record.is_active() => record.key.clone(),
                 _ => return Ok(self.ended(id, incoming).await),
             },
             None => self.conversation_of(work).await?,
@@ -277,7 +278,7 @@ impl Orchestrator {
     /// Cancels an active flow: it goes to ERROR with `reason`. `false` if it had already ended.
     pub async fn cancel(&self, flow_id: uuid::Uuid, reason: &str) -> Result<bool, OrchestratorError> {
         let inner = &self.inner;
-        let Some(found) = inner.store.load(flow_id).await? else {
+        let Some(found) = inner.store.load_shared(flow_id).await? else {
             return Err(StoreError::NotFound(flow_id).into());
         };
         let _turn = inner.locks.lock(found.key.as_str()).await;

@@ -157,7 +157,7 @@ impl Orchestrator {
             context.conversation_key()
         );
         let id = Uuid::new_v5(&ID_NAMESPACE, name.as_bytes());
-        match inner.store.load(id).await {
+        match inner.store.load_shared(id).await {
             Ok(None) => {}
             Ok(Some(_)) => return false,
             Err(error) => {
