@@ -681,7 +681,9 @@ fn main() {
             };
             match rounds {
                 Some(rounds) => runtime.block_on(side_by_side(rounds, load, &store, replicas)),
-                None => drop(runtime.block_on(http(load, &store, baseline, replicas))),
+                None => {
+                    runtime.block_on(http(load, &store, baseline, replicas));
+                }
             }
         }
         Command::Open {

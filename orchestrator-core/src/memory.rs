@@ -241,7 +241,7 @@ impl Store for MemoryStore {
     }
 
     async fn load(&self, id: Uuid) -> Result<Option<FlowRecord>, StoreError> {
-        let shared = self.load_shared(id).await?;
+        let shared = self.lock().records.get(&id).cloned();
         Ok(shared.map(|r| (*r).clone()))
     }
 
