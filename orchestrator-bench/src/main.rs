@@ -10,7 +10,8 @@
 //! an event, waits for the bot's reply at the fake Slack, then sends the next. Phase 2
 //! (latency under load): new conversations started at `--rate` events/s for `--seconds`.
 //! `--baseline` drives the hand-written axum + slack-morphism bot instead, and
-//! `--side-by-side ROUNDS` both in turn, reporting their medians and ratio.
+//! `--side-by-side ROUNDS` both in turn, reporting their medians, their ratio and the
+//! median of the rounds' own ratios.
 //! `--store sqlite://FILE` runs the same against the SQLite store (durable acks);
 //! `--store postgres://… --replicas 3` against three bots sharing one PostgreSQL (or Redis),
 //! each event sent to the next bot in turn.
@@ -540,10 +541,14 @@ async fn side_by_side(rounds: usize, load: HttpLoad, store: &str, replicas: usiz
             theirs[round - 1]
         );
     }
+    // Each round's own ratio too: the machine's speed drifts between rounds, and a pair
+    // run back to back shares the drift, where the two medians may come from different rounds.
+    let ratios: Vec<f64> = ours.iter().zip(&theirs).map(|(o, t)| o / t).collect();
     let (ours, theirs) = (median(ours), median(theirs));
     println!(
-        "median events/s  slack-orchestrator {ours:.0}, baseline {theirs:.0}: ratio {:.2}",
-        ours / theirs
+        "median events/s  slack-orchestrator {ours:.0}, baseline {theirs:.0}: ratio {:.2}; median of the rounds' ratios {:.2}",
+        ours / theirs,
+        median(ratios)
     );
 }
 

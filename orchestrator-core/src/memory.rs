@@ -6,9 +6,13 @@ use crate::record::FlowRecord;
 use crate::store::{Purged, Receipt, Received, Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hashbrown::HashTable;
-use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasher, RandomState};
+// hashbrown's maps and its default hasher (foldhash), not std's SipHash: every event
+// hashes its key, its conversation and its flow id several times under the store's lock,
+// and SipHash was the largest part of that. The keys come from signed Slack requests, so
+// SipHash's resistance to chosen keys buys nothing here.
+use hashbrown::{DefaultHashBuilder as RandomState, HashMap, HashTable};
+use std::collections::BTreeSet;
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 

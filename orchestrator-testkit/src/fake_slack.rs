@@ -258,21 +258,33 @@ impl FakeSlack {
     }
 }
 
-/// A call as received: its arguments (JSON or form body) and bearer token.
-fn parse(headers: &HeaderMap, body: &Bytes) -> (Value, Option<String>) {
+/// A call as received: its arguments (JSON or form body), bearer token, and the arguments
+/// as the fake keeps them.
+struct Parsed {
+    args: Value,
+    token: Option<String>,
+    /// A JSON body as it came, kept as is: a load test's every post is JSON, and writing
+    /// the parsed arguments out again cost as much as parsing them.
+    json: Option<Box<[u8]>>,
+}
+
+fn parse(headers: &HeaderMap, body: &Bytes) -> Parsed {
     let text = String::from_utf8_lossy(body);
-    let args: Value = serde_json::from_str(&text).unwrap_or_else(|_| {
-        let pairs: serde_json::Map<String, Value> = form_urlencoded::parse(text.as_bytes())
-            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-            .collect();
-        Value::Object(pairs)
-    });
+    let (args, json) = match serde_json::from_str(&text) {
+        Ok(args) => (args, Some(Box::from(&body[..]))),
+        Err(_) => {
+            let pairs: serde_json::Map<String, Value> = form_urlencoded::parse(text.as_bytes())
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect();
+            (Value::Object(pairs), None)
+        }
+    };
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
-    (args, token)
+    Parsed { args, token, json }
 }
 
 /// The planned refusal for this call of `method`, if one is queued.
@@ -300,14 +312,15 @@ fn planned_refusal(shared: &Shared, method: &str) -> Option<Response> {
 }
 
 /// Answers `reply` and records the call with it.
-fn answer_and_record(state: &AppState, method: &str, args: Value, token: Option<String>, reply: Value) -> Response {
+fn answer_and_record(state: &AppState, method: &str, call: Parsed, reply: Value) -> Response {
+    let Parsed { args, token, json } = call;
     let body = Bytes::from(serde_json::to_vec(&reply).expect("a JSON value serializes"));
     let response = ([(axum::http::header::CONTENT_TYPE, "application/json")], body.clone()).into_response();
     let (shared, events) = state;
     let at = tokio::time::Instant::now();
     shared.calls.lock().unwrap().push(Kept {
         method: method.to_owned(),
-        args: serde_json::to_vec(&args).expect("a JSON value serializes").into(),
+        args: json.unwrap_or_else(|| serde_json::to_vec(&args).expect("a JSON value serializes").into()),
         token: token.clone(),
         reply: body,
         at,
@@ -333,15 +346,16 @@ async fn api(
     if let Some(refusal) = planned_refusal(&state.0, &method) {
         return refusal;
     }
-    let (mut args, token) = parse(&headers, &body);
-    if let (Some(query), Some(map)) = (query, args.as_object_mut()) {
+    let mut call = parse(&headers, &body);
+    if let (Some(query), Some(map)) = (query, call.args.as_object_mut()) {
         // GET methods (`conversations.history`) carry their arguments in the query string.
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             map.insert(key.into_owned(), Value::String(value.into_owned()));
         }
+        call.json = None; // The body alone no longer holds the arguments.
     }
-    let answer = answer(&state.0, &method, &args);
-    answer_and_record(&state, &method, args, token, answer)
+    let answer = answer(&state.0, &method, &call.args);
+    answer_and_record(&state, &method, call, answer)
 }
 
 fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
@@ -439,8 +453,7 @@ async fn respond(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     if let Some(refusal) = planned_refusal(&state.0, "response_url") {
         return refusal;
     }
-    let (args, token) = parse(&headers, &body);
-    answer_and_record(&state, "response_url", args, token, json!({"ok": true}))
+    answer_and_record(&state, "response_url", parse(&headers, &body), json!({"ok": true}))
 }
 
 /// Socket Mode: `hello` on connect, envelopes from [`FakeSlack::socket_send`], acks recorded.

@@ -8,8 +8,52 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// A string field, borrowed from the body when it has no escapes.
-pub(super) type Str<'a> = Cow<'a, str>;
+/// A string field, borrowed from the body when it has no escapes. A newtype because serde
+/// borrows a `Cow<str>` only when it is a field's whole type: as `Option<Cow<str>>` (how
+/// almost every field here is declared) it would copy every string of every body.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Str<'a>(Cow<'a, str>);
+
+impl Str<'_> {
+    pub(super) fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Str<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<Str<'a>>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(Visitor(std::marker::PhantomData))
+    }
+}
 
 /// Any JSON body: an Events API envelope, its event, a bare event, or an interactivity
 /// payload. One shape serves them all (every field optional), so nothing is buffered.
@@ -87,22 +131,22 @@ impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
             }
             fn visit_borrowed_str<E: serde::de::Error>(self, id: &'de str) -> Result<Id<'a>, E> {
                 Ok(Id {
-                    id: Some(Cow::Borrowed(id)),
+                    id: Some(Str(Cow::Borrowed(id))),
                     team_id: None,
                 })
             }
             fn visit_str<E: serde::de::Error>(self, id: &str) -> Result<Id<'a>, E> {
                 Ok(Id {
-                    id: Some(Cow::Owned(id.to_owned())),
+                    id: Some(Str(Cow::Owned(id.to_owned()))),
                     team_id: None,
                 })
             }
             fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Id<'a>, M::Error> {
                 let mut found = Id::default();
-                while let Some(key) = map.next_key::<Borrowed<'a>>()? {
-                    match key.0.as_ref() {
-                        "id" => found.id = map.next_value::<Option<Borrowed<'a>>>()?.map(|b| b.0),
-                        "team_id" => found.team_id = map.next_value::<Option<Borrowed<'a>>>()?.map(|b| b.0),
+                while let Some(key) = map.next_key::<Str<'a>>()? {
+                    match &*key {
+                        "id" => found.id = map.next_value()?,
+                        "team_id" => found.team_id = map.next_value()?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -112,18 +156,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
             }
         }
         deserializer.deserialize_any(Visitor(std::marker::PhantomData))
-    }
-}
-
-/// A string borrowed from the body where it can be (`Cow<str>` alone always copies when
-/// read through `next_value`).
-struct Borrowed<'a>(Str<'a>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Borrowed<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Wrapper<'a>(#[serde(borrow)] Str<'a>);
-        Wrapper::deserialize(deserializer).map(|w| Borrowed(w.0))
     }
 }
 
@@ -229,4 +261,20 @@ pub(super) struct View<'a> {
 pub(super) struct ViewState<'a> {
     #[serde(borrow)]
     pub(super) values: BTreeMap<Str<'a>, BTreeMap<Str<'a>, Element<'a>>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optional_strings_borrow_from_the_body_unless_they_hold_escapes() {
+        let json = br#"{"type": "event_callback", "event": {"text": "a \"quoted\" word", "ts": "1.2", "user": "U1"}}"#;
+        let body: Body<'_> = serde_json::from_slice(json).unwrap();
+        assert!(matches!(body.kind, Some(Str(Cow::Borrowed("event_callback")))));
+        let event = body.event.expect("the event");
+        assert!(matches!(event.ts, Some(Str(Cow::Borrowed("1.2")))));
+        assert!(matches!(event.user.and_then(|u| u.id), Some(Str(Cow::Borrowed("U1")))));
+        assert!(matches!(&event.text, Some(Str(Cow::Owned(text))) if text == r#"a "quoted" word"#));
+    }
 }

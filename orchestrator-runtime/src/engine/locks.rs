@@ -2,7 +2,10 @@
 //! conversation run one at a time and in order of arrival (tokio's mutex is fair), while
 //! different conversations run in parallel. Locks of idle conversations are dropped.
 
-use std::collections::HashMap;
+// hashbrown's map with its default hasher (foldhash), as the memory store's: every event
+// looks its conversation up here, and std's SipHash guards against chosen keys that signed
+// Slack requests cannot bring.
+use hashbrown::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 

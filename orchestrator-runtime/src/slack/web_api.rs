@@ -263,18 +263,25 @@ struct TagMetadata {
     event_payload: TagPayload,
 }
 
-#[derive(serde::Serialize)]
-struct TagPayload {
-    flow_id: String,
-    post: String,
+/// [`PostTag::payload`] written straight into the body (no string built per post).
+struct TagPayload(PostTag);
+
+impl serde::Serialize for TagPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let PostTag { flow_id, version, seq } = self.0;
+        let mut payload = serializer.serialize_struct("TagPayload", 2)?;
+        payload.serialize_field("flow_id", &flow_id)?;
+        payload.serialize_field("post", &format_args!("{version}.{seq}"))?;
+        payload.end()
+    }
 }
 
 impl From<&PostTag> for TagMetadata {
     fn from(tag: &PostTag) -> Self {
-        let [(_, flow_id), (_, post)] = tag.payload();
         TagMetadata {
             event_type: PostTag::EVENT_TYPE,
-            event_payload: TagPayload { flow_id, post },
+            event_payload: TagPayload(*tag),
         }
     }
 }
