@@ -57,24 +57,30 @@ impl Kept {
         serde_json::from_slice(&self.args).expect("kept as JSON")
     }
 
+    fn reply_json(&self) -> Value {
+        serde_json::from_slice(&self.reply).expect("the fake answers JSON")
+    }
+
     fn call(&self) -> RecordedCall {
         RecordedCall {
             method: self.method.clone(),
             args: self.args(),
             token: self.token.clone(),
-            reply: serde_json::from_slice(&self.reply).expect("the fake answers JSON"),
+            reply: self.reply_json(),
             at: self.at,
         }
     }
 }
 
 /// A posted message as Slack keeps it, for `conversations.history` and `.replies`: the
-/// fields they filter on, and the message as JSON text (parsed only when asked for).
+/// fields they filter on, and which kept call's answer holds the message (read again only
+/// when asked for: a load test's fake keeps every post, and a copy of each message beside
+/// the answer doubled what it kept).
 struct Posted {
     channel: String,
     ts: String,
     thread_ts: Option<String>,
-    message: Box<str>,
+    call: usize,
 }
 
 enum Planned {
@@ -318,13 +324,26 @@ fn answer_and_record(state: &AppState, method: &str, call: Parsed, reply: Value)
     let response = ([(axum::http::header::CONTENT_TYPE, "application/json")], body.clone()).into_response();
     let (shared, events) = state;
     let at = tokio::time::Instant::now();
-    shared.calls.lock().unwrap().push(Kept {
-        method: method.to_owned(),
-        args: json.unwrap_or_else(|| serde_json::to_vec(&args).expect("a JSON value serializes").into()),
-        token: token.clone(),
-        reply: body,
-        at,
-    });
+    let call = {
+        let mut calls = shared.calls.lock().unwrap();
+        calls.push(Kept {
+            method: method.to_owned(),
+            args: json.unwrap_or_else(|| serde_json::to_vec(&args).expect("a JSON value serializes").into()),
+            token: token.clone(),
+            reply: body,
+            at,
+        });
+        calls.len() - 1
+    };
+    if let ("chat.postMessage", Some(message)) = (method, reply.get("message")) {
+        let text = |value: &Value| value.as_str().map(str::to_owned);
+        shared.messages.lock().unwrap().push(Posted {
+            channel: text(&reply["channel"]).unwrap_or_default(),
+            ts: text(&message["ts"]).unwrap_or_default(),
+            thread_ts: message.get("thread_ts").and_then(text),
+            call,
+        });
+    }
     let call = RecordedCall {
         method: method.to_owned(),
         args,
@@ -376,16 +395,9 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                 };
                 message["metadata"] = metadata;
             }
-            let thread_ts = args.get("thread_ts").and_then(Value::as_str).map(str::to_owned);
-            if let Some(thread) = &thread_ts {
-                message["thread_ts"] = json!(thread);
+            if let Some(thread) = args.get("thread_ts").filter(|t| t.is_string()) {
+                message["thread_ts"] = thread.clone();
             }
-            shared.messages.lock().unwrap().push(Posted {
-                channel: channel.as_str().unwrap_or_default().to_owned(),
-                ts: ts.clone(),
-                thread_ts,
-                message: message.to_string().into(),
-            });
             // Moved in, not through `json!`, which would copy the message field by field.
             let reply = [
                 ("ok", Value::Bool(true)),
@@ -397,7 +409,7 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
         }
         "conversations.history" | "conversations.replies" => {
             let thread = args.get("ts").and_then(Value::as_str);
-            let messages: Vec<Value> = shared
+            let posts: Vec<usize> = shared
                 .messages
                 .lock()
                 .unwrap()
@@ -408,7 +420,12 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                     Some(root) => m.ts == root || m.thread_ts.as_deref() == Some(root),
                     None => m.thread_ts.is_none(),
                 })
-                .map(|m| serde_json::from_str(&m.message).expect("stored as JSON"))
+                .map(|m| m.call)
+                .collect();
+            let calls = shared.calls.lock().unwrap();
+            let messages: Vec<Value> = posts
+                .into_iter()
+                .map(|call| calls[call].reply_json()["message"].take())
                 .collect();
             json!({"ok": true, "messages": messages, "has_more": false})
         }
