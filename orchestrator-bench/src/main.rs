@@ -10,8 +10,8 @@
 //! an event, waits for the bot's reply at the fake Slack, then sends the next. Phase 2
 //! (latency under load): new conversations started at `--rate` events/s for `--seconds`.
 //! `--baseline` drives the hand-written axum + slack-morphism bot instead, and
-//! `--side-by-side ROUNDS` both in turn, reporting their medians, their ratio and the
-//! median of the rounds' own ratios.
+//! `--side-by-side ROUNDS` both in turn, reporting the medians of events/s and of CPU time
+//! per event, their ratios and the median of the rounds' own ratios.
 //! `--store sqlite://FILE` runs the same against the SQLite store (durable acks);
 //! `--store postgres://… --replicas 3` against three bots sharing one PostgreSQL (or Redis),
 //! each event sent to the next bot in turn.
@@ -322,6 +322,22 @@ fn resident_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// CPU time this process has used so far (all threads, user and system), from
+/// `/proc/self/stat` (read by hand: std has no `getrusage`, and one file read beats a
+/// dependency). The kernel reports it in USER_HZ ticks, which are 1/100 s on Linux.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields 14 and 15 (utime, stime), counted after the parenthesised command name.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    ticks as f64 / 100.0
+}
+
 async fn open(events: usize, block: usize, concurrency: usize, store_url: &str) {
     let store = slack_orchestrator::store::open(store_url).await.expect("a store");
     let orchestrator = Orchestrator::builder()
@@ -522,34 +538,51 @@ struct HttpLoad {
     seconds: u64,
 }
 
+/// What phase 1 of an `http` run measured.
+#[derive(Clone, Copy)]
+struct Phase1 {
+    events_per_second: f64,
+    /// The whole process's CPU time per event (load generator and fake Slack included, the
+    /// same for either bot): what the events cost, beside how fast they went.
+    cpu_us_per_event: f64,
+}
+
 /// `rounds` pairs of runs, the framework's bot (on `store`) and the baseline, the first of
-/// each pair alternating; prints each pair, then both medians and their ratio.
+/// each pair alternating; prints each pair, then the medians of events/s and of CPU time
+/// per event and their ratios.
 async fn side_by_side(rounds: usize, load: HttpLoad, store: &str, replicas: usize) {
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for round in 1..=rounds.max(1) {
         let baseline_first = round % 2 == 0;
         for baseline in [baseline_first, !baseline_first] {
-            let rate = http(load, store, baseline, replicas).await;
+            let measured = http(load, store, baseline, replicas).await;
             match baseline {
-                true => theirs.push(rate),
-                false => ours.push(rate),
+                true => theirs.push(measured),
+                false => ours.push(measured),
             }
         }
+        let (o, t) = (ours[round - 1], theirs[round - 1]);
         println!(
-            "round {round}: slack-orchestrator {:.0} events/s, baseline {:.0} events/s\n",
-            ours[round - 1],
-            theirs[round - 1]
+            "round {round}: slack-orchestrator {:.0} events/s {:.1} µs CPU/event, baseline {:.0} events/s {:.1} µs CPU/event\n",
+            o.events_per_second, o.cpu_us_per_event, t.events_per_second, t.cpu_us_per_event
         );
     }
     // Each round's own ratio too: the machine's speed drifts between rounds, and a pair
     // run back to back shares the drift, where the two medians may come from different rounds.
-    let ratios: Vec<f64> = ours.iter().zip(&theirs).map(|(o, t)| o / t).collect();
-    let (ours, theirs) = (median(ours), median(theirs));
-    println!(
-        "median events/s  slack-orchestrator {ours:.0}, baseline {theirs:.0}: ratio {:.2}; median of the rounds' ratios {:.2}",
-        ours / theirs,
-        median(ratios)
-    );
+    let summary = |name: &str, unit: &str, of: fn(&Phase1) -> f64| {
+        let ratios = ours.iter().zip(&theirs).map(|(o, t)| of(o) / of(t)).collect();
+        let (o, t) = (
+            median(ours.iter().map(of).collect()),
+            median(theirs.iter().map(of).collect()),
+        );
+        println!(
+            "median {name}  slack-orchestrator {o:.1}, baseline {t:.1} {unit}: ratio {:.2}; median of the rounds' ratios {:.2}",
+            o / t,
+            median(ratios)
+        );
+    };
+    summary("events/s", "events/s", |m| m.events_per_second);
+    summary("CPU/event", "µs", |m| m.cpu_us_per_event);
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -557,8 +590,8 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// One run of the `http` command's two phases; returns phase 1's events/s.
-async fn http(load: HttpLoad, store: &str, baseline: bool, replicas: usize) -> f64 {
+/// One run of the `http` command's two phases; returns what phase 1 measured.
+async fn http(load: HttpLoad, store: &str, baseline: bool, replicas: usize) -> Phase1 {
     let HttpLoad {
         users,
         concurrency,
@@ -580,7 +613,7 @@ async fn http(load: HttpLoad, store: &str, baseline: bool, replicas: usize) -> f
         CONVERSATION.len()
     );
     let gate = Arc::new(Semaphore::new(concurrency));
-    let started = Instant::now();
+    let (started, cpu_before) = (Instant::now(), cpu_seconds());
     let mut tasks = tokio::task::JoinSet::new();
     for u in 0..users {
         let permit = gate.clone().acquire_owned().await.expect("open semaphore");
@@ -604,14 +637,16 @@ async fn http(load: HttpLoad, store: &str, baseline: bool, replicas: usize) -> f
             }
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let (elapsed, cpu) = (started.elapsed().as_secs_f64(), cpu_seconds() - cpu_before);
     let completed = users - failures;
     println!(
         "conversations/s  {:>10.0}   ({completed} completed, {failures} failed, {elapsed:.2} s)",
         completed as f64 / elapsed
     );
     let events_per_second = acks.len() as f64 / elapsed;
+    let cpu_us_per_event = cpu * 1e6 / acks.len().max(1) as f64;
     println!("events/s         {events_per_second:>10.0}");
+    println!("CPU per event    {cpu_us_per_event:>10.1} µs   (the whole process: load generator, fake Slack, bot)");
     report("ack latency", acks);
     report("event-to-reply latency", replies);
     let mut calls: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
@@ -658,7 +693,10 @@ async fn http(load: HttpLoad, store: &str, baseline: bool, replicas: usize) -> f
     );
     report("ack latency at rate", acks);
     bot.stop().await;
-    events_per_second
+    Phase1 {
+        events_per_second,
+        cpu_us_per_event,
+    }
 }
 
 fn main() {
