@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 // hashbrown's maps and its default hasher (foldhash), not std's SipHash: every event
 // hashes its key, its conversation and its flow id several times under the store's lock,
-// and SipHash was the largest part of that. The keys come from signed Slack requests, so
-// SipHash's resistance to chosen keys buys nothing here.
+// and SipHash was the largest part of that. SipHash resists keys chosen to collide; these
+// are ids Slack or the engine assign (events, channels, users, threads, flows), so nobody
+// can choose them.
 use hashbrown::{DefaultHashBuilder as RandomState, HashMap, HashTable};
 use std::collections::BTreeSet;
 use std::hash::BuildHasher;

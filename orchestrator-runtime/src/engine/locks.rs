@@ -2,9 +2,9 @@
 //! conversation run one at a time and in order of arrival (tokio's mutex is fair), while
 //! different conversations run in parallel. Locks of idle conversations are dropped.
 
-// hashbrown's map with its default hasher (foldhash), as the memory store's: every event
-// looks its conversation up here, and std's SipHash guards against chosen keys that signed
-// Slack requests cannot bring.
+// hashbrown's map with its default hasher (foldhash), as in the memory store: every event
+// looks its conversation up here, and SipHash's resistance to keys chosen to collide is
+// not needed for ids that Slack assigns.
 use hashbrown::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
