@@ -175,7 +175,48 @@ impl FlowRecord {
     pub fn log(&mut self, message: LoggedMessage) {
         if self.messages.len() == MESSAGE_LOG_LIMIT {
             self.messages.pop_front();
+        } else if self.messages.len() == self.messages.capacity() {
+            // Room for this message and the bot's answer to it, not the doubling a
+            // `VecDeque` does (its first allocation is 4 slots, 352 bytes): a waiting
+            // conversation keeps 2 messages, and a million of them kept 176 MB of empty slots.
+            self.messages.reserve_exact(2);
         }
         self.messages.push_back(message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MessageContext;
+
+    fn said(n: usize) -> LoggedMessage {
+        LoggedMessage {
+            direction: Direction::Inbound,
+            user: Some("U1".into()),
+            ts: None,
+            text: format!("message {n}"),
+            at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_log_grows_by_a_question_and_its_answer_and_keeps_the_latest_messages() {
+        let context = MessageContext::new("T1", "U1", "D1");
+        let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", context, Utc::now());
+        record.log(said(0));
+        record.log(said(1));
+        assert_eq!(
+            record.messages.capacity(),
+            2,
+            "a waiting conversation keeps no empty slots"
+        );
+        for n in 2..MESSAGE_LOG_LIMIT + 5 {
+            record.log(said(n));
+        }
+        assert_eq!(record.messages.len(), MESSAGE_LOG_LIMIT);
+        assert_eq!(record.messages.front().map(|m| m.text.as_str()), Some("message 5"));
+        assert_eq!(record.messages.back().map(|m| m.text.as_str()), Some("message 54"));
+        assert!(record.messages.capacity() <= MESSAGE_LOG_LIMIT + 1);
     }
 }
