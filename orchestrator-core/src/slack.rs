@@ -167,22 +167,10 @@ impl PostTag {
     /// The `event_type` of the message metadata.
     pub const EVENT_TYPE: &'static str = "slack_orchestrator_post";
 
-    /// The metadata's `event_payload`, as Slack's string-valued pairs.
-    pub fn payload(&self) -> [(&'static str, String); 2] {
-        [
-            ("flow_id", self.flow_id.to_string()),
-            ("post", format!("{}.{}", self.version, self.seq)),
-        ]
-    }
-
-    /// Slack's message `metadata` object for this tag.
+    /// Slack's message `metadata` object for this tag, as a JSON tree ([`PostMetadata`]
+    /// writes the same into a request body without building one).
     pub fn metadata(&self) -> Value {
-        let payload: serde_json::Map<String, Value> = self
-            .payload()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), Value::String(v)))
-            .collect();
-        serde_json::json!({"event_type": Self::EVENT_TYPE, "event_payload": payload})
+        serde_json::to_value(PostMetadata(*self)).expect("a tag's metadata is strings only")
     }
 
     /// Reads a tag back from a message's `metadata`.
@@ -201,6 +189,45 @@ impl PostTag {
     }
 }
 
+/// A [`PostTag`] as Slack's message `metadata` object: `event_type`, and an
+/// `event_payload` of string values (the flow id, and the post as `version.seq`). It
+/// serializes straight into a request body; every post of every step carries one.
+///
+/// ```
+/// use orchestrator_core::{PostMetadata, PostTag};
+/// let tag = PostTag { flow_id: uuid::Uuid::nil(), version: 7, seq: 2 };
+/// assert_eq!(
+///     serde_json::to_value(PostMetadata(tag)).unwrap(),
+///     serde_json::json!({
+///         "event_type": "slack_orchestrator_post",
+///         "event_payload": {"flow_id": "00000000-0000-0000-0000-000000000000", "post": "7.2"},
+///     })
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostMetadata(pub PostTag);
+
+impl Serialize for PostMetadata {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        /// The `event_payload`, written from the tag's fields (no string built per post).
+        struct Payload(PostTag);
+        impl Serialize for Payload {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let PostTag { flow_id, version, seq } = self.0;
+                let mut payload = serializer.serialize_struct("Payload", 2)?;
+                payload.serialize_field("flow_id", &flow_id)?;
+                payload.serialize_field("post", &format_args!("{version}.{seq}"))?;
+                payload.end()
+            }
+        }
+        let mut metadata = serializer.serialize_struct("PostMetadata", 2)?;
+        metadata.serialize_field("event_type", PostTag::EVENT_TYPE)?;
+        metadata.serialize_field("event_payload", &Payload(self.0))?;
+        metadata.end()
+    }
+}
+
 /// A [`PostTag`] in a request's JSON is Slack's message `metadata` object.
 mod as_metadata {
     use super::PostTag;
@@ -208,7 +235,7 @@ mod as_metadata {
     use serde_json::Value;
 
     pub(super) fn serialize<S: Serializer>(tag: &Option<PostTag>, serializer: S) -> Result<S::Ok, S::Error> {
-        tag.map(|t| t.metadata()).serialize(serializer)
+        tag.map(super::PostMetadata).serialize(serializer)
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<PostTag>, D::Error> {

@@ -35,23 +35,26 @@ impl AsRef<str> for Str<'_> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor<'a>(std::marker::PhantomData<Str<'a>>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
-            type Value = Str<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Borrowed(text)))
-            }
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Owned(text.to_owned())))
-            }
-            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Owned(text)))
-            }
-        }
-        deserializer.deserialize_str(Visitor(std::marker::PhantomData))
+        deserializer.deserialize_str(StrVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Reads a [`Str`]; [`Id`]'s visitor hands it the string form of an id.
+struct StrVisitor<'a>(std::marker::PhantomData<Str<'a>>);
+
+impl<'de: 'a, 'a> serde::de::Visitor<'de> for StrVisitor<'a> {
+    type Value = Str<'a>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Str<'a>, E> {
+        Ok(Str(Cow::Borrowed(text)))
+    }
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Str<'a>, E> {
+        Ok(Str(Cow::Owned(text.to_owned())))
+    }
+    fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Str<'a>, E> {
+        Ok(Str(Cow::Owned(text)))
     }
 }
 
@@ -121,6 +124,16 @@ pub(super) struct Id<'a> {
     pub(super) team_id: Option<Str<'a>>,
 }
 
+impl<'a> Id<'a> {
+    /// An id given as a bare string, without a team.
+    fn only(id: Str<'a>) -> Self {
+        Id {
+            id: Some(id),
+            team_id: None,
+        }
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor<'a>(std::marker::PhantomData<Id<'a>>);
@@ -130,16 +143,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
                 f.write_str("an id, or an object with an `id`")
             }
             fn visit_borrowed_str<E: serde::de::Error>(self, id: &'de str) -> Result<Id<'a>, E> {
-                Ok(Id {
-                    id: Some(Str(Cow::Borrowed(id))),
-                    team_id: None,
-                })
+                Ok(Id::only(StrVisitor(std::marker::PhantomData).visit_borrowed_str(id)?))
             }
             fn visit_str<E: serde::de::Error>(self, id: &str) -> Result<Id<'a>, E> {
-                Ok(Id {
-                    id: Some(Str(Cow::Owned(id.to_owned()))),
-                    team_id: None,
-                })
+                Ok(Id::only(StrVisitor(std::marker::PhantomData).visit_str(id)?))
             }
             fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Id<'a>, M::Error> {
                 let mut found = Id::default();

@@ -108,8 +108,9 @@ impl Orchestrator {
         if !matches!(stepped.run.end, End::Unhandled) {
             return self.finish(&definition, stepped, None).await;
         }
-        let Stepped { mut cx, expected, .. } = stepped;
-        let step = cx.record().step.clone();
+        // The run's step is the record's: no handler took the timeout, so none moved it.
+        let Stepped { mut cx, expected, run } = stepped;
+        let step = run.step;
         let flow_id = cx.flow_id();
         send_final(&mut cx, definition.options().timeout_message.as_deref()).await;
         match definition.on_timeout(&step, &mut cx) {

@@ -12,7 +12,7 @@
 use async_trait::async_trait;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use orchestrator_core::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
+use orchestrator_core::{PostMetadata, PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use slack_morphism::errors::SlackClientError;
@@ -138,7 +138,7 @@ impl SlackWebApi {
                     text,
                     thread_ts: thread_ts.as_deref(),
                     blocks: blocks.as_ref(),
-                    metadata: tag.as_ref().map(TagMetadata::from),
+                    metadata: tag.map(PostMetadata),
                 };
                 let sent: Posted = session
                     .http_session_api
@@ -253,37 +253,7 @@ struct PostBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     blocks: Option<&'a Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<TagMetadata>,
-}
-
-/// A [`PostTag`] as Slack's message `metadata` (the same JSON as [`PostTag::metadata`]).
-#[derive(serde::Serialize)]
-struct TagMetadata {
-    event_type: &'static str,
-    event_payload: TagPayload,
-}
-
-/// [`PostTag::payload`] written straight into the body (no string built per post).
-struct TagPayload(PostTag);
-
-impl serde::Serialize for TagPayload {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let PostTag { flow_id, version, seq } = self.0;
-        let mut payload = serializer.serialize_struct("TagPayload", 2)?;
-        payload.serialize_field("flow_id", &flow_id)?;
-        payload.serialize_field("post", &format_args!("{version}.{seq}"))?;
-        payload.end()
-    }
-}
-
-impl From<&PostTag> for TagMetadata {
-    fn from(tag: &PostTag) -> Self {
-        TagMetadata {
-            event_type: PostTag::EVENT_TYPE,
-            event_payload: TagPayload(*tag),
-        }
-    }
+    metadata: Option<PostMetadata>,
 }
 
 /// What the bot reads of `chat.postMessage`'s answer (the echoed message is skipped, not built).
@@ -386,7 +356,7 @@ mod tests {
             text: "hi",
             thread_ts: None,
             blocks: None,
-            metadata: Some(TagMetadata::from(&tag)),
+            metadata: Some(PostMetadata(tag)),
         };
         let body = serde_json::to_value(&post).unwrap();
         assert_eq!(body["metadata"], tag.metadata());
