@@ -262,7 +262,7 @@ async fn a_changed_schedule_moves_the_next_occurrence_at_start() {
         .filter(|f| f.flow == "@schedule")
         .collect();
     assert_eq!(schedules.len(), 1, "one record for the schedule, updated");
-    assert_eq!(schedules[0].step, "0 10 * * MON-FRI @ Europe/Paris");
+    assert_eq!(schedules[0].step, serde_json::json!("0 10 * * MON-FRI @ Europe/Paris"));
 }
 
 #[tokio::test(start_paused = true)]

@@ -8,6 +8,7 @@ use crate::flow::Flow;
 use crate::incoming::Incoming;
 use crate::record::{Direction, FlowRecord, LoggedMessage};
 use crate::slack::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
+use crate::stored_step::StoredStep;
 use crate::tag::tag;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -55,7 +56,7 @@ pub struct FlowStart {
     /// Where it runs (its conversation is `context.conversation_key()`).
     pub context: MessageContext,
     /// The step it starts at, serialized.
-    pub step: Value,
+    pub step: StoredStep,
 }
 
 impl Cx {
@@ -108,7 +109,7 @@ impl Cx {
         self.starts.push(FlowStart {
             flow: F::options().name,
             context: at,
-            step: serde_json::to_value(&first)?,
+            step: StoredStep::of(&first)?,
         });
         Ok(())
     }

@@ -4,7 +4,8 @@
 use crate::cx::Cx;
 use crate::graph::Graph;
 use crate::incoming::Incoming;
-use crate::transition::{Next, StepError, Transition};
+use crate::stored_step::StoredStep;
+use crate::transition::{Next, StepError};
 use crate::trigger::Trigger;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -214,9 +215,10 @@ pub struct StepInfo {
     pub deadline: DeadlineFrom,
 }
 
-type EnterFn = for<'a> fn(&Value, &'a mut Cx) -> Result<Option<StepFuture<'a, Value>>, serde_json::Error>;
-type InputFn = for<'a> fn(&Value, &'a mut Cx, &Incoming) -> Result<Option<StepFuture<'a, Value>>, serde_json::Error>;
-type TimeoutFn = for<'a> fn(&Value, &'a mut Cx) -> Result<Option<HookFuture<'a>>, serde_json::Error>;
+type EnterFn = for<'a> fn(&StoredStep, &'a mut Cx) -> Result<Option<StepFuture<'a, StoredStep>>, serde_json::Error>;
+type InputFn =
+    for<'a> fn(&StoredStep, &'a mut Cx, &Incoming) -> Result<Option<StepFuture<'a, StoredStep>>, serde_json::Error>;
+type TimeoutFn = for<'a> fn(&StoredStep, &'a mut Cx) -> Result<Option<HookFuture<'a>>, serde_json::Error>;
 
 /// A registered flow with its step type erased to JSON, as the orchestrator and stores see it.
 ///
@@ -227,8 +229,8 @@ type TimeoutFn = for<'a> fn(&Value, &'a mut Cx) -> Result<Option<HookFuture<'a>>
 pub struct FlowDefinition {
     options: FlowOptions,
     graph: Graph,
-    start: Value,
-    info: fn(&Value, DeadlineFrom) -> Result<StepInfo, serde_json::Error>,
+    start: StoredStep,
+    info: fn(&StoredStep, DeadlineFrom) -> Result<StepInfo, serde_json::Error>,
     enter: EnterFn,
     input: InputFn,
     timeout: TimeoutFn,
@@ -237,13 +239,13 @@ pub struct FlowDefinition {
 impl FlowDefinition {
     /// The definition of the typed flow `F`.
     pub fn of<F: Flow>() -> Self {
-        let start = serde_json::to_value(F::start()).expect("a flow's start step serializes to JSON");
+        let start = StoredStep::of(&F::start()).expect("a flow's start step serializes to JSON");
         FlowDefinition {
             options: F::options(),
             graph: F::graph(),
             start,
             info: |step, deadline| {
-                let step = F::deserialize(step)?;
+                let step: F = step.decode()?;
                 Ok(StepInfo {
                     name: step.step_name(),
                     timeout: step.step_timeout(),
@@ -251,10 +253,9 @@ impl FlowDefinition {
                     deadline: step.step_deadline().unwrap_or(deadline),
                 })
             },
-            // Decoded from the stored JSON in place: the step's record keeps it, uncopied.
-            enter: |step, cx| Ok(F::deserialize(step)?.on_enter(cx).map(erase)),
-            input: |step, cx, incoming| Ok(F::deserialize(step)?.on_input(cx, incoming).map(erase)),
-            timeout: |step, cx| Ok(F::deserialize(step)?.on_timeout(cx)),
+            enter: |step, cx| Ok(step.decode::<F>()?.on_enter(cx).map(erase)),
+            input: |step, cx, incoming| Ok(step.decode::<F>()?.on_input(cx, incoming).map(erase)),
+            timeout: |step, cx| Ok(step.decode::<F>()?.on_timeout(cx)),
         }
     }
 
@@ -274,12 +275,12 @@ impl FlowDefinition {
     }
 
     /// The serialized start step.
-    pub fn start(&self) -> &Value {
+    pub fn start(&self) -> &StoredStep {
         &self.start
     }
 
     /// Decodes a stored step and describes it.
-    pub fn step_info(&self, step: &Value) -> Result<StepInfo, DecodeError> {
+    pub fn step_info(&self, step: &StoredStep) -> Result<StepInfo, DecodeError> {
         (self.info)(step, self.options.deadline).map_err(|e| self.decode_error(e))
     }
 
@@ -312,22 +313,26 @@ impl FlowDefinition {
     }
 
     /// The entry handler of `step`, if it has one.
-    pub fn on_enter<'a>(&self, step: &Value, cx: &'a mut Cx) -> Result<Option<StepFuture<'a, Value>>, DecodeError> {
+    pub fn on_enter<'a>(
+        &self,
+        step: &StoredStep,
+        cx: &'a mut Cx,
+    ) -> Result<Option<StepFuture<'a, StoredStep>>, DecodeError> {
         (self.enter)(step, cx).map_err(|e| self.decode_error(e))
     }
 
     /// The input handler of `step` that accepts `incoming`, if any.
     pub fn on_input<'a>(
         &self,
-        step: &Value,
+        step: &StoredStep,
         cx: &'a mut Cx,
         incoming: &Incoming,
-    ) -> Result<Option<StepFuture<'a, Value>>, DecodeError> {
+    ) -> Result<Option<StepFuture<'a, StoredStep>>, DecodeError> {
         (self.input)(step, cx, incoming).map_err(|e| self.decode_error(e))
     }
 
     /// The `on_timeout` hook for a flow that timed out in `step`, if the flow has one.
-    pub fn on_timeout<'a>(&self, step: &Value, cx: &'a mut Cx) -> Result<Option<HookFuture<'a>>, DecodeError> {
+    pub fn on_timeout<'a>(&self, step: &StoredStep, cx: &'a mut Cx) -> Result<Option<HookFuture<'a>>, DecodeError> {
         (self.timeout)(step, cx).map_err(|e| self.decode_error(e))
     }
 
@@ -339,12 +344,6 @@ impl FlowDefinition {
     }
 }
 
-fn erase<S: Serialize + Send + 'static>(future: StepFuture<'_, S>) -> StepFuture<'_, Value> {
-    Box::pin(async move {
-        let transition = future.await?;
-        Ok(match transition {
-            Transition::Goto(step) => Transition::Goto(serde_json::to_value(step)?),
-            other => other.map(|_| Value::Null),
-        })
-    })
+fn erase<S: Serialize + Send + 'static>(future: StepFuture<'_, S>) -> StepFuture<'_, StoredStep> {
+    Box::pin(async move { Ok(future.await?.try_map(|step| StoredStep::of(&step))?) })
 }

@@ -22,6 +22,7 @@ mod slack;
 mod state;
 pub mod step_field;
 mod store;
+mod stored_step;
 pub mod tag;
 mod transition;
 mod trigger;
@@ -47,6 +48,7 @@ pub use slack::{typed_call, PostMetadata, PostTag, SlackApi, SlackError, SlackRe
 pub use state::{FlowState, IllegalTransition, UnknownState};
 pub use step_field::StepData;
 pub use store::{Purged, Receipt, Received, Store, StoreError};
+pub use stored_step::StoredStep;
 pub use transition::{
     complete, complete_flow, complete_silently, fail, goto, reask, reject, stay, Next, StepError, Transition,
 };

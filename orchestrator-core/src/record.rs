@@ -2,6 +2,7 @@
 
 use crate::context::{ConversationKey, MessageContext};
 use crate::state::{FlowState, IllegalTransition};
+use crate::stored_step::StoredStep;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -35,7 +36,7 @@ pub struct FlowRecord {
     /// Lifecycle state.
     pub state: FlowState,
     /// The current step, serialized (the step enum's serde form).
-    pub step: serde_json::Value,
+    pub step: StoredStep,
     /// The current step's variant name, for listings and logs.
     pub step_name: String,
     /// Where the conversation happens, and who started it.
@@ -95,7 +96,7 @@ impl FlowRecord {
     pub fn new(
         flow: impl Into<String>,
         flow_version: u32,
-        step: serde_json::Value,
+        step: impl Into<StoredStep>,
         step_name: impl Into<String>,
         context: MessageContext,
         now: DateTime<Utc>,
@@ -105,7 +106,7 @@ impl FlowRecord {
             flow: flow.into(),
             flow_version,
             state: FlowState::Initiated,
-            step,
+            step: step.into(),
             step_name: step_name.into(),
             key: context.conversation_key(),
             participants: vec![context.user_id.clone()],
@@ -165,24 +166,29 @@ impl FlowRecord {
 
     /// Remembers that the event `key` was applied (the oldest beyond [`APPLIED_LIMIT`] is dropped).
     pub fn remember_applied(&mut self, key: impl Into<String>) {
-        if self.applied.len() == APPLIED_LIMIT {
-            self.applied.pop_front();
-        }
-        self.applied.push_back(key.into());
+        push_bounded(&mut self.applied, key.into(), APPLIED_LIMIT);
     }
 
     /// Appends to the message log, dropping the oldest beyond [`MESSAGE_LOG_LIMIT`].
     pub fn log(&mut self, message: LoggedMessage) {
-        if self.messages.len() == MESSAGE_LOG_LIMIT {
-            self.messages.pop_front();
-        } else if self.messages.len() == self.messages.capacity() {
-            // Room for this message and the bot's answer to it, not the doubling a
-            // `VecDeque` does (its first allocation is 4 slots, 352 bytes): a waiting
-            // conversation keeps 2 messages, and a million of them kept 176 MB of empty slots.
-            self.messages.reserve_exact(2);
-        }
-        self.messages.push_back(message);
+        push_bounded(&mut self.messages, message, MESSAGE_LOG_LIMIT);
     }
+}
+
+/// Appends `item` to `queue`, dropping the oldest beyond `limit`.
+///
+/// A full queue grows by two slots (a question and its answer; an event and the next), not
+/// by the doubling a `VecDeque` does, whose first allocation is 4 slots: a waiting
+/// conversation keeps 2 messages and 1 applied event, and a million of them kept 176 MB of
+/// empty message slots. A record copied at load has no spare room, so doubling would also
+/// have grown every loaded log to twice its length.
+fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, limit: usize) {
+    if queue.len() == limit {
+        queue.pop_front();
+    } else if queue.len() == queue.capacity() {
+        queue.reserve_exact(2);
+    }
+    queue.push_back(item);
 }
 
 #[cfg(test)]
@@ -218,5 +224,19 @@ mod tests {
         assert_eq!(record.messages.front().map(|m| m.text.as_str()), Some("message 5"));
         assert_eq!(record.messages.back().map(|m| m.text.as_str()), Some("message 54"));
         assert!(record.messages.capacity() <= MESSAGE_LOG_LIMIT + 1);
+    }
+
+    #[test]
+    fn applied_events_grow_by_two_and_the_oldest_are_forgotten() {
+        let context = MessageContext::new("T1", "U1", "D1");
+        let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", context, Utc::now());
+        record.remember_applied("event:Ev0");
+        assert_eq!(record.applied.capacity(), 2, "one event applied keeps one spare slot");
+        for n in 1..APPLIED_LIMIT + 3 {
+            record.remember_applied(format!("event:Ev{n}"));
+        }
+        assert_eq!(record.applied.len(), APPLIED_LIMIT);
+        assert!(!record.has_applied("event:Ev2") && record.has_applied("event:Ev3"));
+        assert!(record.has_applied(&format!("event:Ev{}", APPLIED_LIMIT + 2)));
     }
 }

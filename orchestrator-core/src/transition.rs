@@ -100,14 +100,28 @@ pub fn complete_flow<S>(success: bool, final_message: Option<String>) -> Next<S>
 impl<S> Transition<S> {
     /// Maps the step type, keeping the kind of transition.
     pub fn map<T>(self, f: impl FnOnce(S) -> T) -> Transition<T> {
-        match self {
-            Transition::Goto(s) => Transition::Goto(f(s)),
+        self.try_map(|s| Ok::<T, std::convert::Infallible>(f(s)))
+            .unwrap_or_else(|never| match never {})
+    }
+
+    /// Maps the step type with a conversion that may fail (serializing the step, say).
+    ///
+    /// ```
+    /// # use orchestrator_core::Transition;
+    /// let parsed: Result<Transition<u8>, _> = Transition::Goto("7").try_map(str::parse);
+    /// assert_eq!(parsed, Ok(Transition::Goto(7)));
+    /// assert!(Transition::Goto("x").try_map(str::parse::<u8>).is_err());
+    /// assert_eq!(Transition::<&str>::Stay.try_map(str::parse::<u8>), Ok(Transition::Stay));
+    /// ```
+    pub fn try_map<T, E>(self, f: impl FnOnce(S) -> Result<T, E>) -> Result<Transition<T>, E> {
+        Ok(match self {
+            Transition::Goto(s) => Transition::Goto(f(s)?),
             Transition::Stay => Transition::Stay,
             Transition::Reask => Transition::Reask,
             Transition::Complete(m) => Transition::Complete(m),
             Transition::Fail(m) => Transition::Fail(m),
             Transition::Reject(errors) => Transition::Reject(errors),
-        }
+        })
     }
 }
 

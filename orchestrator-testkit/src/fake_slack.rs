@@ -320,7 +320,13 @@ fn planned_refusal(shared: &Shared, method: &str) -> Option<Response> {
 /// Answers `reply` and records the call with it.
 fn answer_and_record(state: &AppState, method: &str, call: Parsed, reply: Value) -> Response {
     let Parsed { args, token, json } = call;
-    let body = Bytes::from(serde_json::to_vec(&reply).expect("a JSON value serializes"));
+    // Boxed first so that the kept answer holds its length, not the writer's doubled
+    // buffer (a post's answer of 330 bytes kept 512).
+    let body = Bytes::from(
+        serde_json::to_vec(&reply)
+            .expect("a JSON value serializes")
+            .into_boxed_slice(),
+    );
     let response = ([(axum::http::header::CONTENT_TYPE, "application/json")], body.clone()).into_response();
     let (shared, events) = state;
     let at = tokio::time::Instant::now();

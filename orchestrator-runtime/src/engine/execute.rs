@@ -7,9 +7,8 @@ use crate::engine::clock::Clock;
 use crate::telemetry::Meters;
 use orchestrator_core::{
     AppState, Cx, Direction, FlowDefinition, FlowRecord, Incoming, LoggedMessage, Participants, Payload, SlackApi,
-    StepError, Transition,
+    StepError, StoredStep, Transition,
 };
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -28,7 +27,7 @@ pub(crate) enum First {
 /// A run of steps: how it ended, the step the flow is in, and whether it (re-)entered a step.
 pub(crate) struct Run {
     pub(crate) end: End,
-    pub(crate) step: Value,
+    pub(crate) step: StoredStep,
     /// A step was entered (new flow, `goto`, `reask`), or a deadline handler ran: the
     /// deadline restarts.
     pub(crate) entered: bool,
@@ -155,7 +154,7 @@ impl StepRunner {
         definition: &FlowDefinition,
         cx: &mut Cx,
         incoming: &Incoming,
-        mut step: Value,
+        mut step: StoredStep,
         first: First,
     ) -> Run {
         let new_flow = first == First::Start;
@@ -225,20 +224,16 @@ fn migrate(definition: &FlowDefinition, record: &mut FlowRecord) -> Result<(), S
     if record.flow_version >= version {
         return Ok(());
     }
-    let step = std::mem::take(&mut record.step);
-    match definition.migrate(record.flow_version, step.clone()) {
+    match definition.migrate(record.flow_version, record.step.to_value()) {
         Ok(migrated) => {
-            record.step = migrated;
+            record.step = migrated.into();
             record.flow_version = version;
             Ok(())
         }
-        Err(reason) => {
-            record.step = step;
-            Err(format!(
-                "stored step of flow `{}` (version {}) could not be migrated to version {version}: {reason}",
-                record.flow, record.flow_version
-            ))
-        }
+        Err(reason) => Err(format!(
+            "stored step of flow `{}` (version {}) could not be migrated to version {version}: {reason}",
+            record.flow, record.flow_version
+        )),
     }
 }
 

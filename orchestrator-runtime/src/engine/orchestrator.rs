@@ -20,7 +20,7 @@ use crate::engine::wake::Wake;
 use crate::telemetry::{Meters, StoreOp};
 use orchestrator_core::{
     ConversationKey, Flow, FlowDefinition, FlowRecord, FlowStart, Incoming, MessageType, Payload, Receipt, Received,
-    SlackApi, SlackRequest, Store, StoreError,
+    SlackApi, SlackRequest, Store, StoreError, StoredStep,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -440,8 +440,8 @@ impl Orchestrator {
         at: orchestrator_core::MessageContext,
         first: F,
     ) -> Result<Uuid, OrchestratorError> {
-        let step = serde_json::to_value(&first)
-            .map_err(|e| StoreError::Backend(format!("the step does not serialize: {e}")))?;
+        let step =
+            StoredStep::of(&first).map_err(|e| StoreError::Backend(format!("the step does not serialize: {e}")))?;
         self.start_at(orchestrator_core::FlowStart {
             flow: F::options().name,
             context: at,

@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use orchestrator_core::{AppState, ConversationKey, Flow, MissingState, Schedule, SlackApi, SlackError, Target};
+use orchestrator_core::{
+    AppState, ConversationKey, Flow, MissingState, Schedule, SlackApi, SlackError, StoredStep, Target,
+};
 use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
@@ -15,7 +17,7 @@ pub(crate) const SCHEDULE_FLOW: &str = "@schedule";
 /// An error of the bot's target function; any error type converts with `?`.
 pub type TargetError = Box<dyn std::error::Error + Send + Sync>;
 
-type Resolve = dyn Fn(Occurrence) -> BoxFuture<'static, Result<Vec<(Target, Value)>, TargetError>> + Send + Sync;
+type Resolve = dyn Fn(Occurrence) -> BoxFuture<'static, Result<Vec<(Target, StoredStep)>, TargetError>> + Send + Sync;
 
 /// One registered schedule.
 pub(crate) struct Scheduled {
@@ -39,7 +41,7 @@ impl Scheduled {
                 let starts = starts.await?;
                 starts
                     .into_iter()
-                    .map(|(target, step)| Ok((target, serde_json::to_value(&step)?)))
+                    .map(|(target, step)| Ok((target, StoredStep::of(&step)?)))
                     .collect()
             })
         };

@@ -16,7 +16,7 @@ use crate::engine::scheduled::{Occurrence, Scheduled, SCHEDULE_FLOW};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use orchestrator_core::{
-    ConversationKey, FlowRecord, FlowStart, FlowState, MessageContext, Missed, Schedule, StoreError, Target,
+    ConversationKey, FlowRecord, FlowStart, FlowState, MessageContext, Missed, Schedule, StoreError, StoredStep, Target,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -35,7 +35,7 @@ impl Orchestrator {
         let inner = &self.inner;
         for scheduled in inner.schedules.values() {
             let key = scheduled.key();
-            let spec = Value::String(scheduled.schedule.spec());
+            let spec = StoredStep::from(Value::String(scheduled.schedule.spec()));
             match inner.store.active_for(&key).await? {
                 Some(record) if record.step == spec => {}
                 Some(mut record) => {
@@ -63,7 +63,7 @@ impl Orchestrator {
         }
     }
 
-    fn schedule_record(&self, scheduled: &Scheduled, key: ConversationKey, spec: Value) -> FlowRecord {
+    fn schedule_record(&self, scheduled: &Scheduled, key: ConversationKey, spec: StoredStep) -> FlowRecord {
         let inner = &self.inner;
         let context = MessageContext::new(inner.team.clone(), "", key.as_str());
         let mut record = FlowRecord::new(SCHEDULE_FLOW, 1, spec, &scheduled.flow, context, self.now());
@@ -136,7 +136,7 @@ impl Orchestrator {
         scheduled: &Scheduled,
         occurrence: DateTime<Utc>,
         target: Target,
-        step: Value,
+        step: StoredStep,
     ) -> bool {
         let inner = &self.inner;
         let context = match target {
