@@ -121,7 +121,7 @@ impl Writer {
             .set_state(FlowState::Processing)
             .and_then(|()| record.set_state(state))
             .expect("a waiting or new flow may run, and a running flow may wait, complete or fail");
-        record.error = error;
+        record.error = error.map(String::into_boxed_str);
         record.deadline = match (state, info) {
             (FlowState::WaitingForResponse, Some(info)) => {
                 let restart = run.entered || info.deadline == DeadlineFrom::LastEvent;
@@ -163,7 +163,7 @@ impl Writer {
             tracing::warn!(flow_id = %record.id, %illegal, "flow already ended");
             return Ok(Outcome::Ended { flow_id: record.id });
         }
-        record.error = Some(reason);
+        record.error = Some(reason.into_boxed_str());
         record.deadline = None;
         let record = self.commit(record, expected, event).await?;
         Ok(Outcome::advanced(&record))
