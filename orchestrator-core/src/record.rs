@@ -174,7 +174,7 @@ impl FlowRecord {
     }
 }
 
-/// Appends `item` to `queue`, dropping the oldest beyond `limit`.
+/// Appends `item` to `list`, dropping the oldest beyond `limit`.
 ///
 /// A full list grows by two slots (a question and its answer; an event and the next), not
 /// by doubling, which starts at 4 slots: a waiting conversation keeps 2 messages and 1

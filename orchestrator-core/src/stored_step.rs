@@ -25,6 +25,7 @@ use std::fmt;
 /// assert_eq!(step.as_json(), r#"{"AskHelp":{"name":"Ada"}}"#);
 /// assert_eq!(step.decode::<Onboarding>().unwrap(), Onboarding::AskHelp { name: "Ada".into() });
 /// assert_eq!(step, serde_json::json!({"AskHelp": {"name": "Ada"}}));
+/// assert_eq!(step.to_value()["AskHelp"]["name"], "Ada");
 /// assert_eq!(StoredStep::from(serde_json::json!("AskName")).decode::<Onboarding>().unwrap(), Onboarding::AskName);
 /// ```
 #[derive(Clone)]
@@ -58,13 +59,6 @@ impl From<Value> for StoredStep {
     fn from(value: Value) -> Self {
         // A `Value` always serializes: its keys are strings and it holds no NaN.
         StoredStep::of(&value).expect("a JSON value serializes")
-    }
-}
-
-impl Default for StoredStep {
-    /// `null`, as `Value`'s default.
-    fn default() -> Self {
-        StoredStep::from(Value::Null)
     }
 }
 
