@@ -112,7 +112,7 @@ impl Writer {
         let now = cx.now();
         let starts = cx.take_starts();
         let mut record = cx.into_record();
-        let info = definition.step_info(&run.step).ok();
+        let info = run.info.or_else(|| definition.step_info(&run.step).ok());
         record.step = run.step;
         if let Some(info) = &info {
             record.step_name = info.name.to_owned();

@@ -7,7 +7,7 @@ use crate::engine::clock::Clock;
 use crate::telemetry::Meters;
 use orchestrator_core::{
     AppState, Cx, Direction, FlowDefinition, FlowRecord, Incoming, LoggedMessage, Participants, Payload, SlackApi,
-    StepError, StoredStep, Transition,
+    StepError, StepInfo, StoredStep, Transition,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,6 +28,9 @@ pub(crate) enum First {
 pub(crate) struct Run {
     pub(crate) end: End,
     pub(crate) step: StoredStep,
+    /// The description of `step` when the run decoded it (it moved there), so that the
+    /// commit does not decode it again.
+    pub(crate) info: Option<StepInfo>,
     /// A step was entered (new flow, `goto`, `reask`), or a deadline handler ran: the
     /// deadline restarts.
     pub(crate) entered: bool,
@@ -140,6 +143,7 @@ impl StepRunner {
             Err(reason) => Run {
                 end: End::Error(reason),
                 step,
+                info: None,
                 entered: false,
             },
         };
@@ -164,6 +168,7 @@ impl StepRunner {
             other => other,
         };
         let mut ran = 0;
+        let mut info = None;
         let end = loop {
             if ran == self.max_chain {
                 break End::Error(format!(
@@ -192,10 +197,12 @@ impl StepRunner {
             ran += 1;
             match transition {
                 Ok(Transition::Goto(to)) => match definition.step_info(&to) {
-                    Ok(info) => {
+                    Ok(to_info) => {
                         step = to;
                         entered = true;
-                        if info.terminal {
+                        let terminal = to_info.terminal;
+                        info = Some(to_info);
+                        if terminal {
                             break End::Complete(None);
                         }
                         next = First::Enter;
@@ -213,7 +220,12 @@ impl StepRunner {
                 Err(error) => break End::Error(describe(&error)),
             }
         };
-        Run { end, step, entered }
+        Run {
+            end,
+            step,
+            info,
+            entered,
+        }
     }
 }
 
