@@ -25,6 +25,7 @@ use std::fmt;
 /// assert_eq!(step.as_json(), r#"{"AskHelp":{"name":"Ada"}}"#);
 /// assert_eq!(step.decode::<Onboarding>().unwrap(), Onboarding::AskHelp { name: "Ada".into() });
 /// assert_eq!(step, serde_json::json!({"AskHelp": {"name": "Ada"}}));
+/// assert_eq!(serde_json::json!({"AskHelp": {"name": "Ada"}}), step);
 /// assert_eq!(step.to_value()["AskHelp"]["name"], "Ada");
 /// assert_eq!(StoredStep::from(serde_json::json!("AskName")).decode::<Onboarding>().unwrap(), Onboarding::AskName);
 /// ```
@@ -72,6 +73,12 @@ impl PartialEq for StoredStep {
 impl PartialEq<Value> for StoredStep {
     fn eq(&self, other: &Value) -> bool {
         self.to_value() == *other
+    }
+}
+
+impl PartialEq<StoredStep> for Value {
+    fn eq(&self, other: &StoredStep) -> bool {
+        other == self
     }
 }
 

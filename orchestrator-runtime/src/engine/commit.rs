@@ -114,7 +114,7 @@ impl Writer {
         let mut record = cx.into_record();
         let info = run.info.or_else(|| definition.step_info(&run.step).ok());
         record.step = run.step;
-        if let Some(info) = &info {
+        if let Some(info) = info.as_ref().filter(|info| record.step_name != info.name) {
             record.step_name = info.name.to_owned();
         }
         record
