@@ -423,17 +423,12 @@ fn report(name: &str, mut samples: Vec<Duration>) {
 fn follow_replies(slack: &FakeSlack, waiters: Waiters) {
     let mut posted = slack.subscribe();
     tokio::spawn(async move {
-        loop {
-            match posted.recv().await {
-                Ok(call) if call.method == "chat.postMessage" => {
-                    let channel = call.args["channel"].as_str().unwrap_or_default().to_owned();
-                    if let Some(waiter) = waiters.lock().unwrap().get(&channel) {
-                        let _ = waiter.send(call.at);
-                    }
+        while let Some(call) = posted.recv().await {
+            if call.method == "chat.postMessage" {
+                let channel = call.args["channel"].as_str().unwrap_or_default();
+                if let Some(waiter) = waiters.lock().unwrap().get(channel) {
+                    let _ = waiter.send(call.at);
                 }
-                Ok(_) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("lost {n} reply notices"),
-                Err(_) => break,
             }
         }
     });

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -98,6 +98,8 @@ struct Shared {
     ws_url: Mutex<String>,
     /// Posted messages as Slack keeps them (`text`, `metadata`, `thread_ts`...).
     messages: Mutex<Vec<Posted>>,
+    /// Who follows the calls as they arrive ([`FakeSlack::subscribe`]).
+    subscribers: Mutex<Vec<mpsc::UnboundedSender<Arc<RecordedCall>>>>,
 }
 
 impl Shared {
@@ -121,7 +123,6 @@ impl Shared {
 pub struct FakeSlack {
     shared: Arc<Shared>,
     http: SocketAddr,
-    events: broadcast::Sender<Arc<RecordedCall>>,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -131,7 +132,7 @@ impl Drop for FakeSlack {
     }
 }
 
-type AppState = (Arc<Shared>, broadcast::Sender<Arc<RecordedCall>>);
+type AppState = Arc<Shared>;
 
 impl FakeSlack {
     /// Starts the Web API and the Socket Mode server on free loopback ports.
@@ -140,7 +141,6 @@ impl FakeSlack {
     /// If no loopback port can be bound.
     pub async fn start() -> FakeSlack {
         let shared = Arc::new(Shared::default());
-        let (events, _) = broadcast::channel(65_536);
         let http_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the fake Web API");
         let ws_listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -150,7 +150,7 @@ impl FakeSlack {
         let app = Router::new()
             .route("/api/{method}", any(api))
             .route("/respond/{id}", post(respond))
-            .with_state((shared.clone(), events.clone()));
+            .with_state(shared.clone());
         let api_server = tokio::spawn(async move {
             let _ = axum::serve(http_listener, app).await;
         });
@@ -158,7 +158,6 @@ impl FakeSlack {
         FakeSlack {
             shared,
             http,
-            events,
             servers: vec![api_server, ws_server],
         }
     }
@@ -202,10 +201,24 @@ impl FakeSlack {
         calls.iter().filter(|c| c.method == method).map(Kept::args).collect()
     }
 
-    /// Calls as they arrive (for waiting and for measuring latency), each shared by the
-    /// subscribers rather than copied.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<RecordedCall>> {
-        self.events.subscribe()
+    /// The calls that arrive from now on (for waiting and for measuring latency), each
+    /// shared by the subscribers rather than copied. A subscriber gets every call once, and
+    /// the fake keeps nothing for it once received: a broadcast ring kept the last 65,536
+    /// calls' parsed arguments and answers alive, in a load test as much memory as the bot.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use orchestrator_testkit::FakeSlack;
+    /// let slack = FakeSlack::start().await;
+    /// let mut calls = slack.subscribe();
+    /// reqwest::Client::new().post(format!("{}auth.test", slack.api_url())).send().await.unwrap();
+    /// assert_eq!(calls.recv().await.unwrap().method, "auth.test");
+    /// # }
+    /// ```
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Arc<RecordedCall>> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        self.shared.subscribers.lock().unwrap().push(sender);
+        receiver
     }
 
     /// Waits up to `timeout` until `count` calls to `method` have arrived; returns them.
@@ -217,9 +230,8 @@ impl FakeSlack {
             if found.len() >= count {
                 return found;
             }
-            match tokio::time::timeout_at(deadline, arrivals.recv()).await {
-                Ok(Ok(_) | Err(broadcast::error::RecvError::Lagged(_))) => {}
-                _ => return self.calls_to(method),
+            if !matches!(tokio::time::timeout_at(deadline, arrivals.recv()).await, Ok(Some(_))) {
+                return self.calls_to(method);
             }
         }
     }
@@ -318,7 +330,7 @@ fn planned_refusal(shared: &Shared, method: &str) -> Option<Response> {
 }
 
 /// Answers `reply` and records the call with it.
-fn answer_and_record(state: &AppState, method: &str, call: Parsed, reply: Value) -> Response {
+fn answer_and_record(shared: &Shared, method: &str, call: Parsed, reply: Value) -> Response {
     let Parsed { args, token, json } = call;
     // Boxed first so that the kept answer holds its length, not the writer's doubled
     // buffer (a post's answer of 330 bytes kept 512).
@@ -328,7 +340,6 @@ fn answer_and_record(state: &AppState, method: &str, call: Parsed, reply: Value)
             .into_boxed_slice(),
     );
     let response = ([(axum::http::header::CONTENT_TYPE, "application/json")], body.clone()).into_response();
-    let (shared, events) = state;
     let at = tokio::time::Instant::now();
     let call = {
         let mut calls = shared.calls.lock().unwrap();
@@ -350,14 +361,17 @@ fn answer_and_record(state: &AppState, method: &str, call: Parsed, reply: Value)
             call,
         });
     }
-    let call = RecordedCall {
-        method: method.to_owned(),
-        args,
-        token,
-        reply,
-        at,
-    };
-    let _ = events.send(Arc::new(call));
+    let mut subscribers = shared.subscribers.lock().unwrap();
+    if !subscribers.is_empty() {
+        let call = Arc::new(RecordedCall {
+            method: method.to_owned(),
+            args,
+            token,
+            reply,
+            at,
+        });
+        subscribers.retain(|subscriber| subscriber.send(call.clone()).is_ok());
+    }
     response
 }
 
@@ -368,7 +382,7 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refusal) = planned_refusal(&state.0, &method) {
+    if let Some(refusal) = planned_refusal(&state, &method) {
         return refusal;
     }
     let mut call = parse(&headers, &body);
@@ -379,7 +393,7 @@ async fn api(
         }
         call.json = None; // The body alone no longer holds the arguments.
     }
-    let answer = answer(&state.0, &method, &call.args);
+    let answer = answer(&state, &method, &call.args);
     answer_and_record(&state, &method, call, answer)
 }
 
@@ -473,7 +487,7 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
 }
 
 async fn respond(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(refusal) = planned_refusal(&state.0, "response_url") {
+    if let Some(refusal) = planned_refusal(&state, "response_url") {
         return refusal;
     }
     answer_and_record(&state, "response_url", parse(&headers, &body), json!({"ok": true}))

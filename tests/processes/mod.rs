@@ -177,7 +177,7 @@ impl Posts {
         let mut calls = slack.subscribe();
         let map = posts.0.clone();
         tokio::spawn(async move {
-            while let Ok(call) = calls.recv().await {
+            while let Some(call) = calls.recv().await {
                 if call.method == "chat.postMessage" {
                     let channel = call.args["channel"].as_str().unwrap_or_default().to_owned();
                     let text = call.args["text"].as_str().unwrap_or_default().to_owned();
