@@ -204,7 +204,7 @@ impl FakeSlack {
     /// The calls that arrive from now on (for waiting and for measuring latency), each
     /// shared by the subscribers rather than copied. A subscriber gets every call once, and
     /// the fake keeps nothing for it once received: a broadcast ring kept the last 65,536
-    /// calls' parsed arguments and answers alive, in a load test as much memory as the bot.
+    /// calls' parsed arguments and answers alive after every subscriber had read them.
     ///
     /// ```
     /// # #[tokio::main] async fn main() {
