@@ -372,11 +372,10 @@ async fn open(events: usize, block: usize, concurrency: usize, store_url: &str) 
         }
         done += n;
         let rate = n as f64 / started.elapsed().as_secs_f64();
-        let first = *first_rate.get_or_insert(rate);
-        shares.push(100.0 * rate / first);
+        let share = 100.0 * rate / *first_rate.get_or_insert(rate);
+        shares.push(share);
         println!(
-            "open {done:>9}  events/s {rate:>9.0}  ({:>5.1}% of the first block)  rss {:>7.1} MiB",
-            100.0 * rate / first,
+            "open {done:>9}  events/s {rate:>9.0}  ({share:>5.1}% of the first block)  rss {:>7.1} MiB",
             resident_mib()
         );
     }

@@ -132,8 +132,6 @@ impl Drop for FakeSlack {
     }
 }
 
-type AppState = Arc<Shared>;
-
 impl FakeSlack {
     /// Starts the Web API and the Socket Mode server on free loopback ports.
     ///
@@ -376,13 +374,13 @@ fn answer_and_record(shared: &Shared, method: &str, call: Parsed, reply: Value) 
 }
 
 async fn api(
-    State(state): State<AppState>,
+    State(shared): State<Arc<Shared>>,
     Path(method): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refusal) = planned_refusal(&state, &method) {
+    if let Some(refusal) = planned_refusal(&shared, &method) {
         return refusal;
     }
     let mut call = parse(&headers, &body);
@@ -393,8 +391,8 @@ async fn api(
         }
         call.json = None; // The body alone no longer holds the arguments.
     }
-    let answer = answer(&state, &method, &call.args);
-    answer_and_record(&state, &method, call, answer)
+    let answer = answer(&shared, &method, &call.args);
+    answer_and_record(&shared, &method, call, answer)
 }
 
 fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
@@ -486,11 +484,11 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
     }
 }
 
-async fn respond(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(refusal) = planned_refusal(&state, "response_url") {
+async fn respond(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(refusal) = planned_refusal(&shared, "response_url") {
         return refusal;
     }
-    answer_and_record(&state, "response_url", parse(&headers, &body), json!({"ok": true}))
+    answer_and_record(&shared, "response_url", parse(&headers, &body), json!({"ok": true}))
 }
 
 /// Socket Mode: `hello` on connect, envelopes from [`FakeSlack::socket_send`], acks recorded.
