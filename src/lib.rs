@@ -222,12 +222,9 @@ macro_rules! main {
 /// and their arena locks. A binary with an allocator of its own turns the feature off.
 ///
 /// It is built with `no_thp`: mimalloc does not `madvise` its memory into transparent huge
-/// pages. On kernels whose THP mode is `madvise` (as on the machines measured here), each
-/// first touch of such memory zeroed 2 MiB, and the kernel spent more and more time finding
-/// free 2 MiB pages as the heap grew: with a million conversations open, the engine's
-/// event rate fell to 77-98% of its start, against 90-100% without (README, "Durable by
-/// default").
-/// A kernel in `always` mode still gives huge pages, as to any program.
+/// pages, which on a kernel in `madvise` mode slowed the engine down as conversations piled
+/// up (the figures are in the README, "Durable by default"). A kernel in `always` mode
+/// still gives huge pages, as to any program.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
