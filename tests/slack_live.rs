@@ -417,6 +417,27 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
     );
     let replies = slack.calls_to("conversations.replies");
     assert_eq!(replies[0]["include_all_metadata"], "true");
+    // Without the flag, Slack (and the fake) keep the metadata's type and drop its payload,
+    // so no tag could be read back.
+    let thread = |all: Option<bool>| {
+        let mut args = json!({"channel": "C1", "ts": "1.0"});
+        if let Some(all) = all {
+            args["include_all_metadata"] = json!(all);
+        }
+        SlackRequest::Call {
+            method: "conversations.replies".into(),
+            args,
+        }
+    };
+    for (all, payload) in [(None, false), (Some(false), false), (Some(true), true)] {
+        let SlackReply::Json(answer) = api.call(thread(all)).await.unwrap() else {
+            panic!("a raw call answers JSON")
+        };
+        let metadata = &answer["messages"][0]["metadata"];
+        assert_eq!(metadata["event_type"], PostTag::EVENT_TYPE, "{all:?}: {answer}");
+        assert_eq!(metadata.get("event_payload").is_some(), payload, "{all:?}: {answer}");
+        assert_eq!(PostTag::from_metadata(metadata).is_some(), payload, "{all:?}");
+    }
     api.call(SlackRequest::UpdateMessage {
         channel: "C1".into(),
         ts: ts.clone(),
@@ -476,6 +497,9 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
             "conversations.replies",
             "conversations.replies",
             "conversations.history",
+            "conversations.replies",
+            "conversations.replies",
+            "conversations.replies",
             "chat.update",
             "chat.postEphemeral",
             "views.open",

@@ -1,9 +1,10 @@
 //! [`FakeSlack`]: a Slack Web API on 127.0.0.1 for tests, over real sockets. It answers
 //! `auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`,
-//! `views.update`, `views.push`, `conversations.history` and `conversations.replies` (with
-//! each post's `metadata`, as with `include_all_metadata`), `apps.connections.open` (with a local `ws://` URL where a
-//! Socket Mode server speaks Slack's envelope protocol) and `response_url` posts; it records
-//! every call and can be told to rate-limit or fail the next calls of a method.
+//! `views.update`, `views.push`, `conversations.history` and `conversations.replies` (each post's
+//! `metadata` whole only with `include_all_metadata`, as Slack does), `apps.connections.open` (with
+//! a local `ws://` URL where a Socket Mode server speaks Slack's envelope protocol) and
+//! `response_url` posts; it records every call and can be told to rate-limit or fail the next calls
+//! of a method.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -440,10 +441,20 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                 })
                 .map(|m| m.call)
                 .collect();
+            // Without `include_all_metadata`, Slack returns a message's metadata type but not
+            // its payload (unless the app's manifest subscribes to that type), so a look-up
+            // that forgets the flag finds no tag here either.
+            let all_metadata = matches!(args.get("include_all_metadata"), Some(v) if v == "true" || v == true);
             let calls = shared.calls.lock().unwrap();
             let messages: Vec<Value> = posts
                 .into_iter()
-                .map(|call| calls[call].reply_json()["message"].take())
+                .map(|call| {
+                    let mut message = calls[call].reply_json()["message"].take();
+                    if let (false, Some(metadata)) = (all_metadata, message.get_mut("metadata")) {
+                        metadata.as_object_mut().map(|m| m.remove("event_payload"));
+                    }
+                    message
+                })
                 .collect();
             json!({"ok": true, "messages": messages, "has_more": false})
         }
