@@ -364,6 +364,68 @@ async fn shutdown_lets_running_steps_finish() {
 }
 
 #[tokio::test]
+async fn a_post_look_up_follows_slacks_cursor_through_a_long_thread() {
+    use slack_orchestrator::testkit::FakeSlack;
+    use slack_orchestrator::{PostTag, SlackApi, SlackReply, SlackRequest, SlackWebApi};
+    let slack = FakeSlack::start().await;
+    let api = SlackWebApi::new("xoxb-t", Some(&slack.api_url())).unwrap();
+    let post = |text: String, tag: Option<PostTag>| SlackRequest::PostMessage {
+        channel: "C1".into(),
+        thread_ts: Some("9.0".into()),
+        text,
+        blocks: None,
+        tag,
+    };
+    // A thread's replies come oldest first, 200 a page: the newest post is on the second.
+    for n in 0..250 {
+        api.call(post(format!("reply {n}"), None)).await.unwrap();
+    }
+    let tag = PostTag {
+        flow_id: uuid::Uuid::new_v4(),
+        version: 3,
+        seq: 0,
+    };
+    let SlackReply::Message { ts, .. } = api.call(post("the step's post".into(), Some(tag))).await.unwrap() else {
+        panic!("a post answers its ts")
+    };
+    let find = |tag: PostTag| SlackRequest::FindPost {
+        channel: "C1".into(),
+        thread_ts: Some("9.0".into()),
+        tag,
+    };
+    assert_eq!(
+        api.call(find(tag)).await.unwrap(),
+        SlackReply::Message {
+            channel: "C1".into(),
+            ts
+        }
+    );
+    let pages = slack.calls_to("conversations.replies");
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert!(pages[0].get("cursor").is_none());
+    assert_eq!(
+        pages[1]["cursor"], "next:200",
+        "the second page is asked with Slack's cursor"
+    );
+
+    let absent = PostTag { seq: 1, ..tag };
+    assert_eq!(
+        api.call(find(absent)).await.unwrap(),
+        SlackReply::Ok,
+        "read to the last page"
+    );
+    assert_eq!(slack.calls_to("conversations.replies").len(), 4);
+
+    // The fake refuses a cursor it did not give, as Slack does.
+    let bad = SlackRequest::Call {
+        method: "conversations.replies".into(),
+        args: json!({"channel": "C1", "ts": "9.0", "cursor": "bogus"}),
+    };
+    let refused = api.call(bad).await.unwrap_err();
+    assert!(refused.to_string().contains("invalid_cursor"), "{refused}");
+}
+
+#[tokio::test]
 async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
     use slack_orchestrator::testkit::FakeSlack;
     use slack_orchestrator::{PostTag, SlackApi, SlackReply, SlackRequest, SlackWebApi};

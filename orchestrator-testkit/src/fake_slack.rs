@@ -1,10 +1,10 @@
 //! [`FakeSlack`]: a Slack Web API on 127.0.0.1 for tests, over real sockets. It answers
 //! `auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`,
-//! `views.update`, `views.push`, `conversations.history` and `conversations.replies` (each post's
-//! `metadata` whole only with `include_all_metadata`, as Slack does), `apps.connections.open` (with
-//! a local `ws://` URL where a Socket Mode server speaks Slack's envelope protocol) and
-//! `response_url` posts; it records every call and can be told to rate-limit or fail the next calls
-//! of a method.
+//! `views.update`, `views.push`, `conversations.history` and `conversations.replies` (a page at
+//! a time with Slack's cursor, and each post's `metadata` whole only with
+//! `include_all_metadata`, as Slack does), `apps.connections.open` (with a local `ws://` URL
+//! where a Socket Mode server speaks Slack's envelope protocol) and `response_url` posts; it
+//! records every call and can be told to rate-limit or fail the next calls of a method.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -396,6 +396,61 @@ async fn api(
     answer_and_record(&shared, &method, call, answer)
 }
 
+/// A `conversations.history` (the channel's top-level posts, newest first) or
+/// `conversations.replies` (a thread, oldest first) answer over the posts the fake received,
+/// a page of `limit` at a time (Slack's defaults: 100 and 1,000) with Slack's `cursor`,
+/// `has_more` and `response_metadata.next_cursor`.
+fn history(shared: &Shared, method: &str, args: &Value) -> Value {
+    let channel = args.get("channel").and_then(Value::as_str);
+    let thread = args.get("ts").and_then(Value::as_str);
+    let in_view = |m: &&Posted| {
+        channel == Some(m.channel.as_str())
+            && match thread {
+                Some(root) => m.ts == root || m.thread_ts.as_deref() == Some(root),
+                None => m.thread_ts.is_none(),
+            }
+    };
+    let posts: Vec<usize> = {
+        let messages = shared.messages.lock().unwrap();
+        match method {
+            "conversations.replies" => messages.iter().filter(in_view).map(|m| m.call).collect(),
+            _ => messages.iter().rev().filter(in_view).map(|m| m.call).collect(),
+        }
+    };
+    let number = |key: &str| match args.get(key) {
+        Some(Value::String(text)) => text.strip_prefix("next:").unwrap_or(text).parse().ok(),
+        Some(value) => value.as_u64().map(|n| n as usize),
+        None => None,
+    };
+    let default_limit = if method == "conversations.replies" { 1000 } else { 100 };
+    let limit = number("limit").filter(|&n| n > 0).unwrap_or(default_limit);
+    let start = match (args.get("cursor"), number("cursor")) {
+        (Some(Value::String(empty)), _) if empty.is_empty() => 0,
+        (Some(_), None) => return json!({"ok": false, "error": "invalid_cursor"}),
+        (_, cursor) => cursor.unwrap_or(0).min(posts.len()),
+    };
+    let end = (start + limit).min(posts.len());
+    // Without `include_all_metadata`, Slack returns a message's metadata type but not its
+    // payload (unless the app's manifest subscribes to that type), so a look-up that forgets
+    // the flag finds no tag here either.
+    let all_metadata = matches!(args.get("include_all_metadata"), Some(v) if v == "true" || v == true);
+    let calls = shared.calls.lock().unwrap();
+    let messages: Vec<Value> = posts[start..end]
+        .iter()
+        .map(|&call| {
+            let mut message = calls[call].reply_json()["message"].take();
+            if let (false, Some(metadata)) = (all_metadata, message.get_mut("metadata")) {
+                metadata.as_object_mut().map(|m| m.remove("event_payload"));
+            }
+            message
+        })
+        .collect();
+    let has_more = end < posts.len();
+    let next_cursor = if has_more { format!("next:{end}") } else { String::new() };
+    json!({"ok": true, "messages": messages, "has_more": has_more,
+           "response_metadata": {"next_cursor": next_cursor}})
+}
+
 fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
     let n = shared.next();
     let channel = args.get("channel").cloned().unwrap_or(Value::Null);
@@ -426,38 +481,7 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
             ];
             Value::Object(reply.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
         }
-        "conversations.history" | "conversations.replies" => {
-            let thread = args.get("ts").and_then(Value::as_str);
-            let posts: Vec<usize> = shared
-                .messages
-                .lock()
-                .unwrap()
-                .iter()
-                .rev()
-                .filter(|m| channel.as_str() == Some(m.channel.as_str()))
-                .filter(|m| match thread {
-                    Some(root) => m.ts == root || m.thread_ts.as_deref() == Some(root),
-                    None => m.thread_ts.is_none(),
-                })
-                .map(|m| m.call)
-                .collect();
-            // Without `include_all_metadata`, Slack returns a message's metadata type but not
-            // its payload (unless the app's manifest subscribes to that type), so a look-up
-            // that forgets the flag finds no tag here either.
-            let all_metadata = matches!(args.get("include_all_metadata"), Some(v) if v == "true" || v == true);
-            let calls = shared.calls.lock().unwrap();
-            let messages: Vec<Value> = posts
-                .into_iter()
-                .map(|call| {
-                    let mut message = calls[call].reply_json()["message"].take();
-                    if let (false, Some(metadata)) = (all_metadata, message.get_mut("metadata")) {
-                        metadata.as_object_mut().map(|m| m.remove("event_payload"));
-                    }
-                    message
-                })
-                .collect();
-            json!({"ok": true, "messages": messages, "has_more": false})
-        }
+        "conversations.history" | "conversations.replies" => history(shared, method, args),
         "chat.update" => json!({"ok": true, "channel": channel, "ts": args.get("ts"), "text": args.get("text"),
                                 "message": {"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER}}),
         "chat.postEphemeral" => json!({"ok": true, "message_ts": payloads::ts(n)}),

@@ -109,6 +109,50 @@ impl SlackWebApi {
         Ok(opened.url.0.to_string())
     }
 
+    /// Looks for the post tagged `tag` in `channel` (in the thread under `thread_ts` if
+    /// given) with `method`, `conversations.history` or `conversations.replies`.
+    async fn find_post(
+        &self,
+        method: &str,
+        channel: &str,
+        thread_ts: Option<&str>,
+        tag: &PostTag,
+    ) -> Result<SlackReply, Failure> {
+        let session = self.client.open_session(&self.token);
+        // slack-morphism's `conversations.replies` request has no `include_all_metadata`, so
+        // both look-ups go through its generic GET with Slack's documented arguments. A
+        // thread's replies come oldest first, so a post in a long thread may be on a later
+        // page: the look-up follows Slack's cursor, for at most `FIND_PAGES` pages.
+        let mut cursor = None::<String>;
+        for _ in 0..FIND_PAGES {
+            let mut params = vec![
+                ("channel", Some(channel)),
+                ("include_all_metadata", Some("true")),
+                ("limit", Some("200")),
+            ];
+            params.extend(thread_ts.map(|ts| ("ts", Some(ts))));
+            params.extend(cursor.as_deref().map(|next| ("cursor", Some(next))));
+            let page: History = session
+                .http_session_api
+                .http_get(method, &params, None)
+                .await
+                .map_err(|e| error(method, e))?;
+            let tagged =
+                |m: &HistoryMessage| m.metadata.as_ref().and_then(PostTag::from_metadata).as_ref() == Some(tag);
+            if let Some(found) = page.messages.into_iter().find(tagged) {
+                return Ok(SlackReply::Message {
+                    channel: channel.to_owned(),
+                    ts: found.ts,
+                });
+            }
+            match page.response_metadata.map(|m| m.next_cursor) {
+                Some(next) if page.has_more && !next.is_empty() => cursor = Some(next),
+                _ => break,
+            }
+        }
+        Ok(SlackReply::Ok)
+    }
+
     async fn call_once(&self, request: &SlackRequest) -> Result<SlackReply, Failure> {
         let method = request.method();
         let session = self.client.open_session(&self.token);
@@ -186,31 +230,7 @@ impl SlackWebApi {
                 channel,
                 thread_ts,
                 tag,
-            } => {
-                // slack-morphism's `conversations.replies` request has no `include_all_metadata`,
-                // so both look-ups go through its generic GET with Slack's documented arguments.
-                let mut params = vec![
-                    ("channel", Some(channel.as_str())),
-                    ("include_all_metadata", Some("true")),
-                    ("limit", Some("200")),
-                ];
-                if let Some(ts) = thread_ts {
-                    params.push(("ts", Some(ts.as_str())));
-                }
-                let history: History = session
-                    .http_session_api
-                    .http_get(method, &params, None)
-                    .await
-                    .map_err(failed)?;
-                history
-                    .messages
-                    .into_iter()
-                    .find(|m| m.metadata.as_ref().and_then(PostTag::from_metadata).as_ref() == Some(tag))
-                    .map_or(SlackReply::Ok, |m| SlackReply::Message {
-                        channel: channel.clone(),
-                        ts: m.ts,
-                    })
-            }
+            } => self.find_post(method, channel, thread_ts.as_deref(), tag).await?,
             SlackRequest::Call { args, .. } => {
                 // slack-morphism's generic POST: Slack's answer comes back whole, and an
                 // `ok: false` or a 429 is handled as for the typed calls.
@@ -267,7 +287,23 @@ struct Posted {
 #[derive(serde::Deserialize)]
 struct History {
     messages: Vec<HistoryMessage>,
+    #[serde(default)]
+    has_more: bool,
+    #[serde(default)]
+    response_metadata: Option<NextPage>,
 }
+
+/// Slack's cursor to the next page of an answer.
+#[derive(serde::Deserialize)]
+struct NextPage {
+    #[serde(default)]
+    next_cursor: String,
+}
+
+/// How many pages of 200 messages a post look-up reads at most: the channel's latest 2,000
+/// messages, or a thread's first 2,000 replies (a thread longer than that is not searched to
+/// its end, and a replayed step there may post again).
+const FIND_PAGES: usize = 10;
 
 #[derive(serde::Deserialize)]
 struct HistoryMessage {
