@@ -417,17 +417,20 @@ fn history(shared: &Shared, method: &str, args: &Value) -> Value {
             _ => messages.iter().rev().filter(in_view).map(|m| m.call).collect(),
         }
     };
-    let number = |key: &str| match args.get(key) {
-        Some(Value::String(text)) => text.strip_prefix("next:").unwrap_or(text).parse().ok(),
+    let limit = match args.get("limit") {
+        Some(Value::String(text)) => text.parse().ok(),
         Some(value) => value.as_u64().map(|n| n as usize),
         None => None,
     };
     let default_limit = if method == "conversations.replies" { 1000 } else { 100 };
-    let limit = number("limit").filter(|&n| n > 0).unwrap_or(default_limit);
-    let start = match (args.get("cursor"), number("cursor")) {
-        (Some(Value::String(empty)), _) if empty.is_empty() => 0,
-        (Some(_), None) => return json!({"ok": false, "error": "invalid_cursor"}),
-        (_, cursor) => cursor.unwrap_or(0).min(posts.len()),
+    let limit = limit.filter(|&n| n > 0).unwrap_or(default_limit);
+    // The fake's cursors are `next:` and the offset of the next page.
+    let start = match args.get("cursor").and_then(Value::as_str).unwrap_or_default() {
+        "" => 0,
+        cursor => match cursor.strip_prefix("next:").and_then(|n| n.parse::<usize>().ok()) {
+            Some(offset) => offset.min(posts.len()),
+            None => return json!({"ok": false, "error": "invalid_cursor"}),
+        },
     };
     let end = (start + limit).min(posts.len());
     // Without `include_all_metadata`, Slack returns a message's metadata type but not its
