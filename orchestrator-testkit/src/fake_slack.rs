@@ -442,8 +442,8 @@ fn history(shared: &Shared, method: &str, args: &Value) -> Value {
         .iter()
         .map(|&call| {
             let mut message = calls[call].reply_json()["message"].take();
-            if let (false, Some(metadata)) = (all_metadata, message.get_mut("metadata")) {
-                metadata.as_object_mut().map(|m| m.remove("event_payload"));
+            if let (false, Some(Value::Object(metadata))) = (all_metadata, message.get_mut("metadata")) {
+                metadata.remove("event_payload");
             }
             message
         })
