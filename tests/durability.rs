@@ -109,6 +109,9 @@ impl Store for Flaky {
     async fn receive(&self, event: &Received, lease: DateTime<Utc>) -> Result<Receipt, StoreError> {
         self.inner.receive(event, lease).await
     }
+    async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.inner.renew_lease(key, now, lease).await
+    }
     async fn settle(&self, key: &str) -> Result<(), StoreError> {
         self.inner.settle(key).await
     }
@@ -287,4 +290,48 @@ async fn an_answer_never_overtakes_the_acked_event_whose_step_asked_the_question
         "the question was not posted again, and Bob is the answer to it"
     );
     assert_eq!(unsettled(&memory).await, None, "both events settled");
+}
+
+/// A worker keeps the event it applies for as long as it works on it. Here the step's post
+/// is rate limited for longer than the event's lease (Slack's `Retry-After` is often 30 s
+/// or more, against a 10 s lease by default), while a second replica on the same store
+/// looks for abandoned events as its timer loop does every second: it must leave this one
+/// alone, or it runs the step a second time and the user gets the question twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_slower_than_its_event_lease_keeps_its_event_and_posts_once() {
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let memory = Arc::new(MemoryStore::new());
+    let replica = || {
+        let api = slack_orchestrator::SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+        Orchestrator::builder()
+            .flow::<ask::Ask>()
+            .store(memory.clone())
+            .slack(Arc::new(api))
+            .event_lease(Duration::from_millis(300))
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (replica(), replica());
+    slack.rate_limit_next("chat.postMessage", 1, 1);
+    let team = slack_orchestrator::testkit::TEAM;
+    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvSlow");
+    let working = tokio::spawn(async move { first.handle_json(&hi).await });
+    // The post waits out its 429 (1 s), then the step works 2 s more: ten leases in all.
+    while !working.is_finished() {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(
+            second.recover().await.unwrap(),
+            0,
+            "the other replica takes over nothing while the first still works"
+        );
+    }
+    let outcome = working.await.unwrap().unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    let questions: Vec<_> = slack
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter_map(|args| args["text"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(questions, ["What's your name?"], "asked once");
+    assert_eq!(unsettled(&memory).await, None, "settled with the write");
 }

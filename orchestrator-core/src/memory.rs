@@ -344,6 +344,16 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        Ok(match self.lock().events.get_mut(key) {
+            Some((_, Some(event))) if event.lease_until > now => {
+                event.lease_until = lease_until;
+                true
+            }
+            _ => false,
+        })
+    }
+
     async fn settle(&self, key: &str) -> Result<(), StoreError> {
         self.lock().settle(key, Utc::now());
         Ok(())

@@ -19,6 +19,9 @@
 //!    lease runs is [`Receipt::Busy`] (another worker, maybe another replica, is applying
 //!    it). An event whose worker died before settling it comes back from
 //!    [`claim_pending`](Store::claim_pending) once its lease has ended, leased again.
+//!    A worker whose step takes longer than the lease (a slow Slack, a 429 to wait out)
+//!    keeps the event with [`renew_lease`](Store::renew_lease) while the lease runs: once it
+//!    has ended, the renewal is refused, as another worker may hold the event.
 //!    [`oldest_unsettled`](Store::oldest_unsettled) finds a conversation's oldest such event,
 //!    so that a later event of the same conversation waits for it (per-conversation order
 //!    across workers and replicas).
@@ -191,6 +194,27 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a received event unless it was received before, leased to the caller until
     /// `lease_until` (a repeat whose lease has ended is leased to the caller again).
     async fn receive(&self, event: &Received, lease_until: DateTime<Utc>) -> Result<Receipt, StoreError>;
+    /// Extends the lease of received event `key` to `lease_until`, if it is not settled and
+    /// its lease has not ended at `now`: the worker holding it keeps it while it works.
+    /// `false` (and nothing written) if the event is settled or unknown, or its lease ended
+    /// (another worker may have taken it over since).
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, MemoryStore, Received, Store};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let now = chrono::Utc::now();
+    /// let body = serde_json::json!({"type": "event_callback", "event_id": "Ev1", "team_id": "T1",
+    ///     "event": {"type": "message", "channel_type": "im", "user": "U1", "channel": "D1", "text": "hi", "ts": "1.1"}});
+    /// let event = Received::new(Incoming::from_json(&body).unwrap().unwrap(), now).unwrap();
+    /// let (soon, later) = (now + chrono::Duration::seconds(10), now + chrono::Duration::seconds(20));
+    /// store.receive(&event, soon).await.unwrap();
+    /// assert!(store.renew_lease("event:Ev1", now, later).await.unwrap(), "held: renewed");
+    /// assert!(store.claim_pending(soon, soon, 10).await.unwrap().is_empty(), "still held at the first end");
+    /// assert!(!store.renew_lease("event:Ev1", later, later).await.unwrap(), "ended: refused");
+    /// # });
+    /// ```
+    async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Settles an event that changed no record (ignored, unhandled, refused).
     async fn settle(&self, key: &str) -> Result<(), StoreError>;
     /// The oldest event of a conversation (as [`Received::conversation`] gives it) that was

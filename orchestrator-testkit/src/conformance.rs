@@ -65,6 +65,7 @@ pub async fn check_store(a: &dyn Store, b: &dyn Store) {
     deadlines_are_claimed_once(a, b, &channel, now).await;
     ending_frees_the_conversation_and_purge_drops_it(a, &channel, &run, now).await;
     two_handles_race(a, b, &channel, now).await;
+    a_worker_keeps_its_lease(a, b, &run, now).await;
 }
 
 async fn records_and_compare_and_swap(store: &dyn Store, channel: &dyn Fn(&str) -> String, now: DateTime<Utc>) {
@@ -504,4 +505,52 @@ async fn two_handles_race(a: &dyn Store, b: &dyn Store, channel: &dyn Fn(&str) -
         );
         a.settle(&event.key).await.unwrap();
     }
+}
+
+/// A worker renews the lease of the event it applies while the lease runs, so that a claim
+/// through another handle leaves the event; once the lease has ended the renewal is refused.
+async fn a_worker_keeps_its_lease(a: &dyn Store, b: &dyn Store, run: &str, now: DateTime<Utc>) {
+    let (first_end, renewed_end) = (now + Span::seconds(10), now + Span::seconds(20));
+    let event = received(&format!("EvL{run}"), now);
+    assert_eq!(a.receive(&event, first_end).await.unwrap(), Receipt::New);
+    assert!(
+        a.renew_lease(&event.key, now + Span::seconds(3), renewed_end)
+            .await
+            .unwrap(),
+        "a lease that runs is renewed"
+    );
+    let ours = |claimed: Vec<Received>| claimed.into_iter().any(|r| r.key == event.key);
+    let past_first = first_end + Span::seconds(1);
+    assert!(
+        !ours(b.claim_pending(past_first, past_first, 100_000).await.unwrap()),
+        "after its first end, a renewed lease still keeps the event from another handle's claim"
+    );
+    let mut repeat = event.clone();
+    repeat.at = past_first;
+    assert_eq!(
+        b.receive(&repeat, past_first).await.unwrap(),
+        Receipt::Busy,
+        "and a repeat delivery is busy"
+    );
+    assert!(
+        !a.renew_lease(&event.key, renewed_end, renewed_end + Span::seconds(10))
+            .await
+            .unwrap(),
+        "a lease that ended is not renewed: another worker may hold the event now"
+    );
+    let taken = renewed_end + Span::seconds(30);
+    assert!(
+        ours(b.claim_pending(renewed_end, taken, 100_000).await.unwrap()),
+        "the event is claimed once its renewed lease ends"
+    );
+    let unknown = format!("event:EvNever{run}");
+    assert!(
+        !a.renew_lease(&unknown, now, taken).await.unwrap(),
+        "an event never received has no lease to renew"
+    );
+    b.settle(&event.key).await.unwrap();
+    assert!(
+        !a.renew_lease(&event.key, renewed_end, taken).await.unwrap(),
+        "a settled event has no lease to renew"
+    );
 }

@@ -151,8 +151,10 @@ impl OrchestratorBuilder {
 
     /// How long a received event belongs to the process that received it (default 10 s).
     /// If that process dies (or fails) before applying it, another replica, or this
-    /// process after a restart, applies it once the lease has ended. Longer than your
-    /// slowest step, shorter than you want a user to wait after a crash.
+    /// process after a restart, applies it once the lease has ended: shorter than you want
+    /// a user to wait after a crash. A step may take longer: the process renews the lease
+    /// every third of it while it applies the event (one store write each time), so a slow
+    /// Slack answer or a long rate limit does not hand the event to another replica.
     ///
     /// ```
     /// use std::time::Duration;

@@ -8,7 +8,7 @@
 //!   conversation's lock (`locks`); `builder` puts it together.
 //! - parts with their own state: `execute` (the step runner: a run of steps as a value),
 //!   `commit` (the writer: the one place that writes a flow), `wake` (the timer loop's
-//!   wake-up, which the writer rings).
+//!   wake-up, which the writer rings), `lease` (a worker keeps the event it applies).
 //! - leaves: `settings`, `scheduled` (what a registered schedule is), `clock` (the time
 //!   they all read), `outcome` (what they answer and how they fail).
 
@@ -16,6 +16,7 @@ pub(crate) mod builder;
 pub(crate) mod clock;
 pub(crate) mod commit;
 pub(crate) mod execute;
+pub(crate) mod lease;
 pub(crate) mod locks;
 pub mod orchestrator;
 pub(crate) mod outcome;

@@ -12,6 +12,7 @@
 use crate::engine::clock::Clock;
 use crate::engine::commit::{Finished, Writer};
 use crate::engine::execute::{End, First, StepRunner, Stepped};
+use crate::engine::lease::holding;
 use crate::engine::locks::KeyLocks;
 use crate::engine::outcome::{Ignored, NotReady, OrchestratorError, Outcome};
 use crate::engine::scheduled::Scheduled;
@@ -161,7 +162,15 @@ impl Orchestrator {
             user = %context.user_id,
             channel = %context.channel_id,
         );
-        self.apply_in_span(work).instrument(span).await
+        let applying = self.apply_in_span(&work).instrument(span);
+        match &work.key {
+            // Kept for as long as it is applied, however slow its step.
+            Some(key) => {
+                let inner = &self.inner;
+                holding(&*inner.store, &inner.clock, key, inner.settings.event_lease, applying).await
+            }
+            None => applying.await,
+        }
     }
 
     /// [`Orchestrator::apply`] on the heap: for a task that applies an event (the task then
@@ -174,11 +183,11 @@ impl Orchestrator {
         Box::pin(self.apply(work))
     }
 
-    async fn apply_in_span(&self, work: Work) -> Result<Outcome, OrchestratorError> {
-        self.after_earlier_events(&work).await?;
+    async fn apply_in_span(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
+        self.after_earlier_events(work).await?;
         let mut attempt = 1;
         let outcome = loop {
-            match self.apply_once(&work).await {
+            match self.apply_once(work).await {
                 Err(OrchestratorError::Store(StoreError::Conflict(reason)))
                     if attempt < self.inner.settings.max_attempts =>
                 {

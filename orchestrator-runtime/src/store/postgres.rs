@@ -75,12 +75,13 @@ enum Q {
     Settle,
     OldestUnsettled,
     ClaimPending,
+    RenewLease,
     PurgeFlows,
     PurgeEvents,
 }
 
 impl Q {
-    const ALL: [Q; 15] = [
+    const ALL: [Q; 16] = [
         Q::Insert,
         Q::Update,
         Q::Load,
@@ -94,6 +95,7 @@ impl Q {
         Q::Settle,
         Q::OldestUnsettled,
         Q::ClaimPending,
+        Q::RenewLease,
         Q::PurgeFlows,
         Q::PurgeEvents,
     ];
@@ -158,6 +160,7 @@ impl Q {
             ORDER BY received_at LIMIT $3 FOR UPDATE SKIP LOCKED)
         RETURNING key, received_at, incoming"
             }
+            Q::RenewLease => "UPDATE events SET lease_until = $3 WHERE key = $1 AND NOT settled AND lease_until > $2",
             Q::PurgeFlows => "DELETE FROM flows WHERE NOT active AND updated_at < $1",
             Q::PurgeEvents => "DELETE FROM events WHERE settled AND received_at < $1",
         }
@@ -444,6 +447,17 @@ impl Store for PostgresStore {
             (_, _, true) => Receipt::Settled,
             _ => Receipt::Busy,
         })
+    }
+
+    async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        let db = self.connection().await?;
+        let params: Params<'_> = &[&key, &millis(now), &millis(lease_until)];
+        let renewed = db
+            .client
+            .execute(db.sql(Q::RenewLease), params)
+            .await
+            .map_err(backend)?;
+        Ok(renewed > 0)
     }
 
     async fn settle(&self, key: &str) -> Result<(), StoreError> {

@@ -174,6 +174,21 @@ return 'pending'
     )
 });
 
+/// ARGV: prefix, key, now, lease until. 1 if renewed, 0 if settled, unknown or ended.
+static RENEW_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local p, key = ARGV[1], ARGV[2]
+local ek = p .. 'ev:' .. key
+local held = redis.call('HMGET', ek, 's', 'l')
+if held[1] ~= '0' or tonumber(held[2]) <= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', ek, 'l', ARGV[4])
+redis.call('ZADD', p .. 'leases', ARGV[4], key)
+return 1
+",
+    )
+});
+
 /// ARGV: prefix, key, at.
 static SETTLE: LazyLock<Script> =
     LazyLock::new(|| Script::new(&format!("{SETTLE_FN}settle(ARGV[1], ARGV[2], ARGV[3])\nreturn 1")));
@@ -417,6 +432,13 @@ impl Store for RedisStore {
             "settled" => Receipt::Settled,
             _ => Receipt::Busy,
         })
+    }
+
+    async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        let renewed: i64 = self
+            .run(&RENEW_LEASE, &[&key, &millis(now), &millis(lease_until)])
+            .await?;
+        Ok(renewed == 1)
     }
 
     async fn settle(&self, key: &str) -> Result<(), StoreError> {

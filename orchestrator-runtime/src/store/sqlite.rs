@@ -374,6 +374,12 @@ enum Write {
         limit: usize,
         reply: Reply<Vec<Received>>,
     },
+    RenewLease {
+        key: String,
+        now: i64,
+        lease: i64,
+        reply: Reply<bool>,
+    },
     Settle {
         key: String,
         at: i64,
@@ -516,6 +522,14 @@ fn apply(tx: &rusqlite::Savepoint<'_>, write: Write) -> Answer {
             limit,
             reply,
         } => answer(reply, claim_pending(tx, now, lease, limit).map_err(backend)),
+        Write::RenewLease { key, now, lease, reply } => {
+            let renewed = tx
+                .prepare_cached(
+                    "UPDATE events SET lease_until = ?3 WHERE key = ?1 AND settled = 0 AND lease_until > ?2",
+                )
+                .and_then(|mut update| update.execute(params![key, now, lease]));
+            answer(reply, renewed.map(|n| n > 0).map_err(backend))
+        }
         Write::Settle { key, at, reply } => answer(reply, settle(tx, &key, at).map_err(backend)),
         Write::Purge {
             flows_before,
@@ -735,6 +749,11 @@ impl Store for SqliteStore {
     async fn receive(&self, event: &Received, lease_until: DateTime<Utc>) -> Result<Receipt, StoreError> {
         let (event, lease) = (EventRow::of(event)?, millis(lease_until));
         self.write(|reply| Write::Receive { event, lease, reply }).await
+    }
+
+    async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        let (key, now, lease) = (key.to_owned(), millis(now), millis(lease_until));
+        self.write(|reply| Write::RenewLease { key, now, lease, reply }).await
     }
 
     async fn settle(&self, key: &str) -> Result<(), StoreError> {
