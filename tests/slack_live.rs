@@ -638,3 +638,52 @@ async fn socket_mode_reconnects_when_slack_asks() {
     );
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_slack_that_does_not_answer_is_given_up_on_and_the_flow_says_so() {
+    use slack_orchestrator::testkit::FakeSlack;
+    use slack_orchestrator::{SlackApi, SlackWebApi};
+    let slack = FakeSlack::start().await;
+    let api = SlackWebApi::new("xoxb-t", Some(&slack.api_url()))
+        .unwrap()
+        .with_timeout(Duration::from_millis(300));
+    let bot = Orchestrator::builder()
+        .flow::<Onboarding>()
+        .slack(std::sync::Arc::new(api.clone()))
+        .build()
+        .unwrap();
+    // Slack takes a minute to answer the first post: the step hears of it after 300 ms.
+    slack.answer_slowly_next("chat.postMessage", Duration::from_secs(60));
+    let outcome = bot.handle_json(&dm("U_SLOW", "hi")).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
+    let flow = bot.store().list(false, 1).await.unwrap().remove(0);
+    assert_eq!(
+        flow.error.as_deref(),
+        Some("chat.postMessage failed to reach Slack: no answer within 300ms")
+    );
+    assert_eq!(
+        texts_of(&slack),
+        ["Sorry, something went wrong and this conversation had to stop."],
+        "the apology went out (Slack answered it at once); the slow post is still unanswered"
+    );
+    // The client is not stuck: the next call is answered.
+    assert!(api.auth_test().await.is_ok());
+    assert!(api
+        .call(slack_orchestrator::SlackRequest::PostMessage {
+            channel: "DU_SLOW".into(),
+            thread_ts: None,
+            text: "again".into(),
+            blocks: None,
+            tag: None,
+        })
+        .await
+        .is_ok());
+}
+
+fn texts_of(slack: &slack_orchestrator::testkit::FakeSlack) -> Vec<String> {
+    let posts = slack.calls_to("chat.postMessage");
+    posts
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}

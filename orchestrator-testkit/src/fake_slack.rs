@@ -85,8 +85,12 @@ struct Posted {
 }
 
 enum Planned {
-    RateLimited { retry_after: u64 },
+    RateLimited {
+        retry_after: u64,
+    },
     Error(String),
+    /// Answered as usual, after this long.
+    Slow(Duration),
 }
 
 #[derive(Default)]
@@ -253,6 +257,16 @@ impl FakeSlack {
             .push_back(Planned::Error(code.to_owned()));
     }
 
+    /// The next call to `method` is answered as usual, but only after `by`: a slow Slack
+    /// (the call is recorded, and a post made, when the answer goes out).
+    pub fn answer_slowly_next(&self, method: &str, by: Duration) {
+        let mut planned = self.shared.planned.lock().unwrap();
+        planned
+            .entry(method.to_owned())
+            .or_default()
+            .push_back(Planned::Slow(by));
+    }
+
     /// Sends a Socket Mode envelope (`{"envelope_id", "type", "payload", …}`) to every
     /// connected client; returns how many got it.
     pub fn socket_send(&self, envelope: &Value) -> usize {
@@ -304,15 +318,20 @@ fn parse(headers: &HeaderMap, body: &Bytes) -> Parsed {
     Parsed { args, token, json }
 }
 
-/// The planned refusal for this call of `method`, if one is queued.
-fn planned_refusal(shared: &Shared, method: &str) -> Option<Response> {
-    match shared
+/// The planned refusal for this call of `method`, if one is queued (a planned slow answer
+/// waits here, then lets the call be answered as usual).
+async fn planned_refusal(shared: &Shared, method: &str) -> Option<Response> {
+    let planned = shared
         .planned
         .lock()
         .unwrap()
         .get_mut(method)
-        .and_then(VecDeque::pop_front)?
-    {
+        .and_then(VecDeque::pop_front)?;
+    match planned {
+        Planned::Slow(by) => {
+            tokio::time::sleep(by).await;
+            None
+        }
         Planned::RateLimited { retry_after } => {
             let headers = [("retry-after", retry_after.to_string())];
             Some(
@@ -381,7 +400,7 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refusal) = planned_refusal(&shared, &method) {
+    if let Some(refusal) = planned_refusal(&shared, &method).await {
         return refusal;
     }
     let mut call = parse(&headers, &body);
@@ -523,7 +542,7 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
 }
 
 async fn respond(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(refusal) = planned_refusal(&shared, "response_url") {
+    if let Some(refusal) = planned_refusal(&shared, "response_url").await {
         return refusal;
     }
     answer_and_record(&shared, "response_url", parse(&headers, &body), json!({"ok": true}))

@@ -6,6 +6,9 @@
 //! - A 429 is waited out (`Retry-After`) and retried up to three times. slack-morphism's
 //!   own rate control is not used: it throttles `chat.postMessage` to one call per second
 //!   for the whole bot, where Slack's limit is one per second *per channel*.
+//! - A call Slack does not answer within 30 s (`SlackWebApi::with_timeout`) fails as a
+//!   [`SlackError::Transport`], as Slack's own Python SDK does: slack-morphism's client has
+//!   no time limit, so a connection that never answers would hold its conversation for ever.
 //! - Other failures reach the step as a [`SlackError`]; the step decides (by default, `?`
 //!   ends the flow in ERROR with a message, and the stored state before the step is kept).
 
@@ -26,6 +29,8 @@ type Client = SlackClient<SlackClientHyperConnector<HttpsConnector<HttpConnector
 const MAX_RETRIES: u32 = 3;
 /// The longest single wait for a rate limit.
 const MAX_WAIT: Duration = Duration::from_secs(30);
+/// How long a call waits for Slack's answer by default.
+const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The Web API client cannot be built from the environment.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +59,8 @@ pub struct BotIdentity {
 pub struct SlackWebApi {
     client: Arc<Client>,
     token: SlackApiToken,
+    /// How long one attempt of a call waits for the answer.
+    timeout: Duration,
 }
 
 impl SlackWebApi {
@@ -77,6 +84,37 @@ impl SlackWebApi {
         Ok(SlackWebApi {
             client: Arc::new(SlackClient::new(connector)),
             token,
+            timeout: TIMEOUT,
+        })
+    }
+
+    /// How long one attempt of a call waits for Slack's answer before it fails with
+    /// [`SlackError::Transport`] (default 30 s; a 429's wait is not counted). A post that
+    /// timed out may still have been made: Slack can answer late.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", None)
+    ///     .unwrap()
+    ///     .with_timeout(Duration::from_secs(10));
+    /// # drop(api);
+    /// ```
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// `answer`, or a [`Failure`] once it took longer than the timeout.
+    async fn within<T>(
+        &self,
+        method: &str,
+        answer: impl std::future::Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        tokio::time::timeout(self.timeout, answer).await.unwrap_or_else(|_| {
+            Err(Failure::Other(SlackError::Transport {
+                method: method.to_owned(),
+                detail: format!("no answer within {:?}", self.timeout),
+            }))
         })
     }
 
@@ -90,7 +128,8 @@ impl SlackWebApi {
     /// `auth.test`: checks the token and tells the bot who it is.
     pub async fn auth_test(&self) -> Result<BotIdentity, SlackError> {
         let session = self.client.open_session(&self.token);
-        let me = session.auth_test().await.map_err(|e| plain(error("auth.test", e)))?;
+        let asked = async { session.auth_test().await.map_err(|e| error("auth.test", e)) };
+        let me = self.within("auth.test", asked).await.map_err(plain)?;
         Ok(BotIdentity {
             user_id: me.user_id.to_string(),
             bot_id: me.bot_id.map(|b| b.to_string()),
@@ -102,10 +141,15 @@ impl SlackWebApi {
     pub async fn open_socket(&self, app_token: &str) -> Result<String, SlackError> {
         let token = SlackApiToken::new(SlackApiTokenValue(app_token.to_owned()));
         let session = self.client.open_session(&token);
-        let opened = session
-            .apps_connections_open(&SlackApiAppsConnectionOpenRequest::new())
-            .await
-            .map_err(|e| plain(error("apps.connections.open", e)))?;
+        let method = "apps.connections.open";
+        let asked = async {
+            let request = SlackApiAppsConnectionOpenRequest::new();
+            session
+                .apps_connections_open(&request)
+                .await
+                .map_err(|e| error(method, e))
+        };
+        let opened = self.within(method, asked).await.map_err(plain)?;
         Ok(opened.url.0.to_string())
     }
 
@@ -359,7 +403,7 @@ fn error(method: &str, error: SlackClientError) -> Failure {
 impl SlackApi for SlackWebApi {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
         for attempt in 0.. {
-            match self.call_once(&request).await {
+            match self.within(request.method(), self.call_once(&request)).await {
                 Ok(reply) => return Ok(reply),
                 Err(Failure::Other(error)) => return Err(error),
                 Err(Failure::RateLimited(method, _)) if attempt == MAX_RETRIES => {
