@@ -42,6 +42,32 @@ mod ask {
     }
 }
 
+#[flow(trigger = direct_message, timeout = "10s")]
+mod remind {
+    use slack_orchestrator::prelude::*;
+    use std::time::Duration;
+
+    pub(crate) enum Remind {
+        #[start]
+        Ask,
+        Wait,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<Remind> {
+        cx.say("Ready?").await?;
+        goto(Remind::Wait)
+    }
+
+    /// Reminds, then works longer than a timeout claim's lease (60 s) before it is done.
+    #[step(Wait)]
+    async fn remind(cx: &mut Cx, _deadline: Timeout) -> Next<Remind> {
+        cx.say("Still there?").await?;
+        tokio::time::sleep(Duration::from_secs(90)).await;
+        complete_silently()
+    }
+}
+
 /// How [`Flaky`] fails the next commits.
 #[derive(Clone, Copy)]
 enum Failure {
@@ -102,6 +128,9 @@ impl Store for Flaky {
         limit: usize,
     ) -> Result<Vec<FlowRecord>, StoreError> {
         self.inner.claim_due(now, until, limit).await
+    }
+    async fn renew_claim(&self, id: Uuid, held: DateTime<Utc>, lease: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.inner.renew_claim(id, held, lease).await
     }
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.inner.next_deadline().await
@@ -334,4 +363,37 @@ async fn a_step_slower_than_its_event_lease_keeps_its_event_and_posts_once() {
         .collect();
     assert_eq!(questions, ["What's your name?"], "asked once");
     assert_eq!(unsettled(&memory).await, None, "settled with the write");
+}
+
+/// The same for a deadline: the replica firing it keeps its claim while the timeout's step
+/// works (here 90 s, past the claim's 60 s lease), and the other replicas' timer engines,
+/// which look for due deadlines every second, leave it alone: the reminder goes out once.
+#[tokio::test(start_paused = true)]
+async fn a_timeout_slower_than_its_claim_keeps_it_and_fires_once() {
+    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
+    let replica = || {
+        Orchestrator::builder()
+            .flow::<remind::Remind>()
+            .store(memory.clone())
+            .slack(slack.clone())
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (replica(), replica());
+    let team = slack_orchestrator::testkit::TEAM;
+    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvRemind");
+    first.handle_json(&hi).await.unwrap();
+    tokio::time::advance(Duration::from_secs(11)).await;
+    let firing = tokio::spawn(async move { first.fire_due_timeouts().await });
+    while !firing.is_finished() {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(
+            second.fire_due_timeouts().await.unwrap(),
+            0,
+            "the other replica fires nothing while the first still works"
+        );
+    }
+    assert_eq!(firing.await.unwrap().unwrap(), 1);
+    assert_eq!(posts(&slack), ["Ready?", "Still there?"], "reminded once");
+    assert_eq!(memory.list(false, 1).await.unwrap()[0].state, FlowState::Completed);
 }

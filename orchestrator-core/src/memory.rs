@@ -307,6 +307,21 @@ impl Store for MemoryStore {
         Ok(claimed.iter().map(|r| (**r).clone()).collect())
     }
 
+    async fn renew_claim(
+        &self,
+        id: Uuid,
+        held_until: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        if inner.leased.get(&id) != Some(&held_until) {
+            return Ok(false);
+        }
+        inner.move_due(id, Some(held_until), Some(lease_until));
+        inner.leased.insert(id, lease_until);
+        Ok(true)
+    }
+
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         Ok(self.lock().deadlines.first().map(|(at, _)| *at))
     }

@@ -28,7 +28,8 @@
 //! 5. **Deadlines in an ordered index.** [`claim_due`](Store::claim_due) and
 //!    [`next_deadline`](Store::next_deadline) read only the due end of that index, never all
 //!    flows; a claim leases the deadline so that one worker fires it, and a worker that dies
-//!    leaves it to fire again when the lease ends.
+//!    leaves it to fire again when the lease ends; a worker firing it keeps its claim while it
+//!    works with [`renew_claim`](Store::renew_claim).
 //! 6. **Nothing grows for ever.** [`purge`](Store::purge) drops finished flows and settled
 //!    events older than the retention.
 
@@ -187,6 +188,32 @@ pub trait Store: Send + Sync + 'static {
         lease_until: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<FlowRecord>, StoreError>;
+    /// Extends the claim on flow `id`'s deadline, leased until `held_until` by the caller's
+    /// [`claim_due`](Store::claim_due) (or its last renewal), to `lease_until`. `false` (and
+    /// nothing written) if the claim is no longer the caller's: the flow was written since,
+    /// or claimed again after the lease ended.
+    ///
+    /// ```
+    /// use orchestrator_core::{FlowRecord, MemoryStore, MessageContext, Store};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let now = chrono::Utc::now();
+    /// let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U", "D1"), now);
+    /// (record.version, record.deadline) = (1, Some(now));
+    /// store.commit(&record, 0, None).await.unwrap();
+    /// let (lease, renewed) = (now + chrono::Duration::seconds(60), now + chrono::Duration::seconds(90));
+    /// assert_eq!(store.claim_due(now, lease, 10).await.unwrap().len(), 1);
+    /// assert!(store.renew_claim(record.id, lease, renewed).await.unwrap(), "still ours");
+    /// assert!(store.claim_due(lease, lease, 10).await.unwrap().is_empty(), "kept past the first lease");
+    /// assert!(!store.renew_claim(record.id, lease, renewed).await.unwrap(), "renewed from a lease it no longer has");
+    /// # });
+    /// ```
+    async fn renew_claim(
+        &self,
+        id: Uuid,
+        held_until: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// The earliest deadline (or lease end) among active records; a store that keeps
     /// coarser times may round it up, by at most a millisecond.
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError>;

@@ -295,6 +295,25 @@ async fn deadlines_are_claimed_once(
             .any(|r| r.id == due.id),
         "a lease that ran out (its worker died) can be claimed again"
     );
+    // The new holder keeps its claim while it fires; the first one no longer can.
+    let (taken, renewed) = (after_lease + Span::seconds(60), after_lease + Span::seconds(120));
+    assert!(
+        !a.renew_claim(due.id, lease, renewed).await.unwrap(),
+        "a claim taken over after its lease ran out is not renewed by its first holder"
+    );
+    assert!(
+        b.renew_claim(due.id, taken, renewed).await.unwrap(),
+        "the holder renews its claim"
+    );
+    let past_taken = taken + Span::seconds(1);
+    assert!(
+        !a.claim_due(past_taken, past_taken, 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.id == due.id),
+        "a renewed claim holds past its first end"
+    );
 
     // A deadline a fraction of a millisecond after `now` is not due yet (a store that keeps
     // coarser times must round deadlines up, not down).
@@ -318,6 +337,12 @@ async fn deadlines_are_claimed_once(
     timed_out.state = FlowState::TimedOut;
     timed_out.deadline = None;
     a.commit(&timed_out, 1, None).await.unwrap();
+    assert!(
+        !b.renew_claim(due.id, renewed, renewed + Span::seconds(60))
+            .await
+            .unwrap(),
+        "once the flow is written, there is no claim to renew"
+    );
     assert!(
         !a.claim_due(now + Span::days(1), now + Span::days(2), 100_000)
             .await

@@ -1,21 +1,49 @@
-//! Keeping a received event while it is applied: the worker renews the event's lease every
-//! third of it, so that a step slower than the lease (a slow Slack, a 429 to wait out, a
-//! long wait for an earlier event of the conversation) is not taken over by another worker
-//! or replica, which would run it a second time. A worker that dies stops renewing, and its
-//! event is taken over once the lease ends, as before.
+//! Keeping what a worker works on: the event it applies, or the deadline it fires. The
+//! worker renews its lease every third of it, so that a step slower than the lease (a slow
+//! Slack, a 429 to wait out, a long wait for an earlier event of the conversation) is not
+//! taken over by another worker or replica, which would run it a second time. A worker
+//! that dies stops renewing, and what it held is taken over once the lease ends, as before.
 
 use crate::engine::clock::{later, Clock};
-use orchestrator_core::Store;
+use chrono::{DateTime, Utc};
+use orchestrator_core::{Store, StoreError};
 use std::future::Future;
 use std::time::Duration;
+use uuid::Uuid;
 
-/// Runs `work` while renewing the lease on event `key` (`lease` long) in `store`; returns
-/// what `work` returns. The renewals run beside the work, never in its way: a slow store
-/// delays only the next renewal.
+/// What a worker holds under a lease.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Held<'a> {
+    /// A received event, by its key ([`Store::renew_lease`]).
+    Event(&'a str),
+    /// A claimed deadline, leased until `until` ([`Store::renew_claim`]).
+    Claim { id: Uuid, until: DateTime<Utc> },
+}
+
+impl Held<'_> {
+    /// Renews the lease to `lease` from `now`; `false` once it is no longer this worker's.
+    async fn renew(&mut self, store: &dyn Store, now: DateTime<Utc>, lease: Duration) -> Result<bool, StoreError> {
+        let until = later(now, lease);
+        match self {
+            Held::Event(key) => store.renew_lease(key, now, until).await,
+            Held::Claim { id, until: held } => {
+                let renewed = store.renew_claim(*id, *held, until).await?;
+                if renewed {
+                    *held = until;
+                }
+                Ok(renewed)
+            }
+        }
+    }
+}
+
+/// Runs `work` while renewing the lease (`lease` long) on `held` in `store`; returns what
+/// `work` returns. The renewals run beside the work, never in its way: a slow store delays
+/// only the next renewal.
 pub(crate) async fn holding<T>(
     store: &dyn Store,
     clock: &Clock,
-    key: &str,
+    mut held: Held<'_>,
     lease: Duration,
     work: impl Future<Output = T>,
 ) -> T {
@@ -23,17 +51,16 @@ pub(crate) async fn holding<T>(
         let every = lease / 3;
         loop {
             tokio::time::sleep(every).await;
-            let now = clock.now();
-            match store.renew_lease(key, now, later(now, lease)).await {
+            match held.renew(store, clock.now(), lease).await {
                 Ok(true) => {}
                 Ok(false) => {
-                    // Settled meanwhile (the work's own write), or held too long without a
-                    // renewal: another worker may apply it too; its write or this one will
+                    // Written meanwhile (the work's own write), or held too long without a
+                    // renewal: another worker may have it now; its write or this one will
                     // lose the compare-and-swap.
-                    tracing::debug!(event = %key, "the event's lease is no longer this worker's");
+                    tracing::debug!(?held, "the lease is no longer this worker's");
                     break;
                 }
-                Err(error) => tracing::warn!(event = %key, %error, "cannot renew the event's lease; trying again"),
+                Err(error) => tracing::warn!(?held, %error, "cannot renew a lease; trying again"),
             }
         }
         std::future::pending::<()>().await;
@@ -48,7 +75,7 @@ pub(crate) async fn holding<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use orchestrator_core::{Incoming, MemoryStore, Received};
+    use orchestrator_core::{FlowRecord, Incoming, MemoryStore, MessageContext, Received};
 
     #[tokio::test(start_paused = true)]
     async fn a_worker_keeps_its_event_while_it_works_and_lets_go_when_done() {
@@ -65,7 +92,7 @@ mod tests {
             claimable().await
         };
         assert_eq!(
-            holding(&store, &clock, &event.key, lease, work).await,
+            holding(&store, &clock, Held::Event(&event.key), lease, work).await,
             0,
             "kept while working"
         );
@@ -74,6 +101,33 @@ mod tests {
             claimable().await,
             1,
             "once done, the lease ends and the event can be taken over"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_worker_keeps_the_deadline_it_fires_while_it_works() {
+        let (store, clock) = (MemoryStore::new(), Clock::new());
+        let now = clock.now();
+        let context = MessageContext::new("T1", "U1", "D1");
+        let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", context, now);
+        (record.version, record.deadline) = (1, Some(now));
+        store.commit(&record, 0, None).await.unwrap();
+        let lease = Duration::from_secs(3);
+        let until = later(now, lease);
+        assert_eq!(store.claim_due(now, until, 10).await.unwrap().len(), 1);
+
+        let claimable = || async { store.claim_due(clock.now(), clock.now(), 10).await.unwrap().len() };
+        let work = async {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            claimable().await
+        };
+        let held = Held::Claim { id: record.id, until };
+        assert_eq!(holding(&store, &clock, held, lease, work).await, 0, "kept while firing");
+        tokio::time::sleep(lease).await;
+        assert_eq!(
+            claimable().await,
+            1,
+            "once done, the claim ends and the deadline can fire again"
         );
     }
 }

@@ -12,7 +12,7 @@
 use crate::engine::clock::Clock;
 use crate::engine::commit::{Finished, Writer};
 use crate::engine::execute::{End, First, StepRunner, Stepped};
-use crate::engine::lease::holding;
+use crate::engine::lease::{holding, Held};
 use crate::engine::locks::KeyLocks;
 use crate::engine::outcome::{Ignored, NotReady, OrchestratorError, Outcome};
 use crate::engine::scheduled::Scheduled;
@@ -167,7 +167,8 @@ impl Orchestrator {
             // Kept for as long as it is applied, however slow its step.
             Some(key) => {
                 let inner = &self.inner;
-                holding(&*inner.store, &inner.clock, key, inner.settings.event_lease, applying).await
+                let held = Held::Event(key);
+                holding(&*inner.store, &inner.clock, held, inner.settings.event_lease, applying).await
             }
             None => applying.await,
         }

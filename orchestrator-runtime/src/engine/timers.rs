@@ -13,6 +13,7 @@
 use crate::engine::clock::later;
 use crate::engine::commit::send_final;
 use crate::engine::execute::{End, First, Stepped};
+use crate::engine::lease::{holding, Held};
 use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::{OrchestratorError, Outcome};
 use crate::engine::scheduled::SCHEDULE_FLOW;
@@ -47,7 +48,20 @@ impl Orchestrator {
             let claimed = inner.store.claim_due(now, lease, BATCH).await?;
             let full = claimed.len() == BATCH;
             let results: Vec<Result<bool, OrchestratorError>> = futures_util::stream::iter(claimed)
-                .map(|record| self.fire(record, now))
+                .map(|record| {
+                    // Kept for as long as it fires, however slow its step.
+                    let held = Held::Claim {
+                        id: record.id,
+                        until: lease,
+                    };
+                    holding(
+                        &*inner.store,
+                        &inner.clock,
+                        held,
+                        inner.settings.claim_lease,
+                        self.fire(record, now),
+                    )
+                })
                 .buffer_unordered(CONCURRENCY)
                 .collect()
                 .await;

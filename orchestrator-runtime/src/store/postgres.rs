@@ -76,12 +76,13 @@ enum Q {
     OldestUnsettled,
     ClaimPending,
     RenewLease,
+    RenewClaim,
     PurgeFlows,
     PurgeEvents,
 }
 
 impl Q {
-    const ALL: [Q; 16] = [
+    const ALL: [Q; 17] = [
         Q::Insert,
         Q::Update,
         Q::Load,
@@ -96,6 +97,7 @@ impl Q {
         Q::OldestUnsettled,
         Q::ClaimPending,
         Q::RenewLease,
+        Q::RenewClaim,
         Q::PurgeFlows,
         Q::PurgeEvents,
     ];
@@ -161,6 +163,7 @@ impl Q {
         RETURNING key, received_at, incoming"
             }
             Q::RenewLease => "UPDATE events SET lease_until = $3 WHERE key = $1 AND NOT settled AND lease_until > $2",
+            Q::RenewClaim => "UPDATE flows SET due_at = $3 WHERE id = $1 AND due_at = $2",
             Q::PurgeFlows => "DELETE FROM flows WHERE NOT active AND updated_at < $1",
             Q::PurgeEvents => "DELETE FROM events WHERE settled AND received_at < $1",
         }
@@ -424,6 +427,22 @@ impl Store for PostgresStore {
         let mut claimed = self.records(Q::ClaimDue, params).await?;
         claimed.sort_by_key(|r| r.deadline);
         Ok(claimed)
+    }
+
+    async fn renew_claim(
+        &self,
+        id: Uuid,
+        held_until: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let db = self.connection().await?;
+        let params: Params<'_> = &[&id.to_string(), &millis(held_until), &millis(lease_until)];
+        let renewed = db
+            .client
+            .execute(db.sql(Q::RenewClaim), params)
+            .await
+            .map_err(backend)?;
+        Ok(renewed > 0)
     }
 
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {

@@ -174,6 +174,18 @@ return 'pending'
     )
 });
 
+/// ARGV: prefix, flow id, held until, lease until. 1 if renewed, 0 if no longer held so.
+static RENEW_CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local due = redis.call('ZSCORE', ARGV[1] .. 'due', ARGV[2])
+if not due or tonumber(due) ~= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', ARGV[1] .. 'due', ARGV[4], ARGV[2])
+return 1
+",
+    )
+});
+
 /// ARGV: prefix, key, now, lease until. 1 if renewed, 0 if settled, unknown or ended.
 static RENEW_LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -432,6 +444,19 @@ impl Store for RedisStore {
             "settled" => Receipt::Settled,
             _ => Receipt::Busy,
         })
+    }
+
+    async fn renew_claim(
+        &self,
+        id: Uuid,
+        held_until: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        let renewed: i64 = self
+            .run(&RENEW_CLAIM, &[&id, &millis(held_until), &millis(lease_until)])
+            .await?;
+        Ok(renewed == 1)
     }
 
     async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {

@@ -374,6 +374,12 @@ enum Write {
         limit: usize,
         reply: Reply<Vec<Received>>,
     },
+    RenewClaim {
+        id: String,
+        held: i64,
+        lease: i64,
+        reply: Reply<bool>,
+    },
     RenewLease {
         key: String,
         now: i64,
@@ -522,6 +528,12 @@ fn apply(tx: &rusqlite::Savepoint<'_>, write: Write) -> Answer {
             limit,
             reply,
         } => answer(reply, claim_pending(tx, now, lease, limit).map_err(backend)),
+        Write::RenewClaim { id, held, lease, reply } => {
+            let renewed = tx
+                .prepare_cached("UPDATE flows SET due_at = ?3 WHERE id = ?1 AND due_at = ?2")
+                .and_then(|mut update| update.execute(params![id, held, lease]));
+            answer(reply, renewed.map(|n| n > 0).map_err(backend))
+        }
         Write::RenewLease { key, now, lease, reply } => {
             let renewed = tx
                 .prepare_cached(
@@ -733,6 +745,16 @@ impl Store for SqliteStore {
             reply,
         })
         .await
+    }
+
+    async fn renew_claim(
+        &self,
+        id: Uuid,
+        held_until: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (id, held, lease) = (id.to_string(), millis(held_until), millis(lease_until));
+        self.write(|reply| Write::RenewClaim { id, held, lease, reply }).await
     }
 
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
