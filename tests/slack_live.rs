@@ -639,12 +639,9 @@ async fn socket_mode_reconnects_when_slack_asks() {
     bot.stop().await;
 }
 
-#[tokio::test]
-async fn a_slack_that_does_not_answer_is_given_up_on_and_the_flow_says_so() {
-    use slack_orchestrator::testkit::FakeSlack;
-    use slack_orchestrator::{SlackApi, SlackWebApi};
-    let slack = FakeSlack::start().await;
-    let api = SlackWebApi::new("xoxb-t", Some(&slack.api_url()))
+/// The onboarding bot on `slack`, its Web API client giving up after 300 ms.
+fn impatient_bot(slack: &slack_orchestrator::testkit::FakeSlack) -> (Orchestrator, slack_orchestrator::SlackWebApi) {
+    let api = slack_orchestrator::SlackWebApi::new("xoxb-t", Some(&slack.api_url()))
         .unwrap()
         .with_timeout(Duration::from_millis(300));
     let bot = Orchestrator::builder()
@@ -652,9 +649,17 @@ async fn a_slack_that_does_not_answer_is_given_up_on_and_the_flow_says_so() {
         .slack(std::sync::Arc::new(api.clone()))
         .build()
         .unwrap();
-    // Slack takes a minute to answer the first post: the step hears of it after 300 ms.
-    slack.answer_slowly_next("chat.postMessage", Duration::from_secs(60));
-    let outcome = bot.handle_json(&dm("U_SLOW", "hi")).await.unwrap();
+    (bot, api)
+}
+
+#[tokio::test]
+async fn a_post_slack_never_answers_is_given_up_on_and_the_flow_says_so() {
+    use slack_orchestrator::SlackApi;
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let (bot, api) = impatient_bot(&slack);
+    // The request is lost: no post, no answer. The step hears of it after 300 ms.
+    slack.lose_next("chat.postMessage");
+    let outcome = bot.handle_json(&dm("U_LOST", "hi")).await.unwrap();
     assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
     let flow = bot.store().list(false, 1).await.unwrap().remove(0);
     assert_eq!(
@@ -664,20 +669,39 @@ async fn a_slack_that_does_not_answer_is_given_up_on_and_the_flow_says_so() {
     assert_eq!(
         texts_of(&slack),
         ["Sorry, something went wrong and this conversation had to stop."],
-        "the apology went out (Slack answered it at once); the slow post is still unanswered"
+        "the post was looked for, not sent again; the apology went out"
     );
-    // The client is not stuck: the next call is answered.
+    assert_eq!(
+        slack.methods().iter().filter(|m| *m == "conversations.history").count(),
+        1
+    );
+    // The client is not stuck: the next calls are answered.
     assert!(api.auth_test().await.is_ok());
-    assert!(api
-        .call(slack_orchestrator::SlackRequest::PostMessage {
-            channel: "DU_SLOW".into(),
-            thread_ts: None,
-            text: "again".into(),
-            blocks: None,
-            tag: None,
-        })
-        .await
-        .is_ok());
+    let again = slack_orchestrator::SlackRequest::PostMessage {
+        channel: "DU_LOST".into(),
+        thread_ts: None,
+        text: "again".into(),
+        blocks: None,
+        tag: None,
+    };
+    assert!(api.call(again).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_post_slack_made_but_answered_late_is_found_and_the_flow_goes_on() {
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let (bot, _) = impatient_bot(&slack);
+    // Slack makes the post at once but answers a minute later.
+    slack.answer_late_next("chat.postMessage", Duration::from_secs(60));
+    let outcome = bot.handle_json(&dm("U_LATE", "hi")).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    assert_eq!(
+        texts_of(&slack),
+        ["Let's start the workflow. Step 1: What's your name?"],
+        "the post was found by its tag: not sent again, no apology"
+    );
+    let answer = bot.handle_json(&dm("U_LATE", "Ana")).await.unwrap();
+    assert_eq!(answer.state(), Some(FlowState::WaitingForResponse), "{answer:?}");
 }
 
 fn texts_of(slack: &slack_orchestrator::testkit::FakeSlack) -> Vec<String> {

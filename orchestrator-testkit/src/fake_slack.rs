@@ -89,8 +89,18 @@ enum Planned {
         retry_after: u64,
     },
     Error(String),
-    /// Answered as usual, after this long.
-    Slow(Duration),
+    /// Carried out at once, answered after this long.
+    Late(Duration),
+    /// Never carried out nor answered: a request lost on the way.
+    Lost,
+}
+
+/// What the fake does with a call, as planned.
+enum Plan {
+    /// Carry it out and answer, after this long if given.
+    Answer(Option<Duration>),
+    /// Answer this instead.
+    Refuse(Response),
 }
 
 #[derive(Default)]
@@ -241,30 +251,31 @@ impl FakeSlack {
 
     /// The next `times` calls to `method` answer 429 with `Retry-After: retry_after` seconds.
     pub fn rate_limit_next(&self, method: &str, times: usize, retry_after: u64) {
-        let mut planned = self.shared.planned.lock().unwrap();
-        let queue = planned.entry(method.to_owned()).or_default();
-        queue.extend((0..times).map(|_| Planned::RateLimited { retry_after }));
+        for _ in 0..times {
+            self.plan(method, Planned::RateLimited { retry_after });
+        }
     }
 
     /// The next call to `method` answers `{"ok": false, "error": code}`.
     pub fn fail_next(&self, method: &str, code: &str) {
-        self.shared
-            .planned
-            .lock()
-            .unwrap()
-            .entry(method.to_owned())
-            .or_default()
-            .push_back(Planned::Error(code.to_owned()));
+        self.plan(method, Planned::Error(code.to_owned()));
     }
 
-    /// The next call to `method` is answered as usual, but only after `by`: a slow Slack
-    /// (the call is recorded, and a post made, when the answer goes out).
-    pub fn answer_slowly_next(&self, method: &str, by: Duration) {
-        let mut planned = self.shared.planned.lock().unwrap();
-        planned
-            .entry(method.to_owned())
-            .or_default()
-            .push_back(Planned::Slow(by));
+    /// The next call to `method` is carried out at once (a post is made), but its answer
+    /// goes out only after `by`: a slow Slack.
+    pub fn answer_late_next(&self, method: &str, by: Duration) {
+        self.plan(method, Planned::Late(by));
+    }
+
+    /// The next call to `method` is never carried out nor answered, as if the request were
+    /// lost on the way: the caller waits until it gives up.
+    pub fn lose_next(&self, method: &str) {
+        self.plan(method, Planned::Lost);
+    }
+
+    fn plan(&self, method: &str, planned: Planned) {
+        let mut plans = self.shared.planned.lock().unwrap();
+        plans.entry(method.to_owned()).or_default().push_back(planned);
     }
 
     /// Sends a Socket Mode envelope (`{"envelope_id", "type", "payload", …}`) to every
@@ -318,33 +329,34 @@ fn parse(headers: &HeaderMap, body: &Bytes) -> Parsed {
     Parsed { args, token, json }
 }
 
-/// The planned refusal for this call of `method`, if one is queued (a planned slow answer
-/// waits here, then lets the call be answered as usual).
-async fn planned_refusal(shared: &Shared, method: &str) -> Option<Response> {
+/// What to do with this call of `method`: the next plan queued for it, if any. A lost
+/// request waits here for ever (until the caller gives up and closes the connection).
+async fn plan(shared: &Shared, method: &str) -> Plan {
     let planned = shared
         .planned
         .lock()
         .unwrap()
         .get_mut(method)
-        .and_then(VecDeque::pop_front)?;
+        .and_then(VecDeque::pop_front);
     match planned {
-        Planned::Slow(by) => {
-            tokio::time::sleep(by).await;
-            None
-        }
-        Planned::RateLimited { retry_after } => {
+        None => Plan::Answer(None),
+        Some(Planned::Late(by)) => Plan::Answer(Some(by)),
+        Some(Planned::Lost) => std::future::pending().await,
+        Some(Planned::RateLimited { retry_after }) => {
             let headers = [("retry-after", retry_after.to_string())];
-            Some(
-                (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    headers,
-                    Json(json!({"ok": false, "error": "ratelimited"})),
-                )
-                    .into_response(),
-            )
+            let body = Json(json!({"ok": false, "error": "ratelimited"}));
+            Plan::Refuse((StatusCode::TOO_MANY_REQUESTS, headers, body).into_response())
         }
-        Planned::Error(code) => Some(Json(json!({"ok": false, "error": code})).into_response()),
+        Some(Planned::Error(code)) => Plan::Refuse(Json(json!({"ok": false, "error": code})).into_response()),
     }
+}
+
+/// `response`, after `late` if given.
+async fn answered(response: Response, late: Option<Duration>) -> Response {
+    if let Some(by) = late {
+        tokio::time::sleep(by).await;
+    }
+    response
 }
 
 /// Answers `reply` and records the call with it.
@@ -400,9 +412,10 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refusal) = planned_refusal(&shared, &method).await {
-        return refusal;
-    }
+    let late = match plan(&shared, &method).await {
+        Plan::Refuse(refusal) => return refusal,
+        Plan::Answer(late) => late,
+    };
     let mut call = parse(&headers, &body);
     if let (Some(query), Some(map)) = (query, call.args.as_object_mut()) {
         // GET methods (`conversations.history`) carry their arguments in the query string.
@@ -412,7 +425,7 @@ async fn api(
         call.json = None; // The body alone no longer holds the arguments.
     }
     let answer = answer(&shared, &method, &call.args);
-    answer_and_record(&shared, &method, call, answer)
+    answered(answer_and_record(&shared, &method, call, answer), late).await
 }
 
 /// A `conversations.history` (the channel's top-level posts, newest first) or
@@ -542,10 +555,12 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
 }
 
 async fn respond(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(refusal) = planned_refusal(&shared, "response_url").await {
-        return refusal;
-    }
-    answer_and_record(&shared, "response_url", parse(&headers, &body), json!({"ok": true}))
+    let late = match plan(&shared, "response_url").await {
+        Plan::Refuse(refusal) => return refusal,
+        Plan::Answer(late) => late,
+    };
+    let response = answer_and_record(&shared, "response_url", parse(&headers, &body), json!({"ok": true}));
+    answered(response, late).await
 }
 
 /// Socket Mode: `hello` on connect, envelopes from [`FakeSlack::socket_send`], acks recorded.

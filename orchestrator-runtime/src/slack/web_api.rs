@@ -9,6 +9,8 @@
 //! - A call Slack does not answer within 30 s (`SlackWebApi::with_timeout`) fails as a
 //!   [`SlackError::Transport`], as Slack's own Python SDK does: slack-morphism's client has
 //!   no time limit, so a connection that never answers would hold its conversation for ever.
+//!   A step's post that got no answer is first looked for by its tag: if Slack made it,
+//!   the step goes on with it.
 //! - Other failures reach the step as a [`SlackError`]; the step decides (by default, `?`
 //!   ends the flow in ERROR with a message, and the stored state before the step is kept).
 
@@ -102,6 +104,34 @@ impl SlackWebApi {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// A post that got no answer (a timeout, a dropped connection) may still have been
+    /// made: a tagged one is looked for before the step hears of `error`, so that a slow
+    /// Slack does not fail a step whose post went out. It is not sent again (a post still
+    /// on its way would then be made twice).
+    async fn made_anyway(&self, request: &SlackRequest, error: SlackError) -> Result<SlackReply, SlackError> {
+        let SlackRequest::PostMessage {
+            channel,
+            thread_ts,
+            tag: Some(tag),
+            ..
+        } = request
+        else {
+            return Err(error);
+        };
+        let look_up = SlackRequest::FindPost {
+            channel: channel.clone(),
+            thread_ts: thread_ts.clone(),
+            tag: *tag,
+        };
+        match self.within(look_up.method(), self.call_once(&look_up)).await {
+            Ok(found @ SlackReply::Message { .. }) => {
+                tracing::warn!(%error, "Slack did not answer a post, but made it");
+                Ok(found)
+            }
+            _ => Err(error),
+        }
     }
 
     /// `answer`, or a [`Failure`] once it took longer than the timeout.
@@ -405,6 +435,9 @@ impl SlackApi for SlackWebApi {
         for attempt in 0.. {
             match self.within(request.method(), self.call_once(&request)).await {
                 Ok(reply) => return Ok(reply),
+                Err(Failure::Other(error @ SlackError::Transport { .. })) => {
+                    return self.made_anyway(&request, error).await
+                }
                 Err(Failure::Other(error)) => return Err(error),
                 Err(Failure::RateLimited(method, _)) if attempt == MAX_RETRIES => {
                     return Err(SlackError::RateLimited { method })
