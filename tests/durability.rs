@@ -397,3 +397,59 @@ async fn a_timeout_slower_than_its_claim_keeps_it_and_fires_once() {
     assert_eq!(posts(&slack), ["Ready?", "Still there?"], "reminded once");
     assert_eq!(memory.list(false, 1).await.unwrap()[0].state, FlowState::Completed);
 }
+
+/// A replay that cannot look in Slack (its look-up is rate-limited past the client's
+/// retries) neither posts again nor saves: the event stays pending and is applied when
+/// Slack answers again, finding the post the crashed run made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_slack_will_not_answer_yet_waits_instead_of_posting_again() {
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let memory = Arc::new(MemoryStore::new());
+    let process = |store: Arc<dyn Store>| {
+        let api = slack_orchestrator::SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+        Orchestrator::builder()
+            .flow::<ask::Ask>()
+            .store(store)
+            .slack(Arc::new(api))
+            .event_lease(Duration::from_millis(200))
+            .build()
+            .unwrap()
+    };
+    let questions = || {
+        let posts = slack.calls_to("chat.postMessage");
+        posts
+            .iter()
+            .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // The first process posts the question, fails to save, and dies.
+    let team = slack_orchestrator::testkit::TEAM;
+    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvThrottled");
+    let dying = process(Flaky::new(memory.clone(), Failure::Backend, 1));
+    assert!(dying.handle_json(&hi).await.is_err(), "the save failed");
+    assert_eq!(questions(), ["What's your name?"]);
+
+    // The restarted process takes the event over, but Slack rate-limits its look-up (one
+    // 429 more than the client retries).
+    let restarted = process(memory.clone());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    slack.rate_limit_next("conversations.history", 4, 0);
+    assert_eq!(restarted.recover().await.unwrap(), 0, "not applied: it could not look");
+    assert_eq!(questions(), ["What's your name?"], "not posted again, no apology");
+    assert_eq!(
+        unsettled(&memory).await.as_deref(),
+        Some("event:EvThrottled"),
+        "still pending"
+    );
+
+    // Once its lease ends it is taken over again; Slack answers now, and the post is found.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(restarted.recover().await.unwrap(), 1);
+    assert_eq!(questions(), ["What's your name?"], "posted once");
+    let flow = memory.list(false, 1).await.unwrap().remove(0);
+    assert_eq!(
+        (flow.state, flow.step_name.as_str()),
+        (FlowState::WaitingForResponse, "Answer")
+    );
+    assert_eq!(unsettled(&memory).await, None);
+}

@@ -42,6 +42,9 @@ pub struct Cx {
     posts: u32,
     /// Whether this run may repeat one cut short by a crash (see [`Cx::set_replay`]).
     replay: bool,
+    /// Why a replayed post could not be looked for, if one could not (see
+    /// [`Cx::replay_unsure`]).
+    unsure: Option<SlackError>,
     /// The bot's shared application state.
     state: Arc<AppState>,
     /// Flows this step asked to start once its result is saved.
@@ -95,6 +98,7 @@ impl Cx {
             now,
             posts: 0,
             replay: false,
+            unsure: None,
             state: Arc::default(),
             starts: Vec::new(),
         }
@@ -155,6 +159,34 @@ impl Cx {
     /// same [`PostTag`], and posts only if it is not there.
     pub fn set_replay(&mut self, replay: bool) {
         self.replay = replay;
+    }
+
+    /// Why this replayed run could not tell whether its earlier run made one of its posts:
+    /// Slack rate-limited the look-up past its retries, or did not answer it. The post was
+    /// neither found nor made (the step got this error), and the run must not be saved:
+    /// the event is applied again later, when Slack answers. `None` when every post was
+    /// found, made, or looked for in vain.
+    ///
+    /// ```
+    /// # use orchestrator_core::{Cx, FlowRecord, MessageContext, SlackApi, SlackError, SlackReply, SlackRequest};
+    /// struct Throttled;
+    /// #[async_trait::async_trait]
+    /// impl SlackApi for Throttled {
+    ///     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+    ///         Err(SlackError::RateLimited { method: request.method().into() })
+    ///     }
+    /// }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
+    /// let mut cx = Cx::new(record, std::sync::Arc::new(Throttled), None, now);
+    /// cx.set_replay(true);
+    /// assert!(cx.say("Hello").await.is_err(), "not posted: the earlier run may have");
+    /// assert!(matches!(cx.replay_unsure(), Some(SlackError::RateLimited { .. })));
+    /// # });
+    /// ```
+    pub fn replay_unsure(&self) -> Option<&SlackError> {
+        self.unsure.as_ref()
     }
 
     /// Gives the record back, with the step's changes to metadata, participants and log.
@@ -457,7 +489,7 @@ impl Cx {
         };
         self.posts += 1;
         let earlier = match self.replay {
-            true => self.find_post(&channel, &thread_ts, tag).await,
+            true => self.find_post(&channel, &thread_ts, tag).await?,
             false => None,
         };
         let reply = match earlier {
@@ -487,17 +519,32 @@ impl Cx {
         Ok(reply)
     }
 
-    /// The message an earlier run of this step posted with `tag`, if Slack has it. A failed
-    /// look-up posts again: a repeated message is better than a lost one.
-    async fn find_post(&self, channel: &str, thread_ts: &Option<String>, tag: PostTag) -> Option<SlackReply> {
+    /// The message an earlier run of this step posted with `tag`, if Slack has it. A
+    /// look-up Slack refuses for good (`ok: false`, e.g. a missing `im:history` scope) posts
+    /// again: a repeated message is better than a lost one. One Slack only delays (a rate
+    /// limit past the retries, no answer) is an error, and the run is not saved
+    /// ([`Cx::replay_unsure`]): it is tried again later, when Slack answers.
+    async fn find_post(
+        &mut self,
+        channel: &str,
+        thread_ts: &Option<String>,
+        tag: PostTag,
+    ) -> Result<Option<SlackReply>, SlackError> {
+        if let Some(error) = &self.unsure {
+            return Err(error.clone());
+        }
         let request = SlackRequest::FindPost {
             channel: channel.to_owned(),
             thread_ts: thread_ts.clone(),
             tag,
         };
         match self.api.call(request).await {
-            Ok(found @ SlackReply::Message { .. }) => Some(found),
-            _ => None,
+            Ok(found @ SlackReply::Message { .. }) => Ok(Some(found)),
+            Ok(_) | Err(SlackError::Api { .. } | SlackError::InvalidRequest { .. }) => Ok(None),
+            Err(delayed) => {
+                self.unsure = Some(delayed.clone());
+                Err(delayed)
+            }
         }
     }
 

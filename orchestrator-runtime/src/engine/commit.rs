@@ -82,6 +82,7 @@ impl Writer {
         event: Option<&str>,
     ) -> Result<Finished, OrchestratorError> {
         let Stepped { mut cx, run, expected } = stepped;
+        unsure(&cx)?;
         let (state, error) = match &run.end {
             End::Wait | End::Reject(_) => (FlowState::WaitingForResponse, None),
             End::Complete(message) => {
@@ -109,6 +110,7 @@ impl Writer {
             },
             _ => run,
         };
+        unsure(&cx)?; // a replayed final message
         let now = cx.now();
         let starts = cx.take_starts();
         let mut record = cx.into_record();
@@ -197,5 +199,14 @@ pub(crate) async fn send_final(cx: &mut Cx, message: Option<&str>) {
         if let Err(error) = cx.say(message).await {
             tracing::warn!(flow_id = %cx.flow_id(), %error, "could not send the flow's final message");
         }
+    }
+}
+
+/// A replayed run that could not tell whether its earlier run posted is not saved: the
+/// event (or deadline) is applied again when its lease ends.
+pub(crate) fn unsure(cx: &Cx) -> Result<(), OrchestratorError> {
+    match cx.replay_unsure() {
+        Some(error) => Err(OrchestratorError::ReplayUnsure(error.clone())),
+        None => Ok(()),
     }
 }

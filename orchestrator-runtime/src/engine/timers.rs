@@ -11,7 +11,7 @@
 //! message, the `on_timeout` hook). Due flows fire concurrently.
 
 use crate::engine::clock::later;
-use crate::engine::commit::send_final;
+use crate::engine::commit::{send_final, unsure};
 use crate::engine::execute::{End, First, Stepped};
 use crate::engine::lease::{holding, Held};
 use crate::engine::orchestrator::Orchestrator;
@@ -127,6 +127,7 @@ impl Orchestrator {
         let step = run.step;
         let flow_id = cx.flow_id();
         send_final(&mut cx, definition.options().timeout_message.as_deref()).await;
+        unsure(&cx)?;
         match definition.on_timeout(&step, &mut cx) {
             Ok(Some(hook)) => {
                 if let Err(error) = hook.await {
