@@ -29,8 +29,11 @@ type Client = SlackClient<SlackClientHyperConnector<HttpsConnector<HttpConnector
 
 /// How often a rate-limited call is retried.
 const MAX_RETRIES: u32 = 3;
-/// The longest single wait for a rate limit.
-const MAX_WAIT: Duration = Duration::from_secs(30);
+/// The longest single wait for a rate limit: Slack's `Retry-After` is waited out in full
+/// (a retry sooner is refused again and counts against the limit), up to this. Tier 1
+/// methods ask for about a minute. A step waiting this long keeps its event (its lease is
+/// renewed while it works).
+const MAX_WAIT: Duration = Duration::from_secs(120);
 /// How long a call waits for Slack's answer by default.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
