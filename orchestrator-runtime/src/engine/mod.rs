@@ -8,7 +8,8 @@
 //!   conversation's lock (`locks`); `builder` puts it together.
 //! - parts with their own state: `execute` (the step runner: a run of steps as a value),
 //!   `commit` (the writer: the one place that writes a flow), `wake` (the timer loop's
-//!   wake-up, which the writer rings), `lease` (a worker keeps the event it applies).
+//!   wake-up, which the writer rings), `lease` (a worker keeps the event it applies, or
+//!   the deadline it fires).
 //! - leaves: `settings`, `scheduled` (what a registered schedule is), `clock` (the time
 //!   they all read), `outcome` (what they answer and how they fail).
 
