@@ -365,11 +365,13 @@ async fn a_step_slower_than_its_event_lease_keeps_its_event_and_posts_once() {
     assert_eq!(unsettled(&memory).await, None, "settled with the write");
 }
 
-/// The same for a deadline: the replica firing it keeps its claim while the timeout's step
-/// works (here 90 s, past the claim's 60 s lease), and the other replicas' timer engines,
-/// which look for due deadlines every second, leave it alone: the reminder goes out once.
+/// The same for deadlines: the replica firing them keeps its claims while the timeouts'
+/// steps work (here 90 s each, past a claim's 60 s lease), also the claims still waiting
+/// for one of the 64 firing slots, and the other replica's timer engine, which looks for
+/// due deadlines every second, leaves them alone: every reminder goes out once.
 #[tokio::test(start_paused = true)]
-async fn a_timeout_slower_than_its_claim_keeps_it_and_fires_once() {
+async fn timeouts_slower_than_their_claims_keep_them_and_fire_once() {
+    const USERS: usize = 70; // more than fire at once
     let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
     let replica = || {
         Orchestrator::builder()
@@ -381,8 +383,11 @@ async fn a_timeout_slower_than_its_claim_keeps_it_and_fires_once() {
     };
     let (first, second) = (replica(), replica());
     let team = slack_orchestrator::testkit::TEAM;
-    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvRemind");
-    first.handle_json(&hi).await.unwrap();
+    for n in 0..USERS {
+        let user = format!("U{n}");
+        let hi = slack_orchestrator::payloads::direct_message(team, &user, "hi", "1.1", &format!("EvRemind{n}"));
+        first.handle_json(&hi).await.unwrap();
+    }
     tokio::time::advance(Duration::from_secs(11)).await;
     let firing = tokio::spawn(async move { first.fire_due_timeouts().await });
     while !firing.is_finished() {
@@ -393,9 +398,11 @@ async fn a_timeout_slower_than_its_claim_keeps_it_and_fires_once() {
             "the other replica fires nothing while the first still works"
         );
     }
-    assert_eq!(firing.await.unwrap().unwrap(), 1);
-    assert_eq!(posts(&slack), ["Ready?", "Still there?"], "reminded once");
-    assert_eq!(memory.list(false, 1).await.unwrap()[0].state, FlowState::Completed);
+    assert_eq!(firing.await.unwrap().unwrap(), USERS);
+    let reminders = posts(&slack).iter().filter(|text| *text == "Still there?").count();
+    assert_eq!(reminders, USERS, "each user reminded once");
+    let flows = memory.list(false, USERS).await.unwrap();
+    assert!(flows.iter().all(|flow| flow.state == FlowState::Completed));
 }
 
 /// A replay that cannot look in Slack (its look-up is rate-limited past the client's

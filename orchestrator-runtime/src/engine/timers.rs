@@ -47,22 +47,23 @@ impl Orchestrator {
             let lease = later(now, inner.settings.claim_lease);
             let claimed = inner.store.claim_due(now, lease, BATCH).await?;
             let full = claimed.len() == BATCH;
-            let results: Vec<Result<bool, OrchestratorError>> = futures_util::stream::iter(claimed)
+            // Every claim is kept from now until its timeout has fired, however slow the
+            // steps before it and its own; `CONCURRENCY` fire at once.
+            let slots = tokio::sync::Semaphore::new(CONCURRENCY);
+            let results: Vec<Result<bool, OrchestratorError>> = claimed
+                .into_iter()
                 .map(|record| {
-                    // Kept for as long as it fires, however slow its step.
                     let held = Held::Claim {
                         id: record.id,
                         until: lease,
                     };
-                    holding(
-                        &*inner.store,
-                        &inner.clock,
-                        held,
-                        inner.settings.claim_lease,
-                        self.fire(record, now),
-                    )
+                    let firing = async {
+                        let _slot = slots.acquire().await.expect("the semaphore is never closed");
+                        self.fire(record, now).await
+                    };
+                    holding(&*inner.store, &inner.clock, held, inner.settings.claim_lease, firing)
                 })
-                .buffer_unordered(CONCURRENCY)
+                .collect::<futures_util::stream::FuturesUnordered<_>>()
                 .collect()
                 .await;
             for result in results {
