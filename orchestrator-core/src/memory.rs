@@ -344,17 +344,26 @@ impl Store for MemoryStore {
             None => {
                 let key = EventKey::from(event.key.as_str());
                 let entry = (event.at, key.clone());
-                match inner.unsettled_in.get_mut(&unsettled.conversation) {
-                    Some(list) => list.push(entry.clone()),
+                let first = match inner.unsettled_in.get_mut(&unsettled.conversation) {
+                    Some(list) => {
+                        let first = list.iter().all(|older| *older > entry);
+                        list.push(entry.clone());
+                        first
+                    }
                     None => {
                         let conversation = unsettled.conversation.clone();
                         inner.unsettled_in.insert(conversation, vec![entry.clone()]);
+                        true
                     }
-                }
+                };
                 inner.events.insert(key, (event.at, Some(unsettled)));
                 inner.event_order.insert(entry.clone());
                 inner.unsettled.insert(entry);
-                Receipt::New
+                if first {
+                    Receipt::NewFirst
+                } else {
+                    Receipt::New
+                }
             }
         })
     }
@@ -472,12 +481,17 @@ mod tests {
         let store = MemoryStore::new();
         let now = Utc::now();
         let lease = now + chrono::Duration::seconds(30);
-        for (key, at) in [
-            ("event:B", now),
-            ("event:C", now - chrono::Duration::seconds(1)),
-            ("event:A", now),
+        // First of its conversation when stored (nothing older unsettled), or not.
+        for (key, at, receipt) in [
+            ("event:B", now, Receipt::NewFirst),
+            ("event:C", now - chrono::Duration::seconds(1), Receipt::NewFirst),
+            ("event:A", now, Receipt::New),
         ] {
-            assert_eq!(store.receive(&received(key, at), lease).await.unwrap(), Receipt::New);
+            assert_eq!(
+                store.receive(&received(key, at), lease).await.unwrap(),
+                receipt,
+                "{key}"
+            );
         }
         let conversation = received("x", now).conversation();
         let oldest = |unless: Option<&'static str>| {

@@ -101,8 +101,14 @@ impl Received {
 /// What [`Store::receive`] knew of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Receipt {
-    /// First delivery: it is stored now, leased to the caller, and will be applied.
+    /// First delivery: it is stored now, leased to the caller, and will be applied. An
+    /// older event of its conversation may still be unsettled: the caller asks
+    /// [`Store::oldest_unsettled`] before it applies this one.
     New,
+    /// [`Receipt::New`], and no older event of its conversation (by received time, then
+    /// key) was unsettled when it was stored: the caller applies it without asking. A store
+    /// that does not look answers `New` instead, which is always correct.
+    NewFirst,
     /// Delivered before and not yet applied, and its lease had ended (its first worker
     /// failed or died): it is leased to the caller now, who applies it.
     Pending,

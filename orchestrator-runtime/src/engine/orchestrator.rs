@@ -147,6 +147,10 @@ impl Orchestrator {
             Receipt::New | Receipt::Pending => {
                 Accepted::Work(Box::new(Work::new(received.incoming, Some(received.key))))
             }
+            Receipt::NewFirst => Accepted::Work(Box::new(Work {
+                earliest: true,
+                ..Work::new(received.incoming, Some(received.key))
+            })),
         })
     }
 
@@ -211,7 +215,9 @@ impl Orchestrator {
     /// step posted the question.
     async fn after_earlier_events(&self, work: &Work) -> Result<(), OrchestratorError> {
         let inner = &self.inner;
-        let Some(key) = &work.key else { return Ok(()) };
+        let (Some(key), false) = (&work.key, work.earliest) else {
+            return Ok(());
+        };
         let conversation = &work.conversation;
         let give_up = tokio::time::Instant::now() + 2 * inner.settings.event_lease;
         while let Some((earlier, lease_until)) = inner.store.oldest_unsettled(conversation, Some(key)).await? {
@@ -660,6 +666,9 @@ pub(crate) struct Work {
     pub(crate) key: Option<String>,
     /// Replayed after a restart: an earlier run may have posted before dying.
     pub(crate) replay: bool,
+    /// No older event of its conversation was unsettled when it was stored
+    /// (`Receipt::NewFirst`): nothing to wait for.
+    pub(crate) earliest: bool,
 }
 
 impl Work {
@@ -670,6 +679,7 @@ impl Work {
             incoming,
             key,
             replay: false,
+            earliest: false,
         }
     }
 

@@ -460,6 +460,9 @@ impl Store for PostgresStore {
         let db = self.connection().await?;
         let params: Params<'_> = &[&row.key, &row.conversation, &row.at, &millis(lease_until), &row.json];
         let answer = db.client.query_one(db.sql(Q::Receive), params).await.map_err(backend)?;
+        // Never `NewFirst`: under read committed, two replicas inserting events of one
+        // conversation at once would each miss the other's; the engine asks
+        // `oldest_unsettled` when it applies the event instead.
         Ok(match (answer.get(0), answer.get(1), answer.get(2)) {
             (true, _, _) => Receipt::New,
             (_, true, _) => Receipt::Pending,

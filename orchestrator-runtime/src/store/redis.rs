@@ -152,7 +152,8 @@ return out
     )
 });
 
-/// ARGV: prefix, key, conversation, received at, lease until, event. new, pending, busy or settled.
+/// ARGV: prefix, key, conversation, received at, lease until, event. first (new, and no older
+/// event of its conversation unsettled), new, pending, busy or settled.
 static RECEIVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -163,6 +164,7 @@ if not settled then
   redis.call('HSET', ek, 's', '0', 'at', ARGV[4], 'l', ARGV[5], 'c', ARGV[3], 'i', ARGV[6])
   redis.call('ZADD', p .. 'leases', ARGV[5], key)
   redis.call('ZADD', p .. 'conv:' .. ARGV[3], ARGV[4], key)
+  if redis.call('ZRANK', p .. 'conv:' .. ARGV[3], key) == 0 then return 'first' end
   return 'new'
 end
 if settled == '1' then return 'settled' end
@@ -440,6 +442,7 @@ impl Store for RedisStore {
         let answer: String = self.run(&RECEIVE, &args).await?;
         Ok(match answer.as_str() {
             "new" => Receipt::New,
+            "first" => Receipt::NewFirst,
             "pending" => Receipt::Pending,
             "settled" => Receipt::Settled,
             _ => Receipt::Busy,

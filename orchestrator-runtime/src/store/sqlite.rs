@@ -631,7 +631,17 @@ fn receive(tx: &rusqlite::Savepoint<'_>, event: &EventRow, lease: i64) -> rusqli
                  VALUES (?1, ?2, 0, ?3, ?4, ?5)",
             )?
             .execute(params![key, at, json, lease, conversation])?;
-            Receipt::New
+            let older: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM events WHERE conv_key = ?1 AND settled = 0
+                     AND (received_at, key) < (?2, ?3))",
+                )?
+                .query_row(params![conversation, at, key], |row| row.get(0))?;
+            if older {
+                Receipt::New
+            } else {
+                Receipt::NewFirst
+            }
         }
     })
 }
