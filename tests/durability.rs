@@ -336,16 +336,16 @@ async fn a_step_slower_than_its_event_lease_keeps_its_event_and_posts_once() {
             .flow::<ask::Ask>()
             .store(memory.clone())
             .slack(Arc::new(api))
-            .event_lease(Duration::from_millis(300))
+            .event_lease(Duration::from_secs(1))
             .build()
             .unwrap()
     };
     let (first, second) = (replica(), replica());
-    slack.rate_limit_next("chat.postMessage", 1, 1);
+    slack.rate_limit_next("chat.postMessage", 1, 2);
     let team = slack_orchestrator::testkit::TEAM;
     let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvSlow");
     let working = tokio::spawn(async move { first.handle_json(&hi).await });
-    // The post waits out its 429 (1 s), then the step works 2 s more: ten leases in all.
+    // The post waits out its 429 (2 s), then the step works 2 s more: four leases in all.
     while !working.is_finished() {
         tokio::time::sleep(Duration::from_millis(150)).await;
         assert_eq!(

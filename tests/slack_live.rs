@@ -639,11 +639,11 @@ async fn socket_mode_reconnects_when_slack_asks() {
     bot.stop().await;
 }
 
-/// The onboarding bot on `slack`, its Web API client giving up after 300 ms.
+/// The onboarding bot on `slack`, its Web API client giving up after a second.
 fn impatient_bot(slack: &slack_orchestrator::testkit::FakeSlack) -> (Orchestrator, slack_orchestrator::SlackWebApi) {
     let api = slack_orchestrator::SlackWebApi::new("xoxb-t", Some(&slack.api_url()))
         .unwrap()
-        .with_timeout(Duration::from_millis(300));
+        .with_timeout(Duration::from_secs(1));
     let bot = Orchestrator::builder()
         .flow::<Onboarding>()
         .slack(std::sync::Arc::new(api.clone()))
@@ -657,14 +657,14 @@ async fn a_post_slack_never_answers_is_given_up_on_and_the_flow_says_so() {
     use slack_orchestrator::SlackApi;
     let slack = slack_orchestrator::testkit::FakeSlack::start().await;
     let (bot, api) = impatient_bot(&slack);
-    // The request is lost: no post, no answer. The step hears of it after 300 ms.
+    // The request is lost: no post, no answer. The step hears of it after a second.
     slack.lose_next("chat.postMessage");
     let outcome = bot.handle_json(&dm("U_LOST", "hi")).await.unwrap();
     assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
     let flow = bot.store().list(false, 1).await.unwrap().remove(0);
     assert_eq!(
         flow.error.as_deref(),
-        Some("chat.postMessage failed to reach Slack: no answer within 300ms")
+        Some("chat.postMessage failed to reach Slack: no answer within 1s")
     );
     assert_eq!(
         texts_of(&slack),
