@@ -331,7 +331,7 @@ fn parse(headers: &HeaderMap, body: &Bytes) -> Parsed {
 
 /// What to do with this call of `method`: the next plan queued for it, if any. A lost
 /// request waits here for ever (until the caller gives up and closes the connection).
-async fn plan(shared: &Shared, method: &str) -> Plan {
+async fn next_plan(shared: &Shared, method: &str) -> Plan {
     let planned = shared
         .planned
         .lock()
@@ -412,7 +412,7 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let late = match plan(&shared, &method).await {
+    let late = match next_plan(&shared, &method).await {
         Plan::Refuse(refusal) => return refusal,
         Plan::Answer(late) => late,
     };
@@ -555,7 +555,7 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
 }
 
 async fn respond(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let late = match plan(&shared, "response_url").await {
+    let late = match next_plan(&shared, "response_url").await {
         Plan::Refuse(refusal) => return refusal,
         Plan::Answer(late) => late,
     };
