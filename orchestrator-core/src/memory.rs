@@ -346,7 +346,7 @@ impl Store for MemoryStore {
                 let entry = (event.at, key.clone());
                 let first = match inner.unsettled_in.get_mut(&unsettled.conversation) {
                     Some(list) => {
-                        let first = list.iter().all(|older| *older > entry);
+                        let first = list.iter().all(|other| *other > entry);
                         list.push(entry.clone());
                         first
                     }

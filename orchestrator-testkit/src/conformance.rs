@@ -41,6 +41,12 @@ fn is_new(receipt: Receipt) -> bool {
     matches!(receipt, Receipt::New | Receipt::NewFirst)
 }
 
+/// Whether a `claim_due(now, lease_until)` through `store` claims flow `id`.
+async fn claims(store: &dyn Store, now: DateTime<Utc>, lease_until: DateTime<Utc>, id: Uuid) -> bool {
+    let claimed = store.claim_due(now, lease_until, 100_000).await.unwrap();
+    claimed.iter().any(|r| r.id == id)
+}
+
 fn conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) -> bool {
     matches!(result, Err(StoreError::Conflict(_)))
 }
@@ -284,20 +290,12 @@ async fn deadlines_are_claimed_once(
         "claim_due returns exactly the passed deadlines"
     );
     assert!(
-        !b.claim_due(now, lease, 100_000)
-            .await
-            .unwrap()
-            .iter()
-            .any(|r| r.id == due.id),
+        !claims(b, now, lease, due.id).await,
         "a claimed deadline is not claimed again while leased, through another handle either"
     );
     let after_lease = lease + Span::seconds(1);
     assert!(
-        b.claim_due(after_lease, after_lease + Span::seconds(60), 100_000)
-            .await
-            .unwrap()
-            .iter()
-            .any(|r| r.id == due.id),
+        claims(b, after_lease, after_lease + Span::seconds(60), due.id).await,
         "a lease that ran out (its worker died) can be claimed again"
     );
     // The new holder keeps its claim while it fires; the first one no longer can.
@@ -312,11 +310,7 @@ async fn deadlines_are_claimed_once(
     );
     let past_taken = taken + Span::seconds(1);
     assert!(
-        !a.claim_due(past_taken, past_taken, 100_000)
-            .await
-            .unwrap()
-            .iter()
-            .any(|r| r.id == due.id),
+        !claims(a, past_taken, past_taken, due.id).await,
         "a renewed claim holds past its first end"
     );
 
@@ -328,11 +322,7 @@ async fn deadlines_are_claimed_once(
     almost.deadline = Some(soon);
     a.commit(&almost, 0, None).await.unwrap();
     assert!(
-        !a.claim_due(at, at + Span::seconds(60), 100_000)
-            .await
-            .unwrap()
-            .iter()
-            .any(|r| r.id == almost.id),
+        !claims(a, at, at + Span::seconds(60), almost.id).await,
         "a deadline 300 µs away is not claimed"
     );
     a.delete(almost.id).await.unwrap();
@@ -349,11 +339,7 @@ async fn deadlines_are_claimed_once(
         "once the flow is written, there is no claim to renew"
     );
     assert!(
-        !a.claim_due(now + Span::days(1), now + Span::days(2), 100_000)
-            .await
-            .unwrap()
-            .iter()
-            .any(|r| r.id == due.id),
+        !claims(a, now + Span::days(1), now + Span::days(2), due.id).await,
         "an ended flow has no deadline"
     );
     a.delete(due.id).await.unwrap();

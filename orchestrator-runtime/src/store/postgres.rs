@@ -327,6 +327,12 @@ impl PostgresStore {
         let rows = db.client.query(db.sql(q), params).await.map_err(backend)?;
         rows.iter().map(|row| decode_record(row.get(0))).collect()
     }
+
+    /// Runs statement `q`; how many rows it changed.
+    async fn execute(&self, q: Q, params: Params<'_>) -> Result<u64, StoreError> {
+        let db = self.connection().await?;
+        db.client.execute(db.sql(q), params).await.map_err(backend)
+    }
 }
 
 type Params<'a> = &'a [&'a (dyn tokio_postgres::types::ToSql + Sync)];
@@ -408,13 +414,7 @@ impl Store for PostgresStore {
     }
 
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
-        let db = self.connection().await?;
-        let deleted = db
-            .client
-            .execute(db.sql(Q::Delete), &[&id.to_string()])
-            .await
-            .map_err(backend)?;
-        Ok(deleted > 0)
+        Ok(self.execute(Q::Delete, &[&id.to_string()]).await? > 0)
     }
 
     async fn claim_due(
@@ -435,14 +435,8 @@ impl Store for PostgresStore {
         held_until: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let db = self.connection().await?;
         let params: Params<'_> = &[&id.to_string(), &millis(held_until), &millis(lease_until)];
-        let renewed = db
-            .client
-            .execute(db.sql(Q::RenewClaim), params)
-            .await
-            .map_err(backend)?;
-        Ok(renewed > 0)
+        Ok(self.execute(Q::RenewClaim, params).await? > 0)
     }
 
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -472,22 +466,12 @@ impl Store for PostgresStore {
     }
 
     async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
-        let db = self.connection().await?;
         let params: Params<'_> = &[&key, &millis(now), &millis(lease_until)];
-        let renewed = db
-            .client
-            .execute(db.sql(Q::RenewLease), params)
-            .await
-            .map_err(backend)?;
-        Ok(renewed > 0)
+        Ok(self.execute(Q::RenewLease, params).await? > 0)
     }
 
     async fn settle(&self, key: &str) -> Result<(), StoreError> {
-        let db = self.connection().await?;
-        db.client
-            .execute(db.sql(Q::Settle), &[&key, &millis(Utc::now())])
-            .await
-            .map_err(backend)?;
+        self.execute(Q::Settle, &[&key, &millis(Utc::now())]).await?;
         Ok(())
     }
 

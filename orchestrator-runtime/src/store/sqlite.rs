@@ -247,6 +247,18 @@ impl SqliteStore {
         })
     }
 
+    /// Renews a lease with `sql` (see [`Write::Renew`]); `false` if it changed no row.
+    async fn renew(&self, sql: &'static str, of: String, from: i64, lease: i64) -> Result<bool, StoreError> {
+        self.write(|reply| Write::Renew {
+            sql,
+            of,
+            from,
+            lease,
+            reply,
+        })
+        .await
+    }
+
     async fn write<T: Send + 'static>(
         &self,
         make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Write,
@@ -374,15 +386,12 @@ enum Write {
         limit: usize,
         reply: Reply<Vec<Received>>,
     },
-    RenewClaim {
-        id: String,
-        held: i64,
-        lease: i64,
-        reply: Reply<bool>,
-    },
-    RenewLease {
-        key: String,
-        now: i64,
+    /// A lease renewed by `sql` (`renew_claim`'s or `renew_lease`'s), given the flow id or
+    /// event key, the held lease's end or the time now, and the new end.
+    Renew {
+        sql: &'static str,
+        of: String,
+        from: i64,
         lease: i64,
         reply: Reply<bool>,
     },
@@ -528,18 +537,16 @@ fn apply(tx: &rusqlite::Savepoint<'_>, write: Write) -> Answer {
             limit,
             reply,
         } => answer(reply, claim_pending(tx, now, lease, limit).map_err(backend)),
-        Write::RenewClaim { id, held, lease, reply } => {
+        Write::Renew {
+            sql,
+            of,
+            from,
+            lease,
+            reply,
+        } => {
             let renewed = tx
-                .prepare_cached("UPDATE flows SET due_at = ?3 WHERE id = ?1 AND due_at = ?2")
-                .and_then(|mut update| update.execute(params![id, held, lease]));
-            answer(reply, renewed.map(|n| n > 0).map_err(backend))
-        }
-        Write::RenewLease { key, now, lease, reply } => {
-            let renewed = tx
-                .prepare_cached(
-                    "UPDATE events SET lease_until = ?3 WHERE key = ?1 AND settled = 0 AND lease_until > ?2",
-                )
-                .and_then(|mut update| update.execute(params![key, now, lease]));
+                .prepare_cached(sql)
+                .and_then(|mut update| update.execute(params![of, from, lease]));
             answer(reply, renewed.map(|n| n > 0).map_err(backend))
         }
         Write::Settle { key, at, reply } => answer(reply, settle(tx, &key, at).map_err(backend)),
@@ -763,8 +770,9 @@ impl Store for SqliteStore {
         held_until: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let (id, held, lease) = (id.to_string(), millis(held_until), millis(lease_until));
-        self.write(|reply| Write::RenewClaim { id, held, lease, reply }).await
+        let sql = "UPDATE flows SET due_at = ?3 WHERE id = ?1 AND due_at = ?2";
+        self.renew(sql, id.to_string(), millis(held_until), millis(lease_until))
+            .await
     }
 
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -784,8 +792,8 @@ impl Store for SqliteStore {
     }
 
     async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
-        let (key, now, lease) = (key.to_owned(), millis(now), millis(lease_until));
-        self.write(|reply| Write::RenewLease { key, now, lease, reply }).await
+        let sql = "UPDATE events SET lease_until = ?3 WHERE key = ?1 AND settled = 0 AND lease_until > ?2";
+        self.renew(sql, key.to_owned(), millis(now), millis(lease_until)).await
     }
 
     async fn settle(&self, key: &str) -> Result<(), StoreError> {
