@@ -704,6 +704,89 @@ async fn a_post_slack_made_but_answered_late_is_found_and_the_flow_goes_on() {
     assert_eq!(answer.state(), Some(FlowState::WaitingForResponse), "{answer:?}");
 }
 
+#[tokio::test]
+async fn a_post_slack_could_not_make_is_tried_again_and_the_flow_goes_on() {
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let (bot, _) = impatient_bot(&slack);
+    // Slack's edge answers 503 twice without making the post; the third try is made.
+    slack.unavailable_next("chat.postMessage", 2, 503);
+    let started = tokio::time::Instant::now();
+    let outcome = bot.handle_json(&dm("U_DOWN", "hi")).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    assert_eq!(
+        texts_of(&slack),
+        ["Let's start the workflow. Step 1: What's your name?"],
+        "posted once, on the third try"
+    );
+    let look_ups = slack.methods().iter().filter(|m| *m == "conversations.history").count();
+    assert_eq!(look_ups, 2, "each 503 was followed by a look-up that found nothing");
+    assert!(
+        started.elapsed() >= Duration::from_millis(2250),
+        "waited about 1 s, then 2 s (give or take a quarter)"
+    );
+}
+
+#[tokio::test]
+async fn a_post_slack_made_but_called_an_internal_error_is_found_not_sent_again() {
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let (bot, _) = impatient_bot(&slack);
+    // Slack makes the post, then answers `internal_error` ("it's possible some aspect of
+    // the operation succeeded").
+    slack.fail_after_making_next("chat.postMessage", "internal_error");
+    let outcome = bot.handle_json(&dm("U_HALF", "hi")).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    assert_eq!(
+        texts_of(&slack),
+        ["Let's start the workflow. Step 1: What's your name?"],
+        "the post was found by its tag: not sent again, no apology"
+    );
+    let answer = bot.handle_json(&dm("U_HALF", "Ana")).await.unwrap();
+    assert_eq!(answer.state(), Some(FlowState::WaitingForResponse), "{answer:?}");
+}
+
+#[tokio::test]
+async fn an_untagged_post_slack_could_not_make_is_not_sent_again_but_an_update_is() {
+    use slack_orchestrator::{SlackApi, SlackError, SlackRequest};
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let (_, api) = impatient_bot(&slack);
+    let post = SlackRequest::PostMessage {
+        channel: "C1".into(),
+        thread_ts: None,
+        text: "once".into(),
+        blocks: None,
+        tag: None,
+    };
+    // Without a tag, nothing tells whether a failed post was made in part: it is not sent
+    // again (the next call would be answered).
+    slack.unavailable_next("chat.postMessage", 1, 503);
+    assert_eq!(
+        api.call(post.clone()).await,
+        Err(SlackError::Transport {
+            method: "chat.postMessage".into(),
+            detail: "Slack answered 503 Service Unavailable".into()
+        })
+    );
+    slack.fail_next("chat.postMessage", "fatal_error");
+    assert_eq!(
+        api.call(post).await,
+        Err(SlackError::Api {
+            method: "chat.postMessage".into(),
+            code: "fatal_error".into()
+        })
+    );
+    assert!(texts_of(&slack).is_empty(), "neither was sent again");
+    // An update shows the same message however often it is made: it is tried again.
+    slack.unavailable_next("chat.update", 1, 502);
+    let update = SlackRequest::UpdateMessage {
+        channel: "C1".into(),
+        ts: "1.0".into(),
+        text: "edited".into(),
+        blocks: None,
+    };
+    assert!(api.call(update).await.is_ok());
+    assert_eq!(slack.calls_to("chat.update").len(), 1);
+}
+
 fn texts_of(slack: &slack_orchestrator::testkit::FakeSlack) -> Vec<String> {
     let posts = slack.calls_to("chat.postMessage");
     posts

@@ -4,12 +4,13 @@
 //! a time with Slack's cursor, and each post's `metadata` whole only with
 //! `include_all_metadata`, as Slack does), `apps.connections.open` (with a local `ws://` URL
 //! where a Socket Mode server speaks Slack's envelope protocol) and `response_url` posts; it
-//! records every call and can be told to rate-limit or fail the next calls of a method.
+//! records every call and can be told to rate-limit, fail (before or after carrying it out),
+//! answer with a 5xx, answer late or lose the next calls of a method.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, post};
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
@@ -93,14 +94,20 @@ enum Planned {
     Late(Duration),
     /// Never carried out nor answered: a request lost on the way.
     Lost,
+    /// Not carried out; answered with this HTTP status (5xx) and an HTML page.
+    Unavailable(u16),
+    /// Carried out, then answered `{"ok": false, "error": …}`.
+    MadeButFailed(String),
 }
 
 /// What the fake does with a call, as planned.
 enum Plan {
     /// Carry it out and answer, after this long if given.
     Answer(Option<Duration>),
-    /// Answer this instead.
+    /// Answer this instead, without carrying it out.
     Refuse(Response),
+    /// Carry it out, then answer this instead of its result.
+    MakeButRefuse(Response),
 }
 
 #[derive(Default)]
@@ -273,6 +280,21 @@ impl FakeSlack {
         self.plan(method, Planned::Lost);
     }
 
+    /// The next `times` calls to `method` are not carried out and answer HTTP `status` (a
+    /// 5xx: Slack down or overloaded) with an HTML page, as an edge server does.
+    pub fn unavailable_next(&self, method: &str, times: usize, status: u16) {
+        for _ in 0..times {
+            self.plan(method, Planned::Unavailable(status));
+        }
+    }
+
+    /// The next call to `method` is carried out (a post is made) but answers
+    /// `{"ok": false, "error": code}`: Slack's `internal_error` and `fatal_error`, after
+    /// which, as Slack documents, "it's possible some aspect of the operation succeeded".
+    pub fn fail_after_making_next(&self, method: &str, code: &str) {
+        self.plan(method, Planned::MadeButFailed(code.to_owned()));
+    }
+
     fn plan(&self, method: &str, planned: Planned) {
         let mut plans = self.shared.planned.lock().unwrap();
         plans.entry(method.to_owned()).or_default().push_back(planned);
@@ -348,6 +370,26 @@ async fn next_plan(shared: &Shared, method: &str) -> Plan {
             Plan::Refuse((StatusCode::TOO_MANY_REQUESTS, headers, body).into_response())
         }
         Some(Planned::Error(code)) => Plan::Refuse(Json(json!({"ok": false, "error": code})).into_response()),
+        Some(Planned::Unavailable(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let page = Html("<html><body>Slack is having trouble. Try again in a moment.</body></html>");
+            Plan::Refuse((status, page).into_response())
+        }
+        Some(Planned::MadeButFailed(code)) => {
+            Plan::MakeButRefuse(Json(json!({"ok": false, "error": code})).into_response())
+        }
+    }
+}
+
+/// Carries out a call of `method` with `carry_out`, as planned for it.
+async fn as_planned(shared: &Shared, method: &str, carry_out: impl FnOnce() -> Response) -> Response {
+    match next_plan(shared, method).await {
+        Plan::Refuse(refusal) => refusal,
+        Plan::Answer(late) => answered(carry_out(), late).await,
+        Plan::MakeButRefuse(refusal) => {
+            carry_out();
+            refusal
+        }
     }
 }
 
@@ -412,20 +454,19 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let late = match next_plan(&shared, &method).await {
-        Plan::Refuse(refusal) => return refusal,
-        Plan::Answer(late) => late,
-    };
-    let mut call = parse(&headers, &body);
-    if let (Some(query), Some(map)) = (query, call.args.as_object_mut()) {
-        // GET methods (`conversations.history`) carry their arguments in the query string.
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            map.insert(key.into_owned(), Value::String(value.into_owned()));
+    as_planned(&shared, &method, || {
+        let mut call = parse(&headers, &body);
+        if let (Some(query), Some(map)) = (query, call.args.as_object_mut()) {
+            // GET methods (`conversations.history`) carry their arguments in the query string.
+            for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+                map.insert(key.into_owned(), Value::String(value.into_owned()));
+            }
+            call.json = None; // The body alone no longer holds the arguments.
         }
-        call.json = None; // The body alone no longer holds the arguments.
-    }
-    let answer = answer(&shared, &method, &call.args);
-    answered(answer_and_record(&shared, &method, call, answer), late).await
+        let answer = answer(&shared, &method, &call.args);
+        answer_and_record(&shared, &method, call, answer)
+    })
+    .await
 }
 
 /// A `conversations.history` (the channel's top-level posts, newest first) or
@@ -555,12 +596,10 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
 }
 
 async fn respond(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let late = match next_plan(&shared, "response_url").await {
-        Plan::Refuse(refusal) => return refusal,
-        Plan::Answer(late) => late,
-    };
-    let response = answer_and_record(&shared, "response_url", parse(&headers, &body), json!({"ok": true}));
-    answered(response, late).await
+    as_planned(&shared, "response_url", || {
+        answer_and_record(&shared, "response_url", parse(&headers, &body), json!({"ok": true}))
+    })
+    .await
 }
 
 /// Socket Mode: `hello` on connect, envelopes from [`FakeSlack::socket_send`], acks recorded.

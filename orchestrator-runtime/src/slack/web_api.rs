@@ -11,6 +11,12 @@
 //!   no time limit, so a connection that never answers would hold its conversation for ever.
 //!   A step's post that got no answer is first looked for by its tag: if Slack made it,
 //!   the step goes on with it.
+//! - A call Slack could not carry out (a 5xx, or `internal_error`, `fatal_error`,
+//!   `service_unavailable`) is tried again after 1, 2 and 4 s when that cannot show anything
+//!   twice: an update, a look-up, or a tagged post that a look-up did not find. Slack
+//!   documents that such a call may have been partly done, so an untagged post or an
+//!   ephemeral message is not sent again. A call that got no answer is tried again only if
+//!   it is an update or a look-up.
 //! - Other failures reach the step as a [`SlackError`]; the step decides (by default, `?`
 //!   ends the flow in ERROR with a message, and the stored state before the step is kept).
 
@@ -34,6 +40,9 @@ const MAX_RETRIES: u32 = 3;
 /// methods ask for about a minute. A step waiting this long keeps its event (its lease is
 /// renewed while it works).
 const MAX_WAIT: Duration = Duration::from_secs(120);
+/// The first wait before a call Slack could not carry out is tried again; each next wait
+/// doubles (1, 2, 4 s: Slack's short outages pass, and a step does not wait for minutes).
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// How long a call waits for Slack's answer by default.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -109,11 +118,9 @@ impl SlackWebApi {
         self
     }
 
-    /// A post that got no answer (a timeout, a dropped connection) may still have been
-    /// made: a tagged one is looked for before the step hears of `error`, so that a slow
-    /// Slack does not fail a step whose post went out. It is not sent again (a post still
-    /// on its way would then be made twice).
-    async fn made_anyway(&self, request: &SlackRequest, error: SlackError) -> Result<SlackReply, SlackError> {
+    /// Whether a post Slack did not confirm (no answer, a 5xx, `internal_error`) was made
+    /// after all: a tagged one is looked for by its tag. An untagged call cannot be told.
+    async fn made_anyway(&self, request: &SlackRequest) -> Made {
         let SlackRequest::PostMessage {
             channel,
             thread_ts,
@@ -121,7 +128,7 @@ impl SlackWebApi {
             ..
         } = request
         else {
-            return Err(error);
+            return Made::Unknown;
         };
         let look_up = SlackRequest::FindPost {
             channel: channel.clone(),
@@ -129,11 +136,9 @@ impl SlackWebApi {
             tag: *tag,
         };
         match self.within(look_up.method(), self.call_once(&look_up)).await {
-            Ok(found @ SlackReply::Message { .. }) => {
-                tracing::warn!(%error, "Slack did not answer a post, but made it");
-                Ok(found)
-            }
-            _ => Err(error),
+            Ok(found @ SlackReply::Message { .. }) => Made::Yes(found),
+            Ok(_) => Made::No,
+            Err(_) => Made::Unknown,
         }
     }
 
@@ -404,15 +409,29 @@ fn typed<T: DeserializeOwned>(method: &str, mut body: Value) -> Result<T, SlackE
 fn plain(failure: Failure) -> SlackError {
     match failure {
         Failure::RateLimited(method, _) => SlackError::RateLimited { method },
-        Failure::Other(error) => error,
+        Failure::Unavailable(error) | Failure::Other(error) => error,
     }
 }
 
-/// A failed call, keeping the `Retry-After` of a 429 for the retry loop.
+/// A failed call, as the retry loop tells them apart.
 enum Failure {
+    /// A 429, with its `Retry-After`.
     RateLimited(String, Option<Duration>),
+    /// Slack answered that it could not do it now (a 5xx, or one of [`UNAVAILABLE`]):
+    /// worth another try, but part of it may have been done.
+    Unavailable(SlackError),
     Other(SlackError),
 }
+
+/// The `ok: false` codes that say Slack could not do it now rather than that the call is
+/// wrong. Slack documents for `internal_error` and `fatal_error` that "it's possible some
+/// aspect of the operation succeeded before the error was raised".
+const UNAVAILABLE: [&str; 4] = [
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+];
 
 impl From<SlackError> for Failure {
     fn from(error: SlackError) -> Self {
@@ -423,8 +442,17 @@ impl From<SlackError> for Failure {
 fn error(method: &str, error: SlackClientError) -> Failure {
     let method = method.to_owned();
     match error {
+        SlackClientError::ApiError(e) if UNAVAILABLE.contains(&e.code.as_str()) => {
+            Failure::Unavailable(SlackError::Api { method, code: e.code })
+        }
         SlackClientError::ApiError(e) => Failure::Other(SlackError::Api { method, code: e.code }),
         SlackClientError::RateLimitError(e) => Failure::RateLimited(method, e.retry_after),
+        SlackClientError::HttpError(e) if e.status_code.is_server_error() => {
+            Failure::Unavailable(SlackError::Transport {
+                method,
+                detail: format!("Slack answered {}", e.status_code),
+            })
+        }
         other => Failure::Other(SlackError::Transport {
             method,
             detail: other.to_string(),
@@ -432,28 +460,77 @@ fn error(method: &str, error: SlackClientError) -> Failure {
     }
 }
 
+/// What a look-up says of a post Slack did not confirm.
+enum Made {
+    /// Slack made it: this is the post.
+    Yes(SlackReply),
+    /// Slack did not make it (yet).
+    No,
+    /// It cannot be told: an untagged call, or the look-up failed.
+    Unknown,
+}
+
+/// Whether `request` can be sent again after a failure without showing anything twice:
+/// an update leaves the same message or view however often it is made, and a look-up
+/// changes nothing. A post can be shown twice; a tagged one is looked for instead.
+fn repeatable(request: &SlackRequest) -> bool {
+    matches!(
+        request,
+        SlackRequest::UpdateMessage { .. } | SlackRequest::UpdateView { .. } | SlackRequest::FindPost { .. }
+    )
+}
+
 #[async_trait]
 impl SlackApi for SlackWebApi {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+        let mut backoff = FIRST_BACKOFF;
         for attempt in 0.. {
-            match self.within(request.method(), self.call_once(&request)).await {
+            let last = attempt == MAX_RETRIES;
+            let error = match self.within(request.method(), self.call_once(&request)).await {
                 Ok(reply) => return Ok(reply),
-                Err(Failure::Other(error @ SlackError::Transport { .. })) => {
-                    return self.made_anyway(&request, error).await
-                }
-                Err(Failure::Other(error)) => return Err(error),
-                Err(Failure::RateLimited(method, _)) if attempt == MAX_RETRIES => {
-                    return Err(SlackError::RateLimited { method })
-                }
+                Err(Failure::RateLimited(method, _)) if last => return Err(SlackError::RateLimited { method }),
                 Err(Failure::RateLimited(method, retry_after)) => {
                     let wait = retry_after.unwrap_or(Duration::from_secs(1)).min(MAX_WAIT);
                     tracing::warn!(%method, attempt = attempt + 1, ?wait, "rate limited by Slack; waiting");
                     tokio::time::sleep(wait).await;
+                    continue;
                 }
-            }
+                // Slack answered that it could not do it now, and may have done part of it.
+                Err(Failure::Unavailable(error)) => match self.made_anyway(&request).await {
+                    Made::Yes(found) => {
+                        tracing::warn!(%error, "Slack said a post failed, but made it");
+                        return Ok(found);
+                    }
+                    Made::No if !last => error,
+                    Made::Unknown if !last && repeatable(&request) => error,
+                    _ => return Err(error),
+                },
+                // No answer: a post may still be on its way, so it is looked for, never sent again.
+                Err(Failure::Other(error @ SlackError::Transport { .. })) => {
+                    if !last && repeatable(&request) {
+                        error
+                    } else if let Made::Yes(found) = self.made_anyway(&request).await {
+                        tracing::warn!(%error, "Slack did not answer a post, but made it");
+                        return Ok(found);
+                    } else {
+                        return Err(error);
+                    }
+                }
+                Err(Failure::Other(error)) => return Err(error),
+            };
+            let wait = jittered(backoff);
+            tracing::warn!(%error, attempt = attempt + 1, ?wait, "Slack is unavailable; trying again");
+            tokio::time::sleep(wait).await;
+            backoff *= 2;
         }
         unreachable!("the loop returns by the last attempt")
     }
+}
+
+/// `wait` give or take a quarter, so that replicas that failed together do not all come
+/// back at once (as Slack's own SDKs randomize theirs).
+fn jittered(wait: Duration) -> Duration {
+    wait.mul_f64(0.75 + fastrand::f64() / 2.0)
 }
 
 #[cfg(test)]
