@@ -162,7 +162,8 @@ impl Cx {
     }
 
     /// Why this replayed run could not tell whether its earlier run made one of its posts:
-    /// Slack rate-limited the look-up past its retries, or did not answer it. The post was
+    /// Slack rate-limited the look-up past its retries, did not answer it, or kept saying
+    /// it could not answer now (a 5xx, `internal_error`: [`SlackError::is_temporary`]). The post was
     /// neither found nor made (the step got this error), and the run must not be saved:
     /// the event is applied again later, when Slack answers. `None` when every post was
     /// found, made, or looked for in vain.
@@ -522,7 +523,8 @@ impl Cx {
     /// The message an earlier run of this step posted with `tag`, if Slack has it. A
     /// look-up Slack refuses for good (`ok: false`, e.g. a missing `im:history` scope) posts
     /// again: a repeated message is better than a lost one. One Slack only delays (a rate
-    /// limit past the retries, no answer) is an error, and the run is not saved
+    /// limit past the retries, no answer, a 5xx, `internal_error`: see
+    /// [`SlackError::is_temporary`]) is an error, and the run is not saved
     /// ([`Cx::replay_unsure`]): it is tried again later, when Slack answers.
     async fn find_post(
         &mut self,
@@ -540,7 +542,8 @@ impl Cx {
         };
         match self.api.call(request).await {
             Ok(found @ SlackReply::Message { .. }) => Ok(Some(found)),
-            Ok(_) | Err(SlackError::Api { .. } | SlackError::InvalidRequest { .. }) => Ok(None),
+            Ok(_) => Ok(None),
+            Err(refused) if !refused.is_temporary() => Ok(None),
             Err(delayed) => {
                 self.unsure = Some(delayed.clone());
                 Err(delayed)
@@ -569,5 +572,70 @@ impl Cx {
             *blocks = self.tag_blocks(blocks.take());
         }
         view
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Answers every look-up with `error` and makes every post.
+    struct LookUpFails {
+        error: SlackError,
+        posts: Mutex<Vec<String>>,
+    }
+
+    #[async_trait::async_trait]
+    impl SlackApi for LookUpFails {
+        async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+            match request {
+                SlackRequest::FindPost { .. } => Err(self.error.clone()),
+                SlackRequest::PostMessage { channel, text, .. } => {
+                    self.posts.lock().unwrap().push(text);
+                    Ok(SlackReply::Message {
+                        channel,
+                        ts: "1.0".into(),
+                    })
+                }
+                _ => Ok(SlackReply::Ok),
+            }
+        }
+    }
+
+    /// Replays a step that says "Hello" against a look-up failing with `code`.
+    async fn replay_with_look_up_failing(code: &str) -> (Vec<String>, Option<SlackError>) {
+        let error = SlackError::Api {
+            method: "conversations.history".into(),
+            code: code.into(),
+        };
+        let api = Arc::new(LookUpFails {
+            error,
+            posts: Mutex::default(),
+        });
+        let now = Utc::now();
+        let context = MessageContext::new("T1", "U1", "D1");
+        let record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", context, now);
+        let mut cx = Cx::new(record, api.clone(), None, now);
+        cx.set_replay(true);
+        let _ = cx.say("Hello").await;
+        let posts = api.posts.lock().unwrap().clone();
+        (posts, cx.replay_unsure().cloned())
+    }
+
+    #[tokio::test]
+    async fn a_replay_whose_look_up_slack_could_not_answer_now_waits_instead_of_posting() {
+        for code in SlackError::UNAVAILABLE {
+            let (posts, unsure) = replay_with_look_up_failing(code).await;
+            assert!(posts.is_empty(), "{code}: the earlier run may have posted");
+            assert!(unsure.is_some(), "{code}: the run must not be saved");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replay_whose_look_up_slack_refuses_for_good_posts_again() {
+        let (posts, unsure) = replay_with_look_up_failing("missing_scope").await;
+        assert_eq!(posts, ["Hello"], "a repeated message is better than a lost one");
+        assert_eq!(unsure, None);
     }
 }

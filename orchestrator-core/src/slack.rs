@@ -319,6 +319,37 @@ pub enum SlackError {
     },
 }
 
+impl SlackError {
+    /// The `ok: false` codes that say Slack could not do it now rather than that the call is
+    /// wrong. Slack documents for `internal_error` and `fatal_error` that "it's possible some
+    /// aspect of the operation succeeded before the error was raised".
+    pub const UNAVAILABLE: [&'static str; 4] = [
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    ];
+
+    /// Whether Slack only could not answer now (a rate limit past the retries, no answer or
+    /// a 5xx, one of [`SlackError::UNAVAILABLE`]) rather than refused the call: the same
+    /// call later may work, and a call that changes something may have been made.
+    ///
+    /// ```
+    /// use orchestrator_core::SlackError;
+    /// let busy = SlackError::Api { method: "conversations.history".into(), code: "internal_error".into() };
+    /// let refused = SlackError::Api { method: "conversations.history".into(), code: "missing_scope".into() };
+    /// assert!(busy.is_temporary());
+    /// assert!(!refused.is_temporary());
+    /// ```
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            SlackError::Api { code, .. } => Self::UNAVAILABLE.contains(&code.as_str()),
+            SlackError::RateLimited { .. } | SlackError::Transport { .. } => true,
+            SlackError::InvalidRequest { .. } => false,
+        }
+    }
+}
+
 /// Sends [`SlackRequest`]s. Implemented by the runtime's Web API client, by the test kit's
 /// recorder, and by the console chat.
 ///

@@ -417,21 +417,11 @@ fn plain(failure: Failure) -> SlackError {
 enum Failure {
     /// A 429, with its `Retry-After`.
     RateLimited(String, Option<Duration>),
-    /// Slack answered that it could not do it now (a 5xx, or one of [`UNAVAILABLE`]):
+    /// Slack answered that it could not do it now (a 5xx, or one of [`SlackError::UNAVAILABLE`]):
     /// worth another try, but part of it may have been done.
     Unavailable(SlackError),
     Other(SlackError),
 }
-
-/// The `ok: false` codes that say Slack could not do it now rather than that the call is
-/// wrong. Slack documents for `internal_error` and `fatal_error` that "it's possible some
-/// aspect of the operation succeeded before the error was raised".
-const UNAVAILABLE: [&str; 4] = [
-    "internal_error",
-    "fatal_error",
-    "service_unavailable",
-    "request_timeout",
-];
 
 impl From<SlackError> for Failure {
     fn from(error: SlackError) -> Self {
@@ -442,7 +432,7 @@ impl From<SlackError> for Failure {
 fn error(method: &str, error: SlackClientError) -> Failure {
     let method = method.to_owned();
     match error {
-        SlackClientError::ApiError(e) if UNAVAILABLE.contains(&e.code.as_str()) => {
+        SlackClientError::ApiError(e) if SlackError::UNAVAILABLE.contains(&e.code.as_str()) => {
             Failure::Unavailable(SlackError::Api { method, code: e.code })
         }
         SlackClientError::ApiError(e) => Failure::Other(SlackError::Api { method, code: e.code }),
