@@ -53,8 +53,8 @@
 extern crate self as slack_orchestrator;
 
 pub use orchestrator_core::{
-    blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, stay, Action, AppState,
-    Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow, FlowDefinition,
+    blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, slack_ts, stay, Action,
+    AppState, Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow, FlowDefinition,
     FlowOptions, FlowRecord, FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore,
     MessageContext, MessageType, Migrate, Missed, MissingState, Next, Participants, Payload, PostTag, Purged, Receipt,
     Received, Schedule, ScheduleError, Selection, Shortcut, ShortcutMessage, ShortcutUse, SlackApi, SlackError,

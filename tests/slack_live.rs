@@ -377,8 +377,14 @@ async fn a_post_look_up_follows_slacks_cursor_through_a_long_thread() {
         tag,
     };
     // A thread's replies come oldest first, 200 a page: the newest post is on the second.
+    let mut last_reply = None;
     for n in 0..250 {
-        api.call(post(format!("reply {n}"), None)).await.unwrap();
+        last_reply = api
+            .call(post(format!("reply {n}"), None))
+            .await
+            .unwrap()
+            .ts()
+            .map(str::to_owned);
     }
     let tag = PostTag {
         flow_id: uuid::Uuid::new_v4(),
@@ -392,12 +398,13 @@ async fn a_post_look_up_follows_slacks_cursor_through_a_long_thread() {
         channel: "C1".into(),
         thread_ts: Some("9.0".into()),
         tag,
+        since: None,
     };
     assert_eq!(
         api.call(find(tag)).await.unwrap(),
         SlackReply::Message {
             channel: "C1".into(),
-            ts
+            ts: ts.clone()
         }
     );
     let pages = slack.calls_to("conversations.replies");
@@ -415,6 +422,25 @@ async fn a_post_look_up_follows_slacks_cursor_through_a_long_thread() {
         "read to the last page"
     );
     assert_eq!(slack.calls_to("conversations.replies").len(), 4);
+
+    // From a time on (Slack's `oldest`), only the messages after it are read: one page.
+    let since = |tag: PostTag| SlackRequest::FindPost {
+        channel: "C1".into(),
+        thread_ts: Some("9.0".into()),
+        tag,
+        since: last_reply.clone(),
+    };
+    assert_eq!(
+        api.call(since(tag)).await.unwrap(),
+        SlackReply::Message {
+            channel: "C1".into(),
+            ts: ts.clone()
+        }
+    );
+    assert_eq!(api.call(since(absent)).await.unwrap(), SlackReply::Ok);
+    let pages = slack.calls_to("conversations.replies");
+    assert_eq!(pages.len(), 6, "one page each");
+    assert_eq!(pages[5]["oldest"].as_str(), last_reply.as_deref());
 
     // The fake refuses a cursor it did not give, as Slack does.
     let bad = SlackRequest::Call {
@@ -461,6 +487,7 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
         channel: "C1".into(),
         thread_ts: thread.map(str::to_owned),
         tag,
+        since: None,
     };
     assert_eq!(
         api.call(find(tag, Some("1.0"))).await.unwrap(),

@@ -17,6 +17,9 @@ use serde_json::Value;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// How far before a record's last save a replay looks for the posts of its earlier run.
+const LOOK_BACK: chrono::Duration = chrono::Duration::minutes(10);
+
 /// The step context, handed to every step handler as `cx: &mut Cx`.
 ///
 /// ```
@@ -535,10 +538,15 @@ impl Cx {
         if let Some(error) = &self.unsure {
             return Err(error.clone());
         }
+        // The earlier run loaded the record as it is now, so its posts came after the
+        // record's last save; the margin covers a difference between the bot's clock and
+        // Slack's.
+        let since = self.record.updated_at - LOOK_BACK;
         let request = SlackRequest::FindPost {
             channel: channel.to_owned(),
             thread_ts: thread_ts.clone(),
             tag,
+            since: Some(crate::slack::slack_ts(since)),
         };
         match self.api.call(request).await {
             Ok(found @ SlackReply::Message { .. }) => Ok(Some(found)),
@@ -580,17 +588,21 @@ mod tests {
     use super::*;
     use std::sync::Mutex;
 
-    /// Answers every look-up with `error` and makes every post.
+    /// Answers every look-up with `error` (keeping where it read from) and makes every post.
     struct LookUpFails {
         error: SlackError,
         posts: Mutex<Vec<String>>,
+        since: Mutex<Vec<Option<String>>>,
     }
 
     #[async_trait::async_trait]
     impl SlackApi for LookUpFails {
         async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
             match request {
-                SlackRequest::FindPost { .. } => Err(self.error.clone()),
+                SlackRequest::FindPost { since, .. } => {
+                    self.since.lock().unwrap().push(since);
+                    Err(self.error.clone())
+                }
                 SlackRequest::PostMessage { channel, text, .. } => {
                     self.posts.lock().unwrap().push(text);
                     Ok(SlackReply::Message {
@@ -612,6 +624,7 @@ mod tests {
         let api = Arc::new(LookUpFails {
             error,
             posts: Mutex::default(),
+            since: Mutex::default(),
         });
         let now = Utc::now();
         let context = MessageContext::new("T1", "U1", "D1");
@@ -619,6 +632,13 @@ mod tests {
         let mut cx = Cx::new(record, api.clone(), None, now);
         cx.set_replay(true);
         let _ = cx.say("Hello").await;
+        let saved = cx.record().updated_at;
+        let since = api.since.lock().unwrap().clone();
+        assert_eq!(
+            since,
+            [Some(crate::slack::slack_ts(saved - chrono::Duration::minutes(10)))],
+            "a replay reads from shortly before the record's last save, not the whole history"
+        );
         let posts = api.posts.lock().unwrap().clone();
         (posts, cx.replay_unsure().cloned())
     }

@@ -44,7 +44,7 @@ pub use memory::MemoryStore;
 pub use normalize::{NormalizeError, SlackJson};
 pub use record::{Direction, FlowRecord, LoggedMessage, APPLIED_LIMIT, MESSAGE_LOG_LIMIT};
 pub use schedule::{Missed, Schedule, ScheduleError, Target};
-pub use slack::{typed_call, PostMetadata, PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
+pub use slack::{slack_ts, typed_call, PostMetadata, PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
 pub use state::{FlowState, IllegalTransition, UnknownState};
 pub use step_field::StepData;
 pub use store::{Purged, Receipt, Received, Store, StoreError};

@@ -42,6 +42,11 @@ pub enum SlackRequest {
         thread_ts: Option<String>,
         /// The tag the post was made with.
         tag: PostTag,
+        /// Only messages after this Slack `ts` are read (Slack's `oldest`): the post cannot
+        /// be older than the run that made it, and a long history is then not read page
+        /// after page (each page a rate-limited call) to find nothing. See [`slack_ts`].
+        #[serde(skip_serializing_if = "Option::is_none")]
+        since: Option<String>,
     },
     /// `chat.update`.
     #[serde(rename = "chat.update")]
@@ -282,6 +287,18 @@ impl SlackReply {
             _ => None,
         }
     }
+}
+
+/// Slack's `ts` form of a time: seconds since the epoch, a dot, microseconds
+/// (`1700000000.000100`), as messages' `ts` and the `oldest` of a history read.
+///
+/// ```
+/// use chrono::TimeZone;
+/// let at = chrono::Utc.timestamp_opt(1_700_000_000, 100_000).unwrap();
+/// assert_eq!(orchestrator_core::slack_ts(at), "1700000000.000100");
+/// ```
+pub fn slack_ts(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{}.{:06}", at.timestamp(), at.timestamp_subsec_micros())
 }
 
 /// A failed Web API call.

@@ -1,7 +1,7 @@
 //! [`FakeSlack`]: a Slack Web API on 127.0.0.1 for tests, over real sockets. It answers
 //! `auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`,
 //! `views.update`, `views.push`, `conversations.history` and `conversations.replies` (a page at
-//! a time with Slack's cursor, and each post's `metadata` whole only with
+//! a time with Slack's cursor, from `oldest` if given, and each post's `metadata` whole only with
 //! `include_all_metadata`, as Slack does), `apps.connections.open` (with a local `ws://` URL
 //! where a Socket Mode server speaks Slack's envelope protocol) and `response_url` posts; it
 //! records every call and can be told to rate-limit, fail (before or after carrying it out),
@@ -14,7 +14,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, post};
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
-use orchestrator_runtime::payloads;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -122,12 +121,32 @@ struct Shared {
     messages: Mutex<Vec<Posted>>,
     /// Who follows the calls as they arrive ([`FakeSlack::subscribe`]).
     subscribers: Mutex<Vec<mpsc::UnboundedSender<Arc<RecordedCall>>>>,
+    /// The time messages are stamped with: the wall clock, following tokio's clock as a
+    /// bot's does (a test that advances tokio time sees Slack's time move with its bot's).
+    clock: orchestrator_runtime::Clock,
+    /// The last `ts` given, in microseconds: each message's is later than the one before.
+    last_ts: AtomicU64,
 }
 
 impl Shared {
     fn next(&self) -> u64 {
         self.counter.fetch_add(1, Ordering::Relaxed) + 1
     }
+
+    /// A new message `ts`: the time now, as Slack stamps messages, unique in this fake.
+    fn ts(&self) -> String {
+        let now = self.clock.now().timestamp_micros().max(0) as u64;
+        let later = |last: u64| Some(now.max(last + 1));
+        let last = self.last_ts.fetch_update(Ordering::Relaxed, Ordering::Relaxed, later);
+        let micros = later(last.unwrap_or_else(|last| last)).unwrap_or(now);
+        format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
+    }
+}
+
+/// A `ts` (`1700000000.000100`) in microseconds, to compare two of them.
+fn ts_micros(ts: &str) -> Option<u64> {
+    let (secs, micros) = ts.split_once('.')?;
+    Some(secs.parse::<u64>().ok()? * 1_000_000 + format!("{micros:0<6}").get(..6)?.parse::<u64>().ok()?)
 }
 
 /// A fake Slack. Dropping it stops its servers.
@@ -476,8 +495,16 @@ async fn api(
 fn history(shared: &Shared, method: &str, args: &Value) -> Value {
     let channel = args.get("channel").and_then(Value::as_str);
     let thread = args.get("ts").and_then(Value::as_str);
+    // Slack's `oldest`: only messages after it (or at it too, with `inclusive`).
+    let oldest = args.get("oldest").and_then(Value::as_str).and_then(ts_micros);
+    let inclusive = matches!(args.get("inclusive"), Some(v) if v == "true" || v == true);
+    let recent = |m: &Posted| match (oldest, ts_micros(&m.ts)) {
+        (Some(oldest), Some(at)) => at > oldest || (inclusive && at == oldest),
+        _ => true,
+    };
     let in_view = |m: &&Posted| {
         channel == Some(m.channel.as_str())
+            && recent(m)
             && match thread {
                 Some(root) => m.ts == root || m.thread_ts.as_deref() == Some(root),
                 None => m.thread_ts.is_none(),
@@ -534,7 +561,7 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
         "auth.test" => json!({"ok": true, "url": "https://fake.slack.invalid/", "team": "Fake", "user": "bot",
                               "team_id": FAKE_TEAM, "user_id": FAKE_BOT_USER, "bot_id": "B0TEST"}),
         "chat.postMessage" => {
-            let ts = payloads::ts(n);
+            let ts = shared.ts();
             let mut message = json!({"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER, "ts": ts,
                                      "bot_id": "B0TEST"});
             if let Some(metadata) = args.get("metadata").filter(|m| !m.is_null()) {
@@ -560,7 +587,7 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
         "conversations.history" | "conversations.replies" => history(shared, method, args),
         "chat.update" => json!({"ok": true, "channel": channel, "ts": args.get("ts"), "text": args.get("text"),
                                 "message": {"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER}}),
-        "chat.postEphemeral" => json!({"ok": true, "message_ts": payloads::ts(n)}),
+        "chat.postEphemeral" => json!({"ok": true, "message_ts": shared.ts()}),
         "views.open" | "views.push" | "views.update" => {
             let id = args
                 .get("view_id")

@@ -43,6 +43,8 @@ const MAX_WAIT: Duration = Duration::from_secs(120);
 /// The first wait before a call Slack could not carry out is tried again; each next wait
 /// doubles (1, 2, 4 s: Slack's short outages pass, and a step does not wait for minutes).
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// How far back, before the attempt that got no answer, a post is looked for.
+const LOOK_BACK: Duration = Duration::from_secs(600);
 /// How long a call waits for Slack's answer by default.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -130,10 +132,14 @@ impl SlackWebApi {
         else {
             return Made::Unknown;
         };
+        // The post was sent within the last attempt; the margin covers a difference between
+        // this machine's clock and Slack's.
+        let since = chrono::Utc::now() - self.timeout - LOOK_BACK;
         let look_up = SlackRequest::FindPost {
             channel: channel.clone(),
             thread_ts: thread_ts.clone(),
             tag: *tag,
+            since: Some(orchestrator_core::slack_ts(since)),
         };
         match self.within(look_up.method(), self.call_once(&look_up)).await {
             Ok(found @ SlackReply::Message { .. }) => Made::Yes(found),
@@ -191,15 +197,14 @@ impl SlackWebApi {
         Ok(opened.url.0.to_string())
     }
 
-    /// Looks for the post tagged `tag` in `channel` (in the thread under `thread_ts` if
-    /// given) with `method`, `conversations.history` or `conversations.replies`.
-    async fn find_post(
-        &self,
-        method: &str,
-        channel: &str,
-        thread_ts: Option<&str>,
-        tag: &PostTag,
-    ) -> Result<SlackReply, Failure> {
+    /// Looks for the post tagged `tag` where `look` says (a channel, or a thread in it, from
+    /// a time on) with `method`, `conversations.history` or `conversations.replies`.
+    async fn find_post(&self, method: &str, look: LookFor<'_>, tag: &PostTag) -> Result<SlackReply, Failure> {
+        let LookFor {
+            channel,
+            thread_ts,
+            since,
+        } = look;
         let session = self.client.open_session(&self.token);
         // slack-morphism's `conversations.replies` request has no `include_all_metadata`, so
         // both look-ups go through its generic GET with Slack's documented arguments. A
@@ -213,6 +218,7 @@ impl SlackWebApi {
                 ("limit", Some("200")),
             ];
             params.extend(thread_ts.map(|ts| ("ts", Some(ts))));
+            params.extend(since.map(|oldest| ("oldest", Some(oldest))));
             params.extend(cursor.as_deref().map(|next| ("cursor", Some(next))));
             let page: History = session
                 .http_session_api
@@ -312,7 +318,15 @@ impl SlackWebApi {
                 channel,
                 thread_ts,
                 tag,
-            } => self.find_post(method, channel, thread_ts.as_deref(), tag).await?,
+                since,
+            } => {
+                let look = LookFor {
+                    channel,
+                    thread_ts: thread_ts.as_deref(),
+                    since: since.as_deref(),
+                };
+                self.find_post(method, look, tag).await?
+            }
             SlackRequest::Call { args, .. } => {
                 // slack-morphism's generic POST: Slack's answer comes back whole, and an
                 // `ok: false` or a 429 is handled as for the typed calls.
@@ -365,6 +379,13 @@ struct Posted {
     ts: String,
 }
 
+/// Where a post look-up reads: a channel, or a thread in it, from `since` (Slack's `oldest`).
+struct LookFor<'a> {
+    channel: &'a str,
+    thread_ts: Option<&'a str>,
+    since: Option<&'a str>,
+}
+
 /// The part of a `conversations.history` / `conversations.replies` answer a post look-up reads.
 #[derive(serde::Deserialize)]
 struct History {
@@ -383,8 +404,8 @@ struct NextPage {
 }
 
 /// How many pages of 200 messages a post look-up reads at most: the channel's latest 2,000
-/// messages, or a thread's first 2,000 replies (a thread longer than that is not searched to
-/// its end, and a replayed step there may post again).
+/// messages, or a thread's first 2,000 replies, since the look-up's `since` (where more were
+/// said since then, the search stops short, and a replayed step there may post again).
 const FIND_PAGES: usize = 10;
 
 #[derive(serde::Deserialize)]
