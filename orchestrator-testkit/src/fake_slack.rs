@@ -97,6 +97,8 @@ enum Planned {
     Unavailable(u16),
     /// Carried out, then answered `{"ok": false, "error": …}`.
     MadeButFailed(String),
+    /// Carried out and answered as usual (a gap between planned faults).
+    Pass,
 }
 
 /// What the fake does with a call, as planned.
@@ -314,6 +316,14 @@ impl FakeSlack {
         self.plan(method, Planned::MadeButFailed(code.to_owned()));
     }
 
+    /// The next `times` calls to `method` are carried out and answered as usual: with the
+    /// other plans, a pattern of faults among ordinary calls (plans are taken in order).
+    pub fn pass_next(&self, method: &str, times: usize) {
+        for _ in 0..times {
+            self.plan(method, Planned::Pass);
+        }
+    }
+
     fn plan(&self, method: &str, planned: Planned) {
         let mut plans = self.shared.planned.lock().unwrap();
         plans.entry(method.to_owned()).or_default().push_back(planned);
@@ -380,7 +390,7 @@ async fn next_plan(shared: &Shared, method: &str) -> Plan {
         .get_mut(method)
         .and_then(VecDeque::pop_front);
     match planned {
-        None => Plan::Answer(None),
+        None | Some(Planned::Pass) => Plan::Answer(None),
         Some(Planned::Late(by)) => Plan::Answer(Some(by)),
         Some(Planned::Lost) => std::future::pending().await,
         Some(Planned::RateLimited { retry_after }) => {
