@@ -714,21 +714,30 @@ async fn a_post_slack_never_answers_is_given_up_on_and_the_flow_says_so() {
     assert!(api.call(again).await.is_ok());
 }
 
-#[tokio::test]
-async fn a_post_slack_made_but_answered_late_is_found_and_the_flow_goes_on() {
+/// The bot's first question, which Slack made but did not confirm as `plan` says, is found
+/// by its tag: not sent again, no apology, and the conversation goes on.
+async fn made_but_not_confirmed(user: &str, plan: impl FnOnce(&slack_orchestrator::testkit::FakeSlack)) {
     let slack = slack_orchestrator::testkit::FakeSlack::start().await;
     let (bot, _) = impatient_bot(&slack);
-    // Slack makes the post at once but answers a minute later.
-    slack.answer_late_next("chat.postMessage", Duration::from_secs(60));
-    let outcome = bot.handle_json(&dm("U_LATE", "hi")).await.unwrap();
+    plan(&slack);
+    let outcome = bot.handle_json(&dm(user, "hi")).await.unwrap();
     assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
     assert_eq!(
         texts_of(&slack),
         ["Let's start the workflow. Step 1: What's your name?"],
         "the post was found by its tag: not sent again, no apology"
     );
-    let answer = bot.handle_json(&dm("U_LATE", "Ana")).await.unwrap();
+    let answer = bot.handle_json(&dm(user, "Ana")).await.unwrap();
     assert_eq!(answer.state(), Some(FlowState::WaitingForResponse), "{answer:?}");
+}
+
+#[tokio::test]
+async fn a_post_slack_made_but_answered_late_is_found_and_the_flow_goes_on() {
+    // Slack makes the post at once but answers a minute later.
+    made_but_not_confirmed("U_LATE", |slack| {
+        slack.answer_late_next("chat.postMessage", Duration::from_secs(60))
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -755,20 +764,12 @@ async fn a_post_slack_could_not_make_is_tried_again_and_the_flow_goes_on() {
 
 #[tokio::test]
 async fn a_post_slack_made_but_called_an_internal_error_is_found_not_sent_again() {
-    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
-    let (bot, _) = impatient_bot(&slack);
     // Slack makes the post, then answers `internal_error` ("it's possible some aspect of
     // the operation succeeded").
-    slack.fail_after_making_next("chat.postMessage", "internal_error");
-    let outcome = bot.handle_json(&dm("U_HALF", "hi")).await.unwrap();
-    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
-    assert_eq!(
-        texts_of(&slack),
-        ["Let's start the workflow. Step 1: What's your name?"],
-        "the post was found by its tag: not sent again, no apology"
-    );
-    let answer = bot.handle_json(&dm("U_HALF", "Ana")).await.unwrap();
-    assert_eq!(answer.state(), Some(FlowState::WaitingForResponse), "{answer:?}");
+    made_but_not_confirmed("U_HALF", |slack| {
+        slack.fail_after_making_next("chat.postMessage", "internal_error")
+    })
+    .await;
 }
 
 #[tokio::test]
