@@ -138,9 +138,12 @@ impl Shared {
     /// A new message `ts`: the time now, as Slack stamps messages, unique in this fake.
     fn ts(&self) -> String {
         let now = self.clock.now().timestamp_micros().max(0) as u64;
-        let later = |last: u64| Some(now.max(last + 1));
-        let last = self.last_ts.fetch_update(Ordering::Relaxed, Ordering::Relaxed, later);
-        let micros = later(last.unwrap_or_else(|last| last)).unwrap_or(now);
+        let after = |last: u64| now.max(last + 1);
+        let last = self
+            .last_ts
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| Some(after(last)))
+            .unwrap_or_else(|last| last);
+        let micros = after(last);
         format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
     }
 }
