@@ -143,8 +143,8 @@ impl Shared {
             .last_ts
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| Some(after(last)))
             .unwrap_or_else(|last| last);
-        let micros = after(last);
-        format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
+        let at = chrono::DateTime::from_timestamp_micros(after(last) as i64).unwrap_or_default();
+        orchestrator_core::slack_ts(at)
     }
 }
 

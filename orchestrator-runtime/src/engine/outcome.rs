@@ -102,9 +102,9 @@ pub enum OrchestratorError {
     /// The store failed, or another worker changed the flow first.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A replayed step could not tell whether its earlier run made a post (Slack
-    /// rate-limited or did not answer the look-up): nothing was saved, and the event (or
-    /// deadline) is applied again when its lease ends.
+    /// A replayed step could not tell whether its earlier run made a post (Slack could
+    /// not answer the look-up now: `SlackError::is_temporary`): nothing was saved, and the
+    /// event (or deadline) is applied again when its lease ends.
     #[error("a replayed step could not find out whether its earlier run posted ({0}); it is tried again later")]
     ReplayUnsure(orchestrator_core::SlackError),
     /// A flow was started from code that this orchestrator does not have.

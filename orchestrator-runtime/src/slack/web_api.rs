@@ -497,7 +497,9 @@ impl SlackApi for SlackWebApi {
         let mut backoff = FIRST_BACKOFF;
         for attempt in 0.. {
             let last = attempt == MAX_RETRIES;
-            let error = match self.within(request.method(), self.call_once(&request)).await {
+            // `answered`: Slack said it could not do it now (and may have done part of it);
+            // otherwise no answer came, and a post may still be on its way.
+            let (error, answered) = match self.within(request.method(), self.call_once(&request)).await {
                 Ok(reply) => return Ok(reply),
                 Err(Failure::RateLimited(method, _)) if last => return Err(SlackError::RateLimited { method }),
                 Err(Failure::RateLimited(method, retry_after)) => {
@@ -506,29 +508,21 @@ impl SlackApi for SlackWebApi {
                     tokio::time::sleep(wait).await;
                     continue;
                 }
-                // Slack answered that it could not do it now, and may have done part of it.
-                Err(Failure::Unavailable(error)) => match self.made_anyway(&request).await {
-                    Made::Yes(found) => {
-                        tracing::warn!(%error, "Slack said a post failed, but made it");
-                        return Ok(found);
-                    }
-                    Made::No if !last => error,
-                    Made::Unknown if !last && repeatable(&request) => error,
-                    _ => return Err(error),
-                },
-                // No answer: a post may still be on its way, so it is looked for, never sent again.
-                Err(Failure::Other(error @ SlackError::Transport { .. })) => {
-                    if !last && repeatable(&request) {
-                        error
-                    } else if let Made::Yes(found) = self.made_anyway(&request).await {
-                        tracing::warn!(%error, "Slack did not answer a post, but made it");
-                        return Ok(found);
-                    } else {
-                        return Err(error);
-                    }
-                }
+                Err(Failure::Unavailable(error)) => (error, true),
+                Err(Failure::Other(error @ SlackError::Transport { .. })) => (error, false),
                 Err(Failure::Other(error)) => return Err(error),
             };
+            if last || !repeatable(&request) {
+                match self.made_anyway(&request).await {
+                    Made::Yes(found) => {
+                        tracing::warn!(%error, "Slack did not confirm a post, but made it");
+                        return Ok(found);
+                    }
+                    // Not made, and not on its way: sent again.
+                    Made::No if answered && !last => {}
+                    _ => return Err(error),
+                }
+            }
             let wait = jittered(backoff);
             tracing::warn!(%error, attempt = attempt + 1, ?wait, "Slack is unavailable; trying again");
             tokio::time::sleep(wait).await;
