@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 // and SipHash was the largest part of that. SipHash resists keys chosen to collide; these
 // are ids Slack or the engine assign (events, channels, users, threads, flows), so nobody
 // can choose them.
+use hashbrown::hash_map::{Entry, EntryRef};
 use hashbrown::{DefaultHashBuilder as RandomState, HashMap, HashTable};
 use std::collections::BTreeSet;
 use std::hash::BuildHasher;
@@ -327,45 +328,46 @@ impl Store for MemoryStore {
     }
 
     async fn receive(&self, event: &Received, lease_until: DateTime<Utc>) -> Result<Receipt, StoreError> {
-        // Built before the lock is taken (a new event is the common case).
+        // Built before the lock is taken (a new event is the common case, and the first
+        // pending one of its conversation: the key of a new entry in `unsettled_in`).
+        let conversation = event.conversation();
         let unsettled = Box::new(Unsettled {
             incoming: event.incoming.clone(),
-            conversation: event.conversation(),
+            conversation: conversation.clone(),
             lease_until,
         });
         let mut inner = self.lock();
-        Ok(match inner.events.get_mut(event.key.as_str()) {
-            Some((_, Some(unsettled))) if unsettled.lease_until > event.at => Receipt::Busy,
-            Some((_, Some(unsettled))) => {
-                unsettled.lease_until = lease_until;
-                Receipt::Pending
-            }
-            Some((_, None)) => Receipt::Settled,
-            None => {
-                let key = EventKey::from(event.key.as_str());
-                let entry = (event.at, key.clone());
-                let first = match inner.unsettled_in.get_mut(&unsettled.conversation) {
-                    Some(list) => {
-                        let first = list.iter().all(|other| *other > entry);
-                        list.push(entry.clone());
-                        first
+        let inner = &mut *inner;
+        // One probe of the table, for a new event and a repeat alike.
+        let key = match inner.events.entry_ref(event.key.as_str()) {
+            EntryRef::Occupied(mut seen) => {
+                return Ok(match &mut seen.get_mut().1 {
+                    Some(unsettled) if unsettled.lease_until > event.at => Receipt::Busy,
+                    Some(unsettled) => {
+                        unsettled.lease_until = lease_until;
+                        Receipt::Pending
                     }
-                    None => {
-                        let conversation = unsettled.conversation.clone();
-                        inner.unsettled_in.insert(conversation, vec![entry.clone()]);
-                        true
-                    }
-                };
-                inner.events.insert(key, (event.at, Some(unsettled)));
-                inner.event_order.insert(entry.clone());
-                inner.unsettled.insert(entry);
-                if first {
-                    Receipt::NewFirst
-                } else {
-                    Receipt::New
-                }
+                    None => Receipt::Settled,
+                });
             }
-        })
+            // The key is made once, and shared with the indexes below.
+            EntryRef::Vacant(new) => new.insert_entry((event.at, Some(unsettled))).key().clone(),
+        };
+        let entry = (event.at, key);
+        let first = match inner.unsettled_in.entry(conversation) {
+            Entry::Occupied(mut list) => {
+                let first = list.get().iter().all(|other| *other > entry);
+                list.get_mut().push(entry.clone());
+                first
+            }
+            Entry::Vacant(list) => {
+                list.insert(vec![entry.clone()]);
+                true
+            }
+        };
+        inner.event_order.insert(entry.clone());
+        inner.unsettled.insert(entry);
+        Ok(if first { Receipt::NewFirst } else { Receipt::New })
     }
 
     async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {

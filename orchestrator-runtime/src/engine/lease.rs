@@ -8,6 +8,7 @@ use crate::engine::clock::{later, Clock};
 use chrono::{DateTime, Utc};
 use orchestrator_core::{Store, StoreError};
 use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -40,12 +41,16 @@ impl Held<'_> {
 /// Runs `work` while renewing the lease (`lease` long) on `held` in `store`; returns what
 /// `work` returns. The renewals run beside the work, never in its way: a slow store delays
 /// only the next renewal.
+///
+/// `work` comes pinned where the caller keeps it: an async function's future taken by
+/// value is kept twice in the caller's state (as the argument, and where it is awaited),
+/// which for an event's run is several kilobytes copied and touched per event.
 pub(crate) async fn holding<T>(
     store: &dyn Store,
     clock: &Clock,
     mut held: Held<'_>,
     lease: Duration,
-    work: impl Future<Output = T>,
+    work: Pin<&mut impl Future<Output = T>>,
 ) -> T {
     let renewing = async {
         let every = lease / 3;
@@ -92,7 +97,7 @@ mod tests {
             claimable().await
         };
         assert_eq!(
-            holding(&store, &clock, Held::Event(&event.key), lease, work).await,
+            holding(&store, &clock, Held::Event(&event.key), lease, std::pin::pin!(work)).await,
             0,
             "kept while working"
         );
@@ -122,7 +127,11 @@ mod tests {
             claimable().await
         };
         let held = Held::Claim { id: record.id, until };
-        assert_eq!(holding(&store, &clock, held, lease, work).await, 0, "kept while firing");
+        assert_eq!(
+            holding(&store, &clock, held, lease, std::pin::pin!(work)).await,
+            0,
+            "kept while firing"
+        );
         tokio::time::sleep(lease).await;
         assert_eq!(
             claimable().await,

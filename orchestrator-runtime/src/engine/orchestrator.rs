@@ -166,7 +166,7 @@ impl Orchestrator {
             user = %context.user_id,
             channel = %context.channel_id,
         );
-        let applying = self.apply_in_span(&work).instrument(span);
+        let applying = std::pin::pin!(self.apply_in_span(&work).instrument(span));
         match &work.key {
             // Kept for as long as it is applied, however slow its step.
             Some(key) => {

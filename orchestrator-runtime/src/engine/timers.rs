@@ -61,7 +61,10 @@ impl Orchestrator {
                         let _slot = slots.acquire().await.expect("the semaphore is never closed");
                         self.fire(record, now).await
                     };
-                    holding(&*inner.store, &inner.clock, held, inner.settings.claim_lease, firing)
+                    async move {
+                        let firing = std::pin::pin!(firing);
+                        holding(&*inner.store, &inner.clock, held, inner.settings.claim_lease, firing).await
+                    }
                 })
                 .collect::<futures_util::stream::FuturesUnordered<_>>()
                 .collect()
