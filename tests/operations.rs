@@ -96,6 +96,29 @@ async fn a_failed_slack_call_is_counted_by_method_and_error() {
 }
 
 #[tokio::test]
+async fn slacks_app_rate_limited_is_acked_and_counted() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
+    // As Slack sends it to the Request URL: no `event`, no `event_id`.
+    let limited = serde_json::json!({"token": "x", "type": "app_rate_limited", "team_id": TEAM,
+                                     "minute_rate_limited": 1518467820, "api_app_id": "A1"});
+    let sent = bot.sender().expect("an HTTP bot").event(&limited).await;
+    assert_eq!(
+        sent.status, 200,
+        "acked, or Slack would count a failure against the app"
+    );
+    let url = serve_ops(bot.orchestrator().clone()).await;
+    let (_, text) = get(&format!("{url}/metrics")).await;
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("slack_orchestrator_app_rate_limited_total ") && !l.ends_with(" 0")),
+        "{text}"
+    );
+    let flows = bot.orchestrator().store().list(false, 10).await.unwrap();
+    assert!(flows.is_empty(), "no flow starts: {flows:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn readyz_says_why_the_bot_is_not_ready() {
     let unknown = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
     let url = serve_ops(unknown).await;

@@ -13,6 +13,7 @@
 //! | `slack_orchestrator_slack_calls_total` | counter | `method` |
 //! | `slack_orchestrator_slack_errors_total` | counter | `method`, `error` |
 //! | `slack_orchestrator_store_seconds` | histogram | `op` (`receive`, `load`, `commit`) |
+//! | `slack_orchestrator_app_rate_limited_total` | counter | (none): minutes in which Slack dropped the app's events (`app_rate_limited`) |
 
 use async_trait::async_trait;
 use metrics::{Counter, Gauge, Histogram};
@@ -70,6 +71,21 @@ fn start_upkeep(handle: PrometheusHandle) {
     if let Err(error) = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(upkeep) {
         tracing::warn!(%error, "metrics: no upkeep thread; histograms are folded only when /metrics is read");
     }
+}
+
+/// Slack said (`app_rate_limited`) that it drops the app's events from workspace `team`
+/// for the rest of `minute`: they never arrive, so conversations may miss a user's answer.
+/// A warning and a count, for the operator's alert.
+pub(crate) fn app_rate_limited(team: &str, minute: Option<i64>) {
+    let minute = minute
+        .and_then(|m| chrono::DateTime::from_timestamp(m, 0))
+        .map_or_else(|| "-".to_owned(), |m| m.to_rfc3339());
+    tracing::warn!(
+        team,
+        %minute,
+        "Slack is dropping this app's events for the rest of a minute (app_rate_limited: over 30,000 events from the workspace in an hour)"
+    );
+    metrics::counter!("slack_orchestrator_app_rate_limited_total").increment(1);
 }
 
 /// Seconds since `start`, for a histogram.

@@ -107,6 +107,23 @@ pub enum SlackJson {
     Challenge(String),
     /// Valid, but nothing a flow reacts to (an event type no flow uses).
     Nothing,
+    /// Slack stopped delivering the app's events for the rest of a minute
+    /// (`app_rate_limited`: more than 30,000 events from one workspace in an hour). Those
+    /// events are lost, not retried later: worth a warning to the operator. `minute` is the
+    /// start of that minute, in Unix seconds, if Slack said.
+    ///
+    /// ```
+    /// # use orchestrator_core::SlackJson;
+    /// let body = br#"{"token": "x", "type": "app_rate_limited", "team_id": "T1",
+    ///                 "minute_rate_limited": 1518467820, "api_app_id": "A1"}"#;
+    /// assert_eq!(SlackJson::from_slice(body), Ok(SlackJson::RateLimited { team: "T1".into(), minute: Some(1518467820) }));
+    /// ```
+    RateLimited {
+        /// The workspace whose events were dropped.
+        team: String,
+        /// The minute, in Unix seconds.
+        minute: Option<i64>,
+    },
 }
 
 impl SlackJson {
@@ -124,6 +141,12 @@ impl SlackJson {
         if body.kind.as_deref() == Some("url_verification") {
             let challenge = body.challenge.ok_or(NormalizeError::Missing("challenge"))?;
             return Ok(SlackJson::Challenge(challenge.into_owned()));
+        }
+        if body.kind.as_deref() == Some("app_rate_limited") {
+            return Ok(SlackJson::RateLimited {
+                team: owned(body.team_id.as_ref()).unwrap_or_default(),
+                minute: body.minute_rate_limited,
+            });
         }
         Ok(match from_body(&body)? {
             Some(incoming) => SlackJson::Input(Box::new(incoming)),

@@ -73,6 +73,8 @@ pub(super) struct Body<'a> {
     pub(super) event: Option<Box<Body<'a>>>,
     #[serde(borrow)]
     pub(super) challenge: Option<Str<'a>>,
+    /// `app_rate_limited`: the minute (Unix time) Slack stopped delivering events in.
+    pub(super) minute_rate_limited: Option<i64>,
     // An event's `"U1"`, an interaction's `{"id": "U1", ...}`.
     #[serde(borrow)]
     pub(super) user: Option<Id<'a>>,

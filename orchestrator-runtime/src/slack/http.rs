@@ -175,7 +175,8 @@ fn parse(content_type: &str, body: &[u8]) -> Result<Parsed, BadRequest> {
 }
 
 enum Parsed {
-    /// Answered without the orchestrator (url_verification, ssl_check, unknown events).
+    /// Answered without the orchestrator (url_verification, ssl_check, app_rate_limited,
+    /// unknown events).
     Answer(Response),
     Event(Box<Incoming>),
 }
@@ -185,6 +186,10 @@ fn from_json(body: &[u8]) -> Result<Parsed, NormalizeError> {
         SlackJson::Challenge(challenge) => Parsed::Answer(Json(json!({ "challenge": challenge })).into_response()),
         SlackJson::Input(incoming) => Parsed::Event(incoming),
         SlackJson::Nothing => Parsed::Answer(StatusCode::OK.into_response()),
+        SlackJson::RateLimited { team, minute } => {
+            crate::telemetry::app_rate_limited(&team, minute);
+            Parsed::Answer(StatusCode::OK.into_response())
+        }
     })
 }
 

@@ -210,6 +210,10 @@ fn incoming(envelope: &Envelope<'_>) -> Result<Option<Incoming>, BadEnvelope> {
     match envelope.kind.as_deref() {
         Some("events_api" | "interactive") => Ok(match SlackJson::from_slice(payload.get().as_bytes())? {
             SlackJson::Input(incoming) => Some(*incoming),
+            SlackJson::RateLimited { team, minute } => {
+                crate::telemetry::app_rate_limited(&team, minute);
+                None
+            }
             SlackJson::Challenge(_) | SlackJson::Nothing => None,
         }),
         Some("slash_commands") => {
