@@ -666,24 +666,32 @@ async fn socket_mode_reconnects_when_slack_asks() {
     bot.stop().await;
 }
 
-/// The onboarding bot on `slack`, its Web API client giving up after a second.
-fn impatient_bot(slack: &slack_orchestrator::testkit::FakeSlack) -> (Orchestrator, slack_orchestrator::SlackWebApi) {
+/// The onboarding bot's builder on `slack`, its Web API client giving up after a second.
+fn impatient(
+    slack: &slack_orchestrator::testkit::FakeSlack,
+) -> (slack_orchestrator::OrchestratorBuilder, slack_orchestrator::SlackWebApi) {
     let api = slack_orchestrator::SlackWebApi::new("xoxb-t", Some(&slack.api_url()))
         .unwrap()
         .with_timeout(Duration::from_secs(1));
-    let bot = Orchestrator::builder()
+    let builder = Orchestrator::builder()
         .flow::<Onboarding>()
-        .slack(std::sync::Arc::new(api.clone()))
-        .build()
-        .unwrap();
-    (bot, api)
+        .slack(std::sync::Arc::new(api.clone()));
+    (builder, api)
+}
+
+/// [`impatient`], built.
+fn impatient_bot(slack: &slack_orchestrator::testkit::FakeSlack) -> (Orchestrator, slack_orchestrator::SlackWebApi) {
+    let (builder, api) = impatient(slack);
+    (builder.build().unwrap(), api)
 }
 
 #[tokio::test]
 async fn a_post_slack_never_answers_is_given_up_on_and_the_flow_says_so() {
     use slack_orchestrator::SlackApi;
     let slack = slack_orchestrator::testkit::FakeSlack::start().await;
-    let (bot, api) = impatient_bot(&slack);
+    // Without patience for Slack outages: the step's error takes its course at once.
+    let (builder, api) = impatient(&slack);
+    let bot = builder.slack_patience(Duration::ZERO).build().unwrap();
     // The request is lost: no post, no answer. The step hears of it after a second.
     slack.lose_next("chat.postMessage");
     let outcome = bot.handle_json(&dm("U_LOST", "hi")).await.unwrap();
@@ -759,6 +767,69 @@ async fn a_post_slack_could_not_make_is_tried_again_and_the_flow_goes_on() {
     assert!(
         started.elapsed() >= Duration::from_millis(2250),
         "waited about 1 s, then 2 s (give or take a quarter)"
+    );
+}
+
+#[tokio::test]
+async fn a_slack_outage_puts_the_step_off_and_the_conversation_goes_on_when_slack_is_back() {
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let (builder, _) = impatient(&slack);
+    let bot = builder.event_lease(Duration::from_secs(1)).build().unwrap();
+    // Slack answers 503 to the first try of the bot's first post and to the client's three
+    // retries (after about 1, 2 and 4 s): longer than the client waits.
+    slack.unavailable_next("chat.postMessage", 4, 503);
+    let error = bot.handle_json(&dm("U_OUTAGE", "hi")).await.unwrap_err();
+    assert!(
+        matches!(error, slack_orchestrator::OrchestratorError::ReplayUnsure(_)),
+        "put off, not failed: {error}"
+    );
+    assert!(texts_of(&slack).is_empty(), "no apology: the flow did not end");
+    let flow = bot.store().list(false, 1).await.unwrap().remove(0);
+    assert_eq!(
+        flow.state,
+        FlowState::Initiated,
+        "saved before its first step, and no further"
+    );
+    // Slack is back; once the event's lease has ended, it is applied again, as a replay.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(bot.recover().await.unwrap(), 1, "the pending event is applied");
+    assert_eq!(
+        texts_of(&slack),
+        ["Let's start the workflow. Step 1: What's your name?"],
+        "posted once"
+    );
+    let answer = bot.handle_json(&dm("U_OUTAGE", "Ana")).await.unwrap();
+    assert_eq!(answer.state(), Some(FlowState::WaitingForResponse), "{answer:?}");
+    assert_eq!(
+        texts_of(&slack)[1],
+        "Nice to meet you, Ana! Step 2: What can I help you with?"
+    );
+}
+
+#[tokio::test]
+async fn during_a_slack_outage_a_users_next_answer_waits_for_the_question_before_it() {
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let (builder, _) = impatient(&slack);
+    let bot = builder.event_lease(Duration::from_secs(1)).build().unwrap();
+    // Down for the first event's run and for its retry, which the second event starts.
+    slack.unavailable_next("chat.postMessage", 8, 503);
+    assert!(bot.handle_json(&dm("U_WAIT", "hi")).await.is_err());
+    let error = bot.handle_json(&dm("U_WAIT", "Ana")).await.unwrap_err();
+    assert!(
+        matches!(error, slack_orchestrator::OrchestratorError::EarlierPending(_)),
+        "the answer is not applied before the event whose step asks the question: {error}"
+    );
+    let flow = bot.store().list(false, 1).await.unwrap().remove(0);
+    assert_eq!(flow.state, FlowState::Initiated, "neither was saved");
+    // Slack is back: both are taken over, side by side, and applied in their order.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(bot.recover().await.unwrap(), 2);
+    assert_eq!(
+        texts_of(&slack),
+        [
+            "Let's start the workflow. Step 1: What's your name?",
+            "Nice to meet you, Ana! Step 2: What can I help you with?"
+        ]
     );
 }
 

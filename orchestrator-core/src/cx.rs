@@ -45,8 +45,10 @@ pub struct Cx {
     posts: u32,
     /// Whether this run may repeat one cut short by a crash (see [`Cx::set_replay`]).
     replay: bool,
-    /// Why a replayed post could not be looked for, if one could not (see
-    /// [`Cx::replay_unsure`]).
+    /// Whether a post Slack cannot make now makes the run wait for a later try instead of
+    /// failing the step (see [`Cx::set_retry_later`]).
+    retry_later: bool,
+    /// Why this run must not be saved, if it must not (see [`Cx::replay_unsure`]).
     unsure: Option<SlackError>,
     /// The bot's shared application state.
     state: Arc<AppState>,
@@ -101,6 +103,7 @@ impl Cx {
             now,
             posts: 0,
             replay: false,
+            retry_later: false,
             unsure: None,
             state: Arc::default(),
             starts: Vec::new(),
@@ -164,12 +167,42 @@ impl Cx {
         self.replay = replay;
     }
 
-    /// Why this replayed run could not tell whether its earlier run made one of its posts:
-    /// Slack rate-limited the look-up past its retries, did not answer it, or kept saying
-    /// it could not answer now (a 5xx, `internal_error`: [`SlackError::is_temporary`]). The post was
-    /// neither found nor made (the step got this error), and the run must not be saved:
-    /// the event is applied again later, when Slack answers. `None` when every post was
-    /// found, made, or looked for in vain.
+    /// Lets a post that Slack cannot make now ([`SlackError::is_temporary`]: a 5xx,
+    /// `internal_error`, rate limits past the client's retries, no answer) put the run off
+    /// instead of failing the step: the step still gets the error, but the run is not
+    /// saved ([`Cx::replay_unsure`]) and is tried again later as a replay, which finds the
+    /// posts this run made by their tags. The engine turns it on for an event (or a
+    /// deadline) for a while after it arrived (`OrchestratorBuilder::slack_patience`), so a
+    /// Slack outage pauses conversations instead of ending them.
+    ///
+    /// ```
+    /// # use orchestrator_core::{Cx, FlowRecord, MessageContext, SlackApi, SlackError, SlackReply, SlackRequest};
+    /// struct Down;
+    /// #[async_trait::async_trait]
+    /// impl SlackApi for Down {
+    ///     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+    ///         Err(SlackError::Api { method: request.method().into(), code: "service_unavailable".into() })
+    ///     }
+    /// }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
+    /// let mut cx = Cx::new(record, std::sync::Arc::new(Down), None, now);
+    /// cx.set_retry_later(true);
+    /// assert!(cx.say("Hello").await.is_err(), "the step still gets the error");
+    /// assert!(cx.replay_unsure().is_some(), "but the run is tried again later, not saved");
+    /// # });
+    /// ```
+    pub fn set_retry_later(&mut self, on: bool) {
+        self.retry_later = on;
+    }
+
+    /// Why this run must not be saved but tried again later, when Slack answers: a post it
+    /// could not make now (with [`Cx::set_retry_later`]), or, in a replay, a post it could
+    /// not look for (Slack rate-limited the look-up past its retries, did not answer it, or
+    /// kept saying it could not answer now: [`SlackError::is_temporary`]). Either way the
+    /// post was neither found nor made, and the step got this error. `None` when every
+    /// post was found, made, or looked for in vain.
     ///
     /// ```
     /// # use orchestrator_core::{Cx, FlowRecord, MessageContext, SlackApi, SlackError, SlackReply, SlackRequest};
@@ -492,6 +525,10 @@ impl Cx {
             seq: self.posts,
         };
         self.posts += 1;
+        if let Some(error) = &self.unsure {
+            // The run is put off already: nothing more goes out until it is tried again.
+            return Err(error.clone());
+        }
         let earlier = match self.replay {
             true => self.find_post(&channel, &thread_ts, tag).await?,
             false => None,
@@ -506,7 +543,15 @@ impl Cx {
                     blocks,
                     tag: Some(tag),
                 };
-                self.api.call(request).await?
+                match self.api.call(request).await {
+                    Ok(reply) => reply,
+                    Err(error) => {
+                        if self.retry_later && error.is_temporary() {
+                            self.unsure = Some(error.clone());
+                        }
+                        return Err(error);
+                    }
+                }
             }
         };
         let ts = match &reply {
@@ -535,9 +580,6 @@ impl Cx {
         thread_ts: &Option<String>,
         tag: PostTag,
     ) -> Result<Option<SlackReply>, SlackError> {
-        if let Some(error) = &self.unsure {
-            return Err(error.clone());
-        }
         // The earlier run loaded the record as it is now, so its posts came after the
         // record's last save; the margin covers a difference between the bot's clock and
         // Slack's.

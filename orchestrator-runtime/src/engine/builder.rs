@@ -170,6 +170,30 @@ impl OrchestratorBuilder {
         self
     }
 
+    /// For how long after a user's event arrived a Slack outage puts its step off instead
+    /// of ending the flow (default 10 minutes; zero turns it off). When a step's post still
+    /// fails after the Web API client's own retries with an error that says Slack cannot
+    /// do it *now* (a 5xx, `internal_error`, `service_unavailable`, rate limits, no
+    /// answer), the step gets the error as always, but nothing of the run is saved: the
+    /// event stays pending and is applied again once its lease ends, as a replay that finds
+    /// by their tags the posts Slack did make, so none is sent twice. After this long, the
+    /// step's error takes its course (by default the flow ends in ERROR). Timeouts and
+    /// flows started from code are not put off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let orchestrator = orchestrator_runtime::Orchestrator::builder()
+    ///     .slack(orchestrator_runtime::RecordingSlack::new())
+    ///     .slack_patience(Duration::from_secs(30 * 60))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(orchestrator);
+    /// ```
+    pub fn slack_patience(mut self, patience: Duration) -> Self {
+        self.settings.slack_patience = patience;
+        self
+    }
+
     /// The workspace (team id) the bot runs in: the team of the conversations it starts on
     /// its own, e.g. a schedule's DMs. The bot binary sets it from `auth.test`.
     pub fn team(mut self, team_id: impl Into<String>) -> Self {

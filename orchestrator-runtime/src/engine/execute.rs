@@ -36,6 +36,17 @@ pub(crate) struct Run {
     pub(crate) entered: bool,
 }
 
+/// How a run is tried.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Attempt {
+    /// An earlier run of the same event may have posted before dying: each post is
+    /// looked for first ([`Cx::set_replay`]).
+    pub(crate) replay: bool,
+    /// A post Slack cannot make now puts the run off instead of failing the step
+    /// ([`Cx::set_retry_later`]).
+    pub(crate) retry_later: bool,
+}
+
 /// How a run of steps ended.
 pub(crate) enum End {
     Wait,
@@ -107,14 +118,14 @@ impl StepRunner {
     }
 
     /// Runs the handlers `incoming` selects on `record` (migrated to the flow's version
-    /// first). `replay`: an earlier run of this event may have posted before dying.
+    /// first), as `attempt` says.
     pub(crate) async fn step(
         &self,
         definition: &FlowDefinition,
         mut record: FlowRecord,
         incoming: &Arc<Incoming>,
         first: First,
-        replay: bool,
+        attempt: Attempt,
     ) -> Stepped {
         let now = self.clock.now();
         let expected = record.version;
@@ -125,7 +136,8 @@ impl StepRunner {
         let step = record.step.clone();
         let mut cx =
             Cx::sharing(record, self.slack.clone(), Some(incoming.clone()), now).with_state(self.state.clone());
-        cx.set_replay(replay);
+        cx.set_replay(attempt.replay);
+        cx.set_retry_later(attempt.retry_later);
         let started = std::time::Instant::now();
         let span = tracing::info_span!(
             "step",

@@ -11,7 +11,7 @@
 
 use crate::engine::clock::Clock;
 use crate::engine::commit::{Finished, Writer};
-use crate::engine::execute::{End, First, StepRunner, Stepped};
+use crate::engine::execute::{Attempt, End, First, StepRunner, Stepped};
 use crate::engine::lease::{holding, Held};
 use crate::engine::locks::KeyLocks;
 use crate::engine::outcome::{Ignored, NotReady, OrchestratorError, Outcome};
@@ -144,12 +144,10 @@ impl Orchestrator {
         Ok(match receipt {
             // Busy: another worker or replica is applying it right now.
             Receipt::Settled | Receipt::Busy => Accepted::Done(Outcome::Duplicate),
-            Receipt::New | Receipt::Pending => {
-                Accepted::Work(Box::new(Work::new(received.incoming, Some(received.key))))
-            }
+            Receipt::New | Receipt::Pending => Accepted::Work(Box::new(Work::received(received))),
             Receipt::NewFirst => Accepted::Work(Box::new(Work {
                 earliest: true,
-                ..Work::new(received.incoming, Some(received.key))
+                ..Work::received(received)
             })),
         })
     }
@@ -222,18 +220,29 @@ impl Orchestrator {
         let give_up = tokio::time::Instant::now() + 2 * inner.settings.event_lease;
         while let Some((earlier, lease_until)) = inner.store.oldest_unsettled(conversation, Some(key)).await? {
             let now = inner.clock.now();
+            let arrived = earlier.at;
+            let earlier_key = earlier.key.clone();
             if lease_until <= now {
                 let retaken = Received { at: now, ..earlier };
                 let lease = crate::engine::clock::later(now, inner.settings.event_lease);
                 if inner.store.receive(&retaken, lease).await? == Receipt::Pending {
                     tracing::info!(event = %retaken.key, later = %key, "applying an abandoned earlier event first");
-                    if let Err(error) = self.apply_boxed(Work::replay(retaken)).await {
+                    let replay = Work {
+                        arrived: Some(arrived),
+                        ..Work::replay(retaken)
+                    };
+                    if let Err(error) = self.apply_boxed(replay).await {
                         tracing::error!(%error, "an abandoned earlier event failed; it stays pending");
                     }
                     continue;
                 }
             }
             if tokio::time::Instant::now() >= give_up {
+                if self.within_patience(arrived) {
+                    // Slack is likely down and the earlier event waits for it: so does
+                    // this one (left pending, tried again after its lease), in order.
+                    return Err(OrchestratorError::EarlierPending(earlier_key));
+                }
                 tracing::warn!(event = %key, "an earlier event of this conversation is still not applied; going on");
                 return Ok(());
             }
@@ -247,6 +256,14 @@ impl Orchestrator {
             }
         }
         Ok(())
+    }
+
+    /// Whether an event that arrived `at` is still put off, not failed, when Slack cannot
+    /// serve its step now (`slack_patience`).
+    fn within_patience(&self, at: chrono::DateTime<chrono::Utc>) -> bool {
+        let patience = chrono::Duration::from_std(self.inner.settings.slack_patience).unwrap_or(chrono::Duration::MAX);
+        at.checked_add_signed(patience)
+            .is_some_and(|until| self.inner.clock.now() < until)
     }
 
     async fn apply_once(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
@@ -555,9 +572,13 @@ impl Orchestrator {
         first: First,
     ) -> Result<Outcome, OrchestratorError> {
         let inner = &self.inner;
+        let attempt = Attempt {
+            replay: work.replay,
+            retry_later: work.arrived.is_some_and(|at| self.within_patience(at)),
+        };
         let stepped = inner
             .steps
-            .step(&definition, record, &work.incoming, first, work.replay)
+            .step(&definition, record, &work.incoming, first, attempt)
             .await;
         if let End::Unhandled = stepped.run.end {
             return Ok(Outcome::Unhandled {
@@ -669,6 +690,9 @@ pub(crate) struct Work {
     /// No older event of its conversation was unsettled when it was stored
     /// (`Receipt::NewFirst`): nothing to wait for.
     pub(crate) earliest: bool,
+    /// When Slack's event first arrived (a received event only): a step's post that Slack
+    /// cannot make now puts the run off until `slack_patience` after it.
+    pub(crate) arrived: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Work {
@@ -680,6 +704,15 @@ impl Work {
             key,
             replay: false,
             earliest: false,
+            arrived: None,
+        }
+    }
+
+    /// An event just stored as received.
+    pub(crate) fn received(received: Received) -> Self {
+        Work {
+            arrived: Some(received.at),
+            ..Work::new(received.incoming, Some(received.key))
         }
     }
 
@@ -688,7 +721,7 @@ impl Work {
     pub(crate) fn replay(received: Received) -> Self {
         Work {
             replay: true,
-            ..Work::new(received.incoming, Some(received.key))
+            ..Work::received(received)
         }
     }
 }

@@ -102,11 +102,17 @@ pub enum OrchestratorError {
     /// The store failed, or another worker changed the flow first.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A replayed step could not tell whether its earlier run made a post (Slack could
-    /// not answer the look-up now: `SlackError::is_temporary`): nothing was saved, and the
-    /// event (or deadline) is applied again when its lease ends.
-    #[error("a replayed step could not find out whether its earlier run posted ({0}); it is tried again later")]
+    /// Slack could not serve a step now (`SlackError::is_temporary`): a post failed while
+    /// the event was within `slack_patience`, or a replayed step could not look for the
+    /// post of its earlier run. Nothing was saved, and the event (or deadline) is applied
+    /// again when its lease ends (see `Cx::replay_unsure`).
+    #[error("Slack could not serve the step now ({0}); nothing was saved, and it is tried again later")]
     ReplayUnsure(orchestrator_core::SlackError),
+    /// An earlier event of the conversation (this key) is still pending while Slack cannot
+    /// serve its step: this one is not applied before it, but left pending and applied
+    /// again after its lease, in order.
+    #[error("an earlier event of this conversation ({0}) is still waiting for Slack; this one waits its turn")]
+    EarlierPending(String),
     /// A flow was started from code that this orchestrator does not have.
     #[error("no flow named `{0}` is registered: add it with `Orchestrator::builder().flow::<…>()`")]
     NotRegistered(String),

@@ -7,14 +7,20 @@
 use crate::engine::clock::later;
 use crate::engine::orchestrator::{Orchestrator, Work};
 use crate::engine::outcome::OrchestratorError;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
-/// How many pending events are claimed at a time.
-const PAGE: usize = 256;
+/// How many pending events are claimed, and applied side by side, at a time: each claim
+/// is applied at once (its lease renewed while it is), so none waits for a slot while its
+/// lease runs out. Side by side, because Slack may answer each slowly (an outage, rate
+/// limits): one at a time, a page would take minutes.
+const PAGE: usize = 32;
 
 impl Orchestrator {
     /// Claims and applies every received-but-unsettled event whose lease has ended; returns
     /// how many were applied. An event that fails again stays pending (and is logged) and is
     /// tried again when its new lease ends. The timer engine calls this every second.
+    /// Events of one conversation in a page still go in order: a later one waits for the
+    /// earlier one's worker, as every event does.
     pub async fn recover(&self) -> Result<usize, OrchestratorError> {
         let inner = &self.inner;
         let mut applied = 0;
@@ -25,12 +31,21 @@ impl Orchestrator {
                 .claim_pending(now, later(now, inner.settings.event_lease), PAGE)
                 .await?;
             let full = claimed.len() == PAGE;
-            for received in claimed {
-                let key = received.key.clone();
-                match self.apply(Work::replay(received)).await {
+            let mut runs: FuturesUnordered<_> = claimed
+                .into_iter()
+                .map(|received| async move {
+                    let key = received.key.clone();
+                    (key, self.apply_boxed(Work::replay(received)).await)
+                })
+                .collect();
+            while let Some((key, result)) = runs.next().await {
+                match result {
                     Ok(outcome) => {
                         tracing::info!(event = %key, ?outcome, "applied an event whose first worker did not");
                         applied += 1;
+                    }
+                    Err(error @ (OrchestratorError::ReplayUnsure(_) | OrchestratorError::EarlierPending(_))) => {
+                        tracing::warn!(event = %key, %error, "an event waits for Slack; it stays pending")
                     }
                     Err(error) => {
                         tracing::error!(event = %key, %error, "an abandoned event still fails; it stays pending")

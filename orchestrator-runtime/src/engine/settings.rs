@@ -27,6 +27,9 @@ pub(crate) struct Settings {
     /// How long a received event is leased to the worker applying it before another
     /// worker (or replica) may take it over.
     pub(crate) event_lease: Duration,
+    /// For how long after an event arrived a step's post that Slack cannot make now puts
+    /// the run off (tried again after the event's lease) instead of failing the step.
+    pub(crate) slack_patience: Duration,
 }
 
 impl Default for Settings {
@@ -45,6 +48,7 @@ impl Default for Settings {
             max_attempts: 5,
             claim_lease: Duration::from_secs(60),
             event_lease: Duration::from_secs(10),
+            slack_patience: Duration::from_secs(600),
         }
     }
 }

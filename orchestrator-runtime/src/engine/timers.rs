@@ -12,7 +12,7 @@
 
 use crate::engine::clock::later;
 use crate::engine::commit::{send_final, unsure};
-use crate::engine::execute::{End, First, Stepped};
+use crate::engine::execute::{Attempt, End, First, Stepped};
 use crate::engine::lease::{holding, Held};
 use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::{OrchestratorError, Outcome};
@@ -121,7 +121,16 @@ impl Orchestrator {
         let timeout = std::sync::Arc::new(Incoming::timeout(record.context.clone(), deadline));
         let stepped = inner
             .steps
-            .step(&definition, record, &timeout, First::Input, replay)
+            .step(
+                &definition,
+                record,
+                &timeout,
+                First::Input,
+                Attempt {
+                    replay,
+                    retry_later: false,
+                },
+            )
             .await;
         if !matches!(stepped.run.end, End::Unhandled) {
             return self.finish(&definition, stepped, None).await;
@@ -151,37 +160,50 @@ impl Orchestrator {
     }
 
     /// Runs the timer engine in the background until the task is aborted: fires due
-    /// timeouts, takes over received events whose worker's lease ended (a replica or an
-    /// earlier run of this process died before applying them), sleeps until the next
-    /// deadline (or until a commit sets an earlier one, at most a second), and purges
-    /// finished flows once a minute.
+    /// timeouts, sleeps until the next deadline (or until a commit sets an earlier one, at
+    /// most a second), and purges finished flows once a minute. Beside it, every second,
+    /// takes over received events whose worker's lease ended (a replica or an earlier run of
+    /// this process died before applying them, or Slack could not serve their step): on a
+    /// loop of its own, so that events waiting on a slow Slack never hold up a timeout.
     pub fn spawn_timers(&self) -> JoinHandle<()> {
         let orchestrator = self.clone();
         tokio::spawn(async move {
-            let inner = &orchestrator.inner;
-            let mut purged_at = tokio::time::Instant::now();
-            loop {
-                if let Err(error) = orchestrator.fire_due_timeouts().await {
-                    tracing::error!(%error, "timer pass failed");
-                }
-                if let Err(error) = orchestrator.recover().await {
-                    tracing::error!(%error, "taking over abandoned events failed");
-                }
-                if purged_at.elapsed() >= PURGE_EVERY {
-                    purged_at = tokio::time::Instant::now();
-                    if let Err(error) = orchestrator.purge().await {
-                        tracing::error!(%error, "purge failed");
-                    }
-                }
-                let now = orchestrator.now();
-                let latest = later(now, POLL);
-                let until = match inner.store.next_deadline().await {
-                    Ok(Some(deadline)) => deadline.min(latest),
-                    _ => latest,
-                };
-                inner.wake.sleep_until(now, until).await;
-            }
+            tokio::join!(orchestrator.fire_timeouts_forever(), orchestrator.recover_forever());
         })
+    }
+
+    /// Takes over abandoned events every [`POLL`], for ever.
+    async fn recover_forever(&self) {
+        loop {
+            if let Err(error) = self.recover().await {
+                tracing::error!(%error, "taking over abandoned events failed");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Fires due timeouts and purges, for ever (see [`Orchestrator::spawn_timers`]).
+    async fn fire_timeouts_forever(&self) {
+        let inner = &self.inner;
+        let mut purged_at = tokio::time::Instant::now();
+        loop {
+            if let Err(error) = self.fire_due_timeouts().await {
+                tracing::error!(%error, "timer pass failed");
+            }
+            if purged_at.elapsed() >= PURGE_EVERY {
+                purged_at = tokio::time::Instant::now();
+                if let Err(error) = self.purge().await {
+                    tracing::error!(%error, "purge failed");
+                }
+            }
+            let now = self.now();
+            let latest = later(now, POLL);
+            let until = match inner.store.next_deadline().await {
+                Ok(Some(deadline)) => deadline.min(latest),
+                _ => latest,
+            };
+            inner.wake.sleep_until(now, until).await;
+        }
     }
 
     /// Drops finished flows older than the retention and settled events older than the
