@@ -127,6 +127,23 @@ pub enum OrchestratorError {
     },
 }
 
+impl OrchestratorError {
+    /// Whether the event was put off because Slack cannot serve it now (it stays pending
+    /// and is applied again after its lease): worth a warning, not an error.
+    ///
+    /// ```
+    /// use orchestrator_runtime::OrchestratorError;
+    /// assert!(OrchestratorError::EarlierPending("event:Ev1".into()).waits_for_slack());
+    /// assert!(!OrchestratorError::NotRegistered("quiz".into()).waits_for_slack());
+    /// ```
+    pub fn waits_for_slack(&self) -> bool {
+        matches!(
+            self,
+            OrchestratorError::ReplayUnsure(_) | OrchestratorError::EarlierPending(_)
+        )
+    }
+}
+
 /// A mistake in how the orchestrator was put together.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {

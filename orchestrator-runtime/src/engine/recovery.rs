@@ -44,7 +44,7 @@ impl Orchestrator {
                         tracing::info!(event = %key, ?outcome, "applied an event whose first worker did not");
                         applied += 1;
                     }
-                    Err(error @ (OrchestratorError::ReplayUnsure(_) | OrchestratorError::EarlierPending(_))) => {
+                    Err(error) if error.waits_for_slack() => {
                         tracing::warn!(event = %key, %error, "an event waits for Slack; it stays pending")
                     }
                     Err(error) => {

@@ -50,6 +50,9 @@ pub(crate) async fn start(
     let task = tasks.spawn(async move {
         let outcome = orchestrator.apply_boxed(*work).await;
         match &outcome {
+            Err(error) if error.waits_for_slack() => {
+                tracing::warn!(%error, "event put off while Slack cannot serve it; it stays pending")
+            }
             Err(error) => tracing::error!(%error, "event not applied; it stays pending"),
             Ok(Outcome::Ignored(Ignored::Unsupported) | Outcome::NoFlow) => {}
             Ok(outcome) => tracing::debug!(?outcome, "event handled"),
