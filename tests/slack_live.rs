@@ -770,14 +770,21 @@ async fn a_post_slack_could_not_make_is_tried_again_and_the_flow_goes_on() {
     );
 }
 
-#[tokio::test]
-async fn a_slack_outage_puts_the_step_off_and_the_conversation_goes_on_when_slack_is_back() {
+/// An impatient onboarding bot with one-second event leases, and a fake Slack that
+/// answers 503 to its next `posts` tries of `chat.postMessage`.
+async fn during_an_outage(posts: usize) -> (slack_orchestrator::testkit::FakeSlack, Orchestrator) {
     let slack = slack_orchestrator::testkit::FakeSlack::start().await;
     let (builder, _) = impatient(&slack);
     let bot = builder.event_lease(Duration::from_secs(1)).build().unwrap();
+    slack.unavailable_next("chat.postMessage", posts, 503);
+    (slack, bot)
+}
+
+#[tokio::test]
+async fn a_slack_outage_puts_the_step_off_and_the_conversation_goes_on_when_slack_is_back() {
     // Slack answers 503 to the first try of the bot's first post and to the client's three
     // retries (after about 1, 2 and 4 s): longer than the client waits.
-    slack.unavailable_next("chat.postMessage", 4, 503);
+    let (slack, bot) = during_an_outage(4).await;
     let error = bot.handle_json(&dm("U_OUTAGE", "hi")).await.unwrap_err();
     assert!(
         matches!(error, slack_orchestrator::OrchestratorError::ReplayUnsure(_)),
@@ -808,11 +815,8 @@ async fn a_slack_outage_puts_the_step_off_and_the_conversation_goes_on_when_slac
 
 #[tokio::test]
 async fn during_a_slack_outage_a_users_next_answer_waits_for_the_question_before_it() {
-    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
-    let (builder, _) = impatient(&slack);
-    let bot = builder.event_lease(Duration::from_secs(1)).build().unwrap();
     // Down for the first event's run and for its retry, which the second event starts.
-    slack.unavailable_next("chat.postMessage", 8, 503);
+    let (slack, bot) = during_an_outage(8).await;
     assert!(bot.handle_json(&dm("U_WAIT", "hi")).await.is_err());
     let error = bot.handle_json(&dm("U_WAIT", "Ana")).await.unwrap_err();
     assert!(
