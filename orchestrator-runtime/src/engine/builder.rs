@@ -190,7 +190,7 @@ impl OrchestratorBuilder {
     /// # drop(orchestrator);
     /// ```
     pub fn slack_patience(mut self, patience: Duration) -> Self {
-        self.settings.slack_patience = patience;
+        self.settings.slack_patience = chrono::Duration::from_std(patience).unwrap_or(chrono::Duration::MAX);
         self
     }
 

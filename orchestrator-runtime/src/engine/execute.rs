@@ -37,7 +37,7 @@ pub(crate) struct Run {
 }
 
 /// How a run is tried.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Attempt {
     /// An earlier run of the same event may have posted before dying: each post is
     /// looked for first ([`Cx::set_replay`]).

@@ -261,8 +261,7 @@ impl Orchestrator {
     /// Whether an event that arrived `at` is still put off, not failed, when Slack cannot
     /// serve its step now (`slack_patience`).
     fn within_patience(&self, at: chrono::DateTime<chrono::Utc>) -> bool {
-        let patience = chrono::Duration::from_std(self.inner.settings.slack_patience).unwrap_or(chrono::Duration::MAX);
-        at.checked_add_signed(patience)
+        at.checked_add_signed(self.inner.settings.slack_patience)
             .is_some_and(|until| self.inner.clock.now() < until)
     }
 

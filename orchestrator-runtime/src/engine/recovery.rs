@@ -18,7 +18,8 @@ const PAGE: usize = 32;
 impl Orchestrator {
     /// Claims and applies every received-but-unsettled event whose lease has ended; returns
     /// how many were applied. An event that fails again stays pending (and is logged) and is
-    /// tried again when its new lease ends. The timer engine calls this every second.
+    /// tried again when its new lease ends. `spawn_timers` calls this every second, on a
+    /// loop beside the timer loop's.
     /// Events of one conversation in a page still go in order: a later one waits for the
     /// earlier one's worker, as every event does.
     pub async fn recover(&self) -> Result<usize, OrchestratorError> {

@@ -29,7 +29,8 @@ pub(crate) struct Settings {
     pub(crate) event_lease: Duration,
     /// For how long after an event arrived a step's post that Slack cannot make now puts
     /// the run off (tried again after the event's lease) instead of failing the step.
-    pub(crate) slack_patience: Duration,
+    /// (Kept as chrono's duration: it is added to an event's arrival on every event.)
+    pub(crate) slack_patience: chrono::Duration,
 }
 
 impl Default for Settings {
@@ -48,7 +49,7 @@ impl Default for Settings {
             max_attempts: 5,
             claim_lease: Duration::from_secs(60),
             event_lease: Duration::from_secs(10),
-            slack_patience: Duration::from_secs(600),
+            slack_patience: chrono::Duration::minutes(10),
         }
     }
 }
