@@ -8,8 +8,8 @@
 use chrono::{DateTime, Utc};
 use slack_orchestrator::testkit::{self, TestBot, TEAM};
 use slack_orchestrator::{
-    BuildError, Clock, ConversationKey, FlowState, Missed, Occurrence, Orchestrator, OrchestratorBuilder,
-    RecordingSlack, Schedule, SlackRequest, Store, Target, TargetError,
+    BuildError, Clock, ConversationKey, FlowState, MessageContext, Missed, Occurrence, Orchestrator,
+    OrchestratorBuilder, RecordingSlack, Schedule, SlackOutage, SlackRequest, Store, Target, TargetError,
 };
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -390,4 +390,78 @@ async fn two_replicas_on_postgres() {
 #[tokio::test]
 async fn two_replicas_on_redis() {
     two_replicas_fire_each_occurrence_once(&testkit::redis_url()).await;
+}
+
+/// Friday's 9:00 standup fires while Slack is down (`outage`), and Slack is back a few
+/// seconds later: the occurrence is put off, not lost, and fires again a minute later;
+/// each member is asked once, and the next occurrence is Monday's.
+async fn standup_through_an_outage(bot: TestBot, outage: SlackOutage) {
+    let (mut ana, mut bob) = (bot.dm("U_ANA"), bot.dm("U_BOB"));
+    bot.slack().go_down(outage);
+    assert_eq!(
+        bot.advance(Duration::from_secs(2)).await,
+        1,
+        "9:00:01: the schedule fires"
+    );
+    bot.slack().come_back();
+    let started = bot.flows().await.into_iter().filter(|f| f.flow == "standup");
+    let initiated = started.map(|f| f.state).collect::<Vec<_>>();
+    match outage {
+        // No DM could be opened: nothing started.
+        SlackOutage::Unavailable => assert_eq!(initiated, []),
+        // Saved before their first step, which was put off.
+        SlackOutage::MadeButFailed => assert_eq!(initiated, [FlowState::Initiated; 2]),
+    }
+    let key = ConversationKey("@schedule:standup".into());
+    let schedule = bot.orchestrator().store().active_for(&key).await.unwrap().unwrap();
+    assert_eq!(
+        schedule.metadata.get("put_off"),
+        Some(&serde_json::json!("2026-11-27T08:00:00+00:00")),
+        "the occurrence is kept to fire again"
+    );
+    assert_eq!(schedule.deadline, Some(time("2026-11-27T08:01:01Z")));
+
+    assert_eq!(bot.advance(Duration::from_secs(60)).await, 1, "9:01:01: it fires again");
+    ana.expect_reply(ASK);
+    bob.expect_reply(ASK);
+    let asked = posts(bot.slack()).into_iter().filter(|(_, text)| text == ASK).count();
+    assert_eq!(asked, 2, "each member asked once");
+    let flows = bot.flows().await;
+    let standups = flows.iter().filter(|f| f.flow == "standup");
+    assert!(standups
+        .clone()
+        .all(|f| f.state == FlowState::WaitingForResponse && f.step_name == "Listen"));
+    assert_eq!(standups.count(), 2);
+    let schedule = bot.orchestrator().store().active_for(&key).await.unwrap().unwrap();
+    assert_eq!(schedule.metadata.get("put_off"), None);
+    assert_eq!(
+        schedule.deadline,
+        Some(time("2026-11-30T08:00:00Z")),
+        "Monday 9:00 in Paris"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_standup_due_while_slack_cannot_open_dms_fires_again_when_slack_is_back() {
+    let team = team(&["U_ANA", "U_BOB"]);
+    let bot = TestBot::new(builder(weekdays_at_nine(), &team, time("2026-11-27T07:59:59Z")));
+    standup_through_an_outage(bot, SlackOutage::Unavailable).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_standup_question_slack_made_during_an_outage_is_not_asked_twice() {
+    // DMs known beforehand: the flows start, and Slack makes their first post but answers
+    // `internal_error`. The first steps are put off; firing again, they find their posts.
+    let known = |_at: Occurrence| async {
+        let dm = |user: &str| MessageContext::new(TEAM, user, format!("D{user}"));
+        let ask = || Standup::Ask { team: "core".into() };
+        Ok(vec![(Target::At(dm("U_ANA")), ask()), (Target::At(dm("U_BOB")), ask())])
+    };
+    let bot = TestBot::new(
+        Orchestrator::builder()
+            .flow::<Standup>()
+            .clock(Clock::at(time("2026-11-27T07:59:59Z")))
+            .schedule(weekdays_at_nine(), known),
+    );
+    standup_through_an_outage(bot, SlackOutage::MadeButFailed).await;
 }

@@ -172,8 +172,9 @@ impl Cx {
     /// instead of failing the step: the step still gets the error, but the run is not
     /// saved ([`Cx::replay_unsure`]) and is tried again later as a replay, which finds the
     /// posts this run made by their tags. The engine turns it on for a user's event for a
-    /// while after it arrived (`OrchestratorBuilder::slack_patience`; not for timeouts), so
-    /// a Slack outage pauses conversations instead of ending them.
+    /// while after it arrived, and for a timeout for a while after it fell due
+    /// (`OrchestratorBuilder::slack_patience`), so a Slack outage pauses conversations
+    /// instead of ending them.
     ///
     /// ```
     /// # use orchestrator_core::{Cx, FlowRecord, MessageContext, SlackApi, SlackError, SlackReply, SlackRequest};

@@ -23,7 +23,7 @@ pub use engine::orchestrator::{self, Orchestrator};
 pub use engine::outcome::{BuildError, Ignored, NotReady, OrchestratorError, Outcome};
 pub use engine::scheduled::{Occurrence, TargetError};
 pub use slack::http::{self, HttpIngress};
-pub use slack::recording::RecordingSlack;
+pub use slack::recording::{RecordingSlack, SlackOutage};
 pub use slack::socket_mode::SocketMode;
 pub use slack::web_api::{BotIdentity, ClientError, SlackWebApi};
 pub use slack::{payloads, signature};

@@ -170,15 +170,18 @@ impl OrchestratorBuilder {
         self
     }
 
-    /// For how long after a user's event arrived a Slack outage puts its step off instead
-    /// of ending the flow (default 10 minutes; zero turns it off). When a step's post still
-    /// fails after the Web API client's own retries with an error that says Slack cannot
-    /// do it *now* (a 5xx, `internal_error`, `service_unavailable`, rate limits, no
-    /// answer), the step gets the error as always, but nothing of the run is saved: the
-    /// event stays pending and is applied again once its lease ends, as a replay that finds
-    /// by their tags the posts Slack did make, so none is sent twice. After this long, the
-    /// step's error takes its course (by default the flow ends in ERROR). Timeouts and
-    /// flows started from code are not put off.
+    /// For how long after a user's event arrived (or a deadline fell due) a Slack outage
+    /// puts its step off instead of ending the flow (default 10 minutes; zero turns it
+    /// off). When a step's post still fails after the Web API client's own retries with an
+    /// error that says Slack cannot do it *now* (a 5xx, `internal_error`,
+    /// `service_unavailable`, rate limits, no answer), the step gets the error as always,
+    /// but nothing of the run is saved: the event stays pending and is applied again once
+    /// its lease ends (a timeout fires again once its claim's lease ends), as a replay that
+    /// finds by their tags the posts Slack did make, so none is sent twice. After this
+    /// long, the step's error takes its course (by default the flow ends in ERROR). A
+    /// schedule's occurrence whose DMs or first steps Slack cannot serve is put off too,
+    /// and fires again a minute later; flows started from code (`Orchestrator::start`,
+    /// `Cx::start_flow`) are not: the caller hears of the error.
     ///
     /// ```
     /// use std::time::Duration;

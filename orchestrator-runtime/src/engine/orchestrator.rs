@@ -258,9 +258,9 @@ impl Orchestrator {
         Ok(())
     }
 
-    /// Whether an event that arrived `at` is still put off, not failed, when Slack cannot
-    /// serve its step now (`slack_patience`).
-    fn within_patience(&self, at: chrono::DateTime<chrono::Utc>) -> bool {
+    /// Whether an event that arrived `at` (or a deadline that fell due `at`) is still put
+    /// off, not failed, when Slack cannot serve its step now (`slack_patience`).
+    pub(crate) fn within_patience(&self, at: chrono::DateTime<chrono::Utc>) -> bool {
         at.checked_add_signed(self.inner.settings.slack_patience)
             .is_some_and(|until| self.inner.clock.now() < until)
     }
@@ -484,13 +484,20 @@ impl Orchestrator {
 
     /// Starts a flow by name (what [`Orchestrator::start`] and `Cx::start_flow` do).
     pub(crate) async fn start_at(&self, start: FlowStart) -> Result<Uuid, OrchestratorError> {
-        self.start_with_id(start, Uuid::new_v4()).await
+        self.start_with_id(start, Uuid::new_v4(), None).await
     }
 
     /// Starts a flow by name under the flow id `id` (a scheduled start derives it from the
     /// occurrence, so a start repeated after a crash finds the first). A conversation with
-    /// no user (a channel) is open to anyone in it.
-    pub(crate) async fn start_with_id(&self, start: FlowStart, id: Uuid) -> Result<Uuid, OrchestratorError> {
+    /// no user (a channel) is open to anyone in it. A scheduled start passes its
+    /// `occurrence`: within `slack_patience` of it, a first step Slack cannot serve now is
+    /// put off (the flow stays saved as INITIATED, for [`Orchestrator::resume_started`]).
+    pub(crate) async fn start_with_id(
+        &self,
+        start: FlowStart,
+        id: Uuid,
+        occurrence: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Uuid, OrchestratorError> {
         let definition = self
             .inner
             .by_name
@@ -524,14 +531,44 @@ impl Orchestrator {
             }
             other => other?,
         };
-        self.run(
-            definition,
-            Arc::unwrap_or_clone(record),
-            &Work::new(incoming, None),
-            First::Start,
-        )
-        .await?;
+        let work = Work {
+            arrived: occurrence,
+            ..Work::new(incoming, None)
+        };
+        self.run(definition, Arc::unwrap_or_clone(record), &work, First::Start)
+            .await?;
         Ok(id)
+    }
+
+    /// Runs the first step of flow `id`, started from code for `occurrence` and saved, if
+    /// that step has not run yet (it was put off while Slack was down): as a replay, which
+    /// finds by their tags the posts Slack made. `false` if the flow is gone or went on.
+    pub(crate) async fn resume_started(
+        &self,
+        id: Uuid,
+        occurrence: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, OrchestratorError> {
+        let inner = &self.inner;
+        let Some(found) = inner.store.load_shared(id).await? else {
+            return Ok(false);
+        };
+        let _turn = inner.locks.lock(found.key.as_str()).await;
+        let record = match inner.store.load(id).await? {
+            Some(record) if record.state == orchestrator_core::FlowState::Initiated => record,
+            _ => return Ok(false),
+        };
+        let definition = inner
+            .by_name
+            .get(&record.flow)
+            .cloned()
+            .ok_or_else(|| OrchestratorError::NotRegistered(record.flow.clone()))?;
+        let work = Work {
+            arrived: Some(occurrence),
+            replay: true,
+            ..Work::new(Incoming::started(record.context.clone()), None)
+        };
+        self.run(definition, record, &work, First::Start).await?;
+        Ok(true)
     }
 
     /// Starts the flow whose trigger matches: the conversation is saved (INITIATED) before

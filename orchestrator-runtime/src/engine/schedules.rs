@@ -9,7 +9,11 @@
 //! after a crash finds the flows it already started and does not start them twice), then
 //! commits the next occurrence. An occurrence found more than [`Schedule::LATE_AFTER`] late
 //! (the bot was down) fires once or is skipped, as the schedule's [`Missed`] policy says.
+//! An occurrence Slack cannot serve now (a DM it cannot open, a first step put off: see
+//! `OrchestratorBuilder::slack_patience`) is committed as put off and fires again a claim's
+//! lease later, finding the flows it started and running the first steps it put off.
 
+use crate::engine::clock::later;
 use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::OrchestratorError;
 use crate::engine::scheduled::{Occurrence, Scheduled, SCHEDULE_FLOW};
@@ -23,6 +27,10 @@ use uuid::Uuid;
 
 /// How many scheduled starts run at once.
 const CONCURRENCY: usize = 16;
+
+/// The metadata key under which a schedule's record keeps an occurrence put off while
+/// Slack could not serve some of its starts.
+const PUT_OFF: &str = "put_off";
 
 /// The namespace of scheduled flows' ids (a UUID v5 of schedule, occurrence, conversation).
 const ID_NAMESPACE: Uuid = Uuid::from_u128(0x5c4e_d01e_0a1c_4c2b_9d3e_51ac_0000_0007);
@@ -74,19 +82,40 @@ impl Orchestrator {
     }
 
     /// The deadline of a schedule's record passed: start its flows (unless the occurrence
-    /// was missed and the policy skips it), then commit the next occurrence.
-    pub(crate) async fn fire_schedule(&self, mut record: FlowRecord, now: DateTime<Utc>) -> Result<(), StoreError> {
+    /// was missed and the policy skips it), then commit the next occurrence. While Slack
+    /// cannot serve some of its starts (within `slack_patience` of the occurrence), the
+    /// occurrence is committed as put off (metadata `put_off`) and fires again after
+    /// `claim_lease`: it finds the flows it started, runs those whose first step was put
+    /// off, and starts the rest; only then does the next occurrence come.
+    pub(crate) async fn fire_schedule(
+        &self,
+        mut record: FlowRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(), OrchestratorError> {
         let expected = record.version;
-        let occurrence = record.deadline.unwrap_or(now);
+        let put_off = record.metadata.get(PUT_OFF).and_then(Value::as_str);
+        let put_off = put_off.and_then(|at| DateTime::parse_from_rfc3339(at).ok());
+        let occurrence = put_off.map_or(record.deadline.unwrap_or(now), |at| at.to_utc());
         match self.inner.schedules.get(&record.key) {
             Some(scheduled) => {
                 let late = now - occurrence > Schedule::LATE_AFTER;
-                if late && scheduled.schedule.missed_policy() == Missed::Skip {
+                if late && put_off.is_none() && scheduled.schedule.missed_policy() == Missed::Skip {
                     tracing::info!(schedule = %record.key, %occurrence, "missed occurrence skipped");
                 } else {
-                    let started = self.start_occurrence(scheduled, occurrence).await;
-                    tracing::info!(schedule = %record.key, %occurrence, late, started, "schedule fired");
-                    record.metadata.insert("last_started".into(), started.into());
+                    match self.start_occurrence(scheduled, occurrence).await {
+                        Ok(started) => {
+                            tracing::info!(schedule = %record.key, %occurrence, late, started, "schedule fired");
+                            record.metadata.remove(PUT_OFF);
+                            record.metadata.insert("last_started".into(), started.into());
+                        }
+                        Err(error) => {
+                            tracing::warn!(schedule = %record.key, %occurrence, %error, "Slack cannot serve some of the occurrence's starts now; it fires again shortly");
+                            record.metadata.insert(PUT_OFF.into(), occurrence.to_rfc3339().into());
+                            record.deadline = Some(later(now, self.inner.settings.claim_lease));
+                            self.inner.writer.commit(record, expected, None).await?;
+                            return Ok(());
+                        }
+                    }
                 }
                 record
                     .metadata
@@ -102,12 +131,18 @@ impl Orchestrator {
                 record.deadline = None;
             }
         }
-        self.inner.writer.commit(record, expected, None).await.map(drop)
+        self.inner.writer.commit(record, expected, None).await?;
+        Ok(())
     }
 
     /// Resolves the targets of one occurrence and starts the flow for each; returns how
-    /// many flows this call started.
-    async fn start_occurrence(&self, scheduled: &Scheduled, occurrence: DateTime<Utc>) -> usize {
+    /// many flows this call started, or, if Slack could not serve some of them now, why
+    /// (the others are started: a firing again finds them).
+    async fn start_occurrence(
+        &self,
+        scheduled: &Scheduled,
+        occurrence: DateTime<Utc>,
+    ) -> Result<usize, OrchestratorError> {
         let inner = &self.inner;
         let at = Occurrence {
             at: occurrence,
@@ -118,35 +153,52 @@ impl Orchestrator {
             Ok(targets) => targets,
             Err(error) => {
                 tracing::error!(flow = %scheduled.flow, %occurrence, %error, "the schedule's targets could not be resolved; occurrence skipped");
-                return 0;
+                return Ok(0);
             }
         };
-        futures_util::stream::iter(targets)
+        let results: Vec<Result<bool, OrchestratorError>> = futures_util::stream::iter(targets)
             .map(|(target, step)| self.start_scheduled(scheduled, occurrence, target, step))
             .buffer_unordered(CONCURRENCY)
-            .filter(|started| std::future::ready(*started))
-            .count()
-            .await
+            .collect()
+            .await;
+        let mut started = 0;
+        let mut put_off = None;
+        for result in results {
+            match result {
+                Ok(true) => started += 1,
+                Ok(false) => {}
+                Err(error) => put_off = Some(error),
+            }
+        }
+        match put_off {
+            Some(error) => Err(error),
+            None => Ok(started),
+        }
     }
 
-    /// Starts one scheduled flow; `false` if it was started before (a repeated firing),
-    /// its conversation is busy, or it failed (logged).
+    /// Starts one scheduled flow, or runs its first step if an earlier firing put it off;
+    /// `false` if it was started before (a repeated firing), its conversation is busy, or
+    /// it failed (logged). An error: Slack cannot serve it now, within `slack_patience` of
+    /// the occurrence (the occurrence must fire again).
     async fn start_scheduled(
         &self,
         scheduled: &Scheduled,
         occurrence: DateTime<Utc>,
         target: Target,
         step: StoredStep,
-    ) -> bool {
+    ) -> Result<bool, OrchestratorError> {
         let inner = &self.inner;
         let context = match target {
             Target::At(context) => context,
             Target::Channel(channel) => MessageContext::new(inner.team.clone(), "", channel),
             Target::Dm(user) => match inner.slack.open_dm(&user).await {
                 Ok(channel) => MessageContext::new(inner.team.clone(), user, channel),
+                Err(error) if error.is_temporary() && self.within_patience(occurrence) => {
+                    return Err(OrchestratorError::ReplayUnsure(error));
+                }
                 Err(error) => {
                     tracing::error!(flow = %scheduled.flow, %user, %error, "cannot open a DM for a scheduled flow");
-                    return false;
+                    return Ok(false);
                 }
             },
         };
@@ -157,28 +209,32 @@ impl Orchestrator {
             context.conversation_key()
         );
         let id = Uuid::new_v5(&ID_NAMESPACE, name.as_bytes());
-        match inner.store.load_shared(id).await {
-            Ok(None) => {}
-            Ok(Some(_)) => return false,
-            Err(error) => {
-                tracing::error!(flow = %scheduled.flow, %error, "cannot start a scheduled flow");
-                return false;
+        let started = match inner.store.load_shared(id).await {
+            Ok(None) => {
+                let start = FlowStart {
+                    flow: scheduled.flow.clone(),
+                    context,
+                    step,
+                };
+                self.start_with_id(start, id, Some(occurrence)).await.map(|_| true)
             }
-        }
-        let start = FlowStart {
-            flow: scheduled.flow.clone(),
-            context,
-            step,
+            Ok(Some(found)) if found.state == FlowState::Initiated => self.resume_started(id, occurrence).await,
+            Ok(Some(_)) => return Ok(false),
+            Err(error) => Err(error.into()),
         };
-        match self.start_with_id(start, id).await {
-            Ok(_) => true,
+        match started {
+            Ok(started) => Ok(started),
+            Err(error) if error.waits_for_slack() => {
+                tracing::warn!(flow = %scheduled.flow, %id, %error, "a scheduled flow waits for Slack; it runs when the occurrence fires again");
+                Err(error)
+            }
             Err(OrchestratorError::ConversationBusy { conversation, active }) => {
                 tracing::info!(flow = %scheduled.flow, %conversation, %active, "scheduled start skipped: a flow is active there");
-                false
+                Ok(false)
             }
             Err(error) => {
                 tracing::error!(flow = %scheduled.flow, %error, "a scheduled flow failed to start");
-                false
+                Ok(false)
             }
         }
     }

@@ -73,6 +73,9 @@ impl Orchestrator {
                 match result {
                     Ok(true) => fired += 1,
                     Ok(false) => {}
+                    Err(error) if error.waits_for_slack() => {
+                        tracing::warn!(%error, "a timeout waits for Slack; it fires again when its lease ends")
+                    }
                     Err(error) => {
                         tracing::error!(%error, "a timeout could not fire; it fires again when its lease ends")
                     }
@@ -96,9 +99,9 @@ impl Orchestrator {
                 return Ok(false);
             }
             let fired = if record.flow == SCHEDULE_FLOW {
-                self.fire_schedule(record, now).await.map_err(OrchestratorError::from)
+                self.fire_schedule(record, now).await
             } else {
-                self.time_out(record).await.map(|_| ())
+                self.time_out(record, now).await.map(|_| ())
             };
             match fired {
                 Err(OrchestratorError::Store(StoreError::Conflict(_))) => continue,
@@ -108,16 +111,24 @@ impl Orchestrator {
         Ok(false)
     }
 
-    /// The deadline of `record` passed: its step's `Timeout` handler runs, or the flow times out.
-    async fn time_out(&self, record: FlowRecord) -> Result<Outcome, OrchestratorError> {
+    /// The deadline of `record` passed (claimed `now`): its step's `Timeout` handler runs, or
+    /// the flow times out. A post Slack cannot make now puts the timeout off, as it does a
+    /// user's event, within `slack_patience` of the deadline: nothing is saved, and it fires
+    /// again when its claim's lease ends, as a replay.
+    async fn time_out(&self, record: FlowRecord, now: DateTime<Utc>) -> Result<Outcome, OrchestratorError> {
         let inner = &self.inner;
         let Some(definition) = inner.by_name.get(&record.flow).cloned() else {
             let reason = format!("flow `{}` is not registered in this bot", record.flow);
             return self.fail_record(record, reason, None, true).await;
         };
-        let deadline = record.deadline.unwrap_or_else(|| self.now());
-        // A deadline that passed before this process started may have fired in one that died.
-        let replay = deadline < inner.started_at;
+        let deadline = record.deadline.unwrap_or(now);
+        // A deadline that passed before this process started may have fired in one that
+        // died; one claimed a claim's lease or more after it fell due may have fired before
+        // (its claim lapsed: put off while Slack was down, or its worker died). Either way
+        // its posts are looked for before they are made. (A first claim comes within a
+        // second of the deadline while the timer engine keeps up; when it is later, the
+        // look-ups are all it costs.)
+        let replay = deadline < inner.started_at || later(deadline, inner.settings.claim_lease) <= now;
         let timeout = std::sync::Arc::new(Incoming::timeout(record.context.clone(), deadline));
         let stepped = inner
             .steps
@@ -128,7 +139,7 @@ impl Orchestrator {
                 First::Input,
                 Attempt {
                     replay,
-                    retry_later: false,
+                    retry_later: self.within_patience(deadline),
                 },
             )
             .await;
@@ -150,6 +161,7 @@ impl Orchestrator {
             Ok(None) => {}
             Err(decode) => tracing::error!(%flow_id, %decode, "on_timeout hook skipped"),
         }
+        unsure(&cx)?; // the hook's posts
         let mut record = cx.into_record();
         record
             .set_state(FlowState::TimedOut)

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use orchestrator_core::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Records every call; messages get increasing `ts` values, views increasing ids.
@@ -22,6 +22,8 @@ pub struct RecordingSlack {
     calls: Mutex<Vec<(SlackRequest, SlackReply)>>,
     counter: AtomicU64,
     keep: bool,
+    /// 0 while Slack is up, else 1 + the [`SlackOutage`] it is in.
+    outage: AtomicU8,
     /// What a [`SlackRequest::Call`] of a method answers (default `{"ok": true}`).
     answers: Mutex<std::collections::HashMap<String, serde_json::Value>>,
 }
@@ -111,10 +113,70 @@ fn default_answer(method: &str, args: &serde_json::Value) -> serde_json::Value {
 #[async_trait]
 impl SlackApi for RecordingSlack {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+        if let Some(outage) = self.outage() {
+            return self.refuse(request, outage);
+        }
         if let SlackRequest::FindPost { tag, .. } = &request {
             // A read: answered from what was recorded, and not recorded itself.
             return Ok(self.find(tag).unwrap_or(SlackReply::Ok));
         }
+        Ok(self.answer_and_record(request))
+    }
+}
+
+impl RecordingSlack {
+    /// Slack goes down: from now on, every call fails as `outage` says, until
+    /// [`RecordingSlack::come_back`]. (The HTTP fake, `testkit::FakeSlack`, has the same
+    /// faults on the wire.)
+    ///
+    /// ```
+    /// use orchestrator_core::{SlackApi, SlackRequest};
+    /// use orchestrator_runtime::{SlackOutage, RecordingSlack};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let slack = RecordingSlack::new();
+    /// let post = SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None };
+    /// slack.go_down(SlackOutage::MadeButFailed);
+    /// assert!(slack.call(post.clone()).await.unwrap_err().is_temporary());
+    /// assert_eq!(slack.requests().len(), 1, "made all the same");
+    /// slack.come_back();
+    /// assert!(slack.call(post).await.is_ok());
+    /// # });
+    /// ```
+    pub fn go_down(&self, outage: SlackOutage) {
+        self.outage.store(outage as u8 + 1, Ordering::SeqCst);
+    }
+
+    /// Slack answers again.
+    pub fn come_back(&self) {
+        self.outage.store(0, Ordering::SeqCst);
+    }
+
+    fn outage(&self) -> Option<SlackOutage> {
+        match self.outage.load(Ordering::SeqCst) {
+            0 => None,
+            1 => Some(SlackOutage::Unavailable),
+            _ => Some(SlackOutage::MadeButFailed),
+        }
+    }
+
+    /// A call during an outage: refused as a 503, or a post made and answered `internal_error`.
+    fn refuse(&self, request: SlackRequest, outage: SlackOutage) -> Result<SlackReply, SlackError> {
+        let method = request.method().to_owned();
+        if outage == SlackOutage::MadeButFailed && matches!(request, SlackRequest::PostMessage { .. }) {
+            self.answer_and_record(request);
+            return Err(SlackError::Api {
+                method,
+                code: "internal_error".into(),
+            });
+        }
+        Err(SlackError::Transport {
+            method,
+            detail: "Slack answered 503 Service Unavailable".into(),
+        })
+    }
+
+    /// Answers a request as Slack would and records it.
+    fn answer_and_record(&self, request: SlackRequest) -> SlackReply {
         let reply = match &request {
             SlackRequest::PostMessage { channel, .. } => SlackReply::Message {
                 channel: channel.clone(),
@@ -143,6 +205,16 @@ impl SlackApi for RecordingSlack {
         if self.keep {
             self.lock().push((request, reply.clone()));
         }
-        Ok(reply)
+        reply
     }
+}
+
+/// How Slack fails during an outage of a [`RecordingSlack`] ([`RecordingSlack::go_down`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlackOutage {
+    /// Every call fails as a 503 that made nothing.
+    Unavailable,
+    /// A `chat.postMessage` is made, then answered `internal_error` (Slack's "some aspect
+    /// of the operation may have succeeded"); every other call fails as a 503.
+    MadeButFailed,
 }
