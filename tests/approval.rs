@@ -7,8 +7,9 @@
 mod example;
 
 use example::approval::{approver_and_request, Approval};
-use slack_orchestrator::testkit::TestBot;
-use slack_orchestrator::{FlowState, Orchestrator, Outcome, SlackRequest};
+use slack_orchestrator::payloads;
+use slack_orchestrator::testkit::{TestBot, TEAM};
+use slack_orchestrator::{FlowState, Incoming, Orchestrator, OrchestratorError, Outcome, SlackOutage, SlackRequest};
 use std::time::Duration;
 
 fn bot() -> TestBot {
@@ -129,4 +130,34 @@ async fn the_request_expires_two_minutes_after_it_was_made_whatever_happens_mean
     assert_eq!(record.metadata["expired"], "deploy v3", "the on_timeout hook ran");
     let outcome = bot.dm("U_BOSS").click("approve").await;
     assert!(matches!(outcome, Outcome::Ended { .. }), "{outcome:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_whose_dm_slack_rate_limits_is_put_off_and_asked_when_slack_lets_it() {
+    let bot = bot();
+    let form = payloads::slash_command(TEAM, "U_DEV", "C_OPS", "/approve", "<@U_BOSS> deploy v2", "T_DOWN");
+    let command = Incoming::from_slash_command(&form).unwrap();
+    let (mut requester, mut approver) = (bot.channel("U_DEV", "C_OPS"), bot.dm("U_BOSS"));
+    // Slack's limits are per method: posts go through, `conversations.open` is throttled
+    // past the client's retries.
+    bot.slack()
+        .go_down(SlackOutage::RateLimited("conversations.open".into()));
+    let error = bot.orchestrator().handle(command).await.unwrap_err();
+    assert!(
+        matches!(error, OrchestratorError::ReplayUnsure(_)),
+        "the DM could not be opened now: the step is put off, not failed: {error}"
+    );
+    assert_eq!(bot.flows().await[0].state, FlowState::Initiated);
+    requester.expect_no_reply(); // no apology
+
+    bot.slack().come_back();
+    tokio::time::advance(Duration::from_secs(11)).await;
+    assert_eq!(
+        bot.orchestrator().recover().await.unwrap(),
+        1,
+        "applied once its lease ended"
+    );
+    approver.expect_reply("Approval requested: deploy v2");
+    requester.expect_reply("I asked <@U_BOSS> to approve deploy v2; they have 2 minutes.");
+    assert_eq!(bot.flows().await[0].state, FlowState::WaitingForResponse);
 }

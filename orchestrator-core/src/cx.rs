@@ -167,11 +167,13 @@ impl Cx {
         self.replay = replay;
     }
 
-    /// Lets a post that Slack cannot make now ([`SlackError::is_temporary`]: a 5xx,
+    /// Lets a call that Slack cannot make now ([`SlackError::is_temporary`]: a 5xx,
     /// `internal_error`, rate limits past the client's retries, no answer) put the run off
     /// instead of failing the step: the step still gets the error, but the run is not
-    /// saved ([`Cx::replay_unsure`]) and is tried again later as a replay, which finds the
-    /// posts this run made by their tags. The engine turns it on for a user's event for a
+    /// saved ([`Cx::replay_unsure`]), makes no further call, and is tried again later as a
+    /// replay, which finds the posts this run made by their tags. Every call of the
+    /// step's counts (a post, an update, a DM opened, a raw Web API call) except opening
+    /// or pushing a modal, whose `trigger_id` expires 3 s after the user acted. The engine turns it on for a user's event for a
     /// while after it arrived, and for a timeout for a while after it fell due
     /// (`OrchestratorBuilder::slack_patience`), so a Slack outage pauses conversations
     /// instead of ending them.
@@ -361,7 +363,9 @@ impl Cx {
             text: text.into(),
             blocks: blocks.map(|b| self.tag_blocks(b)),
         };
-        self.api.call(request).await
+        self.not_put_off()?;
+        let answer = self.api.call(request).await;
+        self.heard(answer)
     }
 
     /// Sends a message only `user` sees.
@@ -376,7 +380,9 @@ impl Cx {
             thread_ts: self.record.context.thread_ts.clone(),
             text: text.into(),
         };
-        self.api.call(request).await
+        self.not_put_off()?;
+        let answer = self.api.call(request).await;
+        self.heard(answer)
     }
 
     /// Opens a modal with the current interaction's `trigger_id` (clicks and slash commands
@@ -385,6 +391,8 @@ impl Cx {
     pub async fn open_modal(&mut self, view: Value) -> Result<SlackReply, SlackError> {
         let trigger_id = self.trigger_id("views.open")?;
         let view = self.tag_view(view);
+        // Not put off when Slack cannot open it now: the trigger expires in 3 s.
+        self.not_put_off()?;
         self.api.call(SlackRequest::OpenView { trigger_id, view }).await
     }
 
@@ -402,18 +410,20 @@ impl Cx {
     pub async fn push_modal(&mut self, view: Value) -> Result<SlackReply, SlackError> {
         let trigger_id = self.trigger_id("views.push")?;
         let view = self.tag_view(view);
+        self.not_put_off()?; // and not put off when it fails: the trigger expires in 3 s
         self.api.call(SlackRequest::PushView { trigger_id, view }).await
     }
 
     /// Replaces the content of an open modal.
     pub async fn update_modal(&mut self, view_id: impl Into<String>, view: Value) -> Result<SlackReply, SlackError> {
         let view = self.tag_view(view);
-        self.api
-            .call(SlackRequest::UpdateView {
-                view_id: view_id.into(),
-                view,
-            })
-            .await
+        self.not_put_off()?;
+        let request = SlackRequest::UpdateView {
+            view_id: view_id.into(),
+            view,
+        };
+        let answer = self.api.call(request).await;
+        self.heard(answer)
     }
 
     /// Answers the current click or slash command through its `response_url`: only the
@@ -433,12 +443,16 @@ impl Cx {
             replace_original,
             in_channel: false,
         };
-        self.api.call(request).await
+        self.not_put_off()?;
+        let answer = self.api.call(request).await;
+        self.heard(answer)
     }
 
     /// Makes any other call, e.g. `views.update`.
     pub async fn call(&mut self, request: SlackRequest) -> Result<SlackReply, SlackError> {
-        self.api.call(request).await
+        self.not_put_off()?;
+        let answer = self.api.call(request).await;
+        self.heard(answer)
     }
 
     /// Calls any Web API method with Slack's arguments as JSON and returns Slack's whole
@@ -453,7 +467,9 @@ impl Cx {
     /// # Ok(()) }
     /// ```
     pub async fn api_call(&mut self, method: &str, args: Value) -> Result<Value, SlackError> {
-        self.api.api_call(method, args).await
+        self.not_put_off()?;
+        let answer = self.api.api_call(method, args).await;
+        self.heard(answer)
     }
 
     /// Calls `method` typed: a request and a response of slack-morphism's models (re-exported
@@ -476,7 +492,9 @@ impl Cx {
         Req: serde::Serialize + ?Sized,
         Resp: DeserializeOwned,
     {
-        crate::slack::typed_call(&*self.api, method, request).await
+        self.not_put_off()?;
+        let answer = crate::slack::typed_call(&*self.api, method, request).await;
+        self.heard(answer)
     }
 
     /// Publishes `view` (a `{"type": "home", "blocks": [...]}` view) as the Home tab of the
@@ -490,7 +508,29 @@ impl Cx {
     /// Opens (or finds) the direct-message channel with `user` (`conversations.open`) and
     /// returns its id, e.g. to ask an approver with [`Cx::post_to`].
     pub async fn open_dm(&mut self, user: &str) -> Result<String, SlackError> {
-        self.api.open_dm(user).await
+        self.not_put_off()?;
+        let answer = self.api.open_dm(user).await;
+        self.heard(answer)
+    }
+
+    /// Before a call of the step's: once the run is put off ([`Cx::replay_unsure`]),
+    /// nothing more goes out until it is tried again.
+    fn not_put_off(&self) -> Result<(), SlackError> {
+        match &self.unsure {
+            Some(error) => Err(error.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// After a call of the step's: one that Slack cannot make now puts the run off, with
+    /// [`Cx::set_retry_later`].
+    fn heard<T>(&mut self, answer: Result<T, SlackError>) -> Result<T, SlackError> {
+        if let Err(error) = &answer {
+            if self.retry_later && error.is_temporary() && self.unsure.is_none() {
+                self.unsure = Some(error.clone());
+            }
+        }
+        answer
     }
 
     /// Sends a message to another channel than the conversation's (a DM opened with
@@ -526,10 +566,7 @@ impl Cx {
             seq: self.posts,
         };
         self.posts += 1;
-        if let Some(error) = &self.unsure {
-            // The run is put off already: nothing more goes out until it is tried again.
-            return Err(error.clone());
-        }
+        self.not_put_off()?;
         let earlier = match self.replay {
             true => self.find_post(&channel, &thread_ts, tag).await?,
             false => None,
@@ -544,15 +581,8 @@ impl Cx {
                     blocks,
                     tag: Some(tag),
                 };
-                match self.api.call(request).await {
-                    Ok(reply) => reply,
-                    Err(error) => {
-                        if self.retry_later && error.is_temporary() {
-                            self.unsure = Some(error.clone());
-                        }
-                        return Err(error);
-                    }
-                }
+                let answer = self.api.call(request).await;
+                self.heard(answer)?
             }
         };
         let ts = match &reply {

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use orchestrator_core::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Records every call; messages get increasing `ts` values, views increasing ids.
@@ -22,8 +22,8 @@ pub struct RecordingSlack {
     calls: Mutex<Vec<(SlackRequest, SlackReply)>>,
     counter: AtomicU64,
     keep: bool,
-    /// 0 while Slack is up, else 1 + the [`SlackOutage`] it is in.
-    outage: AtomicU8,
+    /// The outage Slack is in, if it is.
+    outage: Mutex<Option<SlackOutage>>,
     /// What a [`SlackRequest::Call`] of a method answers (default `{"ok": true}`).
     answers: Mutex<std::collections::HashMap<String, serde_json::Value>>,
 }
@@ -113,8 +113,9 @@ fn default_answer(method: &str, args: &serde_json::Value) -> serde_json::Value {
 #[async_trait]
 impl SlackApi for RecordingSlack {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
-        if let Some(outage) = self.outage() {
-            return self.refuse(request, outage);
+        let outage = self.outage.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(outage) = outage.filter(|o| o.hits(&request)) {
+            return self.refuse(request, &outage);
         }
         if let SlackRequest::FindPost { tag, .. } = &request {
             // A read: answered from what was recorded, and not recorded itself.
@@ -143,36 +144,32 @@ impl RecordingSlack {
     /// # });
     /// ```
     pub fn go_down(&self, outage: SlackOutage) {
-        self.outage.store(outage as u8 + 1, Ordering::SeqCst);
+        *self.outage.lock().unwrap_or_else(|p| p.into_inner()) = Some(outage);
     }
 
     /// Slack answers again.
     pub fn come_back(&self) {
-        self.outage.store(0, Ordering::SeqCst);
+        *self.outage.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
-    fn outage(&self) -> Option<SlackOutage> {
-        match self.outage.load(Ordering::SeqCst) {
-            0 => None,
-            1 => Some(SlackOutage::Unavailable),
-            _ => Some(SlackOutage::MadeButFailed),
-        }
-    }
-
-    /// A call during an outage: refused as a 503, or a post made and answered `internal_error`.
-    fn refuse(&self, request: SlackRequest, outage: SlackOutage) -> Result<SlackReply, SlackError> {
+    /// A call during an outage: refused as a 503 or a rate limit, or a post made and
+    /// answered `internal_error`.
+    fn refuse(&self, request: SlackRequest, outage: &SlackOutage) -> Result<SlackReply, SlackError> {
         let method = request.method().to_owned();
-        if outage == SlackOutage::MadeButFailed && matches!(request, SlackRequest::PostMessage { .. }) {
-            self.answer_and_record(request);
-            return Err(SlackError::Api {
+        match outage {
+            SlackOutage::MadeButFailed if matches!(request, SlackRequest::PostMessage { .. }) => {
+                self.answer_and_record(request);
+                Err(SlackError::Api {
+                    method,
+                    code: "internal_error".into(),
+                })
+            }
+            SlackOutage::RateLimited(_) => Err(SlackError::RateLimited { method }),
+            _ => Err(SlackError::Transport {
                 method,
-                code: "internal_error".into(),
-            });
+                detail: "Slack answered 503 Service Unavailable".into(),
+            }),
         }
-        Err(SlackError::Transport {
-            method,
-            detail: "Slack answered 503 Service Unavailable".into(),
-        })
     }
 
     /// Answers a request as Slack would and records it.
@@ -210,11 +207,24 @@ impl RecordingSlack {
 }
 
 /// How Slack fails during an outage of a [`RecordingSlack`] ([`RecordingSlack::go_down`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlackOutage {
     /// Every call fails as a 503 that made nothing.
     Unavailable,
     /// A `chat.postMessage` is made, then answered `internal_error` (Slack's "some aspect
     /// of the operation may have succeeded"); every other call fails as a 503.
     MadeButFailed,
+    /// Calls of one method (e.g. `conversations.open`) are rate limited past the client's
+    /// retries (Slack's limits are per method); every other call is answered.
+    RateLimited(String),
+}
+
+impl SlackOutage {
+    /// Whether `request` meets the outage.
+    fn hits(&self, request: &SlackRequest) -> bool {
+        match self {
+            SlackOutage::RateLimited(method) => request.method() == method,
+            _ => true,
+        }
+    }
 }
