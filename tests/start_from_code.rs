@@ -4,7 +4,7 @@
 //! another flow is active.
 
 use slack_orchestrator::testkit::{TestBot, TEAM};
-use slack_orchestrator::{FlowState, MessageContext, Orchestrator, OrchestratorError};
+use slack_orchestrator::{FlowState, MessageContext, Orchestrator, OrchestratorError, SlackOutage};
 
 #[slack_orchestrator::flow(trigger = command("/checkin"))]
 mod checkin {
@@ -187,4 +187,42 @@ async fn a_step_starts_an_approval_in_the_approvers_dm() {
     boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
     boss.send("yes").await;
     boss.expect_reply("a new laptop for U_ALICE: yes");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_approval_started_while_slack_is_down_is_asked_when_slack_is_back() {
+    let bot = TestBot::new(
+        Orchestrator::builder()
+            .flow::<request::Request>()
+            .flow::<approval::Approval>(),
+    );
+    bot.slack().answer(
+        "conversations.open",
+        serde_json::json!({"ok": true, "channel": {"id": "DU_BOSS"}}),
+    );
+    let (mut alice, mut boss) = (bot.dm("U_ALICE"), bot.dm("U_BOSS"));
+    alice.send("a new laptop").await;
+    alice.expect_reply("I asked U_BOSS for you.");
+    // Slack goes down before the approval's first step posts its question.
+    bot.slack().go_down(SlackOutage::Unavailable);
+    let approval = || async {
+        let flows = bot.flows().await.into_iter();
+        flows
+            .filter(|f| f.flow == "approval")
+            .map(|f| f.state)
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(approval().await, [FlowState::Initiated], "put off, not failed");
+
+    bot.slack().come_back();
+    tokio::time::advance(std::time::Duration::from_secs(11)).await;
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(approval().await, [FlowState::WaitingForResponse]);
+    boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
+    boss.expect_no_reply();
 }

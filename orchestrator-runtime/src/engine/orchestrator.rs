@@ -665,14 +665,27 @@ impl Orchestrator {
     }
 
     /// Starts the flows a step asked for, now that its result is saved, each in its own
-    /// task (another conversation's lock must not be taken while holding this one's).
+    /// task (another conversation's lock must not be taken while holding this one's). A
+    /// first step Slack cannot serve now is put off, and tried again every event lease,
+    /// as a replay, until Slack serves it or `slack_patience` runs out.
     fn start_requested(&self, by: Uuid, starts: Vec<FlowStart>) {
         for start in starts {
             let orchestrator = self.clone();
             tokio::spawn(async move {
-                let flow = start.flow.clone();
-                match orchestrator.start_at(start).await {
-                    Ok(id) => tracing::info!(%by, %flow, flow_id = %id, "started a flow"),
+                let (flow, id, at) = (start.flow.clone(), Uuid::new_v4(), orchestrator.now());
+                let mut started = orchestrator.start_with_id(start, id, Some(at)).await.map(drop);
+                loop {
+                    match &started {
+                        Err(error) if error.waits_for_slack() => {
+                            tracing::warn!(%by, %flow, flow_id = %id, %error, "a started flow waits for Slack");
+                            tokio::time::sleep(orchestrator.inner.settings.event_lease).await;
+                            started = orchestrator.resume_started(id, at).await.map(drop);
+                        }
+                        _ => break,
+                    }
+                }
+                match started {
+                    Ok(()) => tracing::info!(%by, %flow, flow_id = %id, "started a flow"),
                     Err(error) => tracing::error!(%by, %flow, %error, "could not start a flow"),
                 }
             });
