@@ -99,6 +99,15 @@ mod careless {
     }
 }
 
+/// A SQLite file in which U1 answered the survey's first question under version 1 of the
+/// flow, by a bot that has since stopped.
+async fn started_under_v1() -> Arc<dyn Store> {
+    let store = sqlite_file().await;
+    let before = TestBot::new(Orchestrator::builder().flow::<v1::Survey>().store(store.clone()));
+    before.dm("U1").send("Alice").await;
+    store
+}
+
 async fn sqlite_file() -> Arc<dyn Store> {
     let dir = std::env::temp_dir().join(format!("flow-changes-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -108,10 +117,7 @@ async fn sqlite_file() -> Arc<dyn Store> {
 
 #[tokio::test]
 async fn a_migrated_step_continues_after_the_upgrade() {
-    let store = sqlite_file().await;
-    let before = TestBot::new(Orchestrator::builder().flow::<v1::Survey>().store(store.clone()));
-    before.dm("U1").send("Alice").await;
-    drop(before);
+    let store = started_under_v1().await;
 
     let after = TestBot::new(Orchestrator::builder().flow::<v2::Survey>().store(store.clone()));
     let mut chat = after.dm("U1");
@@ -124,10 +130,7 @@ async fn a_migrated_step_continues_after_the_upgrade() {
 
 #[tokio::test]
 async fn a_step_that_no_longer_decodes_ends_only_its_flow_with_an_apology() {
-    let store = sqlite_file().await;
-    let before = TestBot::new(Orchestrator::builder().flow::<v1::Survey>().store(store.clone()));
-    before.dm("U1").send("Alice").await;
-    drop(before);
+    let store = started_under_v1().await;
 
     let after = TestBot::new(Orchestrator::builder().flow::<careless::Survey>().store(store.clone()));
     let mut alice = after.dm("U1");
