@@ -173,10 +173,10 @@ impl Cx {
     /// saved ([`Cx::replay_unsure`]), makes no further call, and is tried again later as a
     /// replay, which finds the posts this run made by their tags. Every call of the
     /// step's counts (a post, an update, a DM opened, a raw Web API call) except opening
-    /// or pushing a modal, whose `trigger_id` expires 3 s after the user acted. The engine turns it on for a user's event for a
-    /// while after it arrived, and for a timeout for a while after it fell due
-    /// (`OrchestratorBuilder::slack_patience`), so a Slack outage pauses conversations
-    /// instead of ending them.
+    /// or pushing a modal, whose `trigger_id` expires 3 s after the user acted. The engine
+    /// turns it on for a user's event for a while after it arrived, and for a timeout for
+    /// a while after it fell due (`OrchestratorBuilder::slack_patience`), so a Slack outage
+    /// pauses conversations instead of ending them.
     ///
     /// ```
     /// # use orchestrator_core::{Cx, FlowRecord, MessageContext, SlackApi, SlackError, SlackReply, SlackRequest};
@@ -363,9 +363,7 @@ impl Cx {
             text: text.into(),
             blocks: blocks.map(|b| self.tag_blocks(b)),
         };
-        self.not_put_off()?;
-        let answer = self.api.call(request).await;
-        self.heard(answer)
+        self.send(request).await
     }
 
     /// Sends a message only `user` sees.
@@ -380,9 +378,7 @@ impl Cx {
             thread_ts: self.record.context.thread_ts.clone(),
             text: text.into(),
         };
-        self.not_put_off()?;
-        let answer = self.api.call(request).await;
-        self.heard(answer)
+        self.send(request).await
     }
 
     /// Opens a modal with the current interaction's `trigger_id` (clicks and slash commands
@@ -417,13 +413,11 @@ impl Cx {
     /// Replaces the content of an open modal.
     pub async fn update_modal(&mut self, view_id: impl Into<String>, view: Value) -> Result<SlackReply, SlackError> {
         let view = self.tag_view(view);
-        self.not_put_off()?;
         let request = SlackRequest::UpdateView {
             view_id: view_id.into(),
             view,
         };
-        let answer = self.api.call(request).await;
-        self.heard(answer)
+        self.send(request).await
     }
 
     /// Answers the current click or slash command through its `response_url`: only the
@@ -443,16 +437,12 @@ impl Cx {
             replace_original,
             in_channel: false,
         };
-        self.not_put_off()?;
-        let answer = self.api.call(request).await;
-        self.heard(answer)
+        self.send(request).await
     }
 
     /// Makes any other call, e.g. `views.update`.
     pub async fn call(&mut self, request: SlackRequest) -> Result<SlackReply, SlackError> {
-        self.not_put_off()?;
-        let answer = self.api.call(request).await;
-        self.heard(answer)
+        self.send(request).await
     }
 
     /// Calls any Web API method with Slack's arguments as JSON and returns Slack's whole
@@ -510,6 +500,14 @@ impl Cx {
     pub async fn open_dm(&mut self, user: &str) -> Result<String, SlackError> {
         self.not_put_off()?;
         let answer = self.api.open_dm(user).await;
+        self.heard(answer)
+    }
+
+    /// Makes a call of the step's: not once the run is put off, and one that Slack cannot
+    /// make now puts it off (see [`Cx::heard`]).
+    async fn send(&mut self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+        self.not_put_off()?;
+        let answer = self.api.call(request).await;
         self.heard(answer)
     }
 
@@ -581,8 +579,7 @@ impl Cx {
                     blocks,
                     tag: Some(tag),
                 };
-                let answer = self.api.call(request).await;
-                self.heard(answer)?
+                self.send(request).await?
             }
         };
         let ts = match &reply {
