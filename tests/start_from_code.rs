@@ -158,8 +158,8 @@ async fn a_start_where_a_flow_is_active_names_it() {
     );
 }
 
-#[tokio::test]
-async fn a_step_starts_an_approval_in_the_approvers_dm() {
+/// A bot with the `request` and `approval` flows, where U_BOSS's DM is DU_BOSS.
+fn request_and_approval() -> TestBot {
     let bot = TestBot::new(
         Orchestrator::builder()
             .flow::<request::Request>()
@@ -169,6 +169,12 @@ async fn a_step_starts_an_approval_in_the_approvers_dm() {
         "conversations.open",
         serde_json::json!({"ok": true, "channel": {"id": "DU_BOSS"}}),
     );
+    bot
+}
+
+#[tokio::test]
+async fn a_step_starts_an_approval_in_the_approvers_dm() {
+    let bot = request_and_approval();
     let mut alice = bot.dm("U_ALICE");
     alice.send("a new laptop").await;
     alice.expect_reply("I asked U_BOSS for you.");
@@ -191,15 +197,7 @@ async fn a_step_starts_an_approval_in_the_approvers_dm() {
 
 #[tokio::test(start_paused = true)]
 async fn an_approval_started_while_slack_is_down_is_asked_when_slack_is_back() {
-    let bot = TestBot::new(
-        Orchestrator::builder()
-            .flow::<request::Request>()
-            .flow::<approval::Approval>(),
-    );
-    bot.slack().answer(
-        "conversations.open",
-        serde_json::json!({"ok": true, "channel": {"id": "DU_BOSS"}}),
-    );
+    let bot = request_and_approval();
     let (mut alice, mut boss) = (bot.dm("U_ALICE"), bot.dm("U_BOSS"));
     alice.send("a new laptop").await;
     alice.expect_reply("I asked U_BOSS for you.");
