@@ -463,3 +463,26 @@ async fn a_standup_question_slack_made_during_an_outage_is_not_asked_twice() {
     // Saved before their first step, which was put off.
     standup_through_an_outage(bot, SlackOutage::MadeButFailed, &[FlowState::Initiated; 2]).await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_standup_whose_team_slack_cannot_list_now_fires_again_when_slack_is_back() {
+    // The targets come from Slack itself (a user group's members): an outage that keeps
+    // Slack from answering puts the occurrence off instead of skipping it.
+    let from_slack = |at: Occurrence| async move {
+        let group = at
+            .api_call("usergroups.users.list", serde_json::json!({"usergroup": "S_CORE"}))
+            .await?;
+        let users = group["users"].as_array().cloned().unwrap_or_default();
+        let ask = |user: &serde_json::Value| Some((Target::dm(user.as_str()?), Standup::Ask { team: "core".into() }));
+        Ok::<_, TargetError>(users.iter().filter_map(ask).collect())
+    };
+    let bot = TestBot::new(
+        Orchestrator::builder()
+            .flow::<Standup>()
+            .clock(Clock::at(time("2026-11-27T07:59:59Z")))
+            .schedule(weekdays_at_nine(), from_slack),
+    );
+    let group = serde_json::json!({"ok": true, "users": ["U_ANA", "U_BOB"]});
+    bot.slack().answer("usergroups.users.list", group);
+    standup_through_an_outage(bot, SlackOutage::Unavailable, &[]).await;
+}

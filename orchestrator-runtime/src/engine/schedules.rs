@@ -9,9 +9,10 @@
 //! after a crash finds the flows it already started and does not start them twice), then
 //! commits the next occurrence. An occurrence found more than [`Schedule::LATE_AFTER`] late
 //! (the bot was down) fires once or is skipped, as the schedule's [`Missed`] policy says.
-//! An occurrence Slack cannot serve now (a DM it cannot open, a first step put off: see
-//! `OrchestratorBuilder::slack_patience`) is committed as put off and fires again a claim's
-//! lease later, finding the flows it started and running the first steps it put off.
+//! An occurrence Slack cannot serve now (its targets' Slack call, a DM it cannot open, a
+//! first step put off: see `OrchestratorBuilder::slack_patience`) is committed as put off
+//! and fires again a claim's lease later, finding the flows it started and running the
+//! first steps it put off.
 
 use crate::engine::clock::later;
 use crate::engine::orchestrator::Orchestrator;
@@ -152,6 +153,12 @@ impl Orchestrator {
         let targets = match (scheduled.resolve)(at).await {
             Ok(targets) => targets,
             Err(error) => {
+                // The bot's own Slack call (e.g. a user group's members) that Slack cannot
+                // answer now puts the occurrence off, like a DM Slack cannot open.
+                let slack = error.downcast_ref::<orchestrator_core::SlackError>();
+                if let Some(slack) = slack.filter(|e| e.is_temporary() && self.within_patience(occurrence)) {
+                    return Err(OrchestratorError::ReplayUnsure(slack.clone()));
+                }
                 tracing::error!(flow = %scheduled.flow, %occurrence, %error, "the schedule's targets could not be resolved; occurrence skipped");
                 return Ok(0);
             }
