@@ -112,7 +112,7 @@ impl Orchestrator {
     }
 
     /// The deadline of `record` passed (claimed `now`): its step's `Timeout` handler runs, or
-    /// the flow times out. A post Slack cannot make now puts the timeout off, as it does a
+    /// the flow times out. A call Slack cannot make now puts the timeout off, as it does a
     /// user's event, within `slack_patience` of the deadline: nothing is saved, and it fires
     /// again when its claim's lease ends, as a replay.
     async fn time_out(&self, record: FlowRecord, now: DateTime<Utc>) -> Result<Outcome, OrchestratorError> {

@@ -1,5 +1,6 @@
 //! [`RecordingSlack`]: a [`SlackApi`] that answers every call with success and remembers it,
-//! for tests and benchmarks that need no HTTP at all.
+//! for tests and benchmarks that need no HTTP at all; or, while it is down
+//! ([`SlackOutage`]), fails calls as Slack does in an outage.
 
 use async_trait::async_trait;
 use orchestrator_core::{PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
@@ -126,7 +127,7 @@ impl SlackApi for RecordingSlack {
 }
 
 impl RecordingSlack {
-    /// Slack goes down: from now on, every call fails as `outage` says, until
+    /// Slack goes down: from now on, calls fail as `outage` says, until
     /// [`RecordingSlack::come_back`]. (The HTTP fake, `testkit::FakeSlack`, has the same
     /// faults on the wire.)
     ///
