@@ -122,6 +122,29 @@ async fn the_bot_starts_a_flow_for_each_member_and_they_answer_in_their_dm() {
     assert_eq!(ben.send("late").await.state(), Some(FlowState::Completed));
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_check_in_started_while_slack_is_down_is_asked_when_slack_is_back() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<checkin::Checkin>());
+    let mut ana = bot.dm("U_ANA");
+    bot.slack().go_down(SlackOutage::Unavailable);
+    let dm = MessageContext::new(TEAM, "U_ANA", "DU_ANA");
+    let topic = "the launch".to_owned();
+    let id = bot.orchestrator().start(dm, checkin::Checkin::Ask { topic }).await;
+    let id = id.expect("saved, its first step put off");
+    let state = || async { bot.orchestrator().store().load(id).await.unwrap().unwrap().state };
+    assert_eq!(state().await, FlowState::Initiated);
+    tokio::task::yield_now().await; // the retry's wait begins
+
+    bot.slack().come_back();
+    tokio::time::advance(std::time::Duration::from_secs(11)).await;
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(state().await, FlowState::WaitingForResponse);
+    ana.expect_reply("How is the launch going?");
+    ana.expect_no_reply();
+}
+
 #[tokio::test]
 async fn a_start_where_a_flow_is_active_names_it() {
     let bot = TestBot::new(Orchestrator::builder().flow::<checkin::Checkin>());

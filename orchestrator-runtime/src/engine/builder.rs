@@ -180,9 +180,9 @@ impl OrchestratorBuilder {
     /// finds by their tags the posts Slack did make, so none is sent twice. After this
     /// long, the step's error takes its course (by default the flow ends in ERROR). A
     /// schedule's occurrence whose DMs or first steps Slack cannot serve is put off too,
-    /// and fires again a minute later; so is the first step of a flow a step started with
-    /// `Cx::start_flow` (tried again every event lease while the process runs). A flow
-    /// started with `Orchestrator::start` is not: its caller hears of the error.
+    /// and fires again a minute later; so is the first step of a flow started from code
+    /// (`Orchestrator::start`, `Cx::start_flow`: tried again every event lease while the
+    /// process runs).
     ///
     /// ```
     /// use std::time::Duration;

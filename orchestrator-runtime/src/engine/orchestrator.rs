@@ -431,7 +431,9 @@ impl Orchestrator {
     /// `at`: a DM (`MessageContext::new(team, user, dm_channel)`, the channel from
     /// `conversations.open`), or a channel. The flow is saved, then its step's entry handler
     /// runs as for a triggered flow; the user of `at` is its participant. Returns the flow
-    /// id.
+    /// id. A first step Slack cannot serve now (an outage, see
+    /// [`OrchestratorBuilder::slack_patience`](crate::OrchestratorBuilder::slack_patience))
+    /// is put off: this returns, and the step runs when Slack serves it.
     ///
     /// One flow is active per conversation: if one is, this is
     /// [`OrchestratorError::ConversationBusy`] naming it (cancel it, or start later).
@@ -482,9 +484,36 @@ impl Orchestrator {
         .await
     }
 
-    /// Starts a flow by name (what [`Orchestrator::start`] and `Cx::start_flow` do).
+    /// Starts a flow by name (what [`Orchestrator::start`] and `Cx::start_flow` do). A first
+    /// step Slack cannot serve now is put off: the flow is saved (INITIATED) and this
+    /// returns its id, and the step runs again every event lease, as a replay, in a task of
+    /// its own, until Slack serves it or `slack_patience` runs out.
     pub(crate) async fn start_at(&self, start: FlowStart) -> Result<Uuid, OrchestratorError> {
-        self.start_with_id(start, Uuid::new_v4(), None).await
+        let (id, at) = (Uuid::new_v4(), self.now());
+        match self.start_with_id(start, id, Some(at)).await {
+            Err(error) if error.waits_for_slack() => {
+                tracing::warn!(flow_id = %id, %error, "a started flow waits for Slack");
+                let orchestrator = self.clone();
+                tokio::spawn(async move { orchestrator.resume_when_slack_serves(id, at).await });
+                Ok(id)
+            }
+            other => other,
+        }
+    }
+
+    /// Runs the put-off first step of flow `id` (started `at`) every event lease until
+    /// Slack serves it or the patience runs out (then the step's error takes its course).
+    async fn resume_when_slack_serves(&self, id: Uuid, at: chrono::DateTime<chrono::Utc>) {
+        loop {
+            tokio::time::sleep(self.inner.settings.event_lease).await;
+            match self.resume_started(id, at).await {
+                Err(error) if error.waits_for_slack() => {
+                    tracing::warn!(flow_id = %id, %error, "a started flow still waits for Slack")
+                }
+                Err(error) => return tracing::error!(flow_id = %id, %error, "a started flow failed"),
+                Ok(_) => return tracing::info!(flow_id = %id, "a started flow ran its first step"),
+            }
+        }
     }
 
     /// Starts a flow by name under the flow id `id` (a scheduled start derives it from the
@@ -665,27 +694,14 @@ impl Orchestrator {
     }
 
     /// Starts the flows a step asked for, now that its result is saved, each in its own
-    /// task (another conversation's lock must not be taken while holding this one's). A
-    /// first step Slack cannot serve now is put off, and tried again every event lease,
-    /// as a replay, until Slack serves it or `slack_patience` runs out.
+    /// task (another conversation's lock must not be taken while holding this one's).
     fn start_requested(&self, by: Uuid, starts: Vec<FlowStart>) {
         for start in starts {
             let orchestrator = self.clone();
             tokio::spawn(async move {
-                let (flow, id, at) = (start.flow.clone(), Uuid::new_v4(), orchestrator.now());
-                let mut started = orchestrator.start_with_id(start, id, Some(at)).await.map(drop);
-                loop {
-                    match &started {
-                        Err(error) if error.waits_for_slack() => {
-                            tracing::warn!(%by, %flow, flow_id = %id, %error, "a started flow waits for Slack");
-                            tokio::time::sleep(orchestrator.inner.settings.event_lease).await;
-                            started = orchestrator.resume_started(id, at).await.map(drop);
-                        }
-                        _ => break,
-                    }
-                }
-                match started {
-                    Ok(()) => tracing::info!(%by, %flow, flow_id = %id, "started a flow"),
+                let flow = start.flow.clone();
+                match orchestrator.start_at(start).await {
+                    Ok(id) => tracing::info!(%by, %flow, flow_id = %id, "started a flow"),
                     Err(error) => tracing::error!(%by, %flow, %error, "could not start a flow"),
                 }
             });
