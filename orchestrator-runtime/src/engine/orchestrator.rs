@@ -518,9 +518,10 @@ impl Orchestrator {
 
     /// Starts a flow by name under the flow id `id` (a scheduled start derives it from the
     /// occurrence, so a start repeated after a crash finds the first). A conversation with
-    /// no user (a channel) is open to anyone in it. A scheduled start passes its
-    /// `occurrence`: within `slack_patience` of it, a first step Slack cannot serve now is
-    /// put off (the flow stays saved as INITIATED, for [`Orchestrator::resume_started`]).
+    /// no user (a channel) is open to anyone in it. A start passes when it was asked for
+    /// (`occurrence`: a schedule's occurrence, or now): within `slack_patience` of it, a
+    /// first step Slack cannot serve now is put off (the flow stays saved as INITIATED, for
+    /// [`Orchestrator::resume_started`]).
     pub(crate) async fn start_with_id(
         &self,
         start: FlowStart,
@@ -569,8 +570,8 @@ impl Orchestrator {
         Ok(id)
     }
 
-    /// Runs the first step of flow `id`, started from code for `occurrence` and saved, if
-    /// that step has not run yet (it was put off while Slack was down): as a replay, which
+    /// Runs the first step of flow `id`, started from code (asked for at `occurrence`) and
+    /// saved, if that step has not run yet (it was put off while Slack was down): as a replay, which
     /// finds by their tags the posts Slack made. `false` if the flow is gone or went on.
     pub(crate) async fn resume_started(
         &self,
