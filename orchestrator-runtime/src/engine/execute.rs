@@ -42,9 +42,10 @@ pub(crate) struct Attempt {
     /// An earlier run of the same event may have posted before dying: each post is
     /// looked for first ([`Cx::set_replay`]).
     pub(crate) replay: bool,
-    /// A post Slack cannot make now puts the run off instead of failing the step
-    /// ([`Cx::set_retry_later`]).
-    pub(crate) retry_later: bool,
+    /// Until when a call Slack cannot make now puts the run off instead of failing the
+    /// step ([`Cx::set_retry_later`]): `slack_patience` after the event arrived or the
+    /// deadline fell due; compared with the run's own clock reading.
+    pub(crate) retry_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// How a run of steps ended.
@@ -137,7 +138,7 @@ impl StepRunner {
         let mut cx =
             Cx::sharing(record, self.slack.clone(), Some(incoming.clone()), now).with_state(self.state.clone());
         cx.set_replay(attempt.replay);
-        cx.set_retry_later(attempt.retry_later);
+        cx.set_retry_later(attempt.retry_until.is_some_and(|until| now < until));
         let started = std::time::Instant::now();
         let span = tracing::info_span!(
             "step",

@@ -261,8 +261,13 @@ impl Orchestrator {
     /// Whether an event that arrived `at` (or a deadline that fell due `at`) is still put
     /// off, not failed, when Slack cannot serve its step now (`slack_patience`).
     pub(crate) fn within_patience(&self, at: chrono::DateTime<chrono::Utc>) -> bool {
-        at.checked_add_signed(self.inner.settings.slack_patience)
+        self.patience_ends(at)
             .is_some_and(|until| self.inner.clock.now() < until)
+    }
+
+    /// When the patience for an event that arrived (or a deadline that fell due) `at` ends.
+    pub(crate) fn patience_ends(&self, at: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+        at.checked_add_signed(self.inner.settings.slack_patience)
     }
 
     async fn apply_once(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
@@ -490,7 +495,7 @@ impl Orchestrator {
     /// its own, until Slack serves it or `slack_patience` runs out.
     pub(crate) async fn start_at(&self, start: FlowStart) -> Result<Uuid, OrchestratorError> {
         let (id, at) = (Uuid::new_v4(), self.now());
-        match self.start_with_id(start, id, Some(at)).await {
+        match self.start_with_id(start, id, at).await {
             Err(error) if error.waits_for_slack() => {
                 tracing::warn!(flow_id = %id, %error, "a started flow waits for Slack");
                 let orchestrator = self.clone();
@@ -518,15 +523,15 @@ impl Orchestrator {
 
     /// Starts a flow by name under the flow id `id` (a scheduled start derives it from the
     /// occurrence, so a start repeated after a crash finds the first). A conversation with
-    /// no user (a channel) is open to anyone in it. A start passes when it was asked for
-    /// (`occurrence`: a schedule's occurrence, or now): within `slack_patience` of it, a
-    /// first step Slack cannot serve now is put off (the flow stays saved as INITIATED, for
+    /// no user (a channel) is open to anyone in it. Within `slack_patience` of `asked_at`
+    /// (a schedule's occurrence, or when the start was asked for), a first step Slack
+    /// cannot serve now is put off (the flow stays saved as INITIATED, for
     /// [`Orchestrator::resume_started`]).
     pub(crate) async fn start_with_id(
         &self,
         start: FlowStart,
         id: Uuid,
-        occurrence: Option<chrono::DateTime<chrono::Utc>>,
+        asked_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Uuid, OrchestratorError> {
         let definition = self
             .inner
@@ -562,7 +567,7 @@ impl Orchestrator {
             other => other?,
         };
         let work = Work {
-            arrived: occurrence,
+            arrived: Some(asked_at),
             ..Work::new(incoming, None)
         };
         self.run(definition, Arc::unwrap_or_clone(record), &work, First::Start)
@@ -570,13 +575,14 @@ impl Orchestrator {
         Ok(id)
     }
 
-    /// Runs the first step of flow `id`, started from code (asked for at `occurrence`) and
-    /// saved, if that step has not run yet (it was put off while Slack was down): as a replay, which
-    /// finds by their tags the posts Slack made. `false` if the flow is gone or went on.
+    /// Runs the first step of flow `id`, started from code (asked for at `asked_at`) and
+    /// saved, if that step has not run yet (it was put off while Slack was down): as a
+    /// replay, which finds by their tags the posts Slack made, the way a user's event runs
+    /// a flow saved before its first step. `false` if the flow is gone or went on.
     pub(crate) async fn resume_started(
         &self,
         id: Uuid,
-        occurrence: chrono::DateTime<chrono::Utc>,
+        asked_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, OrchestratorError> {
         let inner = &self.inner;
         let Some(found) = inner.store.load_shared(id).await? else {
@@ -587,17 +593,12 @@ impl Orchestrator {
             Some(record) if record.state == orchestrator_core::FlowState::Initiated => record,
             _ => return Ok(false),
         };
-        let definition = inner
-            .by_name
-            .get(&record.flow)
-            .cloned()
-            .ok_or_else(|| OrchestratorError::NotRegistered(record.flow.clone()))?;
         let work = Work {
-            arrived: Some(occurrence),
+            arrived: Some(asked_at),
             replay: true,
             ..Work::new(Incoming::started(record.context.clone()), None)
         };
-        self.run(definition, record, &work, First::Start).await?;
+        self.continue_flow(record, &work).await?;
         Ok(true)
     }
 
@@ -640,7 +641,7 @@ impl Orchestrator {
         let inner = &self.inner;
         let attempt = Attempt {
             replay: work.replay,
-            retry_later: work.arrived.is_some_and(|at| self.within_patience(at)),
+            retry_until: work.arrived.and_then(|at| self.patience_ends(at)),
         };
         let stepped = inner
             .steps
@@ -756,8 +757,8 @@ pub(crate) struct Work {
     /// No older event of its conversation was unsettled when it was stored
     /// (`Receipt::NewFirst`): nothing to wait for.
     pub(crate) earliest: bool,
-    /// When Slack's event first arrived (a received event only): a step's post that Slack
-    /// cannot make now puts the run off until `slack_patience` after it.
+    /// When Slack's event first arrived (or a start from code was asked for): a step's call
+    /// that Slack cannot make now puts the run off until `slack_patience` after it.
     pub(crate) arrived: Option<chrono::DateTime<chrono::Utc>>,
 }
 

@@ -102,7 +102,7 @@ pub enum OrchestratorError {
     /// The store failed, or another worker changed the flow first.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Slack could not serve a step now (`SlackError::is_temporary`): a post failed while
+    /// Slack could not serve a step now (`SlackError::is_temporary`): a call failed while
     /// the event was within `slack_patience`, or a replayed step could not look for the
     /// post of its earlier run. Nothing was saved, and the event (or deadline) is applied
     /// again when its lease ends (see `Cx::replay_unsure`).

@@ -223,7 +223,7 @@ impl Orchestrator {
                     context,
                     step,
                 };
-                self.start_with_id(start, id, Some(occurrence)).await.map(|_| true)
+                self.start_with_id(start, id, occurrence).await.map(|_| true)
             }
             Ok(Some(found)) if found.state == FlowState::Initiated => self.resume_started(id, occurrence).await,
             Ok(Some(_)) => return Ok(false),

@@ -27,8 +27,9 @@ pub(crate) struct Settings {
     /// How long a received event is leased to the worker applying it before another
     /// worker (or replica) may take it over.
     pub(crate) event_lease: Duration,
-    /// For how long after an event arrived a step's post that Slack cannot make now puts
-    /// the run off (tried again after the event's lease) instead of failing the step.
+    /// For how long after an event arrived (or a deadline fell due) a step's call that
+    /// Slack cannot make now puts the run off (tried again later) instead of failing the
+    /// step.
     /// (Kept as chrono's duration: it is added to an event's arrival on every event.)
     pub(crate) slack_patience: chrono::Duration,
 }

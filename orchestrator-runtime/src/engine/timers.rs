@@ -139,7 +139,7 @@ impl Orchestrator {
                 First::Input,
                 Attempt {
                     replay,
-                    retry_later: self.within_patience(deadline),
+                    retry_until: self.patience_ends(deadline),
                 },
             )
             .await;
