@@ -133,13 +133,14 @@ async fn a_check_in_started_while_slack_is_down_is_asked_when_slack_is_back() {
     let id = id.expect("saved, its first step put off");
     let state = || async { bot.orchestrator().store().load(id).await.unwrap().unwrap().state };
     assert_eq!(state().await, FlowState::Initiated);
-    tokio::task::yield_now().await; // the retry's wait begins
 
     bot.slack().come_back();
     tokio::time::advance(std::time::Duration::from_secs(11)).await;
-    for _ in 0..100 {
-        tokio::task::yield_now().await;
-    }
+    let recovered = bot.orchestrator().recover().await.unwrap();
+    assert_eq!(
+        recovered, 1,
+        "the start stayed pending; its lease over, it is applied again"
+    );
     assert_eq!(state().await, FlowState::WaitingForResponse);
     ana.expect_reply("How is the launch going?");
     ana.expect_no_reply();
@@ -183,10 +184,16 @@ async fn a_start_where_a_flow_is_active_names_it() {
 
 /// A bot with the `request` and `approval` flows, where U_BOSS's DM is DU_BOSS.
 fn request_and_approval() -> TestBot {
+    request_and_approval_on(std::sync::Arc::new(slack_orchestrator::MemoryStore::new()))
+}
+
+/// [`request_and_approval`] on `store`.
+fn request_and_approval_on(store: std::sync::Arc<dyn slack_orchestrator::Store>) -> TestBot {
     let bot = TestBot::new(
         Orchestrator::builder()
             .flow::<request::Request>()
-            .flow::<approval::Approval>(),
+            .flow::<approval::Approval>()
+            .store(store),
     );
     bot.slack().answer(
         "conversations.open",
@@ -240,10 +247,55 @@ async fn an_approval_started_while_slack_is_down_is_asked_when_slack_is_back() {
 
     bot.slack().come_back();
     tokio::time::advance(std::time::Duration::from_secs(11)).await;
-    for _ in 0..100 {
-        tokio::task::yield_now().await;
-    }
+    assert_eq!(bot.orchestrator().recover().await.unwrap(), 1);
     assert_eq!(approval().await, [FlowState::WaitingForResponse]);
     boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
     boss.expect_no_reply();
+}
+
+/// The process whose step asked for the approval dies before the approval's first step
+/// could run (here its Slack is down, for good: it does nothing more): the start was stored with
+/// the step's result, so another process on the same store (a replica, or the bot
+/// restarted) takes it over once its lease ends, and the approver is asked once.
+#[tokio::test(start_paused = true)]
+async fn an_approval_whose_process_died_before_asking_is_asked_by_another() {
+    let store: std::sync::Arc<dyn slack_orchestrator::Store> =
+        std::sync::Arc::new(slack_orchestrator::MemoryStore::new());
+    let replica = || request_and_approval_on(store.clone());
+    let dying = replica();
+    let mut alice = dying.dm("U_ALICE");
+    alice.send("a new laptop").await;
+    alice.expect_reply("I asked U_BOSS for you.");
+    dying.slack().go_down(SlackOutage::Unavailable);
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    let approval = || async {
+        let flows = store.list(false, 10).await.unwrap().into_iter();
+        flows
+            .filter(|f| f.flow == "approval")
+            .map(|f| f.state)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(approval().await, [FlowState::Initiated]);
+
+    let other = replica();
+    let mut boss = other.dm("U_BOSS");
+    assert_eq!(
+        other.orchestrator().recover().await.unwrap(),
+        0,
+        "not while its lease runs"
+    );
+    tokio::time::advance(std::time::Duration::from_secs(11)).await;
+    assert_eq!(other.orchestrator().recover().await.unwrap(), 1);
+    assert_eq!(approval().await, [FlowState::WaitingForResponse]);
+    boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
+    boss.expect_no_reply();
+    let asked_by_the_dead =
+        dying.slack().requests().into_iter().filter(
+            |r| matches!(r, slack_orchestrator::SlackRequest::PostMessage { channel, .. } if channel == "DU_BOSS"),
+        );
+    assert_eq!(asked_by_the_dead.count(), 0, "the dead process never reached Slack");
+    boss.send("yes").await;
+    boss.expect_reply("a new laptop for U_ALICE: yes");
 }

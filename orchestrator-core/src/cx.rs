@@ -86,7 +86,7 @@ impl Cx {
     /// # }
     /// let now = chrono::Utc::now();
     /// let record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
-    /// let event = std::sync::Arc::new(Incoming::started(MessageContext::new("T1", "U1", "D1")));
+    /// let event = std::sync::Arc::new(Incoming::timeout(MessageContext::new("T1", "U1", "D1"), now));
     /// let cx = Cx::sharing(record, std::sync::Arc::new(Silent), Some(event.clone()), now);
     /// assert!(std::ptr::eq(cx.incoming().unwrap(), &*event));
     /// ```
@@ -113,8 +113,11 @@ impl Cx {
     /// Starts flow `F` at step `first` (with its data) in the conversation `at`, once this
     /// step's result is saved: e.g. an approval in the approver's DM
     /// (`MessageContext::new(team, approver, dm_channel)`), or a check-in for each member of
-    /// a team. One flow is active per conversation: a start where another flow is active
-    /// is refused and logged. An error only if the step does not serialize.
+    /// a team. The start is stored with this step's result (as an event the new flow's
+    /// first step settles), so a crash in between does not lose it: the bot restarted, or
+    /// another replica, starts the flow. One flow is active per conversation: a start where
+    /// another flow is active is refused and logged. An error only if the step does not
+    /// serialize.
     pub fn start_flow<F: Flow>(&mut self, at: MessageContext, first: F) -> Result<(), serde_json::Error> {
         self.starts.push(FlowStart {
             flow: F::options().name,

@@ -3,6 +3,7 @@
 //! [`normalize`](crate::normalize).
 
 use crate::context::{MessageContext, MessageType};
+use crate::cx::FlowStart;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -77,8 +78,16 @@ pub enum Payload {
     /// bot: a Home flow publishes views (`Cx::publish_home`) rather than posting.
     AppHomeOpened,
     /// The flow was started from code (`Orchestrator::start`, `Cx::start_flow`), not by a
-    /// Slack event.
-    Started,
+    /// Slack event: which flow, at which step. Kept as received until the first step has
+    /// run, so a start survives a crash as an event from Slack does.
+    Started {
+        /// The flow's name.
+        flow: String,
+        /// The step it starts at, serialized. (A JSON value, not a [`StoredStep`](crate::StoredStep): an
+        /// event is stored as JSON, and serde reads a tagged enum's fields through a buffer
+        /// that a raw JSON text cannot come from.)
+        step: serde_json::Value,
+    },
     /// A global shortcut (from the search bar or the shortcuts menu) or a message shortcut
     /// (from a message's "More actions" menu). Its `trigger_id` opens a modal.
     Shortcut(ShortcutUse),
@@ -222,7 +231,7 @@ impl Incoming {
     pub fn is_user_input(&self) -> bool {
         !matches!(
             self.payload,
-            Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started
+            Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started { .. }
         )
     }
 
@@ -249,17 +258,30 @@ impl Incoming {
         }
     }
 
-    /// What starts a flow from code in `context`: no Slack event, no input for a handler.
+    /// What starts flow `id` from code, as `start` asks: no Slack event, no input for a
+    /// handler. Its key ([`Incoming::dedup_key`]) is the flow's id, so a start asked for
+    /// again (a step run again after a crash) is the same event.
     ///
     /// ```
-    /// # use orchestrator_core::{Incoming, MessageContext, Payload};
-    /// let started = Incoming::started(MessageContext::new("T1", "U1", "D1"));
-    /// assert_eq!(started.payload, Payload::Started);
+    /// # use orchestrator_core::{FlowStart, Incoming, MessageContext, Payload, StoredStep};
+    /// let id = uuid::Uuid::nil();
+    /// let step = StoredStep::from(serde_json::json!("Ask"));
+    /// let start = FlowStart { flow: "standup".into(), context: MessageContext::new("T1", "U1", "D1"), step: step.clone() };
+    /// let started = Incoming::started(start, id);
+    /// assert_eq!(started.payload, Payload::Started { flow: "standup".into(), step: step.to_value() });
+    /// assert_eq!(started.dedup_key(), Some(format!("start:{id}")));
+    /// let stored = serde_json::to_string(&started).unwrap();
+    /// assert_eq!(serde_json::from_str::<Incoming>(&stored).unwrap(), started, "kept as received, read back");
     /// assert!(!started.is_user_input());
     /// ```
-    pub fn started(context: MessageContext) -> Incoming {
+    pub fn started(start: FlowStart, id: Uuid) -> Incoming {
+        let FlowStart { flow, context, step } = start;
         Incoming {
-            payload: Payload::Started,
+            payload: Payload::Started {
+                flow,
+                step: step.to_value(),
+            },
+            flow_id: Some(id),
             ..Incoming::timeout(context, chrono::DateTime::<chrono::Utc>::MIN_UTC)
         }
     }
@@ -274,6 +296,9 @@ impl Incoming {
     /// assert_eq!(Incoming::from_json(&event).unwrap().unwrap().dedup_key().as_deref(), Some("event:Ev9"));
     /// ```
     pub fn dedup_key(&self) -> Option<String> {
+        if let (Payload::Started { .. }, Some(id)) = (&self.payload, self.flow_id) {
+            return Some(format!("start:{id}"));
+        }
         // `concat`, not `format!`: one allocation of the right size, for every event.
         if let Some(id) = &self.event_id {
             return Some(["event:", id].concat());

@@ -474,7 +474,7 @@ mod tests {
         Received {
             key: key.to_owned(),
             at,
-            incoming: Arc::new(Incoming::started(MessageContext::new("T1", "U1", "D1"))),
+            incoming: Arc::new(Incoming::timeout(MessageContext::new("T1", "U1", "D1"), at)),
         }
     }
 

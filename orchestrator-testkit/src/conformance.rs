@@ -2,7 +2,9 @@
 //! Redis, or your own) runs [`check_store`] in its tests, so they all behave alike.
 
 use chrono::{DateTime, Duration as Span, Utc};
-use orchestrator_core::{FlowRecord, FlowState, Incoming, MessageContext, Receipt, Received, Store, StoreError};
+use orchestrator_core::{
+    FlowRecord, FlowStart, FlowState, Incoming, MessageContext, Receipt, Received, Store, StoreError,
+};
 use uuid::Uuid;
 
 /// A waiting record at version 1 in `channel`, not yet stored.
@@ -77,6 +79,7 @@ pub async fn check_store(a: &dyn Store, b: &dyn Store) {
     ending_frees_the_conversation_and_purge_drops_it(a, &channel, &run, now).await;
     two_handles_race(a, b, &channel, now).await;
     a_worker_keeps_its_lease(a, b, &run, now).await;
+    a_start_reads_back_whole(a, &run, now).await;
 }
 
 async fn records_and_compare_and_swap(store: &dyn Store, channel: &dyn Fn(&str) -> String, now: DateTime<Utc>) {
@@ -566,4 +569,32 @@ async fn a_worker_keeps_its_lease(a: &dyn Store, b: &dyn Store, run: &str, now: 
         !a.renew_lease(&event.key, renewed_end, taken).await.unwrap(),
         "a settled event has no lease to renew"
     );
+}
+
+/// A flow started from code is kept as a received event (`start:<flow id>`, its flow, step
+/// and conversation inside) until the write of its first step settles it: one whose worker
+/// died is claimed again, and reads back whole.
+async fn a_start_reads_back_whole(store: &dyn Store, run: &str, now: DateTime<Utc>) {
+    let step = serde_json::json!({"Ask": {"topic": format!("the \"launch\" {run}")}});
+    let start = FlowStart {
+        flow: "checkin".into(),
+        context: MessageContext::new("T_CONFORMANCE", "U1", format!("DSTART{run}")),
+        step: step.into(),
+    };
+    let event = Received::new(Incoming::started(start, Uuid::new_v4()), now).expect("keyed by its flow id");
+    let lease = now + Span::seconds(10);
+    assert!(
+        is_new(store.receive(&event, lease).await.unwrap()),
+        "a start is received"
+    );
+    let after = lease + Span::seconds(1);
+    let claimed = store
+        .claim_pending(after, after + Span::seconds(30), 100_000)
+        .await
+        .unwrap();
+    let claimed = claimed.into_iter().find(|r| r.key == event.key);
+    let claimed = claimed.expect("a start whose worker died is claimed again");
+    assert_eq!(claimed.incoming, event.incoming, "a start reads back whole");
+    store.settle(&event.key).await.unwrap();
+    assert_eq!(store.receive(&event, lease).await.unwrap(), Receipt::Settled);
 }

@@ -4,7 +4,7 @@
 //! timer engine woken if the new deadline is earlier than it sleeps.
 
 use crate::engine::clock::Clock;
-use crate::engine::execute::{End, Run, Stepped};
+use crate::engine::execute::{End, Stepped};
 use crate::engine::outcome::{OrchestratorError, Outcome};
 use crate::engine::wake::Wake;
 use crate::telemetry::{Meters, StoreOp};
@@ -14,11 +14,24 @@ use orchestrator_core::{
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// A finished run, committed: what to answer, and the flows its steps asked to start (to
-/// be started by the caller now that the result is saved, outside this conversation's lock).
-pub(crate) struct Finished {
-    pub(crate) outcome: Outcome,
+/// A run's result applied to its record (the final message sent), to be written by
+/// [`Writer::write`].
+pub(crate) struct Prepared {
+    record: FlowRecord,
+    expected: u64,
+    /// A rejected modal submission's errors, by block.
+    rejected: Option<BTreeMap<String, String>>,
+    /// The flows its steps asked to start: received by the caller before the write, so that
+    /// a crash after it still starts them, and applied after it.
     pub(crate) starts: Vec<FlowStart>,
+}
+
+impl Prepared {
+    /// The flow and the version it is written as: what a start it asked for derives its id
+    /// from, so that the run applied again (after a crash) asks for the same flows.
+    pub(crate) fn written_as(&self) -> (uuid::Uuid, u64) {
+        (self.record.id, self.expected + 1)
+    }
 }
 
 /// Writes records: the store, the time stamped on each write, the timer engine's wake-up,
@@ -73,14 +86,13 @@ impl Writer {
         Ok(record)
     }
 
-    /// Applies how a run ended to the record (state, step, deadline, error), sends the
-    /// final message, and commits.
-    pub(crate) async fn finish(
+    /// Applies how a run ended to the record (state, step, deadline, error) and sends the
+    /// final message: what [`Writer::write`] then commits.
+    pub(crate) async fn prepare(
         &self,
         definition: &FlowDefinition,
         stepped: Stepped,
-        event: Option<&str>,
-    ) -> Result<Finished, OrchestratorError> {
+    ) -> Result<Prepared, OrchestratorError> {
         let Stepped { mut cx, run, expected } = stepped;
         unsure(&cx)?;
         let (state, error) = match &run.end {
@@ -103,12 +115,9 @@ impl Writer {
             }
             End::Unhandled => unreachable!("nothing is saved for an unhandled event"),
         };
-        let run = match run.end {
-            End::Reject(errors) => Run {
-                end: End::Reject(by_block(errors, cx.incoming())),
-                ..run
-            },
-            _ => run,
+        let rejected = match run.end {
+            End::Reject(errors) => Some(by_block(errors, cx.incoming())),
+            _ => None,
         };
         unsure(&cx)?; // a replayed final message
         let now = cx.now();
@@ -138,15 +147,30 @@ impl Writer {
             }
             _ => None,
         };
+        Ok(Prepared {
+            record,
+            expected,
+            rejected,
+            starts,
+        })
+    }
+
+    /// Commits a prepared run, settling `event`.
+    pub(crate) async fn write(&self, prepared: Prepared, event: Option<&str>) -> Result<Outcome, StoreError> {
+        let Prepared {
+            record,
+            expected,
+            rejected,
+            ..
+        } = prepared;
         let record = self.commit(record, expected, event).await?;
-        let outcome = match run.end {
-            End::Reject(errors) => Outcome::Rejected {
+        Ok(match rejected {
+            Some(errors) => Outcome::Rejected {
                 flow_id: record.id,
                 errors,
             },
-            _ => Outcome::advanced(&record),
-        };
-        Ok(Finished { outcome, starts })
+            None => Outcome::advanced(&record),
+        })
     }
 
     /// Ends the flow of `cx` in ERROR with `reason` without running a step, saying

@@ -284,7 +284,7 @@ fn inbound(incoming: &Incoming, at: chrono::DateTime<chrono::Utc>) -> LoggedMess
         Payload::ViewClosed { callback_id, .. } => format!("[closed {callback_id}]"),
         Payload::AppHomeOpened => "[opened the Home tab]".to_owned(),
         Payload::Shortcut(shortcut) => format!("[used the shortcut {}]", shortcut.callback_id),
-        Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started => String::new(),
+        Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started { .. } => String::new(),
     };
     LoggedMessage {
         direction: Direction::Inbound,

@@ -5,7 +5,8 @@
 //! - drivers: `timers` fires deadlines (and, through `schedules`, schedules); `recovery`
 //!   takes over events a dead worker left. They call the orchestrator; it calls none of them.
 //! - `orchestrator`: accepts, routes and orders events, and runs each under its
-//!   conversation's lock (`locks`); `builder` puts it together.
+//!   conversation's lock (`locks`); `starts`, more of the orchestrator in a file of its
+//!   own, makes a flow started from code such an event; `builder` puts it together.
 //! - parts with their own state: `execute` (the step runner: a run of steps as a value),
 //!   `commit` (the writer: the one place that writes a flow), `wake` (the timer loop's
 //!   wake-up, which the writer rings), `lease` (a worker keeps the event it applies, or
@@ -25,5 +26,6 @@ pub(crate) mod recovery;
 pub(crate) mod scheduled;
 pub(crate) mod schedules;
 pub(crate) mod settings;
+pub(crate) mod starts;
 pub(crate) mod timers;
 pub(crate) mod wake;

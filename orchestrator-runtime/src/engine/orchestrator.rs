@@ -10,7 +10,7 @@
 //! `recovery`) call into it; it calls none of them.
 
 use crate::engine::clock::Clock;
-use crate::engine::commit::{Finished, Writer};
+use crate::engine::commit::Writer;
 use crate::engine::execute::{Attempt, End, First, StepRunner, Stepped};
 use crate::engine::lease::{holding, Held};
 use crate::engine::locks::KeyLocks;
@@ -20,8 +20,8 @@ use crate::engine::settings::Settings;
 use crate::engine::wake::Wake;
 use crate::telemetry::{Meters, StoreOp};
 use orchestrator_core::{
-    ConversationKey, Flow, FlowDefinition, FlowRecord, FlowStart, Incoming, MessageType, Payload, Receipt, Received,
-    SlackApi, SlackRequest, Store, StoreError, StoredStep,
+    ConversationKey, FlowDefinition, FlowRecord, FlowState, Incoming, MessageType, Payload, Receipt, Received,
+    SlackApi, SlackRequest, Store, StoreError,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -273,20 +273,29 @@ impl Orchestrator {
     async fn apply_once(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
         let inner = &self.inner;
         let incoming = &work.incoming;
+        // A flow started from code (runtime/engine/starts.rs): which, and at which step.
+        let start = match &incoming.payload {
+            Payload::Started { flow, step } => Some((flow.as_str(), step)),
+            _ => None,
+        };
         let key = match incoming.flow_id {
             // Read for its conversation only: no copy of the record.
             Some(id) => match inner.store.load_shared(id).await? {
                 Some(record) if record.is_active() => record.key.clone(),
+                None if start.is_some() => work.conversation.clone(),
                 _ => return Ok(self.ended(id, incoming).await),
             },
             None => self.conversation_of(work).await?,
         };
         let _turn = inner.locks.lock(key.as_str()).await;
-        match self.load_current(incoming, &key).await? {
-            Some(record) if work.key.as_deref().is_some_and(|k| record.has_applied(k)) => Ok(Outcome::Duplicate),
-            Some(record) if record.is_active() => self.continue_flow(record, work).await,
-            Some(record) => Ok(self.ended(record.id, incoming).await),
-            None => self.start_flow(work).await,
+        match (self.load_current(incoming, &key).await?, start) {
+            (Some(record), _) if work.key.as_deref().is_some_and(|k| record.has_applied(k)) => Ok(Outcome::Duplicate),
+            // A start whose first step ran already (a user's event ran it).
+            (Some(record), Some(_)) if record.state != FlowState::Initiated => Ok(Outcome::Duplicate),
+            (Some(record), _) if record.is_active() => self.continue_flow(record, work).await,
+            (Some(record), _) => Ok(self.ended(record.id, incoming).await),
+            (None, Some((flow, step))) => self.open_started(work, flow, step).await,
+            (None, None) => self.start_flow(work).await,
         }
     }
 
@@ -432,176 +441,6 @@ impl Orchestrator {
         bot_words.contains(&said) || flow_words.contains(&said)
     }
 
-    /// Starts flow `F` from code, at step `first` (with its data), in the conversation
-    /// `at`: a DM (`MessageContext::new(team, user, dm_channel)`, the channel from
-    /// `conversations.open`), or a channel. The flow is saved, then its step's entry handler
-    /// runs as for a triggered flow; the user of `at` is its participant. Returns the flow
-    /// id. A first step Slack cannot serve now (an outage, see
-    /// [`OrchestratorBuilder::slack_patience`](crate::OrchestratorBuilder::slack_patience))
-    /// is put off: this returns, and the step runs when Slack serves it.
-    ///
-    /// One flow is active per conversation: if one is, this is
-    /// [`OrchestratorError::ConversationBusy`] naming it (cancel it, or start later).
-    ///
-    /// ```
-    /// # use slack_orchestrator::prelude::*;
-    /// # use slack_orchestrator::{MessageContext, RecordingSlack};
-    /// #[flow(trigger = command("/standup"))]
-    /// mod standup {
-    ///     use slack_orchestrator::prelude::*;
-    ///     #[derive(Debug)]
-    ///     pub enum Standup { #[start] ByHand, Ask { team: String }, Listen }
-    ///     #[step(ByHand)]
-    ///     async fn by_hand(_cx: &mut Cx, c: Command) -> Next<Standup> { goto(Standup::Ask { team: c.text.clone() }) }
-    ///     #[step(Ask { team })]
-    ///     async fn ask(cx: &mut Cx, team: String) -> Next<Standup> {
-    ///         cx.say(format!("Standup for {team}: what did you do yesterday?")).await?;
-    ///         goto(Standup::Listen)
-    ///     }
-    ///     #[step(Listen)]
-    ///     async fn listen(_cx: &mut Cx, said: Text) -> Next<Standup> { complete(format!("Noted: {}", said.as_str())) }
-    /// }
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let slack = RecordingSlack::new();
-    /// let bot = Orchestrator::builder().flow::<standup::Standup>().slack(slack.clone()).build().unwrap();
-    /// let dm = MessageContext::new("T1", "U_ANA", "D_ANA");
-    /// bot.start(dm.clone(), standup::Standup::Ask { team: "core".into() }).await.unwrap();
-    /// let posted: Vec<_> = slack.requests().into_iter().filter_map(|r| match r {
-    ///     slack_orchestrator::SlackRequest::PostMessage { text, .. } => Some(text),
-    ///     _ => None,
-    /// }).collect();
-    /// assert_eq!(posted, ["Standup for core: what did you do yesterday?"]);
-    /// assert!(bot.start(dm, standup::Standup::Listen).await.is_err(), "one active flow per conversation");
-    /// # }
-    /// ```
-    pub async fn start<F: Flow>(
-        &self,
-        at: orchestrator_core::MessageContext,
-        first: F,
-    ) -> Result<Uuid, OrchestratorError> {
-        let step =
-            StoredStep::of(&first).map_err(|e| StoreError::Backend(format!("the step does not serialize: {e}")))?;
-        self.start_at(orchestrator_core::FlowStart {
-            flow: F::options().name,
-            context: at,
-            step,
-        })
-        .await
-    }
-
-    /// Starts a flow by name (what [`Orchestrator::start`] and `Cx::start_flow` do). A first
-    /// step Slack cannot serve now is put off: the flow is saved (INITIATED) and this
-    /// returns its id, and the step runs again every event lease, as a replay, in a task of
-    /// its own, until Slack serves it or `slack_patience` runs out.
-    pub(crate) async fn start_at(&self, start: FlowStart) -> Result<Uuid, OrchestratorError> {
-        let (id, at) = (Uuid::new_v4(), self.now());
-        match self.start_with_id(start, id, at).await {
-            Err(error) if error.waits_for_slack() => {
-                tracing::warn!(flow_id = %id, %error, "a started flow waits for Slack");
-                let orchestrator = self.clone();
-                tokio::spawn(async move { orchestrator.resume_when_slack_serves(id, at).await });
-                Ok(id)
-            }
-            other => other,
-        }
-    }
-
-    /// Runs the put-off first step of flow `id` (started `at`) every event lease until
-    /// Slack serves it or the patience runs out (then the step's error takes its course).
-    async fn resume_when_slack_serves(&self, id: Uuid, at: chrono::DateTime<chrono::Utc>) {
-        loop {
-            tokio::time::sleep(self.inner.settings.event_lease).await;
-            match self.resume_started(id, at).await {
-                Err(error) if error.waits_for_slack() => {
-                    tracing::warn!(flow_id = %id, %error, "a started flow still waits for Slack")
-                }
-                Err(error) => return tracing::error!(flow_id = %id, %error, "a started flow failed"),
-                Ok(_) => return tracing::info!(flow_id = %id, "a started flow ran its first step"),
-            }
-        }
-    }
-
-    /// Starts a flow by name under the flow id `id` (a scheduled start derives it from the
-    /// occurrence, so a start repeated after a crash finds the first). A conversation with
-    /// no user (a channel) is open to anyone in it. Within `slack_patience` of `asked_at`
-    /// (a schedule's occurrence, or when the start was asked for), a first step Slack
-    /// cannot serve now is put off (the flow stays saved as INITIATED, for
-    /// [`Orchestrator::resume_started`]).
-    pub(crate) async fn start_with_id(
-        &self,
-        start: FlowStart,
-        id: Uuid,
-        asked_at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Uuid, OrchestratorError> {
-        let definition = self
-            .inner
-            .by_name
-            .get(&start.flow)
-            .cloned()
-            .ok_or_else(|| OrchestratorError::NotRegistered(start.flow.clone()))?;
-        let incoming = Incoming::started(start.context);
-        let conversation = incoming.context.conversation_key();
-        let _turn = self.inner.locks.lock(conversation.as_str()).await;
-        let info = definition
-            .step_info(&start.step)
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let mut record = self.inner.steps.new_record(&definition, &incoming);
-        record.id = id;
-        record.step = start.step;
-        record.step_name = info.name.to_owned();
-        if record.context.user_id.is_empty() {
-            record.participants = vec![FlowRecord::ANYONE.to_owned()];
-        }
-        // The store holds one active flow per conversation: a refused insert names it.
-        let record = match self.inner.writer.commit(record, 0, None).await {
-            Err(StoreError::Conflict(reason)) => {
-                let active = self.inner.store.active_for(&conversation).await?;
-                return Err(match active {
-                    Some(active) => OrchestratorError::ConversationBusy {
-                        conversation,
-                        active: active.id,
-                    },
-                    None => StoreError::Conflict(reason).into(),
-                });
-            }
-            other => other?,
-        };
-        let work = Work {
-            arrived: Some(asked_at),
-            ..Work::new(incoming, None)
-        };
-        self.run(definition, Arc::unwrap_or_clone(record), &work, First::Start)
-            .await?;
-        Ok(id)
-    }
-
-    /// Runs the first step of flow `id`, started from code (asked for at `asked_at`) and
-    /// saved, if that step has not run yet (it was put off while Slack was down): as a
-    /// replay, which finds by their tags the posts Slack made, the way a user's event runs
-    /// a flow saved before its first step. `false` if the flow is gone or went on.
-    pub(crate) async fn resume_started(
-        &self,
-        id: Uuid,
-        asked_at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool, OrchestratorError> {
-        let inner = &self.inner;
-        let Some(found) = inner.store.load_shared(id).await? else {
-            return Ok(false);
-        };
-        let _turn = inner.locks.lock(found.key.as_str()).await;
-        let record = match inner.store.load(id).await? {
-            Some(record) if record.state == orchestrator_core::FlowState::Initiated => record,
-            _ => return Ok(false),
-        };
-        let work = Work {
-            arrived: Some(asked_at),
-            replay: true,
-            ..Work::new(Incoming::started(record.context.clone()), None)
-        };
-        self.continue_flow(record, &work).await?;
-        Ok(true)
-    }
-
     /// Starts the flow whose trigger matches: the conversation is saved (INITIATED) before
     /// its first step runs, so the conversation's next events find it and wait their turn.
     async fn start_flow(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
@@ -655,17 +494,19 @@ impl Orchestrator {
         self.finish(&definition, stepped, work.key.as_deref()).await
     }
 
-    /// Commits a run through the writer, settling `event`; then starts the flows its
-    /// steps asked for.
+    /// Commits a run through the writer, settling `event`; the flows its steps asked to
+    /// start are received before that write and applied after it.
     pub(crate) async fn finish(
         &self,
         definition: &FlowDefinition,
         stepped: Stepped,
         event: Option<&str>,
     ) -> Result<Outcome, OrchestratorError> {
-        let by = stepped.cx.flow_id();
-        let Finished { outcome, starts } = self.inner.writer.finish(definition, stepped, event).await?;
-        self.start_requested(by, starts);
+        let mut prepared = self.inner.writer.prepare(definition, stepped).await?;
+        let (by, _) = prepared.written_as();
+        let starts = self.receive_starts(&mut prepared).await?;
+        let outcome = self.inner.writer.write(prepared, event).await?;
+        self.apply_starts(by, starts);
         Ok(outcome)
     }
 
@@ -693,21 +534,6 @@ impl Orchestrator {
     ) -> Result<Outcome, OrchestratorError> {
         let cx = self.inner.steps.context(record, None);
         self.inner.writer.end(cx, reason, event, message).await
-    }
-
-    /// Starts the flows a step asked for, now that its result is saved, each in its own
-    /// task (another conversation's lock must not be taken while holding this one's).
-    fn start_requested(&self, by: Uuid, starts: Vec<FlowStart>) {
-        for start in starts {
-            let orchestrator = self.clone();
-            tokio::spawn(async move {
-                let flow = start.flow.clone();
-                match orchestrator.start_at(start).await {
-                    Ok(id) => tracing::info!(%by, %flow, flow_id = %id, "started a flow"),
-                    Err(error) => tracing::error!(%by, %flow, %error, "could not start a flow"),
-                }
-            });
-        }
     }
 
     /// Tells only the acting user something, in the channel or through the `response_url`.

@@ -216,8 +216,11 @@ impl Orchestrator {
             context.conversation_key()
         );
         let id = Uuid::new_v5(&ID_NAMESPACE, name.as_bytes());
+        // A flow saved but whose first step was put off (an outage) is started again: its
+        // start, received as an event, runs again unless it is being run.
         let started = match inner.store.load_shared(id).await {
-            Ok(None) => {
+            Ok(Some(found)) if found.state != FlowState::Initiated => return Ok(false),
+            Ok(_) => {
                 let start = FlowStart {
                     flow: scheduled.flow.clone(),
                     context,
@@ -225,8 +228,6 @@ impl Orchestrator {
                 };
                 self.start_with_id(start, id, occurrence).await.map(|_| true)
             }
-            Ok(Some(found)) if found.state == FlowState::Initiated => self.resume_started(id, occurrence).await,
-            Ok(Some(_)) => return Ok(false),
             Err(error) => Err(error.into()),
         };
         match started {
