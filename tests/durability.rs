@@ -296,6 +296,23 @@ async fn a_step_replayed_after_a_crash_between_its_post_and_its_save_does_not_po
     assert_eq!(unsettled(&memory).await, None, "settled with the write");
 }
 
+/// The same crash, but Slack delivers the event again (a retry: the dead process may not
+/// have sent its ack) after the dead worker's lease ended and before any recovery takes
+/// the event over: the redelivery runs the step as a replay too, finding the post.
+#[tokio::test(start_paused = true)]
+async fn slacks_retry_of_an_event_whose_worker_died_after_posting_does_not_post_again() {
+    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
+    dies_after_posting(&memory, &slack, "EvRetried").await;
+    let restarted = process(memory.clone(), &slack);
+    tokio::time::advance(std::time::Duration::from_secs(11)).await;
+    let team = slack_orchestrator::testkit::TEAM;
+    let retry = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvRetried");
+    let outcome = restarted.handle_json(&retry).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    assert_eq!(posts(&slack), ["What's your name?"], "posted once");
+    assert_eq!(unsettled(&memory).await, None, "settled with the write");
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_answer_never_overtakes_the_acked_event_whose_step_asked_the_question() {
     let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());

@@ -144,7 +144,10 @@ impl Orchestrator {
         Ok(match receipt {
             // Busy: another worker or replica is applying it right now.
             Receipt::Settled | Receipt::Busy => Accepted::Done(Outcome::Duplicate),
-            Receipt::New | Receipt::Pending => Accepted::Work(Box::new(Work::received(received))),
+            Receipt::New => Accepted::Work(Box::new(Work::received(received))),
+            // Delivered again after its first worker's lease ended (that worker died or
+            // gave up, maybe after posting): a replay, as recovery would run it.
+            Receipt::Pending => Accepted::Work(Box::new(Work::replay(received))),
             Receipt::NewFirst => Accepted::Work(Box::new(Work {
                 earliest: true,
                 ..Work::received(received)
