@@ -28,7 +28,10 @@ impl Orchestrator {
     /// after a crash, by whichever process (or replica) takes the start over.
     ///
     /// One flow is active per conversation: if one is, this is
-    /// [`OrchestratorError::ConversationBusy`] naming it (cancel it, or start later).
+    /// [`OrchestratorError::ConversationBusy`] naming it (cancel it, or start later). Any
+    /// other error once the start is stored (the store failed while the first step ran,
+    /// say) leaves the start pending, as an event whose worker failed: it is applied again
+    /// after its lease, so the flow may still start.
     ///
     /// ```
     /// # use slack_orchestrator::prelude::*;
