@@ -3,6 +3,9 @@
 //! approver's DM), each at a step with its data, and refused with a clear error where
 //! another flow is active.
 
+mod flaky_store;
+
+use flaky_store::{Failure, Flaky};
 use slack_orchestrator::testkit::{TestBot, TEAM};
 use slack_orchestrator::{FlowState, MessageContext, Orchestrator, OrchestratorError, SlackOutage};
 
@@ -180,6 +183,46 @@ async fn a_start_where_a_flow_is_active_names_it() {
             .contains("no flow named `approval` is registered"),
         "{unregistered}"
     );
+}
+
+/// The request's write loses its compare-and-swap, though nothing else was written (a
+/// store that says so): the request is decided again, asks for the same approval, and
+/// the approval starts at once (its start, received by the first try, is let go).
+#[tokio::test(start_paused = true)]
+async fn a_request_decided_again_after_a_lost_write_starts_its_approval_at_once() {
+    let memory = std::sync::Arc::new(slack_orchestrator::MemoryStore::new());
+    let bot = request_and_approval_on(Flaky::new(memory, Failure::Conflict, 1));
+    let (mut alice, mut boss) = (bot.dm("U_ALICE"), bot.dm("U_BOSS"));
+    alice.send("a new laptop").await;
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
+    boss.expect_no_reply();
+    boss.send("yes").await;
+    boss.expect_reply("a new laptop for U_ALICE: yes");
+}
+
+/// Another process writes the request first, for real: the request is decided again from
+/// its write, and asks for an approval of its own. The approval the losing try asked for
+/// is withdrawn, not started later: the approver, done with the first, is not asked again.
+#[tokio::test(start_paused = true)]
+async fn the_approval_of_a_request_that_lost_its_write_to_another_process_is_never_started() {
+    let memory = std::sync::Arc::new(slack_orchestrator::MemoryStore::new());
+    let bot = request_and_approval_on(Flaky::new(memory, Failure::Interloper, 1));
+    let (mut alice, mut boss) = (bot.dm("U_ALICE"), bot.dm("U_BOSS"));
+    alice.send("a new laptop").await;
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
+    boss.send("yes").await;
+    boss.expect_reply("a new laptop for U_ALICE: yes");
+    tokio::time::advance(std::time::Duration::from_secs(11)).await;
+    assert_eq!(bot.orchestrator().recover().await.unwrap(), 0, "no start left over");
+    boss.expect_no_reply();
+    let approvals = bot.flows().await.into_iter().filter(|f| f.flow == "approval").count();
+    assert_eq!(approvals, 1);
 }
 
 /// A bot with the `request` and `approval` flows, where U_BOSS's DM is DU_BOSS.

@@ -506,11 +506,19 @@ impl Orchestrator {
         event: Option<&str>,
     ) -> Result<Outcome, OrchestratorError> {
         let mut prepared = self.inner.writer.prepare(definition, stepped).await?;
-        let (by, _) = prepared.written_as();
+        let written_as = prepared.written_as();
         let starts = self.receive_starts(&mut prepared).await?;
-        let outcome = self.inner.writer.write(prepared, event).await?;
-        self.apply_starts(by, starts);
-        Ok(outcome)
+        match self.inner.writer.write(prepared, event).await {
+            Ok(outcome) => {
+                self.apply_starts(written_as.0, starts);
+                Ok(outcome)
+            }
+            Err(lost @ StoreError::Conflict(_)) => {
+                self.withdraw_starts(written_as, starts).await;
+                Err(lost.into())
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Ends a flow in ERROR without running a step (its flow is gone, or it was cancelled);

@@ -5,7 +5,8 @@
 //! by recovery if its worker dies, put off while Slack cannot serve it, and ordered with the
 //! other events of its conversation. A step's starts are received before its own result is
 //! written, under ids derived from that result, so a crash between the two loses none and
-//! a run applied again asks for the same ones.
+//! a run applied again asks for the same ones; a write that loses its compare-and-swap
+//! withdraws them.
 
 use crate::engine::clock::later;
 use crate::engine::commit::Prepared;
@@ -173,6 +174,35 @@ impl Orchestrator {
                     Err(error) => tracing::error!(%by, ?flow_id, %error, "could not start a flow"),
                 }
             });
+        }
+    }
+
+    /// The starts of a run whose write lost its compare-and-swap (the run is decided again
+    /// from the stored record). If another write took the version the run was to be
+    /// written as, no run will ask for these starts again: they are settled, never
+    /// applied. Otherwise their leases are let go, so that the run decided again, asking
+    /// for the same ones, applies them at once.
+    pub(crate) async fn withdraw_starts(&self, (by, version): (Uuid, u64), starts: Vec<Work>) {
+        if starts.is_empty() {
+            return;
+        }
+        let store = &self.inner.store;
+        let taken = match store.load_shared(by).await {
+            Ok(stored) => stored.is_some_and(|stored| stored.version >= version),
+            Err(error) => {
+                // Left as they are: applied when their leases end.
+                return tracing::warn!(%by, %error, "cannot tell whether a run's starts still stand");
+            }
+        };
+        let now = self.now();
+        for key in starts.iter().filter_map(|work| work.key.as_deref()) {
+            let withdrawn = match taken {
+                true => store.settle(key).await,
+                false => store.renew_lease(key, now, now).await.map(drop),
+            };
+            if let Err(error) = withdrawn {
+                tracing::warn!(%by, event = key, %error, "cannot withdraw a start; it is applied when its lease ends");
+            }
         }
     }
 
