@@ -190,14 +190,7 @@ async fn a_start_where_a_flow_is_active_names_it() {
 /// the approval starts at once (its start, received by the first try, is let go).
 #[tokio::test(start_paused = true)]
 async fn a_request_decided_again_after_a_lost_write_starts_its_approval_at_once() {
-    let memory = std::sync::Arc::new(slack_orchestrator::MemoryStore::new());
-    let bot = request_and_approval_on(Flaky::new(memory, Failure::Conflict, 1));
-    let (mut alice, mut boss) = (bot.dm("U_ALICE"), bot.dm("U_BOSS"));
-    alice.send("a new laptop").await;
-    for _ in 0..100 {
-        tokio::task::yield_now().await;
-    }
-    boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
+    let (_bot, mut boss) = request_whose_write_is_lost(Failure::Conflict).await;
     boss.expect_no_reply();
     boss.send("yes").await;
     boss.expect_reply("a new laptop for U_ALICE: yes");
@@ -208,14 +201,7 @@ async fn a_request_decided_again_after_a_lost_write_starts_its_approval_at_once(
 /// is withdrawn, not started later: the approver, done with the first, is not asked again.
 #[tokio::test(start_paused = true)]
 async fn the_approval_of_a_request_that_lost_its_write_to_another_process_is_never_started() {
-    let memory = std::sync::Arc::new(slack_orchestrator::MemoryStore::new());
-    let bot = request_and_approval_on(Flaky::new(memory, Failure::Interloper, 1));
-    let (mut alice, mut boss) = (bot.dm("U_ALICE"), bot.dm("U_BOSS"));
-    alice.send("a new laptop").await;
-    for _ in 0..100 {
-        tokio::task::yield_now().await;
-    }
-    boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
+    let (bot, mut boss) = request_whose_write_is_lost(Failure::Interloper).await;
     boss.send("yes").await;
     boss.expect_reply("a new laptop for U_ALICE: yes");
     tokio::time::advance(std::time::Duration::from_secs(11)).await;
@@ -223,6 +209,20 @@ async fn the_approval_of_a_request_that_lost_its_write_to_another_process_is_nev
     boss.expect_no_reply();
     let approvals = bot.flows().await.into_iter().filter(|f| f.flow == "approval").count();
     assert_eq!(approvals, 1);
+}
+
+/// U_ALICE's request, whose first write fails with `failure`; returns the bot and U_BOSS's
+/// DM once the approval asked (without waiting for any lease).
+async fn request_whose_write_is_lost(failure: Failure) -> (TestBot, slack_orchestrator::testkit::Chat) {
+    let memory = std::sync::Arc::new(slack_orchestrator::MemoryStore::new());
+    let bot = request_and_approval_on(Flaky::new(memory, failure, 1));
+    let (mut alice, mut boss) = (bot.dm("U_ALICE"), bot.dm("U_BOSS"));
+    alice.send("a new laptop").await;
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
+    (bot, boss)
 }
 
 /// A bot with the `request` and `approval` flows, where U_BOSS's DM is DU_BOSS.
