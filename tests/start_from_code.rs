@@ -334,11 +334,6 @@ async fn an_approval_whose_process_died_before_asking_is_asked_by_another() {
     assert_eq!(approval().await, [FlowState::WaitingForResponse]);
     boss.expect_reply("U_ALICE asks for a new laptop. Approve?");
     boss.expect_no_reply();
-    let asked_by_the_dead =
-        dying.slack().requests().into_iter().filter(
-            |r| matches!(r, slack_orchestrator::SlackRequest::PostMessage { channel, .. } if channel == "DU_BOSS"),
-        );
-    assert_eq!(asked_by_the_dead.count(), 0, "the dead process never reached Slack");
     boss.send("yes").await;
     boss.expect_reply("a new laptop for U_ALICE: yes");
 }

@@ -181,8 +181,8 @@ impl OrchestratorBuilder {
     /// long, the step's error takes its course (by default the flow ends in ERROR). A
     /// schedule's occurrence whose DMs or first steps Slack cannot serve is put off too,
     /// and fires again a minute later; so is the first step of a flow started from code
-    /// (`Orchestrator::start`, `Cx::start_flow`: tried again every event lease while the
-    /// process runs).
+    /// (`Orchestrator::start`, `Cx::start_flow`: its start stays pending and is applied
+    /// again after its lease, by this process or any other on the store).
     ///
     /// ```
     /// use std::time::Duration;
