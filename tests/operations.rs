@@ -12,7 +12,7 @@ mod processes;
 use example::Onboarding;
 use slack_orchestrator::ops;
 use slack_orchestrator::payloads;
-use slack_orchestrator::testkit::{FakeSlack, LiveBot, Transport, TEAM};
+use slack_orchestrator::testkit::{FakeSlack, LiveBot, SignedSender, Transport, SIGNING_SECRET, TEAM};
 use slack_orchestrator::{Orchestrator, RecordingSlack};
 use std::time::Duration;
 
@@ -155,6 +155,26 @@ fn check_blocking(env: &[(String, String)]) -> (bool, String) {
         String::from_utf8_lossy(&output.stderr)
     );
     (output.status.success(), text)
+}
+
+/// A deployed bot's log goes to a file, a pipe or journald: plain lines, no terminal colors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_whose_stderr_is_not_a_terminal_logs_without_color_codes() {
+    let slack = FakeSlack::start().await;
+    slack.rate_limit_next("chat.postMessage", 1, 1);
+    let posts = processes::Posts::follow(&slack);
+    let bot = processes::Bot::start("onboarding", &slack).await;
+    let sender = SignedSender::new(&bot.url(), SIGNING_SECRET);
+    let hello = payloads::direct_message(TEAM, "U1", "hi", "1800000000.000100", "EvLog1");
+    processes::deliver_until_acked(&sender, &hello).await;
+    posts.wait("DU1", 1).await;
+
+    let log = bot.log();
+    assert!(
+        log.contains("rate limited by Slack"),
+        "the 429 is logged as a warning:\n{log}"
+    );
+    assert!(!log.contains('\x1b'), "no ANSI escape codes in a log file:\n{log:?}");
 }
 
 #[tokio::test]

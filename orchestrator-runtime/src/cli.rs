@@ -81,7 +81,11 @@ pub fn main(flows: impl FnOnce() -> OrchestratorBuilder) -> ExitCode {
     let cli = Cli::parse();
     let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(colored(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR"),
+        ));
     // `LOG_FORMAT=json`: one JSON object per line, with the spans' fields, for log shippers.
     if std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
         logs.json().with_current_span(true).init();
@@ -102,6 +106,13 @@ pub fn main(flows: impl FnOnce() -> OrchestratorBuilder) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether log lines are colored: only on a terminal, and not with `NO_COLOR` set (to a
+/// non-empty value, <https://no-color.org>). A log written to a file, a pipe or journald
+/// would otherwise be full of escape codes (tracing-subscriber colors by default).
+fn colored(stderr_is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
 /// Why a command stopped: printed as one `error:` line, with a non-zero exit.
@@ -484,5 +495,13 @@ mod tests {
             mode_with(&[("SLACK_APP_TOKEN", "xapp-1")]),
             Err(SettingsError::SocketWithoutBotToken)
         );
+    }
+
+    #[test]
+    fn logs_are_colored_only_on_a_terminal_without_no_color() {
+        assert!(colored(true, None));
+        assert!(colored(true, Some("".into())), "an empty NO_COLOR is unset");
+        assert!(!colored(true, Some("1".into())));
+        assert!(!colored(false, None), "a file, a pipe or journald");
     }
 }

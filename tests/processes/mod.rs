@@ -117,6 +117,11 @@ impl Bot {
         }
     }
 
+    /// What the bot wrote to stderr and stdout so far, every start of it.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// SIGKILL: no shutdown, no flush, nothing.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
