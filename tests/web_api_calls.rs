@@ -138,3 +138,71 @@ async fn a_step_calls_the_web_api_typed_with_slack_morphisms_models() {
     assert_eq!(failed[1]["channel"], "DU_BOB");
     bot.stop().await;
 }
+
+/// Answers each method with the JSON of `answers`, counting the calls: a Slack whose answers
+/// are `ok` but shaped otherwise than slack-morphism's models expect.
+async fn slack_answering(answers: serde_json::Value) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::extract::Path;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    let app = axum::Router::new().route(
+        "/api/{method}",
+        axum::routing::post(move |Path(method): Path<String>| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let answer = answers[method.as_str()].clone();
+            async move { axum::Json(answer) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, calls)
+}
+
+#[tokio::test]
+async fn an_ok_answer_is_read_for_what_the_bot_needs_whatever_else_it_holds() {
+    use slack_orchestrator::{SlackApi, SlackReply, SlackRequest, SlackWebApi};
+    let (url, calls) = slack_answering(json!({
+        // Without the echoed `message` slack-morphism's model requires.
+        "chat.update": {"ok": true, "channel": "C1", "ts": "1800000000.000100", "text": "done"},
+        // Without the `message_ts` it requires.
+        "chat.postEphemeral": {"ok": true},
+        // A view with a block type slack-morphism does not know, and few of a view's fields.
+        "views.open": {"ok": true, "view": {"id": "V1", "type": "modal",
+            "blocks": [{"type": "a_block_from_next_year", "block_id": "b1"}]}},
+    }))
+    .await;
+    let slack = SlackWebApi::new("xoxb-test", Some(&url)).unwrap();
+
+    let update = SlackRequest::UpdateMessage {
+        channel: "C1".into(),
+        ts: "1800000000.000100".into(),
+        text: "done".into(),
+        blocks: None,
+    };
+    let updated = slack.call(update).await.expect("chat.update was carried out");
+    assert_eq!(
+        updated,
+        SlackReply::Message {
+            channel: "C1".into(),
+            ts: "1800000000.000100".into()
+        }
+    );
+    let ephemeral = SlackRequest::PostEphemeral {
+        channel: "C1".into(),
+        user: "U1".into(),
+        thread_ts: None,
+        text: "only you".into(),
+    };
+    assert_eq!(slack.call(ephemeral).await, Ok(SlackReply::Ok));
+    let open = SlackRequest::OpenView {
+        trigger_id: "1.2.3".into(),
+        view: json!({"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": []}),
+    };
+    assert_eq!(slack.call(open).await, Ok(SlackReply::View { id: "V1".into() }));
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "each call made once: an answer Slack gave is not taken for no answer and tried again"
+    );
+}
