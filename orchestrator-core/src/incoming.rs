@@ -134,14 +134,15 @@ pub struct Action {
     pub element: String,
     /// A button's `value`.
     pub value: Option<String>,
-    /// The chosen option, user or conversation of a select menu.
+    /// The chosen option, user or conversation of a select menu, or a picker's choice.
     pub selected: Option<SelectedOption>,
 }
 
 /// One chosen option of a select menu.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelectedOption {
-    /// The option's value: the option `value`, or a user / conversation / channel id.
+    /// The option's value: the option `value`, a user / conversation / channel id, or a
+    /// picker's date (`2026-12-24`), time (`09:30`) or date-time (Unix seconds).
     pub value: String,
     /// The option's visible text, where Slack sends it.
     pub label: Option<String>,

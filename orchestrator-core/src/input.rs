@@ -94,12 +94,14 @@ impl FromInput for Click {
     }
 }
 
-/// A choice in a select menu (static options, users, conversations, channels).
+/// A choice in a select menu (static options, users, conversations, channels) or a date,
+/// time or date-time picker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
     /// The menu's `action_id`.
     pub action_id: String,
-    /// The chosen value (option value, user id, conversation id…).
+    /// The chosen value (option value, user id, conversation id, `2026-12-24`, `09:30`, or a
+    /// date-time as Unix seconds).
     pub value: String,
     /// The chosen option's text, for static menus.
     pub label: Option<String>,

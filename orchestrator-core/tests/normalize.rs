@@ -244,3 +244,40 @@ fn malformed_bodies_say_what_is_missing() {
         .to_string()
         .contains("`payload`"));
 }
+
+#[test]
+fn escaped_json_strings_read_as_their_text() {
+    // Slack's JSON escapes `/` and may escape any character (`\u00e9`); read from the
+    // bytes, as the ingress does, they are the text the user typed.
+    let body = br#"{"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+        "event_id": "Ev1", "event_time": 1700000000,
+        "event": {"type": "message", "channel_type": "im", "user": "U1", "channel": "D1",
+                  "text": "caf\u00e9 \/ \"quoted\" \ud83d\ude00", "ts": "1700000000.000100"}}"#;
+    let orchestrator_core::SlackJson::Input(incoming) = orchestrator_core::SlackJson::from_slice(body).unwrap() else {
+        panic!("an event");
+    };
+    assert_eq!(incoming.text(), Some("café / \"quoted\" 😀"));
+}
+
+#[test]
+fn a_view_submission_reads_pickers_and_leaves_unset_inputs_empty() {
+    // The state Slack sends for a date, a time and a date-time picker (its value a number
+    // of Unix seconds), and for optional inputs left empty (null).
+    let incoming = normalize(json!({
+        "type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}, "trigger_id": "9.9.y",
+        "view": {"id": "V1", "type": "modal", "callback_id": "leave", "private_metadata": "",
+                 "state": {"values": {
+                     "day": {"day": {"type": "datepicker", "selected_date": "2026-12-24"}},
+                     "hour": {"hour": {"type": "timepicker", "selected_time": "09:30", "timezone": "Europe/Paris"}},
+                     "at": {"at": {"type": "datetimepicker", "selected_date_time": 1798099200}},
+                     "why": {"why": {"type": "plain_text_input", "value": null}},
+                     "kind": {"kind": {"type": "static_select", "selected_option": null}}
+                 }}}
+    }));
+    let form = Submission::from_input(&incoming).unwrap();
+    assert_eq!(form.value("day"), Some("2026-12-24"));
+    assert_eq!(form.value("hour"), Some("09:30"));
+    assert_eq!(form.value("at"), Some("1798099200"));
+    assert_eq!(form.value("why"), None);
+    assert_eq!(form.value("kind"), None);
+}

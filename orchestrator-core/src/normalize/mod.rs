@@ -366,7 +366,8 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     })
 }
 
-/// The chosen value of a select, whatever its kind (static, users, conversations, channels).
+/// The chosen value of a select, whatever its kind (static, users, conversations, channels),
+/// or of a date, time or date-time picker (the last as Unix seconds).
 fn selected_option(element: &Element<'_>) -> Option<SelectedOption> {
     if let Some(option) = &element.selected_option {
         return Some(SelectedOption {
@@ -382,11 +383,9 @@ fn selected_option(element: &Element<'_>) -> Option<SelectedOption> {
         &element.selected_time,
     ]
     .into_iter()
-    .find_map(|value| value.as_deref())
-    .map(|value| SelectedOption {
-        value: value.to_owned(),
-        label: None,
-    })
+    .find_map(|value| value.as_deref().map(str::to_owned))
+    .or_else(|| element.selected_date_time.map(|at| at.to_string()))
+    .map(|value| SelectedOption { value, label: None })
 }
 
 fn field_values(element: &Element<'_>) -> Vec<String> {

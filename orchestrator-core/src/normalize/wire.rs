@@ -228,6 +228,8 @@ pub(super) struct Element<'a> {
     pub(super) selected_date: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) selected_time: Option<Str<'a>>,
+    /// A `datetimepicker`'s choice: Unix seconds, a number (not a string) in Slack's JSON.
+    pub(super) selected_date_time: Option<i64>,
     #[serde(borrow)]
     pub(super) selected_users: Option<Vec<Str<'a>>>,
     #[serde(borrow)]
