@@ -78,13 +78,17 @@ pub struct BotIdentity {
 #[derive(Clone)]
 pub struct SlackWebApi {
     client: Arc<Client>,
+    /// `chat.postMessage`'s URL, parsed once: every step posts, and slack-morphism's
+    /// `http_post` formats and parses the method's URL again on each call.
+    post_url: url::Url,
     token: SlackApiToken,
     /// How long one attempt of a call waits for the answer.
     timeout: Duration,
 }
 
 impl SlackWebApi {
-    /// A client for `bot_token` against `api_url` (default `https://slack.com/api`).
+    /// A client for `bot_token` against `api_url` (default `https://slack.com/api`). Fails
+    /// if the TLS roots cannot be loaded or `api_url` is not a URL.
     ///
     /// ```
     /// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", Some("http://127.0.0.1:9/api/")).unwrap();
@@ -100,9 +104,13 @@ impl SlackWebApi {
         if let Some(url) = api_url {
             connector = connector.with_slack_api_url(url.trim_end_matches('/'));
         }
+        let post_url = connector
+            .create_method_uri_path("chat.postMessage")
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("Slack API URL: {e}")))?;
         let token = SlackApiToken::new(SlackApiTokenValue(bot_token.to_owned()));
         Ok(SlackWebApi {
             client: Arc::new(SlackClient::new(connector)),
+            post_url,
             token,
             timeout: TIMEOUT,
         })
@@ -275,7 +283,11 @@ impl SlackWebApi {
                     blocks: blocks.as_ref(),
                     metadata: tag.map(PostMetadata),
                 };
-                let sent: Posted = send(&session, method, &post).await?;
+                let sent: Posted = session
+                    .http_session_api
+                    .http_post_uri(self.post_url.clone(), &post, None)
+                    .await
+                    .map_err(|e| error(method, e))?;
                 SlackReply::Message {
                     channel: sent.channel,
                     ts: sent.ts,
@@ -590,5 +602,14 @@ mod tests {
         assert_eq!(body["metadata"], tag.metadata());
         assert_eq!(PostTag::from_metadata(&body["metadata"]), Some(tag));
         assert_eq!(body, json!({"channel": "C1", "text": "hi", "metadata": tag.metadata()}));
+    }
+
+    #[test]
+    fn an_api_url_that_is_not_a_url_is_refused_when_the_client_is_built() {
+        let refused = SlackWebApi::new("xoxb-test", Some("no scheme here"))
+            .err()
+            .expect("refused");
+        assert!(refused.to_string().contains("Slack API URL"), "{refused}");
+        assert!(SlackWebApi::new("xoxb-test", Some("http://127.0.0.1:9/api/")).is_ok());
     }
 }
