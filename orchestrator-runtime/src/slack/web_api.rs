@@ -58,7 +58,7 @@ pub enum ClientError {
     /// `SLACK_BOT_TOKEN` is missing.
     #[error("SLACK_BOT_TOKEN is not set")]
     NoToken,
-    /// The TLS roots could not be loaded.
+    /// The TLS roots could not be loaded, or `SLACK_API_URL` is not a URL.
     #[error("cannot build the Slack client: {0}")]
     Tls(#[from] std::io::Error),
 }
