@@ -17,9 +17,6 @@ use serde_json::Value;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// How far before a record's last save a replay looks for the posts of its earlier run.
-const LOOK_BACK: chrono::Duration = chrono::Duration::minutes(10);
-
 /// The step context, handed to every step handler as `cx: &mut Cx`.
 ///
 /// ```
@@ -612,9 +609,8 @@ impl Cx {
         tag: PostTag,
     ) -> Result<Option<SlackReply>, SlackError> {
         // The earlier run loaded the record as it is now, so its posts came after the
-        // record's last save; the margin covers a difference between the bot's clock and
-        // Slack's.
-        let since = self.record.updated_at - LOOK_BACK;
+        // record's last save.
+        let since = self.record.updated_at - PostTag::LOOK_BACK;
         let request = SlackRequest::FindPost {
             channel: channel.to_owned(),
             thread_ts: thread_ts.clone(),

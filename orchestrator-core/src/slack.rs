@@ -172,6 +172,15 @@ impl PostTag {
     /// The `event_type` of the message metadata.
     pub const EVENT_TYPE: &'static str = "slack_orchestrator_post";
 
+    /// How long before the earliest moment a tagged post can have been made a look-up for
+    /// it starts (Slack's `oldest`): the margin covers a difference between the bot's clock
+    /// and Slack's.
+    ///
+    /// ```
+    /// assert_eq!(orchestrator_core::PostTag::LOOK_BACK.num_minutes(), 10);
+    /// ```
+    pub const LOOK_BACK: chrono::Duration = chrono::Duration::minutes(10);
+
     /// Slack's message `metadata` object for this tag, as a JSON tree ([`PostMetadata`]
     /// writes the same into a request body without building one).
     pub fn metadata(&self) -> Value {

@@ -47,8 +47,6 @@ const MAX_WAIT: Duration = Duration::from_secs(120);
 /// The first wait before a call Slack could not carry out is tried again; each next wait
 /// doubles (1, 2, 4 s: Slack's short outages pass, and a step does not wait for minutes).
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-/// How far back, before the attempt that got no answer, a post is looked for.
-const LOOK_BACK: Duration = Duration::from_secs(600);
 /// How long a call waits for Slack's answer by default.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -144,9 +142,8 @@ impl SlackWebApi {
         else {
             return Made::Unknown;
         };
-        // The post was sent within the last attempt; the margin covers a difference between
-        // this machine's clock and Slack's.
-        let since = chrono::Utc::now() - self.timeout - LOOK_BACK;
+        // The post was sent within the last attempt.
+        let since = chrono::Utc::now() - self.timeout - PostTag::LOOK_BACK;
         let look_up = SlackRequest::FindPost {
             channel: channel.clone(),
             thread_ts: thread_ts.clone(),
