@@ -119,7 +119,8 @@ impl SlackApi for RecordingSlack {
             return self.refuse(request, &outage);
         }
         if let SlackRequest::FindPost { tag, .. } = &request {
-            // A read: answered from what was recorded, and not recorded itself.
+            // A read: answered from what was recorded, and not recorded itself. Its `since`
+            // is not applied: this Slack's `ts` count from 1700000000, not from the clock.
             return Ok(self.find(tag).unwrap_or(SlackReply::Ok));
         }
         Ok(self.answer_and_record(request))
