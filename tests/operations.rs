@@ -1,7 +1,7 @@
 //! What an operator relies on: `/metrics` (Prometheus text) after a real conversation over
 //! signed HTTP, `/healthz`, `/readyz` (and why it is not ready), and the `check` command of
 //! a bot binary: one line per item, a non-zero exit and no stack trace when something is
-//! missing or wrong.
+//! missing or wrong; and log lines without terminal colors when they go to a file.
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../examples/onboarding.rs"]
