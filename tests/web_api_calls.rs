@@ -147,7 +147,7 @@ async fn slack_answering(answers: serde_json::Value) -> (String, std::sync::Arc<
     let counted = calls.clone();
     let app = axum::Router::new().route(
         "/api/{method}",
-        axum::routing::post(move |Path(method): Path<String>| {
+        axum::routing::any(move |Path(method): Path<String>| {
             counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let answer = answers[method.as_str()].clone();
             async move { axum::Json(answer) }
@@ -163,6 +163,8 @@ async fn slack_answering(answers: serde_json::Value) -> (String, std::sync::Arc<
 async fn an_ok_answer_is_read_for_what_the_bot_needs_whatever_else_it_holds() {
     use slack_orchestrator::{SlackApi, SlackReply, SlackRequest, SlackWebApi};
     let (url, calls) = slack_answering(json!({
+        // Without the workspace's `team` name and `url`.
+        "auth.test": {"ok": true, "user_id": "UBOT", "team_id": "T1", "bot_id": "B1"},
         // Without the echoed `message` slack-morphism's model requires.
         "chat.update": {"ok": true, "channel": "C1", "ts": "1800000000.000100", "text": "done"},
         // Without the `message_ts` it requires.
@@ -174,6 +176,9 @@ async fn an_ok_answer_is_read_for_what_the_bot_needs_whatever_else_it_holds() {
     .await;
     let slack = SlackWebApi::new("xoxb-test", Some(&url)).unwrap();
 
+    let me = slack.auth_test().await.expect("auth.test answered");
+    assert_eq!((me.user_id.as_str(), me.team_id.as_str()), ("UBOT", "T1"));
+    assert_eq!(me.bot_id.as_deref(), Some("B1"));
     let update = SlackRequest::UpdateMessage {
         channel: "C1".into(),
         ts: "1800000000.000100".into(),
@@ -202,7 +207,7 @@ async fn an_ok_answer_is_read_for_what_the_bot_needs_whatever_else_it_holds() {
     assert_eq!(slack.call(open).await, Ok(SlackReply::View { id: "V1".into() }));
     assert_eq!(
         calls.load(std::sync::atomic::Ordering::SeqCst),
-        3,
+        4,
         "each call made once: an answer Slack gave is not taken for no answer and tried again"
     );
 }

@@ -181,12 +181,20 @@ impl SlackWebApi {
     /// `auth.test`: checks the token and tells the bot who it is.
     pub async fn auth_test(&self) -> Result<BotIdentity, SlackError> {
         let session = self.client.open_session(&self.token);
-        let asked = async { session.auth_test().await.map_err(|e| error("auth.test", e)) };
+        let none: [(&str, Option<&str>); 0] = [];
+        let asked = async {
+            let me: Me = session
+                .http_session_api
+                .http_get("auth.test", &none, None)
+                .await
+                .map_err(|e| error("auth.test", e))?;
+            Ok(me)
+        };
         let me = self.within("auth.test", asked).await.map_err(plain)?;
         Ok(BotIdentity {
-            user_id: me.user_id.to_string(),
-            bot_id: me.bot_id.map(|b| b.to_string()),
-            team_id: me.team_id.to_string(),
+            user_id: me.user_id,
+            bot_id: me.bot_id,
+            team_id: me.team_id,
         })
     }
 
@@ -394,6 +402,16 @@ async fn send<T: DeserializeOwned + Send>(
         .http_post(method, request, None)
         .await
         .map_err(|e| error(method, e))
+}
+
+/// What the bot reads of `auth.test`'s answer (slack-morphism's model also requires the
+/// workspace's name and URL).
+#[derive(serde::Deserialize)]
+struct Me {
+    user_id: String,
+    team_id: String,
+    #[serde(default)]
+    bot_id: Option<String>,
 }
 
 /// What the bot reads of `chat.update`'s answer.
