@@ -19,7 +19,7 @@
 //!   it is an update or a look-up.
 //! - Requests are built and checked with slack-morphism's typed models, but of an answer
 //!   only what the bot uses is read (a post's or update's `channel` and `ts`, a view's
-//!   `id`): an `ok` answer that lacks a field the crate's model requires, or holds a block
+//!   `id`, `auth.test`'s user, team and bot ids): an `ok` answer that lacks a field the crate's model requires, or holds a block
 //!   type it does not know yet, is still the success it is.
 //! - Other failures reach the step as a [`SlackError`]; the step decides (by default, `?`
 //!   ends the flow in ERROR with a message, and the stored state before the step is kept).
