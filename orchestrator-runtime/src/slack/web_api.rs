@@ -35,7 +35,8 @@ use slack_morphism::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 
-type Client = SlackClient<SlackClientHyperConnector<HttpsConnector<HttpConnector>>>;
+type Connector = SlackClientHyperConnector<HttpsConnector<HttpConnector>>;
+type Client = SlackClient<Connector>;
 
 /// How often a rate-limited call is retried.
 const MAX_RETRIES: u32 = 3;
@@ -393,7 +394,7 @@ struct Posted {
 /// view's whole Block Kit), so an answer in which Slack left one out, or added a block type
 /// the crate does not know, failed after Slack had carried the call out.
 async fn send<T: DeserializeOwned + Send>(
-    session: &SlackClientSession<'_, SlackClientHyperConnector<HttpsConnector<HttpConnector>>>,
+    session: &SlackClientSession<'_, Connector>,
     method: &str,
     request: &(impl serde::Serialize + Send + Sync),
 ) -> Result<T, Failure> {
