@@ -12,6 +12,7 @@ use orchestrator_core::{
     Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowStart, FlowState, Incoming, Payload, Store, StoreError,
 };
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 
 /// A run's result applied to its record (the final message sent), to be written by
@@ -64,18 +65,30 @@ impl Writer {
     /// Writes `record` as version `expected + 1` (an insert when `expected` is 0), settling
     /// `event` in the same write; gives back the record as written (shared with a store
     /// that keeps records in memory, so the write copies nothing).
-    pub(crate) async fn commit(
-        &self,
+    ///
+    /// Not an `async fn`: one keeps its arguments for as long as it runs, and the record
+    /// (several hundred bytes) would be carried by every future that awaits this one. It is
+    /// stamped and shared here, and only the pointer goes into the future.
+    pub(crate) fn commit<'a>(
+        &'a self,
         mut record: FlowRecord,
         expected: u64,
-        event: Option<&str>,
-    ) -> Result<Arc<FlowRecord>, StoreError> {
+        event: Option<&'a str>,
+    ) -> impl Future<Output = Result<Arc<FlowRecord>, StoreError>> + Send + 'a {
         record.version = expected + 1;
         record.updated_at = self.clock.now();
         if let Some(key) = event {
             record.remember_applied(key);
         }
-        let record = Arc::new(record);
+        self.commit_shared(Arc::new(record), expected, event)
+    }
+
+    async fn commit_shared(
+        &self,
+        record: Arc<FlowRecord>,
+        expected: u64,
+        event: Option<&str>,
+    ) -> Result<Arc<FlowRecord>, StoreError> {
         let started = std::time::Instant::now();
         self.store.commit_shared(record.clone(), expected, event).await?;
         self.meters.store_op(StoreOp::Commit, started);
@@ -155,22 +168,29 @@ impl Writer {
         })
     }
 
-    /// Commits a prepared run, settling `event`.
-    pub(crate) async fn write(&self, prepared: Prepared, event: Option<&str>) -> Result<Outcome, StoreError> {
+    /// Commits a prepared run, settling `event`. (Not an `async fn`, as [`Writer::commit`].)
+    pub(crate) fn write<'a>(
+        &'a self,
+        prepared: Prepared,
+        event: Option<&'a str>,
+    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send + 'a {
         let Prepared {
             record,
             expected,
             rejected,
             ..
         } = prepared;
-        let record = self.commit(record, expected, event).await?;
-        Ok(match rejected {
-            Some(errors) => Outcome::Rejected {
-                flow_id: record.id,
-                errors,
-            },
-            None => Outcome::advanced(&record),
-        })
+        let written = self.commit(record, expected, event);
+        async move {
+            let record = written.await?;
+            Ok(match rejected {
+                Some(errors) => Outcome::Rejected {
+                    flow_id: record.id,
+                    errors,
+                },
+                None => Outcome::advanced(&record),
+            })
+        }
     }
 
     /// Ends the flow of `cx` in ERROR with `reason` without running a step, saying

@@ -63,7 +63,9 @@ pub(crate) enum End {
 /// record and what the steps asked for), how the run ended, and the version the record was
 /// loaded at (what the commit compares against).
 pub(crate) struct Stepped {
-    pub(crate) cx: Cx,
+    /// Boxed, as the record handed to [`StepRunner::step`]: every future down to the write
+    /// holds a `Stepped`, and an event's task copies its future when it starts.
+    pub(crate) cx: Box<Cx>,
     pub(crate) run: Run,
     pub(crate) expected: u64,
 }
@@ -119,11 +121,13 @@ impl StepRunner {
     }
 
     /// Runs the handlers `incoming` selects on `record` (migrated to the flow's version
-    /// first), as `attempt` says.
+    /// first), as `attempt` says. The record comes boxed: an `async fn` keeps its arguments
+    /// for as long as it runs, so a record (several hundred bytes) handed down the run by
+    /// value would be kept once by each level (see the size test in `orchestrator.rs`).
     pub(crate) async fn step(
         &self,
         definition: &FlowDefinition,
-        mut record: FlowRecord,
+        mut record: Box<FlowRecord>,
         incoming: &Arc<Incoming>,
         first: First,
         attempt: Attempt,
@@ -135,8 +139,9 @@ impl StepRunner {
             record.log(inbound(incoming, now));
         }
         let step = record.step.clone();
-        let mut cx =
-            Cx::sharing(record, self.slack.clone(), Some(incoming.clone()), now).with_state(self.state.clone());
+        let mut cx = Box::new(
+            Cx::sharing(*record, self.slack.clone(), Some(incoming.clone()), now).with_state(self.state.clone()),
+        );
         cx.set_replay(attempt.replay);
         cx.set_retry_later(attempt.retry_until.is_some_and(|until| now < until));
         let started = std::time::Instant::now();

@@ -19,6 +19,7 @@ use crate::engine::scheduled::Scheduled;
 use crate::engine::settings::Settings;
 use crate::engine::wake::Wake;
 use crate::telemetry::{Meters, StoreOp};
+use futures_util::future::BoxFuture;
 use orchestrator_core::{
     ConversationKey, FlowDefinition, FlowRecord, FlowState, Incoming, MessageType, Payload, Receipt, Received,
     SlackApi, SlackRequest, Store, StoreError,
@@ -182,10 +183,7 @@ impl Orchestrator {
     /// [`Orchestrator::apply`] on the heap: for a task that applies an event (the task then
     /// moves a pointer, not the whole state of a run, which is several kilobytes), and where
     /// an event's apply applies an earlier one (a recursion).
-    pub(crate) fn apply_boxed(
-        &self,
-        work: Work,
-    ) -> futures_util::future::BoxFuture<'_, Result<Outcome, OrchestratorError>> {
+    pub(crate) fn apply_boxed(&self, work: Work) -> BoxFuture<'_, Result<Outcome, OrchestratorError>> {
         Box::pin(self.apply(work))
     }
 
@@ -291,13 +289,14 @@ impl Orchestrator {
             None => self.conversation_of(work).await?,
         };
         let _turn = inner.locks.lock(key.as_str()).await;
-        match (self.load_current(incoming, &key).await?, start) {
+        match (self.load_current(incoming, &key).await?.map(Box::new), start) {
             (Some(record), _) if work.key.as_deref().is_some_and(|k| record.has_applied(k)) => Ok(Outcome::Duplicate),
             // A start whose first step ran already (a user's event ran it).
             (Some(record), Some(_)) if record.state != FlowState::Initiated => Ok(Outcome::Duplicate),
             (Some(record), _) if record.is_active() => self.continue_flow(record, work).await,
             (Some(record), _) => Ok(self.ended(record.id, incoming).await),
-            (None, Some((flow, step))) => self.open_started(work, flow, step).await,
+            // Boxed, as the other rare paths: see `the_state_of_an_event_being_applied_stays_small`.
+            (None, Some((flow, step))) => Box::pin(self.open_started(work, flow, step)).await,
             (None, None) => self.start_flow(work).await,
         }
     }
@@ -380,7 +379,7 @@ impl Orchestrator {
             .map_err(NotReady::Store)
     }
 
-    async fn continue_flow(&self, record: FlowRecord, work: &Work) -> Result<Outcome, OrchestratorError> {
+    async fn continue_flow(&self, record: Box<FlowRecord>, work: &Work) -> Result<Outcome, OrchestratorError> {
         let incoming = &work.incoming;
         if !record.is_participant(&incoming.context.user_id) {
             if incoming.has(MessageType::Interactive) {
@@ -391,12 +390,12 @@ impl Orchestrator {
         }
         let Some(definition) = self.inner.by_name.get(&record.flow).cloned() else {
             let reason = format!("flow `{}` is not registered in this bot", record.flow);
-            return self.fail_record(record, reason, work.key.as_deref(), true).await;
+            return self.fail_record(*record, reason, work.key.as_deref(), true).await;
         };
         if let Payload::ViewClosed { .. } = incoming.payload {
             tracing::info!(flow_id = %record.id, "the user closed the flow's modal");
             return self
-                .end_record(record, "the user closed the modal".into(), work.key.as_deref(), None)
+                .end_record(*record, "the user closed the modal".into(), work.key.as_deref(), None)
                 .await;
         }
         if self.is_cancel_word(incoming, &definition.options().cancel_words) {
@@ -404,7 +403,7 @@ impl Orchestrator {
             tracing::info!(flow_id = %record.id, "cancelled by the user");
             return self
                 .end_record(
-                    record,
+                    *record,
                     "cancelled by the user".into(),
                     work.key.as_deref(),
                     Some(&notice),
@@ -458,7 +457,7 @@ impl Orchestrator {
         };
         let record = self.inner.steps.new_record(&definition, &work.incoming);
         let record = self.inner.writer.commit(record, 0, None).await?;
-        self.run(definition, Arc::unwrap_or_clone(record), work, First::Start)
+        self.run(definition, Box::new(Arc::unwrap_or_clone(record)), work, First::Start)
             .await
     }
 
@@ -472,11 +471,11 @@ impl Orchestrator {
     }
 
     /// Runs the flow for one event and commits the result; then starts the flows its steps
-    /// asked for.
+    /// asked for. (The record comes boxed, as [`StepRunner::step`] takes it.)
     pub(crate) async fn run(
         &self,
         definition: Arc<FlowDefinition>,
-        record: FlowRecord,
+        record: Box<FlowRecord>,
         work: &Work,
         first: First,
     ) -> Result<Outcome, OrchestratorError> {
@@ -522,29 +521,31 @@ impl Orchestrator {
     }
 
     /// Ends a flow in ERROR without running a step (its flow is gone, or it was cancelled);
-    /// with `apologize`, the user is told.
-    pub(crate) async fn fail_record(
-        &self,
+    /// with `apologize`, the user is told. Boxed, as [`Orchestrator::end_record`].
+    pub(crate) fn fail_record<'a>(
+        &'a self,
         record: FlowRecord,
         reason: String,
-        event: Option<&str>,
+        event: Option<&'a str>,
         apologize: bool,
-    ) -> Result<Outcome, OrchestratorError> {
+    ) -> BoxFuture<'a, Result<Outcome, OrchestratorError>> {
         tracing::error!(flow_id = %record.id, flow = %record.flow, %reason, "flow moved to ERROR");
         let apology = apologize.then(|| self.inner.settings.error_message.clone());
-        self.end_record(record, reason, event, apology.as_deref()).await
+        Box::pin(async move { self.end_record(record, reason, event, apology.as_deref()).await })
     }
 
     /// Ends a flow in ERROR with `reason` without running a step, saying `message` first.
-    pub(crate) async fn end_record(
-        &self,
+    /// Boxed: a rare path, whose state (a step context, a message) the future of every
+    /// event that may take it would otherwise carry.
+    pub(crate) fn end_record<'a>(
+        &'a self,
         record: FlowRecord,
         reason: String,
-        event: Option<&str>,
-        message: Option<&str>,
-    ) -> Result<Outcome, OrchestratorError> {
+        event: Option<&'a str>,
+        message: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Outcome, OrchestratorError>> {
         let cx = self.inner.steps.context(record, None);
-        self.inner.writer.end(cx, reason, event, message).await
+        Box::pin(self.inner.writer.end(cx, reason, event, message))
     }
 
     /// Tells only the acting user something, in the channel or through the `response_url`.
@@ -627,5 +628,27 @@ impl Work {
             replay: true,
             ..Work::received(received)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RecordingSlack;
+    use orchestrator_core::MessageContext;
+
+    /// Each event being applied keeps this state for as long as its step runs (a task's
+    /// future, copied into its box when the task starts), so it is kept small: records
+    /// and step contexts go down the run behind pointers, rare paths are boxed.
+    #[test]
+    fn the_state_of_an_event_being_applied_stays_small() {
+        let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+        let incoming = Incoming::timeout(MessageContext::new("T1", "U1", "D1"), chrono::Utc::now());
+        let applying = orchestrator.apply(Work::new(incoming, None));
+        let size = std::mem::size_of_val(&applying);
+        assert!(
+            size <= 4096,
+            "applying an event takes {size} bytes; keep big values behind pointers"
+        );
     }
 }

@@ -230,7 +230,7 @@ impl Orchestrator {
             Err(error) => return Err(error),
         };
         tracing::debug!(flow_id = %id, flow, "a flow started from code");
-        self.run(definition, record, work, First::Start).await
+        self.run(definition, Box::new(record), work, First::Start).await
     }
 
     /// The record of a started flow, inserted.

@@ -134,7 +134,7 @@ impl Orchestrator {
             .steps
             .step(
                 &definition,
-                record,
+                Box::new(record),
                 &timeout,
                 First::Input,
                 Attempt {

@@ -158,18 +158,22 @@ impl SlackWebApi {
         }
     }
 
-    /// `answer`, or a [`Failure`] once it took longer than the timeout.
-    async fn within<T>(
-        &self,
-        method: &str,
-        answer: impl std::future::Future<Output = Result<T, Failure>>,
-    ) -> Result<T, Failure> {
-        tokio::time::timeout(self.timeout, answer).await.unwrap_or_else(|_| {
-            Err(Failure::Other(SlackError::Transport {
-                method: method.to_owned(),
-                detail: format!("no answer within {:?}", self.timeout),
-            }))
-        })
+    /// `answer`, or a [`Failure`] once it took longer than the timeout. (Not an `async fn`:
+    /// one would keep `answer` twice, as its argument and inside the timeout.)
+    fn within<'a, T>(
+        &'a self,
+        method: &'a str,
+        answer: impl std::future::Future<Output = Result<T, Failure>> + 'a,
+    ) -> impl std::future::Future<Output = Result<T, Failure>> + 'a {
+        let limited = tokio::time::timeout(self.timeout, answer);
+        async move {
+            limited.await.unwrap_or_else(|_| {
+                Err(Failure::Other(SlackError::Transport {
+                    method: method.to_owned(),
+                    detail: format!("no answer within {:?}", self.timeout),
+                }))
+            })
+        }
     }
 
     /// A client configured from `SLACK_BOT_TOKEN` and `SLACK_API_URL`.
