@@ -117,7 +117,7 @@ impl Orchestrator {
 
     /// Handles one normalized event: the whole path from dedup to the committed transition.
     pub async fn handle(&self, incoming: Incoming) -> Result<Outcome, OrchestratorError> {
-        match self.accept(incoming).await? {
+        match self.accept(Arc::new(incoming)).await? {
             Accepted::Done(outcome) => Ok(outcome),
             Accepted::Work(work) => self.apply_boxed(*work).await,
         }
@@ -125,7 +125,9 @@ impl Orchestrator {
 
     /// Takes responsibility for an event: when this returns `Work`, the event is stored as
     /// received (durably, with a durable store), so an ingress may ack it to Slack.
-    pub(crate) async fn accept(&self, incoming: Incoming) -> Result<Accepted, OrchestratorError> {
+    /// (Shared from the transport on: an `async fn` keeps its arguments for as long as it
+    /// runs, and an event handed down by value would be kept once per level.)
+    pub(crate) async fn accept(&self, incoming: Arc<Incoming>) -> Result<Accepted, OrchestratorError> {
         if let Some(reason) = self.ignore_reason(&incoming) {
             return Ok(Accepted::Done(Outcome::Ignored(reason)));
         }
@@ -133,11 +135,7 @@ impl Orchestrator {
             return Ok(Accepted::Work(Box::new(Work::new(incoming, None))));
         };
         let now = self.inner.clock.now();
-        let received = Received {
-            key,
-            at: now,
-            incoming: Arc::new(incoming),
-        };
+        let received = Received { key, at: now, incoming };
         let lease = crate::engine::clock::later(now, self.inner.settings.event_lease);
         let started = std::time::Instant::now();
         let receipt = self.inner.store.receive(&received, lease).await?;

@@ -147,7 +147,7 @@ async fn slack_event(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) ->
     match parse(content_type, body) {
         Err(reason) => refuse(StatusCode::BAD_REQUEST, reason.to_string()),
         Ok(Parsed::Answer(response)) => response,
-        Ok(Parsed::Event(incoming)) => dispatch(shared, *incoming).await,
+        Ok(Parsed::Event(incoming)) => dispatch(shared, Arc::from(incoming)).await,
     }
 }
 
@@ -210,7 +210,7 @@ fn from_form(text: &str) -> Result<Parsed, BadRequest> {
     Err(BadRequest::UnknownForm)
 }
 
-async fn dispatch(shared: &Arc<Shared>, incoming: Incoming) -> Response {
+async fn dispatch(shared: &Arc<Shared>, incoming: Arc<Incoming>) -> Response {
     match crate::slack::ingress::dispatch(&shared.orchestrator, &shared.tasks, incoming).await {
         Ok(Some(inline)) => Json(inline).into_response(),
         Ok(None) => StatusCode::OK.into_response(),

@@ -8,6 +8,7 @@ use crate::engine::outcome::{Ignored, OrchestratorError, Outcome};
 use orchestrator_core::tag::tag;
 use orchestrator_core::{Incoming, Payload};
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
@@ -21,7 +22,7 @@ const INLINE_WAIT: Duration = Duration::from_millis(2500);
 pub(crate) async fn dispatch(
     orchestrator: &Orchestrator,
     tasks: &TaskTracker,
-    incoming: Incoming,
+    incoming: Arc<Incoming>,
 ) -> Result<Option<Value>, OrchestratorError> {
     Ok(start(orchestrator, tasks, incoming).await?.ack_body().await)
 }
@@ -36,7 +37,7 @@ pub(crate) struct Started {
 pub(crate) async fn start(
     orchestrator: &Orchestrator,
     tasks: &TaskTracker,
-    incoming: Incoming,
+    incoming: Arc<Incoming>,
 ) -> Result<Started, OrchestratorError> {
     let is_submission = matches!(incoming.payload, Payload::ViewSubmission(_));
     let work = match orchestrator.accept(incoming).await? {

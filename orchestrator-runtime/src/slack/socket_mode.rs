@@ -168,7 +168,7 @@ impl SocketMode {
             let turn = arrival.lock(event.context.conversation_key().as_str()).await;
             let (orchestrator, tasks, acks) = (self.orchestrator.clone(), self.tasks.clone(), acks.clone());
             self.tasks.spawn(async move {
-                let started = ingress::start(&orchestrator, &tasks, event).await;
+                let started = ingress::start(&orchestrator, &tasks, event.into()).await;
                 drop(turn);
                 let mut ack = json!({ "envelope_id": envelope_id });
                 match started {
