@@ -83,6 +83,8 @@ impl Writer {
         self.commit_shared(Arc::new(record), expected, event)
     }
 
+    /// [`Writer::commit`]'s write, of the record stamped and shared: the store's
+    /// compare-and-swap, the metrics, and the timer loop woken for an earlier deadline.
     async fn commit_shared(
         &self,
         record: Arc<FlowRecord>,
