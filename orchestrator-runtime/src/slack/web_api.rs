@@ -19,8 +19,9 @@
 //!   it is an update or a look-up.
 //! - Requests are built and checked with slack-morphism's typed models, but of an answer
 //!   only what the bot uses is read (a post's or update's `channel` and `ts`, a view's
-//!   `id`, `auth.test`'s user, team and bot ids): an `ok` answer that lacks a field the crate's model requires, or holds a block
-//!   type it does not know yet, is still the success it is.
+//!   `id`, `auth.test`'s user, team and bot ids): an `ok` answer that lacks a field the
+//!   crate's model requires, or holds a block type it does not know yet, is still the
+//!   success it is.
 //! - Other failures reach the step as a [`SlackError`]; the step decides (by default, `?`
 //!   ends the flow in ERROR with a message, and the stored state before the step is kept).
 
@@ -57,9 +58,17 @@ pub enum ClientError {
     /// `SLACK_BOT_TOKEN` is missing.
     #[error("SLACK_BOT_TOKEN is not set")]
     NoToken,
-    /// The TLS roots could not be loaded, or `SLACK_API_URL` is not a URL.
+    /// The TLS roots could not be loaded.
     #[error("cannot build the Slack client: {0}")]
     Tls(#[from] std::io::Error),
+    /// `SLACK_API_URL` (or the URL given to [`SlackWebApi::new`]) is not a URL.
+    #[error("the Slack API URL `{url}` is not a URL: {reason}")]
+    ApiUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Who the bot is, from `auth.test`.
@@ -93,7 +102,7 @@ impl SlackWebApi {
     /// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", Some("http://127.0.0.1:9/api/")).unwrap();
     /// # drop(api);
     /// ```
-    pub fn new(bot_token: &str, api_url: Option<&str>) -> std::io::Result<Self> {
+    pub fn new(bot_token: &str, api_url: Option<&str>) -> Result<Self, ClientError> {
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()?
             .https_or_http()
@@ -105,7 +114,10 @@ impl SlackWebApi {
         }
         let post_url = connector
             .create_method_uri_path("chat.postMessage")
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("Slack API URL: {e}")))?;
+            .map_err(|e| ClientError::ApiUrl {
+                url: api_url.unwrap_or_default().to_owned(),
+                reason: e.to_string(),
+            })?;
         let token = SlackApiToken::new(SlackApiTokenValue(bot_token.to_owned()));
         Ok(SlackWebApi {
             client: Arc::new(SlackClient::new(connector)),
@@ -180,7 +192,7 @@ impl SlackWebApi {
     pub fn from_env() -> Result<Self, ClientError> {
         let token = std::env::var("SLACK_BOT_TOKEN").map_err(|_| ClientError::NoToken)?;
         let url = std::env::var("SLACK_API_URL").ok().filter(|u| !u.is_empty());
-        Ok(Self::new(&token, url.as_deref())?)
+        Self::new(&token, url.as_deref())
     }
 
     /// `auth.test`: checks the token and tells the bot who it is.
@@ -293,23 +305,16 @@ impl SlackWebApi {
                     blocks: blocks.as_ref(),
                     metadata: tag.map(PostMetadata),
                 };
-                let sent: Posted = session
+                let sent = session
                     .http_session_api
                     .http_post_uri(self.post_url.clone(), &post, None)
                     .await
                     .map_err(|e| error(method, e))?;
-                SlackReply::Message {
-                    channel: sent.channel,
-                    ts: sent.ts,
-                }
+                message_reply(sent)
             }
             SlackRequest::UpdateMessage { .. } => {
                 let request: SlackApiChatUpdateRequest = typed(method, args()?)?;
-                let updated: Updated = send(&session, method, &request).await?;
-                SlackReply::Message {
-                    channel: updated.channel,
-                    ts: updated.ts,
-                }
+                message_reply(send(&session, method, &request).await?)
             }
             SlackRequest::PostEphemeral { .. } => {
                 let request: SlackApiChatPostEphemeralRequest = typed(method, args()?)?;
@@ -385,11 +390,19 @@ struct PostBody<'a> {
     metadata: Option<PostMetadata>,
 }
 
-/// What the bot reads of `chat.postMessage`'s answer (the echoed message is skipped, not built).
+/// What the bot reads of a `chat.postMessage` or `chat.update` answer: where the message
+/// is (the echoed message is skipped, not built).
 #[derive(serde::Deserialize)]
-struct Posted {
+struct MessageAt {
     channel: String,
     ts: String,
+}
+
+fn message_reply(answer: MessageAt) -> SlackReply {
+    SlackReply::Message {
+        channel: answer.channel,
+        ts: answer.ts,
+    }
 }
 
 /// Sends `request` to `method` with slack-morphism's client (its `ok: false`, 429 and HTTP
@@ -417,13 +430,6 @@ struct Me {
     team_id: String,
     #[serde(default)]
     bot_id: Option<String>,
-}
-
-/// What the bot reads of `chat.update`'s answer.
-#[derive(serde::Deserialize)]
-struct Updated {
-    channel: String,
-    ts: String,
 }
 
 /// What the bot reads of a `views.open`, `views.push` or `views.update` answer: the view's id.
