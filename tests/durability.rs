@@ -9,7 +9,7 @@ use flaky_store::{Failure, Flaky};
 use slack_orchestrator::prelude::*;
 use slack_orchestrator::testkit::TestBot;
 use slack_orchestrator::MessageContext;
-use slack_orchestrator::{FlowState, MemoryStore, Outcome, RecordingSlack, SlackRequest, Store};
+use slack_orchestrator::{Cancelled, FlowState, MemoryStore, Outcome, RecordingSlack, SlackRequest, Store};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -164,6 +164,39 @@ async fn a_lost_compare_and_swap_decides_again_instead_of_dropping_the_input() {
     assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
     let outcome = chat.send("Bob").await;
     assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancel_that_loses_its_compare_and_swap_loads_the_flow_again_and_tells_the_user_once() {
+    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
+    let bot = process(memory.clone(), &slack);
+    bot.handle_json(&slack_orchestrator::payloads::direct_message(
+        "T1", "U1", "hi", "1.1", "EvHi",
+    ))
+    .await
+    .unwrap();
+    let id = memory.list(true, 10).await.unwrap()[0].id;
+
+    // An operator's process: the bot writes the flow between its load and its commit.
+    let operator = process(Flaky::any_write(memory.clone(), Failure::Interloper, 1), &slack);
+    let cancelled = operator
+        .cancel(id, "stuck", Some("An operator ended this."))
+        .await
+        .unwrap();
+    assert!(
+        matches!(cancelled, Cancelled::Now { told: Some(Ok(())) }),
+        "{cancelled:?}"
+    );
+    let record = memory.load(id).await.unwrap().unwrap();
+    assert_eq!(
+        (record.state, record.error.as_deref()),
+        (FlowState::Error, Some("cancelled: stuck"))
+    );
+    assert_eq!(
+        posts(&slack),
+        ["What's your name?", "An operator ended this."],
+        "told once, after the cancel was written"
+    );
 }
 
 #[tokio::test(start_paused = true)]

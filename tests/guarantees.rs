@@ -4,7 +4,7 @@
 use slack_orchestrator::payloads;
 use slack_orchestrator::prelude::*;
 use slack_orchestrator::testkit::{TestBot, BOT_USER, TEAM};
-use slack_orchestrator::{FlowRecord, FlowState, Ignored, MemoryStore, MessageContext, Outcome, Store};
+use slack_orchestrator::{Cancelled, FlowRecord, FlowState, Ignored, MemoryStore, MessageContext, Outcome, Store};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -307,20 +307,47 @@ async fn the_timer_engine_fires_in_the_background() {
 }
 
 #[tokio::test]
-async fn a_flow_can_be_cancelled_once() {
+async fn a_flow_can_be_cancelled_once_and_its_user_told() {
     let bot = bot();
-    bot.dm("U1").send("hello").await;
+    let mut chat = bot.dm("U1");
+    chat.send("hello").await;
+    chat.expect_reply("noted");
     let id = bot.flows().await[0].id;
-    assert!(bot.orchestrator().cancel(id, "operator").await.unwrap());
+    let notice = Some("An operator ended this conversation.");
+    let cancelled = bot.orchestrator().cancel(id, "operator", notice).await.unwrap();
+    assert!(
+        matches!(cancelled, Cancelled::Now { told: Some(Ok(())) }),
+        "{cancelled:?}"
+    );
+    chat.expect_reply("An operator ended this conversation.");
     let record = &bot.flows().await[0];
     assert_eq!(
         (record.state, record.error.as_deref()),
         (FlowState::Error, Some("cancelled: operator"))
     );
+    let again = bot.orchestrator().cancel(id, "again", notice).await.unwrap();
     assert!(
-        !bot.orchestrator().cancel(id, "again").await.unwrap(),
-        "an ended flow is not cancelled twice"
+        matches!(again, Cancelled::AlreadyEnded),
+        "an ended flow is not cancelled twice: {again:?}"
     );
-    let unknown = bot.orchestrator().cancel(uuid::Uuid::new_v4(), "x").await.unwrap_err();
+    chat.expect_no_reply();
+    let unknown = bot
+        .orchestrator()
+        .cancel(uuid::Uuid::new_v4(), "x", None)
+        .await
+        .unwrap_err();
     assert!(unknown.to_string().contains("not found"), "{unknown}");
+}
+
+#[tokio::test]
+async fn a_flow_cancelled_without_a_notice_tells_its_user_nothing() {
+    let bot = bot();
+    let mut chat = bot.dm("U1");
+    chat.send("hello").await;
+    chat.expect_reply("noted");
+    let id = bot.flows().await[0].id;
+    let cancelled = bot.orchestrator().cancel(id, "operator", None).await.unwrap();
+    assert!(matches!(cancelled, Cancelled::Now { told: None }), "{cancelled:?}");
+    chat.expect_no_reply();
+    assert_eq!(bot.flows().await[0].state, FlowState::Error);
 }

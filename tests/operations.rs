@@ -128,14 +128,8 @@ async fn readyz_says_why_the_bot_is_not_ready() {
     assert_eq!(get(&format!("{url}/healthz")).await.0, 200, "alive all the same");
 }
 
-/// Runs `onboarding check` with `env` (and nothing else of the Slack kind), off the test's
-/// runtime, which serves the fake Slack meanwhile.
+/// Runs `onboarding check` with `env` (and nothing else of the Slack kind).
 async fn check(env: &[(&str, &str)]) -> (bool, String) {
-    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    tokio::task::spawn_blocking(move || check_blocking(&env)).await.unwrap()
-}
-
-fn check_blocking(env: &[(String, String)]) -> (bool, String) {
     let mut command = std::process::Command::new(processes::example("onboarding"));
     command.arg("check");
     for name in [
@@ -147,14 +141,8 @@ fn check_blocking(env: &[(String, String)]) -> (bool, String) {
     ] {
         command.env_remove(name);
     }
-    command.envs(env.iter().map(|(k, v)| (k, v))).env("RUST_BACKTRACE", "1");
-    let output = command.output().expect("run the example");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    command.envs(env.iter().copied()).env("RUST_BACKTRACE", "1");
+    run_command(command).await
 }
 
 /// A deployed bot's log goes to a file, a pipe or journald: plain lines, no terminal colors.
@@ -211,4 +199,101 @@ async fn check_says_each_item_and_fails_without_a_trace_when_one_is_wrong() {
         !text.contains("panicked") && !text.contains("stack backtrace"),
         "{text}"
     );
+}
+
+/// Runs `command` off the test's runtime (which serves the fake Slack meanwhile): whether
+/// it succeeded, and what it printed.
+async fn run_command(mut command: std::process::Command) -> (bool, String) {
+    let output = tokio::task::spawn_blocking(move || command.output().expect("run the bot's binary"))
+        .await
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// An operator cancels a stuck conversation with `flows cancel`, in a process of its own
+/// beside the running bot, on the same store: the flow ends, its user is told through
+/// Slack, and the bot goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flows_cancel_beside_the_running_bot_ends_the_flow_and_tells_its_user() {
+    let slack = FakeSlack::start().await;
+    let posts = processes::Posts::follow(&slack);
+    let bot = processes::Bot::start("onboarding", &slack).await;
+    let sender = SignedSender::new(&bot.url(), SIGNING_SECRET);
+    let hello = payloads::direct_message(TEAM, "U1", "hi", "1800000000.000100", "EvCancel1");
+    processes::deliver_until_acked(&sender, &hello).await;
+    posts.wait("DU1", 1).await;
+    bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
+    let listed = bot.list_flows();
+    let id = listed
+        .lines()
+        .find(|l| l.contains("WAITING_FOR_RESPONSE"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("the flow's line")
+        .to_owned();
+
+    let mut cancel = bot.command(&["flows", "cancel", &id, "--reason", "stuck"]);
+    cancel
+        .env("SLACK_BOT_TOKEN", "xoxb-operator")
+        .env("SLACK_API_URL", slack.api_url());
+    let (ok, text) = run_command(cancel).await;
+    assert!(ok, "{text}");
+    assert!(text.contains(&format!("cancelled {id}; the user was told")), "{text}");
+    posts.wait("DU1", 2).await;
+    assert_eq!(posts.in_channel("DU1")[1], "Cancelled.", "the bot's cancelled notice");
+    bot.wait_in_state("ERROR", 1).await;
+
+    let (ok, text) = run_command(bot.command(&["flows", "cancel", &id])).await;
+    assert!(!ok, "{text}");
+    assert!(text.contains(&format!("error: flow {id} had already ended")), "{text}");
+
+    // The bot goes on: the user's next message starts a new conversation.
+    let again = payloads::direct_message(TEAM, "U1", "hi again", "1800000000.000200", "EvCancel2");
+    processes::deliver_until_acked(&sender, &again).await;
+    posts.wait("DU1", 3).await;
+    assert_eq!(
+        posts.in_channel("DU1")[2],
+        "Let's start the workflow. Step 1: What's your name?"
+    );
+}
+
+/// Without SLACK_BOT_TOKEN (or with `--silent`), `flows cancel` still cancels, and says
+/// that the user was not told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flows_cancel_without_a_token_cancels_and_says_the_user_was_not_told() {
+    let slack = FakeSlack::start().await;
+    let posts = processes::Posts::follow(&slack);
+    let bot = processes::Bot::start("onboarding", &slack).await;
+    let sender = SignedSender::new(&bot.url(), SIGNING_SECRET);
+    for (user, event) in [("U1", "EvQuiet1"), ("U2", "EvQuiet2")] {
+        let hello = payloads::direct_message(TEAM, user, "hi", "1800000000.000100", event);
+        processes::deliver_until_acked(&sender, &hello).await;
+    }
+    bot.wait_in_state("WAITING_FOR_RESPONSE", 2).await;
+    let ids: Vec<String> = bot
+        .list_flows()
+        .lines()
+        .filter(|l| l.contains("WAITING_FOR_RESPONSE"))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+
+    let (ok, text) = run_command(bot.command(&["flows", "cancel", &ids[0]])).await;
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("the user was not told (SLACK_BOT_TOKEN is not set)"),
+        "{text}"
+    );
+    let mut silent = bot.command(&["flows", "cancel", &ids[1], "--silent"]);
+    silent
+        .env("SLACK_BOT_TOKEN", "xoxb-operator")
+        .env("SLACK_API_URL", slack.api_url());
+    let (ok, text) = run_command(silent).await;
+    assert!(ok, "{text}");
+    assert!(text.contains("the user was not told (--silent)"), "{text}");
+    bot.wait_in_state("ERROR", 2).await;
+    assert_eq!(posts.total(), 2, "only the two first questions: {:?}", slack.methods());
 }

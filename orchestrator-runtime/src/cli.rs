@@ -5,7 +5,7 @@ use crate::slack::http::{shutdown_signal, HttpIngress};
 use crate::slack::socket_mode::SocketMode;
 use crate::slack::web_api::SlackWebApi;
 use crate::store;
-use crate::{Orchestrator, OrchestratorBuilder};
+use crate::{Cancelled, Orchestrator, OrchestratorBuilder};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -66,13 +66,20 @@ enum FlowsCommand {
         /// The flow id.
         id: Uuid,
     },
-    /// Cancel an active flow (it goes to ERROR).
+    /// Cancel an active flow (it goes to ERROR) and tell its user, through Slack with
+    /// SLACK_BOT_TOKEN (and SLACK_API_URL), the bot's cancelled notice or `--notice`.
     Cancel {
         /// The flow id.
         id: Uuid,
         /// Why, stored on the flow.
         #[arg(long, default_value = "cancelled from the command line")]
         reason: String,
+        /// What the user is told (default: the bot's cancelled notice, as for a cancel word).
+        #[arg(long, conflicts_with = "silent")]
+        notice: Option<String>,
+        /// Tell the user nothing.
+        #[arg(long)]
+        silent: bool,
     },
 }
 
@@ -181,12 +188,15 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), CliError>
         }
         Command::Check => check(cli.store.as_deref()).await,
         Command::Flows { action } => {
-            // `flows` reads and cancels records; a cancel says nothing to the user.
-            let orchestrator = builder
-                .store(open(store::DEFAULT_URL).await?)
-                .slack(Arc::new(Offline))
-                .build()?;
-            flows(&orchestrator, action).await
+            // `flows` reads and cancels records; a cancel tells the user when it can.
+            let tells = matches!(action, FlowsCommand::Cancel { silent: false, .. });
+            let token = std::env::var("SLACK_BOT_TOKEN").is_ok_and(|t| !t.trim().is_empty());
+            let slack: Arc<dyn orchestrator_core::SlackApi> = match tells && token {
+                true => Arc::new(SlackWebApi::from_env()?),
+                false => Arc::new(Offline),
+            };
+            let orchestrator = builder.store(open(store::DEFAULT_URL).await?).slack(slack).build()?;
+            flows(&orchestrator, action, token).await
         }
     }
 }
@@ -394,7 +404,8 @@ fn graph(orchestrator: &Orchestrator, only: Option<&str>, format: Format) -> Res
     }
 }
 
-async fn flows(orchestrator: &Orchestrator, action: FlowsCommand) -> Result<(), CliError> {
+/// `flows`; `connected`: a cancel can tell the user (SLACK_BOT_TOKEN is set).
+async fn flows(orchestrator: &Orchestrator, action: FlowsCommand, connected: bool) -> Result<(), CliError> {
     let store = orchestrator.store();
     match action {
         FlowsCommand::List { all } => {
@@ -420,13 +431,35 @@ async fn flows(orchestrator: &Orchestrator, action: FlowsCommand) -> Result<(), 
             }
             None => Err(CliError::NoRecord(id)),
         },
-        FlowsCommand::Cancel { id, reason } => match orchestrator.cancel(id, &reason).await? {
-            true => {
-                println!("cancelled {id}");
-                Ok(())
+        FlowsCommand::Cancel {
+            id,
+            reason,
+            notice,
+            silent,
+        } => {
+            let notice = notice.unwrap_or_else(|| orchestrator.inner.settings.cancelled_notice.clone());
+            let why_not = match silent {
+                true => "--silent",
+                false => "SLACK_BOT_TOKEN is not set",
+            };
+            let notice = (!silent && connected).then_some(notice.as_str());
+            match orchestrator.cancel(id, &reason, notice).await? {
+                Cancelled::Now { told } => {
+                    println!("cancelled {id}; {}", told_the_user(told, why_not));
+                    Ok(())
+                }
+                Cancelled::AlreadyEnded => Err(CliError::AlreadyEnded(id)),
             }
-            false => Err(CliError::AlreadyEnded(id)),
-        },
+        }
+    }
+}
+
+/// How telling the user of a cancel went, for the operator.
+fn told_the_user(told: Option<Result<(), orchestrator_core::SlackError>>, why_not: &str) -> String {
+    match told {
+        None => format!("the user was not told ({why_not})"),
+        Some(Ok(())) => "the user was told".into(),
+        Some(Err(error)) => format!("could not tell the user: {error}"),
     }
 }
 

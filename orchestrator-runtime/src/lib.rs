@@ -20,7 +20,7 @@ pub mod telemetry;
 pub use engine::builder::OrchestratorBuilder;
 pub use engine::clock::Clock;
 pub use engine::orchestrator::{self, Orchestrator};
-pub use engine::outcome::{BuildError, Ignored, NotReady, OrchestratorError, Outcome};
+pub use engine::outcome::{BuildError, Cancelled, Ignored, NotReady, OrchestratorError, Outcome};
 pub use engine::scheduled::{Occurrence, TargetError};
 pub use slack::http::{self, HttpIngress};
 pub use slack::recording::{RecordingSlack, SlackOutage};

@@ -27,14 +27,26 @@ pub struct Flaky {
     inner: Arc<MemoryStore>,
     failures: AtomicUsize,
     failure: Failure,
+    /// Only the commits that apply an event fail (not the creation of a new flow).
+    events_only: bool,
 }
 
 impl Flaky {
+    /// Fails the next `times` commits that apply an event.
     pub fn new(inner: Arc<MemoryStore>, failure: Failure, times: usize) -> Arc<Flaky> {
         Arc::new(Flaky {
             inner,
             failures: AtomicUsize::new(times),
             failure,
+            events_only: true,
+        })
+    }
+
+    /// Fails the next `times` commits, whatever they write (a cancel, a timeout).
+    pub fn any_write(inner: Arc<MemoryStore>, failure: Failure, times: usize) -> Arc<Flaky> {
+        Arc::new(Flaky {
+            events_only: false,
+            ..Arc::into_inner(Flaky::new(inner, failure, times)).expect("not shared yet")
         })
     }
 }
@@ -42,8 +54,7 @@ impl Flaky {
 #[async_trait]
 impl Store for Flaky {
     async fn commit(&self, record: &FlowRecord, expected: u64, event: Option<&str>) -> Result<(), StoreError> {
-        // Only the commits that apply an event fail (not the creation of a new flow).
-        let fails = event.is_some()
+        let fails = (event.is_some() || !self.events_only)
             && self
                 .failures
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))

@@ -156,13 +156,25 @@ impl Bot {
     }
 
     pub fn list_flows(&self) -> String {
-        let out = Command::new(&self.binary)
-            .args(["flows", "list", "--all"])
-            .env("ORCHESTRATOR_STORE", &self.store)
-            .output()
-            .unwrap();
+        let out = self.command(&["flows", "list", "--all"]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// The bot's binary with `args`, on its store (an operator's command), and no Slack
+    /// settings unless the caller adds them.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.binary);
+        command.args(args).env("ORCHESTRATOR_STORE", &self.store);
+        for name in [
+            "SLACK_BOT_TOKEN",
+            "SLACK_APP_TOKEN",
+            "SLACK_SIGNING_SECRET",
+            "SLACK_API_URL",
+        ] {
+            command.env_remove(name);
+        }
+        command
     }
 }
 

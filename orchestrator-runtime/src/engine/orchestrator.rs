@@ -14,7 +14,7 @@ use crate::engine::commit::Writer;
 use crate::engine::execute::{Attempt, End, First, StepRunner, Stepped};
 use crate::engine::lease::{holding, Held};
 use crate::engine::locks::KeyLocks;
-use crate::engine::outcome::{Ignored, NotReady, OrchestratorError, Outcome};
+use crate::engine::outcome::{Cancelled, Ignored, NotReady, OrchestratorError, Outcome};
 use crate::engine::scheduled::Scheduled;
 use crate::engine::settings::Settings;
 use crate::engine::wake::Wake;
@@ -321,22 +321,68 @@ impl Orchestrator {
         })
     }
 
-    /// Cancels an active flow: it goes to ERROR with `reason`. `false` if it had already ended.
-    pub async fn cancel(&self, flow_id: uuid::Uuid, reason: &str) -> Result<bool, OrchestratorError> {
+    /// Cancels an active flow: it goes to ERROR with `reason`, and with a `notice` the user
+    /// is then told it, where the flow talks to them (only once the cancel is written, so a
+    /// user is never told of a cancel that did not happen). A flow written meanwhile, by
+    /// this process or another on the store, is loaded again and cancelled (up to
+    /// `max_attempts` tries, as an event's step). An unknown flow is an error.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Cancelled, Orchestrator};
+    /// # async fn demo(orchestrator: Orchestrator, id: uuid::Uuid) -> Result<(), Box<dyn std::error::Error>> {
+    /// let notice = Some("Sorry, we ended this request; ask again any time.");
+    /// if let Cancelled::Now { told: Some(Err(error)) } = orchestrator.cancel(id, "stuck", notice).await? {
+    ///     eprintln!("cancelled, but the user was not told: {error}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn cancel(
+        &self,
+        flow_id: Uuid,
+        reason: &str,
+        notice: Option<&str>,
+    ) -> Result<Cancelled, OrchestratorError> {
         let inner = &self.inner;
         let Some(found) = inner.store.load_shared(flow_id).await? else {
             return Err(StoreError::NotFound(flow_id).into());
         };
         let _turn = inner.locks.lock(found.key.as_str()).await;
-        let Some(record) = inner.store.load(flow_id).await? else {
-            return Ok(false);
+        let mut attempt = 1;
+        let record = loop {
+            let Some(record) = inner.store.load(flow_id).await? else {
+                return Ok(Cancelled::AlreadyEnded);
+            };
+            if !record.is_active() {
+                return Ok(Cancelled::AlreadyEnded);
+            }
+            let kept = notice.map(|_| record.clone());
+            match self
+                .fail_record(record, format!("cancelled: {reason}"), None, false)
+                .await
+            {
+                Err(OrchestratorError::Store(StoreError::Conflict(why))) if attempt < inner.settings.max_attempts => {
+                    tracing::debug!(%flow_id, %why, attempt, "a cancel lost a compare-and-swap; loading the flow again");
+                    attempt += 1;
+                }
+                done => {
+                    done?;
+                    break kept;
+                }
+            }
         };
-        if !record.is_active() {
-            return Ok(false);
-        }
-        self.fail_record(record, format!("cancelled: {reason}"), None, false)
-            .await?;
-        Ok(true)
+        let told = match (record, notice) {
+            (Some(record), Some(notice)) => {
+                let mut cx = inner.steps.context(record, None);
+                let said = cx.say(notice).await.map(drop);
+                if let Err(error) = &said {
+                    tracing::warn!(%flow_id, %error, "cancelled, but could not tell the user");
+                }
+                Some(said)
+            }
+            _ => None,
+        };
+        Ok(Cancelled::Now { told })
     }
 
     fn ignore_reason(&self, incoming: &Incoming) -> Option<Ignored> {

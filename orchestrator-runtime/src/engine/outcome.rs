@@ -1,5 +1,5 @@
-//! What became of an event ([`Outcome`], [`Ignored`]) and what can go wrong
-//! ([`OrchestratorError`], [`BuildError`]).
+//! What became of an event ([`Outcome`], [`Ignored`]) or of a cancel ([`Cancelled`]), and
+//! what can go wrong ([`OrchestratorError`], [`BuildError`]).
 
 use orchestrator_core::{FlowState, NormalizeError, StoreError};
 use uuid::Uuid;
@@ -91,6 +91,34 @@ pub enum Ignored {
     MentionTwin,
     /// An event type no flow reacts to.
     Unsupported,
+}
+
+/// What [`Orchestrator::cancel`](crate::Orchestrator::cancel) did.
+///
+/// ```
+/// use orchestrator_runtime::Cancelled;
+/// let cancelled = Cancelled::Now { told: None };
+/// assert!(cancelled.was_active());
+/// assert!(!Cancelled::AlreadyEnded.was_active());
+/// ```
+#[derive(Debug)]
+pub enum Cancelled {
+    /// The flow was active and is now in ERROR. `told` is how telling the user went, when
+    /// a notice was asked for: the flow is cancelled either way.
+    Now {
+        /// `None`: no notice was asked for; otherwise the notice's post.
+        told: Option<Result<(), orchestrator_core::SlackError>>,
+    },
+    /// The flow had already ended (completed, timed out, failed or cancelled): nothing
+    /// changed, and the user was not told.
+    AlreadyEnded,
+}
+
+impl Cancelled {
+    /// Whether the flow was active (and is cancelled now).
+    pub fn was_active(&self) -> bool {
+        matches!(self, Cancelled::Now { .. })
+    }
 }
 
 /// The orchestrator could not handle an event. The event changed nothing.
