@@ -165,7 +165,7 @@ impl ViewSubmission {
     /// ```
     /// # use orchestrator_core::{ViewSubmission, Field};
     /// let view = ViewSubmission { view_id: "V1".into(), callback_id: "cb".into(), fields: vec![
-    ///     Field { block_id: "b".into(), action_id: "title".into(), values: vec!["Hi".into()] }] };
+    ///     Field { block_id: "b".into(), action_id: "title".into(), values: vec!["Hi".into()], files: vec![] }] };
     /// assert_eq!(view.value("title"), Some("Hi"));
     /// ```
     pub fn value(&self, action_id: &str) -> Option<&str> {
@@ -185,8 +185,12 @@ pub struct Field {
     pub block_id: String,
     /// The element's `action_id`.
     pub action_id: String,
-    /// The entered or chosen values (several for multi-selects, none when left empty).
+    /// The entered or chosen values (several for multi-selects, none when left empty): a
+    /// rich text input's text as mrkdwn (as a typed message's), a file input's file ids.
     pub values: Vec<String>,
+    /// A file input's files, with their names and download URLs (empty for other inputs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<File>,
 }
 
 /// A file attached to a message.

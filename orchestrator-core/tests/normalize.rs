@@ -281,3 +281,48 @@ fn a_view_submission_reads_pickers_and_leaves_unset_inputs_empty() {
     assert_eq!(form.value("why"), None);
     assert_eq!(form.value("kind"), None);
 }
+
+#[test]
+fn a_view_submission_reads_rich_text_file_number_email_and_url_inputs() {
+    // The state Slack sends for the newer inputs: a rich text input's value is a
+    // `rich_text` block, a file input's the uploaded files; numbers, emails and URLs are
+    // strings in `value`.
+    let incoming = normalize(json!({
+        "type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}, "trigger_id": "9.9.z",
+        "view": {"id": "V2", "type": "modal", "callback_id": "report", "private_metadata": "",
+                 "state": {"values": {
+                     "details": {"details": {"type": "rich_text_input", "rich_text_value": {
+                         "type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
+                             {"type": "text", "text": "Broken since "},
+                             {"type": "text", "text": "Monday", "style": {"bold": true}},
+                             {"type": "text", "text": ", ask "},
+                             {"type": "user", "user_id": "U2"}]}]}}},
+                     "empty": {"empty": {"type": "rich_text_input",
+                                         "rich_text_value": {"type": "rich_text", "elements": []}}},
+                     "proof": {"proof": {"type": "file_input", "files": [
+                         {"id": "F1", "name": "screen.png", "mimetype": "image/png", "size": 2048,
+                          "url_private": "https://files.slack.com/files-pri/T1-F1/screen.png"},
+                         {"id": "F2", "name": "log.txt", "mimetype": "text/plain", "size": 10,
+                          "url_private": "https://files.slack.com/files-pri/T1-F2/log.txt"}]}},
+                     "count": {"count": {"type": "number_input", "value": "3"}},
+                     "mail": {"mail": {"type": "email_text_input", "value": "ana@example.com"}},
+                     "link": {"link": {"type": "url_text_input", "value": "https://example.com"}}
+                 }}}
+    }));
+    let form = Submission::from_input(&incoming).unwrap();
+    assert_eq!(form.value("details"), Some("Broken since *Monday*, ask <@U2>"));
+    assert_eq!(form.value("empty"), None, "an empty rich text input is left empty");
+    let proof = form.field("proof").unwrap();
+    assert_eq!(proof.values, ["F1", "F2"]);
+    let names: Vec<_> = proof.files.iter().map(|f| f.name.as_deref()).collect();
+    assert_eq!(names, [Some("screen.png"), Some("log.txt")]);
+    assert_eq!(
+        proof.files[0].url_private.as_deref(),
+        Some("https://files.slack.com/files-pri/T1-F1/screen.png")
+    );
+    assert_eq!(proof.files[1].size, Some(10));
+    assert!(form.field("details").unwrap().files.is_empty());
+    assert_eq!(form.value("count"), Some("3"));
+    assert_eq!(form.value("mail"), Some("ana@example.com"));
+    assert_eq!(form.value("link"), Some("https://example.com"));
+}

@@ -16,6 +16,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use wire::{Body, Element, Str};
 
+mod rich_text;
 mod wire;
 
 /// The body is not a Slack event, interaction or command this crate understands.
@@ -286,9 +287,13 @@ fn strip_leading_mentions(text: &str) -> String {
 }
 
 fn files(event: &Body<'_>) -> Vec<File> {
-    event
-        .files
-        .iter()
+    owned_files(event.files.as_deref())
+}
+
+/// A message's or a `file_input`'s files (those without an id left out).
+fn owned_files(files: Option<&[wire::WireFile<'_>]>) -> Vec<File> {
+    files
+        .into_iter()
         .flatten()
         .filter_map(|f| {
             Some(File {
@@ -391,6 +396,13 @@ fn selected_option(element: &Element<'_>) -> Option<SelectedOption> {
 fn field_values(element: &Element<'_>) -> Vec<String> {
     if let Some(value) = element.value.as_deref() {
         return vec![value.to_owned()];
+    }
+    if let Some(rich) = &element.rich_text_value {
+        let text = rich.to_mrkdwn();
+        return if text.trim().is_empty() { Vec::new() } else { vec![text] };
+    }
+    if let Some(files) = &element.files {
+        return files.iter().filter_map(|f| owned(f.id.as_ref())).collect();
     }
     if let Some(options) = &element.selected_options {
         return options.iter().filter_map(|o| owned(o.value.as_ref())).collect();
@@ -503,6 +515,7 @@ fn from_view_submission(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
                 block_id: untag(block_id).1,
                 action_id: action_id.as_ref().to_owned(),
                 values: field_values(element),
+                files: owned_files(element.files.as_deref()),
             });
         }
     }

@@ -168,7 +168,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
     }
 }
 
-/// A file shared in a message.
+/// A file shared in a message, or uploaded in a `file_input`.
 #[derive(Deserialize)]
 pub(super) struct WireFile<'a> {
     #[serde(borrow)]
@@ -236,6 +236,11 @@ pub(super) struct Element<'a> {
     pub(super) selected_conversations: Option<Vec<Str<'a>>>,
     #[serde(borrow)]
     pub(super) selected_channels: Option<Vec<Str<'a>>>,
+    /// A `rich_text_input`'s value: a `rich_text` block.
+    pub(super) rich_text_value: Option<super::rich_text::RichText>,
+    /// A `file_input`'s uploaded files.
+    #[serde(borrow)]
+    pub(super) files: Option<Vec<WireFile<'a>>>,
 }
 
 /// An option of a select menu.

@@ -129,6 +129,21 @@ pub fn block_action(team: &str, user: &str, at: &ElementAt<'_>, element: Value, 
 }
 
 /// A `view_submission` payload for a modal with `values` as `(block_id, action_id, value)`.
+/// Each input's state has the shape Slack sends for its element in `view` (a select's
+/// `selected_option`, a date picker's `selected_date`, a rich text input's `rich_text_value`,
+/// a file input's `files` with `value` as the file id…; a plain `value` for text inputs and
+/// for an input `view` does not have). A multi-select or file input given several times
+/// gets each value; its state is keyed by the block id as Slack has it (tagged by the flow).
+///
+/// ```
+/// use orchestrator_runtime::payloads::view_submission;
+/// use serde_json::json;
+/// let view = json!({"callback_id": "c", "blocks": [{"type": "input", "block_id": "when",
+///     "element": {"type": "datepicker", "action_id": "day"}}]});
+/// let body = view_submission("T1", "U1", &view, "V1", &[("when", "day", "2026-12-24")], "1.2.t");
+/// let day = &body["view"]["state"]["values"]["when"]["day"];
+/// assert_eq!(day, &json!({"type": "datepicker", "selected_date": "2026-12-24"}));
+/// ```
 pub fn view_submission(
     team: &str,
     user: &str,
@@ -139,14 +154,74 @@ pub fn view_submission(
 ) -> Value {
     let mut state = serde_json::Map::new();
     for (block, action, value) in values {
-        let entry = state.entry(block.to_string()).or_insert_with(|| json!({}));
-        entry[*action] = json!({"type": "plain_text_input", "value": value});
+        let element = input_element(view, block, action);
+        let key = element
+            .and_then(|(block_id, _)| block_id.as_str())
+            .unwrap_or(block)
+            .to_owned();
+        let entry = state.entry(key).or_insert_with(|| json!({}));
+        let kind = element
+            .and_then(|(_, e)| e["type"].as_str())
+            .unwrap_or("plain_text_input");
+        let input = &mut entry[*action];
+        input_state(input, kind, element.map(|(_, e)| e), value);
     }
     json!({"type": "view_submission", "team": {"id": team}, "user": {"id": user, "team_id": team},
            "api_app_id": "A0TEST", "trigger_id": trigger_id,
            "view": {"id": view_id, "type": "modal", "callback_id": view.get("callback_id").cloned().unwrap_or(json!("")),
                     "private_metadata": view.get("private_metadata").cloned().unwrap_or(json!("")),
                     "state": {"values": state}}})
+}
+
+/// The input block of `view` whose block id (tagged or not) is `block` and whose element's
+/// `action_id` is `action`: its block id as in the view, and its element.
+fn input_element<'v>(view: &'v Value, block: &str, action: &str) -> Option<(&'v Value, &'v Value)> {
+    view["blocks"].as_array()?.iter().find_map(|b| {
+        let same_block = b["block_id"]
+            .as_str()
+            .is_some_and(|id| orchestrator_core::tag::untag(id).1 == block);
+        (same_block && b["element"]["action_id"] == action).then(|| (&b["block_id"], &b["element"]))
+    })
+}
+
+/// Writes `value` into `input`, an input's state, as Slack reports an element of `kind`
+/// (adding to what is there for a multi-select or a file input).
+fn input_state(input: &mut Value, kind: &str, element: Option<&Value>, value: &str) {
+    input["type"] = json!(kind);
+    let option = || {
+        let label = element
+            .and_then(|e| e["options"].as_array())
+            .and_then(|options| options.iter().find(|o| o["value"] == value))
+            .map_or_else(|| json!({"type": "plain_text", "text": value}), |o| o["text"].clone());
+        json!({"text": label, "value": value})
+    };
+    let mut append = |field: &str, item: Value| match input[field].as_array_mut() {
+        Some(list) => list.push(item),
+        None => input[field] = json!([item]),
+    };
+    match kind {
+        "static_select" | "external_select" | "radio_buttons" => input["selected_option"] = option(),
+        "multi_static_select" | "multi_external_select" | "checkboxes" => append("selected_options", option()),
+        "users_select" => input["selected_user"] = json!(value),
+        "conversations_select" => input["selected_conversation"] = json!(value),
+        "channels_select" => input["selected_channel"] = json!(value),
+        "multi_users_select" => append("selected_users", json!(value)),
+        "multi_conversations_select" => append("selected_conversations", json!(value)),
+        "multi_channels_select" => append("selected_channels", json!(value)),
+        "datepicker" => input["selected_date"] = json!(value),
+        "timepicker" => input["selected_time"] = json!(value),
+        "datetimepicker" => input["selected_date_time"] = value.parse::<i64>().map_or(json!(value), |at| json!(at)),
+        "rich_text_input" => {
+            input["rich_text_value"] = json!({"type": "rich_text", "elements": [
+                {"type": "rich_text_section", "elements": [{"type": "text", "text": value}]}]})
+        }
+        "file_input" => append(
+            "files",
+            json!({"id": value, "name": value, "mimetype": "application/octet-stream",
+                   "url_private": format!("https://files.slack.invalid/files-pri/{value}")}),
+        ),
+        _ => input["value"] = json!(value),
+    }
 }
 
 /// An `app_home_opened` Events API callback: `user` opened the app's Home tab.
@@ -261,4 +336,73 @@ pub fn find_element(blocks: &Value, action_id: &str) -> Option<(String, Value)> 
 /// ```
 pub fn ts(n: u64) -> String {
     format!("1700000000.{n:06}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use orchestrator_core::{FromInput, Incoming, Submission};
+
+    /// A modal with one input of each kind, its block ids tagged as a flow's are.
+    fn modal() -> Value {
+        let input = |block: &str, element: Value| json!({"type": "input", "block_id": format!("{}{block}", tagged()), "element": element});
+        json!({"callback_id": "everything", "private_metadata": "m", "blocks": [
+            input("size", json!({"type": "static_select", "action_id": "size", "options": [
+                {"text": {"type": "plain_text", "text": "Large"}, "value": "l"}]})),
+            input("tags", json!({"type": "multi_static_select", "action_id": "tags", "options": []})),
+            input("who", json!({"type": "multi_users_select", "action_id": "who"})),
+            input("when", json!({"type": "datetimepicker", "action_id": "when"})),
+            input("notes", json!({"type": "rich_text_input", "action_id": "notes"})),
+            input("proof", json!({"type": "file_input", "action_id": "proof"})),
+            input("title", json!({"type": "plain_text_input", "action_id": "title"})),
+        ]})
+    }
+
+    fn tagged() -> String {
+        orchestrator_core::tag::tag(uuid::Uuid::nil(), "")
+    }
+
+    #[test]
+    fn each_input_is_shaped_as_slack_sends_its_element_and_reads_back_as_given() {
+        let values = [
+            ("size", "size", "l"),
+            ("tags", "tags", "a"),
+            ("tags", "tags", "b"),
+            ("who", "who", "U1"),
+            ("who", "who", "U2"),
+            ("when", "when", "1798099200"),
+            ("notes", "notes", "see *this*"),
+            ("proof", "proof", "F1"),
+            ("title", "title", "Hi"),
+            ("other", "other", "kept"),
+        ];
+        let body = view_submission("T1", "U1", &modal(), "V1", &values, "1.2.t");
+        let state = &body["view"]["state"]["values"];
+        let size = &state[format!("{}size", tagged())]["size"];
+        assert_eq!(
+            size["selected_option"],
+            json!({"text": {"type": "plain_text", "text": "Large"}, "value": "l"})
+        );
+        assert_eq!(
+            state[format!("{}when", tagged())]["when"]["selected_date_time"],
+            json!(1798099200)
+        );
+        assert_eq!(
+            state["other"]["other"],
+            json!({"type": "plain_text_input", "value": "kept"})
+        );
+
+        let incoming = Incoming::from_json(&body).unwrap().unwrap();
+        let form = Submission::from_input(&incoming).unwrap();
+        assert_eq!(form.value("size"), Some("l"));
+        assert_eq!(form.field("tags").unwrap().values, ["a", "b"]);
+        assert_eq!(form.field("who").unwrap().values, ["U1", "U2"]);
+        assert_eq!(form.value("when"), Some("1798099200"));
+        assert_eq!(form.value("notes"), Some("see *this*"));
+        assert_eq!(form.value("proof"), Some("F1"));
+        assert_eq!(form.field("proof").unwrap().files[0].id, "F1");
+        assert_eq!(form.value("title"), Some("Hi"));
+        assert_eq!(form.value("other"), Some("kept"));
+        assert_eq!(form.field("size").unwrap().block_id, "size", "untagged for the flow");
+    }
 }
