@@ -11,13 +11,16 @@ mod onboarding_example;
 #[path = "../examples/menu.rs"]
 mod menu_example;
 
+mod flaky_store;
+
 use menu_example::{feedback::Feedback, menu::Menu};
 use onboarding_example::Onboarding;
 use serde_json::{json, Value};
 use slack_orchestrator::payloads::{self, ElementAt, Said};
 use slack_orchestrator::testkit::{Delivered, LiveBot, Transport, BOT_USER, TEAM};
-use slack_orchestrator::{FlowState, Orchestrator};
+use slack_orchestrator::{FlowState, MemoryStore, Orchestrator};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -136,6 +139,28 @@ async fn a_slack_retry_never_runs_the_step_twice() {
     bot.stop().await;
 }
 
+/// An event the bot cannot store is not acked: a 503 that Slack retries (no
+/// `X-Slack-No-Retry`), and the retry, once the store is back, is applied once.
+#[tokio::test]
+async fn an_event_the_store_cannot_take_is_refused_for_slack_to_retry() {
+    let store = flaky_store::Flaky::unreachable_for_receives(Arc::new(MemoryStore::new()), 1);
+    let bot = LiveBot::start(
+        Transport::Http,
+        Orchestrator::builder().flow::<Onboarding>().store(store),
+    )
+    .await;
+    let sender = bot.sender().unwrap();
+    let event = dm("U_RETRY", "hi");
+    let refused = sender.event(&event).await;
+    assert_eq!((refused.status, refused.no_retry), (503, false), "{refused:?}");
+    assert_eq!(sender.retry(&event, 1).await.status, 200);
+    assert_eq!(
+        texts(&bot, 1).await,
+        ["Let's start the workflow. Step 1: What's your name?"]
+    );
+    bot.stop().await;
+}
+
 #[tokio::test]
 async fn bad_requests_are_refused_and_the_server_keeps_serving() {
     let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
@@ -147,6 +172,7 @@ async fn bad_requests_are_refused_and_the_server_keeps_serving() {
         .send_signed("application/json", body.clone(), now, "v0=deadbeef", &[], false)
         .await;
     assert_eq!(forged.status, 401, "{forged:?}");
+    assert!(!forged.no_retry, "a secret being rotated: Slack's retry may pass");
     assert!(forged.body.contains("signature mismatch"));
     let other_secret = slack_orchestrator::signature::sign("not-the-secret", now, &body);
     assert_eq!(
@@ -167,6 +193,7 @@ async fn bad_requests_are_refused_and_the_server_keeps_serving() {
         .await;
     assert_eq!(broken.status, 400);
     assert!(broken.body.contains("not JSON"), "{broken:?}");
+    assert!(broken.no_retry, "Slack is asked not to send it again: {broken:?}");
     let no_channel =
         json!({"type": "event_callback", "team_id": TEAM, "event": {"type": "message", "user": "U1", "ts": "1.0"}});
     let missing = sender.event(&no_channel).await;
@@ -186,7 +213,8 @@ async fn bad_requests_are_refused_and_the_server_keeps_serving() {
     );
     assert_eq!(sender.send("text/plain", b"hi".to_vec(), &[]).await.status, 400);
     let huge = vec![b' '; 2 * 1024 * 1024];
-    assert_eq!(sender.send("application/json", huge, &[]).await.status, 413);
+    let too_big = sender.send("application/json", huge, &[]).await;
+    assert_eq!((too_big.status, too_big.no_retry), (413, true), "{too_big:?}");
 
     let unknown = payloads::envelope(TEAM, json!({"type": "reaction_added", "user": "U1"}), "EvR");
     assert_eq!(sender.event(&unknown).await.status, 200);

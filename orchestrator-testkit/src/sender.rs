@@ -12,9 +12,22 @@ pub struct Sent {
     pub status: u16,
     /// The response body.
     pub body: String,
+    /// The answer asks Slack not to deliver it again (`X-Slack-No-Retry: 1`): Slack would
+    /// otherwise retry a non-2xx answer three times.
+    pub no_retry: bool,
 }
 
 impl Sent {
+    async fn read(response: reqwest::Response) -> Result<Sent, reqwest::Error> {
+        let status = response.status().as_u16();
+        let no_retry = response.headers().get("x-slack-no-retry").is_some_and(|v| v == "1");
+        Ok(Sent {
+            status,
+            no_retry,
+            body: response.text().await?,
+        })
+    }
+
     /// The body as JSON (`Value::Null` if it is not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
@@ -88,12 +101,7 @@ impl SignedSender {
                 .header("x-slack-retry-num", attempt.as_str())
                 .header("x-slack-retry-reason", "http_error");
         }
-        let response = request.body(body).send().await?;
-        let status = response.status().as_u16();
-        Ok(Sent {
-            status,
-            body: response.text().await?,
-        })
+        Sent::read(request.body(body).send().await?).await
     }
 
     /// Any body, signed now, with extra headers.
@@ -130,13 +138,9 @@ impl SignedSender {
             request = request.header(*name, *value);
         }
         match request.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                Sent {
-                    status,
-                    body: response.text().await.unwrap_or_default(),
-                }
-            }
+            Ok(response) => Sent::read(response)
+                .await
+                .unwrap_or_else(|error| panic!("no body: {error}")),
             Err(error) => panic!("the bot did not answer at {}: {error}", self.url),
         }
     }

@@ -29,6 +29,8 @@ pub struct Flaky {
     failure: Failure,
     /// Only the commits that apply an event fail (not the creation of a new flow).
     events_only: bool,
+    /// How many of the next events received fail to be stored.
+    failing_receives: AtomicUsize,
 }
 
 impl Flaky {
@@ -39,6 +41,16 @@ impl Flaky {
             failures: AtomicUsize::new(times),
             failure,
             events_only: true,
+            failing_receives: AtomicUsize::new(0),
+        })
+    }
+
+    /// Cannot store the next `times` events received (the database is briefly
+    /// unreachable); commits go through.
+    pub fn unreachable_for_receives(inner: Arc<MemoryStore>, times: usize) -> Arc<Flaky> {
+        Arc::new(Flaky {
+            failing_receives: AtomicUsize::new(times),
+            ..Arc::into_inner(Flaky::new(inner, Failure::Backend, 0)).expect("not shared yet")
         })
     }
 
@@ -102,7 +114,14 @@ impl Store for Flaky {
         self.inner.next_deadline().await
     }
     async fn receive(&self, event: &Received, lease: DateTime<Utc>) -> Result<Receipt, StoreError> {
-        self.inner.receive(event, lease).await
+        let fails = self
+            .failing_receives
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        match fails {
+            true => Err(StoreError::Backend("connection refused".into())),
+            false => self.inner.receive(event, lease).await,
+        }
     }
     async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease: DateTime<Utc>) -> Result<bool, StoreError> {
         self.inner.renew_lease(key, now, lease).await

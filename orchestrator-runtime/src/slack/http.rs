@@ -3,7 +3,8 @@
 //!
 //! Every request is verified first ([`crate::slack::signature`]): a bad signature or a
 //! stale timestamp is a 401 and nothing else happens. A malformed body is a 400 with a short
-//! reason, a body over the limit a 413, an event no flow uses a 200. The request is acked
+//! reason, a body over the limit a 413 (both with `X-Slack-No-Retry: 1`: a retry would be
+//! refused again), an event no flow uses a 200. The request is acked
 //! at once and the event handled in a tracked background task (Slack allows 3 s); the one
 //! exception is a `view_submission`, which waits (up to 2.5 s) for its step so that a
 //! [`reject`](orchestrator_core::reject) can answer inline with `response_action: errors`.
@@ -13,6 +14,7 @@ use crate::engine::orchestrator::Orchestrator;
 use crate::slack::signature;
 use crate::telemetry::Transport;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -120,12 +122,33 @@ fn refuse(status: StatusCode, reason: impl Into<String>) -> Response {
     (status, Json(json!({"ok": false, "error": reason.into()}))).into_response()
 }
 
+/// A refusal that Slack must not retry: the same body would be refused again. Slack retries
+/// any non-2xx answer three times (at once, after a minute, after five) unless it carries
+/// `X-Slack-No-Retry: 1`, and counts each failure against the app's event subscription.
+fn refuse_for_good(status: StatusCode, reason: impl std::fmt::Display) -> Response {
+    tracing::warn!(%status, %reason, "refused a request Slack will not send again");
+    let mut response = refuse(status, reason.to_string());
+    response
+        .headers_mut()
+        .insert("x-slack-no-retry", axum::http::HeaderValue::from_static("1"));
+    response
+}
+
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn slack_events(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn slack_events(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let arrived = std::time::Instant::now();
+    let body = match body {
+        Ok(body) => body,
+        // Over BODY_LIMIT (413), or cut short.
+        Err(rejection) => return refuse_for_good(rejection.status(), rejection.body_text()),
+    };
     let response = slack_event(&shared, &headers, &body).await;
     shared.orchestrator.meters().acked(Transport::Http, arrived);
     response
@@ -145,7 +168,7 @@ async fn slack_event(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) ->
     }
     let content_type = header_str(headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
     match parse(content_type, body) {
-        Err(reason) => refuse(StatusCode::BAD_REQUEST, reason.to_string()),
+        Err(reason) => refuse_for_good(StatusCode::BAD_REQUEST, reason),
         Ok(Parsed::Answer(response)) => response,
         Ok(Parsed::Event(incoming)) => dispatch(shared, Arc::from(incoming)).await,
     }
