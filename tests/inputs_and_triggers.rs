@@ -56,8 +56,71 @@ mod intake {
     }
 }
 
+#[flow(trigger = keyword("checklist"))]
+#[allow(unreachable_pub)]
+mod checklist {
+    use slack_orchestrator::prelude::*;
+
+    /// A checklist in a message: each tick comes back with every box now checked; a
+    /// multi-select of helpers beside it.
+    pub enum Checklist {
+        #[start]
+        Show,
+        Ticking,
+    }
+
+    #[step(Show)]
+    async fn show(cx: &mut Cx) -> Next<Checklist> {
+        let items = [("laptop", "Laptop"), ("badge", "Badge"), ("desk", "Desk")];
+        let helpers = serde_json::json!({"type": "multi_users_select", "action_id": "helpers",
+            "placeholder": {"type": "plain_text", "text": "Who helps?"}});
+        let list = serde_json::json!([blocks::actions(
+            "items",
+            vec![blocks::checkboxes("done", &items, &["badge"]), helpers]
+        )]);
+        cx.send_interactive_message("Tick what you have", list).await?;
+        goto(Checklist::Ticking)
+    }
+
+    #[step(Ticking)]
+    async fn ticking(cx: &mut Cx, chosen: Selection) -> Next<Checklist> {
+        let mentions: Vec<String> = chosen.values.iter().map(|u| format!("<@{u}>")).collect();
+        match chosen.action_id.as_str() {
+            "helpers" => cx.say(format!("Helpers: {}", mentions.join(" "))).await?,
+            _ if chosen.values.len() == 3 => return complete("All set!"),
+            _ => {
+                let ticked = chosen.values.join(", ");
+                cx.say(format!("{}/3 ticked: [{ticked}]", chosen.values.len())).await?
+            }
+        };
+        stay()
+    }
+}
+
 fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<intake::Intake>())
+}
+
+#[tokio::test]
+async fn checkboxes_and_multi_selects_in_a_message_send_every_choice() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<checklist::Checklist>());
+    let mut chat = bot.dm("U1");
+    chat.send("checklist").await;
+    chat.expect_reply("Tick what you have");
+    chat.select_many("done", &["badge", "laptop"]).await;
+    chat.expect_reply("2/3 ticked: [badge, laptop]");
+    chat.select_many("done", &[]).await;
+    chat.expect_reply("0/3 ticked: []");
+    chat.select_many("helpers", &["U2", "U3"]).await;
+    chat.expect_reply("Helpers: <@U2> <@U3>");
+    let outcome = chat.select_many("done", &["laptop", "badge", "desk"]).await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    chat.expect_reply("All set!");
+    let log: Vec<String> = bot.flows().await[0].messages.iter().map(|m| m.text.clone()).collect();
+    assert!(
+        log.contains(&"[chose [badge, laptop] in done]".to_owned()),
+        "the conversation's log names the choices: {log:?}"
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
-//! Small Block Kit builders for the common cases (text, buttons, a select menu, a modal with
-//! text inputs). They return plain JSON, so anything Block Kit allows can be written by hand
+//! Small Block Kit builders for the common cases (text, buttons, a select menu, checkboxes,
+//! a modal with text inputs). They return plain JSON, so anything Block Kit allows can be written by hand
 //! with `serde_json::json!` too.
 
 use serde_json::{json, Value};
@@ -33,12 +33,40 @@ pub fn actions(block_id: &str, elements: Vec<Value>) -> Value {
 
 /// A `static_select` menu with `(value, label)` options.
 pub fn static_select(action_id: &str, placeholder: &str, options: &[(&str, &str)]) -> Value {
-    let options: Vec<Value> = options
+    json!({"type": "static_select", "action_id": action_id,
+           "placeholder": {"type": "plain_text", "text": placeholder}, "options": choices(options)})
+}
+
+/// A `checkboxes` group with `(value, label)` options, the `checked` ones ticked. Each
+/// change comes back as a [`Selection`](crate::Selection) whose `values` are the boxes now
+/// checked.
+///
+/// ```
+/// # use orchestrator_core::blocks::checkboxes;
+/// let list = checkboxes("done", &[("a", "Laptop"), ("b", "Badge")], &["b"]);
+/// assert_eq!(list["initial_options"][0]["value"], "b");
+/// ```
+pub fn checkboxes(action_id: &str, options: &[(&str, &str)], checked: &[&str]) -> Value {
+    let all = choices(options);
+    let ticked: Vec<Value> = all
+        .iter()
+        .filter(|o| checked.iter().any(|c| o["value"] == *c))
+        .cloned()
+        .collect();
+    let mut group = json!({"type": "checkboxes", "action_id": action_id, "options": all});
+    if !ticked.is_empty() {
+        // Slack refuses an empty `initial_options`.
+        group["initial_options"] = Value::Array(ticked);
+    }
+    group
+}
+
+/// Block Kit options from `(value, label)` pairs.
+fn choices(options: &[(&str, &str)]) -> Vec<Value> {
+    options
         .iter()
         .map(|(value, label)| json!({"value": value, "text": {"type": "plain_text", "text": label}}))
-        .collect();
-    json!({"type": "static_select", "action_id": action_id,
-           "placeholder": {"type": "plain_text", "text": placeholder}, "options": options})
+        .collect()
 }
 
 /// An `input` block with a plain-text input.

@@ -136,6 +136,11 @@ pub struct Action {
     pub value: Option<String>,
     /// The chosen option, user or conversation of a select menu, or a picker's choice.
     pub selected: Option<SelectedOption>,
+    /// Every checked box of a `checkboxes` group or chosen item of a multi-select, once
+    /// the user changed them (empty when they cleared the last one); `None` for other
+    /// elements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_many: Option<Vec<SelectedOption>>,
 }
 
 /// One chosen option of a select menu.

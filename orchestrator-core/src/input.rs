@@ -95,16 +95,21 @@ impl FromInput for Click {
 }
 
 /// A choice in a select menu (static options, users, conversations, channels) or a date,
-/// time or date-time picker.
+/// time or date-time picker; or the checked boxes of `checkboxes`, or the items of a
+/// multi-select, each time the user changes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
     /// The menu's `action_id`.
     pub action_id: String,
     /// The chosen value (option value, user id, conversation id, `2026-12-24`, `09:30`, or a
-    /// date-time as Unix seconds).
+    /// date-time as Unix seconds); for checkboxes or a multi-select, the first of `values`
+    /// (empty when none is left).
     pub value: String,
     /// The chosen option's text, for static menus.
     pub label: Option<String>,
+    /// Every chosen value: `value` alone for a menu or picker; every checked box or chosen
+    /// item of checkboxes or a multi-select, in Slack's order (none when the user cleared them).
+    pub values: Vec<String>,
     /// The `ts` of the message the menu is on.
     pub message_ts: Option<String>,
 }
@@ -113,12 +118,21 @@ impl FromInput for Selection {
     const NAME: &'static str = "Selection";
     fn from_input(incoming: &Incoming) -> Option<Self> {
         match &incoming.payload {
-            Payload::Action(a) => a.selected.as_ref().map(|s| Selection {
-                action_id: a.action_id.clone(),
-                value: s.value.clone(),
-                label: s.label.clone(),
-                message_ts: incoming.ts.clone(),
-            }),
+            Payload::Action(a) => {
+                let chosen = match (&a.selected, &a.selected_many) {
+                    (Some(one), _) => std::slice::from_ref(one),
+                    (None, Some(many)) => many.as_slice(),
+                    (None, None) => return None,
+                };
+                let first = chosen.first();
+                Some(Selection {
+                    action_id: a.action_id.clone(),
+                    value: first.map(|o| o.value.clone()).unwrap_or_default(),
+                    label: first.and_then(|o| o.label.clone()),
+                    values: chosen.iter().map(|o| o.value.clone()).collect(),
+                    message_ts: incoming.ts.clone(),
+                })
+            }
             _ => None,
         }
     }

@@ -326,3 +326,59 @@ fn a_view_submission_reads_rich_text_file_number_email_and_url_inputs() {
     assert_eq!(form.value("mail"), Some("ana@example.com"));
     assert_eq!(form.value("link"), Some("https://example.com"));
 }
+
+#[test]
+fn checkboxes_and_a_multi_select_in_a_message_give_every_choice() {
+    // As Slack sends a tick in a message's checkboxes: every box now checked.
+    let tick = |action: Value| {
+        normalize(json!({
+            "type": "block_actions", "user": {"id": "U1", "team_id": "T1"}, "team": {"id": "T1"},
+            "api_app_id": "A1", "trigger_id": "1.2.c",
+            "container": {"type": "message", "message_ts": "1700000000.000200", "channel_id": "D1", "is_ephemeral": false},
+            "channel": {"id": "D1", "name": "directmessage"},
+            "message": {"type": "message", "ts": "1700000000.000200", "text": "Tick", "user": "UBOT"},
+            "state": {"values": {}},
+            "response_url": "https://hooks.slack.com/actions/T1/1/x",
+            "actions": [action]
+        }))
+    };
+    let checked = tick(json!({
+        "type": "checkboxes", "action_id": "done", "block_id": "items", "action_ts": "1700000001.1",
+        "selected_options": [
+            {"text": {"type": "plain_text", "text": "Laptop", "emoji": true}, "value": "laptop"},
+            {"text": {"type": "mrkdwn", "text": "*Badge*", "verbatim": false}, "value": "badge"}]
+    }));
+    let choice = Selection::from_input(&checked).unwrap();
+    assert_eq!(
+        (choice.value.as_str(), choice.label.as_deref()),
+        ("laptop", Some("Laptop"))
+    );
+    assert_eq!(choice.values, ["laptop", "badge"]);
+    assert_eq!(choice.message_ts.as_deref(), Some("1700000000.000200"));
+
+    let cleared = tick(json!({"type": "checkboxes", "action_id": "done", "block_id": "items",
+                              "action_ts": "1700000002.1", "selected_options": []}));
+    let choice = Selection::from_input(&cleared).unwrap();
+    assert_eq!(
+        (choice.value.as_str(), choice.values.len()),
+        ("", 0),
+        "the last box unticked"
+    );
+
+    let users = tick(
+        json!({"type": "multi_users_select", "action_id": "helpers", "block_id": "items",
+                            "action_ts": "1700000003.1", "selected_users": ["U2", "U3"]}),
+    );
+    assert_eq!(Selection::from_input(&users).unwrap().values, ["U2", "U3"]);
+
+    let menu = tick(
+        json!({"type": "static_select", "action_id": "size", "block_id": "items",
+                           "action_ts": "1700000004.1",
+                           "selected_option": {"text": {"type": "plain_text", "text": "Large"}, "value": "l"}}),
+    );
+    assert_eq!(
+        Selection::from_input(&menu).unwrap().values,
+        ["l"],
+        "one menu choice, alone"
+    );
+}

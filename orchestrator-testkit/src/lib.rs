@@ -260,12 +260,32 @@ impl Chat {
     #[track_caller]
     pub fn select(&mut self, action_id: &str, value: &str) -> impl std::future::Future<Output = Outcome> + '_ {
         let body = self.element_payload(action_id, |mut element| {
-            let option = element["options"]
-                .as_array()
-                .and_then(|options| options.iter().find(|o| o["value"] == value))
-                .cloned()
-                .unwrap_or_else(|| panic!("menu `{action_id}` has no option `{value}`"));
-            element["selected_option"] = option;
+            element["selected_option"] = option_of(&element, action_id, value);
+            element
+        });
+        async move { self.deliver(&body).await }
+    }
+
+    /// The user sets the newest checkboxes or multi-select with this `action_id` to
+    /// `values` (option values; user, conversation or channel ids for those multi-selects),
+    /// as Slack sends it: every chosen one, none when they cleared it.
+    ///
+    /// # Panics
+    /// If the bot sent no such element, or it has no option of one of `values`.
+    #[track_caller]
+    pub fn select_many(&mut self, action_id: &str, values: &[&str]) -> impl std::future::Future<Output = Outcome> + '_ {
+        let body = self.element_payload(action_id, |mut element| {
+            let field = match element["type"].as_str() {
+                Some("multi_users_select") => "selected_users",
+                Some("multi_conversations_select") => "selected_conversations",
+                Some("multi_channels_select") => "selected_channels",
+                _ => {
+                    let options: Vec<Value> = values.iter().map(|v| option_of(&element, action_id, v)).collect();
+                    element["selected_options"] = Value::Array(options);
+                    return element;
+                }
+            };
+            element[field] = values.iter().map(|v| Value::String((*v).to_owned())).collect();
             element
         });
         async move { self.deliver(&body).await }
@@ -431,4 +451,15 @@ impl Chat {
         };
         payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id())
     }
+}
+
+/// The option of `element` (a menu or checkboxes) whose value is `value`, as Slack sends it
+/// back chosen.
+#[track_caller]
+fn option_of(element: &Value, action_id: &str, value: &str) -> Value {
+    element["options"]
+        .as_array()
+        .and_then(|options| options.iter().find(|o| o["value"] == value))
+        .cloned()
+        .unwrap_or_else(|| panic!("menu `{action_id}` has no option `{value}`"))
 }

@@ -340,6 +340,7 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
         element: first.kind.as_deref().unwrap_or("button").to_owned(),
         value: owned(first.value.as_ref()),
         selected: selected_option(first),
+        selected_many: selected_options(first),
     };
     let channel = id(body.channel.as_ref())
         .or_else(|| body.container.as_ref().and_then(|c| c.channel_id.as_deref()))
@@ -393,6 +394,31 @@ fn selected_option(element: &Element<'_>) -> Option<SelectedOption> {
     .map(|value| SelectedOption { value, label: None })
 }
 
+/// The choices of checkboxes or a multi-select (static, external, users, conversations,
+/// channels), whatever they are; `None` for an element of one choice or none.
+fn selected_options(element: &Element<'_>) -> Option<Vec<SelectedOption>> {
+    if let Some(options) = &element.selected_options {
+        let chosen = options.iter().filter_map(|o| {
+            Some(SelectedOption {
+                value: o.value.as_deref()?.to_owned(),
+                label: o.text.as_ref().and_then(|t| owned(t.text.as_ref())),
+            })
+        });
+        return Some(chosen.collect());
+    }
+    let lists = [
+        &element.selected_users,
+        &element.selected_conversations,
+        &element.selected_channels,
+    ];
+    let list = lists.into_iter().flatten().next()?;
+    let chosen = list.iter().map(|value| SelectedOption {
+        value: value.as_ref().to_owned(),
+        label: None,
+    });
+    Some(chosen.collect())
+}
+
 fn field_values(element: &Element<'_>) -> Vec<String> {
     if let Some(value) = element.value.as_deref() {
         return vec![value.to_owned()];
@@ -404,18 +430,12 @@ fn field_values(element: &Element<'_>) -> Vec<String> {
     if let Some(files) = &element.files {
         return files.iter().filter_map(|f| owned(f.id.as_ref())).collect();
     }
-    if let Some(options) = &element.selected_options {
-        return options.iter().filter_map(|o| owned(o.value.as_ref())).collect();
-    }
-    let lists = [
-        &element.selected_users,
-        &element.selected_conversations,
-        &element.selected_channels,
-    ];
-    if let Some(list) = lists.into_iter().flatten().next() {
-        return list.iter().map(|v| v.as_ref().to_owned()).collect();
-    }
-    selected_option(element).map(|o| vec![o.value]).unwrap_or_default()
+    selected_options(element)
+        .or_else(|| selected_option(element).map(|o| vec![o]))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| o.value)
+        .collect()
 }
 
 /// The Home tab opened (the Messages tab is the DM, whose messages arrive as such).

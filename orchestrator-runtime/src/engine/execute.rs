@@ -279,10 +279,14 @@ fn inbound(incoming: &Incoming, at: chrono::DateTime<chrono::Utc>) -> LoggedMess
     let text = match &incoming.payload {
         Payload::Message { text, files } if files.is_empty() => text.clone(),
         Payload::Message { text, files } => format!("{text} [{} file(s)]", files.len()),
-        Payload::Action(action) => match (&action.selected, &action.value) {
-            (Some(selected), _) => format!("[chose {} in {}]", selected.value, action.action_id),
-            (None, Some(value)) => format!("[clicked {} = {value}]", action.action_id),
-            (None, None) => format!("[clicked {}]", action.action_id),
+        Payload::Action(action) => match (&action.selected, &action.selected_many, &action.value) {
+            (Some(selected), _, _) => format!("[chose {} in {}]", selected.value, action.action_id),
+            (None, Some(many), _) => {
+                let values: Vec<&str> = many.iter().map(|o| o.value.as_str()).collect();
+                format!("[chose [{}] in {}]", values.join(", "), action.action_id)
+            }
+            (None, None, Some(value)) => format!("[clicked {} = {value}]", action.action_id),
+            (None, None, None) => format!("[clicked {}]", action.action_id),
         },
         Payload::ViewSubmission(view) => format!("[submitted {}]", view.callback_id),
         Payload::Command(command) => format!("{} {}", command.command, command.text),
