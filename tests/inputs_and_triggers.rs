@@ -97,8 +97,85 @@ mod checklist {
     }
 }
 
+#[flow(trigger = command("/order"))]
+#[allow(unreachable_pub)]
+mod order {
+    use slack_orchestrator::prelude::*;
+    use slack_orchestrator::Payload;
+
+    /// A modal whose "Add an item" button grows it, keeping what was typed.
+    pub enum Order {
+        #[start]
+        Open,
+        Filling,
+    }
+
+    fn form(items: usize, typed: &[String]) -> serde_json::Value {
+        let mut inputs: Vec<serde_json::Value> = (1..=items)
+            .map(|n| blocks::text_input(&format!("item{n}"), &format!("item{n}"), &format!("Item {n}")))
+            .collect();
+        for (input, text) in inputs.iter_mut().zip(typed) {
+            input["element"]["initial_value"] = serde_json::json!(text);
+        }
+        inputs.push(blocks::actions("more", vec![blocks::button("add", "Add an item", "add")]));
+        blocks::modal("order", "Order", "Send", inputs)
+    }
+
+    #[step(Open)]
+    async fn open(cx: &mut Cx) -> Next<Order> {
+        cx.open_modal(form(1, &[])).await?;
+        goto(Order::Filling)
+    }
+
+    #[step(Filling)]
+    async fn add(cx: &mut Cx, click: Click) -> Next<Order> {
+        let Some(Payload::Action(action)) = cx.incoming().map(|i| i.payload.clone()) else {
+            return stay();
+        };
+        let (Some(view), Some(view_id)) = (action.view, click.view_id) else {
+            return stay();
+        };
+        let typed: Vec<String> = view.fields.iter().flat_map(|f| f.values.clone()).collect();
+        cx.update_modal(view_id, form(view.fields.len() + 1, &typed)).await?;
+        stay()
+    }
+
+    #[step(Filling)]
+    async fn send(_cx: &mut Cx, form: Submission) -> Next<Order> {
+        let items: Vec<&str> = form.fields.iter().filter_map(|f| f.values.first()).map(String::as_str).collect();
+        complete(format!("Ordered: {}", items.join(", ")))
+    }
+}
+
 fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<intake::Intake>())
+}
+
+#[tokio::test]
+async fn a_click_inside_a_modal_carries_the_view_and_what_its_inputs_hold() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<order::Order>());
+    let (mut chat, _) = bot.command("U1", "C1", "/order", "").await;
+    let opened = bot.slack().requests();
+    let Some(SlackRequest::OpenView { .. }) = opened.last() else {
+        panic!("a modal opens: {opened:?}");
+    };
+    let outcome = chat.click_in_modal("add", &[("item1", "item1", "Pens")]).await;
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    let Some(SlackRequest::UpdateView { view_id, view }) = bot.slack().requests().last().cloned() else {
+        panic!("the modal is updated: {:?}", bot.slack().requests());
+    };
+    let calls = bot.slack().calls();
+    let opened_as = calls.iter().find_map(|(request, reply)| match (request, reply) {
+        (SlackRequest::OpenView { .. }, slack_orchestrator::SlackReply::View { id }) => Some(id.clone()),
+        _ => None,
+    });
+    assert_eq!(Some(view_id), opened_as, "the modal the click came from");
+    assert_eq!(view["blocks"][0]["element"]["initial_value"], "Pens", "what was typed is kept");
+    assert_eq!(view["blocks"][1]["element"]["action_id"], "item2");
+
+    let outcome = chat.submit(&[("item1", "item1", "Pens"), ("item2", "item2", "Paper")]).await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    chat.expect_reply("Ordered: Pens, Paper");
 }
 
 #[tokio::test]

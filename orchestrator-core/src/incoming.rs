@@ -141,6 +141,40 @@ pub struct Action {
     /// elements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_many: Option<Vec<SelectedOption>>,
+    /// The modal (or Home tab) it happened in; `None` in a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<ActionView>,
+}
+
+/// The view a click or choice happened in: its id, to replace it with
+/// [`Cx::update_modal`](crate::Cx::update_modal), and what its inputs hold at that moment
+/// (the user has not submitted it yet).
+///
+/// ```
+/// # use orchestrator_core::{ActionView, Field};
+/// let view = ActionView { view_id: "V1".into(), fields: vec![
+///     Field { block_id: "b".into(), action_id: "title".into(), values: vec!["Draft".into()], files: vec![] }] };
+/// assert_eq!(view.value("title"), Some("Draft"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionView {
+    /// The view's id.
+    pub view_id: String,
+    /// Every input's value so far.
+    pub fields: Vec<Field>,
+}
+
+impl ActionView {
+    /// The value of the input with this `action_id` (in any block), as typed or chosen so far.
+    pub fn value(&self, action_id: &str) -> Option<&str> {
+        first_value(&self.fields, action_id)
+    }
+}
+
+/// The first value of the input with this `action_id` among `fields`.
+fn first_value<'f>(fields: &'f [Field], action_id: &str) -> Option<&'f str> {
+    let field = fields.iter().find(|f| f.action_id == action_id)?;
+    field.values.first().map(String::as_str)
 }
 
 /// One chosen option of a select menu.
@@ -174,7 +208,7 @@ impl ViewSubmission {
     /// assert_eq!(view.value("title"), Some("Hi"));
     /// ```
     pub fn value(&self, action_id: &str) -> Option<&str> {
-        self.field(action_id).and_then(|f| f.values.first()).map(String::as_str)
+        first_value(&self.fields, action_id)
     }
 
     /// The input with this `action_id`.

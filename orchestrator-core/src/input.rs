@@ -78,6 +78,9 @@ pub struct Click {
     pub value: Option<String>,
     /// The `ts` of the message the button is on, to update it.
     pub message_ts: Option<String>,
+    /// The modal the button is in, to update it (`Cx::update_modal`); its inputs so far
+    /// are in the [`Action`](crate::Action)'s `view`.
+    pub view_id: Option<String>,
 }
 
 impl FromInput for Click {
@@ -88,6 +91,7 @@ impl FromInput for Click {
                 action_id: a.action_id.clone(),
                 value: a.value.clone(),
                 message_ts: incoming.ts.clone(),
+                view_id: a.view.as_ref().map(|v| v.view_id.clone()),
             }),
             _ => None,
         }
@@ -112,6 +116,9 @@ pub struct Selection {
     pub values: Vec<String>,
     /// The `ts` of the message the menu is on.
     pub message_ts: Option<String>,
+    /// The modal the menu is in (a `dispatch_action` input, or a menu in a section), to
+    /// update it.
+    pub view_id: Option<String>,
 }
 
 impl FromInput for Selection {
@@ -131,6 +138,7 @@ impl FromInput for Selection {
                     label: first.and_then(|o| o.label.clone()),
                     values: chosen.iter().map(|o| o.value.clone()).collect(),
                     message_ts: incoming.ts.clone(),
+                    view_id: a.view.as_ref().map(|v| v.view_id.clone()),
                 })
             }
             _ => None,

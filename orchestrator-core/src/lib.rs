@@ -36,8 +36,8 @@ pub use flow::{
 };
 pub use graph::Graph;
 pub use incoming::{
-    Action, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage, ShortcutUse, SlashCommand,
-    ViewSubmission,
+    Action, ActionView, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage, ShortcutUse,
+    SlashCommand, ViewSubmission,
 };
 pub use input::{Click, Command, Files, FromInput, Selection, Shortcut, Submission, Text, Timeout};
 pub use memory::MemoryStore;

@@ -382,3 +382,28 @@ fn checkboxes_and_a_multi_select_in_a_message_give_every_choice() {
         "one menu choice, alone"
     );
 }
+
+#[test]
+fn a_click_in_a_modal_carries_the_view_and_finds_its_flow_by_the_views_metadata() {
+    // As Slack sends a click in a modal: no channel or message; the view, with its state.
+    let flow = Uuid::from_u128(9);
+    let incoming = normalize(json!({
+        "type": "block_actions", "user": {"id": "U1", "username": "ana", "team_id": "T1"}, "team": {"id": "T1"},
+        "api_app_id": "A1", "token": "x", "trigger_id": "1.2.m", "is_enterprise_install": false,
+        "container": {"type": "view", "view_id": "V9"},
+        "view": {"id": "V9", "team_id": "T1", "type": "modal", "callback_id": "order", "hash": "1.abc",
+                 "private_metadata": format!("so:{flow}:"),
+                 "state": {"values": {"item1": {"item1": {"type": "plain_text_input", "value": "Pens"}}}}},
+        "actions": [{"type": "button", "action_id": "add", "block_id": "more", "action_ts": "1.5",
+                     "text": {"type": "plain_text", "text": "Add an item"}, "value": "add"}]
+    }));
+    assert_eq!(incoming.flow_id, Some(flow), "an untagged block: the modal's flow");
+    assert_eq!(incoming.context.channel_id, "");
+    let click = Click::from_input(&incoming).unwrap();
+    assert_eq!((click.view_id.as_deref(), click.message_ts), (Some("V9"), None));
+    let Payload::Action(action) = &incoming.payload else {
+        panic!("an action: {incoming:?}");
+    };
+    let view = action.view.as_ref().unwrap();
+    assert_eq!(view.value("item1"), Some("Pens"));
+}

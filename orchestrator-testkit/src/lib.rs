@@ -315,6 +315,25 @@ impl Chat {
         async move { self.deliver(&body).await }
     }
 
+    /// The user clicks the button `action_id` in the newest modal the bot opened, its
+    /// inputs holding `values` (`(block_id, action_id, value)`, as for [`Chat::submit`]).
+    ///
+    /// # Panics
+    /// If the bot opened no modal, or the modal has no such button.
+    #[track_caller]
+    pub fn click_in_modal(
+        &mut self,
+        action_id: &str,
+        values: &[(&str, &str, &str)],
+    ) -> impl std::future::Future<Output = Outcome> + '_ {
+        let (view, id) = self.newest_modal();
+        let (block_id, element) = payloads::find_element(&view["blocks"], action_id)
+            .unwrap_or_else(|| panic!("the newest modal has no element `{action_id}`"));
+        let trigger_id = self.bot.trigger_id();
+        let body = payloads::view_action(TEAM, &self.user, &view, &id, &block_id, element, values, &trigger_id);
+        async move { self.deliver(&body).await }
+    }
+
     /// The user closes the newest modal the bot opened (Slack sends `view_closed`).
     ///
     /// # Panics
@@ -326,7 +345,7 @@ impl Chat {
         async move { self.deliver(&body).await }
     }
 
-    /// The newest modal the bot opened or pushed, and its view id.
+    /// The newest modal the bot opened, pushed or updated, and its view id.
     #[track_caller]
     fn newest_modal(&self) -> (Value, String) {
         self.bot
@@ -339,6 +358,8 @@ impl Chat {
                     SlackRequest::OpenView { view, .. } | SlackRequest::PushView { view, .. },
                     SlackReply::View { id },
                 ) => Some((view, id)),
+                // Its content replaced: the same modal, as the user now sees it.
+                (SlackRequest::UpdateView { view, view_id }, SlackReply::View { .. }) => Some((view, view_id)),
                 _ => None,
             })
             .expect("the bot opened no modal")

@@ -7,8 +7,8 @@
 
 use crate::context::{MessageContext, MessageType};
 use crate::incoming::{
-    Action, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage, ShortcutUse, SlashCommand,
-    ViewSubmission,
+    Action, ActionView, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage, ShortcutUse,
+    SlashCommand, ViewSubmission,
 };
 use crate::tag::untag;
 use serde::Deserialize;
@@ -330,6 +330,15 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
         }
         None => (None, None),
     };
+    // In a modal: the flow that opened it, when the element's block is not tagged.
+    let in_view = body.view.as_ref();
+    let flow_id = flow_id.or_else(|| in_view.and_then(|v| untag(v.private_metadata.as_deref().unwrap_or_default()).0));
+    let view = in_view.and_then(|v| {
+        Some(ActionView {
+            view_id: v.id.as_deref()?.to_owned(),
+            fields: fields_of(v),
+        })
+    });
     let action = Action {
         action_id: first
             .action_id
@@ -341,6 +350,7 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
         value: owned(first.value.as_ref()),
         selected: selected_option(first),
         selected_many: selected_options(first),
+        view,
     };
     let channel = id(body.channel.as_ref())
         .or_else(|| body.container.as_ref().and_then(|c| c.channel_id.as_deref()))
@@ -509,6 +519,20 @@ fn view_of<'b>(body: &'b Body<'_>) -> Result<(&'b wire::View<'b>, Option<uuid::U
     Ok((view, flow_id, view_id, callback_id))
 }
 
+/// Every input of `view` with what it holds (its block id as the flow wrote it).
+fn fields_of(view: &wire::View<'_>) -> Vec<Field> {
+    let inputs = view.state.iter().flat_map(|s| &s.values);
+    let fields = inputs.flat_map(|(block_id, actions)| {
+        actions.iter().map(|(action_id, element)| Field {
+            block_id: untag(block_id).1,
+            action_id: action_id.as_ref().to_owned(),
+            values: field_values(element),
+            files: owned_files(element.files.as_deref()),
+        })
+    });
+    fields.collect()
+}
+
 /// A closed modal: routed by the flow id in its `private_metadata`, like a submission.
 fn from_view_closed(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     let (user, team) = user_and_team(body)?;
@@ -528,17 +552,7 @@ fn from_view_closed(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
 fn from_view_submission(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     let (user, team) = user_and_team(body)?;
     let (view, flow_id, view_id, callback_id) = view_of(body)?;
-    let mut fields = Vec::new();
-    for (block_id, actions) in view.state.iter().flat_map(|s| &s.values) {
-        for (action_id, element) in actions {
-            fields.push(Field {
-                block_id: untag(block_id).1,
-                action_id: action_id.as_ref().to_owned(),
-                values: field_values(element),
-                files: owned_files(element.files.as_deref()),
-            });
-        }
-    }
+    let fields = fields_of(view);
     Ok(Incoming {
         context: MessageContext::new(team, user, ""),
         types: BTreeSet::from([MessageType::Interactive]),

@@ -152,6 +152,46 @@ pub fn view_submission(
     values: &[(&str, &str, &str)],
     trigger_id: &str,
 ) -> Value {
+    json!({"type": "view_submission", "team": {"id": team}, "user": {"id": user, "team_id": team},
+           "api_app_id": "A0TEST", "trigger_id": trigger_id, "view": view_with_state(view, view_id, values)})
+}
+
+/// A `block_actions` payload for a click on `element` (a button or a menu with a choice, in
+/// the block `block_id` as sent) inside the modal `view`, open as `view_id`, while its inputs
+/// hold `values` (as in [`view_submission`]).
+///
+/// ```
+/// use orchestrator_runtime::payloads::view_action;
+/// use serde_json::json;
+/// let view = json!({"callback_id": "c", "blocks": []});
+/// let add = json!({"type": "button", "action_id": "add", "text": {"type": "plain_text", "text": "Add"}});
+/// let body = view_action("T1", "U1", &view, "V1", "more", add, &[("title", "title", "Draft")], "1.2.t");
+/// assert_eq!(body["container"], json!({"type": "view", "view_id": "V1"}));
+/// assert_eq!(body["view"]["state"]["values"]["title"]["title"]["value"], "Draft");
+/// ```
+#[allow(clippy::too_many_arguments)] // each is a part of Slack's payload
+pub fn view_action(
+    team: &str,
+    user: &str,
+    view: &Value,
+    view_id: &str,
+    block_id: &str,
+    element: Value,
+    values: &[(&str, &str, &str)],
+    trigger_id: &str,
+) -> Value {
+    let mut action = element;
+    action["block_id"] = json!(block_id);
+    action["action_ts"] = json!("1700000000.5");
+    json!({"type": "block_actions", "user": {"id": user, "team_id": team}, "team": {"id": team},
+           "api_app_id": "A0TEST", "trigger_id": trigger_id,
+           "container": {"type": "view", "view_id": view_id},
+           "view": view_with_state(view, view_id, values), "actions": [action]})
+}
+
+/// The modal `view` as Slack describes it in a payload: its id, callback id, private
+/// metadata, and its inputs' state holding `values`.
+fn view_with_state(view: &Value, view_id: &str, values: &[(&str, &str, &str)]) -> Value {
     let mut state = serde_json::Map::new();
     for (block, action, value) in values {
         let element = input_element(view, block, action);
@@ -166,11 +206,9 @@ pub fn view_submission(
         let input = &mut entry[*action];
         input_state(input, kind, element.map(|(_, e)| e), value);
     }
-    json!({"type": "view_submission", "team": {"id": team}, "user": {"id": user, "team_id": team},
-           "api_app_id": "A0TEST", "trigger_id": trigger_id,
-           "view": {"id": view_id, "type": "modal", "callback_id": view.get("callback_id").cloned().unwrap_or(json!("")),
-                    "private_metadata": view.get("private_metadata").cloned().unwrap_or(json!("")),
-                    "state": {"values": state}}})
+    json!({"id": view_id, "type": "modal", "callback_id": view.get("callback_id").cloned().unwrap_or(json!("")),
+           "private_metadata": view.get("private_metadata").cloned().unwrap_or(json!("")),
+           "state": {"values": state}})
 }
 
 /// The input block of `view` whose block id (tagged or not) is `block` and whose element's
