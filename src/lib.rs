@@ -54,12 +54,12 @@ extern crate self as slack_orchestrator;
 
 pub use orchestrator_core::{
     blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, slack_ts, stay, Action,
-    AppState, Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow, FlowDefinition,
-    FlowOptions, FlowRecord, FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage, MemoryStore,
-    MessageContext, MessageType, Migrate, Missed, MissingState, Next, Participants, Payload, PostTag, Purged, Receipt,
-    Received, Schedule, ScheduleError, Selection, Shortcut, ShortcutMessage, ShortcutUse, SlackApi, SlackError,
-    SlackJson, SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Target, Text, Timeout,
-    Transition, Trigger, ViewSubmission,
+    ActionView, AppState, Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow,
+    FlowDefinition, FlowOptions, FlowRecord, FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage,
+    MemoryStore, MessageContext, MessageType, Migrate, Missed, MissingState, Next, Participants, Payload, PostTag,
+    Purged, Receipt, Received, Schedule, ScheduleError, SelectOption, Selection, Shortcut, ShortcutMessage,
+    ShortcutUse, SlackApi, SlackError, SlackJson, SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError,
+    Submission, Suggestion, Target, Text, Timeout, Transition, Trigger, ViewSubmission,
 };
 /// slack-morphism, for its typed Web API models: `cx.web_api("users.info",
 /// &SlackApiUsersInfoRequest::new(user))` answers a `SlackApiUsersInfoResponse`.
@@ -191,8 +191,8 @@ pub use orchestrator_macros::step;
 pub mod prelude {
     pub use crate::{
         blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, reject, stay, step, Click,
-        Command, Cx, Files, Flow, Incoming, MessageContext, Next, Occurrence, Orchestrator, Schedule, Selection,
-        Shortcut, SlackError, SlackReply, StepError, Submission, Target, Text, Timeout,
+        Command, Cx, Files, Flow, Incoming, MessageContext, Next, Occurrence, Orchestrator, Schedule, SelectOption,
+        Selection, Shortcut, SlackError, SlackReply, StepError, Submission, Suggestion, Target, Text, Timeout,
     };
 }
 

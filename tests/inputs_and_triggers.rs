@@ -117,7 +117,10 @@ mod order {
         for (input, text) in inputs.iter_mut().zip(typed) {
             input["element"]["initial_value"] = serde_json::json!(text);
         }
-        inputs.push(blocks::actions("more", vec![blocks::button("add", "Add an item", "add")]));
+        inputs.push(blocks::actions(
+            "more",
+            vec![blocks::button("add", "Add an item", "add")],
+        ));
         blocks::modal("order", "Order", "Send", inputs)
     }
 
@@ -142,13 +145,95 @@ mod order {
 
     #[step(Filling)]
     async fn send(_cx: &mut Cx, form: Submission) -> Next<Order> {
-        let items: Vec<&str> = form.fields.iter().filter_map(|f| f.values.first()).map(String::as_str).collect();
+        let items: Vec<&str> = form
+            .fields
+            .iter()
+            .filter_map(|f| f.values.first())
+            .map(String::as_str)
+            .collect();
         complete(format!("Ordered: {}", items.join(", ")))
+    }
+}
+
+#[flow(trigger = keyword("triage"))]
+#[allow(unreachable_pub)]
+mod triage {
+    use slack_orchestrator::prelude::*;
+
+    /// Finds an issue with an external select, whose options the bot searches as the
+    /// user types.
+    pub enum Triage {
+        #[start]
+        Ask,
+        Pick,
+    }
+
+    /// The issues the search looks in.
+    pub const ISSUES: [(&str, &str); 4] = [
+        ("PROJ-1", "Login fails on Safari"),
+        ("PROJ-2", "Logo is blurry"),
+        ("PROJ-3", "Slow search"),
+        ("PROJ-4", "Logout button hidden"),
+    ];
+
+    /// The options for what the user typed: the issues whose key or title holds it.
+    pub async fn search(asked: Suggestion) -> Vec<SelectOption> {
+        let typed = asked.value.to_lowercase();
+        ISSUES
+            .iter()
+            .filter(|(key, title)| key.to_lowercase().contains(&typed) || title.to_lowercase().contains(&typed))
+            .map(|(key, title)| SelectOption::new(*key, format!("{key} {title}")))
+            .collect()
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<Triage> {
+        let select = serde_json::json!({"type": "external_select", "action_id": "issue", "min_query_length": 2,
+            "placeholder": {"type": "plain_text", "text": "Find an issue"}});
+        let blocks = serde_json::json!([blocks::actions("find", vec![select])]);
+        cx.send_interactive_message("Which issue?", blocks).await?;
+        goto(Triage::Pick)
+    }
+
+    #[step(Pick)]
+    async fn pick(_cx: &mut Cx, issue: Selection) -> Next<Triage> {
+        complete(format!("Triaging {}.", issue.value))
     }
 }
 
 fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<intake::Intake>())
+}
+
+#[tokio::test]
+async fn an_external_select_offers_what_the_options_handler_finds_for_what_was_typed() {
+    let bot = TestBot::new(
+        Orchestrator::builder()
+            .flow::<triage::Triage>()
+            .options("issue", triage::search),
+    );
+    let mut chat = bot.dm("U1");
+    chat.send("triage").await;
+    chat.expect_reply("Which issue?");
+    let found: Vec<String> = chat
+        .options("issue", "LOG")
+        .await
+        .into_iter()
+        .map(|o| o.label)
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "PROJ-1 Login fails on Safari",
+            "PROJ-2 Logo is blurry",
+            "PROJ-4 Logout button hidden"
+        ]
+    );
+    assert!(chat.options("issue", "nothing like it").await.is_empty());
+    let outcome = chat.select("issue", "PROJ-2").await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    chat.expect_reply("Triaging PROJ-2.");
+    assert!(bot.slack().requests().iter().all(|r| r.method() != "views.open"));
 }
 
 #[tokio::test]
@@ -170,10 +255,15 @@ async fn a_click_inside_a_modal_carries_the_view_and_what_its_inputs_hold() {
         _ => None,
     });
     assert_eq!(Some(view_id), opened_as, "the modal the click came from");
-    assert_eq!(view["blocks"][0]["element"]["initial_value"], "Pens", "what was typed is kept");
+    assert_eq!(
+        view["blocks"][0]["element"]["initial_value"], "Pens",
+        "what was typed is kept"
+    );
     assert_eq!(view["blocks"][1]["element"]["action_id"], "item2");
 
-    let outcome = chat.submit(&[("item1", "item1", "Pens"), ("item2", "item2", "Paper")]).await;
+    let outcome = chat
+        .submit(&[("item1", "item1", "Pens"), ("item2", "item2", "Paper")])
+        .await;
     assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
     chat.expect_reply("Ordered: Pens, Paper");
 }

@@ -18,7 +18,7 @@ use onboarding_example::Onboarding;
 use serde_json::{json, Value};
 use slack_orchestrator::payloads::{self, ElementAt, Said};
 use slack_orchestrator::testkit::{Delivered, LiveBot, Transport, BOT_USER, TEAM};
-use slack_orchestrator::{FlowState, MemoryStore, Orchestrator};
+use slack_orchestrator::{FlowState, MemoryStore, Orchestrator, SelectOption, Suggestion};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,6 +159,64 @@ async fn an_event_the_store_cannot_take_is_refused_for_slack_to_retry() {
         ["Let's start the workflow. Step 1: What's your name?"]
     );
     bot.stop().await;
+}
+
+/// Slack asks an external select for its options with a `block_suggestion` (over HTTP an
+/// interaction form, over Socket Mode an `interactive` envelope) and shows what comes back
+/// in the response: the handler's options, none for a select without one, none (in time)
+/// for a handler slower than Slack waits.
+async fn external_select_options_over(transport: Transport) {
+    let builder = Orchestrator::builder()
+        .flow::<Onboarding>()
+        .options("fruit", |asked: Suggestion| async move {
+            ["apple", "apricot", "banana"]
+                .into_iter()
+                .filter(|fruit| fruit.starts_with(asked.value.as_str()))
+                .map(|fruit| SelectOption::new(fruit, fruit.to_uppercase()))
+                .collect()
+        })
+        .options("slow", |_| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            vec![SelectOption::new("late", "Late")]
+        });
+    let bot = LiveBot::start(transport, builder).await;
+    let at = ElementAt {
+        channel: "C1",
+        message_ts: "1800000000.000001",
+        thread_ts: None,
+        block_id: "pick",
+    };
+    let asked = |action: &str, typed: &str| payloads::block_suggestion(TEAM, "U1", &at, action, typed);
+    let option = |value: &str, text: &str| json!({"text": {"type": "plain_text", "text": text}, "value": value});
+
+    let answer = bot.interaction(&asked("fruit", "ap")).await.body();
+    assert_eq!(
+        answer,
+        json!({"options": [option("apple", "APPLE"), option("apricot", "APRICOT")]}),
+        "over {transport:?}"
+    );
+    let unknown = bot.interaction(&asked("vegetable", "ca")).await.body();
+    assert_eq!(unknown, json!({"options": []}), "over {transport:?}");
+    let started = std::time::Instant::now();
+    let slow = bot.interaction(&asked("slow", "")).await.body();
+    assert_eq!(slow, json!({"options": []}), "over {transport:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(4500),
+        "answered within Slack's wait, not after the handler's 5 s: {:?}",
+        started.elapsed()
+    );
+    assert!(bot.slack().calls_to("chat.postMessage").is_empty(), "no flow ran");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_external_selects_options_are_answered_over_http() {
+    external_select_options_over(Transport::Http).await;
+}
+
+#[tokio::test]
+async fn an_external_selects_options_are_answered_over_socket_mode() {
+    external_select_options_over(Transport::Socket).await;
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ mod state;
 pub mod step_field;
 mod store;
 mod stored_step;
+mod suggestion;
 pub mod tag;
 mod transition;
 mod trigger;
@@ -49,6 +50,7 @@ pub use state::{FlowState, IllegalTransition, UnknownState};
 pub use step_field::StepData;
 pub use store::{Purged, Receipt, Received, Store, StoreError};
 pub use stored_step::StoredStep;
+pub use suggestion::{SelectOption, Suggestion};
 pub use transition::{
     complete, complete_flow, complete_silently, fail, goto, reask, reject, stay, Next, StepError, Transition,
 };

@@ -1,7 +1,8 @@
 //! Normalization of Slack payloads shaped as Slack documents and sends them.
 
 use orchestrator_core::{
-    Click, FromInput, Incoming, MessageContext, MessageType, NotInput, Payload, Selection, Submission, Text,
+    Click, FromInput, Incoming, MessageContext, MessageType, NotInput, Payload, Selection, SlackJson, Submission,
+    Suggestion, Text,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -406,4 +407,44 @@ fn a_click_in_a_modal_carries_the_view_and_finds_its_flow_by_the_views_metadata(
     };
     let view = action.view.as_ref().unwrap();
     assert_eq!(view.value("item1"), Some("Pens"));
+}
+
+#[test]
+fn an_external_select_in_a_modal_asks_for_options_with_what_was_typed() {
+    // As Slack sends a `block_suggestion` from a modal: the select's ids, the typed text,
+    // and the view, whose metadata names the flow.
+    let flow = Uuid::from_u128(11);
+    let body = json!({
+        "type": "block_suggestion", "user": {"id": "U1", "username": "ana", "team_id": "T1"},
+        "container": {"type": "view", "view_id": "V7"}, "api_app_id": "A1", "token": "x",
+        "action_id": "issue", "block_id": format!("so:{flow}:find"), "value": "log",
+        "team": {"id": "T1", "domain": "acme"}, "enterprise": null, "is_enterprise_install": false,
+        "view": {"id": "V7", "type": "modal", "callback_id": "triage", "private_metadata": format!("so:{flow}:"),
+                 "state": {"values": {}}, "hash": "1.x"}
+    });
+    let Ok(SlackJson::Suggest(asked)) = SlackJson::from_slice(body.to_string().as_bytes()) else {
+        panic!("a request for options");
+    };
+    assert_eq!(
+        *asked,
+        Suggestion {
+            action_id: "issue".into(),
+            block_id: Some("find".into()),
+            value: "log".into(),
+            user_id: "U1".into(),
+            team_id: "T1".into(),
+            flow_id: Some(flow),
+            view_id: Some("V7".into()),
+            channel_id: None,
+        }
+    );
+    let form = format!(
+        "payload={}",
+        form_urlencoded::byte_serialize(body.to_string().as_bytes()).collect::<String>()
+    );
+    assert!(matches!(
+        SlackJson::from_interaction_form(&form),
+        Ok(SlackJson::Suggest(_))
+    ));
+    assert_eq!(Incoming::from_interaction_form(&form), Ok(None), "not an event");
 }

@@ -40,7 +40,7 @@ mod servers;
 pub use conformance::check_store;
 pub use fake_slack::{FakeSlack, RecordedCall};
 pub use live::{Delivered, LiveBot, Transport, SIGNING_SECRET};
-use orchestrator_core::{FlowRecord, Incoming, SlackReply, SlackRequest};
+use orchestrator_core::{FlowRecord, Incoming, SelectOption, SlackJson, SlackReply, SlackRequest};
 use orchestrator_runtime::payloads::{self, ElementAt, Said};
 use orchestrator_runtime::Outcome;
 use orchestrator_runtime::RecordingSlack;
@@ -433,10 +433,45 @@ impl Chat {
         None
     }
 
+    /// The options the bot's handler offers in the newest external select with this
+    /// `action_id` it sent here, for what the user typed (as Slack asks with a
+    /// `block_suggestion`).
+    ///
+    /// # Panics
+    /// If the bot sent no such select in this conversation.
+    #[track_caller]
+    pub fn options(&self, action_id: &str, typed: &str) -> impl std::future::Future<Output = Vec<SelectOption>> + '_ {
+        let (message_ts, block_id, _) = self.sent_element(action_id);
+        let at = ElementAt {
+            channel: &self.channel,
+            message_ts: &message_ts,
+            thread_ts: self.thread.as_deref(),
+            block_id: &block_id,
+        };
+        let body = payloads::block_suggestion(TEAM, &self.user, &at, action_id, typed);
+        let Ok(SlackJson::Suggest(asked)) = SlackJson::from_slice(body.to_string().as_bytes()) else {
+            panic!("the kit builds valid block_suggestion payloads");
+        };
+        self.bot.orchestrator.options(*asked)
+    }
+
     #[track_caller]
     fn element_payload(&self, action_id: &str, prepare: impl FnOnce(Value) -> Value) -> Value {
-        let (message_ts, block_id, element) = self
-            .bot
+        let (message_ts, block_id, element) = self.sent_element(action_id);
+        let at = ElementAt {
+            channel: &self.channel,
+            message_ts: &message_ts,
+            thread_ts: self.thread.as_deref(),
+            block_id: &block_id,
+        };
+        payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id())
+    }
+
+    /// The newest element `action_id` the bot sent here: its message's `ts`, its block's id
+    /// and the element.
+    #[track_caller]
+    fn sent_element(&self, action_id: &str) -> (String, String, Value) {
+        self.bot
             .slack
             .calls()
             .into_iter()
@@ -463,24 +498,21 @@ impl Chat {
                 };
                 payloads::find_element(&blocks, action_id).map(|(block_id, element)| (ts, block_id, element))
             })
-            .unwrap_or_else(|| panic!("the bot sent no element `{action_id}` in {}", self.where_()));
-        let at = ElementAt {
-            channel: &self.channel,
-            message_ts: &message_ts,
-            thread_ts: self.thread.as_deref(),
-            block_id: &block_id,
-        };
-        payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id())
+            .unwrap_or_else(|| panic!("the bot sent no element `{action_id}` in {}", self.where_()))
     }
 }
 
 /// The option of `element` (a menu or checkboxes) whose value is `value`, as Slack sends it
-/// back chosen.
+/// back chosen (for an external select, which lists no options, one of that value).
 #[track_caller]
 fn option_of(element: &Value, action_id: &str, value: &str) -> Value {
-    element["options"]
-        .as_array()
-        .and_then(|options| options.iter().find(|o| o["value"] == value))
+    let Some(options) = element["options"].as_array() else {
+        // An external select: its options came from the bot's handler.
+        return serde_json::json!({"text": {"type": "plain_text", "text": value}, "value": value});
+    };
+    options
+        .iter()
+        .find(|o| o["value"] == value)
         .cloned()
         .unwrap_or_else(|| panic!("menu `{action_id}` has no option `{value}`"))
 }

@@ -159,7 +159,9 @@ impl LiveBot {
         let envelope = json!({"envelope_id": id, "type": kind, "payload": payload,
                               "accepts_response_payload": kind != "events_api", "retry_attempt": 0});
         assert_eq!(self.slack.socket_send(&envelope), 1, "the bot is connected");
-        for _ in 0..500 {
+        // Slack waits 3 s for an ack; a little more here, so a late one fails its test's
+        // own assertion rather than this wait.
+        for _ in 0..1000 {
             if let Some(ack) = self
                 .slack
                 .socket_acks()

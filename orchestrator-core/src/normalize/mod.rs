@@ -10,6 +10,7 @@ use crate::incoming::{
     Action, ActionView, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage, ShortcutUse,
     SlashCommand, ViewSubmission,
 };
+use crate::suggestion::Suggestion;
 use crate::tag::untag;
 use serde::Deserialize;
 use serde_json::Value;
@@ -89,13 +90,10 @@ impl Incoming {
     /// assert!(Incoming::from_interaction_form("payload=%7Bbroken").is_err());
     /// ```
     pub fn from_interaction_form(form: &str) -> Result<Option<Incoming>, NormalizeError> {
-        let payload = form_urlencoded::parse(form.as_bytes())
-            .find(|(k, _)| k == "payload")
-            .ok_or(NormalizeError::Missing("payload"))?
-            .1;
-        let body: Body<'_> = serde_json::from_str(&payload)
-            .map_err(|e| NormalizeError::Malformed(format!("payload is not JSON: {e}")))?;
-        from_body(&body)
+        Ok(match SlackJson::from_interaction_form(form)? {
+            SlackJson::Input(incoming) => Some(*incoming),
+            _ => None,
+        })
     }
 }
 
@@ -125,6 +123,9 @@ pub enum SlackJson {
         /// The minute, in Unix seconds.
         minute: Option<i64>,
     },
+    /// An external select wants its options (`block_suggestion`): answer them in the
+    /// response.
+    Suggest(Box<Suggestion>),
 }
 
 impl SlackJson {
@@ -149,11 +150,63 @@ impl SlackJson {
                 minute: body.minute_rate_limited,
             });
         }
-        Ok(match from_body(&body)? {
+        SlackJson::from_body(&body)
+    }
+
+    /// Reads an interactivity form (`payload=` and the payload's JSON), as Slack posts it
+    /// over HTTP.
+    ///
+    /// ```
+    /// # use orchestrator_core::SlackJson;
+    /// let form = "payload=%7B%22type%22%3A%22block_suggestion%22%2C%22action_id%22%3A%22issue%22%2C%22value%22%3A%22log%22%2C%22user%22%3A%7B%22id%22%3A%22U1%22%7D%2C%22team%22%3A%7B%22id%22%3A%22T1%22%7D%7D";
+    /// let Ok(SlackJson::Suggest(asked)) = SlackJson::from_interaction_form(form) else { panic!() };
+    /// assert_eq!((asked.action_id.as_str(), asked.value.as_str()), ("issue", "log"));
+    /// ```
+    pub fn from_interaction_form(form: &str) -> Result<SlackJson, NormalizeError> {
+        let payload = form_urlencoded::parse(form.as_bytes())
+            .find(|(k, _)| k == "payload")
+            .ok_or(NormalizeError::Missing("payload"))?
+            .1;
+        let body: Body<'_> = serde_json::from_str(&payload)
+            .map_err(|e| NormalizeError::Malformed(format!("payload is not JSON: {e}")))?;
+        SlackJson::from_body(&body)
+    }
+
+    fn from_body(body: &Body<'_>) -> Result<SlackJson, NormalizeError> {
+        if body.kind.as_deref() == Some("block_suggestion") {
+            return Ok(SlackJson::Suggest(Box::new(suggestion(body)?)));
+        }
+        Ok(match from_body(body)? {
             Some(incoming) => SlackJson::Input(Box::new(incoming)),
             None => SlackJson::Nothing,
         })
     }
+}
+
+/// An external select's request for options: the select, what was typed, where.
+fn suggestion(body: &Body<'_>) -> Result<Suggestion, NormalizeError> {
+    let (user, team) = user_and_team(body)?;
+    let (tagged, block_id) = match body.block_id.as_deref() {
+        Some(block) => {
+            let (flow, inner) = untag(block);
+            (flow, Some(inner))
+        }
+        None => (None, None),
+    };
+    let view = body.view.as_ref();
+    let flow_id = tagged.or_else(|| view.and_then(|v| untag(v.private_metadata.as_deref().unwrap_or_default()).0));
+    Ok(Suggestion {
+        action_id: owned(body.action_id.as_ref()).ok_or(NormalizeError::Missing("action_id"))?,
+        block_id,
+        value: owned(body.value.as_ref()).unwrap_or_default(),
+        user_id: user.to_owned(),
+        team_id: team.to_owned(),
+        flow_id,
+        view_id: view.and_then(|v| owned(v.id.as_ref())),
+        channel_id: id(body.channel.as_ref())
+            .or_else(|| body.container.as_ref().and_then(|c| c.channel_id.as_deref()))
+            .map(str::to_owned),
+    })
 }
 
 fn malformed(error: serde_json::Error) -> NormalizeError {

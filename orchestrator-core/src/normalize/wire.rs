@@ -112,6 +112,13 @@ pub(super) struct Body<'a> {
     pub(super) view: Option<View<'a>>,
     #[serde(borrow)]
     pub(super) callback_id: Option<Str<'a>>,
+    // An external select's `block_suggestion`: which select, and what was typed.
+    #[serde(borrow)]
+    pub(super) action_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) block_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) value: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) trigger_id: Option<Str<'a>>,
     #[serde(borrow)]

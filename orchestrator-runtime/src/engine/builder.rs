@@ -1,10 +1,11 @@
-//! [`OrchestratorBuilder`]: what a bot registers (flows, schedules, state, texts and
-//! limits) and how the engine's parts are put together from it.
+//! [`OrchestratorBuilder`]: what a bot registers (flows, schedules, state, external
+//! selects' options, texts and limits) and how the engine's parts are put together from it.
 
 use crate::engine::clock::Clock;
 use crate::engine::commit::Writer;
 use crate::engine::execute::StepRunner;
 use crate::engine::locks::KeyLocks;
+use crate::engine::options::{OptionsHandler, OptionsHandlers};
 use crate::engine::orchestrator::{Inner, Orchestrator};
 use crate::engine::outcome::BuildError;
 use crate::engine::scheduled::{Occurrence, Scheduled, TargetError};
@@ -36,6 +37,7 @@ pub struct OrchestratorBuilder {
     schedules: Vec<Scheduled>,
     team: String,
     clock: Option<Clock>,
+    options: OptionsHandlers,
 }
 
 impl OrchestratorBuilder {
@@ -146,6 +148,34 @@ impl OrchestratorBuilder {
     /// ```
     pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         self.state.insert(value);
+        self
+    }
+
+    /// Answers the external select (`external_select`, `multi_external_select`) whose
+    /// `action_id` is `action_id` with the options `handler` finds for what the user typed
+    /// (Slack's `block_suggestion`, sent to the app's Options Load URL: the bot's
+    /// `/slack/events`). Slack waits 3 s: a handler that takes over 2.5 s, fails or panics
+    /// leaves the menu empty, with a log line. At most 100 options are shown.
+    ///
+    /// ```
+    /// use orchestrator_runtime::Orchestrator;
+    /// use orchestrator_core::SelectOption;
+    /// let builder = Orchestrator::builder().options("fruit", |asked| async move {
+    ///     let typed = asked.value.to_lowercase();
+    ///     ["apple", "banana", "cherry"]
+    ///         .into_iter()
+    ///         .filter(|fruit| fruit.contains(&typed))
+    ///         .map(|fruit| SelectOption::new(fruit, fruit))
+    ///         .collect()
+    /// });
+    /// ```
+    pub fn options<F, Fut>(mut self, action_id: impl Into<String>, handler: F) -> Self
+    where
+        F: Fn(orchestrator_core::Suggestion) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<orchestrator_core::SelectOption>> + Send + 'static,
+    {
+        let handler: OptionsHandler = Arc::new(move |asked| Box::pin(handler(asked)));
+        self.options.insert(action_id.into(), handler);
         self
     }
 
@@ -287,6 +317,7 @@ impl OrchestratorBuilder {
             settings,
             wake,
             schedules_installed: tokio::sync::OnceCell::new(),
+            options: self.options,
             state,
         };
         Ok(Orchestrator { inner: Arc::new(inner) })

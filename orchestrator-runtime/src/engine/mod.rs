@@ -12,7 +12,8 @@
 //!   wake-up, which the writer rings), `lease` (a worker keeps the event it applies, or
 //!   the deadline it fires).
 //! - leaves: `settings`, `scheduled` (what a registered schedule is), `clock` (the time
-//!   they all read), `outcome` (what they answer and how they fail).
+//!   they all read), `outcome` (what they answer and how they fail), `options` (external
+//!   selects' options, answered at once, no flow run).
 
 pub(crate) mod builder;
 pub(crate) mod clock;
@@ -20,6 +21,7 @@ pub(crate) mod commit;
 pub(crate) mod execute;
 pub(crate) mod lease;
 pub(crate) mod locks;
+pub(crate) mod options;
 pub mod orchestrator;
 pub(crate) mod outcome;
 pub(crate) mod recovery;

@@ -14,6 +14,7 @@ use crate::engine::commit::Writer;
 use crate::engine::execute::{Attempt, End, First, StepRunner, Stepped};
 use crate::engine::lease::{holding, Held};
 use crate::engine::locks::KeyLocks;
+use crate::engine::options::OptionsHandlers;
 use crate::engine::outcome::{Cancelled, Ignored, NotReady, OrchestratorError, Outcome};
 use crate::engine::scheduled::Scheduled;
 use crate::engine::settings::Settings;
@@ -84,6 +85,8 @@ pub(crate) struct Inner {
     pub(crate) schedules: HashMap<ConversationKey, Scheduled>,
     /// The workspace the bot runs in (for conversations it starts on its own).
     pub(crate) team: String,
+    /// The external selects' options handlers.
+    pub(crate) options: OptionsHandlers,
 }
 
 impl Orchestrator {
@@ -105,6 +108,15 @@ impl Orchestrator {
     /// The current time, as flows see it.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.inner.clock.now()
+    }
+
+    /// The options an external select shows for what the user typed: those of the
+    /// handler registered for its `action_id` ([`OrchestratorBuilder::options`]), or none.
+    /// The transports answer Slack's `block_suggestion` with them.
+    ///
+    /// [`OrchestratorBuilder::options`]: crate::OrchestratorBuilder::options
+    pub async fn options(&self, asked: orchestrator_core::Suggestion) -> Vec<orchestrator_core::SelectOption> {
+        crate::engine::options::options_for(&self.inner.options, asked).await
     }
 
     /// Handles a Slack JSON body: an Events API callback or an interactivity payload.

@@ -10,6 +10,7 @@
 //! [`reject`](orchestrator_core::reject) can answer inline with `response_action: errors`.
 //! Slack's retries (`X-Slack-Retry-Num`) carry the same `event_id` and are dropped by dedup.
 
+use crate::engine::options::options_body;
 use crate::engine::orchestrator::Orchestrator;
 use crate::slack::signature;
 use crate::telemetry::Transport;
@@ -20,7 +21,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use orchestrator_core::{Incoming, NormalizeError, SlackJson};
+use orchestrator_core::{Incoming, NormalizeError, SlackJson, Suggestion};
 use serde_json::json;
 use std::future::Future;
 use std::sync::Arc;
@@ -171,6 +172,7 @@ async fn slack_event(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) ->
         Err(reason) => refuse_for_good(StatusCode::BAD_REQUEST, reason),
         Ok(Parsed::Answer(response)) => response,
         Ok(Parsed::Event(incoming)) => dispatch(shared, Arc::from(incoming)).await,
+        Ok(Parsed::Suggest(asked)) => Json(options_body(&shared.orchestrator.options(*asked).await)).into_response(),
     }
 }
 
@@ -202,18 +204,25 @@ enum Parsed {
     /// unknown events).
     Answer(Response),
     Event(Box<Incoming>),
+    /// An external select's options, answered at once.
+    Suggest(Box<Suggestion>),
 }
 
 fn from_json(body: &[u8]) -> Result<Parsed, NormalizeError> {
-    Ok(match SlackJson::from_slice(body)? {
+    Ok(parsed(SlackJson::from_slice(body)?))
+}
+
+fn parsed(json: SlackJson) -> Parsed {
+    match json {
         SlackJson::Challenge(challenge) => Parsed::Answer(Json(json!({ "challenge": challenge })).into_response()),
         SlackJson::Input(incoming) => Parsed::Event(incoming),
+        SlackJson::Suggest(asked) => Parsed::Suggest(asked),
         SlackJson::Nothing => Parsed::Answer(StatusCode::OK.into_response()),
         SlackJson::RateLimited { team, minute } => {
             crate::telemetry::app_rate_limited(&team, minute);
             Parsed::Answer(StatusCode::OK.into_response())
         }
-    })
+    }
 }
 
 fn from_form(text: &str) -> Result<Parsed, BadRequest> {
@@ -222,10 +231,7 @@ fn from_form(text: &str) -> Result<Parsed, BadRequest> {
         return Ok(Parsed::Answer(StatusCode::OK.into_response()));
     }
     if has("payload") {
-        return Ok(match Incoming::from_interaction_form(text)? {
-            Some(incoming) => Parsed::Event(Box::new(incoming)),
-            None => Parsed::Answer(StatusCode::OK.into_response()),
-        });
+        return Ok(parsed(SlackJson::from_interaction_form(text)?));
     }
     if has("command") {
         return Ok(Parsed::Event(Box::new(Incoming::from_slash_command(text)?)));

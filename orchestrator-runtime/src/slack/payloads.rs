@@ -128,6 +128,22 @@ pub fn block_action(team: &str, user: &str, at: &ElementAt<'_>, element: Value, 
            "channel": {"id": at.channel}, "message": message, "actions": [action]})
 }
 
+/// A `block_suggestion` payload: the user typed `typed` in the external select
+/// `action_id` of the message at `at`, and Slack asks for its options.
+///
+/// ```
+/// use orchestrator_runtime::payloads::{block_suggestion, ElementAt};
+/// let at = ElementAt { channel: "C1", message_ts: "1.2", thread_ts: None, block_id: "pick" };
+/// let body = block_suggestion("T1", "U1", &at, "issue", "log");
+/// assert_eq!((body["type"].as_str(), body["value"].as_str()), (Some("block_suggestion"), Some("log")));
+/// ```
+pub fn block_suggestion(team: &str, user: &str, at: &ElementAt<'_>, action_id: &str, typed: &str) -> Value {
+    json!({"type": "block_suggestion", "user": {"id": user, "team_id": team}, "team": {"id": team},
+           "api_app_id": "A0TEST", "token": "unused", "action_id": action_id, "block_id": at.block_id,
+           "value": typed, "container": {"type": "message", "message_ts": at.message_ts, "channel_id": at.channel},
+           "channel": {"id": at.channel}, "message": {"type": "message", "ts": at.message_ts, "text": ""}})
+}
+
 /// A `view_submission` payload for a modal with `values` as `(block_id, action_id, value)`.
 /// Each input's state has the shape Slack sends for its element in `view` (a select's
 /// `selected_option`, a date picker's `selected_date`, a rich text input's `rich_text_value`,

@@ -15,6 +15,7 @@
 //! - Nagle's algorithm is off: an ack is one small frame that must leave at once.
 
 use crate::engine::locks::KeyLocks;
+use crate::engine::options::options_body;
 use crate::engine::orchestrator::Orchestrator;
 use crate::slack::ingress;
 use crate::slack::web_api::SlackWebApi;
@@ -152,9 +153,18 @@ impl SocketMode {
                 continue;
             };
             let envelope_id = envelope_id.to_owned();
-            let event = match incoming(&envelope) {
-                Ok(Some(event)) => event,
-                Ok(None) => {
+            let event = match contents(&envelope) {
+                Ok(SlackJson::Input(event)) => *event,
+                Ok(SlackJson::Suggest(asked)) => {
+                    // Options go back in the ack, while the user types.
+                    let (orchestrator, acks) = (self.orchestrator.clone(), acks.clone());
+                    self.tasks.spawn(async move {
+                        let options = options_body(&orchestrator.options(*asked).await);
+                        let _ = acks.send(json!({ "envelope_id": envelope_id, "payload": options }).to_string());
+                    });
+                    continue;
+                }
+                Ok(_) => {
                     let _ = acks.send(json!({ "envelope_id": envelope_id }).to_string());
                     continue;
                 }
@@ -203,18 +213,17 @@ struct Envelope<'a> {
     payload: Option<&'a serde_json::value::RawValue>,
 }
 
-/// The event inside an envelope: `events_api` and `interactive` payloads are the same JSON
-/// as over HTTP; a `slash_commands` payload holds the form's fields as a JSON object.
-fn incoming(envelope: &Envelope<'_>) -> Result<Option<Incoming>, BadEnvelope> {
+/// What an envelope holds: `events_api` and `interactive` payloads are the same JSON as
+/// over HTTP; a `slash_commands` payload holds the form's fields as a JSON object.
+fn contents(envelope: &Envelope<'_>) -> Result<SlackJson, BadEnvelope> {
     let payload = envelope.payload.ok_or(BadEnvelope::NoPayload)?;
     match envelope.kind.as_deref() {
         Some("events_api" | "interactive") => Ok(match SlackJson::from_slice(payload.get().as_bytes())? {
-            SlackJson::Input(incoming) => Some(*incoming),
             SlackJson::RateLimited { team, minute } => {
                 crate::telemetry::app_rate_limited(&team, minute);
-                None
+                SlackJson::Nothing
             }
-            SlackJson::Challenge(_) | SlackJson::Nothing => None,
+            json => json,
         }),
         Some("slash_commands") => {
             let fields: serde_json::Map<String, Value> =
@@ -225,9 +234,11 @@ fn incoming(envelope: &Envelope<'_>) -> Result<Option<Incoming>, BadEnvelope> {
                     form.append_pair(key, text);
                 }
             }
-            Ok(Some(Incoming::from_slash_command(&form.finish())?))
+            Ok(SlackJson::Input(Box::new(Incoming::from_slash_command(
+                &form.finish(),
+            )?)))
         }
-        _ => Ok(None),
+        _ => Ok(SlackJson::Nothing),
     }
 }
 
