@@ -56,8 +56,8 @@ pub use orchestrator_core::{
     blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, slack_ts, stay, Action,
     ActionView, AppState, Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow,
     FlowDefinition, FlowOptions, FlowRecord, FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage,
-    MemoryStore, MessageContext, MessageType, Migrate, Missed, MissingState, Next, Participants, Payload, PostTag,
-    Purged, Receipt, Received, Schedule, ScheduleError, SelectOption, Selection, Shortcut, ShortcutMessage,
+    MemoryStore, MessageContext, MessageType, Migrate, Missed, MissingState, ModalAnswer, Next, Participants, Payload,
+    PostTag, Purged, Receipt, Received, Schedule, ScheduleError, SelectOption, Selection, Shortcut, ShortcutMessage,
     ShortcutUse, SlackApi, SlackError, SlackJson, SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError,
     Submission, Suggestion, Target, Text, Timeout, Transition, Trigger, ViewSubmission,
 };

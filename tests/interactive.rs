@@ -182,3 +182,119 @@ async fn the_console_shows_section_text_and_numbers_each_choice_while_its_messag
     );
     assert!(!printed.contains("[1] Small"), "numbers are not reused: {printed}");
 }
+
+/// A form of two pages: submitting the first answers with the second (Slack's
+/// `response_action: update`), whose submission completes the flow and closes every modal.
+#[slack_orchestrator::flow(trigger = command("/trip"))]
+mod trip {
+    use slack_orchestrator::prelude::*;
+    use slack_orchestrator::ModalAnswer;
+
+    pub(crate) enum Trip {
+        #[start]
+        Open,
+        Where,
+        When {
+            city: String,
+        },
+    }
+
+    #[step(Open)]
+    async fn open(cx: &mut Cx, _command: Command) -> Next<Trip> {
+        let city = blocks::text_input("city", "city", "Where to?");
+        cx.open_modal(blocks::modal("trip-1", "Trip (1/2)", "Next", vec![city]))
+            .await?;
+        goto(Trip::Where)
+    }
+
+    #[step(Where)]
+    async fn city(cx: &mut Cx, form: Submission) -> Next<Trip> {
+        let city = form.value("city").unwrap_or_default().to_owned();
+        let page = blocks::modal(
+            "trip-2",
+            "Trip (2/2)",
+            "Book",
+            vec![blocks::text_input("day", "day", &format!("When to {city}?"))],
+        );
+        cx.answer_submission(ModalAnswer::Update(page))?;
+        goto(Trip::When { city })
+    }
+
+    #[step(When { city })]
+    async fn day(cx: &mut Cx, city: String, form: Submission) -> Next<Trip> {
+        cx.answer_submission(ModalAnswer::Clear)?;
+        complete(format!("Booked {city} on {}.", form.value("day").unwrap_or("?")))
+    }
+
+    #[step(When { city })]
+    async fn not_a_form(cx: &mut Cx, city: String, _text: Text) -> Next<Trip> {
+        let refused = cx.answer_submission(ModalAnswer::Clear).is_err();
+        cx.say(format!("{city} waits for a day; not a submission: refused = {refused}"))
+            .await?;
+        stay()
+    }
+}
+
+#[tokio::test]
+async fn a_submission_answered_with_the_next_page_leads_to_a_form_of_two_pages() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<trip::Trip>());
+    let (mut chat, _) = bot.command("U_ANA", "D_ANA", "/trip", "").await;
+    let outcome = chat.submit(&[("city", "city", "Lisbon")]).await;
+    let Outcome::Advanced {
+        answer: Some(answer), ..
+    } = &outcome
+    else {
+        panic!("the first page is answered with the second: {outcome:?}");
+    };
+    assert_eq!(answer["response_action"], "update");
+    assert_eq!(answer["view"]["callback_id"], "trip-2");
+    assert_eq!(answer["view"]["blocks"][0]["label"]["text"], "When to Lisbon?");
+    let flow_id = bot.flows().await[0].id.to_string();
+    assert!(
+        answer["view"]["private_metadata"].as_str().unwrap().contains(&flow_id),
+        "tagged, so its submission comes back to the flow: {answer}"
+    );
+    chat.send("hello").await;
+    chat.expect_reply("Lisbon waits for a day; not a submission: refused = true");
+
+    let outcome = chat.submit(&[("day", "day", "May 1")]).await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    let Outcome::Advanced { answer, .. } = &outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        answer.as_ref().unwrap(),
+        &serde_json::json!({"response_action": "clear"})
+    );
+    chat.expect_reply("Booked Lisbon on May 1.");
+}
+
+/// The answer goes back in the HTTP acknowledgement of the submission, as Slack expects it.
+#[tokio::test]
+async fn the_next_page_goes_back_in_the_acknowledgement() {
+    use slack_orchestrator::payloads;
+    use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<trip::Trip>()).await;
+    let form = payloads::slash_command(TEAM, "U_ANA", "D_ANA", "/trip", "", "1.1.t");
+    bot.command(&form).await;
+    let opened = bot
+        .slack()
+        .wait_for("views.open", 1, std::time::Duration::from_secs(10))
+        .await;
+    let view = opened[0]["view"].clone();
+    let view_id = bot
+        .slack()
+        .calls()
+        .iter()
+        .find(|c| c.method == "views.open")
+        .unwrap()
+        .reply["view"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submission = payloads::view_submission(TEAM, "U_ANA", &view, &view_id, &[("city", "city", "Oslo")], "1.2.t");
+    let ack = bot.interaction(&submission).await.body();
+    assert_eq!(ack["response_action"], "update", "{ack}");
+    assert_eq!(ack["view"]["blocks"][0]["label"]["text"], "When to Oslo?");
+    bot.stop().await;
+}

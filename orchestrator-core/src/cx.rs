@@ -13,7 +13,7 @@ use crate::tag::tag;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -51,6 +51,27 @@ pub struct Cx {
     state: Arc<AppState>,
     /// Flows this step asked to start once its result is saved.
     starts: Vec<FlowStart>,
+    /// What the submitted modal does next (`response_action`), sent back in the ack.
+    modal_answer: Option<Value>,
+}
+
+/// What a submitted modal does next, answered in Slack's acknowledgement of the submission
+/// ([`Cx::answer_submission`]): the way to a form of several pages.
+///
+/// ```
+/// # use orchestrator_core::{blocks, ModalAnswer};
+/// let day = blocks::text_input("day", "day", "When?");
+/// let next = ModalAnswer::Update(blocks::modal("trip-2", "Trip (2/2)", "Book", vec![day]));
+/// assert!(matches!(next, ModalAnswer::Update(view) if view["callback_id"] == "trip-2"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModalAnswer {
+    /// Replaces the submitted modal with this view (the next page).
+    Update(Value),
+    /// Pushes this view on top of the submitted modal (Slack keeps at most three).
+    Push(Value),
+    /// Closes every modal of the stack.
+    Clear,
 }
 
 /// A flow a step asked to start ([`Cx::start_flow`]): which one, where, at which step.
@@ -104,6 +125,7 @@ impl Cx {
             unsure: None,
             state: Arc::default(),
             starts: Vec::new(),
+            modal_answer: None,
         }
     }
 
@@ -408,6 +430,34 @@ impl Cx {
         let view = self.tag_view(view);
         self.not_put_off()?; // and not put off when it fails: the trigger expires in 3 s
         self.api.call(SlackRequest::PushView { trigger_id, view }).await
+    }
+
+    /// Answers the modal submission being handled: Slack then replaces the modal with the
+    /// next page, pushes one on top, or closes them all, instead of closing the submitted
+    /// one. The views are tagged like [`Cx::open_modal`]'s, so their submissions come back to
+    /// this flow. It goes back in the acknowledgement, which waits up to 2.5 s for the
+    /// step (past that, Slack has closed the modal). Only for a submission: anything else
+    /// is an error, and a [`reject`](crate::reject) wins over it.
+    pub fn answer_submission(&mut self, answer: ModalAnswer) -> Result<(), SlackError> {
+        let submitted = self.incoming.as_deref().map(|i| &i.payload);
+        if !matches!(submitted, Some(crate::Payload::ViewSubmission(_))) {
+            return Err(SlackError::InvalidRequest {
+                method: "response_action".into(),
+                detail: "only a modal submission can be answered with a view".into(),
+            });
+        }
+        self.modal_answer = Some(match answer {
+            ModalAnswer::Update(view) => json!({"response_action": "update", "view": self.tag_view(view)}),
+            ModalAnswer::Push(view) => json!({"response_action": "push", "view": self.tag_view(view)}),
+            ModalAnswer::Clear => json!({"response_action": "clear"}),
+        });
+        Ok(())
+    }
+
+    /// Takes the answer to the submitted modal this run gave (the engine sends it in the
+    /// acknowledgement).
+    pub fn take_modal_answer(&mut self) -> Option<Value> {
+        self.modal_answer.take()
     }
 
     /// Replaces the content of an open modal.

@@ -68,6 +68,10 @@ impl ConsoleSlack {
         payloads::ts(self.ts.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
+    fn next_view_id(&self) -> String {
+        format!("V{}", self.ts.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
     fn screen(&self) -> std::sync::MutexGuard<'_, Screen> {
         self.screen.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -174,7 +178,7 @@ impl SlackApi for ConsoleSlack {
                 SlackReply::Ok
             }
             SlackRequest::OpenView { view, .. } | SlackRequest::PushView { view, .. } => {
-                let id = format!("V{}", self.ts.fetch_add(1, Ordering::Relaxed) + 1);
+                let id = self.next_view_id();
                 self.open(view, &id);
                 SlackReply::View { id }
             }
@@ -361,6 +365,17 @@ fn report(slack: &ConsoleSlack, orchestrator: &Orchestrator, result: Result<crat
         }
         Ok(Outcome::Unhandled { .. }) => {
             slack.print("(the bot is not waiting for that here; answer its question or pick a number)")
+        }
+        // A submitted form's next page (an update keeps its view id, a push gets a new one).
+        Ok(Outcome::Advanced {
+            answer: Some(answer), ..
+        }) => {
+            let last = slack.screen().last_view.clone();
+            match (answer["response_action"].as_str(), last) {
+                (Some("update"), Some((_, id))) => slack.open(answer["view"].clone(), &id),
+                (Some("push"), _) => slack.open(answer["view"].clone(), &slack.next_view_id()),
+                _ => {}
+            }
         }
         Ok(_) => {}
         Err(error) => slack.print(&format!("(error: {error})")),

@@ -178,6 +178,7 @@ impl TestBot {
             channel: channel.to_owned(),
             thread,
             cursor,
+            answered: None,
         }
     }
 
@@ -198,6 +199,17 @@ pub struct Chat {
     channel: String,
     thread: Option<String>,
     cursor: usize,
+    /// The modal a submission's step answered with (its next page, or a pushed one).
+    answered: Option<AnsweredModal>,
+}
+
+/// A modal shown by the answer to a submission rather than by a Web API call.
+#[derive(Clone)]
+struct AnsweredModal {
+    /// How many Slack calls the bot had made then: a modal opened by a later call is newer.
+    after_calls: usize,
+    view: Value,
+    id: String,
 }
 
 impl Chat {
@@ -209,6 +221,7 @@ impl Chat {
             channel: self.channel.clone(),
             thread: self.thread.clone(),
             cursor: self.cursor,
+            answered: self.answered.clone(),
         }
     }
 
@@ -304,7 +317,8 @@ impl Chat {
         async move { self.deliver(&body).await }
     }
 
-    /// The user submits the newest modal the bot opened, with `(block_id, action_id, value)` inputs.
+    /// The user submits the newest modal the bot opened (or its step's answer to the last
+    /// submission showed), with `(block_id, action_id, value)` inputs.
     ///
     /// # Panics
     /// If the bot opened no modal.
@@ -312,7 +326,33 @@ impl Chat {
     pub fn submit(&mut self, values: &[(&str, &str, &str)]) -> impl std::future::Future<Output = Outcome> + '_ {
         let (view, id) = self.newest_modal();
         let body = payloads::view_submission(TEAM, &self.user, &view, &id, values, &self.bot.trigger_id());
-        async move { self.deliver(&body).await }
+        async move {
+            let outcome = self.deliver(&body).await;
+            self.remember_answer(&outcome, &id);
+            outcome
+        }
+    }
+
+    /// The modal the step's answer to a submission shows next, if it answered with one: an
+    /// update keeps the submitted modal's id, a push gets a new one, a clear shows none.
+    fn remember_answer(&mut self, outcome: &Outcome, submitted: &str) {
+        let Outcome::Advanced {
+            answer: Some(answer), ..
+        } = outcome
+        else {
+            return;
+        };
+        let after_calls = self.bot.slack.calls().len();
+        let id = match answer["response_action"].as_str() {
+            Some("update") => submitted.to_owned(),
+            Some("push") => format!("VPUSHED{after_calls:04}"),
+            _ => {
+                self.answered = None;
+                return;
+            }
+        };
+        let view = answer["view"].clone();
+        self.answered = Some(AnsweredModal { after_calls, view, id });
     }
 
     /// The user clicks the button `action_id` in the newest modal the bot opened, its
@@ -348,21 +388,27 @@ impl Chat {
     /// The newest modal the bot opened, pushed or updated, and its view id.
     #[track_caller]
     fn newest_modal(&self) -> (Value, String) {
-        self.bot
-            .slack
-            .calls()
+        let calls = self.bot.slack.calls();
+        let by_call = calls
             .into_iter()
+            .enumerate()
             .rev()
-            .find_map(|(request, reply)| match (request, reply) {
+            .find_map(|(n, (request, reply))| match (request, reply) {
                 (
                     SlackRequest::OpenView { view, .. } | SlackRequest::PushView { view, .. },
                     SlackReply::View { id },
-                ) => Some((view, id)),
+                ) => Some((n, view, id)),
                 // Its content replaced: the same modal, as the user now sees it.
-                (SlackRequest::UpdateView { view, view_id }, SlackReply::View { .. }) => Some((view, view_id)),
+                (SlackRequest::UpdateView { view, view_id }, SlackReply::View { .. }) => Some((n, view, view_id)),
                 _ => None,
-            })
-            .expect("the bot opened no modal")
+            });
+        // The answer, unless a Web API call showed a modal since.
+        let answered = (self.answered.as_ref()).filter(|a| by_call.as_ref().is_none_or(|(n, ..)| a.after_calls > *n));
+        match (answered, by_call) {
+            (Some(answered), _) => (answered.view.clone(), answered.id.clone()),
+            (None, Some((_, view, id))) => (view, id),
+            (None, None) => panic!("the bot opened no modal"),
+        }
     }
 
     /// Asserts that the next thing the bot said here is `text`.

@@ -22,6 +22,8 @@ pub(crate) struct Prepared {
     expected: u64,
     /// A rejected modal submission's errors, by block.
     rejected: Option<BTreeMap<String, String>>,
+    /// A submitted modal's next page (or push, or clear), for the acknowledgement.
+    answer: Option<serde_json::Value>,
     /// The flows its steps asked to start: received by the caller before the write, so that
     /// a crash after it still starts them, and applied after it.
     pub(crate) starts: Vec<FlowStart>,
@@ -134,6 +136,7 @@ impl Writer {
             End::Reject(errors) => Some(by_block(errors, cx.incoming())),
             _ => None,
         };
+        let answer = cx.take_modal_answer();
         unsure(&cx)?; // a replayed final message
         let now = cx.now();
         let starts = cx.take_starts();
@@ -166,6 +169,7 @@ impl Writer {
             record,
             expected,
             rejected,
+            answer,
             starts,
         })
     }
@@ -180,6 +184,7 @@ impl Writer {
             record,
             expected,
             rejected,
+            answer,
             ..
         } = prepared;
         let written = self.commit(record, expected, event);
@@ -190,7 +195,7 @@ impl Writer {
                     flow_id: record.id,
                     errors,
                 },
-                None => Outcome::advanced(&record),
+                None => Outcome::answered(&record, answer),
             })
         }
     }

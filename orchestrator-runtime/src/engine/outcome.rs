@@ -46,6 +46,10 @@ pub enum Outcome {
         state: FlowState,
         /// Its step now.
         step: String,
+        /// What goes back to Slack in the acknowledgement: for a modal submission the step
+        /// answered ([`Cx::answer_submission`](orchestrator_core::Cx::answer_submission)),
+        /// its `response_action` and view.
+        answer: Option<serde_json::Value>,
     },
 }
 
@@ -67,10 +71,16 @@ impl Outcome {
 
     /// `Advanced` to where `record` is now.
     pub(crate) fn advanced(record: &orchestrator_core::FlowRecord) -> Outcome {
+        Outcome::answered(record, None)
+    }
+
+    /// [`Outcome::advanced`], with what goes back in the acknowledgement.
+    pub(crate) fn answered(record: &orchestrator_core::FlowRecord, answer: Option<serde_json::Value>) -> Outcome {
         Outcome::Advanced {
             flow_id: record.id,
             state: record.state,
             step: record.step_name.clone(),
+            answer,
         }
     }
 

@@ -1,7 +1,7 @@
 //! What every ingress (HTTP, Socket Mode) does with a normalized event: accept it (stored
 //! as received: with a durable store, written before Slack gets its ack), ack, and apply it
 //! in a tracked background task. A modal submission waits (up to 2.5 s of Slack's 3) for
-//! its step so a rejection can go back inline.
+//! its step so a rejection, or the modal's next page, can go back inline.
 
 use crate::engine::orchestrator::{Accepted, Orchestrator};
 use crate::engine::outcome::{Ignored, OrchestratorError, Outcome};
@@ -66,8 +66,8 @@ pub(crate) async fn start(
 }
 
 impl Started {
-    /// The body the ack must carry: for a modal submission, its step's rejection if the
-    /// step answers within 2.5 s of Slack's 3; otherwise nothing.
+    /// The body the ack must carry: for a modal submission, its step's rejection or its
+    /// answer (the next page) if the step ends within 2.5 s of Slack's 3; otherwise nothing.
     pub(crate) async fn ack_body(self) -> Option<Value> {
         let task = self.submission?;
         match tokio::time::timeout(INLINE_WAIT, task).await {
@@ -79,6 +79,8 @@ impl Started {
                     .collect();
                 Some(json!({"response_action": "errors", "errors": errors}))
             }
+            // The next page of the modal, or a push, or a clear.
+            Ok(Ok(Ok(Outcome::Advanced { answer, .. }))) => answer,
             _ => None,
         }
     }
