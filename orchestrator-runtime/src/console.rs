@@ -48,6 +48,8 @@ struct Screen {
     modal: Option<OpenModal>,
     /// The last modal opened, shown again when its submission is rejected.
     last_view: Option<(Value, String)>,
+    /// External selects shown since the last line, whose options the bot's handler gives.
+    externals: Vec<Choice>,
 }
 
 /// The console's [`SlackApi`]: prints messages, numbers choices, opens modals as prompts.
@@ -66,6 +68,53 @@ impl ConsoleSlack {
 
     fn next_ts(&self) -> String {
         payloads::ts(self.ts.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    /// Numbers a choice and prints it.
+    fn offer(&self, screen: &mut Screen, ts: &str, block_id: &str, label: String, element: Value) {
+        screen.next_number += 1;
+        let number = screen.next_number;
+        screen.choices.push(Choice {
+            number,
+            message_ts: ts.to_owned(),
+            block_id: block_id.to_owned(),
+            element,
+        });
+        self.print(&format!("  [{number}] {label}"));
+    }
+
+    /// Lists the options of the external selects shown since the last line, as Slack
+    /// would when the user opens them: what the bot's handler offers for nothing typed yet.
+    async fn offer_external_options(&self, orchestrator: &Orchestrator, user: &str) {
+        let externals = std::mem::take(&mut self.screen().externals);
+        for external in externals {
+            let action_id = external.element["action_id"].as_str().unwrap_or_default();
+            let at = ElementAt {
+                channel: CHANNEL,
+                message_ts: &external.message_ts,
+                thread_ts: None,
+                block_id: &external.block_id,
+            };
+            let body = payloads::block_suggestion(TEAM, user, &at, action_id, "");
+            let Ok(orchestrator_core::SlackJson::Suggest(asked)) =
+                orchestrator_core::SlackJson::from_slice(body.to_string().as_bytes())
+            else {
+                continue;
+            };
+            for option in orchestrator.options(*asked).await {
+                let mut chosen = external.element.clone();
+                chosen["selected_option"] =
+                    serde_json::json!({"text": {"type": "plain_text", "text": option.label}, "value": option.value});
+                let mut screen = self.screen();
+                self.offer(
+                    &mut screen,
+                    &external.message_ts,
+                    &external.block_id,
+                    option.label,
+                    chosen,
+                );
+            }
+        }
     }
 
     fn next_view_id(&self) -> String {
@@ -97,6 +146,13 @@ impl ConsoleSlack {
                         element["text"]["text"].as_str().unwrap_or("?").to_owned(),
                         element.clone(),
                     )),
+                    // Listed once the step is done, from the options handler.
+                    Some("external_select" | "multi_external_select") => screen.externals.push(Choice {
+                        number: 0,
+                        message_ts: ts.to_owned(),
+                        block_id: block_id.to_owned(),
+                        element: element.clone(),
+                    }),
                     Some(_) => {
                         for option in element["options"].as_array().into_iter().flatten() {
                             let mut chosen = element.clone();
@@ -107,15 +163,7 @@ impl ConsoleSlack {
                     None => {}
                 }
                 for (label, element) in picks {
-                    screen.next_number += 1;
-                    let number = screen.next_number;
-                    screen.choices.push(Choice {
-                        number,
-                        message_ts: ts.to_owned(),
-                        block_id: block_id.to_owned(),
-                        element,
-                    });
-                    self.print(&format!("  [{number}] {label}"));
+                    self.offer(&mut screen, ts, block_id, label, element);
                 }
             }
         }
@@ -132,6 +180,19 @@ impl ConsoleSlack {
                 let block = b["block_id"].as_str().unwrap_or_default().to_owned();
                 let action = b["element"]["action_id"].as_str().unwrap_or_default().to_owned();
                 let mut label = b["label"]["text"].as_str().unwrap_or("value").to_owned();
+                // A menu's choices, typed by their value.
+                let options: Vec<String> = (b["element"]["options"].as_array().into_iter().flatten())
+                    .map(|o| {
+                        format!(
+                            "{} = {}",
+                            o["value"].as_str().unwrap_or("?"),
+                            o["text"]["text"].as_str().unwrap_or("?")
+                        )
+                    })
+                    .collect();
+                if !options.is_empty() {
+                    label.push_str(&format!(" ({})", options.join(", ")));
+                }
                 if b["optional"] == true {
                     label.push_str(" (optional: an empty line leaves it blank)");
                 }
@@ -256,6 +317,7 @@ pub async fn run(
             Event::Wait => continue,
         };
         report(&slack, &orchestrator, result);
+        slack.offer_external_options(&orchestrator, &user).await;
     }
     timers.abort();
     Ok(())
