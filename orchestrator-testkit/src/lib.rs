@@ -488,13 +488,7 @@ impl Chat {
     #[track_caller]
     pub fn options(&self, action_id: &str, typed: &str) -> impl std::future::Future<Output = Vec<SelectOption>> + '_ {
         let (message_ts, block_id, _) = self.sent_element(action_id);
-        let at = ElementAt {
-            channel: &self.channel,
-            message_ts: &message_ts,
-            thread_ts: self.thread.as_deref(),
-            block_id: &block_id,
-        };
-        let body = payloads::block_suggestion(TEAM, &self.user, &at, action_id, typed);
+        let body = payloads::block_suggestion(TEAM, &self.user, &self.at(&message_ts, &block_id), action_id, typed);
         let Ok(SlackJson::Suggest(asked)) = SlackJson::from_slice(body.to_string().as_bytes()) else {
             panic!("the kit builds valid block_suggestion payloads");
         };
@@ -504,13 +498,18 @@ impl Chat {
     #[track_caller]
     fn element_payload(&self, action_id: &str, prepare: impl FnOnce(Value) -> Value) -> Value {
         let (message_ts, block_id, element) = self.sent_element(action_id);
-        let at = ElementAt {
-            channel: &self.channel,
-            message_ts: &message_ts,
-            thread_ts: self.thread.as_deref(),
-            block_id: &block_id,
-        };
+        let at = self.at(&message_ts, &block_id);
         payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id())
+    }
+
+    /// Where an element of the message `message_ts` here is, in the block `block_id`.
+    fn at<'a>(&'a self, message_ts: &'a str, block_id: &'a str) -> ElementAt<'a> {
+        ElementAt {
+            channel: &self.channel,
+            message_ts,
+            thread_ts: self.thread.as_deref(),
+            block_id,
+        }
     }
 
     /// The newest element `action_id` the bot sent here: its message's `ts`, its block's id

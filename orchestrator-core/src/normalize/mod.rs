@@ -186,15 +186,7 @@ impl SlackJson {
 /// An external select's request for options: the select, what was typed, where.
 fn suggestion(body: &Body<'_>) -> Result<Suggestion, NormalizeError> {
     let (user, team) = user_and_team(body)?;
-    let (tagged, block_id) = match body.block_id.as_deref() {
-        Some(block) => {
-            let (flow, inner) = untag(block);
-            (flow, Some(inner))
-        }
-        None => (None, None),
-    };
-    let view = body.view.as_ref();
-    let flow_id = tagged.or_else(|| view.and_then(|v| untag(v.private_metadata.as_deref().unwrap_or_default()).0));
+    let (flow_id, block_id) = element_flow(body, body.block_id.as_deref());
     Ok(Suggestion {
         action_id: owned(body.action_id.as_ref()).ok_or(NormalizeError::Missing("action_id"))?,
         block_id,
@@ -202,11 +194,30 @@ fn suggestion(body: &Body<'_>) -> Result<Suggestion, NormalizeError> {
         user_id: user.to_owned(),
         team_id: team.to_owned(),
         flow_id,
-        view_id: view.and_then(|v| owned(v.id.as_ref())),
-        channel_id: id(body.channel.as_ref())
-            .or_else(|| body.container.as_ref().and_then(|c| c.channel_id.as_deref()))
-            .map(str::to_owned),
+        view_id: body.view.as_ref().and_then(|v| owned(v.id.as_ref())),
+        channel_id: element_channel(body).map(str::to_owned),
     })
+}
+
+/// The flow an interactive element belongs to, and its block's id as the flow wrote it:
+/// the flow tag of its block, or in a modal, the modal's (its `private_metadata`), so an
+/// untagged block of a flow's modal still finds the flow.
+fn element_flow(body: &Body<'_>, block_id: Option<&str>) -> (Option<uuid::Uuid>, Option<String>) {
+    let (tagged, block_id) = match block_id.map(untag) {
+        Some((flow, inner)) => (flow, Some(inner)),
+        None => (None, None),
+    };
+    let of_view = || {
+        body.view
+            .as_ref()
+            .and_then(|v| untag(v.private_metadata.as_deref().unwrap_or_default()).0)
+    };
+    (tagged.or_else(of_view), block_id)
+}
+
+/// The channel of the message an interactive element is in (none in a modal).
+fn element_channel<'b>(body: &'b Body<'_>) -> Option<&'b str> {
+    id(body.channel.as_ref()).or_else(|| body.container.as_ref().and_then(|c| c.channel_id.as_deref()))
 }
 
 fn malformed(error: serde_json::Error) -> NormalizeError {
@@ -376,17 +387,8 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
         .as_ref()
         .and_then(|a| a.first())
         .ok_or(NormalizeError::Missing("actions"))?;
-    let (flow_id, block_id) = match first.block_id.as_deref() {
-        Some(tagged) => {
-            let (id, inner) = untag(tagged);
-            (id, Some(inner))
-        }
-        None => (None, None),
-    };
-    // In a modal: the flow that opened it, when the element's block is not tagged.
-    let in_view = body.view.as_ref();
-    let flow_id = flow_id.or_else(|| in_view.and_then(|v| untag(v.private_metadata.as_deref().unwrap_or_default()).0));
-    let view = in_view.and_then(|v| {
+    let (flow_id, block_id) = element_flow(body, first.block_id.as_deref());
+    let view = body.view.as_ref().and_then(|v| {
         Some(ActionView {
             view_id: v.id.as_deref()?.to_owned(),
             fields: fields_of(v),
@@ -405,9 +407,7 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
         selected_many: selected_options(first),
         view,
     };
-    let channel = id(body.channel.as_ref())
-        .or_else(|| body.container.as_ref().and_then(|c| c.channel_id.as_deref()))
-        .unwrap_or_default();
+    let channel = element_channel(body).unwrap_or_default();
     let message = body.message.as_ref();
     let ts = message.and_then(|m| m.ts.as_deref());
     let mut context = MessageContext::new(team, user, channel);
