@@ -178,6 +178,10 @@ async fn external_select_options_over(transport: Transport) {
         .options("slow", |_| async {
             tokio::time::sleep(Duration::from_secs(5)).await;
             vec![SelectOption::new("late", "Late")]
+        })
+        .options("broken", |asked: Suggestion| async move {
+            assert!(asked.value.is_empty(), "the search index is gone");
+            Vec::new()
         });
     let bot = LiveBot::start(transport, builder).await;
     let at = ElementAt {
@@ -205,7 +209,20 @@ async fn external_select_options_over(transport: Transport) {
         "answered within Slack's wait, not after the handler's 5 s: {:?}",
         started.elapsed()
     );
+    let broken = bot.interaction(&asked("broken", "x")).await.body();
+    assert_eq!(
+        broken,
+        json!({"options": []}),
+        "a panicking handler: over {transport:?}"
+    );
     assert!(bot.slack().calls_to("chat.postMessage").is_empty(), "no flow ran");
+    if let Some(metrics) = slack_orchestrator::telemetry::prometheus() {
+        let metrics = metrics.render();
+        for outcome in ["answered", "unknown", "late", "failed"] {
+            let counted = format!("slack_orchestrator_options_total{{outcome=\"{outcome}\"}} ");
+            assert!(metrics.contains(&counted), "{counted} in:\n{metrics}");
+        }
+    }
     bot.stop().await;
 }
 

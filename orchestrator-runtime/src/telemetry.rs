@@ -14,6 +14,8 @@
 //! | `slack_orchestrator_slack_errors_total` | counter | `method`, `error` |
 //! | `slack_orchestrator_store_seconds` | histogram | `op` (`receive`, `load`, `commit`) |
 //! | `slack_orchestrator_app_rate_limited_total` | counter | (none): minutes in which Slack dropped the app's events (`app_rate_limited`) |
+//! | `slack_orchestrator_options_total` | counter | `outcome` (`answered`, `unknown`, `failed`, `late`): external selects' options requests |
+//! | `slack_orchestrator_options_seconds` | histogram | (none): how long their handlers took |
 
 use async_trait::async_trait;
 use metrics::{Counter, Gauge, Histogram};
@@ -86,6 +88,14 @@ pub(crate) fn app_rate_limited(team: &str, minute: Option<i64>) {
         "Slack is dropping this app's events for the rest of a minute (app_rate_limited: over 30,000 events from the workspace in an hour)"
     );
     metrics::counter!("slack_orchestrator_app_rate_limited_total").increment(1);
+}
+
+/// An external select's options request was answered: by its handler (`answered`), with
+/// none because no handler is registered (`unknown`), the handler panicked (`failed`) or
+/// took longer than Slack waits (`late`).
+pub(crate) fn options_answered(outcome: &'static str, start: Instant) {
+    metrics::counter!("slack_orchestrator_options_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("slack_orchestrator_options_seconds").record(seconds(start));
 }
 
 /// Seconds since `start`, for a histogram.

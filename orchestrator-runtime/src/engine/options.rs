@@ -28,23 +28,27 @@ const MAX_LABEL: usize = 75;
 /// The options for `asked`: its handler's, or none (no handler for that select, or one
 /// that failed or took longer than 2.5 s, each logged).
 pub(crate) async fn options_for(handlers: &OptionsHandlers, asked: Suggestion) -> Vec<SelectOption> {
+    let started = std::time::Instant::now();
     let action_id = asked.action_id.clone();
     let Some(handler) = handlers.get(&action_id) else {
         tracing::warn!(%action_id, "an external select asked for options; none is registered for it");
+        crate::telemetry::options_answered("unknown", started);
         return Vec::new();
     };
     let run = AssertUnwindSafe(handler(asked)).catch_unwind();
-    match tokio::time::timeout(PATIENCE, run).await {
-        Ok(Ok(options)) => options,
+    let (outcome, options) = match tokio::time::timeout(PATIENCE, run).await {
+        Ok(Ok(options)) => ("answered", options),
         Ok(Err(_)) => {
             tracing::error!(%action_id, "the options handler panicked; the select shows none");
-            Vec::new()
+            ("failed", Vec::new())
         }
         Err(_) => {
             tracing::warn!(%action_id, "the options handler took more than 2.5 s; the select shows none");
-            Vec::new()
+            ("late", Vec::new())
         }
-    }
+    };
+    crate::telemetry::options_answered(outcome, started);
+    options
 }
 
 /// The answer Slack expects: `{"options": [...]}`, at most 100, texts cut to 75 characters.
