@@ -1,7 +1,7 @@
 //! Every input type and trigger, end to end through the test kit.
 
 use slack_orchestrator::prelude::*;
-use slack_orchestrator::testkit::TestBot;
+use slack_orchestrator::testkit::{TestBot, TEAM};
 use slack_orchestrator::{FlowState, Outcome, SlackApi, SlackRequest};
 
 #[flow(trigger = action("start_survey"), trigger = regex(r"^report (bug|idea)$"), participants = anyone)]
@@ -201,8 +201,84 @@ mod triage {
     }
 }
 
+#[flow(trigger = keyword("deploy"))]
+#[allow(unreachable_pub)]
+mod deploy {
+    use slack_orchestrator::prelude::*;
+
+    /// Asks for a go-ahead by reaction.
+    pub enum Deploy {
+        #[start]
+        Ask,
+        Wait,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<Deploy> {
+        cx.say("Deploy to production? React with :white_check_mark: or :x:.")
+            .await?;
+        goto(Deploy::Wait)
+    }
+
+    #[step(Wait)]
+    async fn decided(cx: &mut Cx, reaction: Reaction) -> Next<Deploy> {
+        match (reaction.name.as_str(), reaction.added) {
+            ("white_check_mark", true) => complete("Deploying."),
+            ("x", true) => complete("Not deploying."),
+            (other, added) => {
+                let what = if added { "added" } else { "took back" };
+                cx.say(format!("You {what} :{other}:; I wait for :white_check_mark: or :x:."))
+                    .await?;
+                stay()
+            }
+        }
+    }
+}
+
 fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<intake::Intake>())
+}
+
+#[tokio::test]
+async fn a_reaction_to_the_bots_message_is_an_input() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<deploy::Deploy>());
+    let mut chat = bot.dm("U1");
+    let early = slack_orchestrator::payloads::reaction(TEAM, "U1", "DU1", "1.1", "U2", "eyes", true, "EvEarly");
+    assert_eq!(
+        chat.deliver(&early).await,
+        Outcome::NoFlow,
+        "no flow starts from a reaction"
+    );
+    chat.send("deploy").await;
+    chat.expect_reply("Deploy to production? React with :white_check_mark: or :x:.");
+    chat.react("eyes", true).await;
+    chat.expect_reply("You added :eyes:; I wait for :white_check_mark: or :x:.");
+    chat.react("eyes", false).await;
+    chat.expect_reply("You took back :eyes:; I wait for :white_check_mark: or :x:.");
+    let outcome = chat.react("white_check_mark", true).await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    chat.expect_reply("Deploying.");
+    let log: Vec<String> = bot.flows().await[0].messages.iter().map(|m| m.text.clone()).collect();
+    assert!(log.contains(&"[reacted :white_check_mark:]".to_owned()), "{log:?}");
+}
+
+#[tokio::test]
+async fn a_reaction_a_step_does_not_take_gets_no_notice() {
+    let bot = bot();
+    let mut chat = bot.dm("U1");
+    chat.send("report bug").await;
+    chat.expect_reply("Started by message. Attach the file, please.");
+    let outcome = chat.react("thumbsup", true).await;
+    assert!(matches!(outcome, Outcome::Unhandled { .. }), "{outcome:?}");
+    chat.expect_no_reply();
+    assert!(
+        bot.slack()
+            .requests()
+            .iter()
+            .all(|r| r.method() != "chat.postEphemeral"),
+        "a reaction is no message to the bot: {:?}",
+        bot.slack().requests()
+    );
 }
 
 #[tokio::test]
@@ -394,4 +470,19 @@ async fn a_command_answers_through_its_response_url_and_a_modal_is_updated_in_pl
     };
     assert!(view_id.starts_with('V'));
     assert_eq!(view["blocks"][0]["text"]["text"], "Page 2 for Ada");
+}
+
+#[tokio::test]
+async fn in_the_console_plus_emoji_reacts_to_the_bots_last_message() {
+    use std::sync::{Arc, Mutex};
+    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let input: &[u8] = b"deploy\n+:eyes:\n-:eyes:\n+:x:\n";
+    let builder = Orchestrator::builder().flow::<deploy::Deploy>();
+    slack_orchestrator::console::run(builder, input, out.clone())
+        .await
+        .unwrap();
+    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    assert!(printed.contains("You added :eyes:"), "{printed}");
+    assert!(printed.contains("You took back :eyes:"), "{printed}");
+    assert!(printed.contains("bot> Not deploying."), "{printed}");
 }

@@ -91,6 +91,17 @@ pub enum Payload {
     /// A global shortcut (from the search bar or the shortcuts menu) or a message shortcut
     /// (from a message's "More actions" menu). Its `trigger_id` opens a modal.
     Shortcut(ShortcutUse),
+    /// An emoji reaction added to (`reaction_added`) or removed from (`reaction_removed`) a
+    /// message, in the reacting user's conversation where the message is: their DM with the
+    /// bot, or the channel (as a flow started there by a slash command has it).
+    Reaction {
+        /// The emoji's name, without colons (`white_check_mark`).
+        name: String,
+        /// Added (`true`) or removed.
+        added: bool,
+        /// Whose message it is, if Slack says (the bot's own, for a reaction to its question).
+        message_user: Option<String>,
+    },
 }
 
 /// A shortcut the user chose: its `callback_id`, and for a message shortcut the message.

@@ -19,7 +19,7 @@ use std::ops::Deref;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an input a step can receive",
     label = "not a step input",
-    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Timeout` or `Incoming`",
+    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `Timeout` or `Incoming`",
     note = "a parameter meant to bind a field of the step must be named in the `#[step(...)]` pattern, e.g. `#[step(AskHelp {{ name }})]`"
 )]
 pub trait FromInput: Sized + Send + 'static {
@@ -64,6 +64,51 @@ impl FromInput for Text {
     fn from_input(incoming: &Incoming) -> Option<Self> {
         match &incoming.payload {
             Payload::Message { text, .. } if !text.trim().is_empty() => Some(Text(text.trim().to_owned())),
+            _ => None,
+        }
+    }
+}
+
+/// An emoji reaction a user added to (or removed from) a message in the flow's
+/// conversation: "react with :white_check_mark: to approve". In a DM with the bot, or in a
+/// channel for a flow of that user's there (started by a slash command); not in a thread.
+/// Slack sends them with the `reactions:read` scope and the `reaction_added` (and
+/// `reaction_removed`) events.
+///
+/// ```
+/// # use orchestrator_core::{FromInput, Incoming, Reaction};
+/// let body = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+///     "event": {"type": "reaction_added", "user": "U1", "reaction": "x",
+///               "item": {"type": "message", "channel": "D1", "ts": "1.2"}}});
+/// let incoming = Incoming::from_json(&body).unwrap().unwrap();
+/// assert_eq!(Reaction::from_input(&incoming).unwrap().name, "x");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    /// The emoji's name, without colons (`white_check_mark`, `+1`).
+    pub name: String,
+    /// Added (`true`) or removed.
+    pub added: bool,
+    /// The `ts` of the message it is on.
+    pub message_ts: Option<String>,
+    /// Whose message it is, if Slack says.
+    pub message_user: Option<String>,
+}
+
+impl FromInput for Reaction {
+    const NAME: &'static str = "Reaction";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::Reaction {
+                name,
+                added,
+                message_user,
+            } => Some(Reaction {
+                name: name.clone(),
+                added: *added,
+                message_ts: incoming.ts.clone(),
+                message_user: message_user.clone(),
+            }),
             _ => None,
         }
     }

@@ -7,6 +7,14 @@ use uuid::Uuid;
 /// What an external select (`external_select`, `multi_external_select`) asks for: the
 /// options matching what the user typed so far. Registered per `action_id` with
 /// `OrchestratorBuilder::options`.
+///
+/// ```
+/// # use orchestrator_core::SlackJson;
+/// let body = br#"{"type": "block_suggestion", "action_id": "issue", "block_id": "find", "value": "log",
+///                 "user": {"id": "U1"}, "team": {"id": "T1"}, "container": {"type": "message", "channel_id": "C1"}}"#;
+/// let Ok(SlackJson::Suggest(asked)) = SlackJson::from_slice(body) else { panic!("options asked") };
+/// assert_eq!((asked.value.as_str(), asked.channel_id.as_deref()), ("log", Some("C1")));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
     /// The select's `action_id`.

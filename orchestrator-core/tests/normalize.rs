@@ -448,3 +448,54 @@ fn an_external_select_in_a_modal_asks_for_options_with_what_was_typed() {
     ));
     assert_eq!(Incoming::from_interaction_form(&form), Ok(None), "not an event");
 }
+
+#[test]
+fn a_reaction_to_a_message_is_an_input_of_the_reacting_users_conversation_there() {
+    // As the Events API sends `reaction_added` (and `reaction_removed`).
+    let reacted = |kind: &str, item: Value| {
+        normalize(json!({
+            "token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+            "event_id": "Ev0R1", "event_time": 1700000000,
+            "event": {"type": kind, "user": "U1", "reaction": "white_check_mark", "item_user": "UBOT",
+                      "item": item, "event_ts": "1700000000.000300"}
+        }))
+    };
+    let in_dm = reacted(
+        "reaction_added",
+        json!({"type": "message", "channel": "D1", "ts": "1700000000.000100"}),
+    );
+    assert_eq!(
+        in_dm.context.conversation_key(),
+        MessageContext::new("T1", "U1", "D1").conversation_key()
+    );
+    assert_eq!(in_dm.dedup_key().as_deref(), Some("event:Ev0R1"));
+    let reaction = orchestrator_core::Reaction::from_input(&in_dm).unwrap();
+    assert_eq!(
+        reaction,
+        orchestrator_core::Reaction {
+            name: "white_check_mark".into(),
+            added: true,
+            message_ts: Some("1700000000.000100".into()),
+            message_user: Some("UBOT".into()),
+        }
+    );
+    let in_channel = reacted(
+        "reaction_removed",
+        json!({"type": "message", "channel": "C1", "ts": "1.2"}),
+    );
+    assert_eq!(
+        in_channel.context.conversation_key(),
+        MessageContext::new("T1", "U1", "C1").conversation_key()
+    );
+    assert!(!orchestrator_core::Reaction::from_input(&in_channel).unwrap().added);
+    assert!(in_channel.types.is_empty(), "neither a message to the bot nor a click");
+
+    let on_file = json!({"token": "x", "team_id": "T1", "type": "event_callback", "event_id": "Ev0R2",
+        "event": {"type": "reaction_added", "user": "U1", "reaction": "eyes",
+                  "item": {"type": "file", "file": "F1"}, "event_ts": "1.3"}});
+    assert_eq!(
+        Incoming::from_json(&on_file),
+        Ok(None),
+        "a reaction on a file: nothing a flow takes"
+    );
+}

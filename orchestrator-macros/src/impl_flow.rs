@@ -12,13 +12,14 @@ use syn::Ident;
 
 /// The inputs the dispatch tries, in order: the specific ones first, `Incoming` (any
 /// input) last. `__private` exports each; `dispatch::StepInput` is implemented for each.
-pub(crate) const INPUTS: [&str; 9] = [
+pub(crate) const INPUTS: [&str; 10] = [
     "Submission",
     "Click",
     "Selection",
     "Shortcut",
     "Command",
     "Files",
+    "Reaction",
     "Text",
     "Timeout",
     "Incoming",

@@ -50,6 +50,8 @@ struct Screen {
     last_view: Option<(Value, String)>,
     /// External selects shown since the last line, whose options the bot's handler gives.
     externals: Vec<Choice>,
+    /// The `ts` of the bot's newest message, which `+:emoji:` reacts to.
+    last_post: Option<String>,
 }
 
 /// The console's [`SlackApi`]: prints messages, numbers choices, opens modals as prompts.
@@ -223,6 +225,7 @@ impl SlackApi for ConsoleSlack {
             } => {
                 let ts = self.next_ts();
                 self.show("bot> ", &text, blocks.as_ref(), &ts);
+                self.screen().last_post = Some(ts.clone());
                 SlackReply::Message { channel, ts }
             }
             SlackRequest::UpdateMessage {
@@ -371,6 +374,16 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
             block_id: &choice.block_id,
         };
         return Event::Json(payloads::block_action(TEAM, user, &at, choice.element, &trigger_id));
+    }
+    // `+:emoji:` reacts to the bot's newest message, `-:emoji:` takes the reaction back.
+    let reacted = (line.strip_prefix('+').map(|r| (r, true)))
+        .or_else(|| line.strip_prefix('-').map(|r| (r, false)))
+        .and_then(|(r, added)| Some((r.strip_prefix(':')?.strip_suffix(':')?, added)));
+    if let (Some((name, added)), Some(ts)) = (reacted, screen.last_post.clone()) {
+        let event_id = format!("Ev{n}");
+        return Event::Json(payloads::reaction(
+            TEAM, user, CHANNEL, &ts, BOT, name, added, &event_id,
+        ));
     }
     if let Some(command) = line.strip_prefix('/') {
         let (name, text) = command.split_once(' ').unwrap_or((command, ""));

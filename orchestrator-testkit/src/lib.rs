@@ -231,6 +231,30 @@ impl Chat {
         self.deliver(&body).await
     }
 
+    /// The user reacts with the emoji `name` (without colons) to the newest message the
+    /// bot posted here; `added: false` takes the reaction back.
+    ///
+    /// # Panics
+    /// If the bot posted nothing here.
+    pub async fn react(&mut self, name: &str, added: bool) -> Outcome {
+        let requests = self.bot.slack.calls();
+        let newest = requests
+            .iter()
+            .rev()
+            .find_map(|(request, reply)| match (request, reply) {
+                (SlackRequest::PostMessage { channel, .. }, SlackReply::Message { ts, .. })
+                    if *channel == self.channel =>
+                {
+                    Some(ts.clone())
+                }
+                _ => None,
+            });
+        let ts = newest.unwrap_or_else(|| panic!("the bot posted nothing in {}", self.where_()));
+        let event_id = self.bot.event_id();
+        let body = payloads::reaction(TEAM, &self.user, &self.channel, &ts, BOT_USER, name, added, &event_id);
+        self.deliver(&body).await
+    }
+
     /// The user shares files (`(id, name)`) here, with an optional caption.
     pub async fn upload(&mut self, files: &[(&str, &str)], caption: &str) -> Outcome {
         let body = self.say(caption, |said| payloads::file_share(said, files));

@@ -269,6 +269,13 @@ fn from_event(event: &Body<'_>, team: &str) -> Result<Option<Incoming>, Normaliz
     if kind == "app_home_opened" {
         return Ok(from_app_home(event, team));
     }
+    if let Some(added) = match kind {
+        "reaction_added" => Some(true),
+        "reaction_removed" => Some(false),
+        _ => None,
+    } {
+        return from_reaction(event, team, added);
+    }
     if kind != "message" && kind != "app_mention" {
         return Ok(None);
     }
@@ -499,6 +506,33 @@ fn field_values(element: &Element<'_>) -> Vec<String> {
         .into_iter()
         .map(|o| o.value)
         .collect()
+}
+
+/// A reaction on a message, in the reacting user's conversation where the message is. A
+/// reaction on a file is nothing a flow takes.
+fn from_reaction(event: &Body<'_>, team: &str, added: bool) -> Result<Option<Incoming>, NormalizeError> {
+    let item = event.item.as_ref().ok_or(NormalizeError::Missing("item"))?;
+    if item.kind.as_deref() != Some("message") {
+        return Ok(None);
+    }
+    let user = id(event.user.as_ref()).ok_or(NormalizeError::Missing("user"))?;
+    let channel = item.channel.as_deref().ok_or(NormalizeError::Missing("item.channel"))?;
+    let name = event.reaction.as_deref().ok_or(NormalizeError::Missing("reaction"))?;
+    Ok(Some(Incoming {
+        context: MessageContext::new(team, user, channel),
+        // Neither a message to the bot nor a click: an unhandled one gets no notice.
+        types: BTreeSet::new(),
+        payload: Payload::Reaction {
+            name: name.to_owned(),
+            added,
+            message_user: owned(event.item_user.as_ref()),
+        },
+        event_id: None,
+        ts: Some(item.ts.as_deref().ok_or(NormalizeError::Missing("item.ts"))?.to_owned()),
+        flow_id: None,
+        trigger_id: None,
+        response_url: None,
+    }))
 }
 
 /// The Home tab opened (the Messages tab is the DM, whose messages arrive as such).

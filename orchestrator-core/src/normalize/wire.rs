@@ -97,6 +97,13 @@ pub(super) struct Body<'a> {
     pub(super) bot_id: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) tab: Option<Str<'a>>,
+    // A reaction: the emoji, and the message it is on.
+    #[serde(borrow)]
+    pub(super) reaction: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) item: Option<Item<'a>>,
+    #[serde(borrow)]
+    pub(super) item_user: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) files: Option<Vec<WireFile<'a>>>,
     // Interactivity.
@@ -187,6 +194,17 @@ pub(super) struct WireFile<'a> {
     #[serde(borrow)]
     pub(super) url_private: Option<Str<'a>>,
     pub(super) size: Option<u64>,
+}
+
+/// What a reaction is on: a message (`type: message`, with its channel and `ts`), or a file.
+#[derive(Deserialize)]
+pub(super) struct Item<'a> {
+    #[serde(rename = "type", borrow)]
+    pub(super) kind: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) channel: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) ts: Option<Str<'a>>,
 }
 
 /// Where a `block_actions` happened, when it has no `channel`.

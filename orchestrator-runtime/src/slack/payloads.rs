@@ -288,6 +288,34 @@ pub fn app_home_opened(team: &str, user: &str, event_id: &str) -> Value {
     )
 }
 
+/// A `reaction_added` (or, with `added` false, `reaction_removed`) Events API callback:
+/// `user` reacted with `name` to the message `message_ts` of `message_user` in `channel`.
+///
+/// ```
+/// let body = orchestrator_runtime::payloads::reaction("T1", "U1", "D1", "1.2", "UBOT", "+1", true, "Ev1");
+/// assert_eq!(body["event"]["item"]["ts"], "1.2");
+/// ```
+#[allow(clippy::too_many_arguments)] // each is a part of Slack's event
+pub fn reaction(
+    team: &str,
+    user: &str,
+    channel: &str,
+    message_ts: &str,
+    message_user: &str,
+    name: &str,
+    added: bool,
+    event_id: &str,
+) -> Value {
+    let kind = if added { "reaction_added" } else { "reaction_removed" };
+    envelope(
+        team,
+        json!({"type": kind, "user": user, "reaction": name, "item_user": message_user,
+               "item": {"type": "message", "channel": channel, "ts": message_ts},
+               "event_ts": "1700000000.000200"}),
+        event_id,
+    )
+}
+
 /// A global shortcut's payload (`type: shortcut`), as Slack sends it when `user` picks the
 /// shortcut `callback_id` from the search bar or the shortcuts menu.
 ///
