@@ -142,8 +142,8 @@ async fn the_bot_never_answers_itself_or_edits() {
 #[tokio::test]
 async fn unknown_events_are_ignored_and_malformed_ones_are_errors() {
     let bot = bot();
-    let reaction = payloads::envelope(TEAM, serde_json::json!({"type": "reaction_added", "user": "U1"}), "Ev9");
-    assert_eq!(bot.deliver(&reaction).await, Outcome::Ignored(Ignored::Unsupported));
+    let pin = payloads::envelope(TEAM, serde_json::json!({"type": "pin_added", "user": "U1"}), "Ev9");
+    assert_eq!(bot.deliver(&pin).await, Outcome::Ignored(Ignored::Unsupported));
     let malformed = serde_json::json!({"type": "event_callback", "team_id": TEAM, "event": {"type": "message", "text": "no channel"}});
     let error = bot.orchestrator().handle_json(&malformed).await.unwrap_err();
     assert_eq!(

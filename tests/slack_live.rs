@@ -291,7 +291,7 @@ async fn bad_requests_are_refused_and_the_server_keeps_serving() {
     let too_big = sender.send("application/json", huge, &[]).await;
     assert_eq!((too_big.status, too_big.no_retry), (413, true), "{too_big:?}");
 
-    let unknown = payloads::envelope(TEAM, json!({"type": "reaction_added", "user": "U1"}), "EvR");
+    let unknown = payloads::envelope(TEAM, json!({"type": "pin_added", "user": "U1"}), "EvR");
     assert_eq!(sender.event(&unknown).await.status, 200);
     let challenge = sender.event(&json!({"type": "url_verification", "token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"})).await;
     assert_eq!(

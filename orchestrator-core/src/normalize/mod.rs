@@ -41,7 +41,7 @@ impl Incoming {
     /// ```
     /// # use orchestrator_core::Incoming;
     /// let unknown = serde_json::json!({"type": "event_callback", "team_id": "T1",
-    ///     "event": {"type": "reaction_added", "user": "U1"}});
+    ///     "event": {"type": "pin_added", "user": "U1"}});
     /// assert_eq!(Incoming::from_json(&unknown), Ok(None));
     /// assert!(Incoming::from_json(&serde_json::json!({"type": "block_actions"})).is_err());
     /// ```
