@@ -217,6 +217,9 @@ mod trip {
             vec![blocks::text_input("day", "day", &format!("When to {city}?"))],
         );
         cx.answer_submission(ModalAnswer::Update(page))?;
+        if city == "Atlantis" {
+            return fail("No trips to Atlantis.");
+        }
         goto(Trip::When { city })
     }
 
@@ -270,6 +273,24 @@ async fn a_submission_answered_with_the_next_page_leads_to_a_form_of_two_pages()
 }
 
 /// The answer goes back in the HTTP acknowledgement of the submission, as Slack expects it.
+#[tokio::test]
+async fn a_step_that_fails_after_answering_leaves_the_modal_to_close() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<trip::Trip>());
+    let (mut chat, _) = bot.command("U_ANA", "D_ANA", "/trip", "").await;
+    let outcome = chat.submit(&[("city", "city", "Atlantis")]).await;
+    assert_eq!(
+        outcome,
+        Outcome::Advanced {
+            flow_id: bot.flows().await[0].id,
+            state: FlowState::Error,
+            step: "Where".into(),
+            answer: None,
+        },
+        "no next page for a flow that ended"
+    );
+    chat.expect_reply("No trips to Atlantis.");
+}
+
 #[tokio::test]
 async fn the_next_page_goes_back_in_the_acknowledgement() {
     use slack_orchestrator::payloads;

@@ -132,11 +132,13 @@ impl Writer {
             }
             End::Unhandled => unreachable!("nothing is saved for an unhandled event"),
         };
+        // A submitted modal's next page, only for a flow that goes on (or a clear as it
+        // completes): after a failed step, the submitted modal just closes.
+        let answer = (cx.take_modal_answer()).filter(|_| matches!(run.end, End::Wait | End::Complete(_)));
         let rejected = match run.end {
             End::Reject(errors) => Some(by_block(errors, cx.incoming())),
             _ => None,
         };
-        let answer = cx.take_modal_answer();
         unsure(&cx)?; // a replayed final message
         let now = cx.now();
         let starts = cx.take_starts();
