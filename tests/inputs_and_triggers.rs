@@ -101,7 +101,6 @@ mod checklist {
 #[allow(unreachable_pub)]
 mod order {
     use slack_orchestrator::prelude::*;
-    use slack_orchestrator::Payload;
 
     /// A modal whose "Add an item" button grows it, keeping what was typed.
     pub enum Order {
@@ -132,14 +131,12 @@ mod order {
 
     #[step(Filling)]
     async fn add(cx: &mut Cx, click: Click) -> Next<Order> {
-        let Some(Payload::Action(action)) = cx.incoming().map(|i| i.payload.clone()) else {
-            return stay();
-        };
-        let (Some(view), Some(view_id)) = (action.view, click.view_id) else {
+        let Some(view) = click.view else {
             return stay();
         };
         let typed: Vec<String> = view.fields.iter().flat_map(|f| f.values.clone()).collect();
-        cx.update_modal(view_id, form(view.fields.len() + 1, &typed)).await?;
+        cx.update_modal(view.view_id, form(view.fields.len() + 1, &typed))
+            .await?;
         stay()
     }
 

@@ -61,12 +61,20 @@ pub fn checkboxes(action_id: &str, options: &[(&str, &str)], checked: &[&str]) -
     group
 }
 
+/// One Block Kit option: the `value` a choice of it sends back, and the `label` shown. Also
+/// how Slack reports an option chosen, and what an external select's options answer holds.
+///
+/// ```
+/// # use orchestrator_core::blocks::option;
+/// assert_eq!(option("l", "Large")["text"]["text"], "Large");
+/// ```
+pub fn option(value: &str, label: &str) -> Value {
+    json!({"value": value, "text": {"type": "plain_text", "text": label}})
+}
+
 /// Block Kit options from `(value, label)` pairs.
 fn choices(options: &[(&str, &str)]) -> Vec<Value> {
-    options
-        .iter()
-        .map(|(value, label)| json!({"value": value, "text": {"type": "plain_text", "text": label}}))
-        .collect()
+    options.iter().map(|(value, label)| option(value, label)).collect()
 }
 
 /// An `input` block with a plain-text input.

@@ -2,7 +2,7 @@
 //! [`Submission`], [`Files`], [`Command`], or the whole [`Incoming`]. A handler runs only
 //! when the event converts into its input type ([`FromInput`]).
 
-use crate::incoming::{File, Incoming, Payload, ShortcutUse, SlashCommand, ViewSubmission};
+use crate::incoming::{ActionView, File, Incoming, Payload, ShortcutUse, SlashCommand, ViewSubmission};
 use std::fmt;
 use std::ops::Deref;
 
@@ -123,9 +123,9 @@ pub struct Click {
     pub value: Option<String>,
     /// The `ts` of the message the button is on, to update it.
     pub message_ts: Option<String>,
-    /// The modal the button is in, to update it (`Cx::update_modal`); its inputs so far
-    /// are in the [`Action`](crate::Action)'s `view`.
-    pub view_id: Option<String>,
+    /// The modal the button is in: its id, to update it (`Cx::update_modal`), and what its
+    /// inputs hold so far; `None` in a message.
+    pub view: Option<ActionView>,
 }
 
 impl FromInput for Click {
@@ -136,7 +136,7 @@ impl FromInput for Click {
                 action_id: a.action_id.clone(),
                 value: a.value.clone(),
                 message_ts: incoming.ts.clone(),
-                view_id: a.view.as_ref().map(|v| v.view_id.clone()),
+                view: a.view.clone(),
             }),
             _ => None,
         }
@@ -161,9 +161,9 @@ pub struct Selection {
     pub values: Vec<String>,
     /// The `ts` of the message the menu is on.
     pub message_ts: Option<String>,
-    /// The modal the menu is in (a `dispatch_action` input, or a menu in a section), to
-    /// update it.
-    pub view_id: Option<String>,
+    /// The modal the menu is in (a `dispatch_action` input, or a menu in a section), as
+    /// for a [`Click`].
+    pub view: Option<ActionView>,
 }
 
 impl FromInput for Selection {
@@ -183,7 +183,7 @@ impl FromInput for Selection {
                     label: first.and_then(|o| o.label.clone()),
                     values: chosen.iter().map(|o| o.value.clone()).collect(),
                     message_ts: incoming.ts.clone(),
-                    view_id: a.view.as_ref().map(|v| v.view_id.clone()),
+                    view: a.view.clone(),
                 })
             }
             _ => None,

@@ -97,16 +97,10 @@ impl ConsoleSlack {
                 thread_ts: None,
                 block_id: &external.block_id,
             };
-            let body = payloads::block_suggestion(TEAM, user, &at, action_id, "");
-            let Ok(orchestrator_core::SlackJson::Suggest(asked)) =
-                orchestrator_core::SlackJson::from_slice(body.to_string().as_bytes())
-            else {
-                continue;
-            };
-            for option in orchestrator.options(*asked).await {
+            let asked = payloads::suggestion(TEAM, user, &at, action_id, "");
+            for option in orchestrator.options(asked).await {
                 let mut chosen = external.element.clone();
-                chosen["selected_option"] =
-                    serde_json::json!({"text": {"type": "plain_text", "text": option.label}, "value": option.value});
+                chosen["selected_option"] = orchestrator_core::blocks::option(&option.value, &option.label);
                 let mut screen = self.screen();
                 self.offer(
                     &mut screen,

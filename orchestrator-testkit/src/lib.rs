@@ -40,7 +40,7 @@ mod servers;
 pub use conformance::check_store;
 pub use fake_slack::{FakeSlack, RecordedCall};
 pub use live::{Delivered, LiveBot, Transport, SIGNING_SECRET};
-use orchestrator_core::{FlowRecord, Incoming, SelectOption, SlackJson, SlackReply, SlackRequest};
+use orchestrator_core::{FlowRecord, Incoming, SelectOption, SlackReply, SlackRequest};
 use orchestrator_runtime::payloads::{self, ElementAt, Said};
 use orchestrator_runtime::Outcome;
 use orchestrator_runtime::RecordingSlack;
@@ -512,11 +512,8 @@ impl Chat {
     #[track_caller]
     pub fn options(&self, action_id: &str, typed: &str) -> impl std::future::Future<Output = Vec<SelectOption>> + '_ {
         let (message_ts, block_id, _) = self.sent_element(action_id);
-        let body = payloads::block_suggestion(TEAM, &self.user, &self.at(&message_ts, &block_id), action_id, typed);
-        let Ok(SlackJson::Suggest(asked)) = SlackJson::from_slice(body.to_string().as_bytes()) else {
-            panic!("the kit builds valid block_suggestion payloads");
-        };
-        self.bot.orchestrator.options(*asked)
+        let asked = payloads::suggestion(TEAM, &self.user, &self.at(&message_ts, &block_id), action_id, typed);
+        self.bot.orchestrator.options(asked)
     }
 
     #[track_caller]
@@ -577,7 +574,7 @@ impl Chat {
 fn option_of(element: &Value, action_id: &str, value: &str) -> Value {
     let Some(options) = element["options"].as_array() else {
         // An external select: its options came from the bot's handler.
-        return serde_json::json!({"text": {"type": "plain_text", "text": value}, "value": value});
+        return orchestrator_core::blocks::option(value, value);
     };
     options
         .iter()

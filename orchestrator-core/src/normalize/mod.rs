@@ -207,12 +207,12 @@ fn element_flow(body: &Body<'_>, block_id: Option<&str>) -> (Option<uuid::Uuid>,
         Some((flow, inner)) => (flow, Some(inner)),
         None => (None, None),
     };
-    let of_view = || {
-        body.view
-            .as_ref()
-            .and_then(|v| untag(v.private_metadata.as_deref().unwrap_or_default()).0)
-    };
-    (tagged.or_else(of_view), block_id)
+    (tagged.or_else(|| body.view.as_ref().and_then(flow_of_view)), block_id)
+}
+
+/// The flow that opened a view: the tag the flow put in its `private_metadata`.
+fn flow_of_view(view: &wire::View<'_>) -> Option<uuid::Uuid> {
+    untag(view.private_metadata.as_deref().unwrap_or_default()).0
 }
 
 /// The channel of the message an interactive element is in (none in a modal).
@@ -600,7 +600,7 @@ fn from_shortcut(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
 /// A modal's id and callback id, and the flow its `private_metadata` names.
 fn view_of<'b>(body: &'b Body<'_>) -> Result<(&'b wire::View<'b>, Option<uuid::Uuid>, String, String), NormalizeError> {
     let view = body.view.as_ref().ok_or(NormalizeError::Missing("view"))?;
-    let (flow_id, _) = untag(view.private_metadata.as_deref().unwrap_or_default());
+    let flow_id = flow_of_view(view);
     let view_id = view.id.as_deref().ok_or(NormalizeError::Missing("id"))?.to_owned();
     let callback_id = view.callback_id.as_deref().unwrap_or_default().to_owned();
     Ok((view, flow_id, view_id, callback_id))

@@ -58,7 +58,7 @@ pub(crate) fn options_body(options: &[SelectOption]) -> Value {
         .take(MAX_OPTIONS)
         .map(|o| {
             let label: String = o.label.chars().take(MAX_LABEL).collect();
-            json!({"text": {"type": "plain_text", "text": label}, "value": o.value})
+            orchestrator_core::blocks::option(&o.value, &label)
         })
         .collect();
     json!({ "options": options })

@@ -3,6 +3,7 @@
 //! slash command forms. The test kit and the console chat feed these through the same
 //! normalization as real traffic.
 
+use orchestrator_core::{SlackJson, Suggestion};
 use serde_json::{json, Value};
 
 /// What a user said, where: the parts of a message event.
@@ -144,6 +145,23 @@ pub fn block_suggestion(team: &str, user: &str, at: &ElementAt<'_>, action_id: &
            "channel": {"id": at.channel}, "message": {"type": "message", "ts": at.message_ts, "text": ""}})
 }
 
+/// What Slack's `block_suggestion` for `typed` in the external select `action_id` at `at`
+/// reads as ([`block_suggestion`], normalized as over the wire): what the test kit and the
+/// console hand to [`Orchestrator::options`](crate::Orchestrator::options).
+///
+/// ```
+/// use orchestrator_runtime::payloads::{suggestion, ElementAt};
+/// let at = ElementAt { channel: "C1", message_ts: "1.2", thread_ts: None, block_id: "pick" };
+/// assert_eq!(suggestion("T1", "U1", &at, "issue", "log").value, "log");
+/// ```
+pub fn suggestion(team: &str, user: &str, at: &ElementAt<'_>, action_id: &str, typed: &str) -> Suggestion {
+    let body = block_suggestion(team, user, at, action_id, typed).to_string();
+    match SlackJson::from_slice(body.as_bytes()) {
+        Ok(SlackJson::Suggest(asked)) => *asked,
+        other => unreachable!("a block_suggestion reads as one: {other:?}"),
+    }
+}
+
 /// A `view_submission` payload for a modal with `values` as `(block_id, action_id, value)`.
 /// Each input's state has the shape Slack sends for its element in `view` (a select's
 /// `selected_option`, a date picker's `selected_date`, a rich text input's `rich_text_value`,
@@ -243,11 +261,11 @@ fn input_element<'v>(view: &'v Value, block: &str, action: &str) -> Option<(&'v 
 fn input_state(input: &mut Value, kind: &str, element: Option<&Value>, value: &str) {
     input["type"] = json!(kind);
     let option = || {
-        let label = element
-            .and_then(|e| e["options"].as_array())
-            .and_then(|options| options.iter().find(|o| o["value"] == value))
-            .map_or_else(|| json!({"type": "plain_text", "text": value}), |o| o["text"].clone());
-        json!({"text": label, "value": value})
+        let listed = element.and_then(|e| e["options"].as_array());
+        let found = listed.and_then(|options| options.iter().find(|o| o["value"] == value));
+        found
+            .cloned()
+            .unwrap_or_else(|| orchestrator_core::blocks::option(value, value))
     };
     let mut append = |field: &str, item: Value| match input[field].as_array_mut() {
         Some(list) => list.push(item),
