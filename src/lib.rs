@@ -54,12 +54,13 @@ extern crate self as slack_orchestrator;
 
 pub use orchestrator_core::{
     blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, slack_ts, stay, Action,
-    ActionView, AppState, Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File, Files, Flow,
-    FlowDefinition, FlowOptions, FlowRecord, FlowState, FromInput, Graph, HookFuture, Incoming, LoggedMessage,
-    MemoryStore, MessageContext, MessageType, Migrate, Missed, MissingState, ModalAnswer, Next, Participants, Payload,
-    PostTag, Purged, Reaction, Receipt, Received, Schedule, ScheduleError, SelectOption, Selection, Shortcut,
-    ShortcutMessage, ShortcutUse, SlackApi, SlackError, SlackJson, SlackReply, SlackRequest, StepError, StepFuture,
-    Store, StoreError, Submission, Suggestion, Target, Text, Timeout, Transition, Trigger, ViewSubmission,
+    ActionView, AppState, AssistantThread, Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File,
+    Files, Flow, FlowDefinition, FlowOptions, FlowRecord, FlowState, FromInput, Graph, HookFuture, Incoming,
+    LoggedMessage, MemoryStore, MessageContext, MessageType, Migrate, Missed, MissingState, ModalAnswer, Next,
+    Participants, Payload, PostTag, Purged, Reaction, Receipt, Received, Schedule, ScheduleError, SelectOption,
+    Selection, Shortcut, ShortcutMessage, ShortcutUse, SlackApi, SlackError, SlackJson, SlackReply, SlackRequest,
+    StepError, StepFuture, Store, StoreError, Submission, Suggestion, Target, Text, Timeout, Transition, Trigger,
+    ViewSubmission,
 };
 /// slack-morphism, for its typed Web API models: `cx.web_api("users.info",
 /// &SlackApiUsersInfoRequest::new(user))` answers a `SlackApiUsersInfoResponse`.
@@ -190,10 +191,10 @@ pub use orchestrator_macros::step;
 /// Everything a flow module needs: `use slack_orchestrator::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, reject, stay, step, Click,
-        Command, Cx, Files, Flow, Incoming, MessageContext, Next, Occurrence, Orchestrator, Reaction, Schedule,
-        SelectOption, Selection, Shortcut, SlackError, SlackReply, StepError, Submission, Suggestion, Target, Text,
-        Timeout,
+        blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, reject, stay, step,
+        AssistantThread, Click, Command, Cx, Files, Flow, Incoming, MessageContext, Next, Occurrence, Orchestrator,
+        Reaction, Schedule, SelectOption, Selection, Shortcut, SlackError, SlackReply, StepError, Submission,
+        Suggestion, Target, Text, Timeout,
     };
 }
 
@@ -239,6 +240,8 @@ pub mod __private {
         goto, Cx, DeadlineFrom, Flow, FlowOptions, FromInput, Graph, HookFuture, Incoming, Participants, StepFuture,
         Trigger,
     };
-    pub use orchestrator_core::{Click, Command, Files, Reaction, Selection, Shortcut, Submission, Text, Timeout};
+    pub use orchestrator_core::{
+        AssistantThread, Click, Command, Files, Reaction, Selection, Shortcut, Submission, Text, Timeout,
+    };
     pub use serde;
 }

@@ -6,12 +6,50 @@
 mod example;
 
 use example::Onboarding;
-use slack_orchestrator::testkit::TestBot;
+use slack_orchestrator::testkit::{TestBot, TEAM};
 use slack_orchestrator::{FlowState, Orchestrator, Outcome};
 use std::sync::{Arc, Mutex};
 
 fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<Onboarding>())
+}
+
+/// A DM's threads: a reply in the thread under the bot's question answers it (the flow
+/// goes on at the top of the DM, where it talks); a thread under another message is a
+/// conversation of its own (as each chat of an assistant app is).
+#[tokio::test]
+async fn in_a_dm_a_reply_under_the_question_answers_it_and_another_thread_is_its_own_chat() {
+    let bot = bot();
+    let mut dm = bot.dm("U_TH");
+    dm.send("hello").await;
+    dm.expect_reply("Let's start the workflow. Step 1: What's your name?");
+    let question = match bot.slack().calls().last() {
+        Some((_, slack_orchestrator::SlackReply::Message { ts, .. })) => ts.clone(),
+        other => panic!("the question's post: {other:?}"),
+    };
+    let mut under_question = bot.thread("U_TH", "DU_TH", &question);
+    under_question.send("Alice").await;
+    dm.expect_reply("Nice to meet you, Alice! Step 2: What can I help you with?");
+    under_question.expect_no_reply();
+
+    let mut elsewhere = bot.thread("U_TH", "DU_TH", "1600000000.000001");
+    elsewhere.send("hi there").await;
+    elsewhere.expect_reply("Let's start the workflow. Step 1: What's your name?");
+    dm.expect_no_reply();
+    dm.send("setting up CI").await;
+    dm.expect_reply("Thanks, Alice! I'll help you with: setting up CI");
+    let active: Vec<String> = bot
+        .flows()
+        .await
+        .iter()
+        .filter(|f| f.is_active())
+        .map(|f| f.key.to_string())
+        .collect();
+    assert_eq!(
+        active,
+        [format!("{TEAM}/DU_TH/1600000000.000001")],
+        "the thread's own flow waits"
+    );
 }
 
 #[tokio::test]

@@ -71,19 +71,21 @@ impl MessageContext {
         self.channel_id.starts_with('D')
     }
 
-    /// The key of the conversation this context is part of: a DM channel is one
-    /// conversation; in a channel a thread is one, and outside threads each user has their own.
+    /// The key of the conversation this context is part of: a thread is one conversation
+    /// (in a DM too: each thread of an assistant app is a chat of its own); outside threads
+    /// a DM channel is one, and in a channel each user has their own.
     ///
     /// ```
     /// # use orchestrator_core::MessageContext;
-    /// assert_eq!(MessageContext::new("T1", "U1", "D9").in_thread("1.2").conversation_key().as_str(), "T1/D9");
+    /// assert_eq!(MessageContext::new("T1", "U1", "D9").conversation_key().as_str(), "T1/D9");
+    /// assert_eq!(MessageContext::new("T1", "U1", "D9").in_thread("1.2").conversation_key().as_str(), "T1/D9/1.2");
     /// assert_eq!(MessageContext::new("T1", "U1", "C9").conversation_key().as_str(), "T1/C9@U1");
     /// ```
     pub fn conversation_key(&self) -> ConversationKey {
         // `concat`, not `format!`: one allocation of the right size, for every event.
         let (separator, last) = match (&self.thread_ts, self.is_direct()) {
-            (_, true) => ("", ""),
-            (Some(thread), false) => ("/", thread.as_str()),
+            (Some(thread), _) => ("/", thread.as_str()),
+            (None, true) => ("", ""),
             (None, false) => ("@", self.user_id.as_str()),
         };
         let key = [self.team_id.as_str(), "/", &self.channel_id, separator, last].concat();

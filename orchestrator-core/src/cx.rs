@@ -537,6 +537,81 @@ impl Cx {
         self.heard(answer)
     }
 
+    /// Shows `status` under the assistant thread the flow lives in, as "App is thinking…"
+    /// (`assistant.threads.setStatus`), until the bot's next post there clears it; `""`
+    /// clears it at once. For a flow started by an assistant thread (`trigger = assistant`):
+    /// elsewhere it is an [`SlackError::InvalidRequest`], and no call is made.
+    ///
+    /// ```no_run
+    /// # async fn step(cx: &mut orchestrator_core::Cx) -> Result<(), orchestrator_core::SlackError> {
+    /// cx.set_status("is looking it up…").await?;
+    /// cx.say("Found it: the runbook is in #ops.").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_status(&mut self, status: &str) -> Result<(), SlackError> {
+        let args = serde_json::json!({ "status": status });
+        self.in_assistant_thread("assistant.threads.setStatus", args).await
+    }
+
+    /// Offers up to four prompts in the assistant thread the flow lives in
+    /// (`assistant.threads.setSuggestedPrompts`): each a `(title, message)`, the title shown
+    /// on the button and the message the user sends by clicking it (it comes back as
+    /// [`Text`](crate::Text)). None, or more than four (Slack's limit), is an
+    /// [`SlackError::InvalidRequest`], and no call is made.
+    ///
+    /// ```no_run
+    /// # async fn step(cx: &mut orchestrator_core::Cx) -> Result<(), orchestrator_core::SlackError> {
+    /// cx.suggest_prompts(Some("Try asking"), &[("Reset my VPN", "How do I reset my VPN?")]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn suggest_prompts(&mut self, title: Option<&str>, prompts: &[(&str, &str)]) -> Result<(), SlackError> {
+        const METHOD: &str = "assistant.threads.setSuggestedPrompts";
+        if prompts.is_empty() || prompts.len() > 4 {
+            return Err(SlackError::InvalidRequest {
+                method: METHOD.into(),
+                detail: format!("Slack takes one to four suggested prompts, not {}", prompts.len()),
+            });
+        }
+        let prompts: Vec<Value> = prompts
+            .iter()
+            .map(|(title, message)| serde_json::json!({"title": title, "message": message}))
+            .collect();
+        let mut args = serde_json::json!({ "prompts": prompts });
+        if let Some(title) = title {
+            args["title"] = Value::from(title);
+        }
+        self.in_assistant_thread(METHOD, args).await
+    }
+
+    /// Names the assistant thread the flow lives in, as the user's history of chats with
+    /// the app shows it (`assistant.threads.setTitle`).
+    ///
+    /// ```no_run
+    /// # async fn step(cx: &mut orchestrator_core::Cx) -> Result<(), orchestrator_core::SlackError> {
+    /// cx.set_title("VPN trouble").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_title(&mut self, title: &str) -> Result<(), SlackError> {
+        let args = serde_json::json!({ "title": title });
+        self.in_assistant_thread("assistant.threads.setTitle", args).await
+    }
+
+    /// Calls an `assistant.threads.*` method for the flow's thread.
+    async fn in_assistant_thread(&mut self, method: &str, mut args: Value) -> Result<(), SlackError> {
+        let context = &self.record.context;
+        let Some(thread) = &context.thread_ts else {
+            return Err(SlackError::InvalidRequest {
+                method: method.into(),
+                detail: "the flow lives in no thread: this call is for a flow started by an assistant thread \
+                         (`trigger = assistant`)"
+                    .into(),
+            });
+        };
+        args["channel_id"] = Value::from(context.channel_id.as_str());
+        args["thread_ts"] = Value::from(thread.as_str());
+        self.api_call(method, args).await.map(drop)
+    }
+
     /// Publishes `view` (a `{"type": "home", "blocks": [...]}` view) as the Home tab of the
     /// flow's user (`views.publish`). Buttons on it start flows with `action("…")` triggers.
     pub async fn publish_home(&mut self, view: Value) -> Result<Value, SlackError> {

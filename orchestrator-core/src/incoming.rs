@@ -102,6 +102,40 @@ pub enum Payload {
         /// Whose message it is, if Slack says (the bot's own, for a reaction to its question).
         message_user: Option<String>,
     },
+    /// The user opened a thread with the app in its assistant container
+    /// (`assistant_thread_started`), or the channel they view beside it changed
+    /// (`assistant_thread_context_changed`). Its conversation is that thread.
+    Assistant(AssistantThread),
+}
+
+/// An assistant thread: the thread a user opened with the app in Slack's assistant
+/// container (an app with `assistant_view` in its manifest), and what they were looking at.
+/// A step takes it as input (`thread: AssistantThread`) to learn that the channel they view
+/// changed; a flow with `trigger = assistant` starts when a thread opens.
+///
+/// ```
+/// # use orchestrator_core::{AssistantThread, FromInput, Incoming};
+/// let body = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+///     "event": {"type": "assistant_thread_started", "event_ts": "1.3",
+///               "assistant_thread": {"user_id": "U1", "channel_id": "D1", "thread_ts": "1.2",
+///                                    "context": {"channel_id": "C7", "team_id": "T1"}}}});
+/// let incoming = Incoming::from_json(&body).unwrap().unwrap();
+/// let thread = AssistantThread::from_input(&incoming).unwrap();
+/// assert!(thread.opened);
+/// assert_eq!(thread.viewing.as_deref(), Some("C7"));
+/// assert_eq!(incoming.context.conversation_key().as_str(), "T1/D1/1.2");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistantThread {
+    /// `true` when the user opened the thread, `false` when the channel they view changed.
+    pub opened: bool,
+    /// The channel the user is viewing beside the thread, if Slack says (the app may not
+    /// be in it: check with `conversations.info` before reading it).
+    pub viewing: Option<String>,
+    /// That channel's workspace.
+    pub viewing_team: Option<String>,
+    /// Its Enterprise Grid organization, if any.
+    pub enterprise_id: Option<String>,
 }
 
 /// A shortcut the user chose: its `callback_id`, and for a message shortcut the message.

@@ -2,7 +2,9 @@
 //! [`Submission`], [`Files`], [`Command`], or the whole [`Incoming`]. A handler runs only
 //! when the event converts into its input type ([`FromInput`]).
 
-use crate::incoming::{ActionView, File, Incoming, Payload, ShortcutUse, SlashCommand, ViewSubmission};
+use crate::incoming::{
+    ActionView, AssistantThread, File, Incoming, Payload, ShortcutUse, SlashCommand, ViewSubmission,
+};
 use std::fmt;
 use std::ops::Deref;
 
@@ -19,7 +21,7 @@ use std::ops::Deref;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an input a step can receive",
     label = "not a step input",
-    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `Timeout` or `Incoming`",
+    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `AssistantThread`, `Timeout` or `Incoming`",
     note = "a parameter meant to bind a field of the step must be named in the `#[step(...)]` pattern, e.g. `#[step(AskHelp {{ name }})]`"
 )]
 pub trait FromInput: Sized + Send + 'static {
@@ -109,6 +111,16 @@ impl FromInput for Reaction {
                 message_ts: incoming.ts.clone(),
                 message_user: message_user.clone(),
             }),
+            _ => None,
+        }
+    }
+}
+
+impl FromInput for AssistantThread {
+    const NAME: &'static str = "AssistantThread";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::Assistant(thread) => Some(thread.clone()),
             _ => None,
         }
     }

@@ -30,6 +30,10 @@ pub enum Trigger {
     Regex(Regex),
     /// The user opened the app's Home tab (`app_home_opened`).
     AppHome,
+    /// The user opened a thread with the app in Slack's assistant container
+    /// (`assistant_thread_started`): the flow lives in that thread (`Cx::set_status`,
+    /// `Cx::suggest_prompts`, `Cx::set_title`).
+    Assistant,
     /// A global or message shortcut with this `callback_id`.
     Shortcut(String),
     /// A click on an element with this `action_id` that belongs to no flow yet
@@ -80,6 +84,7 @@ impl Trigger {
             }),
             Trigger::Regex(re) => message.is_some_and(|t| re.is_match(t)),
             Trigger::AppHome => matches!(incoming.payload, Payload::AppHomeOpened),
+            Trigger::Assistant => matches!(&incoming.payload, Payload::Assistant(thread) if thread.opened),
             Trigger::Shortcut(id) => matches!(&incoming.payload, Payload::Shortcut(s) if s.callback_id == *id),
             Trigger::Action(id) => {
                 incoming.flow_id.is_none() && matches!(&incoming.payload, Payload::Action(a) if a.action_id == *id)
@@ -105,6 +110,7 @@ impl fmt::Display for Trigger {
             Trigger::Action(a) => write!(f, "action({a:?})"),
             Trigger::Shortcut(s) => write!(f, "shortcut({s:?})"),
             Trigger::AppHome => f.write_str("app_home"),
+            Trigger::Assistant => f.write_str("assistant"),
         }
     }
 }

@@ -44,11 +44,80 @@ fn a_direct_message() {
                   "ts": "1355517523.000005", "event_ts": "1355517523.000005", "channel_type": "im"}
     }));
     assert_eq!(incoming.types, types(&[MessageType::Text, MessageType::Direct]));
-    assert_eq!(
-        incoming.context.thread_ts, None,
-        "a DM is one conversation, threads or not"
-    );
+    assert_eq!(incoming.context.thread_ts, None, "the top of the DM");
     assert_eq!(incoming.context.conversation_key().as_str(), "T1/D024BE91L");
+}
+
+#[test]
+fn a_reply_in_a_dm_thread_is_in_that_thread() {
+    let incoming = normalize(json!({
+        "type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+        "event": {"type": "message", "channel": "D024BE91L", "user": "U1", "text": "and this?",
+                  "ts": "1700000001.000200", "thread_ts": "1700000000.000100", "channel_type": "im"}
+    }));
+    assert_eq!(
+        incoming.types,
+        types(&[MessageType::Text, MessageType::Direct, MessageType::Thread])
+    );
+    assert_eq!(
+        incoming.context.conversation_key().as_str(),
+        "T1/D024BE91L/1700000000.000100",
+        "each thread of a DM is a conversation (an assistant app's chats are threads)"
+    );
+}
+
+/// Slack's documented `assistant_thread_started` (with its `enterprise_id`) and
+/// `assistant_thread_context_changed`.
+#[test]
+fn an_assistant_thread_opened_and_its_context_changed() {
+    let thread = |kind: &str, context: serde_json::Value| {
+        normalize(json!({
+            "token": "XXYYZZ", "team_id": "T123ABC456", "api_app_id": "A123ABC456", "type": "event_callback",
+            "authed_users": ["U123ABC456"], "event_id": "Ev123ABC456", "event_time": 123456789,
+            "event": {"type": kind, "event_ts": "1715873754.429808",
+                      "assistant_thread": {"user_id": "U123ABC456", "context": context,
+                                           "channel_id": "D123ABC456", "thread_ts": "1729999327.187299"}}
+        }))
+    };
+    let started = thread(
+        "assistant_thread_started",
+        json!({"channel_id": "C123ABC456", "team_id": "T07XY8FPJ5C", "enterprise_id": "E480293PS82"}),
+    );
+    assert_eq!(
+        started.context,
+        MessageContext::new("T123ABC456", "U123ABC456", "D123ABC456").in_thread("1729999327.187299")
+    );
+    assert_eq!(started.event_id.as_deref(), Some("Ev123ABC456"));
+    let Payload::Assistant(opened) = &started.payload else {
+        panic!("{:?}", started.payload)
+    };
+    assert!(opened.opened);
+    assert_eq!(
+        (
+            opened.viewing.as_deref(),
+            opened.viewing_team.as_deref(),
+            opened.enterprise_id.as_deref()
+        ),
+        (Some("C123ABC456"), Some("T07XY8FPJ5C"), Some("E480293PS82"))
+    );
+    assert!(
+        started.types.is_empty(),
+        "not a message: no notice when no flow takes it"
+    );
+
+    let changed = thread("assistant_thread_context_changed", json!({"enterprise_id": null}));
+    let Payload::Assistant(moved) = &changed.payload else {
+        panic!("{:?}", changed.payload)
+    };
+    assert!(!moved.opened);
+    assert_eq!(moved.viewing, None, "a context without a channel");
+
+    let broken = json!({"type": "event_callback", "team_id": "T1",
+                        "event": {"type": "assistant_thread_started", "assistant_thread": {"user_id": "U1"}}});
+    assert_eq!(
+        Incoming::from_json(&broken).map(|_| ()).unwrap_err().to_string(),
+        "malformed Slack payload: `assistant_thread.channel_id` is missing or not a string"
+    );
 }
 
 #[test]

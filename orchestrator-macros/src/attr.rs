@@ -14,6 +14,7 @@ pub(crate) enum Trigger {
     Mention,
     DirectMessage,
     AppHome,
+    Assistant,
     Command(LitStr),
     Keyword(LitStr),
     Regex(LitStr),
@@ -78,7 +79,8 @@ fn facade_path(lit: &LitStr) -> syn::Result<Path> {
 
 const FLOW_KEYS: &str = "`name`, `trigger`, `cancel`, `timeout`, `timeout_message`, `on_timeout`, `participants`, \
                          `version`, `deadline`, `migrate`, `crate`";
-const TRIGGERS: &str = "`mention`, `direct_message`, `app_home`, `command(\"/name\")`, `keyword(\"word\")`, \
+const TRIGGERS: &str =
+    "`mention`, `direct_message`, `app_home`, `assistant`, `command(\"/name\")`, `keyword(\"word\")`, \
                         `regex(\"pattern\")`, `action(\"action_id\")` and `shortcut(\"callback_id\")`";
 
 impl FlowArgs {
@@ -210,6 +212,7 @@ fn trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
             "mention" => Some(Trigger::Mention),
             "direct_message" => Some(Trigger::DirectMessage),
             "app_home" => Some(Trigger::AppHome),
+            "assistant" => Some(Trigger::Assistant),
             "command" | "keyword" | "regex" | "action" | "shortcut" => {
                 errors.at(expr, format!("the `{name}` trigger takes a string: `{name}(\"...\")`"));
                 None

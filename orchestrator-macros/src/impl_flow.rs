@@ -12,7 +12,7 @@ use syn::Ident;
 
 /// The inputs the dispatch tries, in order: the specific ones first, `Incoming` (any
 /// input) last. `__private` exports each; `dispatch::StepInput` is implemented for each.
-pub(crate) const INPUTS: [&str; 10] = [
+pub(crate) const INPUTS: [&str; 11] = [
     "Submission",
     "Click",
     "Selection",
@@ -20,6 +20,7 @@ pub(crate) const INPUTS: [&str; 10] = [
     "Command",
     "Files",
     "Reaction",
+    "AssistantThread",
     "Text",
     "Timeout",
     "Incoming",
@@ -231,6 +232,7 @@ fn options(name: &str, args: &FlowArgs, paths: &Paths) -> TokenStream {
             Trigger::Mention => quote!(#p::Trigger::Mention),
             Trigger::DirectMessage => quote!(#p::Trigger::DirectMessage),
             Trigger::AppHome => quote!(#p::Trigger::AppHome),
+            Trigger::Assistant => quote!(#p::Trigger::Assistant),
             Trigger::Command(c) => quote!(#p::Trigger::command(#c)),
             Trigger::Keyword(k) => quote!(#p::Trigger::keyword(#k)),
             Trigger::Action(a) => quote!(#p::Trigger::action(#a)),

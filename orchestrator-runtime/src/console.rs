@@ -52,6 +52,8 @@ struct Screen {
     externals: Vec<Choice>,
     /// The `ts` of the bot's newest message, which `+:emoji:` reacts to.
     last_post: Option<String>,
+    /// The assistant thread opened with `/assistant`, which messages go to until `/top`.
+    thread: Option<String>,
 }
 
 /// The console's [`SlackApi`]: prints messages, numbers choices, opens modals as prompts.
@@ -210,6 +212,28 @@ impl ConsoleSlack {
     }
 }
 
+impl ConsoleSlack {
+    /// A Web API call with no console form of its own: an assistant thread's status, title
+    /// or prompts as Slack would show them, anything else as the call.
+    fn show_call(&self, method: &str, args: &Value) {
+        let text = |name: &str| args[name].as_str().unwrap_or_default().to_owned();
+        match method {
+            "assistant.threads.setStatus" if text("status").is_empty() => {}
+            "assistant.threads.setStatus" => self.print(&format!("(bot {})", text("status"))),
+            "assistant.threads.setTitle" => self.print(&format!("(thread titled \"{}\")", text("title"))),
+            "assistant.threads.setSuggestedPrompts" => {
+                let title = args["title"].as_str().unwrap_or("Suggested prompts");
+                self.print(&format!("bot (suggests)> {title}:"));
+                for prompt in args["prompts"].as_array().into_iter().flatten() {
+                    let message = prompt["message"].as_str().unwrap_or_default();
+                    self.print(&format!("  {message}"));
+                }
+            }
+            _ => self.print(&format!("bot (calls {method})> {args}")),
+        }
+    }
+}
+
 #[async_trait]
 impl SlackApi for ConsoleSlack {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
@@ -252,7 +276,7 @@ impl SlackApi for ConsoleSlack {
                 SlackReply::Json(serde_json::json!({"ok": true, "channel": {"id": CHANNEL}}))
             }
             SlackRequest::Call { method, args } => {
-                self.print(&format!("bot (calls {method})> {args}"));
+                self.show_call(&method, &args);
                 SlackReply::Json(serde_json::json!({"ok": true}))
             }
         })
@@ -379,6 +403,22 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
             TEAM, user, CHANNEL, &ts, BOT, name, added, &event_id,
         ));
     }
+    // `/assistant` opens a thread as Slack's assistant container does; `/top` leaves it.
+    if line == "/assistant" {
+        let (root, event_id) = (slack.next_ts(), format!("Ev{n}"));
+        screen.thread = Some(root.clone());
+        drop(screen);
+        slack.print("(a new assistant thread; /top leaves it)");
+        return Event::Json(payloads::assistant_thread(
+            TEAM, user, CHANNEL, &root, None, true, &event_id,
+        ));
+    }
+    if line == "/top" {
+        screen.thread = None;
+        drop(screen);
+        slack.print("(back at the top of the DM)");
+        return Event::Wait;
+    }
     if let Some(command) = line.strip_prefix('/') {
         let (name, text) = command.split_once(' ').unwrap_or((command, ""));
         return Event::Command(payloads::slash_command(
@@ -390,6 +430,8 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
             &trigger_id,
         ));
     }
+    let thread = screen.thread.clone();
+    drop(screen);
     let (ts, event_id) = (slack.next_ts(), format!("Ev{n}"));
     let said = Said {
         team: TEAM,
@@ -397,7 +439,7 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
         channel: CHANNEL,
         text: line,
         ts: &ts,
-        thread_ts: None,
+        thread_ts: thread.as_deref(),
         event_id: &event_id,
     };
     Event::Json(payloads::message(&said))

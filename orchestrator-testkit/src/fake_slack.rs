@@ -631,7 +631,44 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                                  "profile": {"real_name": format!("User {user}")}}}),
             None => json!({"ok": false, "error": "user_not_found"}),
         },
+        "assistant.threads.setStatus" | "assistant.threads.setSuggestedPrompts" | "assistant.threads.setTitle" => {
+            assistant_thread_call(method, args)
+        }
         _ => json!({"ok": false, "error": "unknown_method"}),
+    }
+}
+
+/// The `assistant.threads.*` methods, checked as Slack documents them: a DM channel and a
+/// thread, and the method's own argument (`status`, `title`, or one to four `prompts` with
+/// a `title` and a `message` each).
+fn assistant_thread_call(method: &str, args: &Value) -> Value {
+    let text = |name: &str| args.get(name).and_then(Value::as_str);
+    let refuse = |error: &str| json!({"ok": false, "error": error});
+    if !text("channel_id").is_some_and(|c| c.starts_with('D')) {
+        return refuse("channel_not_found");
+    }
+    if text("thread_ts").is_none() {
+        return refuse("invalid_thread_ts");
+    }
+    let valid = match method {
+        "assistant.threads.setStatus" => text("status").is_some(),
+        "assistant.threads.setTitle" => text("title").is_some(),
+        _ => {
+            // A form-encoded call carries the prompts as a JSON string.
+            let prompts = match args.get("prompts") {
+                Some(Value::String(json)) => serde_json::from_str(json).unwrap_or(Value::Null),
+                Some(prompts) => prompts.clone(),
+                None => Value::Null,
+            };
+            prompts.as_array().is_some_and(|list| {
+                (1..=4).contains(&list.len()) && list.iter().all(|p| p["title"].is_string() && p["message"].is_string())
+            })
+        }
+    };
+    if valid {
+        json!({"ok": true})
+    } else {
+        refuse("invalid_arguments")
     }
 }
 

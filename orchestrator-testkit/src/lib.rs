@@ -132,6 +132,17 @@ impl TestBot {
         chat
     }
 
+    /// `user` opens a new thread with the app in Slack's assistant container, viewing the
+    /// channel `viewing`; the chat is that thread of their DM with the bot.
+    pub async fn assistant(&self, user: &str, viewing: Option<&str>) -> Chat {
+        let (root, event_id) = (self.slack.next_ts(), self.event_id());
+        let channel = format!("D{user}");
+        let body = payloads::assistant_thread(TEAM, user, &channel, &root, viewing, true, &event_id);
+        let mut chat = self.chat(user, &channel, Some(root));
+        chat.deliver(&body).await;
+        chat
+    }
+
     /// `user` runs a slash command in `channel`; the returned chat is that user's view of the channel.
     pub async fn command(&self, user: &str, channel: &str, command: &str, text: &str) -> (Chat, Outcome) {
         let form = payloads::slash_command(TEAM, user, channel, command, text, &self.trigger_id());
@@ -225,6 +236,11 @@ impl Chat {
         }
     }
 
+    /// The thread this chat is in (its root message's `ts`), if it is in one.
+    pub fn thread_ts(&self) -> Option<&str> {
+        self.thread.as_deref()
+    }
+
     /// The user sends `text` in this conversation (in its thread, if it has one).
     pub async fn send(&mut self, text: &str) -> Outcome {
         let body = self.say(text, payloads::message);
@@ -252,6 +268,21 @@ impl Chat {
         let ts = newest.unwrap_or_else(|| panic!("the bot posted nothing in {}", self.where_()));
         let event_id = self.bot.event_id();
         let body = payloads::reaction(TEAM, &self.user, &self.channel, &ts, BOT_USER, name, added, &event_id);
+        self.deliver(&body).await
+    }
+
+    /// In an assistant thread ([`TestBot::assistant`]): the user now views `channel` beside
+    /// it (`assistant_thread_context_changed`).
+    ///
+    /// # Panics
+    /// If this chat is not in a thread.
+    pub async fn view_channel(&mut self, channel: &str) -> Outcome {
+        let root = self
+            .thread
+            .clone()
+            .unwrap_or_else(|| panic!("{} is not a thread", self.where_()));
+        let event_id = self.bot.event_id();
+        let body = payloads::assistant_thread(TEAM, &self.user, &self.channel, &root, Some(channel), false, &event_id);
         self.deliver(&body).await
     }
 

@@ -7,8 +7,8 @@
 
 use crate::context::{MessageContext, MessageType};
 use crate::incoming::{
-    Action, ActionView, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage, ShortcutUse,
-    SlashCommand, ViewSubmission,
+    Action, ActionView, AssistantThread, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage,
+    ShortcutUse, SlashCommand, ViewSubmission,
 };
 use crate::suggestion::Suggestion;
 use crate::tag::untag;
@@ -276,6 +276,13 @@ fn from_event(event: &Body<'_>, team: &str) -> Result<Option<Incoming>, Normaliz
     } {
         return from_reaction(event, team, added);
     }
+    if let Some(opened) = match kind {
+        "assistant_thread_started" => Some(true),
+        "assistant_thread_context_changed" => Some(false),
+        _ => None,
+    } {
+        return from_assistant_thread(event, team, opened).map(Some);
+    }
     if kind != "message" && kind != "app_mention" {
         return Ok(None);
     }
@@ -306,12 +313,12 @@ fn from_event(event: &Body<'_>, team: &str) -> Result<Option<Incoming>, Normaliz
     let thread_ts = event.thread_ts.as_deref().filter(|t| *t != ts);
     let direct = event.channel_type.as_deref() == Some("im") || channel.starts_with('D');
     let mut context = MessageContext::new(team, user, channel);
-    // In a channel the conversation is the thread: a reply's root, or for a new top-level
-    // mention the mention itself (the bot answers in a thread under it).
-    if !direct {
-        if let Some(root) = thread_ts.or((kind == "app_mention").then_some(ts)) {
-            context = context.in_thread(root);
-        }
+    // The conversation is the thread: a reply's root, or in a channel for a new top-level
+    // mention the mention itself (the bot answers in a thread under it). (A reply in a
+    // thread under a flow's own message goes to that flow: the engine's `conversation_of`.)
+    let mention_root = (kind == "app_mention" && !direct).then_some(ts);
+    if let Some(root) = thread_ts.or(mention_root) {
+        context = context.in_thread(root);
     }
     let mut text = event.text.as_deref().unwrap_or_default().to_owned();
     let mut types = BTreeSet::from([where_type(&context)]);
@@ -533,6 +540,36 @@ fn from_reaction(event: &Body<'_>, team: &str, added: bool) -> Result<Option<Inc
         trigger_id: None,
         response_url: None,
     }))
+}
+
+/// An assistant thread opened, or the channel its user views changed: an event in the
+/// conversation of that thread of the user's DM with the app.
+fn from_assistant_thread(event: &Body<'_>, team: &str, opened: bool) -> Result<Incoming, NormalizeError> {
+    let thread = event
+        .assistant_thread
+        .as_ref()
+        .ok_or(NormalizeError::Missing("assistant_thread"))?;
+    let field = |value: Option<&Str<'_>>, name| owned(value).ok_or(NormalizeError::Missing(name));
+    let user = field(thread.user_id.as_ref(), "assistant_thread.user_id")?;
+    let channel = field(thread.channel_id.as_ref(), "assistant_thread.channel_id")?;
+    let root = field(thread.thread_ts.as_ref(), "assistant_thread.thread_ts")?;
+    let viewing = thread.context.as_ref();
+    Ok(Incoming {
+        context: MessageContext::new(team, user, channel).in_thread(root),
+        // Not a message: a thread opened with no flow to start gets no notice.
+        types: BTreeSet::new(),
+        payload: Payload::Assistant(AssistantThread {
+            opened,
+            viewing: viewing.and_then(|c| owned(c.channel_id.as_ref())),
+            viewing_team: viewing.and_then(|c| owned(c.team_id.as_ref())),
+            enterprise_id: viewing.and_then(|c| owned(c.enterprise_id.as_ref())),
+        }),
+        event_id: None,
+        ts: None,
+        flow_id: None,
+        trigger_id: None,
+        response_url: None,
+    })
 }
 
 /// The Home tab opened (the Messages tab is the DM, whose messages arrive as such).

@@ -106,6 +106,9 @@ pub(super) struct Body<'a> {
     pub(super) item_user: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) files: Option<Vec<WireFile<'a>>>,
+    // An assistant thread opened, or the channel its user views changed.
+    #[serde(borrow)]
+    pub(super) assistant_thread: Option<AssistantThread<'a>>,
     // Interactivity.
     #[serde(borrow)]
     pub(super) container: Option<Container<'a>>,
@@ -205,6 +208,31 @@ pub(super) struct Item<'a> {
     pub(super) channel: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) ts: Option<Str<'a>>,
+}
+
+/// `assistant_thread_started` / `assistant_thread_context_changed`: the thread (in the
+/// user's DM with the app) and what the user is viewing beside it.
+#[derive(Deserialize)]
+pub(super) struct AssistantThread<'a> {
+    #[serde(borrow)]
+    pub(super) user_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) channel_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) thread_ts: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) context: Option<AssistantContext<'a>>,
+}
+
+/// The channel an assistant thread's user views (`enterprise_id` may be `null`).
+#[derive(Deserialize)]
+pub(super) struct AssistantContext<'a> {
+    #[serde(borrow)]
+    pub(super) channel_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) team_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) enterprise_id: Option<Str<'a>>,
 }
 
 /// Where a `block_actions` happened, when it has no `channel`.

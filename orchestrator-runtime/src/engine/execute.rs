@@ -295,6 +295,11 @@ fn inbound(incoming: &Incoming, at: chrono::DateTime<chrono::Utc>) -> LoggedMess
         Payload::Shortcut(shortcut) => format!("[used the shortcut {}]", shortcut.callback_id),
         Payload::Reaction { name, added: true, .. } => format!("[reacted :{name}:]"),
         Payload::Reaction { name, added: false, .. } => format!("[took back :{name}:]"),
+        Payload::Assistant(thread) if thread.opened => "[opened an assistant thread]".to_owned(),
+        Payload::Assistant(thread) => match &thread.viewing {
+            Some(channel) => format!("[now viewing {channel}]"),
+            None => "[now viewing elsewhere]".to_owned(),
+        },
         Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started { .. } => String::new(),
     };
     LoggedMessage {

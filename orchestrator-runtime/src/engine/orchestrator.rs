@@ -312,13 +312,13 @@ impl Orchestrator {
     }
 
     /// The conversation a (flow-less) event belongs to: where it was said, except that a
-    /// reply in the thread under one of the bot's top-level channel messages belongs to the
-    /// flow that posted it (a flow started by a slash command talks at the top of the
-    /// channel, and Slack users answer in the message's thread).
+    /// reply in the thread under one of the flow's top-level messages belongs to the flow
+    /// that posted it (a flow started by a slash command talks at the top of the channel,
+    /// a DM flow at the top of the DM, and Slack users answer in the message's thread).
     async fn conversation_of(&self, work: &Work) -> Result<ConversationKey, StoreError> {
         let context = &work.incoming.context;
         let key = &work.conversation;
-        let (Some(root), false) = (&context.thread_ts, context.is_direct()) else {
+        let Some(root) = &context.thread_ts else {
             return Ok(key.clone());
         };
         let store = &self.inner.store;

@@ -306,6 +306,41 @@ pub fn app_home_opened(team: &str, user: &str, event_id: &str) -> Value {
     )
 }
 
+/// An `assistant_thread_started` Events API callback (or, with `opened` false,
+/// `assistant_thread_context_changed`): `user` opened the thread `thread_ts` of their DM
+/// `channel` with the app in Slack's assistant container, viewing the channel `viewing`.
+///
+/// ```
+/// let body = orchestrator_runtime::payloads::assistant_thread("T1", "U1", "DU1", "1.2", Some("C7"), true, "Ev1");
+/// assert_eq!(body["event"]["assistant_thread"]["context"]["channel_id"], "C7");
+/// ```
+pub fn assistant_thread(
+    team: &str,
+    user: &str,
+    channel: &str,
+    thread_ts: &str,
+    viewing: Option<&str>,
+    opened: bool,
+    event_id: &str,
+) -> Value {
+    let kind = if opened {
+        "assistant_thread_started"
+    } else {
+        "assistant_thread_context_changed"
+    };
+    let context = match viewing {
+        Some(viewing) => json!({"channel_id": viewing, "team_id": team, "enterprise_id": null}),
+        None => json!({}),
+    };
+    envelope(
+        team,
+        json!({"type": kind, "event_ts": "1700000000.000300",
+               "assistant_thread": {"user_id": user, "channel_id": channel, "thread_ts": thread_ts,
+                                    "context": context}}),
+        event_id,
+    )
+}
+
 /// A `reaction_added` (or, with `added` false, `reaction_removed`) Events API callback:
 /// `user` reacted with `name` to the message `message_ts` of `message_user` in `channel`.
 ///
