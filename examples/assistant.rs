@@ -54,8 +54,9 @@ pub fn answer(question: &str, viewing: Option<&str>) -> String {
     }
 }
 
-/// One assistant thread: greet, then answer every question asked in it.
-#[flow(trigger = assistant, timeout = "1d", timeout_message = "This chat has ended; open a new one to ask again.")]
+/// One assistant thread: greet, then answer every question asked in it. A question in a
+/// thread whose chat has ended (or at the top of the DM) starts a new chat that answers it.
+#[flow(trigger = assistant, trigger = direct_message, timeout = "1d", timeout_message = false)]
 pub mod helper {
     use slack_orchestrator::prelude::*;
 
@@ -82,12 +83,21 @@ pub mod helper {
         goto(Helper::Chatting { answered: 0 })
     }
 
+    /// Asked without a thread opened first: answered as in a chat.
+    #[step(Opened)]
+    async fn asked(cx: &mut Cx, question: Text) -> Next<Helper> {
+        ask(cx, 0, question).await
+    }
+
     #[step(Chatting { answered })]
     async fn ask(cx: &mut Cx, answered: u32, question: Text) -> Next<Helper> {
-        cx.set_status("is looking it up…").await?;
-        if answered == 0 {
-            let title: String = question.chars().take(40).collect();
-            cx.set_title(&title).await?;
+        // A thread has a status and a title; the top of the DM has neither.
+        if cx.context().thread_ts.is_some() {
+            cx.set_status("is looking it up…").await?;
+            if answered == 0 {
+                let title: String = question.chars().take(40).collect();
+                cx.set_title(&title).await?;
+            }
         }
         let viewing: Option<String> = cx.get("viewing");
         cx.say(super::answer(&question, viewing.as_deref())).await?;

@@ -115,6 +115,51 @@ async fn two_threads_of_one_user_are_two_chats() {
     assert_eq!(active, 2);
 }
 
+/// A question in a thread whose chat ended starts a new chat that answers it.
+#[tokio::test(start_paused = true)]
+async fn a_question_after_the_chat_ended_is_answered_by_a_new_one() {
+    let bot = TestBot::new(builder());
+    let mut chat = bot.assistant("U_LATE", None).await;
+    chat.expect_reply("Hi! I answer IT questions. What do you need?");
+    bot.advance(Duration::from_secs(25 * 3600)).await;
+    assert!(bot.flows().await.iter().all(|f| !f.is_active()), "ended after a day");
+    let outcome = chat.send("vpn is down").await;
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    chat.expect_reply("To reset the VPN, quit the client, run `vpn reset` and sign in again.");
+    assert_eq!(bot.flows().await.len(), 2);
+}
+
+/// The assistant calls are refused before any call where Slack would refuse them.
+#[tokio::test]
+async fn prompts_past_slacks_limit_and_assistant_calls_outside_a_thread_are_refused() {
+    #[slack_orchestrator::flow(trigger = keyword("misuse"))]
+    #[allow(unreachable_pub)]
+    mod misuse {
+        use slack_orchestrator::prelude::*;
+        pub enum Misuse {
+            #[start]
+            Try,
+        }
+        #[step(Try)]
+        async fn try_all(cx: &mut Cx) -> Next<Misuse> {
+            let five = [("a", "a"), ("b", "b"), ("c", "c"), ("d", "d"), ("e", "e")];
+            let too_many = cx.suggest_prompts(None, &five).await.unwrap_err();
+            let no_thread = cx.set_status("is thinking…").await.unwrap_err();
+            complete(format!("{too_many} / {no_thread}"))
+        }
+    }
+    let bot = TestBot::new(Orchestrator::builder().flow::<misuse::Misuse>());
+    let mut dm = bot.dm("U_MIS");
+    dm.send("misuse").await;
+    let said = dm.replies().pop().unwrap();
+    assert!(
+        said.contains("Slack takes one to four suggested prompts, not 5"),
+        "{said}"
+    );
+    assert!(said.contains("the flow lives in no thread"), "{said}");
+    assert!(assistant_calls(&bot).is_empty(), "no call made");
+}
+
 /// Over signed HTTP, with Slack's event shapes; the fake Slack refuses an `assistant.threads.*`
 /// call without a DM channel and a thread, or with other than one to four prompts.
 #[tokio::test]
@@ -200,7 +245,7 @@ async fn in_the_console_a_thread_opens_with_assistant_and_shows_status_title_and
         "(bot is looking it up…)",
         "(thread titled \"How do I reset the VPN?\")",
         "bot> To reset the VPN",
-        "(no flow started; the flows are: helper (assistant))",
+        "bot> I don't know that one yet; /ticket asks a person.",
     ] {
         assert!(printed.contains(expected), "{expected:?} in {printed}");
     }
