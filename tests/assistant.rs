@@ -231,17 +231,18 @@ async fn over_http_the_calls_are_the_ones_slack_documents() {
 }
 
 #[tokio::test]
-async fn in_the_console_a_thread_opens_with_assistant_and_shows_status_title_and_prompts() {
+async fn in_the_console_a_thread_opens_with_assistant_shows_status_and_title_and_a_prompt_is_picked_by_number() {
     use std::sync::{Arc, Mutex};
     let out = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let input: &[u8] = b"/assistant\nHow do I reset the VPN?\n/top\nhello\n";
+    let input: &[u8] = b"/assistant\nHow do I reset the VPN?\n2\n/top\nhello\n";
     slack_orchestrator::console::run(builder(), input, out.clone())
         .await
         .unwrap();
     let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
     for expected in [
         "bot (suggests)> Try asking:",
-        "  I forgot my password",
+        "  [2] I forgot my password",
+        "bot> Reset your password at https://id.example.com/reset; it unlocks the account too.",
         "(bot is looking it up…)",
         "(thread titled \"How do I reset the VPN?\")",
         "bot> To reset the VPN",

@@ -54,6 +54,8 @@ struct Screen {
     last_post: Option<String>,
     /// The assistant thread opened with `/assistant`, which messages go to until `/top`.
     thread: Option<String>,
+    /// The suggested prompts shown there: the number each is picked by, and the message it sends.
+    prompts: Vec<(usize, String)>,
 }
 
 /// The console's [`SlackApi`]: prints messages, numbers choices, opens modals as prompts.
@@ -224,9 +226,14 @@ impl ConsoleSlack {
             "assistant.threads.setSuggestedPrompts" => {
                 let title = args["title"].as_str().unwrap_or("Suggested prompts");
                 self.print(&format!("bot (suggests)> {title}:"));
+                let mut screen = self.screen();
+                screen.prompts.clear();
                 for prompt in args["prompts"].as_array().into_iter().flatten() {
-                    let message = prompt["message"].as_str().unwrap_or_default();
-                    self.print(&format!("  {message}"));
+                    let message = prompt["message"].as_str().unwrap_or_default().to_owned();
+                    screen.next_number += 1;
+                    let number = screen.next_number;
+                    self.print(&format!("  [{number}] {message}"));
+                    screen.prompts.push((number, message));
                 }
             }
             _ => self.print(&format!("bot (calls {method})> {args}")),
@@ -407,6 +414,7 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
     if line == "/assistant" {
         let (root, event_id) = (slack.next_ts(), format!("Ev{n}"));
         screen.thread = Some(root.clone());
+        screen.prompts.clear();
         drop(screen);
         slack.print("(a new assistant thread; /top leaves it)");
         return Event::Json(payloads::assistant_thread(
@@ -415,6 +423,7 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
     }
     if line == "/top" {
         screen.thread = None;
+        screen.prompts.clear();
         drop(screen);
         slack.print("(back at the top of the DM)");
         return Event::Wait;
@@ -430,6 +439,12 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
             &trigger_id,
         ));
     }
+    // A suggested prompt's number sends its message, as clicking it in Slack does.
+    let picked = line
+        .parse::<usize>()
+        .ok()
+        .and_then(|k| screen.prompts.iter().find(|(n, _)| *n == k));
+    let text = picked.map_or(line, |(_, message)| message.as_str()).to_owned();
     let thread = screen.thread.clone();
     drop(screen);
     let (ts, event_id) = (slack.next_ts(), format!("Ev{n}"));
@@ -437,7 +452,7 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
         team: TEAM,
         user,
         channel: CHANNEL,
-        text: line,
+        text: &text,
         ts: &ts,
         thread_ts: thread.as_deref(),
         event_id: &event_id,
