@@ -61,6 +61,18 @@ impl MessageContext {
         self
     }
 
+    /// The run of a Workflow Builder custom step this conversation is, if it is one: its
+    /// `function_execution_id` (the conversation's channel is `function:ID`).
+    ///
+    /// ```
+    /// # use orchestrator_core::MessageContext;
+    /// assert_eq!(MessageContext::new("T1", "", "function:Fx1").function_execution_id(), Some("Fx1"));
+    /// assert_eq!(MessageContext::new("T1", "U1", "D1").function_execution_id(), None);
+    /// ```
+    pub fn function_execution_id(&self) -> Option<&str> {
+        self.channel_id.strip_prefix(FUNCTION_PREFIX)
+    }
+
     /// `true` for a direct-message channel (Slack gives those ids starting with `D`).
     ///
     /// ```
@@ -92,6 +104,9 @@ impl MessageContext {
         ConversationKey(key)
     }
 }
+
+/// The channel of a custom step's run: `function:` and its execution id.
+pub(crate) const FUNCTION_PREFIX: &str = "function:";
 
 /// Identifies one conversation; at most one flow is active per key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

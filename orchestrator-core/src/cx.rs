@@ -85,6 +85,9 @@ pub struct FlowStart {
     pub step: StoredStep,
 }
 
+/// The metadata key that marks a workflow step's flow as having completed the step.
+const FUNCTION_COMPLETED: &str = "function_completed";
+
 impl Cx {
     /// A context for one step run on `record`, triggered by `incoming` (for a timeout, an
     /// [`Incoming::timeout`]; `None` outside any event, e.g. a cancel).
@@ -594,6 +597,59 @@ impl Cx {
     pub async fn set_title(&mut self, title: &str) -> Result<(), SlackError> {
         let args = serde_json::json!({ "title": title });
         self.in_assistant_thread("assistant.threads.setTitle", args).await
+    }
+
+    /// Ends the Workflow Builder step this flow runs (`trigger = function("…")`) with
+    /// `outputs`, named as the manifest's `output_parameters` (`functions.completeSuccess`);
+    /// the workflow goes on to its next step. Kept in the flow's metadata
+    /// (`function_completed`), so that the flow's end does not complete the step again.
+    /// Outside such a flow it is an [`SlackError::InvalidRequest`], and no call is made.
+    ///
+    /// ```no_run
+    /// # async fn step(cx: &mut orchestrator_core::Cx) -> Result<(), orchestrator_core::SlackError> {
+    /// cx.complete_function(serde_json::json!({"approved_by": "U7"})).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn complete_function(&mut self, outputs: Value) -> Result<(), SlackError> {
+        let args = serde_json::json!({ "outputs": outputs });
+        self.end_function("functions.completeSuccess", args).await
+    }
+
+    /// Ends the Workflow Builder step this flow runs with `error` (`functions.completeError`),
+    /// shown in the workflow's activity; the workflow stops. A flow of such a step that ends
+    /// otherwise without completing it (a failure, a timeout, a cancel) does this with its
+    /// last message, so the workflow never waits for ever.
+    ///
+    /// ```no_run
+    /// # async fn step(cx: &mut orchestrator_core::Cx) -> Result<(), orchestrator_core::SlackError> {
+    /// cx.fail_function("the request was declined").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn fail_function(&mut self, error: &str) -> Result<(), SlackError> {
+        let args = serde_json::json!({ "error": error });
+        self.end_function("functions.completeError", args).await
+    }
+
+    /// Whether the Workflow Builder step this flow runs was completed (or failed) already.
+    pub fn function_completed(&self) -> bool {
+        self.record.metadata.get(FUNCTION_COMPLETED) == Some(&Value::Bool(true))
+    }
+
+    async fn end_function(&mut self, method: &str, mut args: Value) -> Result<(), SlackError> {
+        let Some(execution) = self.record.context.function_execution_id() else {
+            return Err(SlackError::InvalidRequest {
+                method: method.into(),
+                detail: "this flow runs no workflow step: completing one is for a flow started by \
+                         `trigger = function(\"…\")`"
+                    .into(),
+            });
+        };
+        args["function_execution_id"] = Value::from(execution);
+        self.api_call(method, args).await?;
+        self.record
+            .metadata
+            .insert(FUNCTION_COMPLETED.into(), Value::Bool(true));
+        Ok(())
     }
 
     /// Calls an `assistant.threads.*` method for the flow's thread.

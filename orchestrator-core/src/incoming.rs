@@ -106,6 +106,46 @@ pub enum Payload {
     /// (`assistant_thread_started`), or the channel they view beside it changed
     /// (`assistant_thread_context_changed`). Its conversation is that thread.
     Assistant(AssistantThread),
+    /// A workflow ran the app's custom step (`function_executed`): a Workflow Builder step
+    /// whose flow asks people and then completes it. Its conversation is the step's run
+    /// (channel `function:EXECUTION_ID`), which has no channel to talk in.
+    Function(FunctionRun),
+}
+
+/// A run of one of the app's custom steps in a Slack workflow (`function_executed`): which
+/// step (`callback_id`, as the manifest's `functions` declare it), this run's id, and the
+/// inputs the workflow gave it. A flow with `trigger = function("callback_id")` starts with
+/// it, asks whom it must (`Cx::post_to`, buttons; clicks come back to the flow), and ends
+/// the step with `Cx::complete_function(outputs)` or `Cx::fail_function(error)`.
+///
+/// ```
+/// # use orchestrator_core::{FromInput, FunctionRun, Incoming};
+/// let body = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+///     "event": {"type": "function_executed", "function": {"callback_id": "approve"},
+///               "inputs": {"approver": "U7"}, "function_execution_id": "Fx1",
+///               "workflow_execution_id": "Wx1", "event_ts": "1.1", "bot_access_token": "xwfp-…"}});
+/// let incoming = Incoming::from_json(&body).unwrap().unwrap();
+/// let run = FunctionRun::from_input(&incoming).unwrap();
+/// assert_eq!((run.callback_id.as_str(), run.input("approver")), ("approve", Some("U7")));
+/// assert_eq!(incoming.context.channel_id, "function:Fx1");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionRun {
+    /// The step's `callback_id`.
+    pub callback_id: String,
+    /// This run's `function_execution_id`, which completes it.
+    pub execution_id: String,
+    /// The workflow run it is part of.
+    pub workflow_execution_id: Option<String>,
+    /// The inputs, by the names the manifest gives them.
+    pub inputs: serde_json::Map<String, serde_json::Value>,
+}
+
+impl FunctionRun {
+    /// A text input (a user or channel id, a string), or `None` if absent or not text.
+    pub fn input(&self, name: &str) -> Option<&str> {
+        self.inputs.get(name).and_then(serde_json::Value::as_str)
+    }
 }
 
 /// An assistant thread: the thread a user opened with the app in Slack's assistant

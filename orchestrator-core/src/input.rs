@@ -3,7 +3,7 @@
 //! when the event converts into its input type ([`FromInput`]).
 
 use crate::incoming::{
-    ActionView, AssistantThread, File, Incoming, Payload, ShortcutUse, SlashCommand, ViewSubmission,
+    ActionView, AssistantThread, File, FunctionRun, Incoming, Payload, ShortcutUse, SlashCommand, ViewSubmission,
 };
 use std::fmt;
 use std::ops::Deref;
@@ -21,7 +21,7 @@ use std::ops::Deref;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an input a step can receive",
     label = "not a step input",
-    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `AssistantThread`, `Timeout` or `Incoming`",
+    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `AssistantThread`, `FunctionRun`, `Timeout` or `Incoming`",
     note = "a parameter meant to bind a field of the step must be named in the `#[step(...)]` pattern, e.g. `#[step(AskHelp {{ name }})]`"
 )]
 pub trait FromInput: Sized + Send + 'static {
@@ -121,6 +121,16 @@ impl FromInput for AssistantThread {
     fn from_input(incoming: &Incoming) -> Option<Self> {
         match &incoming.payload {
             Payload::Assistant(thread) => Some(thread.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromInput for FunctionRun {
+    const NAME: &'static str = "FunctionRun";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::Function(run) => Some(run.clone()),
             _ => None,
         }
     }

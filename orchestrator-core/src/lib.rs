@@ -37,8 +37,8 @@ pub use flow::{
 };
 pub use graph::Graph;
 pub use incoming::{
-    Action, ActionView, AssistantThread, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage,
-    ShortcutUse, SlashCommand, ViewSubmission,
+    Action, ActionView, AssistantThread, Field, File, FunctionRun, Incoming, NotInput, Payload, SelectedOption,
+    ShortcutMessage, ShortcutUse, SlashCommand, ViewSubmission,
 };
 pub use input::{Click, Command, Files, FromInput, Reaction, Selection, Shortcut, Submission, Text, Timeout};
 pub use memory::MemoryStore;

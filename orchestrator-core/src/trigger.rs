@@ -36,6 +36,8 @@ pub enum Trigger {
     Assistant,
     /// A global or message shortcut with this `callback_id`.
     Shortcut(String),
+    /// A workflow ran the app's custom step with this `callback_id` (`function_executed`).
+    Function(String),
     /// A click on an element with this `action_id` that belongs to no flow yet
     /// (e.g. a "Start" button on a message posted by hand or on App Home).
     Action(String),
@@ -62,6 +64,11 @@ impl Trigger {
         Trigger::Shortcut(callback_id.into())
     }
 
+    /// A Workflow Builder custom step trigger (the step's `callback_id` in the manifest).
+    pub fn function(callback_id: impl Into<String>) -> Self {
+        Trigger::Function(callback_id.into())
+    }
+
     /// An interactive-action trigger.
     pub fn action(action_id: impl Into<String>) -> Self {
         Trigger::Action(action_id.into())
@@ -85,6 +92,7 @@ impl Trigger {
             Trigger::Regex(re) => message.is_some_and(|t| re.is_match(t)),
             Trigger::AppHome => matches!(incoming.payload, Payload::AppHomeOpened),
             Trigger::Assistant => matches!(&incoming.payload, Payload::Assistant(thread) if thread.opened),
+            Trigger::Function(id) => matches!(&incoming.payload, Payload::Function(run) if run.callback_id == *id),
             Trigger::Shortcut(id) => matches!(&incoming.payload, Payload::Shortcut(s) if s.callback_id == *id),
             Trigger::Action(id) => {
                 incoming.flow_id.is_none() && matches!(&incoming.payload, Payload::Action(a) if a.action_id == *id)
@@ -109,6 +117,7 @@ impl fmt::Display for Trigger {
             Trigger::Regex(r) => write!(f, "regex({:?})", r.as_str()),
             Trigger::Action(a) => write!(f, "action({a:?})"),
             Trigger::Shortcut(s) => write!(f, "shortcut({s:?})"),
+            Trigger::Function(s) => write!(f, "function({s:?})"),
             Trigger::AppHome => f.write_str("app_home"),
             Trigger::Assistant => f.write_str("assistant"),
         }

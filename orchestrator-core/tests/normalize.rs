@@ -120,6 +120,53 @@ fn an_assistant_thread_opened_and_its_context_changed() {
     );
 }
 
+/// Slack's documented `function_executed`: a workflow ran the app's custom step.
+#[test]
+fn a_workflow_step_run() {
+    let incoming = normalize(json!({
+        "token": "XXYYZZ", "team_id": "T123ABC456", "api_app_id": "A123ABC456", "type": "event_callback",
+        "event_id": "Ev123ABC456", "event_time": 1698958075,
+        "authorizations": [{"team_id": "T123ABC456", "user_id": "U123ABC456", "is_bot": false, "is_enterprise_install": false}],
+        "event": {"type": "function_executed",
+                  "function": {"id": "Fn123456789O", "callback_id": "sample_function", "title": "Sample function",
+                               "description": "Runs sample function", "type": "app",
+                               "input_parameters": [{"type": "slack#/reference/objects/user-object_id", "name": "user_id",
+                                                     "description": "Message recipient", "title": "User", "is_required": true}],
+                               "output_parameters": [], "app_id": "AP123456789",
+                               "date_created": 1694727597, "date_updated": 1698947481, "date_deleted": 0},
+                  "inputs": {"user_id": "USER12345678"}, "function_execution_id": "Fx1234567O9L",
+                  "workflow_execution_id": "WxABC123DEF0", "event_ts": "1698958075.998738",
+                  "bot_access_token": "abcd-1325532282098"}
+    }));
+    let Payload::Function(run) = &incoming.payload else {
+        panic!("{:?}", incoming.payload)
+    };
+    assert_eq!(
+        (
+            run.callback_id.as_str(),
+            run.execution_id.as_str(),
+            run.workflow_execution_id.as_deref()
+        ),
+        ("sample_function", "Fx1234567O9L", Some("WxABC123DEF0"))
+    );
+    assert_eq!(run.input("user_id"), Some("USER12345678"));
+    assert_eq!(
+        incoming.context.conversation_key().as_str(),
+        "T123ABC456/function:Fx1234567O9L@"
+    );
+    assert_eq!(incoming.context.function_execution_id(), Some("Fx1234567O9L"));
+    assert!(
+        incoming.types.is_empty(),
+        "no user: nobody to tell when no flow takes it"
+    );
+    let no_run = json!({"type": "event_callback", "team_id": "T1",
+                        "event": {"type": "function_executed", "function": {"callback_id": "f"}}});
+    assert_eq!(
+        Incoming::from_json(&no_run).map(|_| ()).unwrap_err().to_string(),
+        "malformed Slack payload: `function_execution_id` is missing or not a string"
+    );
+}
+
 #[test]
 fn a_reply_in_a_channel_thread() {
     let incoming = normalize(json!({

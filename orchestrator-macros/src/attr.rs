@@ -20,6 +20,7 @@ pub(crate) enum Trigger {
     Regex(LitStr),
     Action(LitStr),
     Shortcut(LitStr),
+    Function(LitStr),
 }
 
 /// `timeout_message = "..."` or `timeout_message = false`.
@@ -81,7 +82,8 @@ const FLOW_KEYS: &str = "`name`, `trigger`, `cancel`, `timeout`, `timeout_messag
                          `version`, `deadline`, `migrate`, `crate`";
 const TRIGGERS: &str =
     "`mention`, `direct_message`, `app_home`, `assistant`, `command(\"/name\")`, `keyword(\"word\")`, \
-                        `regex(\"pattern\")`, `action(\"action_id\")` and `shortcut(\"callback_id\")`";
+                        `regex(\"pattern\")`, `action(\"action_id\")`, `shortcut(\"callback_id\")` and \
+                        `function(\"callback_id\")`";
 
 impl FlowArgs {
     /// Parses `#[flow(...)]`'s arguments, recording every problem in `errors`.
@@ -213,7 +215,7 @@ fn trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
             "direct_message" => Some(Trigger::DirectMessage),
             "app_home" => Some(Trigger::AppHome),
             "assistant" => Some(Trigger::Assistant),
-            "command" | "keyword" | "regex" | "action" | "shortcut" => {
+            "command" | "keyword" | "regex" | "action" | "shortcut" | "function" => {
                 errors.at(expr, format!("the `{name}` trigger takes a string: `{name}(\"...\")`"));
                 None
             }
@@ -258,6 +260,7 @@ fn trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
         },
         "action" => Some(Trigger::Action(arg)),
         "shortcut" => Some(Trigger::Shortcut(arg)),
+        "function" => Some(Trigger::Function(arg)),
         _ => {
             errors.at(
                 &call.func,

@@ -12,7 +12,7 @@ use syn::Ident;
 
 /// The inputs the dispatch tries, in order: the specific ones first, `Incoming` (any
 /// input) last. `__private` exports each; `dispatch::StepInput` is implemented for each.
-pub(crate) const INPUTS: [&str; 11] = [
+pub(crate) const INPUTS: [&str; 12] = [
     "Submission",
     "Click",
     "Selection",
@@ -21,6 +21,7 @@ pub(crate) const INPUTS: [&str; 11] = [
     "Files",
     "Reaction",
     "AssistantThread",
+    "FunctionRun",
     "Text",
     "Timeout",
     "Incoming",
@@ -233,6 +234,7 @@ fn options(name: &str, args: &FlowArgs, paths: &Paths) -> TokenStream {
             Trigger::DirectMessage => quote!(#p::Trigger::DirectMessage),
             Trigger::AppHome => quote!(#p::Trigger::AppHome),
             Trigger::Assistant => quote!(#p::Trigger::Assistant),
+            Trigger::Function(f) => quote!(#p::Trigger::function(#f)),
             Trigger::Command(c) => quote!(#p::Trigger::command(#c)),
             Trigger::Keyword(k) => quote!(#p::Trigger::keyword(#k)),
             Trigger::Action(a) => quote!(#p::Trigger::action(#a)),

@@ -220,6 +220,8 @@ impl ConsoleSlack {
     fn show_call(&self, method: &str, args: &Value) {
         let text = |name: &str| args[name].as_str().unwrap_or_default().to_owned();
         match method {
+            "functions.completeSuccess" => self.print(&format!("(workflow step completed: {})", args["outputs"])),
+            "functions.completeError" => self.print(&format!("(workflow step failed: {})", text("error"))),
             "assistant.threads.setStatus" if text("status").is_empty() => {}
             "assistant.threads.setStatus" => self.print(&format!("(bot {})", text("status"))),
             "assistant.threads.setTitle" => self.print(&format!("(thread titled \"{}\")", text("title"))),
@@ -419,6 +421,25 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
         slack.print("(a new assistant thread; /top leaves it)");
         return Event::Json(payloads::assistant_thread(
             TEAM, user, CHANNEL, &root, None, true, &event_id,
+        ));
+    }
+    // `/workflow STEP name=value; name=value` runs a custom step as Workflow Builder does.
+    if let Some(run) = line.strip_prefix("/workflow ") {
+        let (callback_id, inputs) = run.trim().split_once(' ').unwrap_or((run.trim(), ""));
+        let inputs: serde_json::Map<String, Value> = inputs
+            .split(';')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(name, value)| (name.trim().to_owned(), Value::from(value.trim())))
+            .collect();
+        drop(screen);
+        let (execution, event_id) = (format!("Fx{n}"), format!("Ev{n}"));
+        slack.print(&format!("(a workflow runs the step {callback_id})"));
+        return Event::Json(payloads::function_executed(
+            TEAM,
+            callback_id,
+            &execution,
+            Value::Object(inputs),
+            &event_id,
         ));
     }
     if line == "/top" {

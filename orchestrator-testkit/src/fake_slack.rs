@@ -128,6 +128,8 @@ struct Shared {
     clock: orchestrator_runtime::Clock,
     /// The last `ts` given, in microseconds: each message's is later than the one before.
     last_ts: AtomicU64,
+    /// The workflow steps completed (`functions.complete*`), by execution id.
+    completed_functions: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Shared {
@@ -631,11 +633,32 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                                  "profile": {"real_name": format!("User {user}")}}}),
             None => json!({"ok": false, "error": "user_not_found"}),
         },
+        "functions.completeSuccess" | "functions.completeError" => function_completion(shared, method, args),
         "assistant.threads.setStatus" | "assistant.threads.setSuggestedPrompts" | "assistant.threads.setTitle" => {
             assistant_thread_call(method, args)
         }
         _ => json!({"ok": false, "error": "unknown_method"}),
     }
+}
+
+/// `functions.completeSuccess` (`outputs`, an object) and `functions.completeError`
+/// (`error`), for a `function_execution_id` not completed before: a workflow step ends once.
+fn function_completion(shared: &Shared, method: &str, args: &Value) -> Value {
+    let Some(execution) = args.get("function_execution_id").and_then(Value::as_str) else {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    };
+    let valid = match method {
+        "functions.completeSuccess" => args.get("outputs").is_some_and(|o| o.is_object() || o.is_string()),
+        _ => args.get("error").is_some_and(Value::is_string),
+    };
+    if !valid {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    }
+    // Slack documents no error code for a second completion; this fake's is its own.
+    if !shared.completed_functions.lock().unwrap().insert(execution.to_owned()) {
+        return json!({"ok": false, "error": "fake_already_completed"});
+    }
+    json!({"ok": true})
 }
 
 /// The `assistant.threads.*` methods, checked as Slack documents them: a DM channel and a

@@ -143,6 +143,14 @@ impl TestBot {
         chat
     }
 
+    /// A workflow runs the app's custom step `callback_id` with `inputs`; returns the run's
+    /// `function_execution_id` and what the bot made of it.
+    pub async fn run_function(&self, callback_id: &str, inputs: Value) -> (String, Outcome) {
+        let (execution, event_id) = (format!("Fx{}", self.event_id()), self.event_id());
+        let body = payloads::function_executed(TEAM, callback_id, &execution, inputs, &event_id);
+        (execution, self.deliver(&body).await)
+    }
+
     /// `user` runs a slash command in `channel`; the returned chat is that user's view of the channel.
     pub async fn command(&self, user: &str, channel: &str, command: &str, text: &str) -> (Chat, Outcome) {
         let form = payloads::slash_command(TEAM, user, channel, command, text, &self.trigger_id());

@@ -5,10 +5,11 @@
 //! `Ok(None)` means "valid, but nothing a flow reacts to" (an unknown event type);
 //! `Err` means the body is not what Slack sends.
 
+use crate::context::FUNCTION_PREFIX;
 use crate::context::{MessageContext, MessageType};
 use crate::incoming::{
-    Action, ActionView, AssistantThread, Field, File, Incoming, NotInput, Payload, SelectedOption, ShortcutMessage,
-    ShortcutUse, SlashCommand, ViewSubmission,
+    Action, ActionView, AssistantThread, Field, File, FunctionRun, Incoming, NotInput, Payload, SelectedOption,
+    ShortcutMessage, ShortcutUse, SlashCommand, ViewSubmission,
 };
 use crate::suggestion::Suggestion;
 use crate::tag::untag;
@@ -275,6 +276,9 @@ fn from_event(event: &Body<'_>, team: &str) -> Result<Option<Incoming>, Normaliz
         _ => None,
     } {
         return from_reaction(event, team, added);
+    }
+    if kind == "function_executed" {
+        return from_function(event, team).map(Some);
     }
     if let Some(opened) = match kind {
         "assistant_thread_started" => Some(true),
@@ -563,6 +567,30 @@ fn from_assistant_thread(event: &Body<'_>, team: &str, opened: bool) -> Result<I
             viewing: viewing.and_then(|c| owned(c.channel_id.as_ref())),
             viewing_team: viewing.and_then(|c| owned(c.team_id.as_ref())),
             enterprise_id: viewing.and_then(|c| owned(c.enterprise_id.as_ref())),
+        }),
+        event_id: None,
+        ts: None,
+        flow_id: None,
+        trigger_id: None,
+        response_url: None,
+    })
+}
+
+/// A workflow ran one of the app's custom steps: an event in the conversation of that run,
+/// which no user started (its flow says who may answer: `Cx::hand_over`).
+fn from_function(event: &Body<'_>, team: &str) -> Result<Incoming, NormalizeError> {
+    let function = event.function.as_ref().ok_or(NormalizeError::Missing("function"))?;
+    let callback_id = owned(function.callback_id.as_ref()).ok_or(NormalizeError::Missing("function.callback_id"))?;
+    let execution_id =
+        owned(event.function_execution_id.as_ref()).ok_or(NormalizeError::Missing("function_execution_id"))?;
+    Ok(Incoming {
+        context: MessageContext::new(team, "", format!("{FUNCTION_PREFIX}{execution_id}")),
+        types: BTreeSet::new(),
+        payload: Payload::Function(FunctionRun {
+            callback_id,
+            execution_id,
+            workflow_execution_id: owned(event.workflow_execution_id.as_ref()),
+            inputs: event.inputs.clone().unwrap_or_default(),
         }),
         event_id: None,
         ts: None,

@@ -109,6 +109,13 @@ pub(super) struct Body<'a> {
     // An assistant thread opened, or the channel its user views changed.
     #[serde(borrow)]
     pub(super) assistant_thread: Option<AssistantThread<'a>>,
+    // A workflow ran the app's custom step: which, this run, its inputs.
+    pub(super) function: Option<Function<'a>>,
+    #[serde(borrow)]
+    pub(super) function_execution_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) workflow_execution_id: Option<Str<'a>>,
+    pub(super) inputs: Option<serde_json::Map<String, serde_json::Value>>,
     // Interactivity.
     #[serde(borrow)]
     pub(super) container: Option<Container<'a>>,
@@ -233,6 +240,13 @@ pub(super) struct AssistantContext<'a> {
     pub(super) team_id: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) enterprise_id: Option<Str<'a>>,
+}
+
+/// The custom step a `function_executed` runs (its definition; only the id is read).
+#[derive(Deserialize)]
+pub(super) struct Function<'a> {
+    #[serde(borrow)]
+    pub(super) callback_id: Option<Str<'a>>,
 }
 
 /// Where a `block_actions` happened, when it has no `channel`.

@@ -9,7 +9,8 @@ use crate::engine::outcome::{OrchestratorError, Outcome};
 use crate::engine::wake::Wake;
 use crate::telemetry::{Meters, StoreOp};
 use orchestrator_core::{
-    Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowStart, FlowState, Incoming, Payload, Store, StoreError,
+    Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowStart, FlowState, Incoming, Payload, SlackError, Store,
+    StoreError,
 };
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -115,11 +116,11 @@ impl Writer {
         let (state, error) = match &run.end {
             End::Wait | End::Reject(_) => (FlowState::WaitingForResponse, None),
             End::Complete(message) => {
-                send_final(&mut cx, message.as_deref()).await;
+                send_final(&mut cx, message.as_deref(), Ending::Completed).await;
                 (FlowState::Completed, None)
             }
             End::Fail(message) => {
-                send_final(&mut cx, message.as_deref()).await;
+                send_final(&mut cx, message.as_deref(), Ending::Failed("the flow failed")).await;
                 (
                     FlowState::Error,
                     Some(message.clone().unwrap_or_else(|| "the flow failed".into())),
@@ -127,7 +128,7 @@ impl Writer {
             }
             End::Error(reason) => {
                 tracing::error!(flow_id = %cx.flow_id(), flow = definition.name(), %reason, "flow moved to ERROR");
-                send_final(&mut cx, Some(&self.error_message)).await;
+                send_final(&mut cx, Some(&self.error_message), Ending::Failed(reason)).await;
                 (FlowState::Error, Some(reason.clone()))
             }
             End::Unhandled => unreachable!("nothing is saved for an unhandled event"),
@@ -212,7 +213,7 @@ impl Writer {
         message: Option<&str>,
     ) -> Result<Outcome, OrchestratorError> {
         let expected = cx.record().version;
-        send_final(&mut cx, message).await;
+        send_final(&mut cx, message, Ending::Failed(&reason)).await;
         let mut record = cx.into_record();
         if let Err(illegal) = record.set_state(FlowState::Error) {
             tracing::warn!(flow_id = %record.id, %illegal, "flow already ended");
@@ -246,12 +247,37 @@ fn by_block(errors: BTreeMap<String, String>, incoming: Option<&Incoming>) -> BT
         .collect()
 }
 
+/// How a flow ends, for its last word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending<'a> {
+    /// Completed.
+    Completed,
+    /// Failed, erred, timed out or cancelled, for this reason (what a workflow step's flow
+    /// fails the step with when it has no last message).
+    Failed(&'a str),
+}
+
 /// Sends a flow's last message; a failure is logged (the flow's end is saved regardless).
-pub(crate) async fn send_final(cx: &mut Cx, message: Option<&str>) {
-    if let Some(message) = message {
-        if let Err(error) = cx.say(message).await {
-            tracing::warn!(flow_id = %cx.flow_id(), %error, "could not send the flow's final message");
-        }
+pub(crate) async fn send_final(cx: &mut Cx, message: Option<&str>, ending: Ending<'_>) {
+    if let Err(error) = tell_final(cx, message, ending).await {
+        tracing::warn!(flow_id = %cx.flow_id(), %error, "could not send the flow's final message");
+    }
+}
+
+/// Says a flow's last message where it talks. A Workflow Builder step's flow has nowhere to
+/// talk: its end completes the step, unless the flow did (with no outputs if it completed,
+/// with the message as the error otherwise), so that the workflow never waits for ever.
+pub(crate) async fn tell_final(cx: &mut Cx, message: Option<&str>, ending: Ending<'_>) -> Result<(), SlackError> {
+    if cx.context().function_execution_id().is_none() {
+        return match message {
+            Some(message) => cx.say(message).await.map(drop),
+            None => Ok(()),
+        };
+    }
+    match ending {
+        _ if cx.function_completed() => Ok(()),
+        Ending::Completed => cx.complete_function(serde_json::json!({})).await,
+        Ending::Failed(reason) => cx.fail_function(message.unwrap_or(reason)).await,
     }
 }
 

@@ -300,6 +300,7 @@ fn inbound(incoming: &Incoming, at: chrono::DateTime<chrono::Utc>) -> LoggedMess
             Some(channel) => format!("[now viewing {channel}]"),
             None => "[now viewing elsewhere]".to_owned(),
         },
+        Payload::Function(run) => format!("[workflow ran the step {}]", run.callback_id),
         Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started { .. } => String::new(),
     };
     LoggedMessage {

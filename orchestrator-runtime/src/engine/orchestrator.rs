@@ -368,7 +368,9 @@ impl Orchestrator {
             if !record.is_active() {
                 return Ok(Cancelled::AlreadyEnded);
             }
-            let kept = notice.map(|_| record.clone());
+            // Kept to tell the user (a workflow step's flow has none: its end fails the step).
+            let step = record.context.function_execution_id().is_some();
+            let kept = notice.filter(|_| !step).map(|_| record.clone());
             match self
                 .fail_record(record, format!("cancelled: {reason}"), None, false)
                 .await

@@ -11,7 +11,7 @@
 //! message, the `on_timeout` hook). Due flows fire concurrently.
 
 use crate::engine::clock::later;
-use crate::engine::commit::{send_final, unsure};
+use crate::engine::commit::{send_final, unsure, Ending};
 use crate::engine::execute::{Attempt, End, First, Stepped};
 use crate::engine::lease::{holding, Held};
 use crate::engine::orchestrator::Orchestrator;
@@ -150,7 +150,8 @@ impl Orchestrator {
         let Stepped { mut cx, expected, run } = stepped;
         let step = run.step;
         let flow_id = cx.flow_id();
-        send_final(&mut cx, definition.options().timeout_message.as_deref()).await;
+        let timed_out = Ending::Failed("the step timed out");
+        send_final(&mut cx, definition.options().timeout_message.as_deref(), timed_out).await;
         unsure(&cx)?;
         match definition.on_timeout(&step, &mut cx) {
             Ok(Some(hook)) => {

@@ -341,6 +341,27 @@ pub fn assistant_thread(
     )
 }
 
+/// A `function_executed` Events API callback: a workflow ran the app's custom step
+/// `callback_id` (run `execution_id`) with `inputs`.
+///
+/// ```
+/// let body = orchestrator_runtime::payloads::function_executed("T1", "approve", "Fx1", serde_json::json!({"a": 1}), "Ev1");
+/// assert_eq!(body["event"]["function"]["callback_id"], "approve");
+/// ```
+pub fn function_executed(team: &str, callback_id: &str, execution_id: &str, inputs: Value, event_id: &str) -> Value {
+    envelope(
+        team,
+        json!({"type": "function_executed",
+               "function": {"id": "Fn0TEST", "callback_id": callback_id, "title": callback_id, "type": "app",
+                            "input_parameters": [], "output_parameters": [], "app_id": "A0TEST",
+                            "date_created": 1_700_000_000, "date_updated": 1_700_000_000, "date_deleted": 0},
+               "inputs": inputs, "function_execution_id": execution_id,
+               "workflow_execution_id": format!("Wx{execution_id}"), "event_ts": "1700000000.000400",
+               "bot_access_token": "xwfp-fake-workflow-token"}),
+        event_id,
+    )
+}
+
 /// A `reaction_added` (or, with `added` false, `reaction_removed`) Events API callback:
 /// `user` reacted with `name` to the message `message_ts` of `message_user` in `channel`.
 ///

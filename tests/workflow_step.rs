@@ -1,0 +1,182 @@
+//! `examples/workflow_step.rs`: a Workflow Builder custom step run as a conversation. The
+//! step completes once, with the approver's decision, or fails (a timeout, bad inputs, a
+//! cancel) so the workflow never waits for ever; in process, over signed HTTP against the
+//! fake Slack (which checks each completion and refuses a second), and in the console.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/workflow_step.rs"]
+mod example;
+
+use example::approval_step::ApprovalStep;
+use serde_json::{json, Value};
+use slack_orchestrator::testkit::{Delivered, LiveBot, TestBot, Transport, TEAM};
+use slack_orchestrator::{payloads, Cancelled, FlowState, Orchestrator, SlackRequest};
+use std::time::Duration;
+
+fn builder() -> slack_orchestrator::OrchestratorBuilder {
+    Orchestrator::builder().flow::<ApprovalStep>()
+}
+
+/// The `functions.complete*` calls the bot made, as (method, arguments).
+fn completions(bot: &TestBot) -> Vec<(String, Value)> {
+    bot.slack()
+        .requests()
+        .into_iter()
+        .filter_map(|request| match request {
+            SlackRequest::Call { method, args } if method.starts_with("functions.") => Some((method, args)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Posts to the step's own conversation, which is no channel.
+fn posts_to_the_run(bot: &TestBot) -> usize {
+    let requests = bot.slack().requests();
+    let to_run =
+        |r: &SlackRequest| matches!(r, SlackRequest::PostMessage { channel, .. } if channel.starts_with("function:"));
+    requests.iter().filter(|r| to_run(r)).count()
+}
+
+#[tokio::test]
+async fn the_approver_decides_and_the_step_completes_once_with_the_decision() {
+    let bot = TestBot::new(builder());
+    let mut approver = bot.dm("U_AP");
+    let inputs = json!({"approver": "U_AP", "request": "deploy v2"});
+    let (execution, outcome) = bot.run_function("approval_step", inputs).await;
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    approver.expect_reply("Approval requested: deploy v2");
+
+    let mut stranger = approver.as_user("U_OTHER");
+    stranger.click("approve").await;
+    assert!(completions(&bot).is_empty(), "only the approver decides");
+
+    let outcome = approver.click("decline").await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    assert_eq!(
+        completions(&bot),
+        [(
+            "functions.completeSuccess".to_owned(),
+            json!({"function_execution_id": execution, "outputs": {"approved": false, "decided_by": "U_AP"}})
+        )]
+    );
+    assert_eq!(posts_to_the_run(&bot), 0);
+    assert_eq!(bot.flows().await[0].metadata["function_completed"], true);
+}
+
+#[tokio::test(start_paused = true)]
+async fn nobody_deciding_within_a_day_fails_the_step_with_the_timeout_message() {
+    let bot = TestBot::new(builder());
+    let (execution, _) = bot
+        .run_function(
+            "approval_step",
+            json!({"approver": "U_SLOW", "request": "a new laptop"}),
+        )
+        .await;
+    bot.advance(Duration::from_secs(25 * 3600)).await;
+    assert_eq!(
+        completions(&bot),
+        [(
+            "functions.completeError".to_owned(),
+            json!({"function_execution_id": execution, "error": "Nobody decided within a day."})
+        )]
+    );
+    assert_eq!(posts_to_the_run(&bot), 0, "the timeout message fails the step instead");
+}
+
+#[tokio::test]
+async fn inputs_missing_or_a_cancel_fail_the_step() {
+    let bot = TestBot::new(builder());
+    let (bad, outcome) = bot.run_function("approval_step", json!({"approver": "U_AP"})).await;
+    assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
+    let (cancelled, _) = bot
+        .run_function("approval_step", json!({"approver": "U_AP", "request": "x"}))
+        .await;
+    let flow = bot.flows().await.into_iter().find(|f| f.is_active()).unwrap();
+    let result = bot
+        .orchestrator()
+        .cancel(flow.id, "the workflow was stopped", Some("Stopped."))
+        .await;
+    assert!(
+        matches!(result, Ok(Cancelled::Now { told: None })),
+        "nobody to tell: {result:?}"
+    );
+    assert_eq!(
+        completions(&bot),
+        [
+            (
+                "functions.completeError".to_owned(),
+                json!({"function_execution_id": bad, "error": "The step needs an `approver` and a `request`."})
+            ),
+            (
+                "functions.completeError".to_owned(),
+                json!({"function_execution_id": cancelled, "error": "cancelled: the workflow was stopped"})
+            ),
+        ]
+    );
+    assert_eq!(posts_to_the_run(&bot), 0);
+}
+
+/// Over signed HTTP with Slack's event and click shapes; the fake Slack checks each
+/// completion (an execution id, outputs) and refuses a second one for the same run.
+#[tokio::test]
+async fn over_http_the_step_completes_where_slack_expects_it() {
+    let bot = LiveBot::start(Transport::Http, builder()).await;
+    let slack = bot.slack();
+    let inputs = json!({"approver": "U_WIRE", "request": "deploy v3"});
+    let ran = payloads::function_executed(TEAM, "approval_step", "Fx9", inputs, "EvFn1");
+    assert!(matches!(bot.event(&ran).await, Delivered::Http(sent) if sent.status == 200));
+    let posted = slack.wait_for("chat.postMessage", 1, Duration::from_secs(10)).await;
+    let (block_id, button) = payloads::find_element(&posted[0]["blocks"], "approve").expect("the button");
+    let ts = slack
+        .calls()
+        .iter()
+        .find(|c| c.method == "chat.postMessage")
+        .unwrap()
+        .reply["ts"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at = payloads::ElementAt {
+        channel: "DU_WIRE",
+        message_ts: &ts,
+        thread_ts: None,
+        block_id: &block_id,
+    };
+    bot.interaction(&payloads::block_action(TEAM, "U_WIRE", &at, button, "9.1.t"))
+        .await;
+    let completed = slack
+        .wait_for("functions.completeSuccess", 1, Duration::from_secs(10))
+        .await;
+    assert_eq!(completed[0]["function_execution_id"], "Fx9");
+    assert_eq!(
+        completed[0]["outputs"],
+        json!({"approved": true, "decided_by": "U_WIRE"})
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answers: Vec<Value> = slack
+        .calls()
+        .into_iter()
+        .filter(|c| c.method.starts_with("functions."))
+        .map(|c| c.reply)
+        .collect();
+    assert_eq!(answers, [json!({"ok": true})], "completed once, and Slack took it");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn in_the_console_workflow_runs_the_step_and_the_approver_decides() {
+    use std::sync::{Arc, Mutex};
+    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let input: &[u8] = b"/workflow approval_step approver=U_APPROVER; request=deploy v2\n/as U_APPROVER\n1\n";
+    slack_orchestrator::console::run(builder(), input, out.clone())
+        .await
+        .unwrap();
+    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    for expected in [
+        "(a workflow runs the step approval_step)",
+        "bot> Approval requested: deploy v2",
+        "(workflow step completed: {\"approved\":true,\"decided_by\":\"U_APPROVER\"})",
+    ] {
+        assert!(printed.contains(expected), "{expected:?} in {printed}");
+    }
+}
