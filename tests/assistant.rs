@@ -232,13 +232,11 @@ async fn over_http_the_calls_are_the_ones_slack_documents() {
 
 #[tokio::test]
 async fn in_the_console_a_thread_opens_with_assistant_shows_status_and_title_and_a_prompt_is_picked_by_number() {
-    use std::sync::{Arc, Mutex};
-    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let input: &[u8] = b"/assistant\nHow do I reset the VPN?\n2\n/top\nhello\n";
-    slack_orchestrator::console::run(builder(), input, out.clone())
-        .await
-        .unwrap();
-    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let printed = slack_orchestrator::testkit::console_transcript(
+        builder(),
+        "/assistant\nHow do I reset the VPN?\n2\n/top\nhello\n",
+    )
+    .await;
     for expected in [
         "bot (suggests)> Try asking:",
         "  [2] I forgot my password",

@@ -112,13 +112,11 @@ async fn over_http_each_answer_goes_back_where_slack_expects_it() {
 
 #[tokio::test]
 async fn in_the_console_the_form_pages_are_asked_in_turn_and_the_search_lists_every_issue() {
-    use std::sync::{Arc, Mutex};
-    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let input: &[u8] = b"/ticket\nInvoices are wrong\nbilling\nEuros shown as dollars\n5\n";
-    slack_orchestrator::console::run(builder(), input, out.clone())
-        .await
-        .unwrap();
-    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let printed = slack_orchestrator::testkit::console_transcript(
+        builder(),
+        "/ticket\nInvoices are wrong\nbilling\nEuros shown as dollars\n5\n",
+    )
+    .await;
     assert!(
         printed.contains("Ticket (2/2)"),
         "the second page follows the first: {printed}"

@@ -471,14 +471,8 @@ async fn a_command_answers_through_its_response_url_and_a_modal_is_updated_in_pl
 
 #[tokio::test]
 async fn in_the_console_plus_emoji_reacts_to_the_bots_last_message() {
-    use std::sync::{Arc, Mutex};
-    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let input: &[u8] = b"deploy\n+:eyes:\n-:eyes:\n+:x:\n";
     let builder = Orchestrator::builder().flow::<deploy::Deploy>();
-    slack_orchestrator::console::run(builder, input, out.clone())
-        .await
-        .unwrap();
-    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let printed = slack_orchestrator::testkit::console_transcript(builder, "deploy\n+:eyes:\n-:eyes:\n+:x:\n").await;
     assert!(printed.contains("You added :eyes:"), "{printed}");
     assert!(printed.contains("You took back :eyes:"), "{printed}");
     assert!(printed.contains("bot> Not deploying."), "{printed}");

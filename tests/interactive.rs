@@ -164,14 +164,10 @@ async fn a_rejection_may_name_the_field_by_its_action_id_and_lands_on_its_block(
 
 #[tokio::test]
 async fn the_console_shows_section_text_and_numbers_each_choice_while_its_message_shows_it() {
-    use std::sync::{Arc, Mutex};
-    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
     // Pick option 2; its message is edited (no buttons left), the next one offers 3 and 4.
-    let input: &[u8] = b"menu\n2\n1\n4\n";
-    slack_orchestrator::console::run(Orchestrator::builder().flow::<Menu>(), input, out.clone())
-        .await
-        .unwrap();
-    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let printed =
+        slack_orchestrator::testkit::console_transcript(Orchestrator::builder().flow::<Menu>(), "menu\n2\n1\n4\n")
+            .await;
     assert!(
         printed.contains("  Option 2: which size?\n  [3] Small\n  [4] Large"),
         "{printed}"

@@ -8,7 +8,6 @@ mod example;
 use example::Onboarding;
 use slack_orchestrator::testkit::{TestBot, TEAM};
 use slack_orchestrator::{FlowState, Orchestrator, Outcome};
-use std::sync::{Arc, Mutex};
 
 fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<Onboarding>())
@@ -125,12 +124,11 @@ async fn a_plain_channel_message_starts_nothing() {
 
 #[tokio::test]
 async fn the_console_chat_plays_the_conversation() {
-    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let input: &[u8] = b"hi\nAlice\nbuild a bot\n";
-    slack_orchestrator::console::run(Orchestrator::builder().flow::<Onboarding>(), input, out.clone())
-        .await
-        .unwrap();
-    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let printed = slack_orchestrator::testkit::console_transcript(
+        Orchestrator::builder().flow::<Onboarding>(),
+        "hi\nAlice\nbuild a bot\n",
+    )
+    .await;
     assert_eq!(
         printed,
         "bot> Let's start the workflow. Step 1: What's your name?\n\
@@ -152,13 +150,12 @@ fn the_graph_renders_as_mermaid() {
 
 #[tokio::test]
 async fn the_console_can_play_a_second_user_with_as() {
-    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
     // Someone else answering Alice's flow is not taken; switching back, she goes on.
-    let input: &[u8] = b"hi\n/as U_OTHER\nMallory\n/as U_YOU\nAlice\nbuild a bot\n";
-    slack_orchestrator::console::run(Orchestrator::builder().flow::<Onboarding>(), input, out.clone())
-        .await
-        .unwrap();
-    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let printed = slack_orchestrator::testkit::console_transcript(
+        Orchestrator::builder().flow::<Onboarding>(),
+        "hi\n/as U_OTHER\nMallory\n/as U_YOU\nAlice\nbuild a bot\n",
+    )
+    .await;
     assert!(printed.contains("(you are now U_OTHER)"), "{printed}");
     assert!(!printed.contains("Mallory!"), "{printed}");
     assert!(

@@ -125,14 +125,12 @@ async fn over_http_the_errors_name_the_blocks_of_the_view_slack_received() {
 
 #[tokio::test]
 async fn in_the_console_an_optional_field_can_be_left_empty() {
-    use std::sync::{Arc, Mutex};
-    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
     // A wrong first try (shown with its errors), then a right one with an empty note.
-    let input: &[u8] = b"/timeoff\n2020-01-01\n2020-01-02\n\n2099-03-02\n2099-03-03\n\n";
-    slack_orchestrator::console::run(Orchestrator::builder().flow::<TimeOff>(), input, out.clone())
-        .await
-        .unwrap();
-    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let printed = slack_orchestrator::testkit::console_transcript(
+        Orchestrator::builder().flow::<TimeOff>(),
+        "/timeoff\n2020-01-01\n2020-01-02\n\n2099-03-02\n2099-03-03\n\n",
+    )
+    .await;
     assert!(
         printed.contains("Note for your manager (optional: an empty line leaves it blank)?"),
         "{printed}"

@@ -116,6 +116,43 @@ async fn inputs_missing_or_a_cancel_fail_the_step() {
     assert_eq!(posts_to_the_run(&bot), 0);
 }
 
+/// A step's flow that talks to its own conversation (which is no channel) is told why, and
+/// the step fails with the apology rather than the workflow waiting.
+#[tokio::test]
+async fn saying_something_with_no_channel_fails_the_step_and_tells_why() {
+    #[slack_orchestrator::flow(trigger = function("chatty"))]
+    #[allow(unreachable_pub)]
+    mod chatty {
+        use slack_orchestrator::prelude::*;
+        pub enum Chatty {
+            #[start]
+            Talk,
+        }
+        #[step(Talk)]
+        async fn talk(cx: &mut Cx, _run: FunctionRun) -> Next<Chatty> {
+            let refused = cx.say("hello?").await.unwrap_err().to_string();
+            cx.set("refused", refused);
+            fail("no channel")
+        }
+    }
+    let bot = TestBot::new(Orchestrator::builder().flow::<chatty::Chatty>());
+    let (execution, _) = bot.run_function("chatty", json!({})).await;
+    let record = &bot.flows().await[0];
+    let refused = record.metadata["refused"].as_str().unwrap();
+    assert!(
+        refused.contains("has no channel of its own: post with `post_to`"),
+        "{refused}"
+    );
+    assert_eq!(
+        completions(&bot),
+        [(
+            "functions.completeError".to_owned(),
+            json!({"function_execution_id": execution, "error": "no channel"})
+        )]
+    );
+    assert_eq!(posts_to_the_run(&bot), 0);
+}
+
 /// Over signed HTTP with Slack's event and click shapes; the fake Slack checks each
 /// completion (an execution id, outputs) and refuses a second one for the same run.
 #[tokio::test]
@@ -165,13 +202,11 @@ async fn over_http_the_step_completes_where_slack_expects_it() {
 
 #[tokio::test]
 async fn in_the_console_workflow_runs_the_step_and_the_approver_decides() {
-    use std::sync::{Arc, Mutex};
-    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let input: &[u8] = b"/workflow approval_step approver=U_APPROVER; request=deploy v2\n/as U_APPROVER\n1\n";
-    slack_orchestrator::console::run(builder(), input, out.clone())
-        .await
-        .unwrap();
-    let printed = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let printed = slack_orchestrator::testkit::console_transcript(
+        builder(),
+        "/workflow approval_step approver=U_APPROVER; request=deploy v2\n/as U_APPROVER\n1\n",
+    )
+    .await;
     for expected in [
         "(a workflow runs the step approval_step)",
         "bot> Approval requested: deploy v2",

@@ -727,6 +727,15 @@ impl Cx {
     }
 
     async fn post(&mut self, text: String, blocks: Option<Value>) -> Result<SlackReply, SlackError> {
+        if let Some(run) = self.record.context.function_execution_id() {
+            return Err(SlackError::InvalidRequest {
+                method: "chat.postMessage".into(),
+                detail: format!(
+                    "the flow of workflow step run {run} has no channel of its own: post with `post_to` \
+                     (e.g. in a DM from `open_dm`)"
+                ),
+            });
+        }
         let channel = self.record.context.channel_id.clone();
         let thread_ts = self.record.context.thread_ts.clone();
         self.post_in(channel, thread_ts, text, blocks).await

@@ -57,6 +57,27 @@ pub const BOT_USER: &str = "UBOT";
 /// The workspace id in tests.
 pub const TEAM: &str = "T0TEST";
 
+/// Plays `input` (one line per thing typed) in the console chat of a bot built from
+/// `builder`, and returns everything the console printed.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let printed = orchestrator_testkit::console_transcript(orchestrator_runtime::Orchestrator::builder(), "hello\n").await;
+/// assert!(printed.contains("no flow started"));
+/// # }
+/// ```
+///
+/// # Panics
+/// If the console cannot run (an invalid builder).
+pub async fn console_transcript(builder: OrchestratorBuilder, input: &str) -> String {
+    let out = Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    orchestrator_runtime::console::run(builder, input.as_bytes(), out.clone())
+        .await
+        .expect("the console runs");
+    let printed = out.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    String::from_utf8(printed).expect("the console prints UTF-8")
+}
+
 /// A bot under test: an [`Orchestrator`] with a [`RecordingSlack`] and a memory store
 /// (unless the builder was given another store).
 #[derive(Clone)]
