@@ -10,7 +10,7 @@ mod example;
 use example::approval_step::ApprovalStep;
 use serde_json::{json, Value};
 use slack_orchestrator::testkit::{Delivered, LiveBot, TestBot, Transport, TEAM};
-use slack_orchestrator::{payloads, Cancelled, FlowState, Orchestrator, SlackRequest};
+use slack_orchestrator::{payloads, Cancelled, FlowState, Orchestrator, SlackReply, SlackRequest};
 use std::time::Duration;
 
 fn builder() -> slack_orchestrator::OrchestratorBuilder {
@@ -114,6 +114,59 @@ async fn inputs_missing_or_a_cancel_fail_the_step() {
         ]
     );
     assert_eq!(posts_to_the_run(&bot), 0);
+}
+
+/// The approver's click is applied again after Slack could not take the completion (as a
+/// crash between the completion and the save would have it applied again): Slack refusing
+/// a second completion then means the earlier run completed the step, and the flow ends.
+#[tokio::test(start_paused = true)]
+async fn a_replayed_completion_that_slack_refuses_as_done_already_ends_the_flow() {
+    use slack_orchestrator::SlackOutage;
+    let bot = TestBot::new(builder());
+    let mut approver = bot.dm("U_RE");
+    bot.run_function("approval_step", json!({"approver": "U_RE", "request": "deploy v4"}))
+        .await;
+    approver.expect_reply("Approval requested: deploy v4");
+    bot.slack()
+        .go_down(SlackOutage::RateLimited("functions.completeSuccess".into()));
+    let (blocks, ts) = bot
+        .slack()
+        .calls()
+        .into_iter()
+        .find_map(|call| match call {
+            (SlackRequest::PostMessage { blocks, .. }, SlackReply::Message { ts, .. }) => Some((blocks?, ts)),
+            _ => None,
+        })
+        .expect("the question");
+    let (block_id, button) = payloads::find_element(&blocks, "approve").expect("the button");
+    let at = payloads::ElementAt {
+        channel: "DU_RE",
+        message_ts: &ts,
+        thread_ts: None,
+        block_id: &block_id,
+    };
+    let click = payloads::block_action(TEAM, "U_RE", &at, button, "7.1.t");
+    let put_off = bot.orchestrator().handle_json(&click).await;
+    assert!(put_off.is_err(), "{put_off:?}");
+    assert!(bot.flows().await[0].is_active(), "put off, nothing saved");
+
+    bot.slack().come_back();
+    let refused = json!({"ok": false, "error": "fake_already_completed"});
+    bot.slack().answer("functions.completeSuccess", refused);
+    tokio::time::advance(Duration::from_secs(120)).await;
+    assert_eq!(
+        bot.orchestrator().recover().await.unwrap(),
+        1,
+        "the click applied again"
+    );
+    let flow = &bot.flows().await[0];
+    assert_eq!(flow.state, FlowState::Completed, "{flow:?}");
+    assert_eq!(flow.metadata["function_completed"], true);
+    let failed = completions(&bot)
+        .iter()
+        .filter(|(m, _)| m == "functions.completeError")
+        .count();
+    assert_eq!(failed, 0, "a completed step is not failed after");
 }
 
 /// A step's flow that talks to its own conversation (which is no channel) is told why, and

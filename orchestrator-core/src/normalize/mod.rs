@@ -5,8 +5,7 @@
 //! `Ok(None)` means "valid, but nothing a flow reacts to" (an unknown event type);
 //! `Err` means the body is not what Slack sends.
 
-use crate::context::FUNCTION_PREFIX;
-use crate::context::{MessageContext, MessageType};
+use crate::context::{MessageContext, MessageType, FUNCTION_PREFIX};
 use crate::incoming::{
     Action, ActionView, AssistantThread, Field, File, FunctionRun, Incoming, NotInput, Payload, SelectedOption,
     ShortcutMessage, ShortcutUse, SlashCommand, ViewSubmission,

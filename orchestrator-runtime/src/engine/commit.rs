@@ -267,7 +267,7 @@ pub(crate) async fn send_final(cx: &mut Cx, message: Option<&str>, ending: Endin
 /// Says a flow's last message where it talks. A Workflow Builder step's flow has nowhere to
 /// talk: its end completes the step, unless the flow did (with no outputs if it completed,
 /// with the message as the error otherwise), so that the workflow never waits for ever.
-pub(crate) async fn tell_final(cx: &mut Cx, message: Option<&str>, ending: Ending<'_>) -> Result<(), SlackError> {
+async fn tell_final(cx: &mut Cx, message: Option<&str>, ending: Ending<'_>) -> Result<(), SlackError> {
     if cx.context().function_execution_id().is_none() {
         return match message {
             Some(message) => cx.say(message).await.map(drop),

@@ -45,16 +45,21 @@ impl RecordingSlack {
 
     /// Sets what a raw [`SlackRequest::Call`] of `method` answers from now on (Slack's whole
     /// JSON answer; by default `{"ok": true}`, and for `conversations.open` with one user
-    /// the channel `D` + the user id).
+    /// the channel `D` + the user id). An answer with `"ok": false` is Slack refusing the
+    /// call: [`SlackError::Api`] with its `error`, as the real client makes it (the call is
+    /// recorded all the same).
     ///
     /// ```
-    /// # use orchestrator_core::{SlackApi, SlackReply, SlackRequest};
+    /// # use orchestrator_core::{SlackApi, SlackError, SlackReply, SlackRequest};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let slack = orchestrator_runtime::RecordingSlack::new();
     /// slack.answer("users.info", serde_json::json!({"ok": true, "user": {"tz": "Europe/Paris"}}));
     /// let call = SlackRequest::Call { method: "users.info".into(), args: serde_json::json!({"user": "U1"}) };
-    /// let Ok(SlackReply::Json(answer)) = slack.call(call).await else { panic!() };
+    /// let Ok(SlackReply::Json(answer)) = slack.call(call.clone()).await else { panic!() };
     /// assert_eq!(answer["user"]["tz"], "Europe/Paris");
+    /// slack.answer("users.info", serde_json::json!({"ok": false, "error": "user_not_found"}));
+    /// let Err(SlackError::Api { code, .. }) = slack.call(call).await else { panic!() };
+    /// assert_eq!(code, "user_not_found");
     /// # });
     /// ```
     pub fn answer(&self, method: &str, reply: serde_json::Value) {
@@ -118,12 +123,19 @@ impl SlackApi for RecordingSlack {
         if let Some(outage) = outage.filter(|o| o.hits(&request)) {
             return self.refuse(request, &outage);
         }
+        let request_method = request.method().to_owned();
         if let SlackRequest::FindPost { tag, .. } = &request {
             // A read: answered from what was recorded, and not recorded itself. Its `since`
             // is not applied: this Slack's `ts` count from 1700000000, not from the clock.
             return Ok(self.find(tag).unwrap_or(SlackReply::Ok));
         }
-        Ok(self.answer_and_record(request))
+        match self.answer_and_record(request) {
+            SlackReply::Json(answer) if answer["ok"] == false => Err(SlackError::Api {
+                method: request_method,
+                code: answer["error"].as_str().unwrap_or("unknown_error").to_owned(),
+            }),
+            reply => Ok(reply),
+        }
     }
 }
 
