@@ -85,19 +85,22 @@ impl MessageContext {
 
     /// The key of the conversation this context is part of: a thread is one conversation
     /// (in a DM too: each thread of an assistant app is a chat of its own); outside threads
-    /// a DM channel is one, and in a channel each user has their own.
+    /// a DM channel is one, and in a channel each user has their own (a conversation of no
+    /// user, a workflow step's run, is its channel).
     ///
     /// ```
     /// # use orchestrator_core::MessageContext;
     /// assert_eq!(MessageContext::new("T1", "U1", "D9").conversation_key().as_str(), "T1/D9");
     /// assert_eq!(MessageContext::new("T1", "U1", "D9").in_thread("1.2").conversation_key().as_str(), "T1/D9/1.2");
     /// assert_eq!(MessageContext::new("T1", "U1", "C9").conversation_key().as_str(), "T1/C9@U1");
+    /// assert_eq!(MessageContext::new("T1", "", "function:Fx1").conversation_key().as_str(), "T1/function:Fx1");
     /// ```
     pub fn conversation_key(&self) -> ConversationKey {
         // `concat`, not `format!`: one allocation of the right size, for every event.
         let (separator, last) = match (&self.thread_ts, self.is_direct()) {
             (Some(thread), _) => ("/", thread.as_str()),
             (None, true) => ("", ""),
+            (None, false) if self.user_id.is_empty() => ("", ""),
             (None, false) => ("@", self.user_id.as_str()),
         };
         let key = [self.team_id.as_str(), "/", &self.channel_id, separator, last].concat();

@@ -152,7 +152,7 @@ fn a_workflow_step_run() {
     assert_eq!(run.input("user_id"), Some("USER12345678"));
     assert_eq!(
         incoming.context.conversation_key().as_str(),
-        "T123ABC456/function:Fx1234567O9L@"
+        "T123ABC456/function:Fx1234567O9L"
     );
     assert_eq!(incoming.context.function_execution_id(), Some("Fx1234567O9L"));
     assert!(
