@@ -6,7 +6,8 @@
 //! why), as does any other way the conversation ends without completing it.
 //!
 //! ```text
-//! cargo run --example workflow_step   # in Slack only: Workflow Builder runs the step
+//! cargo run --example workflow_step   # console: /workflow approval_step approver=U_APPROVER; request=deploy v2
+//!                                     # then /as U_APPROVER and 1 to approve
 //! ```
 
 use slack_orchestrator::prelude::*;
