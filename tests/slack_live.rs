@@ -319,32 +319,11 @@ async fn bad_requests_are_refused_and_the_server_keeps_serving() {
     bot.stop().await;
 }
 
-async fn click(bot: &LiveBot, user: &str, channel: &str, action_id: &str) -> Delivered {
-    let call = bot
-        .slack()
-        .calls()
-        .into_iter()
-        .rev()
-        .find(|c| c.method == "chat.postMessage" && payloads::find_element(&c.args["blocks"], action_id).is_some())
-        .expect("a message with that element");
-    let (block_id, element) = payloads::find_element(&call.args["blocks"], action_id).unwrap();
-    let ts = call.reply["ts"].as_str().unwrap().to_owned();
-    let at = ElementAt {
-        channel,
-        message_ts: &ts,
-        thread_ts: None,
-        block_id: &block_id,
-    };
-    let trigger = format!("{}.trigger", IDS.fetch_add(1, Ordering::Relaxed));
-    bot.interaction(&payloads::block_action(TEAM, user, &at, element, &trigger))
-        .await
-}
-
 async fn buttons_over(transport: Transport) {
     let bot = LiveBot::start(transport, Orchestrator::builder().flow::<Menu>()).await;
     ok(&bot.event(&dm("U_ALICE", "menu")).await);
     texts(&bot, 1).await;
-    ok(&click(&bot, "U_ALICE", "DU_ALICE", "option_1").await);
+    ok(&bot.click("U_ALICE", "DU_ALICE", "option_1").await);
     let updated = bot.slack().wait_for("chat.update", 1, WAIT).await;
     assert_eq!(
         (updated[0]["text"].as_str(), updated[0]["channel"].as_str()),

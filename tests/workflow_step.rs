@@ -215,25 +215,8 @@ async fn over_http_the_step_completes_where_slack_expects_it() {
     let inputs = json!({"approver": "U_WIRE", "request": "deploy v3"});
     let ran = payloads::function_executed(TEAM, "approval_step", "Fx9", inputs, "EvFn1");
     assert!(matches!(bot.event(&ran).await, Delivered::Http(sent) if sent.status == 200));
-    let posted = slack.wait_for("chat.postMessage", 1, Duration::from_secs(10)).await;
-    let (block_id, button) = payloads::find_element(&posted[0]["blocks"], "approve").expect("the button");
-    let ts = slack
-        .calls()
-        .iter()
-        .find(|c| c.method == "chat.postMessage")
-        .unwrap()
-        .reply["ts"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let at = payloads::ElementAt {
-        channel: "DU_WIRE",
-        message_ts: &ts,
-        thread_ts: None,
-        block_id: &block_id,
-    };
-    bot.interaction(&payloads::block_action(TEAM, "U_WIRE", &at, button, "9.1.t"))
-        .await;
+    slack.wait_for("chat.postMessage", 1, Duration::from_secs(10)).await;
+    bot.click("U_WIRE", "DU_WIRE", "approve").await;
     let completed = slack
         .wait_for("functions.completeSuccess", 1, Duration::from_secs(10))
         .await;

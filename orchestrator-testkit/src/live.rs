@@ -6,6 +6,7 @@
 
 use super::fake_slack::FakeSlack;
 use super::sender::{Sent, SignedSender};
+use orchestrator_runtime::payloads;
 use orchestrator_runtime::HttpIngress;
 use orchestrator_runtime::SlackWebApi;
 use orchestrator_runtime::SocketMode;
@@ -139,6 +140,33 @@ impl LiveBot {
             Some(sender) => Delivered::Http(sender.interaction(payload).await),
             None => self.envelope("interactive", payload.clone()).await,
         }
+    }
+
+    /// `user` clicks the element `action_id` of the newest message the bot posted with one
+    /// (in `channel`, at its top), as Slack sends the click.
+    ///
+    /// # Panics
+    /// If the bot posted no message with that element.
+    pub async fn click(&self, user: &str, channel: &str, action_id: &str) -> Delivered {
+        let found = self.slack.calls().into_iter().rev().find_map(|call| {
+            let blocks = &call.args["blocks"];
+            let (block_id, element) =
+                payloads::find_element(blocks, action_id).filter(|_| call.method == "chat.postMessage")?;
+            Some((block_id, element, call.reply["ts"].as_str()?.to_owned()))
+        });
+        let (block_id, element, ts) = found.unwrap_or_else(|| panic!("no message with the element {action_id}"));
+        let at = payloads::ElementAt {
+            channel,
+            message_ts: &ts,
+            thread_ts: None,
+            block_id: &block_id,
+        };
+        let trigger = format!(
+            "{}.click",
+            super::IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        self.interaction(&payloads::block_action(super::TEAM, user, &at, element, &trigger))
+            .await
     }
 
     /// Delivers a slash command form body.
