@@ -117,10 +117,9 @@ async fn inputs_missing_or_a_cancel_fail_the_step() {
 }
 
 /// The approver's click is applied again after Slack could not take the completion (as a
-/// crash between the completion and the save would have it applied again): Slack refusing
-/// a second completion then means the earlier run completed the step, and the flow ends.
-#[tokio::test(start_paused = true)]
-async fn a_replayed_completion_that_slack_refuses_as_done_already_ends_the_flow() {
+/// crash between the completion and the save would have it applied again), and this time
+/// Slack refuses the completion with `code`; returns the bot once the replay has run.
+async fn replay_a_completion_that_slack_refuses(code: &str) -> TestBot {
     use slack_orchestrator::SlackOutage;
     let bot = TestBot::new(builder());
     let mut approver = bot.dm("U_RE");
@@ -151,22 +150,52 @@ async fn a_replayed_completion_that_slack_refuses_as_done_already_ends_the_flow(
     assert!(bot.flows().await[0].is_active(), "put off, nothing saved");
 
     bot.slack().come_back();
-    let refused = json!({"ok": false, "error": "fake_already_completed"});
-    bot.slack().answer("functions.completeSuccess", refused);
+    bot.slack()
+        .answer("functions.completeSuccess", json!({"ok": false, "error": code}));
     tokio::time::advance(Duration::from_secs(120)).await;
     assert_eq!(
         bot.orchestrator().recover().await.unwrap(),
         1,
         "the click applied again"
     );
+    bot
+}
+
+/// Slack's answer to a second completion ("the function has been completed and cannot be
+/// found") in a replay means the earlier run completed the step: the flow ends.
+#[tokio::test(start_paused = true)]
+async fn a_replayed_completion_that_slack_says_ended_already_ends_the_flow() {
+    for code in ["function_execution_not_found", "execution_not_in_running_state"] {
+        let bot = replay_a_completion_that_slack_refuses(code).await;
+        let flow = &bot.flows().await[0];
+        assert_eq!(flow.state, FlowState::Completed, "{code}: {flow:?}");
+        assert_eq!(flow.metadata["function_completed"], true);
+        let failed = completions(&bot)
+            .iter()
+            .filter(|(m, _)| m == "functions.completeError")
+            .count();
+        assert_eq!(failed, 0, "{code}: a completed step is not failed after");
+    }
+}
+
+/// Any other refusal in a replay (outputs that do not fit the manifest) is no sign of an
+/// earlier completion: it is the step's error, the flow fails, and so does the step.
+#[tokio::test(start_paused = true)]
+async fn a_replayed_completion_that_slack_refuses_otherwise_fails_the_step() {
+    let bot = replay_a_completion_that_slack_refuses("parameter_validation_failed").await;
     let flow = &bot.flows().await[0];
-    assert_eq!(flow.state, FlowState::Completed, "{flow:?}");
-    assert_eq!(flow.metadata["function_completed"], true);
-    let failed = completions(&bot)
-        .iter()
+    assert_eq!(flow.state, FlowState::Error, "{flow:?}");
+    assert!(
+        flow.error
+            .as_deref()
+            .is_some_and(|e| e.contains("parameter_validation_failed")),
+        "{flow:?}"
+    );
+    let failed: Vec<_> = completions(&bot)
+        .into_iter()
         .filter(|(m, _)| m == "functions.completeError")
-        .count();
-    assert_eq!(failed, 0, "a completed step is not failed after");
+        .collect();
+    assert_eq!(failed.len(), 1, "the step failed once: {failed:?}");
 }
 
 /// A step's flow that talks to its own conversation (which is no channel) is told why, and

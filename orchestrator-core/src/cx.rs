@@ -88,6 +88,11 @@ pub struct FlowStart {
 /// The metadata key that marks a workflow step's flow as having completed the step.
 const FUNCTION_COMPLETED: &str = "function_completed";
 
+/// Slack's codes for a Workflow Builder step's run that can no longer be completed:
+/// completed (or failed) already, or ended otherwise (`functions.completeSuccess` and
+/// `functions.completeError` document both).
+const FUNCTION_ENDED: [&str; 2] = ["function_execution_not_found", "execution_not_in_running_state"];
+
 impl Cx {
     /// A context for one step run on `record`, triggered by `incoming` (for a timeout, an
     /// [`Incoming::timeout`]; `None` outside any event, e.g. a cancel).
@@ -648,9 +653,9 @@ impl Cx {
         match self.api_call(method, args).await {
             Ok(_) => {}
             // A run replayed after a crash: the earlier run may have completed the step just
-            // before it stopped, and Slack refuses to complete a step twice. Taken as done
-            // (Slack documents no code of its own for it).
-            Err(SlackError::Api { .. }) if self.replay => {}
+            // before it stopped, and Slack refuses to complete a step twice. Taken as done;
+            // any other refusal (outputs that do not fit the manifest) is the step's error.
+            Err(SlackError::Api { code, .. }) if self.replay && FUNCTION_ENDED.contains(&code.as_str()) => {}
             Err(error) => return Err(error),
         }
         self.record

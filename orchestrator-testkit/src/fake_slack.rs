@@ -654,9 +654,9 @@ fn function_completion(shared: &Shared, method: &str, args: &Value) -> Value {
     if !valid {
         return json!({"ok": false, "error": "invalid_arguments"});
     }
-    // Slack documents no error code for a second completion; this fake's is its own.
+    // A run completed once "cannot be found", in Slack's words for a second completion.
     if !shared.completed_functions.lock().unwrap().insert(execution.to_owned()) {
-        return json!({"ok": false, "error": "fake_already_completed"});
+        return json!({"ok": false, "error": "function_execution_not_found"});
     }
     json!({"ok": true})
 }
