@@ -19,7 +19,9 @@
 //!   its own does it instead, at most every 50 ms after writes. When the WAL has grown past
 //!   16 MiB it pauses the writer between two transactions to finish the copy and start the
 //!   WAL over, so the file stays bounded under steady load (a checkpoint that runs while the
-//!   writer appends never catches up on its own).
+//!   writer appends never catches up on its own). Should that thread fall behind (a disk
+//!   that stalls its fsync, a starved thread), SQLite's own checkpoint takes over in the
+//!   writer once the WAL is four times that long: writes slow down, the file stays bounded.
 //! - **Reads** run on a small pool of read connections (WAL lets them run beside the writer).
 //!   An event's point look-ups (its conversation's active flow and oldest pending event, a
 //!   flow by id) first try a connection of their own on the caller's thread, one that never
@@ -92,6 +94,9 @@ const WAL_RESTART_PAGES: i64 = 4096;
 /// How long a restart of the WAL waits for readers of an older snapshot (the writer is
 /// paused meanwhile).
 const RESTART_WAIT: Duration = Duration::from_millis(100);
+/// The WAL's length, in restart lengths, past which the writer checkpoints it itself
+/// (SQLite's automatic checkpoint, in the commit): only when the checkpointer fell behind.
+const WAL_LIMIT_FACTOR: i64 = 4;
 
 /// Where and how to open the file.
 #[derive(Debug, Clone)]
@@ -100,6 +105,8 @@ pub(crate) struct Options {
     full_sync: bool,
     /// The WAL's length in pages from which the checkpointer starts it over.
     wal_restart_pages: i64,
+    /// How often at most the checkpointer runs.
+    checkpoint_every: Duration,
 }
 
 impl Options {
@@ -133,6 +140,7 @@ impl Options {
             path,
             full_sync: false,
             wal_restart_pages: WAL_RESTART_PAGES,
+            checkpoint_every: CHECKPOINT_EVERY,
         }
     }
 }
@@ -221,18 +229,21 @@ impl SqliteStore {
         };
         let readers = open_readers(BUSY).map_err(failed)?;
         let quick = open_readers(Duration::ZERO).map_err(failed)?;
-        // The writer copies nothing into the database file itself: the checkpointer does,
-        // beside it (see `checkpoint_loop`).
-        writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(failed)?;
+        // The checkpointer copies the WAL into the database file, beside the writer (see
+        // `checkpoint_loop`); the writer does it only past the limit, if that thread fell behind.
+        let limit = options.wal_restart_pages * WAL_LIMIT_FACTOR;
+        writer
+            .pragma_update(None, "wal_autocheckpoint", limit)
+            .map_err(failed)?;
         let checkpointer = Connection::open(&options.path).map_err(failed)?;
         checkpointer.busy_timeout(RESTART_WAIT).map_err(failed)?;
         let gate = Arc::new(Mutex::new(()));
         let (wrote, written) = mpsc::sync_channel(1);
         let writer_gate = gate.clone();
-        let restart_pages = options.wal_restart_pages;
+        let (restart_pages, every) = (options.wal_restart_pages, options.checkpoint_every);
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || checkpoint_loop(&checkpointer, &written, &gate, restart_pages))
+            .spawn(move || checkpoint_loop(&checkpointer, &written, &gate, restart_pages, every))
             .expect("spawn the SQLite checkpoint thread");
         let (sender, queue) = mpsc::channel();
         std::thread::Builder::new()
@@ -471,8 +482,14 @@ fn write_loop(
 /// copy what is there but not start the WAL over, so the file would grow for as long as
 /// the load lasts; once it is past `WAL_RESTART_PAGES`, the checkpointer takes `gate`,
 /// pausing the writer between two transactions for the little that was appended since
-/// its last pass, and restarts the WAL. Ends when the writer does.
-fn checkpoint_loop(connection: &Connection, written: &mpsc::Receiver<()>, gate: &Mutex<()>, restart_pages: i64) {
+/// its last pass, and restarts the WAL. Runs at most `every`; ends when the writer does.
+fn checkpoint_loop(
+    connection: &Connection,
+    written: &mpsc::Receiver<()>,
+    gate: &Mutex<()>,
+    restart_pages: i64,
+    every: Duration,
+) {
     // Answers the WAL's length in pages (the second of the three columns).
     let checkpoint = |pragma: &str| connection.query_row(pragma, [], |row| row.get::<_, i64>(1));
     while written.recv().is_ok() {
@@ -486,7 +503,7 @@ fn checkpoint_loop(connection: &Connection, written: &mpsc::Receiver<()>, gate: 
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "a WAL checkpoint failed; trying again later"),
         }
-        std::thread::sleep(CHECKPOINT_EVERY);
+        std::thread::sleep(every);
     }
 }
 
@@ -890,19 +907,18 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
-    #[tokio::test]
-    async fn the_wal_starts_over_while_writes_keep_coming() {
+    /// The largest the WAL file grows while 16 writers at once (as under load, so the writer
+    /// always has work queued) commit and delete 16,000 records of 2 KB, on `options`.
+    async fn largest_wal_under_load(mut options: impl FnMut(&mut Options)) -> u64 {
         const ROUNDS: usize = 1000;
         let dir = std::env::temp_dir().join(format!("so-wal-{}", Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("bot.db");
-        let mut options = Options::parse(path.to_str().unwrap()).unwrap();
-        options.wal_restart_pages = 64;
-        let store = Arc::new(SqliteStore::open_with(options).await.unwrap());
+        let mut opened = Options::parse(path.to_str().unwrap()).unwrap();
+        options(&mut opened);
+        let store = Arc::new(SqliteStore::open_with(opened).await.unwrap());
         let wal = || std::fs::metadata(dir.join("bot.db-wal")).map_or(0, |m| m.len());
         let mut largest = 0;
-        // Sixteen writers at once, as under load, so the writer always has work queued and
-        // a checkpoint running beside it never catches up on its own.
         for _ in 0..ROUNDS {
             let commits = (0..16).map(|n| {
                 let store = store.clone();
@@ -920,13 +936,35 @@ mod tests {
             }
             largest = largest.max(wal());
         }
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+        largest
+    }
+
+    #[tokio::test]
+    async fn the_wal_starts_over_while_writes_keep_coming() {
+        // The limit in the writer far away: the checkpointer alone keeps the WAL short.
+        let largest = largest_wal_under_load(|options| options.wal_restart_pages = 64).await;
         // Without restarts the WAL reaches some 350 MB here; with them, the restart length
         // plus what the writer appends between two passes of the checkpointer.
         assert!(
             largest < 64 << 20,
             "the WAL grew to {largest} bytes: it never started over"
         );
-        drop(store);
-        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_checkpointer_that_falls_behind_slows_the_writer_instead_of_growing_the_wal() {
+        let largest = largest_wal_under_load(|options| {
+            options.wal_restart_pages = 64;
+            // After its first pass, the checkpointer sleeps through the whole test.
+            options.checkpoint_every = Duration::from_secs(3600);
+        })
+        .await;
+        // Four restart lengths (1 MiB) plus one transaction of writes; some 350 MB without.
+        assert!(
+            largest < 8 << 20,
+            "the WAL grew to {largest} bytes with the checkpointer behind"
+        );
     }
 }
