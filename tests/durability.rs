@@ -64,6 +64,38 @@ mod remind {
     }
 }
 
+#[flow(trigger = direct_message, timeout = "10s")]
+mod in_time {
+    use slack_orchestrator::prelude::*;
+    use std::time::Duration;
+
+    pub(crate) enum InTime {
+        #[start]
+        Ask,
+        Wait,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<InTime> {
+        cx.say("Ready?").await?;
+        goto(InTime::Wait)
+    }
+
+    /// Answers, then works 2 s more (a slow API) before its result is saved.
+    #[step(Wait)]
+    async fn answer(cx: &mut Cx, _yes: Text) -> Next<InTime> {
+        cx.say("Got it").await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        complete_silently()
+    }
+
+    #[step(Wait)]
+    async fn too_late(cx: &mut Cx, _deadline: Timeout) -> Next<InTime> {
+        cx.say("Too late").await?;
+        complete_silently()
+    }
+}
+
 /// A bot process with the `Ask` flow on `store`.
 fn process(store: Arc<dyn Store>, slack: &Arc<RecordingSlack>) -> Orchestrator {
     Orchestrator::builder()
@@ -409,4 +441,40 @@ async fn a_replay_slack_will_not_answer_yet_waits_instead_of_posting_again() {
         (FlowState::WaitingForResponse, "Answer")
     );
     assert_eq!(unsettled(&memory).await, None);
+}
+
+/// A user who answers half a second before the deadline, on one replica, is answered and
+/// not timed out by another replica's timer engine, although the answer's step is still
+/// working (its result not saved) when the deadline passes: the timeout waits for the
+/// answer received before it fell due, then finds nothing due.
+#[tokio::test(start_paused = true)]
+async fn an_answer_received_before_the_deadline_goes_before_another_replicas_timeout() {
+    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
+    let replica = || {
+        Orchestrator::builder()
+            .flow::<in_time::InTime>()
+            .store(memory.clone())
+            .slack(slack.clone())
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (replica(), replica());
+    let team = slack_orchestrator::testkit::TEAM;
+    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvHi");
+    first.handle_json(&hi).await.unwrap();
+    tokio::time::advance(Duration::from_millis(9_500)).await;
+    let yes = slack_orchestrator::payloads::direct_message(team, "U1", "yes", "1.2", "EvYes");
+    let answering = tokio::spawn(async move { first.handle_json(&yes).await });
+    tokio::time::sleep(Duration::from_secs(1)).await; // the deadline passed; the answer still works
+    assert_eq!(posts(&slack), ["Ready?", "Got it"]);
+    assert!(!answering.is_finished());
+
+    assert_eq!(
+        second.fire_due_timeouts().await.unwrap(),
+        0,
+        "nothing was due after the answer"
+    );
+    let answered = answering.await.unwrap().unwrap();
+    assert_eq!(answered.state(), Some(FlowState::Completed), "{answered:?}");
+    assert_eq!(posts(&slack), ["Ready?", "Got it"], "no timeout after the answer");
 }

@@ -223,13 +223,29 @@ impl Orchestrator {
     /// A user answers what the bot posted, so an answer must never overtake the event whose
     /// step posted the question.
     async fn after_earlier_events(&self, work: &Work) -> Result<(), OrchestratorError> {
+        match (&work.key, work.earliest) {
+            (Some(key), false) => self.after_events(&work.conversation, Some(key), None).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits until no event of `conversation` (but `unless`) received by `by` (or ever) is
+    /// unsettled, applying first, as a replay, one whose worker's lease ended. Events wait
+    /// for the older ones of their conversation; a deadline waits for those received before
+    /// it fell due (a user who answered in time is answered, not timed out, whichever
+    /// replica applies the answer).
+    pub(crate) async fn after_events(
+        &self,
+        conversation: &ConversationKey,
+        unless: Option<&str>,
+        by: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), OrchestratorError> {
         let inner = &self.inner;
-        let (Some(key), false) = (&work.key, work.earliest) else {
-            return Ok(());
-        };
-        let conversation = &work.conversation;
         let give_up = tokio::time::Instant::now() + 2 * inner.settings.event_lease;
-        while let Some((earlier, lease_until)) = inner.store.oldest_unsettled(conversation, Some(key)).await? {
+        while let Some((earlier, lease_until)) = inner.store.oldest_unsettled(conversation, unless).await? {
+            if by.is_some_and(|by| earlier.at > by) {
+                return Ok(());
+            }
             let now = inner.clock.now();
             let arrived = earlier.at;
             let earlier_key = earlier.key.clone();
@@ -237,7 +253,7 @@ impl Orchestrator {
                 let retaken = Received { at: now, ..earlier };
                 let lease = crate::engine::clock::later(now, inner.settings.event_lease);
                 if inner.store.receive(&retaken, lease).await? == Receipt::Pending {
-                    tracing::info!(event = %retaken.key, later = %key, "applying an abandoned earlier event first");
+                    tracing::info!(event = %retaken.key, later = ?unless, "applying an abandoned earlier event first");
                     let replay = Work {
                         arrived: Some(arrived),
                         ..Work::replay(retaken)
@@ -254,7 +270,7 @@ impl Orchestrator {
                     // this one (left pending, tried again after its lease), in order.
                     return Err(OrchestratorError::EarlierPending(earlier_key));
                 }
-                tracing::warn!(event = %key, "an earlier event of this conversation is still not applied; going on");
+                tracing::warn!(%conversation, later = ?unless, "an earlier event of this conversation is still not applied; going on");
                 return Ok(());
             }
             // Usually the earlier event is being applied here (the user answered the

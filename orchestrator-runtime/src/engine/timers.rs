@@ -90,6 +90,11 @@ impl Orchestrator {
     /// Fires one claimed timeout if it is still due; `false` if the flow moved on.
     async fn fire(&self, claimed: FlowRecord, now: DateTime<Utc>) -> Result<bool, OrchestratorError> {
         let inner = &self.inner;
+        if let Some(deadline) = claimed.deadline {
+            // An answer received by the deadline goes first, on whichever replica: it moves
+            // the deadline (or ends the flow), and the timeout then finds nothing due.
+            self.after_events(&claimed.key, None, Some(deadline)).await?;
+        }
         let _turn = inner.locks.lock(claimed.key.as_str()).await;
         for _ in 0..inner.settings.max_attempts {
             let Some(record) = inner.store.load(claimed.id).await? else {
