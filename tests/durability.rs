@@ -55,6 +55,14 @@ mod remind {
         goto(Remind::Wait)
     }
 
+    /// Answers, then works 2 s more (a slow API) before its result is saved.
+    #[step(Wait)]
+    async fn answer(cx: &mut Cx, _yes: Text) -> Next<Remind> {
+        cx.say("Got it").await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        complete_silently()
+    }
+
     /// Reminds, then works longer than a timeout claim's lease (60 s) before it is done.
     #[step(Wait)]
     async fn remind(cx: &mut Cx, _deadline: Timeout) -> Next<Remind> {
@@ -64,36 +72,19 @@ mod remind {
     }
 }
 
-#[flow(trigger = direct_message, timeout = "10s")]
-mod in_time {
-    use slack_orchestrator::prelude::*;
-    use std::time::Duration;
-
-    pub(crate) enum InTime {
-        #[start]
-        Ask,
-        Wait,
-    }
-
-    #[step(Ask)]
-    async fn ask(cx: &mut Cx) -> Next<InTime> {
-        cx.say("Ready?").await?;
-        goto(InTime::Wait)
-    }
-
-    /// Answers, then works 2 s more (a slow API) before its result is saved.
-    #[step(Wait)]
-    async fn answer(cx: &mut Cx, _yes: Text) -> Next<InTime> {
-        cx.say("Got it").await?;
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        complete_silently()
-    }
-
-    #[step(Wait)]
-    async fn too_late(cx: &mut Cx, _deadline: Timeout) -> Next<InTime> {
-        cx.say("Too late").await?;
-        complete_silently()
-    }
+/// Two replicas of a bot with the `Remind` flow, on one memory store and one Slack.
+fn remind_replicas() -> (Arc<MemoryStore>, Arc<RecordingSlack>, Orchestrator, Orchestrator) {
+    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
+    let replica = || {
+        Orchestrator::builder()
+            .flow::<remind::Remind>()
+            .store(memory.clone())
+            .slack(slack.clone())
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (replica(), replica());
+    (memory, slack, first, second)
 }
 
 /// A bot process with the `Ask` flow on `store`.
@@ -354,16 +345,7 @@ async fn a_step_slower_than_its_event_lease_keeps_its_event_and_posts_once() {
 #[tokio::test(start_paused = true)]
 async fn timeouts_slower_than_their_claims_keep_them_and_fire_once() {
     const USERS: usize = 70; // more than fire at once
-    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
-    let replica = || {
-        Orchestrator::builder()
-            .flow::<remind::Remind>()
-            .store(memory.clone())
-            .slack(slack.clone())
-            .build()
-            .unwrap()
-    };
-    let (first, second) = (replica(), replica());
+    let (memory, slack, first, second) = remind_replicas();
     let team = slack_orchestrator::testkit::TEAM;
     for n in 0..USERS {
         let user = format!("U{n}");
@@ -449,16 +431,7 @@ async fn a_replay_slack_will_not_answer_yet_waits_instead_of_posting_again() {
 /// answer received before it fell due, then finds nothing due.
 #[tokio::test(start_paused = true)]
 async fn an_answer_received_before_the_deadline_goes_before_another_replicas_timeout() {
-    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
-    let replica = || {
-        Orchestrator::builder()
-            .flow::<in_time::InTime>()
-            .store(memory.clone())
-            .slack(slack.clone())
-            .build()
-            .unwrap()
-    };
-    let (first, second) = (replica(), replica());
+    let (_, slack, first, second) = remind_replicas();
     let team = slack_orchestrator::testkit::TEAM;
     let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvHi");
     first.handle_json(&hi).await.unwrap();
@@ -476,5 +449,5 @@ async fn an_answer_received_before_the_deadline_goes_before_another_replicas_tim
     );
     let answered = answering.await.unwrap().unwrap();
     assert_eq!(answered.state(), Some(FlowState::Completed), "{answered:?}");
-    assert_eq!(posts(&slack), ["Ready?", "Got it"], "no timeout after the answer");
+    assert_eq!(posts(&slack), ["Ready?", "Got it"], "no reminder after the answer");
 }
