@@ -107,6 +107,8 @@ pub(crate) struct Options {
     wal_restart_pages: i64,
     /// How often at most the checkpointer runs.
     checkpoint_every: Duration,
+    /// The WAL's length in pages past which the writer checkpoints it itself (0: never).
+    wal_limit_pages: i64,
 }
 
 impl Options {
@@ -141,6 +143,7 @@ impl Options {
             full_sync: false,
             wal_restart_pages: WAL_RESTART_PAGES,
             checkpoint_every: CHECKPOINT_EVERY,
+            wal_limit_pages: WAL_RESTART_PAGES * WAL_LIMIT_FACTOR,
         }
     }
 }
@@ -231,9 +234,8 @@ impl SqliteStore {
         let quick = open_readers(Duration::ZERO).map_err(failed)?;
         // The checkpointer copies the WAL into the database file, beside the writer (see
         // `checkpoint_loop`); the writer does it only past the limit, if that thread fell behind.
-        let limit = options.wal_restart_pages * WAL_LIMIT_FACTOR;
         writer
-            .pragma_update(None, "wal_autocheckpoint", limit)
+            .pragma_update(None, "wal_autocheckpoint", options.wal_limit_pages)
             .map_err(failed)?;
         let checkpointer = Connection::open(&options.path).map_err(failed)?;
         checkpointer.busy_timeout(RESTART_WAIT).map_err(failed)?;
@@ -907,9 +909,11 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
-    /// The largest the WAL file grows while 16 writers at once (as under load, so the writer
-    /// always has work queued) commit and delete 16,000 records of 2 KB, on `options`.
-    async fn largest_wal_under_load(mut options: impl FnMut(&mut Options)) -> u64 {
+    /// What became of the WAL file while 16 writers at once (as under load, so the writer
+    /// always has work queued) commit and delete 16,000 records of 2 KB, on `options`: the
+    /// largest it grew, and how often it started over (the checkpoint sequence number of its
+    /// header, bytes 12 to 16, counts the restarts).
+    async fn wal_under_load(mut options: impl FnMut(&mut Options)) -> (u64, u32) {
         const ROUNDS: usize = 1000;
         let dir = std::env::temp_dir().join(format!("so-wal-{}", Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -917,8 +921,8 @@ mod tests {
         let mut opened = Options::parse(path.to_str().unwrap()).unwrap();
         options(&mut opened);
         let store = Arc::new(SqliteStore::open_with(opened).await.unwrap());
-        let wal = || std::fs::metadata(dir.join("bot.db-wal")).map_or(0, |m| m.len());
-        let mut largest = 0;
+        let wal = dir.join("bot.db-wal");
+        let (mut largest, mut first, mut last) = (0, None, 0);
         for _ in 0..ROUNDS {
             let commits = (0..16).map(|n| {
                 let store = store.clone();
@@ -934,34 +938,45 @@ mod tests {
             for done in futures_util::future::join_all(commits).await {
                 done.unwrap();
             }
-            largest = largest.max(wal());
+            largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+            last = wal_sequence(&wal);
+            first.get_or_insert(last);
         }
         drop(store);
         std::fs::remove_dir_all(dir).unwrap();
-        largest
+        (largest, last - first.unwrap_or(last))
+    }
+
+    /// The checkpoint sequence number in the header of the WAL file at `path` (0 if none).
+    fn wal_sequence(path: &std::path::Path) -> u32 {
+        use std::io::Read;
+        let mut header = [0; 16];
+        match std::fs::File::open(path).and_then(|mut file| file.read_exact(&mut header)) {
+            Ok(()) => u32::from_be_bytes([header[12], header[13], header[14], header[15]]),
+            Err(_) => 0,
+        }
     }
 
     #[tokio::test]
-    async fn the_wal_starts_over_while_writes_keep_coming() {
-        // The limit in the writer far away: the checkpointer alone keeps the WAL short.
-        let largest = largest_wal_under_load(|options| options.wal_restart_pages = 64).await;
-        // Without restarts the WAL reaches some 350 MB here; with them, the restart length
-        // plus what the writer appends between two passes of the checkpointer.
-        assert!(
-            largest < 64 << 20,
-            "the WAL grew to {largest} bytes: it never started over"
-        );
+    async fn the_checkpointer_starts_the_wal_over_while_writes_keep_coming() {
+        let (_, restarts) = wal_under_load(|options| {
+            options.wal_restart_pages = 64;
+            options.wal_limit_pages = 0; // the writer never checkpoints: the checkpointer alone
+        })
+        .await;
+        // A pass every 50 ms, over the second or more the writes take; without restarts, 0.
+        assert!(restarts >= 3, "the WAL started over {restarts} times");
     }
 
     #[tokio::test]
     async fn a_checkpointer_that_falls_behind_slows_the_writer_instead_of_growing_the_wal() {
-        let largest = largest_wal_under_load(|options| {
-            options.wal_restart_pages = 64;
+        let (largest, _) = wal_under_load(|options| {
+            (options.wal_restart_pages, options.wal_limit_pages) = (64, 256);
             // After its first pass, the checkpointer sleeps through the whole test.
             options.checkpoint_every = Duration::from_secs(3600);
         })
         .await;
-        // Four restart lengths (1 MiB) plus one transaction of writes; some 350 MB without.
+        // The limit (1 MiB) plus one transaction of writes; some 350 MB without.
         assert!(
             largest < 8 << 20,
             "the WAL grew to {largest} bytes with the checkpointer behind"
