@@ -207,7 +207,7 @@ fn element_flow(body: &Body<'_>, block_id: Option<&str>) -> (Option<uuid::Uuid>,
         Some((flow, inner)) => (flow, Some(inner)),
         None => (None, None),
     };
-    (tagged.or_else(|| body.view.as_ref().and_then(flow_of_view)), block_id)
+    (tagged.or_else(|| body.view.as_deref().and_then(flow_of_view)), block_id)
 }
 
 /// The flow that opened a view: the tag the flow put in its `private_metadata`.
