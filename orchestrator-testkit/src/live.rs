@@ -148,10 +148,9 @@ impl LiveBot {
     /// # Panics
     /// If the bot posted no message with that element.
     pub async fn click(&self, user: &str, channel: &str, action_id: &str) -> Delivered {
-        let found = self.slack.calls().into_iter().rev().find_map(|call| {
-            let blocks = &call.args["blocks"];
-            let (block_id, element) =
-                payloads::find_element(blocks, action_id).filter(|_| call.method == "chat.postMessage")?;
+        let posts = self.slack.calls().into_iter().rev();
+        let found = posts.filter(|call| call.method == "chat.postMessage").find_map(|call| {
+            let (block_id, element) = payloads::find_element(&call.args["blocks"], action_id)?;
             Some((block_id, element, call.reply["ts"].as_str()?.to_owned()))
         });
         let (block_id, element, ts) = found.unwrap_or_else(|| panic!("no message with the element {action_id}"));

@@ -123,19 +123,12 @@ impl SlackApi for RecordingSlack {
         if let Some(outage) = outage.filter(|o| o.hits(&request)) {
             return self.refuse(request, &outage);
         }
-        let request_method = request.method().to_owned();
         if let SlackRequest::FindPost { tag, .. } = &request {
             // A read: answered from what was recorded, and not recorded itself. Its `since`
             // is not applied: this Slack's `ts` count from 1700000000, not from the clock.
             return Ok(self.find(tag).unwrap_or(SlackReply::Ok));
         }
-        match self.answer_and_record(request) {
-            SlackReply::Json(answer) if answer["ok"] == false => Err(SlackError::Api {
-                method: request_method,
-                code: answer["error"].as_str().unwrap_or("unknown_error").to_owned(),
-            }),
-            reply => Ok(reply),
-        }
+        self.answer_and_record(request)
     }
 }
 
@@ -172,7 +165,7 @@ impl RecordingSlack {
         let method = request.method().to_owned();
         match outage {
             SlackOutage::MadeButFailed if matches!(request, SlackRequest::PostMessage { .. }) => {
-                self.answer_and_record(request);
+                let _made = self.answer_and_record(request); // made; the outage answers it
                 Err(SlackError::Api {
                     method,
                     code: "internal_error".into(),
@@ -187,7 +180,8 @@ impl RecordingSlack {
     }
 
     /// Answers a request as Slack would and records it.
-    fn answer_and_record(&self, request: SlackRequest) -> SlackReply {
+    /// Answers `request` and records it; a canned `"ok": false` is Slack refusing it.
+    fn answer_and_record(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
         let reply = match &request {
             SlackRequest::PostMessage { channel, .. } => SlackReply::Message {
                 channel: channel.clone(),
@@ -213,10 +207,17 @@ impl RecordingSlack {
                 SlackReply::Ok
             }
         };
+        let refused = match &reply {
+            SlackReply::Json(answer) if answer["ok"] == false => Some(SlackError::Api {
+                method: request.method().to_owned(),
+                code: answer["error"].as_str().unwrap_or("unknown_error").to_owned(),
+            }),
+            _ => None,
+        };
         if self.keep {
             self.lock().push((request, reply.clone()));
         }
-        reply
+        refused.map_or(Ok(reply), Err)
     }
 }
 
