@@ -72,12 +72,51 @@ mod remind {
     }
 }
 
+#[flow(trigger = direct_message, timeout = "10s")]
+mod nudge {
+    use slack_orchestrator::prelude::*;
+    use std::time::Duration;
+
+    pub(crate) enum Nudge {
+        #[start]
+        Ask,
+        Wait,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<Nudge> {
+        cx.say("Ready?").await?;
+        goto(Nudge::Wait)
+    }
+
+    /// Answers, then works 2 s more before its result is saved.
+    #[step(Wait)]
+    async fn answer(cx: &mut Cx, _yes: Text) -> Next<Nudge> {
+        cx.say("Got it").await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        complete_silently()
+    }
+
+    /// Nudges, works 1 s more, and waits again (the deadline restarts).
+    #[step(Wait)]
+    async fn nudge(cx: &mut Cx, _deadline: Timeout) -> Next<Nudge> {
+        cx.say("Still there?").await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        stay()
+    }
+}
+
 /// Two replicas of a bot with the `Remind` flow, on one memory store and one Slack.
 fn remind_replicas() -> (Arc<MemoryStore>, Arc<RecordingSlack>, Orchestrator, Orchestrator) {
+    replicas::<remind::Remind>()
+}
+
+/// Two replicas of a bot with flow `F`, on one memory store and one Slack.
+fn replicas<F: Flow>() -> (Arc<MemoryStore>, Arc<RecordingSlack>, Orchestrator, Orchestrator) {
     let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
     let replica = || {
         Orchestrator::builder()
-            .flow::<remind::Remind>()
+            .flow::<F>()
             .store(memory.clone())
             .slack(slack.clone())
             .build()
@@ -450,4 +489,56 @@ async fn an_answer_received_before_the_deadline_goes_before_another_replicas_tim
     let answered = answering.await.unwrap().unwrap();
     assert_eq!(answered.state(), Some(FlowState::Completed), "{answered:?}");
     assert_eq!(posts(&slack), ["Ready?", "Got it"], "no reminder after the answer");
+}
+
+/// The `Nudge` flow's deadline passes; then, on two replicas, the user's late answer and
+/// the timer engine's timeout race: the one received first (`answer_first`, or the
+/// timeout) is still working when the other arrives. Returns what was posted, the timeout's
+/// count of fired deadlines, and the flow.
+async fn late_answer_against_a_timeout(answer_first: bool) -> (Vec<String>, usize, slack_orchestrator::FlowRecord) {
+    let (memory, slack, first, second) = replicas::<nudge::Nudge>();
+    let team = slack_orchestrator::testkit::TEAM;
+    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvHi");
+    first.handle_json(&hi).await.unwrap();
+    tokio::time::advance(Duration::from_millis(10_200)).await; // past the deadline
+    let yes = slack_orchestrator::payloads::direct_message(team, "U1", "yes", "1.2", "EvYes");
+    let answer = || tokio::spawn(async move { first.handle_json(&yes).await });
+    let timeout = || tokio::spawn(async move { second.fire_due_timeouts().await });
+    let (answering, firing) = if answer_first {
+        let answering = answer();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        (answering, timeout())
+    } else {
+        let firing = timeout();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        (answer(), firing)
+    };
+    answering.await.unwrap().unwrap();
+    let fired = firing.await.unwrap().unwrap();
+    let flow = memory.list(false, 1).await.unwrap().remove(0);
+    assert_eq!(unsettled(&memory).await, None, "both settled");
+    (posts(&slack), fired, flow)
+}
+
+/// A user who answers just after the deadline, before the timer engine took it: the
+/// deadline came first, so the nudge goes first, once, whichever replica claims it (here
+/// the answer's, which fires it and then applies the answer to the flow it left; the other
+/// replica's timer engine finds it claimed). Before, the other replica nudged beside the
+/// answer, and the answer, losing its compare-and-swap, was run again: "Got it" twice.
+#[tokio::test(start_paused = true)]
+async fn a_late_answer_fires_the_passed_deadline_first_on_any_replica() {
+    let (posts, fired, flow) = late_answer_against_a_timeout(true).await;
+    assert_eq!(posts, ["Ready?", "Still there?", "Got it"]);
+    assert_eq!(fired, 0, "the answer's replica fired it");
+    assert_eq!(flow.state, FlowState::Completed);
+}
+
+/// The other order: another replica's timer engine is nudging when the late answer
+/// arrives; the answer waits for it and is applied, once, to the flow the nudge left.
+#[tokio::test(start_paused = true)]
+async fn a_late_answer_waits_for_the_timeout_another_replica_is_firing() {
+    let (posts, fired, flow) = late_answer_against_a_timeout(false).await;
+    assert_eq!(posts, ["Ready?", "Still there?", "Got it"]);
+    assert_eq!(fired, 1);
+    assert_eq!(flow.state, FlowState::Completed);
 }

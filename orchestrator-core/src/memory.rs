@@ -323,6 +323,31 @@ impl Store for MemoryStore {
         Ok(true)
     }
 
+    async fn claim_deadline(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let Some(record) = inner.records.get(&id) else {
+            return Ok(false);
+        };
+        // Its entry in `deadlines`: the lease end if claimed, otherwise its deadline.
+        let due = match inner.leased.get(&id) {
+            Some(leased) => Some(*leased),
+            None => record.deadline.filter(|_| record.is_active()),
+        };
+        match due {
+            Some(due) if due <= now => {
+                inner.move_due(id, Some(due), Some(lease_until));
+                inner.leased.insert(id, lease_until);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         Ok(self.lock().deadlines.first().map(|(at, _)| *at))
     }

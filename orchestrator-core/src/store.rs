@@ -29,7 +29,9 @@
 //!    [`next_deadline`](Store::next_deadline) read only the due end of that index, never all
 //!    flows; a claim leases the deadline so that one worker fires it, and a worker that dies
 //!    leaves it to fire again when the lease ends; a worker firing it keeps its claim while it
-//!    works with [`renew_claim`](Store::renew_claim).
+//!    works with [`renew_claim`](Store::renew_claim). [`claim_deadline`](Store::claim_deadline)
+//!    claims one flow's deadline the same way (an event that arrived after it fires it
+//!    first), so that one worker fires each deadline, whoever asks.
 //! 6. **Nothing grows for ever.** [`purge`](Store::purge) drops finished flows and settled
 //!    events older than the retention.
 
@@ -218,6 +220,34 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: Uuid,
         held_until: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Claims flow `id`'s deadline for the caller, as [`claim_due`](Store::claim_due)
+    /// would, if it is due at `now` and no claim holds it (none was taken, or its lease
+    /// ended): leased until `lease_until`, and `true`. `false`, and nothing written, when
+    /// the flow is not active, has no deadline due, or another claim holds it. An event
+    /// that arrives after its flow's deadline fires the timeout first, and claims it so.
+    ///
+    /// ```
+    /// use orchestrator_core::{FlowRecord, MemoryStore, MessageContext, Store};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let now = chrono::Utc::now();
+    /// let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U", "D1"), now);
+    /// (record.version, record.deadline) = (1, Some(now));
+    /// store.commit(&record, 0, None).await.unwrap();
+    /// let lease = now + chrono::Duration::seconds(60);
+    /// assert!(!store.claim_deadline(record.id, now - chrono::Duration::seconds(1), lease).await.unwrap(), "not due yet");
+    /// assert!(store.claim_deadline(record.id, now, lease).await.unwrap(), "claimed");
+    /// assert!(!store.claim_deadline(record.id, now, lease).await.unwrap(), "held");
+    /// assert!(store.claim_due(now, lease, 10).await.unwrap().is_empty(), "held from the timer engine too");
+    /// assert!(store.claim_deadline(record.id, lease, lease).await.unwrap(), "its lease ended");
+    /// # });
+    /// ```
+    async fn claim_deadline(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
     /// The earliest deadline (or lease end) among active records; a store that keeps

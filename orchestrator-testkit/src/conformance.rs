@@ -76,6 +76,7 @@ pub async fn check_store(a: &dyn Store, b: &dyn Store) {
     records_and_compare_and_swap(a, &channel, now).await;
     events_settle_with_their_write(a, &run, now).await;
     deadlines_are_claimed_once(a, b, &channel, now).await;
+    one_deadline_is_claimed_once_whoever_asks(a, b, &channel, now).await;
     ending_frees_the_conversation_and_purge_drops_it(a, &channel, &run, now).await;
     two_handles_race(a, b, &channel, now).await;
     a_worker_keeps_its_lease(a, b, &run, now).await;
@@ -347,6 +348,90 @@ async fn deadlines_are_claimed_once(
     );
     a.delete(due.id).await.unwrap();
     a.delete(later.id).await.unwrap();
+}
+
+/// `claim_deadline` (an event that arrived after its flow's deadline fires it first) and
+/// the timer engine's `claim_due` take the same claim: one of them fires each deadline.
+async fn one_deadline_is_claimed_once_whoever_asks(
+    a: &dyn Store,
+    b: &dyn Store,
+    channel: &dyn Fn(&str) -> String,
+    now: DateTime<Utc>,
+) {
+    let mut due = record(&channel("OneDue"), now);
+    due.deadline = Some(now - Span::seconds(5));
+    a.commit(&due, 0, None).await.unwrap();
+    let mut later = record(&channel("OneLater"), now);
+    later.deadline = Some(now + Span::seconds(3600));
+    a.commit(&later, 0, None).await.unwrap();
+    let lease = now + Span::seconds(60);
+
+    assert!(
+        !a.claim_deadline(later.id, now, lease).await.unwrap(),
+        "a deadline not due yet is not claimed"
+    );
+    assert!(
+        !a.claim_deadline(Uuid::new_v4(), now, lease).await.unwrap(),
+        "an unknown flow has no deadline to claim"
+    );
+    assert!(
+        a.claim_deadline(due.id, now, lease).await.unwrap(),
+        "a due deadline is claimed"
+    );
+    assert!(
+        !b.claim_deadline(due.id, now, lease).await.unwrap(),
+        "once, through another handle either"
+    );
+    assert!(
+        !claims(b, now, lease, due.id).await,
+        "and the timer engine's claim_due leaves it alone while the lease runs"
+    );
+    let after_lease = lease + Span::seconds(1);
+    let taken = after_lease + Span::seconds(60);
+    assert!(
+        b.claim_deadline(due.id, after_lease, taken).await.unwrap(),
+        "a lease that ran out (its worker died) can be claimed again"
+    );
+    assert!(
+        !a.renew_claim(due.id, lease, taken + Span::seconds(60)).await.unwrap(),
+        "its first holder no longer renews it"
+    );
+    assert!(
+        b.renew_claim(due.id, taken, taken + Span::seconds(60)).await.unwrap(),
+        "its holder renews it as a claim_due claim"
+    );
+
+    // Taken by claim_due first: then claim_deadline finds it held.
+    let past = taken + Span::seconds(120);
+    assert!(claims(a, past, past + Span::seconds(60), due.id).await);
+    assert!(
+        !b.claim_deadline(due.id, past, past + Span::seconds(60)).await.unwrap(),
+        "a deadline the timer engine claimed is not claimed again"
+    );
+
+    // A deadline a fraction of a millisecond away is not due yet.
+    let whole_ms = DateTime::from_timestamp_millis(now.timestamp_millis()).expect("in range");
+    let (at, soon) = (whole_ms + Span::microseconds(300), whole_ms + Span::microseconds(600));
+    let mut almost = record(&channel("OneAlmost"), now);
+    almost.deadline = Some(soon);
+    a.commit(&almost, 0, None).await.unwrap();
+    assert!(
+        !a.claim_deadline(almost.id, at, at + Span::seconds(60)).await.unwrap(),
+        "a deadline 300 µs away is not claimed"
+    );
+
+    // An ended flow has no deadline to claim.
+    let mut ended = bumped(&later);
+    ended.state = FlowState::TimedOut;
+    ended.deadline = None;
+    a.commit(&ended, 1, None).await.unwrap();
+    assert!(!a
+        .claim_deadline(later.id, now + Span::days(1), now + Span::days(2))
+        .await
+        .unwrap());
+    for id in [due.id, later.id, almost.id] {
+        a.delete(id).await.unwrap();
+    }
 }
 
 async fn ending_frees_the_conversation_and_purge_drops_it(

@@ -110,6 +110,9 @@ impl Store for Flaky {
     async fn renew_claim(&self, id: Uuid, held: DateTime<Utc>, lease: DateTime<Utc>) -> Result<bool, StoreError> {
         self.inner.renew_claim(id, held, lease).await
     }
+    async fn claim_deadline(&self, id: Uuid, now: DateTime<Utc>, lease: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.inner.claim_deadline(id, now, lease).await
+    }
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.inner.next_deadline().await
     }

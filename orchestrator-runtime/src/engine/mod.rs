@@ -5,8 +5,10 @@
 //! - drivers: `timers` fires deadlines (and, through `schedules`, schedules); `recovery`
 //!   takes over events a dead worker left. They call the orchestrator; it calls none of them.
 //! - `orchestrator`: accepts, routes and orders events, and runs each under its
-//!   conversation's lock (`locks`); `starts`, more of the orchestrator in a file of its
-//!   own, makes a flow started from code such an event; `builder` puts it together.
+//!   conversation's lock (`locks`); more of it in files of their own: `starts` makes a
+//!   flow started from code such an event, `deadline` fires a flow's deadline (for the
+//!   timer engine, and first for an event that arrived after it); `builder` puts it
+//!   together.
 //! - parts with their own state: `execute` (the step runner: a run of steps as a value),
 //!   `commit` (the writer: the one place that writes a flow), `wake` (the timer loop's
 //!   wake-up, which the writer rings), `lease` (a worker keeps the event it applies, or
@@ -18,6 +20,7 @@
 pub(crate) mod builder;
 pub(crate) mod clock;
 pub(crate) mod commit;
+pub(crate) mod deadline;
 pub(crate) mod execute;
 pub(crate) mod lease;
 pub(crate) mod locks;

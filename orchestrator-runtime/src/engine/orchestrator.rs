@@ -152,17 +152,9 @@ impl Orchestrator {
         let started = std::time::Instant::now();
         let receipt = self.inner.store.receive(&received, lease).await?;
         self.inner.meters.store_op(StoreOp::Receive, started);
-        Ok(match receipt {
-            // Busy: another worker or replica is applying it right now.
-            Receipt::Settled | Receipt::Busy => Accepted::Done(Outcome::Duplicate),
-            Receipt::New => Accepted::Work(Box::new(Work::received(received))),
-            // Delivered again after its first worker's lease ended (that worker died or
-            // gave up, maybe after posting): a replay, as recovery would run it.
-            Receipt::Pending => Accepted::Work(Box::new(Work::replay(received))),
-            Receipt::NewFirst => Accepted::Work(Box::new(Work {
-                earliest: true,
-                ..Work::received(received)
-            })),
+        Ok(match Work::on_receipt(received, receipt) {
+            Some(work) => Accepted::Work(Box::new(work)),
+            None => Accepted::Done(Outcome::Duplicate),
         })
     }
 
@@ -314,12 +306,25 @@ impl Orchestrator {
             },
             None => self.conversation_of(work).await?,
         };
-        let _turn = inner.locks.lock(key.as_str()).await;
+        let turn = inner.locks.lock(key.as_str()).await;
         match (self.load_current(incoming, &key).await?.map(Box::new), start) {
             (Some(record), _) if work.key.as_deref().is_some_and(|k| record.has_applied(k)) => Ok(Outcome::Duplicate),
             // A start whose first step ran already (a user's event ran it).
             (Some(record), Some(_)) if record.state != FlowState::Initiated => Ok(Outcome::Duplicate),
-            (Some(record), _) if record.is_active() => self.continue_flow(record, work).await,
+            (Some(record), _) if record.is_active() => {
+                let arrived = work.arrived.unwrap_or_else(|| inner.clock.now());
+                if record.deadline.is_some_and(|deadline| deadline <= arrived) {
+                    // The deadline passed before the event arrived: the timeout goes first.
+                    drop(turn);
+                    Box::pin(self.deadline_first(&record, arrived)).await?;
+                    let fired = format!(
+                        "flow {} passed its deadline before the event; deciding again",
+                        record.id
+                    );
+                    return Err(StoreError::Conflict(fired).into());
+                }
+                self.continue_flow(record, work).await
+            }
             (Some(record), _) => Ok(self.ended(record.id, incoming).await),
             // Boxed, as the other rare paths: see `the_state_of_an_event_being_applied_stays_small`.
             (None, Some((flow, step))) => Box::pin(self.open_started(work, flow, step)).await,
@@ -692,6 +697,22 @@ impl Work {
         Work {
             arrived: Some(received.at),
             ..Work::new(received.incoming, Some(received.key))
+        }
+    }
+
+    /// The work for an event `receive` answered with `receipt`; `None` when there is none:
+    /// it is settled, or another worker (maybe another replica) is applying it right now.
+    pub(crate) fn on_receipt(received: Received, receipt: Receipt) -> Option<Self> {
+        match receipt {
+            Receipt::Settled | Receipt::Busy => None,
+            Receipt::New => Some(Work::received(received)),
+            Receipt::NewFirst => Some(Work {
+                earliest: true,
+                ..Work::received(received)
+            }),
+            // Delivered again after its first worker's lease ended (that worker died or
+            // gave up, maybe after posting): a replay, as recovery would run it.
+            Receipt::Pending => Some(Work::replay(received)),
         }
     }
 

@@ -13,7 +13,7 @@ use crate::engine::commit::Prepared;
 use crate::engine::execute::First;
 use crate::engine::orchestrator::{Orchestrator, Work};
 use crate::engine::outcome::{OrchestratorError, Outcome};
-use orchestrator_core::{Flow, FlowRecord, FlowStart, Incoming, Receipt, Received, StoreError, StoredStep};
+use orchestrator_core::{Flow, FlowRecord, FlowStart, Incoming, Received, StoreError, StoredStep};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -133,11 +133,9 @@ impl Orchestrator {
             incoming: Arc::new(incoming),
         };
         let lease = later(now, self.inner.settings.event_lease);
-        let work = match self.inner.store.receive(&received, lease).await? {
-            Receipt::Settled | Receipt::Busy => return Ok(None),
-            Receipt::New | Receipt::NewFirst => Work::received(received),
-            // Its first worker died or gave up: it may have posted.
-            Receipt::Pending => Work::replay(received),
+        let receipt = self.inner.store.receive(&received, lease).await?;
+        let Some(work) = Work::on_receipt(received, receipt) else {
+            return Ok(None);
         };
         Ok(Some(Work {
             arrived: Some(asked_at),

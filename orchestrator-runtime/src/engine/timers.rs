@@ -5,21 +5,18 @@
 //! fire again when the lease ends), `next_deadline` tells how long to sleep. Nothing here
 //! looks at every open flow.
 //!
-//! Firing a timeout runs under the conversation's lock and ends in one commit: a step
-//! with a [`Timeout`](orchestrator_core::Timeout) handler continues the flow (a reminder,
-//! an escalation) with a new deadline; any other step times out (TIMED_OUT, the timeout
-//! message, the `on_timeout` hook). Due flows fire concurrently.
+//! A claimed flow's deadline fires as `engine/deadline.rs` says (which an event that
+//! arrived after the deadline also uses), a claimed schedule here. Due flows fire
+//! concurrently, each keeping its claim until it is done.
 
 use crate::engine::clock::later;
-use crate::engine::commit::{send_final, unsure, Ending};
-use crate::engine::execute::{Attempt, End, First, Stepped};
 use crate::engine::lease::{holding, Held};
 use crate::engine::orchestrator::Orchestrator;
-use crate::engine::outcome::{OrchestratorError, Outcome};
+use crate::engine::outcome::OrchestratorError;
 use crate::engine::scheduled::SCHEDULE_FLOW;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use orchestrator_core::{FlowRecord, FlowState, Incoming, StoreError};
+use orchestrator_core::{FlowRecord, StoreError};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -92,8 +89,12 @@ impl Orchestrator {
         let inner = &self.inner;
         if let Some(deadline) = claimed.deadline {
             // An answer received by the deadline goes first, on whichever replica: it moves
-            // the deadline (or ends the flow), and the timeout then finds nothing due.
+            // the deadline (or ends the flow), and the timeout then finds nothing due. (One
+            // received after it goes after it: `engine/deadline.rs`.)
             self.after_events(&claimed.key, None, Some(deadline)).await?;
+        }
+        if claimed.flow != SCHEDULE_FLOW {
+            return self.fire_claimed(&claimed, now).await;
         }
         let _turn = inner.locks.lock(claimed.key.as_str()).await;
         for _ in 0..inner.settings.max_attempts {
@@ -103,78 +104,12 @@ impl Orchestrator {
             if !record.is_active() || record.deadline.is_none_or(|d| d > now) {
                 return Ok(false);
             }
-            let fired = if record.flow == SCHEDULE_FLOW {
-                self.fire_schedule(record, now).await
-            } else {
-                self.time_out(record, now).await.map(|_| ())
-            };
-            match fired {
+            match self.fire_schedule(record, now).await {
                 Err(OrchestratorError::Store(StoreError::Conflict(_))) => continue,
                 other => return other.map(|()| true),
             }
         }
         Ok(false)
-    }
-
-    /// The deadline of `record` passed (claimed `now`): its step's `Timeout` handler runs, or
-    /// the flow times out. A call Slack cannot make now puts the timeout off, as it does a
-    /// user's event, within `slack_patience` of the deadline: nothing is saved, and it fires
-    /// again when its claim's lease ends, as a replay.
-    async fn time_out(&self, record: FlowRecord, now: DateTime<Utc>) -> Result<Outcome, OrchestratorError> {
-        let inner = &self.inner;
-        let Some(definition) = inner.by_name.get(&record.flow).cloned() else {
-            let reason = format!("flow `{}` is not registered in this bot", record.flow);
-            return self.fail_record(record, reason, None, true).await;
-        };
-        let deadline = record.deadline.unwrap_or(now);
-        // A deadline that passed before this process started may have fired in one that
-        // died; one claimed a claim's lease or more after it fell due may have fired before
-        // (its claim lapsed: put off while Slack was down, or its worker died). Either way
-        // its posts are looked for before they are made. (A first claim comes within a
-        // second of the deadline while the timer engine keeps up; when it is later, the
-        // look-ups are all it costs.)
-        let replay = deadline < inner.started_at || later(deadline, inner.settings.claim_lease) <= now;
-        let timeout = std::sync::Arc::new(Incoming::timeout(record.context.clone(), deadline));
-        let stepped = inner
-            .steps
-            .step(
-                &definition,
-                Box::new(record),
-                &timeout,
-                First::Input,
-                Attempt {
-                    replay,
-                    retry_until: self.patience_ends(deadline),
-                },
-            )
-            .await;
-        if !matches!(stepped.run.end, End::Unhandled) {
-            return self.finish(&definition, stepped, None).await;
-        }
-        // The run's step is the record's: no handler took the timeout, so none moved it.
-        let Stepped { mut cx, expected, run } = stepped;
-        let step = run.step;
-        let flow_id = cx.flow_id();
-        let timed_out = Ending::Failed("the step timed out");
-        send_final(&mut cx, definition.options().timeout_message.as_deref(), timed_out).await;
-        unsure(&cx)?;
-        match definition.on_timeout(&step, &mut cx) {
-            Ok(Some(hook)) => {
-                if let Err(error) = hook.await {
-                    tracing::error!(%flow_id, %error, "on_timeout hook failed");
-                }
-            }
-            Ok(None) => {}
-            Err(decode) => tracing::error!(%flow_id, %decode, "on_timeout hook skipped"),
-        }
-        unsure(&cx)?; // the hook's posts
-        let mut record = cx.into_record();
-        record
-            .set_state(FlowState::TimedOut)
-            .map_err(|illegal| StoreError::Conflict(format!("flow {flow_id} cannot time out: {illegal}")))?;
-        record.deadline = None;
-        let record = inner.writer.commit(record, expected, None).await?;
-        Ok(Outcome::advanced(&record))
     }
 
     /// Runs the timer engine in the background until the task is aborted: fires due

@@ -77,12 +77,13 @@ enum Q {
     ClaimPending,
     RenewLease,
     RenewClaim,
+    ClaimDeadline,
     PurgeFlows,
     PurgeEvents,
 }
 
 impl Q {
-    const ALL: [Q; 17] = [
+    const ALL: [Q; 18] = [
         Q::Insert,
         Q::Update,
         Q::Load,
@@ -98,6 +99,7 @@ impl Q {
         Q::ClaimPending,
         Q::RenewLease,
         Q::RenewClaim,
+        Q::ClaimDeadline,
         Q::PurgeFlows,
         Q::PurgeEvents,
     ];
@@ -164,6 +166,7 @@ impl Q {
             }
             Q::RenewLease => "UPDATE events SET lease_until = $3 WHERE key = $1 AND NOT settled AND lease_until > $2",
             Q::RenewClaim => "UPDATE flows SET due_at = $3 WHERE id = $1 AND due_at = $2",
+            Q::ClaimDeadline => "UPDATE flows SET due_at = $3 WHERE id = $1 AND due_at <= $2",
             Q::PurgeFlows => "DELETE FROM flows WHERE NOT active AND updated_at < $1",
             Q::PurgeEvents => "DELETE FROM events WHERE settled AND received_at < $1",
         }
@@ -437,6 +440,16 @@ impl Store for PostgresStore {
     ) -> Result<bool, StoreError> {
         let params: Params<'_> = &[&id.to_string(), &millis(held_until), &millis(lease_until)];
         Ok(self.execute(Q::RenewClaim, params).await? > 0)
+    }
+
+    async fn claim_deadline(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let params: Params<'_> = &[&id.to_string(), &millis(now), &millis(lease_until)];
+        Ok(self.execute(Q::ClaimDeadline, params).await? > 0)
     }
 
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {

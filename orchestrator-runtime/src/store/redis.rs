@@ -188,6 +188,18 @@ return 1
     )
 });
 
+/// ARGV: prefix, flow id, now, lease until. 1 if claimed, 0 if not due or held.
+static CLAIM_DEADLINE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local due = redis.call('ZSCORE', ARGV[1] .. 'due', ARGV[2])
+if not due or tonumber(due) > tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', ARGV[1] .. 'due', ARGV[4], ARGV[2])
+return 1
+",
+    )
+});
+
 /// ARGV: prefix, key, now, lease until. 1 if renewed, 0 if settled, unknown or ended.
 static RENEW_LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -460,6 +472,19 @@ impl Store for RedisStore {
             .run(&RENEW_CLAIM, &[&id, &millis(held_until), &millis(lease_until)])
             .await?;
         Ok(renewed == 1)
+    }
+
+    async fn claim_deadline(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        let claimed: i64 = self
+            .run(&CLAIM_DEADLINE, &[&id, &millis(now), &millis(lease_until)])
+            .await?;
+        Ok(claimed == 1)
     }
 
     async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {

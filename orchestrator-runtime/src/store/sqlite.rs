@@ -794,6 +794,16 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn claim_deadline(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE flows SET due_at = ?3 WHERE id = ?1 AND due_at <= ?2";
+        self.renew(sql, id.to_string(), millis(now), millis(lease_until)).await
+    }
+
     async fn next_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let next: Option<i64> = self
             .read(|db| {
