@@ -33,6 +33,23 @@ async fn a_timeout_handler_gives_a_hint_and_a_late_answer_still_counts() {
     assert_eq!(bot.advance(Duration::from_secs(60)).await, 0, "no deadline is left");
 }
 
+/// An answer that arrives after the deadline, before the timer engine got to it (a busy
+/// engine, or another replica's): the deadline came first, so the hint goes first, then
+/// the answer counts; the deadline fires once.
+#[tokio::test(start_paused = true)]
+async fn an_answer_after_the_deadline_comes_after_the_hint_even_before_the_timer_fires() {
+    let bot = bot();
+    let mut carol = bot.dm("U_CAROL");
+    carol.send("hi").await;
+    carol.expect_reply(QUESTION);
+    tokio::time::advance(Duration::from_secs(21)).await; // no timer pass yet
+    carol.send("paris").await;
+    carol.expect_reply(HINT);
+    carol.expect_reply("Correct: Paris!");
+    assert_eq!(bot.flows().await[0].state, FlowState::Completed);
+    assert_eq!(bot.advance(Duration::from_secs(60)).await, 0, "nothing left to fire");
+}
+
 #[tokio::test(start_paused = true)]
 async fn wrong_answers_do_not_buy_time_and_the_second_deadline_ends_the_quiz() {
     let bot = bot();
