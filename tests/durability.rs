@@ -491,6 +491,48 @@ async fn an_answer_received_before_the_deadline_goes_before_another_replicas_tim
     assert_eq!(posts(&slack), ["Ready?", "Got it"], "no reminder after the answer");
 }
 
+/// The same for a reply in the thread under the question (Slack users answer there, and
+/// it is routed to the flow): received before the deadline and still working when another
+/// replica's timer engine claims it, it goes first, and nothing is due after it.
+#[tokio::test(start_paused = true)]
+async fn a_thread_reply_received_before_the_deadline_goes_before_another_replicas_timeout() {
+    let (_, slack, first, second) = remind_replicas();
+    let team = slack_orchestrator::testkit::TEAM;
+    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvHi");
+    first.handle_json(&hi).await.unwrap();
+    let question = slack
+        .calls()
+        .into_iter()
+        .find_map(|(_, reply)| match reply {
+            slack_orchestrator::SlackReply::Message { ts, .. } => Some(ts),
+            _ => None,
+        })
+        .expect("the question's ts");
+    tokio::time::advance(Duration::from_millis(9_500)).await;
+    let said = slack_orchestrator::payloads::Said {
+        team,
+        user: "U1",
+        channel: "DU1",
+        text: "yes",
+        ts: "1.2",
+        thread_ts: Some(&question),
+        event_id: "EvYesInThread",
+    };
+    let yes = slack_orchestrator::payloads::message(&said);
+    let answering = tokio::spawn(async move { first.handle_json(&yes).await });
+    tokio::time::sleep(Duration::from_secs(1)).await; // the deadline passed; the answer still works
+    assert_eq!(posts(&slack), ["Ready?", "Got it"]);
+
+    assert_eq!(
+        second.fire_due_timeouts().await.unwrap(),
+        0,
+        "nothing was due after the answer"
+    );
+    let answered = answering.await.unwrap().unwrap();
+    assert_eq!(answered.state(), Some(FlowState::Completed), "{answered:?}");
+    assert_eq!(posts(&slack), ["Ready?", "Got it"], "no reminder after the answer");
+}
+
 /// The `Nudge` flow's deadline passes; then, on two replicas, the user's late answer and
 /// the timer engine's timeout race: the one received first (`answer_first`, or the
 /// timeout) is still working when the other arrives. Returns what was posted, the timeout's

@@ -90,6 +90,27 @@ pub struct LoggedMessage {
 }
 
 impl FlowRecord {
+    /// The threads whose replies reach this flow, as conversation keys: a flow at the top
+    /// of its conversation (a DM, a channel) takes a reply in the thread under any message
+    /// of its log as said to it. None for a flow that talks in a thread.
+    ///
+    /// ```
+    /// use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T1", "U1", "D1"), now);
+    /// let said = |ts: Option<&str>| LoggedMessage { direction: Direction::Outbound, user: None, ts: ts.map(str::to_owned), text: "Ready?".into(), at: now };
+    /// record.messages = vec![said(Some("1.5")), said(None)];
+    /// let threads: Vec<String> = record.reply_threads().map(|key| key.to_string()).collect();
+    /// assert_eq!(threads, ["T1/D1/1.5"]);
+    /// ```
+    pub fn reply_threads(&self) -> impl Iterator<Item = ConversationKey> + '_ {
+        let at_top = self.context.thread_ts.is_none();
+        let logged = self.messages.iter().filter(move |_| at_top);
+        logged
+            .filter_map(|message| message.ts.as_deref())
+            .map(|ts| self.context.clone().in_thread(ts).conversation_key())
+    }
+
     /// A new record in state INITIATED at version 0 (not yet stored), with the context's
     /// user as its only participant.
     pub fn new(

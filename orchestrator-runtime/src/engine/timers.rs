@@ -92,6 +92,10 @@ impl Orchestrator {
             // the deadline (or ends the flow), and the timeout then finds nothing due. (One
             // received after it goes after it: `engine/deadline.rs`.)
             self.after_events(&claimed.key, None, Some(deadline)).await?;
+            // So does a reply in a thread under one of its messages (routed to it).
+            for thread in claimed.reply_threads() {
+                self.after_events(&thread, None, Some(deadline)).await?;
+            }
         }
         if claimed.flow != SCHEDULE_FLOW {
             return self.fire_claimed(&claimed, now).await;
