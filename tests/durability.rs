@@ -182,6 +182,28 @@ async fn a_reply_while_the_first_step_still_runs_waits_for_it_and_continues_the_
     assert_eq!(bot.flows().await.len(), 1, "no second conversation");
 }
 
+/// The same for a reply in the thread under the question, where Slack users often answer:
+/// while the step that posted it still runs, the flow's log does not have the question
+/// yet, so the reply waits for that step instead of starting a conversation of its own.
+#[tokio::test(start_paused = true)]
+async fn a_thread_reply_while_the_first_step_still_runs_waits_for_it_and_continues_the_same_flow() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<ask::Ask>());
+    let first = {
+        let bot = bot.clone();
+        tokio::spawn(async move { bot.dm("U1").send("hi").await })
+    };
+    tokio::time::sleep(Duration::from_millis(10)).await; // the question is out, the step still runs
+    let question = match bot.slack().calls().last() {
+        Some((_, slack_orchestrator::SlackReply::Message { ts, .. })) => ts.clone(),
+        other => panic!("the question's post: {other:?}"),
+    };
+    let reply = bot.thread("U1", "DU1", &question).send("Alice").await;
+    assert_eq!(reply.state(), Some(FlowState::Completed), "{reply:?}");
+    assert_eq!(first.await.unwrap().state(), Some(FlowState::WaitingForResponse));
+    assert_eq!(posts(bot.slack()), ["What's your name?", "Hello, Alice!"]);
+    assert_eq!(bot.flows().await.len(), 1, "no second conversation");
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_event_whose_save_failed_stays_pending_and_is_applied_when_its_lease_ends() {
     let memory = Arc::new(MemoryStore::new());

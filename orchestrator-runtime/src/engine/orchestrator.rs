@@ -336,7 +336,11 @@ impl Orchestrator {
     /// reply in the thread under one of the flow's top-level messages belongs to the flow
     /// that posted it (a flow started by a slash command talks at the top of the channel,
     /// a DM flow at the top of the DM, and Slack users answer in the message's thread).
-    async fn conversation_of(&self, work: &Work) -> Result<ConversationKey, StoreError> {
+    ///
+    /// Such a reply waits first for the events of the top conversation received before it:
+    /// the step that posted the message it answers may still be running, and the flow's log
+    /// gets the message only when that step's result is written.
+    async fn conversation_of(&self, work: &Work) -> Result<ConversationKey, OrchestratorError> {
         let context = &work.incoming.context;
         let key = &work.conversation;
         let Some(root) = &context.thread_ts else {
@@ -348,6 +352,8 @@ impl Orchestrator {
         }
         let top = orchestrator_core::MessageContext::new(&context.team_id, &context.user_id, &context.channel_id)
             .conversation_key();
+        let arrived = work.arrived.unwrap_or_else(|| self.inner.clock.now());
+        self.after_events(&top, None, Some(arrived)).await?;
         Ok(match store.active_for(&top).await? {
             Some(flow) if flow.messages.iter().any(|m| m.ts.as_deref() == Some(root.as_str())) => top,
             _ => key.clone(),
