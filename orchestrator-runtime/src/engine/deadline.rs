@@ -63,7 +63,7 @@ impl Orchestrator {
                 return match self.within_patience(deadline) {
                     // Left pending, applied again after its lease, still after the timeout.
                     true => Err(OrchestratorError::EarlierPending(format!(
-                        "the deadline of flow {}",
+                        "the timeout of flow {}",
                         record.id
                     ))),
                     false => {
