@@ -81,13 +81,30 @@ impl Orchestrator {
     }
 
     /// Fires the deadline of `claimed`, claimed by this worker `now`, under its
-    /// conversation's lock, if the flow still has it; `false` if the flow moved on. A lost
-    /// compare-and-swap loads the flow again.
+    /// conversation's lock, if the flow still has it; `false` if the flow moved on.
     pub(crate) async fn fire_claimed(
         &self,
         claimed: &FlowRecord,
         now: DateTime<Utc>,
     ) -> Result<bool, OrchestratorError> {
+        self.fire_locked(claimed, now, |record| async move {
+            self.time_out(record, now).await.map(drop)
+        })
+        .await
+    }
+
+    /// Loads `claimed` under its conversation's lock and, if its deadline is still due
+    /// `now`, runs `fire` on it: `true` once that wrote it, `false` if the flow moved on. A
+    /// lost compare-and-swap loads it again. (Shared with the timer engine's schedules.)
+    pub(crate) async fn fire_locked<F>(
+        &self,
+        claimed: &FlowRecord,
+        now: DateTime<Utc>,
+        fire: impl Fn(FlowRecord) -> F,
+    ) -> Result<bool, OrchestratorError>
+    where
+        F: std::future::Future<Output = Result<(), OrchestratorError>>,
+    {
         let inner = &self.inner;
         let _turn = inner.locks.lock(claimed.key.as_str()).await;
         for _ in 0..inner.settings.max_attempts {
@@ -97,9 +114,9 @@ impl Orchestrator {
             if !record.is_active() || record.deadline.is_none_or(|d| d > now) {
                 return Ok(false);
             }
-            match self.time_out(record, now).await {
+            match fire(record).await {
                 Err(OrchestratorError::Store(StoreError::Conflict(_))) => continue,
-                other => return other.map(|_| true),
+                other => return other.map(|()| true),
             }
         }
         Ok(false)

@@ -16,7 +16,7 @@ use crate::engine::outcome::OrchestratorError;
 use crate::engine::scheduled::SCHEDULE_FLOW;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use orchestrator_core::{FlowRecord, StoreError};
+use orchestrator_core::FlowRecord;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -86,7 +86,6 @@ impl Orchestrator {
 
     /// Fires one claimed timeout if it is still due; `false` if the flow moved on.
     async fn fire(&self, claimed: FlowRecord, now: DateTime<Utc>) -> Result<bool, OrchestratorError> {
-        let inner = &self.inner;
         if let Some(deadline) = claimed.deadline {
             // An answer received by the deadline goes first, on whichever replica: it moves
             // the deadline (or ends the flow), and the timeout then finds nothing due. (One
@@ -97,23 +96,12 @@ impl Orchestrator {
                 self.after_events(&thread, None, Some(deadline)).await?;
             }
         }
-        if claimed.flow != SCHEDULE_FLOW {
-            return self.fire_claimed(&claimed, now).await;
+        if claimed.flow == SCHEDULE_FLOW {
+            return self
+                .fire_locked(&claimed, now, |record| self.fire_schedule(record, now))
+                .await;
         }
-        let _turn = inner.locks.lock(claimed.key.as_str()).await;
-        for _ in 0..inner.settings.max_attempts {
-            let Some(record) = inner.store.load(claimed.id).await? else {
-                return Ok(false);
-            };
-            if !record.is_active() || record.deadline.is_none_or(|d| d > now) {
-                return Ok(false);
-            }
-            match self.fire_schedule(record, now).await {
-                Err(OrchestratorError::Store(StoreError::Conflict(_))) => continue,
-                other => return other.map(|()| true),
-            }
-        }
-        Ok(false)
+        self.fire_claimed(&claimed, now).await
     }
 
     /// Runs the timer engine in the background until the task is aborted: fires due
