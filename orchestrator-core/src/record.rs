@@ -90,9 +90,10 @@ pub struct LoggedMessage {
 }
 
 impl FlowRecord {
-    /// The threads whose replies reach this flow, as conversation keys: a flow at the top
-    /// of its conversation (a DM, a channel) takes a reply in the thread under any message
-    /// of its log as said to it. None for a flow that talks in a thread.
+    /// The threads under the bot's messages in this flow's log, as conversation keys: a
+    /// flow at the top of its conversation (a DM, a channel) takes a reply there (its
+    /// question, answered in its thread) as said to it. None for a flow that talks in a
+    /// thread.
     ///
     /// ```
     /// use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
@@ -100,13 +101,17 @@ impl FlowRecord {
     /// let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T1", "U1", "D1"), now);
     /// let said = |ts: Option<&str>| LoggedMessage { direction: Direction::Outbound, user: None, ts: ts.map(str::to_owned), text: "Ready?".into(), at: now };
     /// record.messages = vec![said(Some("1.5")), said(None)];
+    /// record.messages.push(LoggedMessage { direction: Direction::Inbound, ts: Some("1.6".into()), ..said(None) });
     /// let threads: Vec<String> = record.reply_threads().map(|key| key.to_string()).collect();
     /// assert_eq!(threads, ["T1/D1/1.5"]);
     /// ```
     pub fn reply_threads(&self) -> impl Iterator<Item = ConversationKey> + '_ {
         let at_top = self.context.thread_ts.is_none();
-        let logged = self.messages.iter().filter(move |_| at_top);
-        logged
+        let posted = self
+            .messages
+            .iter()
+            .filter(move |m| at_top && m.direction == Direction::Outbound);
+        posted
             .filter_map(|message| message.ts.as_deref())
             .map(|ts| self.context.clone().in_thread(ts).conversation_key())
     }

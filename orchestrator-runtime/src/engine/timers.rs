@@ -91,7 +91,9 @@ impl Orchestrator {
             // the deadline (or ends the flow), and the timeout then finds nothing due. (One
             // received after it goes after it: `engine/deadline.rs`.)
             self.after_events(&claimed.key, None, Some(deadline)).await?;
-            // So does a reply in a thread under one of its messages (routed to it).
+            // So does a reply in the thread under one of its posts (routed to it): one
+            // read per post in the flow's log. (Not under the user's own messages, which
+            // is rare, and would cost a read for each of those too.)
             for thread in claimed.reply_threads() {
                 self.after_events(&thread, None, Some(deadline)).await?;
             }
