@@ -110,11 +110,24 @@ impl Inner {
         }
     }
 
-    /// Takes the entry in `deadlines` of `record`, the stored version of its flow, and
-    /// forgets its lease: the lease end if it is claimed, otherwise its deadline while active.
-    fn take_due(&mut self, record: &FlowRecord) -> Option<DateTime<Utc>> {
-        let leased = self.leased.remove(&record.id);
+    /// The entry in `deadlines` of `record`, the stored version of its flow: the lease end
+    /// if it is claimed, otherwise its deadline while active.
+    fn due_of(&self, record: &FlowRecord) -> Option<DateTime<Utc>> {
+        let leased = self.leased.get(&record.id).copied();
         leased.or(record.deadline.filter(|_| record.is_active()))
+    }
+
+    /// Takes the entry in `deadlines` of `record` ([`Inner::due_of`]) and forgets its lease.
+    fn take_due(&mut self, record: &FlowRecord) -> Option<DateTime<Utc>> {
+        let due = self.due_of(record);
+        self.leased.remove(&record.id);
+        due
+    }
+
+    /// Leases flow `id`'s deadline, whose entry in `deadlines` is `due`, until `until`.
+    fn lease(&mut self, id: Uuid, due: DateTime<Utc>, until: DateTime<Utc>) {
+        self.move_due(id, Some(due), Some(until));
+        self.leased.insert(id, until);
     }
 
     /// The active flow of conversation `key`.
@@ -300,8 +313,7 @@ impl Store for MemoryStore {
             .collect();
         let mut claimed = Vec::with_capacity(due.len());
         for (at, id) in due {
-            inner.move_due(id, Some(at), Some(lease_until));
-            inner.leased.insert(id, lease_until);
+            inner.lease(id, at, lease_until);
             claimed.extend(inner.records.get(&id).cloned());
         }
         drop(inner);
@@ -318,8 +330,7 @@ impl Store for MemoryStore {
         if inner.leased.get(&id) != Some(&held_until) {
             return Ok(false);
         }
-        inner.move_due(id, Some(held_until), Some(lease_until));
-        inner.leased.insert(id, lease_until);
+        inner.lease(id, held_until, lease_until);
         Ok(true)
     }
 
@@ -330,18 +341,10 @@ impl Store for MemoryStore {
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut inner = self.lock();
-        let Some(record) = inner.records.get(&id) else {
-            return Ok(false);
-        };
-        // Its entry in `deadlines`: the lease end if claimed, otherwise its deadline.
-        let due = match inner.leased.get(&id) {
-            Some(leased) => Some(*leased),
-            None => record.deadline.filter(|_| record.is_active()),
-        };
+        let due = inner.records.get(&id).and_then(|record| inner.due_of(record));
         match due {
             Some(due) if due <= now => {
-                inner.move_due(id, Some(due), Some(lease_until));
-                inner.leased.insert(id, lease_until);
+                inner.lease(id, due, lease_until);
                 Ok(true)
             }
             _ => Ok(false),

@@ -21,10 +21,6 @@ use crate::engine::outcome::{OrchestratorError, Outcome};
 use chrono::{DateTime, Utc};
 use orchestrator_core::{FlowRecord, FlowState, Incoming, StoreError};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How often an event waiting for another worker to fire its flow's deadline looks again.
-const HELD_POLL: Duration = Duration::from_millis(20);
 
 impl Orchestrator {
     /// Fires the deadline of `record` (an event that `arrived` after it is about to be
@@ -72,11 +68,8 @@ impl Orchestrator {
                     }
                 };
             }
-            // Usually this process's timer engine fires it, waiting for this conversation.
-            let wait = inner.locks.wait_if_held(record.key.as_str());
-            if !matches!(tokio::time::timeout(HELD_POLL, wait).await, Ok(true)) {
-                tokio::time::sleep(HELD_POLL).await;
-            }
+            // Usually this process's timer engine fires it, under this conversation's lock.
+            self.wait_turn(&record.key, give_up).await;
         }
     }
 

@@ -266,15 +266,20 @@ impl Orchestrator {
                 return Ok(());
             }
             // Usually the earlier event is being applied here (the user answered the
-            // question its step posted before the step's result was saved): wake when its
-            // worker lets go of the conversation. Otherwise (another replica's, or its task
-            // not started yet) look again after a while.
-            let wait = inner.locks.wait_if_held(conversation.as_str());
-            if !matches!(tokio::time::timeout_at(give_up, wait).await, Ok(true)) {
-                tokio::time::sleep(EARLIER_POLL).await;
-            }
+            // question its step posted before the step's result was saved).
+            self.wait_turn(conversation, give_up).await;
         }
         Ok(())
+    }
+
+    /// Waits for another worker's turn in `conversation`: until this process's worker lets
+    /// go of it, or, if none holds it (another replica's worker, or its task not started
+    /// yet), a while. The caller then looks again.
+    pub(crate) async fn wait_turn(&self, conversation: &ConversationKey, give_up: tokio::time::Instant) {
+        let wait = self.inner.locks.wait_if_held(conversation.as_str());
+        if !matches!(tokio::time::timeout_at(give_up, wait).await, Ok(true)) {
+            tokio::time::sleep(EARLIER_POLL).await;
+        }
     }
 
     /// Whether an event that arrived `at` (or a deadline that fell due `at`) is still put

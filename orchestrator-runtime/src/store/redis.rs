@@ -340,6 +340,21 @@ impl RedisStore {
             .await
             .map_err(backend)
     }
+
+    /// Runs `script` (`RENEW_CLAIM`, `CLAIM_DEADLINE`), which moves flow `id`'s entry in
+    /// the deadlines to `lease_until` if it meets the script's test against `than`.
+    async fn move_due(
+        &self,
+        script: &Script,
+        id: Uuid,
+        than: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let moved: i64 = self
+            .run(script, &[&id.to_string(), &millis(than), &millis(lease_until)])
+            .await?;
+        Ok(moved == 1)
+    }
 }
 
 /// An argument of a script (numbers and text alike).
@@ -467,11 +482,7 @@ impl Store for RedisStore {
         held_until: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let id = id.to_string();
-        let renewed: i64 = self
-            .run(&RENEW_CLAIM, &[&id, &millis(held_until), &millis(lease_until)])
-            .await?;
-        Ok(renewed == 1)
+        self.move_due(&RENEW_CLAIM, id, held_until, lease_until).await
     }
 
     async fn claim_deadline(
@@ -480,11 +491,7 @@ impl Store for RedisStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let id = id.to_string();
-        let claimed: i64 = self
-            .run(&CLAIM_DEADLINE, &[&id, &millis(now), &millis(lease_until)])
-            .await?;
-        Ok(claimed == 1)
+        self.move_due(&CLAIM_DEADLINE, id, now, lease_until).await
     }
 
     async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
