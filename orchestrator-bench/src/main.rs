@@ -110,6 +110,11 @@ enum Command {
         /// instead of opening them while earlier ones fire: measures the timer engine alone.
         #[arg(long)]
         preload: bool,
+        /// Each flow posts a question when it opens (as a reminder flow does), so its
+        /// deadline also waits for replies in the thread under it: one more store read
+        /// per timeout.
+        #[arg(long)]
+        post: bool,
     },
     /// Open conversations that stay open, in process; report the rate per block.
     Open {
@@ -140,7 +145,10 @@ mod waiting {
     }
 
     #[step(Open)]
-    async fn open(_cx: &mut Cx) -> Next<Waiting> {
+    async fn open(cx: &mut Cx) -> Next<Waiting> {
+        if super::POSTS.load(std::sync::atomic::Ordering::Relaxed) {
+            cx.say("Still there? Answer in the thread.").await?;
+        }
         goto(Waiting::Wait)
     }
 
@@ -157,6 +165,9 @@ mod waiting {
 
 /// When each deadline fired and how late.
 static LATENESS: Mutex<Vec<(Instant, Duration)>> = Mutex::new(Vec::new());
+
+/// Whether the waiting flows post a question when they open (`timers --post`).
+static POSTS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 async fn timers(flows: usize, rate: usize, store_url: &str, replicas: usize, preload: bool) {
     let mut bots = Vec::new();
@@ -743,6 +754,10 @@ fn main() {
             store,
             replicas,
             preload,
-        } => runtime.block_on(timers(flows, rate, &store, replicas, preload)),
+            post,
+        } => {
+            POSTS.store(post, std::sync::atomic::Ordering::Relaxed);
+            runtime.block_on(timers(flows, rate, &store, replicas, preload))
+        }
     }
 }
