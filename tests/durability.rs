@@ -114,26 +114,23 @@ fn remind_replicas() -> (Arc<MemoryStore>, Arc<RecordingSlack>, Orchestrator, Or
 /// Two replicas of a bot with flow `F`, on one memory store and one Slack.
 fn replicas<F: Flow>() -> (Arc<MemoryStore>, Arc<RecordingSlack>, Orchestrator, Orchestrator) {
     let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
-    let replica = || {
-        Orchestrator::builder()
-            .flow::<F>()
-            .store(memory.clone())
-            .slack(slack.clone())
-            .build()
-            .unwrap()
-    };
-    let (first, second) = (replica(), replica());
+    let (first, second) = (bot::<F>(memory.clone(), &slack), bot::<F>(memory.clone(), &slack));
     (memory, slack, first, second)
 }
 
-/// A bot process with the `Ask` flow on `store`.
-fn process(store: Arc<dyn Store>, slack: &Arc<RecordingSlack>) -> Orchestrator {
+/// A bot process with flow `F` on `store`.
+fn bot<F: Flow>(store: Arc<dyn Store>, slack: &Arc<RecordingSlack>) -> Orchestrator {
     Orchestrator::builder()
-        .flow::<ask::Ask>()
+        .flow::<F>()
         .store(store)
         .slack(slack.clone())
         .build()
         .unwrap()
+}
+
+/// A bot process with the `Ask` flow on `store`.
+fn process(store: Arc<dyn Store>, slack: &Arc<RecordingSlack>) -> Orchestrator {
+    bot::<ask::Ask>(store, slack)
 }
 
 /// A process that receives U1's "hi" (event `event_id`), runs the first step (which posts
@@ -559,6 +556,40 @@ async fn a_thread_reply_received_before_the_deadline_goes_before_another_replica
 /// the timer engine's timeout race: the one received first (`answer_first`, or the
 /// timeout) is still working when the other arrives. Returns what was posted, the timeout's
 /// count of fired deadlines, and the flow.
+/// Two answers to one question on two replicas: the one timed first reaches the store
+/// second (its replica's connection was slow), while the other, stored first and alone
+/// in its conversation, is being applied. It goes after that one, as it was stored,
+/// instead of running beside it (before: both answered, "Got it" twice, and one lost its
+/// compare-and-swap).
+#[tokio::test(start_paused = true)]
+async fn an_answer_timed_first_but_stored_second_waits_for_the_one_stored_first() {
+    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
+    let slow = Flaky::slow_receives(memory.clone(), Duration::from_millis(300));
+    let (slow, fast) = (
+        bot::<remind::Remind>(slow, &slack),
+        bot::<remind::Remind>(memory.clone(), &slack),
+    );
+    let dm = |text, ts, id| {
+        slack_orchestrator::payloads::direct_message(slack_orchestrator::testkit::TEAM, "U1", text, ts, id)
+    };
+    fast.handle_json(&dm("hi", "1.1", "EvHi")).await.unwrap();
+    let (timed_first, stored_first) = (dm("yes", "1.2", "EvYes"), dm("yes!", "1.3", "EvYes2"));
+    let timed_first = tokio::spawn(async move { slow.handle_json(&timed_first).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stored_first = tokio::spawn(async move { fast.handle_json(&stored_first).await });
+    let stored_first = stored_first.await.unwrap().unwrap();
+    assert_eq!(stored_first.state(), Some(FlowState::Completed), "{stored_first:?}");
+    let timed_first = timed_first.await.unwrap().unwrap();
+    assert_eq!(
+        timed_first.state(),
+        Some(FlowState::WaitingForResponse),
+        "a new conversation"
+    );
+    assert_eq!(memory.list(false, 10).await.unwrap().len(), 2, "{timed_first:?}");
+    assert_eq!(posts(&slack), ["Ready?", "Got it", "Ready?"]);
+    assert_eq!(unsettled(&memory).await, None, "both settled");
+}
+
 async fn late_answer_against_a_timeout(answer_first: bool) -> (Vec<String>, usize, slack_orchestrator::FlowRecord) {
     let (memory, slack, first, second) = replicas::<nudge::Nudge>();
     let team = slack_orchestrator::testkit::TEAM;

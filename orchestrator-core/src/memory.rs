@@ -15,6 +15,10 @@ use hashbrown::hash_map::{Entry, EntryRef};
 use hashbrown::{DefaultHashBuilder as RandomState, HashMap, HashTable};
 use std::collections::BTreeSet;
 use std::hash::BuildHasher;
+
+/// How much later than its conversation's latest unsettled event a new one is stored when
+/// its own time is not later (see [`Store::receive`]): the other stores keep milliseconds.
+const STEP: chrono::TimeDelta = chrono::TimeDelta::milliseconds(1);
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
@@ -381,18 +385,25 @@ impl Store for MemoryStore {
             // The key is made once, and shared with the indexes below.
             EntryRef::Vacant(new) => new.insert_entry((event.at, Some(unsettled))).key().clone(),
         };
-        let entry = (event.at, key);
-        let first = match inner.unsettled_in.entry(conversation) {
+        // After its conversation's unsettled events (see `Store::receive`).
+        let (at, first) = match inner.unsettled_in.entry(conversation) {
             Entry::Occupied(mut list) => {
-                let first = list.get().iter().all(|other| *other > entry);
-                list.get_mut().push(entry.clone());
-                first
+                let latest = list.get().iter().map(|(at, _)| *at).max();
+                let at = latest.map_or(event.at, |latest| event.at.max(latest + STEP));
+                list.get_mut().push((at, key.clone()));
+                (at, false)
             }
             Entry::Vacant(list) => {
-                list.insert(vec![entry.clone()]);
-                true
+                list.insert(vec![(event.at, key.clone())]);
+                (event.at, true)
             }
         };
+        if at != event.at {
+            if let Some(stored) = inner.events.get_mut(&key) {
+                stored.0 = at;
+            }
+        }
+        let entry = (at, key);
         inner.event_order.insert(entry.clone());
         inner.unsettled.insert(entry);
         Ok(if first { Receipt::NewFirst } else { Receipt::New })
@@ -507,14 +518,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_conversations_oldest_event_goes_by_time_then_key_and_settling_moves_to_the_next() {
+    async fn a_conversations_events_go_in_the_order_they_were_stored_and_settling_moves_to_the_next() {
         let store = MemoryStore::new();
         let now = Utc::now();
-        let lease = now + chrono::Duration::seconds(30);
-        // First of its conversation when stored (nothing older unsettled), or not.
+        let (lease, second) = (now + chrono::Duration::seconds(30), chrono::Duration::seconds(1));
+        // First of its conversation when stored (nothing else unsettled), or not. C was
+        // timed before B but stored after it (by another worker): it goes after B.
         for (key, at, receipt) in [
             ("event:B", now, Receipt::NewFirst),
-            ("event:C", now - chrono::Duration::seconds(1), Receipt::NewFirst),
+            ("event:C", now - second, Receipt::New),
             ("event:A", now, Receipt::New),
         ] {
             assert_eq!(
@@ -535,13 +547,30 @@ mod tests {
                     .map(|(r, _)| r.key)
             }
         };
-        assert_eq!(oldest(None).await.as_deref(), Some("event:C"), "the earliest first");
-        assert_eq!(oldest(Some("event:C")).await, None, "the caller's own event");
-        store.settle("event:C").await.unwrap();
-        assert_eq!(oldest(None).await.as_deref(), Some("event:A"), "same time: by key");
-        store.settle("event:A").await.unwrap();
-        store.settle("event:B").await.unwrap();
-        assert_eq!(oldest(None).await, None);
+        assert_eq!(oldest(None).await.as_deref(), Some("event:B"), "the first stored first");
+        assert_eq!(oldest(Some("event:B")).await, None, "the caller's own event");
+        assert_eq!(
+            oldest(Some("event:C")).await.as_deref(),
+            Some("event:B"),
+            "a later one waits"
+        );
+        for (settled, next) in [
+            ("event:B", Some("event:C")),
+            ("event:C", Some("event:A")),
+            ("event:A", None),
+        ] {
+            store.settle(settled).await.unwrap();
+            assert_eq!(oldest(None).await.as_deref(), next, "after {settled}");
+        }
+        // Alone in its conversation, an event is stored at its own time, however early.
+        let early = received("event:E", now - second);
+        assert_eq!(store.receive(&early, lease).await.unwrap(), Receipt::NewFirst);
+        let pending = store.claim_pending(lease, lease, 10).await.unwrap();
+        assert_eq!(
+            pending.iter().map(|r| (r.key.as_str(), r.at)).collect::<Vec<_>>(),
+            [("event:E", early.at)]
+        );
+        store.settle("event:E").await.unwrap();
         assert_eq!(
             store.receive(&received("event:A", now), lease).await.unwrap(),
             Receipt::Settled

@@ -107,9 +107,9 @@ pub enum Receipt {
     /// older event of its conversation may still be unsettled: the caller asks
     /// [`Store::oldest_unsettled`] before it applies this one.
     New,
-    /// [`Receipt::New`], and no older event of its conversation (by received time, then
-    /// key) was unsettled when it was stored: the caller applies it without asking. A store
-    /// that does not look answers `New` instead, which is always correct.
+    /// [`Receipt::New`], and no other event of its conversation was unsettled when it was
+    /// stored: the caller applies it without asking. A store that does not look answers
+    /// `New` instead, which is always correct.
     NewFirst,
     /// Delivered before and not yet applied, and its lease had ended (its first worker
     /// failed or died): it is leased to the caller now, who applies it.
@@ -256,6 +256,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a received event unless it was received before, leased to the caller until
     /// `lease_until` (a repeat whose lease has ended is leased to the caller again).
+    ///
+    /// A new event goes after every unsettled event of its conversation: if one of those
+    /// has a later time (it was timed after this one but stored first, by another worker
+    /// or replica), this one is stored with a time just after it (a millisecond). So a
+    /// conversation's unsettled events are ordered as they were stored, and an event
+    /// stored first, alone, cannot be overtaken by one that comes to the store after it.
     async fn receive(&self, event: &Received, lease_until: DateTime<Utc>) -> Result<Receipt, StoreError>;
     /// Extends the lease of received event `key` to `lease_until`, if it is not settled and
     /// its lease has not ended at `now`: the worker holding it keeps it while it works.

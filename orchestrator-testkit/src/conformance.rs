@@ -75,6 +75,7 @@ pub async fn check_store(a: &dyn Store, b: &dyn Store) {
 
     records_and_compare_and_swap(a, &channel, now).await;
     events_settle_with_their_write(a, &run, now).await;
+    events_go_in_the_order_they_were_stored(a, &run, now).await;
     deadlines_are_claimed_once(a, b, &channel, now).await;
     one_deadline_is_claimed_once_whoever_asks(a, b, &channel, now).await;
     ending_frees_the_conversation_and_purge_drops_it(a, &channel, &run, now).await;
@@ -261,6 +262,60 @@ async fn events_settle_with_their_write(store: &dyn Store, run: &str, now: DateT
         "nothing of ours is pending"
     );
     store.delete(flow.id).await.unwrap();
+}
+
+/// A new event goes after its conversation's unsettled events, also after one timed later
+/// that was stored first (by another worker or replica, between this one's timing and its
+/// storing): the first stored goes first, so an event that found itself alone is never
+/// overtaken.
+async fn events_go_in_the_order_they_were_stored(store: &dyn Store, run: &str, now: DateTime<Utc>) {
+    let lease = now + Span::seconds(10);
+    // `received` puts an event in the conversation named by its id's last 32 characters.
+    let event = |id: &str, at| received(&format!("Ev{id}o{}", &run[1..]), at);
+    let (stored_first, timed_first) = (event("O1", now + Span::milliseconds(50)), event("O2", now));
+    assert!(is_new(store.receive(&stored_first, lease).await.unwrap()), "alone: new");
+    assert_eq!(
+        store.receive(&timed_first, lease).await.unwrap(),
+        Receipt::New,
+        "stored after an unsettled event of its conversation: New, never NewFirst"
+    );
+    let conversation = stored_first.conversation();
+    let oldest = |unless: Option<&str>| {
+        let (store, conversation, unless) = (store, &conversation, unless.map(str::to_owned));
+        async move {
+            let found = store.oldest_unsettled(conversation, unless.as_deref()).await;
+            found.unwrap().map(|(event, _)| event.key)
+        }
+    };
+    assert_eq!(
+        oldest(None).await,
+        Some(stored_first.key.clone()),
+        "the first stored is the oldest"
+    );
+    assert_eq!(
+        oldest(Some(&timed_first.key)).await,
+        Some(stored_first.key.clone()),
+        "the one timed first waits for it"
+    );
+    assert_eq!(oldest(Some(&stored_first.key)).await, None, "and it waits for nothing");
+    let ended = lease + Span::seconds(1);
+    let ours = [&stored_first.key, &timed_first.key];
+    let claimed: Vec<String> = store
+        .claim_pending(ended, ended + Span::seconds(10), 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.key)
+        .filter(|key| ours.contains(&key))
+        .collect();
+    assert_eq!(
+        claimed,
+        [stored_first.key.clone(), timed_first.key.clone()],
+        "taken over in that order too"
+    );
+    store.settle(&stored_first.key).await.unwrap();
+    store.settle(&timed_first.key).await.unwrap();
+    assert_eq!(oldest(None).await, None, "both settled");
 }
 
 async fn deadlines_are_claimed_once(

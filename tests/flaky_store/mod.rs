@@ -31,6 +31,8 @@ pub struct Flaky {
     events_only: bool,
     /// How many of the next events received fail to be stored.
     failing_receives: AtomicUsize,
+    /// How long each event takes to reach the store (a slow network to the database).
+    receive_delay: std::time::Duration,
 }
 
 impl Flaky {
@@ -42,6 +44,16 @@ impl Flaky {
             failure,
             events_only: true,
             failing_receives: AtomicUsize::new(0),
+            receive_delay: std::time::Duration::ZERO,
+        })
+    }
+
+    /// Stores each event received `delay` after it is asked to (after the event was
+    /// timed); the rest goes through at once.
+    pub fn slow_receives(inner: Arc<MemoryStore>, delay: std::time::Duration) -> Arc<Flaky> {
+        Arc::new(Flaky {
+            receive_delay: delay,
+            ..Arc::into_inner(Flaky::new(inner, Failure::Backend, 0)).expect("not shared yet")
         })
     }
 
@@ -121,6 +133,7 @@ impl Store for Flaky {
             .failing_receives
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
+        tokio::time::sleep(self.receive_delay).await;
         match fails {
             true => Err(StoreError::Backend("connection refused".into())),
             false => self.inner.receive(event, lease).await,

@@ -142,7 +142,9 @@ impl Q {
             Q::Receive => {
                 "WITH inserted AS (
             INSERT INTO events (key, conv_key, received_at, lease_until, settled, incoming)
-            VALUES ($1, $2, $3, $4, FALSE, $5) ON CONFLICT (key) DO NOTHING RETURNING 1),
+            VALUES ($1, $2, GREATEST($3, (SELECT max(received_at) + 1 FROM events WHERE conv_key = $2 AND NOT settled)),
+                $4, FALSE, $5)
+            ON CONFLICT (key) DO NOTHING RETURNING 1),
         taken AS (
             UPDATE events SET lease_until = $4
             WHERE key = $1 AND NOT settled AND lease_until <= $3 AND NOT EXISTS (SELECT 1 FROM inserted)

@@ -152,8 +152,9 @@ return out
     )
 });
 
-/// ARGV: prefix, key, conversation, received at, lease until, event. first (new, and no older
-/// event of its conversation unsettled), new, pending, busy or settled.
+/// ARGV: prefix, key, conversation, received at, lease until, event. first (new, and no
+/// other event of its conversation unsettled), new, pending, busy or settled. A new event
+/// goes after its conversation's unsettled ones (see [`Store::receive`]).
 static RECEIVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -161,10 +162,14 @@ local p, key = ARGV[1], ARGV[2]
 local ek = p .. 'ev:' .. key
 local settled = redis.call('HGET', ek, 's')
 if not settled then
-  redis.call('HSET', ek, 's', '0', 'at', ARGV[4], 'l', ARGV[5], 'c', ARGV[3], 'i', ARGV[6])
+  local conv = p .. 'conv:' .. ARGV[3]
+  local at = ARGV[4]
+  local last = redis.call('ZRANGE', conv, -1, -1, 'WITHSCORES')
+  if #last > 0 and tonumber(last[2]) >= tonumber(at) then at = string.format('%.0f', tonumber(last[2]) + 1) end
+  redis.call('HSET', ek, 's', '0', 'at', at, 'l', ARGV[5], 'c', ARGV[3], 'i', ARGV[6])
   redis.call('ZADD', p .. 'leases', ARGV[5], key)
-  redis.call('ZADD', p .. 'conv:' .. ARGV[3], ARGV[4], key)
-  if redis.call('ZRANK', p .. 'conv:' .. ARGV[3], key) == 0 then return 'first' end
+  redis.call('ZADD', conv, at, key)
+  if #last == 0 then return 'first' end
   return 'new'
 end
 if settled == '1' then return 'settled' end

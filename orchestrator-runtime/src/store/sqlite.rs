@@ -652,21 +652,19 @@ fn receive(tx: &rusqlite::Savepoint<'_>, event: &EventRow, lease: i64) -> rusqli
             Receipt::Pending
         }
         None => {
+            // After its conversation's unsettled events (see `Store::receive`).
+            let latest: Option<i64> = tx
+                .prepare_cached("SELECT max(received_at) FROM events WHERE conv_key = ?1 AND settled = 0")?
+                .query_row([conversation], |row| row.get(0))?;
+            let at = latest.map_or(*at, |latest| (*at).max(latest + 1));
             tx.prepare_cached(
                 "INSERT INTO events (key, received_at, settled, incoming, lease_until, conv_key)
                  VALUES (?1, ?2, 0, ?3, ?4, ?5)",
             )?
             .execute(params![key, at, json, lease, conversation])?;
-            let older: bool = tx
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM events WHERE conv_key = ?1 AND settled = 0
-                     AND (received_at, key) < (?2, ?3))",
-                )?
-                .query_row(params![conversation, at, key], |row| row.get(0))?;
-            if older {
-                Receipt::New
-            } else {
-                Receipt::NewFirst
+            match latest {
+                Some(_) => Receipt::New,
+                None => Receipt::NewFirst,
             }
         }
     })
