@@ -15,12 +15,12 @@ use hashbrown::hash_map::{Entry, EntryRef};
 use hashbrown::{DefaultHashBuilder as RandomState, HashMap, HashTable};
 use std::collections::BTreeSet;
 use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
 
 /// How much later than its conversation's latest unsettled event a new one is stored when
 /// its own time is not later (see [`Store::receive`]): the other stores keep milliseconds.
 const STEP: chrono::TimeDelta = chrono::TimeDelta::milliseconds(1);
-use std::sync::{Arc, Mutex};
-use uuid::Uuid;
 
 /// An in-memory [`Store`]. Everything is lost when the process ends.
 ///
