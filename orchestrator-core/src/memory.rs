@@ -73,7 +73,8 @@ struct Inner {
     /// (received at, key) of the events not settled yet, oldest first.
     unsettled: BTreeSet<(DateTime<Utc>, EventKey)>,
     /// The same, per conversation: usually one event, so a short list rather than a tree
-    /// (a B-tree's first node is a few hundred bytes).
+    /// (a B-tree's first node is a few hundred bytes). Oldest first: a new event is stored
+    /// after the others (`receive`), and settling one keeps the rest in order.
     unsettled_in: HashMap<ConversationKey, Vec<(DateTime<Utc>, EventKey)>>,
 }
 
@@ -388,7 +389,7 @@ impl Store for MemoryStore {
         // After its conversation's unsettled events (see `Store::receive`).
         let (at, first) = match inner.unsettled_in.entry(conversation) {
             Entry::Occupied(mut list) => {
-                let latest = list.get().iter().map(|(at, _)| *at).max();
+                let latest = list.get().last().map(|(at, _)| *at);
                 let at = latest.map_or(event.at, |latest| event.at.max(latest + STEP));
                 list.get_mut().push((at, key.clone()));
                 (at, false)
@@ -430,7 +431,7 @@ impl Store for MemoryStore {
         unless: Option<&str>,
     ) -> Result<Option<(Received, DateTime<Utc>)>, StoreError> {
         let inner = self.lock();
-        let Some((at, key)) = inner.unsettled_in.get(conversation).and_then(|list| list.iter().min()) else {
+        let Some((at, key)) = inner.unsettled_in.get(conversation).and_then(|list| list.first()) else {
             return Ok(None);
         };
         if unless == Some(&**key) {

@@ -133,7 +133,9 @@ impl Store for Flaky {
             .failing_receives
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
-        tokio::time::sleep(self.receive_delay).await;
+        if !self.receive_delay.is_zero() {
+            tokio::time::sleep(self.receive_delay).await;
+        }
         match fails {
             true => Err(StoreError::Backend("connection refused".into())),
             false => self.inner.receive(event, lease).await,
