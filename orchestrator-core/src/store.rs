@@ -262,6 +262,9 @@ pub trait Store: Send + Sync + 'static {
     /// or replica), this one is stored with a time just after it (a millisecond). So a
     /// conversation's unsettled events are ordered as they were stored, and an event
     /// stored first, alone, cannot be overtaken by one that comes to the store after it.
+    /// Receives of one conversation that overlap (two workers or replicas at once) must
+    /// see each other as one of them stored first: a store serializes them (a lock, one
+    /// writer, an atomic script), never lets each miss the other's.
     async fn receive(&self, event: &Received, lease_until: DateTime<Utc>) -> Result<Receipt, StoreError>;
     /// Extends the lease of received event `key` to `lease_until`, if it is not settled and
     /// its lease has not ended at `now`: the worker holding it keeps it while it works.

@@ -91,6 +91,118 @@ mod postgres {
         testkit::check_store(&*a, &*b).await;
     }
 
+    /// Two replicas receive two events of one conversation at once, and the one timed
+    /// first is stored last: its insert was slow (here it waits for a third connection's
+    /// open transaction, which holds its event id), while the other was stored and its
+    /// worker looked for older events and found none. The slow one must then go after it,
+    /// not before it by its time: otherwise both workers apply their event side by side.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_event_whose_insert_was_slow_goes_after_one_of_its_conversation_stored_meanwhile() {
+        use orchestrator_core::{Incoming, Receipt, Received, Store};
+        use std::sync::Arc;
+        let url = testkit::postgres_url();
+        let (a, b) = (store::open(&url).await.unwrap(), store::open(&url).await.unwrap());
+        let run = uuid::Uuid::new_v4().simple().to_string();
+        let event = |id: &str, at| {
+            let body = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": format!("Ev{id}{run}"),
+                "event": {"type": "message", "channel": format!("D{run}"), "channel_type": "im", "user": "U1", "text": id, "ts": "1.1"}});
+            Received::new(Incoming::from_json(&body).unwrap().unwrap(), at).unwrap()
+        };
+        let now = chrono::Utc::now();
+        let (slow, quick) = (
+            event("Slow", now),
+            event("Quick", now + chrono::Duration::milliseconds(50)),
+        );
+        let lease = now + chrono::Duration::seconds(30);
+        // Whether a worker that received `event` applies it now, as the engine decides:
+        // nothing else was unsettled when it was stored, or it is the oldest unsettled.
+        let goes_now = |store: Arc<dyn Store>, event: Received| async move {
+            let receipt = store.receive(&event, lease).await.unwrap();
+            let waits_for = store
+                .oldest_unsettled(&event.conversation(), Some(&event.key))
+                .await
+                .unwrap();
+            receipt == Receipt::NewFirst || (receipt == Receipt::New && waits_for.is_none())
+        };
+
+        let (mut holder, connection) = blocker_connection(&url).await;
+        let held = holder.transaction().await.unwrap();
+        held.execute(
+            "INSERT INTO events (key, conv_key, received_at, lease_until, settled) VALUES ($1, 'elsewhere', 0, 0, FALSE)",
+            &[&slow.key],
+        )
+        .await
+        .unwrap();
+        let slow_one = tokio::spawn(goes_now(a.clone(), slow));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let quick_one = tokio::spawn(goes_now(b.clone(), quick));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        held.rollback().await.unwrap();
+        let (slow_goes, quick_goes) = (slow_one.await.unwrap(), quick_one.await.unwrap());
+        assert!(
+            slow_goes != quick_goes,
+            "exactly one of them is applied first (the slow one: {slow_goes}, the quick one: {quick_goes})"
+        );
+        drop(holder);
+        connection.abort();
+    }
+
+    /// A schema written by an older build is brought up to date when a store opens it,
+    /// and one written by a newer build is refused with one clear line.
+    #[tokio::test]
+    async fn an_older_schema_is_migrated_and_a_newer_one_refused() {
+        use orchestrator_core::{Incoming, Receipt, Received};
+        let url = testkit::postgres_url();
+        drop(store::open(&url).await.unwrap());
+        let (holder, connection) = blocker_connection(&url).await;
+        // As the first schema was: no receive function.
+        holder
+            .batch_execute("DROP FUNCTION receive_event; UPDATE schema_version SET version = 1")
+            .await
+            .unwrap();
+        let upgraded = store::open(&url).await.expect("the first schema is migrated");
+        let body = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": format!("Ev{}", uuid::Uuid::new_v4().simple()),
+            "event": {"type": "message", "channel": "D1", "channel_type": "im", "user": "U1", "text": "hi", "ts": "1.1"}});
+        let event = Received::new(Incoming::from_json(&body).unwrap().unwrap(), chrono::Utc::now()).unwrap();
+        let receipt = upgraded.receive(&event, chrono::Utc::now()).await.unwrap();
+        assert_eq!(receipt, Receipt::NewFirst);
+        holder
+            .batch_execute("UPDATE schema_version SET version = 99")
+            .await
+            .unwrap();
+        let refused = store::open(&url)
+            .await
+            .err()
+            .expect("a newer schema is refused")
+            .to_string();
+        assert!(refused.contains("newer than this build's 2"), "{refused}");
+        assert!(!refused.contains('\n'), "one line: {refused}");
+        connection.abort();
+    }
+
+    /// A plain connection to the test server, in the schema of `url`.
+    async fn blocker_connection(url: &str) -> (tokio_postgres::Client, tokio::task::JoinHandle<()>) {
+        let mut parsed = url::Url::parse(url).unwrap();
+        let schema = parsed
+            .query_pairs()
+            .find(|(k, _)| k == "schema")
+            .unwrap()
+            .1
+            .into_owned();
+        parsed.set_query(None);
+        let (client, connection) = tokio_postgres::connect(parsed.as_str(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        let connection = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        client
+            .batch_execute(&format!("SET search_path TO {schema}"))
+            .await
+            .unwrap();
+        (client, connection)
+    }
+
     #[tokio::test]
     async fn an_unreachable_server_or_a_bad_option_is_one_clear_error() {
         let error = |url: &'static str| async move { store::open(url).await.err().expect("refused").to_string() };

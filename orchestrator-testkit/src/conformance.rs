@@ -661,6 +661,28 @@ async fn two_handles_race(a: &dyn Store, b: &dyn Store, channel: &dyn Fn(&str) -
         );
         a.settle(&event.key).await.unwrap();
     }
+    // Two events of one conversation received at once through the two handles: one of
+    // them goes first, and the other waits for it, however the two receives interleave.
+    for round in 0..20 {
+        let event = |name: &str, at| received(&format!("Ev{name}{round}-{}", channel("")), at);
+        let (early, late) = (event("Early", now), event("Late", now + Span::milliseconds(5)));
+        let (late_goes, early_goes) = tokio::join!(goes_now(a, &late, lease), goes_now(b, &early, lease));
+        assert!(
+            late_goes != early_goes,
+            "round {round}: exactly one of two events received at once goes first ({late_goes}, {early_goes})"
+        );
+        a.settle(&early.key).await.unwrap();
+        a.settle(&late.key).await.unwrap();
+    }
+}
+
+/// Whether a worker that receives `event` through `store` applies it at once, as the engine
+/// decides: nothing else of its conversation was unsettled when it was stored (`NewFirst`),
+/// or no other unsettled event of it is older.
+async fn goes_now(store: &dyn Store, event: &Received, lease_until: DateTime<Utc>) -> bool {
+    let receipt = store.receive(event, lease_until).await.unwrap();
+    let older = store.oldest_unsettled(&event.conversation(), Some(&event.key)).await;
+    receipt == Receipt::NewFirst || (receipt == Receipt::New && older.unwrap().is_none())
 }
 
 /// A worker renews the lease of the event it applies while the lease runs, so that a claim

@@ -11,7 +11,11 @@
 //!   = $n` of one `UPDATE`; one active flow per conversation is a partial unique index; due
 //!   deadlines and abandoned events are claimed with `FOR UPDATE SKIP LOCKED`, so two
 //!   replicas never take the same one; a received event is leased with one conditional
-//!   `UPDATE`.
+//!   `UPDATE`. Receiving is one call of a PL/pgSQL function (`receive_event`, the second
+//!   migration): it takes an advisory lock on the event's conversation and then inserts,
+//!   so the receives of one conversation go one at a time and each sees the ones before it
+//!   (one statement alone reads what was committed when it began: two replicas inserting
+//!   events of one conversation at once each missed the other's, and both went first).
 //! - **Schema:** tables in the schema the URL names (`?schema=NAME`, default `public`),
 //!   created on first use; migrations are embedded, applied at open under an advisory lock
 //!   (replicas starting together apply them once), and a database from a newer schema is
@@ -31,7 +35,8 @@ use tokio_postgres::{Client, Config, NoTls, Statement};
 use uuid::Uuid;
 
 /// The schema, one migration per version; `MIGRATIONS[n]` brings version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE flows (
         id TEXT PRIMARY KEY,
         conv_key TEXT NOT NULL,
@@ -57,7 +62,36 @@ const MIGRATIONS: &[&str] = &["
     CREATE INDEX events_pending ON events(received_at) WHERE NOT settled;
     CREATE INDEX events_unsettled_conversation ON events(conv_key, received_at, key) WHERE NOT settled;
     CREATE INDEX events_settled ON events(received_at) WHERE settled;
-"];
+",
+    "
+    -- Receives an event (see `Q::Receive`). One receive per conversation at a time (an
+    -- advisory lock on the conversation, held to the end of the transaction), and each
+    -- statement here reads what was committed before it began: so a new event sees every
+    -- event stored before it, also one whose insert began later but finished first, and goes
+    -- after it. One statement alone could not: it reads what was committed when it began.
+    CREATE FUNCTION receive_event(p_key TEXT, p_conv TEXT, p_at BIGINT, p_lease BIGINT, p_incoming TEXT,
+        OUT inserted BOOLEAN, OUT taken BOOLEAN, OUT settled BOOLEAN, OUT alone BOOLEAN)
+    LANGUAGE plpgsql AS $$
+    DECLARE
+        latest BIGINT;
+    BEGIN
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_conv, 0));
+        SELECT max(e.received_at) INTO latest FROM events e WHERE e.conv_key = p_conv AND NOT e.settled;
+        INSERT INTO events (key, conv_key, received_at, lease_until, settled, incoming)
+        VALUES (p_key, p_conv, GREATEST(p_at, latest + 1), p_lease, FALSE, p_incoming)
+        ON CONFLICT (key) DO NOTHING;
+        inserted := FOUND;
+        alone := inserted AND latest IS NULL;
+        taken := FALSE;
+        IF NOT inserted THEN
+            UPDATE events e SET lease_until = p_lease
+            WHERE e.key = p_key AND NOT e.settled AND e.lease_until <= p_at;
+            taken := FOUND;
+        END IF;
+        settled := coalesce((SELECT e.settled FROM events e WHERE e.key = p_key), FALSE);
+    END $$;
+",
+];
 
 /// The statements of the contract, prepared once per connection.
 #[derive(Clone, Copy)]
@@ -137,21 +171,11 @@ impl Q {
         RETURNING record"
             }
             Q::NextDeadline => "SELECT min(due_at) FROM flows WHERE due_at IS NOT NULL",
-            // New if inserted; Pending if it was there unsettled with its lease ended (taken now);
-            // otherwise Settled or Busy (also when another delivery inserted it a moment ago).
-            Q::Receive => {
-                "WITH inserted AS (
-            INSERT INTO events (key, conv_key, received_at, lease_until, settled, incoming)
-            VALUES ($1, $2, GREATEST($3, (SELECT max(received_at) + 1 FROM events WHERE conv_key = $2 AND NOT settled)),
-                $4, FALSE, $5)
-            ON CONFLICT (key) DO NOTHING RETURNING 1),
-        taken AS (
-            UPDATE events SET lease_until = $4
-            WHERE key = $1 AND NOT settled AND lease_until <= $3 AND NOT EXISTS (SELECT 1 FROM inserted)
-            RETURNING 1)
-        SELECT EXISTS (SELECT 1 FROM inserted), EXISTS (SELECT 1 FROM taken),
-            coalesce((SELECT settled FROM events WHERE key = $1), FALSE)"
-            }
+            // NewFirst if inserted with nothing else of its conversation unsettled, New if
+            // inserted after such events; Pending if it was there unsettled with its lease
+            // ended (taken now); otherwise Settled or Busy (also when another delivery
+            // inserted it a moment ago). In a function: see the second migration.
+            Q::Receive => "SELECT inserted, taken, settled, alone FROM receive_event($1, $2, $3, $4, $5)",
             Q::Settle => {
                 "INSERT INTO events (key, received_at, lease_until, settled) VALUES ($1, $2, 0, TRUE)
         ON CONFLICT (key) DO UPDATE SET settled = TRUE, incoming = NULL"
@@ -469,13 +493,11 @@ impl Store for PostgresStore {
         let db = self.connection().await?;
         let params: Params<'_> = &[&row.key, &row.conversation, &row.at, &millis(lease_until), &row.json];
         let answer = db.client.query_one(db.sql(Q::Receive), params).await.map_err(backend)?;
-        // Never `NewFirst`: under read committed, two replicas inserting events of one
-        // conversation at once would each miss the other's; the engine asks
-        // `oldest_unsettled` when it applies the event instead.
-        Ok(match (answer.get(0), answer.get(1), answer.get(2)) {
-            (true, _, _) => Receipt::New,
-            (_, true, _) => Receipt::Pending,
-            (_, _, true) => Receipt::Settled,
+        Ok(match (answer.get(0), answer.get(1), answer.get(2), answer.get(3)) {
+            (true, _, _, true) => Receipt::NewFirst,
+            (true, _, _, _) => Receipt::New,
+            (_, true, _, _) => Receipt::Pending,
+            (_, _, true, _) => Receipt::Settled,
             _ => Receipt::Busy,
         })
     }
