@@ -590,6 +590,61 @@ async fn an_answer_timed_first_but_stored_second_waits_for_the_one_stored_first(
     assert_eq!(unsettled(&memory).await, None, "both settled");
 }
 
+/// Two replicas on a shared store get two answers of one user at once, one each (a user
+/// who sent twice, spread by the load balancer). One answer is applied first and the other
+/// after it, as the store received them: "Got it" once, and the second answer, coming
+/// after the flow ended, starts a new conversation. (The interleaving in which the two
+/// inserts overlap and the one timed first is stored last is made on purpose, store by
+/// store, in `orchestrator-runtime/tests/stores.rs` and the conformance suite.)
+async fn answers_at_once_on_two_replicas(url: String) {
+    const USERS: usize = 10;
+    let slack = RecordingSlack::new();
+    let open = || async { slack_orchestrator::store::open(&url).await.unwrap() };
+    let replicas = [
+        bot::<remind::Remind>(open().await, &slack),
+        bot::<remind::Remind>(open().await, &slack),
+    ];
+    let team = slack_orchestrator::testkit::TEAM;
+    let user = |n: usize| format!("U{n}{}", uuid::Uuid::new_v4().simple());
+    let users: Vec<String> = (0..USERS).map(user).collect();
+    let conversations = users.iter().map(|user| {
+        let replicas = replicas.clone();
+        let user = user.clone();
+        async move {
+            let dm = |text, ts, id: &str| {
+                slack_orchestrator::payloads::direct_message(team, &user, text, ts, &format!("{id}{user}"))
+            };
+            replicas[0].handle_json(&dm("hi", "1.1", "EvHi")).await.unwrap();
+            let (one, two) = (dm("yes", "1.2", "EvYes"), dm("yes!", "1.3", "EvYes2"));
+            let (one, two) = tokio::join!(replicas[0].handle_json(&one), replicas[1].handle_json(&two));
+            (one.unwrap(), two.unwrap())
+        }
+    });
+    futures_util::future::join_all(conversations).await;
+    for user in &users {
+        let channel = format!("D{user}");
+        let said: Vec<String> = slack
+            .requests()
+            .into_iter()
+            .filter_map(|r| match r {
+                SlackRequest::PostMessage { text, channel: to, .. } if to == channel => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(said, ["Ready?", "Got it", "Ready?"], "{user}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_answers_at_once_on_two_replicas_go_one_after_the_other() {
+    answers_at_once_on_two_replicas(slack_orchestrator::testkit::postgres_url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_two_answers_at_once_on_two_replicas_go_one_after_the_other() {
+    answers_at_once_on_two_replicas(slack_orchestrator::testkit::redis_url()).await;
+}
+
 async fn late_answer_against_a_timeout(answer_first: bool) -> (Vec<String>, usize, slack_orchestrator::FlowRecord) {
     let (memory, slack, first, second) = replicas::<nudge::Nudge>();
     let team = slack_orchestrator::testkit::TEAM;
