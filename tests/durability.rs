@@ -106,6 +106,38 @@ mod nudge {
     }
 }
 
+#[flow(trigger = direct_message, timeout = "10s")]
+mod linger {
+    use slack_orchestrator::prelude::*;
+    use std::time::Duration;
+
+    pub(crate) enum Linger {
+        #[start]
+        Ask,
+        Wait,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<Linger> {
+        cx.say("Ready?").await?;
+        goto(Linger::Wait)
+    }
+
+    /// Answers, works 2 s, and waits on (the deadline still counts from the question).
+    #[step(Wait)]
+    async fn answer(cx: &mut Cx, text: Text) -> Next<Linger> {
+        cx.say(format!("Got {text}")).await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        stay()
+    }
+
+    #[step(Wait)]
+    async fn expire(cx: &mut Cx, _deadline: Timeout) -> Next<Linger> {
+        cx.say("Too late").await?;
+        complete_silently()
+    }
+}
+
 /// Two replicas of a bot with the `Remind` flow, on one memory store and one Slack.
 fn remind_replicas() -> (Arc<MemoryStore>, Arc<RecordingSlack>, Orchestrator, Orchestrator) {
     replicas::<remind::Remind>()
@@ -643,6 +675,53 @@ async fn postgres_two_answers_at_once_on_two_replicas_go_one_after_the_other() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_two_answers_at_once_on_two_replicas_go_one_after_the_other() {
     answers_at_once_on_two_replicas(slack_orchestrator::testkit::redis_url()).await;
+}
+
+/// An answer timed just before the deadline, but stored just after it: stored after
+/// another answer of the conversation that was timed later and stored first (a slow
+/// connection to the store), it goes a millisecond after that one, past the deadline. It
+/// is applied as arriving then, as the timer engine also sees it (a timeout waits for the
+/// answers stored before its deadline, not for this one): the timeout goes first, fired by
+/// this answer's worker here, where no timer engine runs. Before, it was applied as
+/// arriving before the deadline, and continued the flow ("Got yes") while a timer engine
+/// could fire the same deadline beside it.
+#[tokio::test(start_paused = true)]
+async fn an_answer_stored_past_the_deadline_goes_after_the_timeout_whenever_it_was_timed() {
+    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
+    let slow = Flaky::slow_receives(memory.clone(), Duration::from_millis(300));
+    let (slow, fast) = (
+        bot::<linger::Linger>(slow, &slack),
+        bot::<linger::Linger>(memory.clone(), &slack),
+    );
+    let dm = |text, ts, id| {
+        slack_orchestrator::payloads::direct_message(slack_orchestrator::testkit::TEAM, "U1", text, ts, id)
+    };
+    fast.handle_json(&dm("hi", "1.1", "EvHi")).await.unwrap();
+    let deadline = memory.list(true, 1).await.unwrap()[0].deadline.expect("a deadline");
+    let settle = || async {
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+    };
+    // "yes" is timed 0.7 ms before the deadline and reaches the store 300 ms later.
+    tokio::time::advance(Duration::from_micros(10_000_000 - 700)).await;
+    let yes = tokio::spawn({
+        let (slow, yes) = (slow.clone(), dm("yes", "1.2", "EvYes"));
+        async move { slow.handle_json(&yes).await }
+    });
+    settle().await;
+    // "no" is timed 0.5 ms before the deadline and stored at once: answered in time.
+    tokio::time::advance(Duration::from_micros(200)).await;
+    let no = tokio::spawn({
+        let (fast, no) = (fast.clone(), dm("no", "1.3", "EvNo"));
+        async move { fast.handle_json(&no).await }
+    });
+    settle().await;
+    no.await.unwrap().unwrap();
+    assert!(fast.now() > deadline);
+    yes.await.unwrap().unwrap();
+    assert_eq!(posts(&slack), ["Ready?", "Got no", "Too late", "Ready?"]);
+    assert_eq!(unsettled(&memory).await, None, "all settled");
 }
 
 async fn late_answer_against_a_timeout(answer_first: bool) -> (Vec<String>, usize, slack_orchestrator::FlowRecord) {

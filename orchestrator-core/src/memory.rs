@@ -407,7 +407,11 @@ impl Store for MemoryStore {
         let entry = (at, key);
         inner.event_order.insert(entry.clone());
         inner.unsettled.insert(entry);
-        Ok(if first { Receipt::NewFirst } else { Receipt::New })
+        Ok(match (first, at == event.at) {
+            (true, _) => Receipt::NewFirst,
+            (false, true) => Receipt::New,
+            (false, false) => Receipt::Later(at),
+        })
     }
 
     async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -524,11 +528,13 @@ mod tests {
         let now = Utc::now();
         let (lease, second) = (now + chrono::Duration::seconds(30), chrono::Duration::seconds(1));
         // First of its conversation when stored (nothing else unsettled), or not. C was
-        // timed before B but stored after it (by another worker): it goes after B.
+        // timed before B but stored after it (by another worker): it goes after B, a
+        // millisecond after it, and A (timed with B) a millisecond after C.
         for (key, at, receipt) in [
             ("event:B", now, Receipt::NewFirst),
-            ("event:C", now - second, Receipt::New),
-            ("event:A", now, Receipt::New),
+            ("event:C", now - second, Receipt::Later(now + STEP)),
+            ("event:A", now, Receipt::Later(now + STEP + STEP)),
+            ("event:D", now + second, Receipt::New),
         ] {
             assert_eq!(
                 store.receive(&received(key, at), lease).await.unwrap(),
@@ -558,7 +564,8 @@ mod tests {
         for (settled, next) in [
             ("event:B", Some("event:C")),
             ("event:C", Some("event:A")),
-            ("event:A", None),
+            ("event:A", Some("event:D")),
+            ("event:D", None),
         ] {
             store.settle(settled).await.unwrap();
             assert_eq!(oldest(None).await.as_deref(), next, "after {settled}");

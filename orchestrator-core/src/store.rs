@@ -111,6 +111,11 @@ pub enum Receipt {
     /// stored: the caller applies it without asking. A store that does not look answers
     /// `New` instead, which is always correct.
     NewFirst,
+    /// [`Receipt::New`], stored at this time, later than the event's own: an unsettled event
+    /// of its conversation was timed later and stored first, and this one goes after it (see
+    /// [`Store::receive`]). The caller applies it as received then, so that a deadline
+    /// between the two times is before both of them, as the timer engine sees it too.
+    Later(DateTime<Utc>),
     /// Delivered before and not yet applied, and its lease had ended (its first worker
     /// failed or died): it is leased to the caller now, who applies it.
     Pending,
@@ -262,6 +267,7 @@ pub trait Store: Send + Sync + 'static {
     /// or replica), this one is stored with a time just after it (a millisecond). So a
     /// conversation's unsettled events are ordered as they were stored, and an event
     /// stored first, alone, cannot be overtaken by one that comes to the store after it.
+    /// Such an event is answered [`Receipt::Later`] with the time it was stored at.
     /// Receives of one conversation that overlap (two workers or replicas at once) must
     /// see each other as one of them stored first: a store serializes them (a lock, one
     /// writer, an atomic script), never lets each miss the other's.

@@ -721,6 +721,8 @@ impl Work {
                 earliest: true,
                 ..Work::received(received)
             }),
+            // Stored after an event of its conversation timed later: it arrived then.
+            Receipt::Later(at) => Some(Work::received(Received { at, ..received })),
             // Delivered again after its first worker's lease ended (that worker died or
             // gave up, maybe after posting): a replay, as recovery would run it.
             Receipt::Pending => Some(Work::replay(received)),

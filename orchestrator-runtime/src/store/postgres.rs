@@ -70,15 +70,16 @@ const MIGRATIONS: &[&str] = &[
     -- event stored before it, also one whose insert began later but finished first, and goes
     -- after it. One statement alone could not: it reads what was committed when it began.
     CREATE FUNCTION receive_event(p_key TEXT, p_conv TEXT, p_at BIGINT, p_lease BIGINT, p_incoming TEXT,
-        OUT inserted BOOLEAN, OUT taken BOOLEAN, OUT settled BOOLEAN, OUT alone BOOLEAN)
+        OUT inserted BOOLEAN, OUT taken BOOLEAN, OUT settled BOOLEAN, OUT alone BOOLEAN, OUT stored_at BIGINT)
     LANGUAGE plpgsql AS $$
     DECLARE
         latest BIGINT;
     BEGIN
         PERFORM pg_advisory_xact_lock(hashtextextended(p_conv, 0));
         SELECT max(e.received_at) INTO latest FROM events e WHERE e.conv_key = p_conv AND NOT e.settled;
+        stored_at := GREATEST(p_at, latest + 1);
         INSERT INTO events (key, conv_key, received_at, lease_until, settled, incoming)
-        VALUES (p_key, p_conv, GREATEST(p_at, latest + 1), p_lease, FALSE, p_incoming)
+        VALUES (p_key, p_conv, stored_at, p_lease, FALSE, p_incoming)
         ON CONFLICT (key) DO NOTHING;
         inserted := FOUND;
         alone := inserted AND latest IS NULL;
@@ -175,7 +176,7 @@ impl Q {
             // inserted after such events; Pending if it was there unsettled with its lease
             // ended (taken now); otherwise Settled or Busy (also when another delivery
             // inserted it a moment ago). In a function: see the second migration.
-            Q::Receive => "SELECT inserted, taken, settled, alone FROM receive_event($1, $2, $3, $4, $5)",
+            Q::Receive => "SELECT inserted, taken, settled, alone, stored_at FROM receive_event($1, $2, $3, $4, $5)",
             Q::Settle => {
                 "INSERT INTO events (key, received_at, lease_until, settled) VALUES ($1, $2, 0, TRUE)
         ON CONFLICT (key) DO UPDATE SET settled = TRUE, incoming = NULL"
@@ -493,9 +494,11 @@ impl Store for PostgresStore {
         let db = self.connection().await?;
         let params: Params<'_> = &[&row.key, &row.conversation, &row.at, &millis(lease_until), &row.json];
         let answer = db.client.query_one(db.sql(Q::Receive), params).await.map_err(backend)?;
+        let stored_at: i64 = answer.get(4);
         Ok(match (answer.get(0), answer.get(1), answer.get(2), answer.get(3)) {
             (true, _, _, true) => Receipt::NewFirst,
-            (true, _, _, _) => Receipt::New,
+            (true, _, _, _) if stored_at == row.at => Receipt::New,
+            (true, _, _, _) => Receipt::Later(from_millis(stored_at)),
             (_, true, _, _) => Receipt::Pending,
             (_, _, true, _) => Receipt::Settled,
             _ => Receipt::Busy,

@@ -170,6 +170,7 @@ if not settled then
   redis.call('ZADD', p .. 'leases', ARGV[5], key)
   redis.call('ZADD', conv, at, key)
   if #last == 0 then return 'first' end
+  if at ~= ARGV[4] then return 'later:' .. at end
   return 'new'
 end
 if settled == '1' then return 'settled' end
@@ -477,7 +478,15 @@ impl Store for RedisStore {
             "first" => Receipt::NewFirst,
             "pending" => Receipt::Pending,
             "settled" => Receipt::Settled,
-            _ => Receipt::Busy,
+            "busy" => Receipt::Busy,
+            other => match other.strip_prefix("later:").and_then(|at| at.parse().ok()) {
+                Some(at) => Receipt::Later(from_millis(at)),
+                None => {
+                    return Err(StoreError::Backend(format!(
+                        "Redis: unexpected receive answer `{other}`"
+                    )))
+                }
+            },
         })
     }
 
