@@ -296,7 +296,8 @@ pub trait Store: Send + Sync + 'static {
     /// Settles an event that changed no record (ignored, unhandled, refused).
     async fn settle(&self, key: &str) -> Result<(), StoreError>;
     /// The oldest event of a conversation (as [`Received::conversation`] gives it) that was
-    /// received and not settled, with the end of its lease; ties in time go by key. `None`
+    /// received and not settled, with the end of its lease (in the order the store received
+    /// them: see [`Store::receive`]; no two of them share a time). `None`
     /// also when that event is `unless` (the caller's own, the common case: nothing earlier
     /// to wait for), without reading the event itself.
     async fn oldest_unsettled(
