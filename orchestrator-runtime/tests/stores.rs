@@ -98,16 +98,12 @@ mod postgres {
     /// not before it by its time: otherwise both workers apply their event side by side.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_event_whose_insert_was_slow_goes_after_one_of_its_conversation_stored_meanwhile() {
-        use orchestrator_core::{Incoming, Receipt, Received, Store};
+        use orchestrator_core::{Receipt, Received, Store};
         use std::sync::Arc;
         let url = testkit::postgres_url();
         let (a, b) = (store::open(&url).await.unwrap(), store::open(&url).await.unwrap());
         let run = uuid::Uuid::new_v4().simple().to_string();
-        let event = |id: &str, at| {
-            let body = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": format!("Ev{id}{run}"),
-                "event": {"type": "message", "channel": format!("D{run}"), "channel_type": "im", "user": "U1", "text": id, "ts": "1.1"}});
-            Received::new(Incoming::from_json(&body).unwrap().unwrap(), at).unwrap()
-        };
+        let event = |id: &str, at| dm(&format!("Ev{id}{run}"), &format!("D{run}"), at);
         let now = chrono::Utc::now();
         let (slow, quick) = (
             event("Slow", now),
@@ -151,7 +147,7 @@ mod postgres {
     /// and one written by a newer build is refused with one clear line.
     #[tokio::test]
     async fn an_older_schema_is_migrated_and_a_newer_one_refused() {
-        use orchestrator_core::{Incoming, Receipt, Received};
+        use orchestrator_core::Receipt;
         let url = testkit::postgres_url();
         drop(store::open(&url).await.unwrap());
         let (holder, connection) = blocker_connection(&url).await;
@@ -161,9 +157,11 @@ mod postgres {
             .await
             .unwrap();
         let upgraded = store::open(&url).await.expect("the first schema is migrated");
-        let body = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": format!("Ev{}", uuid::Uuid::new_v4().simple()),
-            "event": {"type": "message", "channel": "D1", "channel_type": "im", "user": "U1", "text": "hi", "ts": "1.1"}});
-        let event = Received::new(Incoming::from_json(&body).unwrap().unwrap(), chrono::Utc::now()).unwrap();
+        let event = dm(
+            &format!("Ev{}", uuid::Uuid::new_v4().simple()),
+            "D1",
+            chrono::Utc::now(),
+        );
         let receipt = upgraded.receive(&event, chrono::Utc::now()).await.unwrap();
         assert_eq!(receipt, Receipt::NewFirst);
         holder
@@ -178,6 +176,14 @@ mod postgres {
         assert!(refused.contains("newer than this build's 2"), "{refused}");
         assert!(!refused.contains('\n'), "one line: {refused}");
         connection.abort();
+    }
+
+    /// A message `event_id` from U1 in DM `channel`, received `at`.
+    fn dm(event_id: &str, channel: &str, at: chrono::DateTime<chrono::Utc>) -> orchestrator_core::Received {
+        let body = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": event_id,
+            "event": {"type": "message", "channel": channel, "channel_type": "im", "user": "U1", "text": "hi", "ts": "1.1"}});
+        let incoming = orchestrator_core::Incoming::from_json(&body).unwrap().unwrap();
+        orchestrator_core::Received::new(incoming, at).unwrap()
     }
 
     /// A plain connection to the test server, in the schema of `url`.
