@@ -72,24 +72,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE FUNCTION receive_event(p_key TEXT, p_conv TEXT, p_at BIGINT, p_lease BIGINT, p_incoming TEXT,
         OUT inserted BOOLEAN, OUT taken BOOLEAN, OUT settled BOOLEAN, OUT alone BOOLEAN, OUT stored_at BIGINT)
     LANGUAGE plpgsql AS $$
-    DECLARE
-        latest BIGINT;
     BEGIN
         PERFORM pg_advisory_xact_lock(hashtextextended(p_conv, 0));
-        SELECT max(e.received_at) INTO latest FROM events e WHERE e.conv_key = p_conv AND NOT e.settled;
-        stored_at := GREATEST(p_at, latest + 1);
+        WITH unsettled AS (
+            SELECT max(e.received_at) AS latest FROM events e WHERE e.conv_key = p_conv AND NOT e.settled)
         INSERT INTO events (key, conv_key, received_at, lease_until, settled, incoming)
-        VALUES (p_key, p_conv, stored_at, p_lease, FALSE, p_incoming)
-        ON CONFLICT (key) DO NOTHING;
+        SELECT p_key, p_conv, GREATEST(p_at, latest + 1), p_lease, FALSE, p_incoming FROM unsettled
+        ON CONFLICT (key) DO NOTHING
+        RETURNING received_at, (SELECT latest IS NULL FROM unsettled) INTO stored_at, alone;
         inserted := FOUND;
-        alone := inserted AND latest IS NULL;
         taken := FALSE;
+        settled := FALSE;
         IF NOT inserted THEN
             UPDATE events e SET lease_until = p_lease
             WHERE e.key = p_key AND NOT e.settled AND e.lease_until <= p_at;
             taken := FOUND;
+            settled := coalesce((SELECT e.settled FROM events e WHERE e.key = p_key), FALSE);
         END IF;
-        settled := coalesce((SELECT e.settled FROM events e WHERE e.key = p_key), FALSE);
     END $$;
 ",
 ];
@@ -494,13 +493,16 @@ impl Store for PostgresStore {
         let db = self.connection().await?;
         let params: Params<'_> = &[&row.key, &row.conversation, &row.at, &millis(lease_until), &row.json];
         let answer = db.client.query_one(db.sql(Q::Receive), params).await.map_err(backend)?;
-        let stored_at: i64 = answer.get(4);
-        Ok(match (answer.get(0), answer.get(1), answer.get(2), answer.get(3)) {
-            (true, _, _, true) => Receipt::NewFirst,
-            (true, _, _, _) if stored_at == row.at => Receipt::New,
-            (true, _, _, _) => Receipt::Later(from_millis(stored_at)),
-            (_, true, _, _) => Receipt::Pending,
-            (_, _, true, _) => Receipt::Settled,
+        // `alone` and `stored_at` are NULL unless it was inserted.
+        let (alone, stored_at): (Option<bool>, Option<i64>) = (answer.get(3), answer.get(4));
+        Ok(match (answer.get(0), answer.get(1), answer.get(2)) {
+            (true, _, _) if alone == Some(true) => Receipt::NewFirst,
+            (true, _, _) => match stored_at.filter(|&at| at != row.at) {
+                Some(later) => Receipt::Later(from_millis(later)),
+                None => Receipt::New,
+            },
+            (_, true, _) => Receipt::Pending,
+            (_, _, true) => Receipt::Settled,
             _ => Receipt::Busy,
         })
     }
