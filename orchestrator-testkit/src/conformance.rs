@@ -58,8 +58,9 @@ fn conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) -> bool {
 ///
 /// `a` and `b` are two handles on the same data: for an in-process store the same value
 /// twice, for a database two separate connections (as two processes or replicas would
-/// have), so that the compare-and-swap, the one-active-flow rule and timeout claims are
-/// checked across handles that race. Channels and event ids are unique per run, so a
+/// have), so that the compare-and-swap, the one-active-flow rule, timeout claims and the
+/// order of events received at once in one conversation are checked across handles that
+/// race. Channels and event ids are unique per run, so a
 /// database shared with other data is fine, as long as no other worker claims timeouts
 /// from it while the check runs.
 ///
