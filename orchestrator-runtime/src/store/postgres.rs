@@ -73,7 +73,8 @@ const MIGRATIONS: &[&str] = &[
         OUT inserted BOOLEAN, OUT taken BOOLEAN, OUT settled BOOLEAN, OUT alone BOOLEAN, OUT stored_at BIGINT)
     LANGUAGE plpgsql AS $$
     BEGIN
-        PERFORM pg_advisory_xact_lock(hashtextextended(p_conv, 0));
+        -- Keyed by schema too: bots sharing a database do not wait for each other.
+        PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || ' ' || p_conv, 0));
         WITH unsettled AS (
             SELECT max(e.received_at) AS latest FROM events e WHERE e.conv_key = p_conv AND NOT e.settled)
         INSERT INTO events (key, conv_key, received_at, lease_until, settled, incoming)
