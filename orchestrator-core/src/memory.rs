@@ -11,16 +11,12 @@ use chrono::{DateTime, Utc};
 // and SipHash was the largest part of that. SipHash resists keys chosen to collide; these
 // are ids Slack or the engine assign (events, channels, users, threads, flows), so nobody
 // can choose them.
-use hashbrown::hash_map::{Entry, EntryRef};
+use hashbrown::hash_map::EntryRef;
 use hashbrown::{DefaultHashBuilder as RandomState, HashMap, HashTable};
 use std::collections::BTreeSet;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
-
-/// How much later than its conversation's latest unsettled event a new one is stored when
-/// its own time is not later (see [`Store::receive`]): the other stores keep milliseconds.
-const STEP: chrono::TimeDelta = chrono::TimeDelta::milliseconds(1);
 
 /// An in-memory [`Store`]. Everything is lost when the process ends.
 ///
@@ -387,18 +383,9 @@ impl Store for MemoryStore {
             EntryRef::Vacant(new) => new.insert_entry((event.at, Some(unsettled))).key().clone(),
         };
         // After its conversation's unsettled events (see `Store::receive`).
-        let (at, first) = match inner.unsettled_in.entry(conversation) {
-            Entry::Occupied(mut list) => {
-                let latest = list.get().last().map(|(at, _)| *at);
-                let at = latest.map_or(event.at, |latest| event.at.max(latest + STEP));
-                list.get_mut().push((at, key.clone()));
-                (at, false)
-            }
-            Entry::Vacant(list) => {
-                list.insert(vec![(event.at, key.clone())]);
-                (event.at, true)
-            }
-        };
+        let list = inner.unsettled_in.entry(conversation).or_default();
+        let (at, receipt) = Receipt::for_new(event.at, list.last().map(|(at, _)| *at));
+        list.push((at, key.clone()));
         if at != event.at {
             if let Some(stored) = inner.events.get_mut(&key) {
                 stored.0 = at;
@@ -407,11 +394,7 @@ impl Store for MemoryStore {
         let entry = (at, key);
         inner.event_order.insert(entry.clone());
         inner.unsettled.insert(entry);
-        Ok(match (first, at == event.at) {
-            (true, _) => Receipt::NewFirst,
-            (false, true) => Receipt::New,
-            (false, false) => Receipt::Later(at),
-        })
+        Ok(receipt)
     }
 
     async fn renew_lease(&self, key: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -532,8 +515,8 @@ mod tests {
         // millisecond after it, and A (timed with B) a millisecond after C.
         for (key, at, receipt) in [
             ("event:B", now, Receipt::NewFirst),
-            ("event:C", now - second, Receipt::Later(now + STEP)),
-            ("event:A", now, Receipt::Later(now + STEP + STEP)),
+            ("event:C", now - second, Receipt::Later(now + Receipt::STEP)),
+            ("event:A", now, Receipt::Later(now + Receipt::STEP + Receipt::STEP)),
             ("event:D", now + second, Receipt::New),
         ] {
             assert_eq!(

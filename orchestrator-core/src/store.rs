@@ -125,6 +125,32 @@ pub enum Receipt {
     Settled,
 }
 
+impl Receipt {
+    /// How much later than its conversation's latest unsettled event a new event is stored
+    /// when its own time is not later: a millisecond, the finest time the database stores
+    /// keep.
+    pub const STEP: chrono::TimeDelta = chrono::TimeDelta::milliseconds(1);
+
+    /// The rule of [`Store::receive`] for a new event timed `at`, given the time of its
+    /// conversation's latest unsettled event (`None`: there is none): when to store it,
+    /// and what to answer.
+    ///
+    /// ```
+    /// use orchestrator_core::Receipt;
+    /// let (now, step) = (chrono::Utc::now(), Receipt::STEP);
+    /// assert_eq!(Receipt::for_new(now, None), (now, Receipt::NewFirst));
+    /// assert_eq!(Receipt::for_new(now, Some(now - step)), (now, Receipt::New));
+    /// assert_eq!(Receipt::for_new(now - step, Some(now)), (now + step, Receipt::Later(now + step)));
+    /// ```
+    pub fn for_new(at: DateTime<Utc>, latest: Option<DateTime<Utc>>) -> (DateTime<Utc>, Receipt) {
+        match latest {
+            None => (at, Receipt::NewFirst),
+            Some(latest) if at > latest => (at, Receipt::New),
+            Some(latest) => (latest + Self::STEP, Receipt::Later(latest + Self::STEP)),
+        }
+    }
+}
+
 /// What [`Store::purge`] removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {

@@ -60,9 +60,8 @@ fn conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) -> bool {
 /// twice, for a database two separate connections (as two processes or replicas would
 /// have), so that the compare-and-swap, the one-active-flow rule, timeout claims and the
 /// order of events received at once in one conversation are checked across handles that
-/// race. Channels and event ids are unique per run, so a
-/// database shared with other data is fine, as long as no other worker claims timeouts
-/// from it while the check runs.
+/// race. Channels and event ids are unique per run, so a database shared with other data
+/// is fine, as long as no other worker claims timeouts from it while the check runs.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {

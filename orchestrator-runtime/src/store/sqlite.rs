@@ -656,17 +656,13 @@ fn receive(tx: &rusqlite::Savepoint<'_>, event: &EventRow, lease: i64) -> rusqli
             let latest: Option<i64> = tx
                 .prepare_cached("SELECT max(received_at) FROM events WHERE conv_key = ?1 AND settled = 0")?
                 .query_row([conversation], |row| row.get(0))?;
-            let stored = latest.map_or(*at, |latest| (*at).max(latest + 1));
+            let (stored, receipt) = Receipt::for_new(from_millis(*at), latest.map(from_millis));
             tx.prepare_cached(
                 "INSERT INTO events (key, received_at, settled, incoming, lease_until, conv_key)
                  VALUES (?1, ?2, 0, ?3, ?4, ?5)",
             )?
-            .execute(params![key, stored, json, lease, conversation])?;
-            match latest {
-                None => Receipt::NewFirst,
-                Some(_) if stored == *at => Receipt::New,
-                Some(_) => Receipt::Later(from_millis(stored)),
-            }
+            .execute(params![key, millis(stored), json, lease, conversation])?;
+            receipt
         }
     })
 }
