@@ -68,7 +68,7 @@ pub use orchestrator_runtime::slack_morphism;
 pub use orchestrator_runtime::{
     cli, console, http, ops, payloads, signature, store, telemetry, BotIdentity, BuildError, Cancelled, Clock,
     HttpIngress, Ignored, Occurrence, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, RecordingSlack,
-    SlackOutage, SlackWebApi, SocketMode, TargetError,
+    SlackOutage, SlackWebApi, SocketLiveness, SocketMode, TargetError,
 };
 /// The test kit (`TestBot`, `Chat`, the fake Slack, `LiveBot`, the store conformance
 /// suite), with the `testkit` feature: for your tests, as a dev-dependency.

@@ -1,7 +1,8 @@
 //! Socket Mode against Slack's faults: a slow step never delays the acks of other
 //! envelopes on the same connection, envelopes of one conversation sent back to back are
-//! applied in order, and Slack's routine `disconnect` refreshes reconnect at once, however
-//! many come.
+//! applied in order, Slack's routine `disconnect` refreshes reconnect at once, however
+//! many come, and a connection that died without closing is found by its silence and
+//! replaced, while a quiet one that answers pings is kept.
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "../examples/onboarding.rs"]
@@ -11,7 +12,7 @@ use onboarding_example::Onboarding;
 use serde_json::{json, Value};
 use slack_orchestrator::payloads;
 use slack_orchestrator::testkit::{FakeSlack, LiveBot, Transport, TEAM};
-use slack_orchestrator::Orchestrator;
+use slack_orchestrator::{Orchestrator, SocketLiveness};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -182,5 +183,44 @@ async fn routine_disconnects_reconnect_at_once_every_time() {
         "five refreshes took {:?}: each must reconnect at once",
         started.elapsed()
     );
+    bot.stop().await;
+}
+
+/// Short limits, so that a dead connection is found within a test's patience.
+const QUICK: SocketLiveness = SocketLiveness {
+    ping_every: Duration::from_millis(100),
+    silence: Duration::from_millis(400),
+};
+
+fn connections_opened(slack: &FakeSlack) -> usize {
+    slack.methods().iter().filter(|m| *m == "apps.connections.open").count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_died_without_closing_is_replaced_and_events_flow_again() {
+    let bot = LiveBot::start_socket_mode(Orchestrator::builder().flow::<Onboarding>(), QUICK).await;
+    let slack = bot.slack();
+    served(slack, 0).await;
+    // The network drops the connection without a close: no envelope, no pong, no error.
+    slack.socket_go_silent();
+    slack.wait_for("apps.connections.open", 2, WAIT).await;
+    served(slack, 1).await;
+    let posted = slack.wait_for("chat.postMessage", 2, WAIT).await;
+    assert_eq!(
+        posted[1]["text"], "Nice to meet you, hi! Step 2: What can I help you with?",
+        "the user's message sent after the reconnection continues their conversation"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_connection_that_answers_pings_is_kept() {
+    let bot = LiveBot::start_socket_mode(Orchestrator::builder().flow::<Onboarding>(), QUICK).await;
+    let slack = bot.slack();
+    // Nearly four silence limits without an envelope: only the pongs speak.
+    tokio::time::sleep(4 * QUICK.silence - QUICK.ping_every).await;
+    assert_eq!(connections_opened(slack), 1, "a healthy quiet connection was replaced");
+    served(slack, 0).await;
+    assert_eq!(connections_opened(slack), 1);
     bot.stop().await;
 }

@@ -24,7 +24,7 @@ pub use engine::outcome::{BuildError, Cancelled, Ignored, NotReady, Orchestrator
 pub use engine::scheduled::{Occurrence, TargetError};
 pub use slack::http::{self, HttpIngress};
 pub use slack::recording::{RecordingSlack, SlackOutage};
-pub use slack::socket_mode::SocketMode;
+pub use slack::socket_mode::{SocketLiveness, SocketMode};
 pub use slack::web_api::{BotIdentity, ClientError, SlackWebApi};
 pub use slack::{payloads, signature};
 pub use slack_morphism;

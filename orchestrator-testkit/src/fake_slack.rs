@@ -130,6 +130,17 @@ struct Shared {
     last_ts: AtomicU64,
     /// The workflow steps completed (`functions.complete*`), by execution id.
     completed_functions: Mutex<std::collections::HashSet<String>>,
+    /// Bumped by [`FakeSlack::socket_go_silent`].
+    silence: Silence,
+}
+
+/// Tells the Socket Mode connections open at the time to go silent.
+struct Silence(tokio::sync::watch::Sender<u64>);
+
+impl Default for Silence {
+    fn default() -> Self {
+        Silence(tokio::sync::watch::channel(0).0)
+    }
 }
 
 impl Shared {
@@ -341,6 +352,14 @@ impl FakeSlack {
         let mut sockets = self.shared.sockets.lock().unwrap();
         sockets.retain(|socket| socket.send(text.clone()).is_ok());
         sockets.len()
+    }
+
+    /// Makes every open Socket Mode connection die as a broken network kills one: it stays
+    /// open, but nothing is read from it or sent on it any more (no envelope, no pong to the
+    /// bot's pings), and it counts no longer in [`FakeSlack::socket_clients`]. Connections
+    /// opened afterwards work.
+    pub fn socket_go_silent(&self) {
+        self.shared.silence.0.send_modify(|generation| *generation += 1);
     }
 
     /// How many Socket Mode clients are connected.
@@ -702,11 +721,13 @@ async fn respond(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     .await
 }
 
-/// Socket Mode: `hello` on connect, envelopes from [`FakeSlack::socket_send`], acks recorded.
+/// Socket Mode: `hello` on connect, envelopes from [`FakeSlack::socket_send`], acks recorded,
+/// pings answered (by tungstenite, while the connection is read), until told to go silent.
 async fn socket_server(listener: TcpListener, shared: Arc<Shared>) {
     while let Ok((stream, _)) = listener.accept().await {
         let shared = shared.clone();
         tokio::spawn(async move {
+            let mut silenced = shared.silence.0.subscribe();
             let Ok(socket) = tokio_tungstenite::accept_async(stream).await else {
                 return;
             };
@@ -725,11 +746,24 @@ async fn socket_server(listener: TcpListener, shared: Arc<Shared>) {
                     }
                 }
             });
-            while let Some(Ok(message)) = read.next().await {
-                if let Message::Text(text) = message {
-                    if let Ok(ack) = serde_json::from_str::<Value>(&text) {
-                        shared.acks.lock().unwrap().push(ack);
+            loop {
+                let message = tokio::select! {
+                    message = read.next() => message,
+                    _ = silenced.changed() => {
+                        // Open, unread and unwritten from now on, as behind a dead network.
+                        writer.abort();
+                        std::future::pending::<()>().await;
+                        return;
                     }
+                };
+                match message {
+                    Some(Ok(Message::Text(text))) => {
+                        if let Ok(ack) = serde_json::from_str::<Value>(&text) {
+                            shared.acks.lock().unwrap().push(ack);
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => break,
                 }
             }
             writer.abort();

@@ -9,8 +9,8 @@ use super::sender::{Sent, SignedSender};
 use orchestrator_runtime::payloads;
 use orchestrator_runtime::HttpIngress;
 use orchestrator_runtime::SlackWebApi;
-use orchestrator_runtime::SocketMode;
 use orchestrator_runtime::{Orchestrator, OrchestratorBuilder};
+use orchestrator_runtime::{SocketLiveness, SocketMode};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +64,19 @@ impl LiveBot {
     /// # Panics
     /// If the bot cannot start (no loopback port, `auth.test` failing, an invalid builder).
     pub async fn start(transport: Transport, builder: OrchestratorBuilder) -> LiveBot {
+        LiveBot::launch(transport, builder, SocketLiveness::default()).await
+    }
+
+    /// Starts a fake Slack and the bot built from `builder` over Socket Mode, pinging and
+    /// replacing silent connections as `liveness` says (short limits for tests).
+    ///
+    /// # Panics
+    /// As [`LiveBot::start`].
+    pub async fn start_socket_mode(builder: OrchestratorBuilder, liveness: SocketLiveness) -> LiveBot {
+        LiveBot::launch(Transport::Socket, builder, liveness).await
+    }
+
+    async fn launch(transport: Transport, builder: OrchestratorBuilder, liveness: SocketLiveness) -> LiveBot {
         let slack = FakeSlack::start().await;
         let web = SlackWebApi::new("xoxb-test-token", Some(&slack.api_url())).expect("a Web API client");
         let me = web.auth_test().await.expect("auth.test against the fake");
@@ -89,7 +102,7 @@ impl LiveBot {
                 (Some(SignedSender::new(&url, SIGNING_SECRET)), running)
             }
             Transport::Socket => {
-                let socket = SocketMode::new(orchestrator.clone(), web, "xapp-test-token");
+                let socket = SocketMode::new(orchestrator.clone(), web, "xapp-test-token").with_liveness(liveness);
                 let running = tokio::spawn(socket.run(shutdown));
                 for _ in 0..500 {
                     if slack.socket_clients() > 0 {

@@ -12,6 +12,12 @@
 //!   stored in the order they arrived, so they are applied in that order.
 //! - **Reconnects**: at once when Slack asks (`disconnect`, every few hours); after a lost
 //!   connection with a back-off that starts again after every good connection.
+//! - **Notices a dead connection** ([`SocketLiveness`]): a network that drops a connection without
+//!   closing it (a NAT or proxy forgetting it, a host gone) leaves a socket that never reads
+//!   another frame, and a bot that waits on it forever while Slack holds its events. The bot
+//!   pings Slack every few seconds; a connection that has sent nothing at all (no pong, no
+//!   envelope) for longer than the silence limit is given up and replaced. A handshake that
+//!   gets no answer within the limit fails the same way.
 //! - Nagle's algorithm is off: an ack is one small frame that must leave at once.
 
 use crate::engine::locks::KeyLocks;
@@ -36,6 +42,37 @@ pub struct SocketMode {
     web: SlackWebApi,
     app_token: String,
     tasks: TaskTracker,
+    liveness: SocketLiveness,
+}
+
+/// How a [`SocketMode`] connection is kept honest: a WebSocket ping every `ping_every`, and a
+/// new connection once the current one has sent nothing (no pong, no frame) for `silence`.
+/// Slack answers pings at once, so only a dead connection stays silent that long.
+///
+/// ```
+/// use orchestrator_runtime::SocketLiveness;
+/// use std::time::Duration;
+/// let liveness = SocketLiveness::default();
+/// assert_eq!(liveness.ping_every, Duration::from_secs(5));
+/// assert!(liveness.silence > 2 * liveness.ping_every, "a pong lost in transit is not a death");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketLiveness {
+    /// How often the bot pings Slack.
+    pub ping_every: Duration,
+    /// How long a connection may send nothing before the bot replaces it.
+    pub silence: Duration,
+}
+
+impl Default for SocketLiveness {
+    /// A ping every 5 s; a connection silent for 15 s is replaced (Slack's own SDKs ping
+    /// every 5 to 10 s).
+    fn default() -> Self {
+        SocketLiveness {
+            ping_every: Duration::from_secs(5),
+            silence: Duration::from_secs(15),
+        }
+    }
 }
 
 /// Why a connection ended.
@@ -63,7 +100,24 @@ impl SocketMode {
             web,
             app_token: app_token.to_owned(),
             tasks: TaskTracker::new(),
+            liveness: SocketLiveness::default(),
         }
+    }
+
+    /// The same connection with other ping and silence limits than [`SocketLiveness::default`].
+    ///
+    /// ```
+    /// # use orchestrator_runtime::{Orchestrator, RecordingSlack, SlackWebApi, SocketMode};
+    /// use orchestrator_runtime::SocketLiveness;
+    /// use std::time::Duration;
+    /// # let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    /// # let web = SlackWebApi::new("xoxb-token", Some("http://127.0.0.1:9")).unwrap();
+    /// let liveness = SocketLiveness { ping_every: Duration::from_secs(10), silence: Duration::from_secs(30) };
+    /// let socket = SocketMode::new(orchestrator, web, "xapp-token").with_liveness(liveness);
+    /// ```
+    pub fn with_liveness(mut self, liveness: SocketLiveness) -> Self {
+        self.liveness = liveness;
+        self
     }
 
     /// Runs until `shutdown` completes, reconnecting as needed; then lets running steps finish.
@@ -108,21 +162,35 @@ impl SocketMode {
                 return Ended::Failed;
             }
         };
-        let connected = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await;
-        let (socket, _) = match connected {
-            Ok(connected) => connected,
-            Err(error) => {
+        let SocketLiveness { ping_every, silence } = self.liveness;
+        let connecting = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true);
+        let (socket, _) = match tokio::time::timeout(silence, connecting).await {
+            Ok(Ok(connected)) => connected,
+            Ok(Err(error)) => {
                 tracing::error!(%error, "Socket Mode connection failed");
+                return Ended::Failed;
+            }
+            Err(_) => {
+                tracing::error!(?silence, "Socket Mode handshake got no answer");
                 return Ended::Failed;
             }
         };
         tracing::info!("Socket Mode connected");
         let (mut write, mut read) = socket.split();
-        // Acks go out through one writer, in the order they are ready.
+        // Acks go out through one writer, in the order they are ready, and so do the pings.
         let (acks, mut outbox) = mpsc::unbounded_channel::<String>();
         let writer = tokio::spawn(async move {
-            while let Some(ack) = outbox.recv().await {
-                if write.send(Message::text(ack)).await.is_err() {
+            let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+            pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                let frame = tokio::select! {
+                    ack = outbox.recv() => match ack {
+                        Some(ack) => Message::text(ack),
+                        None => break,
+                    },
+                    _ = pings.tick() => Message::Ping(Default::default()),
+                };
+                if write.send(frame).await.is_err() {
                     break;
                 }
             }
@@ -131,7 +199,14 @@ impl SocketMode {
         let arrival = Arc::new(KeyLocks::default());
         let mut greeted = false;
         let ended = loop {
-            let text = match read.next().await {
+            let Ok(frame) = tokio::time::timeout(silence, read.next()).await else {
+                tracing::warn!(
+                    ?silence,
+                    "Socket Mode connection silent (no pong, no frame); replacing it"
+                );
+                break if greeted { Ended::Dropped } else { Ended::Failed };
+            };
+            let text = match frame {
                 Some(Ok(Message::Text(text))) => text,
                 Some(Ok(Message::Close(_)) | Err(_)) | None if greeted => break Ended::Dropped,
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break Ended::Failed,
@@ -194,9 +269,14 @@ impl SocketMode {
                 }
             });
         };
-        // The writer ends once the envelopes still being handled have sent their acks (on a
-        // refresh the old connection stays open a while) or the socket refuses them.
-        drop((acks, writer));
+        // On a refresh the old connection stays open a while: its writer ends once the
+        // envelopes still being handled have sent their acks, or the socket refuses them. A
+        // lost connection takes no more acks (Slack sends their envelopes again), and its
+        // writer might wait forever on a peer that no longer reads.
+        if !matches!(ended, Ended::Refresh | Ended::Shutdown) {
+            writer.abort();
+        }
+        drop(acks);
         ended
     }
 }
