@@ -224,3 +224,26 @@ async fn a_quiet_connection_that_answers_pings_is_kept() {
     assert_eq!(connections_opened(slack), 1);
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_reconnection_waits_as_long_as_slack_asks() {
+    let bot = LiveBot::start(Transport::Socket, Orchestrator::builder().flow::<Onboarding>()).await;
+    let slack = bot.slack();
+    // `apps.connections.open` is a Tier 1 method: Slack may ask for a pause before the next.
+    slack.rate_limit_next("apps.connections.open", 1, 2);
+    let asked = Instant::now();
+    slack.socket_send(&json!({"type": "disconnect", "reason": "refresh_requested"}));
+    slack.wait_for("apps.connections.open", 2, WAIT).await;
+    served(slack, 0).await;
+    let opened = slack
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "apps.connections.open");
+    let reopened = opened.last().expect("the connection was opened again").at;
+    assert!(
+        reopened - asked >= Duration::from_secs(2),
+        "asked again {:?} after a refresh whose first try got a 429 saying Retry-After: 2",
+        reopened - asked
+    );
+    bot.stop().await;
+}

@@ -11,7 +11,8 @@
 //!   at most 2.5 s, alone); a writer task sends the acks. Envelopes of one conversation are
 //!   stored in the order they arrived, so they are applied in that order.
 //! - **Reconnects**: at once when Slack asks (`disconnect`, every few hours); after a lost
-//!   connection with a back-off that starts again after every good connection.
+//!   connection with a back-off that starts again after every good connection; never
+//!   sooner than a rate-limited `apps.connections.open` (Tier 1) says (`Retry-After`).
 //! - **Notices a dead connection** ([`SocketLiveness`]): a network that drops a connection without
 //!   closing it (a NAT or proxy forgetting it, a host gone) leaves a socket that never reads
 //!   another frame, and a bot that waits on it forever while Slack holds its events. The bot

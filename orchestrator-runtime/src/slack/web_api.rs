@@ -215,20 +215,30 @@ impl SlackWebApi {
         })
     }
 
-    /// `apps.connections.open` with an app-level token: the Socket Mode WebSocket URL.
+    /// `apps.connections.open` with an app-level token: the Socket Mode WebSocket URL. A 429
+    /// is waited out (`Retry-After`) and asked again, as every call's is.
     pub async fn open_socket(&self, app_token: &str) -> Result<String, SlackError> {
         let token = SlackApiToken::new(SlackApiTokenValue(app_token.to_owned()));
         let session = self.client.open_session(&token);
         let method = "apps.connections.open";
-        let asked = async {
-            let request = SlackApiAppsConnectionOpenRequest::new();
-            session
-                .apps_connections_open(&request)
-                .await
-                .map_err(|e| error(method, e))
-        };
-        let opened = self.within(method, asked).await.map_err(plain)?;
-        Ok(opened.url.0.to_string())
+        let request = SlackApiAppsConnectionOpenRequest::new();
+        for attempt in 0.. {
+            let asked = async {
+                session
+                    .apps_connections_open(&request)
+                    .await
+                    .map_err(|e| error(method, e))
+            };
+            match self.within(method, asked).await {
+                Ok(opened) => return Ok(opened.url.0.to_string()),
+                // A Tier 1 method: asking again before `Retry-After` is refused again.
+                Err(Failure::RateLimited(_, retry_after)) if attempt < MAX_RETRIES => {
+                    wait_out(method, retry_after, attempt).await
+                }
+                Err(failure) => return Err(plain(failure)),
+            }
+        }
+        unreachable!("the loop returns by the last attempt")
     }
 
     /// Looks for the post tagged `tag` where `look` says (a channel, or a thread in it, from
@@ -539,6 +549,13 @@ fn error(method: &str, error: SlackClientError) -> Failure {
     }
 }
 
+/// Waits out a 429: Slack's `Retry-After` in full (1 s without one), at most [`MAX_WAIT`].
+async fn wait_out(method: &str, retry_after: Option<Duration>, attempt: u32) {
+    let wait = retry_after.unwrap_or(Duration::from_secs(1)).min(MAX_WAIT);
+    tracing::warn!(%method, attempt = attempt + 1, ?wait, "rate limited by Slack; waiting");
+    tokio::time::sleep(wait).await;
+}
+
 /// What a look-up says of a post Slack did not confirm.
 enum Made {
     /// Slack made it: this is the post.
@@ -571,9 +588,7 @@ impl SlackApi for SlackWebApi {
                 Ok(reply) => return Ok(reply),
                 Err(Failure::RateLimited(method, _)) if last => return Err(SlackError::RateLimited { method }),
                 Err(Failure::RateLimited(method, retry_after)) => {
-                    let wait = retry_after.unwrap_or(Duration::from_secs(1)).min(MAX_WAIT);
-                    tracing::warn!(%method, attempt = attempt + 1, ?wait, "rate limited by Slack; waiting");
-                    tokio::time::sleep(wait).await;
+                    wait_out(&method, retry_after, attempt).await;
                     continue;
                 }
                 Err(Failure::Unavailable(error)) => (error, true),
