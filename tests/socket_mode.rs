@@ -235,11 +235,11 @@ async fn a_rate_limited_reconnection_waits_as_long_as_slack_asks() {
     slack.socket_send(&json!({"type": "disconnect", "reason": "refresh_requested"}));
     slack.wait_for("apps.connections.open", 2, WAIT).await;
     served(slack, 0).await;
-    let opened = slack
+    let mut opened = slack
         .calls()
         .into_iter()
         .filter(|c| c.method == "apps.connections.open");
-    let reopened = opened.last().expect("the connection was opened again").at;
+    let reopened = opened.next_back().expect("the connection was opened again").at;
     assert!(
         reopened - asked >= Duration::from_secs(2),
         "asked again {:?} after a refresh whose first try got a 429 saying Retry-After: 2",
