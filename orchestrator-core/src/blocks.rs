@@ -15,6 +15,12 @@ pub fn section(text: &str) -> Value {
 }
 
 /// A button element; `action_id` names the click, `value` travels with it.
+///
+/// ```
+/// # use orchestrator_core::blocks::button;
+/// let yes = button("approve", "Approve", "yes");
+/// assert_eq!((yes["action_id"].as_str(), yes["value"].as_str()), (Some("approve"), Some("yes")));
+/// ```
 pub fn button(action_id: &str, label: &str, value: &str) -> Value {
     json!({"type": "button", "action_id": action_id, "value": value,
            "text": {"type": "plain_text", "text": label}})
@@ -32,6 +38,12 @@ pub fn actions(block_id: &str, elements: Vec<Value>) -> Value {
 }
 
 /// A `static_select` menu with `(value, label)` options.
+///
+/// ```
+/// # use orchestrator_core::blocks::static_select;
+/// let size = static_select("size", "Pick a size", &[("s", "Small"), ("l", "Large")]);
+/// assert_eq!(size["options"][1]["text"]["text"], "Large");
+/// ```
 pub fn static_select(action_id: &str, placeholder: &str, options: &[(&str, &str)]) -> Value {
     json!({"type": "static_select", "action_id": action_id,
            "placeholder": {"type": "plain_text", "text": placeholder}, "options": choices(options)})
@@ -78,6 +90,12 @@ fn choices(options: &[(&str, &str)]) -> Vec<Value> {
 }
 
 /// An `input` block with a plain-text input.
+///
+/// ```
+/// # use orchestrator_core::blocks::text_input;
+/// let name = text_input("name", "value", "Your name");
+/// assert_eq!(name["element"]["type"], "plain_text_input");
+/// ```
 pub fn text_input(block_id: &str, action_id: &str, label: &str) -> Value {
     json!({"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label},
            "element": {"type": "plain_text_input", "action_id": action_id}})

@@ -6,6 +6,12 @@ use std::fmt;
 
 /// What kind of Slack input an event is. One event usually has several (a reply in a
 /// thread of a channel is `Text`, `Thread` and `Channel`).
+///
+/// ```
+/// # use orchestrator_core::MessageType;
+/// // Stored and logged in Slack's style.
+/// assert_eq!(serde_json::to_string(&MessageType::Direct).unwrap(), r#""DIRECT""#);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MessageType {
@@ -112,6 +118,14 @@ impl MessageContext {
 pub(crate) const FUNCTION_PREFIX: &str = "function:";
 
 /// Identifies one conversation; at most one flow is active per key.
+///
+/// ```
+/// # use orchestrator_core::MessageContext;
+/// let dm = MessageContext::new("T1", "U1", "D1").conversation_key();
+/// let channel = MessageContext::new("T1", "U1", "C1").conversation_key();
+/// assert_ne!(dm, channel);
+/// assert!(dm.as_str().starts_with("T1/D1"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ConversationKey(pub String);

@@ -45,6 +45,19 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// Why a store operation failed.
+///
+/// ```
+/// # use orchestrator_core::{FlowRecord, MemoryStore, MessageContext, Store, StoreError};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U", "D1"), chrono::Utc::now());
+/// record.version = 1;
+/// store.commit(&record, 0, None).await.unwrap();
+/// // A second writer that read version 0 too loses: it must load and decide again.
+/// let stale = store.commit(&record, 0, None).await;
+/// assert!(matches!(stale, Err(StoreError::Conflict(_))));
+/// # });
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Somebody else wrote first: the version did not match, the id exists, or another
@@ -101,6 +114,21 @@ impl Received {
 }
 
 /// What [`Store::receive`] knew of an event.
+///
+/// ```
+/// # use orchestrator_core::{Incoming, MemoryStore, MessageContext, Receipt, Received, Store};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// let now = chrono::Utc::now();
+/// # let incoming = Incoming::timeout(MessageContext::new("T", "U", "D1"), now);
+/// let event = Received { key: "Ev1".into(), incoming: incoming.into(), at: now };
+/// let lease = now + chrono::TimeDelta::seconds(30);
+/// assert_eq!(store.receive(&event, lease).await.unwrap(), Receipt::NewFirst);
+/// assert_eq!(store.receive(&event, lease).await.unwrap(), Receipt::Busy, "Slack's retry, while it is applied");
+/// store.settle("Ev1").await.unwrap();
+/// assert_eq!(store.receive(&event, lease).await.unwrap(), Receipt::Settled, "a duplicate");
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Receipt {
     /// First delivery: it is stored now, leased to the caller, and will be applied. An
@@ -152,6 +180,14 @@ impl Receipt {
 }
 
 /// What [`Store::purge`] removed.
+///
+/// ```
+/// # use orchestrator_core::{MemoryStore, Purged, Store};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let now = chrono::Utc::now();
+/// assert_eq!(MemoryStore::new().purge(now, now).await.unwrap(), Purged::default());
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
     /// Finished flows.
@@ -160,7 +196,22 @@ pub struct Purged {
     pub events: u64,
 }
 
-/// Persistence of flow records and of received events. The module docs hold the contract.
+/// Persistence of flow records and of received events. The module docs hold the contract;
+/// `orchestrator_testkit::check_store` checks a backend against it.
+///
+/// ```
+/// # use orchestrator_core::{FlowRecord, MemoryStore, MessageContext, Store};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// let mut record = FlowRecord::new("onboarding", 1, serde_json::json!("AskName"), "AskName",
+///     MessageContext::new("T1", "U1", "D1"), chrono::Utc::now());
+/// record.version = 1;
+/// store.commit(&record, 0, None).await.unwrap(); // inserted at version 1
+/// record.version = 2;
+/// store.commit(&record, 1, None).await.unwrap(); // compare-and-swap on version 1
+/// assert_eq!(store.active_for(&record.key).await.unwrap().unwrap().version, 2);
+/// # });
+/// ```
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Writes `record` (whose version must be `expected + 1`) if the stored version is

@@ -3,7 +3,16 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// What happens after a step ran.
+/// What happens after a step ran; steps build it with [`goto`], [`stay`], [`reask`],
+/// [`complete`], [`fail`] or [`reject`].
+///
+/// ```
+/// # use orchestrator_core::{goto, Transition};
+/// #[derive(Debug, PartialEq)]
+/// enum Step { AskName, AskTeam }
+/// let next = goto(Step::AskTeam).unwrap();
+/// assert!(matches!(next, Transition::Goto(Step::AskTeam)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition<S> {
     /// Move to this step. If it has an entry handler, that runs at once; otherwise the
@@ -24,6 +33,16 @@ pub enum Transition<S> {
 
 /// The return type of a step handler: `Result<Transition<S>, StepError>`, so `?` works on
 /// Slack calls and on any other error.
+///
+/// ```
+/// # use orchestrator_core::{complete, fail, Next};
+/// fn check(age: &str) -> Next<()> {
+///     let age: u8 = age.trim().parse()?; // a parse error ends the flow in ERROR
+///     if age < 18 { fail("Ask a parent to sign up for you.") } else { complete("Welcome!") }
+/// }
+/// assert!(check("20").is_ok());
+/// assert!(check("twenty").is_err());
+/// ```
 pub type Next<S> = Result<Transition<S>, StepError>;
 
 /// Move to `step`.
@@ -37,11 +56,21 @@ pub fn goto<S>(step: S) -> Next<S> {
 }
 
 /// Stay in this step and wait for another input.
+///
+/// ```
+/// # use orchestrator_core::{stay, Transition};
+/// assert_eq!(stay::<u8>().unwrap(), Transition::Stay);
+/// ```
 pub fn stay<S>() -> Next<S> {
     Ok(Transition::Stay)
 }
 
 /// Stay in this step and run its entry handler again.
+///
+/// ```
+/// # use orchestrator_core::{reask, Transition};
+/// assert_eq!(reask::<u8>().unwrap(), Transition::Reask);
+/// ```
 pub fn reask<S>() -> Next<S> {
     Ok(Transition::Reask)
 }
@@ -57,11 +86,21 @@ pub fn complete<S>(message: impl Into<String>) -> Next<S> {
 }
 
 /// Complete the flow without a final message.
+///
+/// ```
+/// # use orchestrator_core::{complete_silently, Transition};
+/// assert_eq!(complete_silently::<u8>().unwrap(), Transition::Complete(None));
+/// ```
 pub fn complete_silently<S>() -> Next<S> {
     Ok(Transition::Complete(None))
 }
 
 /// End the flow in ERROR, sending `message` to the conversation.
+///
+/// ```
+/// # use orchestrator_core::{fail, Transition};
+/// assert_eq!(fail::<u8>("no such team").unwrap(), Transition::Fail(Some("no such team".into())));
+/// ```
 pub fn fail<S>(message: impl Into<String>) -> Next<S> {
     Ok(Transition::Fail(Some(message.into())))
 }

@@ -80,6 +80,41 @@ pub async fn console_transcript(builder: OrchestratorBuilder, input: &str) -> St
 
 /// A bot under test: an [`Orchestrator`] with a [`RecordingSlack`] and a memory store
 /// (unless the builder was given another store).
+///
+/// ```
+/// # use slack_orchestrator::prelude::*;
+/// #[flow(trigger = direct_message)]
+/// mod greet {
+///     use slack_orchestrator::prelude::*;
+///     pub enum Greet {
+///         #[start]
+///         Ask,
+///         Name,
+///     }
+///     #[step(Ask)]
+///     async fn ask(cx: &mut Cx) -> Next<Greet> {
+///         cx.say("What's your name?").await?;
+///         goto(Greet::Name)
+///     }
+///     #[step(Name)]
+///     async fn name(_cx: &mut Cx, name: Text) -> Next<Greet> {
+///         complete(format!("Hi, {name}!"))
+///     }
+/// }
+/// use slack_orchestrator::testkit::TestBot;
+/// use slack_orchestrator::Orchestrator;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let bot = TestBot::new(Orchestrator::builder().flow::<greet::Greet>());
+/// let mut chat = bot.dm("U1");
+/// chat.send("hello").await;
+/// chat.expect_reply("What's your name?");
+/// chat.send("Ada").await;
+/// chat.expect_reply("Hi, Ada!");
+/// assert!(bot.flows().await.iter().all(|flow| !flow.is_active()));
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct TestBot {
     orchestrator: Orchestrator,
@@ -232,7 +267,21 @@ impl TestBot {
 }
 
 /// One user's side of one conversation (a DM, a thread, or a channel), with a cursor over
-/// what the bot said there.
+/// what the bot said there. [`TestBot`]'s example plays a whole conversation.
+///
+/// ```
+/// # use slack_orchestrator::testkit::TestBot;
+/// # use slack_orchestrator::Orchestrator;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let bot = TestBot::new(Orchestrator::builder()); // no flow: nothing answers
+/// let mut thread = bot.thread("U1", "C1", "1700000000.000100");
+/// thread.send("anyone?").await;
+/// thread.expect_no_reply();
+/// let approver = thread.as_user("U2"); // the same thread, as another user
+/// assert_eq!(approver.thread_ts(), Some("1700000000.000100"));
+/// # }
+/// ```
 pub struct Chat {
     bot: TestBot,
     user: String,

@@ -49,6 +49,37 @@ impl Delivered {
 }
 
 /// A bot connected to a [`FakeSlack`] over real sockets.
+///
+/// ```
+/// # use slack_orchestrator::prelude::*;
+/// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+/// use slack_orchestrator::{payloads, Orchestrator};
+/// use std::time::Duration;
+///
+/// #[flow(trigger = direct_message)]
+/// mod ping {
+///     use slack_orchestrator::prelude::*;
+///     pub enum Ping {
+///         #[start]
+///         Pong,
+///     }
+///     #[step(Pong)]
+///     async fn pong(_cx: &mut Cx) -> Next<Ping> {
+///         complete("pong")
+///     }
+/// }
+///
+/// # #[tokio::main]
+/// # async fn main() {
+/// for transport in [Transport::Http, Transport::Socket] {
+///     let bot = LiveBot::start(transport, Orchestrator::builder().flow::<ping::Ping>()).await;
+///     bot.event(&payloads::direct_message(TEAM, "U1", "ping", "1700000000.000100", "Ev1")).await;
+///     let posted = bot.slack().wait_for("chat.postMessage", 1, Duration::from_secs(5)).await;
+///     assert_eq!(posted[0]["text"], "pong");
+///     bot.stop().await;
+/// }
+/// # }
+/// ```
 pub struct LiveBot {
     slack: FakeSlack,
     transport: Transport,

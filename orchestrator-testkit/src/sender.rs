@@ -35,6 +35,27 @@ impl Sent {
 }
 
 /// Sends signed requests to `POST {bot}/slack/events`.
+///
+/// ```
+/// use slack_orchestrator::testkit::SignedSender;
+/// use slack_orchestrator::{HttpIngress, Orchestrator, RecordingSlack};
+///
+/// # #[tokio::main]
+/// # async fn main() {
+/// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let url = format!("http://{}", listener.local_addr().unwrap());
+/// let ingress = HttpIngress::new(orchestrator, "the-secret").unwrap();
+/// tokio::spawn(ingress.serve(listener, std::future::pending()));
+///
+/// let check = serde_json::json!({"type": "url_verification", "challenge": "c1"});
+/// let answered = SignedSender::new(&url, "the-secret").event(&check).await;
+/// assert_eq!(answered.json()["challenge"], "c1");
+/// // Signed with another secret: refused, and nothing else happens.
+/// let forged = SignedSender::new(&url, "not-the-secret").event(&check).await;
+/// assert_eq!(forged.status, 401);
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct SignedSender {
     url: String,
