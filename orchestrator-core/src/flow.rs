@@ -161,6 +161,41 @@ impl FlowOptions {
 /// `hand_written_flow` test). A step's *entry handler* (`on_enter`) runs as soon as the
 /// flow reaches the step; its *input handlers* (`on_input`) run when the user answers
 /// with an input they accept.
+///
+/// A one-step flow by hand: "echo" answers the next message it gets and completes.
+///
+/// ```
+/// use orchestrator_core::graph::Target;
+/// use orchestrator_core::{complete, Cx, Flow, FlowOptions, FromInput, Graph, Incoming, StepFuture, Text, Trigger};
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Echo;
+///
+/// impl Flow for Echo {
+///     fn options() -> FlowOptions {
+///         FlowOptions::new("echo").trigger(Trigger::keyword("echo"))
+///     }
+///     fn start() -> Self {
+///         Echo
+///     }
+///     fn step_name(&self) -> &'static str {
+///         "Echo"
+///     }
+///     fn on_enter(self, _cx: &mut Cx) -> Option<StepFuture<'_, Self>> {
+///         None // no entry handler: the flow waits for the user's input
+///     }
+///     fn on_input<'a>(self, _cx: &'a mut Cx, input: &Incoming) -> Option<StepFuture<'a, Self>> {
+///         let said = Text::from_input(input)?; // only text is taken
+///         Some(Box::pin(async move { complete(format!("You said: {said}")) }))
+///     }
+///     fn graph() -> Graph {
+///         Graph::new("echo", "Echo").node("Echo", false).edge("Echo", Target::Complete, Some("Text"))
+///     }
+/// }
+///
+/// assert_eq!(Echo::options().name, "echo");
+/// assert!(Echo::graph().to_mermaid().contains("Echo --> [*]"));
+/// ```
 pub trait Flow: Serialize + DeserializeOwned + Send + Sized + 'static {
     /// Name, triggers, timeouts, participants.
     fn options() -> FlowOptions;

@@ -25,7 +25,24 @@ impl Orchestrator {
     }
 }
 
-/// Builds an [`Orchestrator`].
+/// Builds an [`Orchestrator`]: its flows, where conversations are kept, how it reaches
+/// Slack, and what it says when something is off. Only the Slack client is required (the
+/// store defaults to memory).
+///
+/// ```
+/// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+/// use std::time::Duration;
+/// let orchestrator = Orchestrator::builder()
+///     // .flow::<Onboarding>() for each `#[flow]`
+///     .slack(RecordingSlack::new())
+///     .bot_user("U0BOT")
+///     .cancel_word("stop")
+///     .retention(Duration::from_secs(7 * 24 * 3600))
+///     .build()
+///     .unwrap();
+/// # drop(orchestrator);
+/// assert!(Orchestrator::builder().build().is_err(), "no Slack client");
+/// ```
 #[derive(Default)]
 pub struct OrchestratorBuilder {
     flows: Vec<FlowDefinition>,

@@ -5,6 +5,17 @@ use orchestrator_core::{FlowState, NormalizeError, StoreError};
 use uuid::Uuid;
 
 /// What became of one event.
+///
+/// ```
+/// use orchestrator_runtime::{Orchestrator, Outcome, RecordingSlack};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let bot = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+/// let dm = orchestrator_runtime::payloads::direct_message("T1", "U1", "hi", "1700000000.000100", "Ev1");
+/// assert_eq!(bot.handle_json(&dm).await.unwrap(), Outcome::NoFlow, "no flow, no trigger");
+/// assert_eq!(bot.handle_json(&dm).await.unwrap(), Outcome::Duplicate, "Slack's retry");
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Not for any flow: not user input, the bot's own message, or an event type no flow uses.

@@ -97,7 +97,20 @@ impl HttpIngress {
     }
 }
 
-/// Completes on ctrl-c or SIGTERM.
+/// Completes on ctrl-c or SIGTERM: the signal for a graceful stop (the ingress stops
+/// accepting, running steps finish).
+///
+/// ```no_run
+/// use orchestrator_runtime::http::shutdown_signal;
+/// use orchestrator_runtime::{HttpIngress, Orchestrator, RecordingSlack};
+/// # #[tokio::main]
+/// # async fn main() -> std::io::Result<()> {
+/// # let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+/// let ingress = HttpIngress::new(orchestrator, "signing-secret").unwrap();
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
+/// ingress.serve(listener, shutdown_signal()).await
+/// # }
+/// ```
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

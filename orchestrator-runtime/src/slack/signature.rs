@@ -12,6 +12,17 @@ use sha2::Sha256;
 pub const MAX_SKEW_SECS: i64 = 5 * 60;
 
 /// Why a request's signature was refused.
+///
+/// ```
+/// use orchestrator_runtime::signature::{sign, verify, SignatureError, MAX_SKEW_SECS};
+/// let (body, now) = (br#"{"type":"event_callback"}"#, 1_700_000_000);
+/// let signature = sign("secret", now, body);
+/// let stamp = now.to_string();
+/// assert_eq!(verify("secret", Some(&stamp), Some(&signature), body, now), Ok(()));
+/// assert_eq!(verify("other", Some(&stamp), Some(&signature), body, now), Err(SignatureError::Mismatch));
+/// let later = now + MAX_SKEW_SECS + 1; // a replay six minutes on
+/// assert!(matches!(verify("secret", Some(&stamp), Some(&signature), body, later), Err(SignatureError::Stale(_))));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
     /// `X-Slack-Request-Timestamp` or `X-Slack-Signature` is absent.
@@ -60,6 +71,11 @@ pub fn verify(
 }
 
 /// The `X-Slack-Signature` value for a body sent at `timestamp` (Unix seconds).
+///
+/// ```
+/// let signature = orchestrator_runtime::signature::sign("secret", 1_700_000_000, b"token=x");
+/// assert!(signature.starts_with("v0=") && signature.len() == 3 + 64);
+/// ```
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!(
         "v0={}",

@@ -37,7 +37,21 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::task::TaskTracker;
 
-/// A Socket Mode connection for an orchestrator.
+/// A Socket Mode connection for an orchestrator: what `run` uses when `SLACK_APP_TOKEN` is
+/// set.
+///
+/// ```no_run
+/// use orchestrator_runtime::{http::shutdown_signal, Orchestrator, SlackWebApi, SocketMode};
+/// use std::sync::Arc;
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let web = SlackWebApi::from_env()?;
+/// let orchestrator = Orchestrator::builder().slack(Arc::new(web.clone())).build()?;
+/// let app_token = std::env::var("SLACK_APP_TOKEN")?; // xapp-…, with connections:write
+/// SocketMode::new(orchestrator, web, &app_token).run(shutdown_signal()).await;
+/// # Ok(())
+/// # }
+/// ```
 pub struct SocketMode {
     orchestrator: Orchestrator,
     web: SlackWebApi,

@@ -82,7 +82,24 @@ pub struct BotIdentity {
     pub team_id: String,
 }
 
-/// The Slack Web API, authenticated with a bot token.
+/// The Slack Web API, authenticated with a bot token: the [`SlackApi`] a bot's steps call
+/// through, with its 429, outage and time-limit handling (see the module docs).
+///
+/// ```no_run
+/// use orchestrator_runtime::{Orchestrator, SlackWebApi};
+/// use std::sync::Arc;
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let web = SlackWebApi::from_env()?; // SLACK_BOT_TOKEN, and SLACK_API_URL if set
+/// let me = web.auth_test().await?; // who the bot is, so it never answers itself
+/// let orchestrator = Orchestrator::builder()
+///     .slack(Arc::new(web))
+///     .bot_user(me.user_id)
+///     .build()?;
+/// # drop(orchestrator);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct SlackWebApi {
     client: Arc<Client>,
