@@ -32,6 +32,15 @@ pub trait FromInput: Sized + Send + 'static {
 }
 
 /// The text of a message (mentions of the bot removed). Empty messages are not `Text`.
+///
+/// ```
+/// use orchestrator_core::{FromInput, Incoming, Text};
+/// let mention = serde_json::json!({"type": "app_mention", "channel": "C1", "user": "U1",
+///     "text": "<@U0BOT> deploy v2", "ts": "1.1", "team": "T1"});
+/// let incoming = Incoming::from_json(&mention).unwrap().unwrap();
+/// let text = Text::from_input(&incoming).unwrap();
+/// assert!(text.ends_with("deploy v2")); // reads as a `&str`
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Text(pub String);
 
@@ -137,6 +146,18 @@ impl FromInput for FunctionRun {
 }
 
 /// A click on a button.
+///
+/// ```
+/// use orchestrator_core::{Click, FromInput, Incoming, Text};
+/// let clicked = serde_json::json!({"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"},
+///     "channel": {"id": "D1"}, "message": {"ts": "1700000000.000100"}, "trigger_id": "1.2",
+///     "actions": [{"type": "button", "action_id": "approve", "block_id": "b", "value": "yes"}]});
+/// let incoming = Incoming::from_json(&clicked).unwrap().unwrap();
+/// let click = Click::from_input(&incoming).unwrap();
+/// assert_eq!((click.action_id.as_str(), click.value.as_deref()), ("approve", Some("yes")));
+/// assert_eq!(click.message_ts.as_deref(), Some("1700000000.000100")); // to update that message
+/// assert!(Text::from_input(&incoming).is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Click {
     /// The button's `action_id`.
@@ -256,6 +277,13 @@ impl FromInput for Files {
 }
 
 /// A slash command.
+///
+/// ```
+/// use orchestrator_core::{Command, FromInput, Incoming};
+/// let form = "team_id=T1&channel_id=C1&user_id=U1&command=%2Fdeploy&text=v2&trigger_id=1.2";
+/// let command = Command::from_input(&Incoming::from_slash_command(form).unwrap()).unwrap();
+/// assert_eq!((command.command.as_str(), command.text.as_str()), ("/deploy", "v2"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command(pub SlashCommand);
 
