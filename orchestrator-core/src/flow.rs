@@ -24,7 +24,14 @@ pub type HookFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StepError>> + S
 pub const DEFAULT_TIMEOUT_MESSAGE: &str =
     "This conversation timed out. Mention me or send me a direct message to start again.";
 
-/// Who may advance a flow.
+/// Who may advance a flow (`#[flow(participants = anyone)]`).
+///
+/// ```
+/// use orchestrator_core::{FlowOptions, Participants};
+/// assert_eq!(FlowOptions::new("poll").participants, Participants::Initiator, "the default");
+/// let poll = FlowOptions::new("poll").participants(Participants::Anyone); // everyone votes
+/// assert_eq!(poll.participants, Participants::Anyone);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Participants {
     /// The user who started it, plus anyone a step adds with [`Cx::add_participant`].
@@ -34,7 +41,15 @@ pub enum Participants {
     Anyone,
 }
 
-/// When a waiting step's deadline is counted from.
+/// When a waiting step's deadline is counted from (`#[flow(deadline = last_event)]`, or a
+/// step's `#[deadline(..)]`).
+///
+/// ```
+/// use orchestrator_core::{DeadlineFrom, FlowOptions};
+/// assert_eq!(FlowOptions::new("quiz").deadline, DeadlineFrom::Entry, "wrong answers buy no time");
+/// let chat = FlowOptions::new("chat").deadline(DeadlineFrom::LastEvent); // idle time counts
+/// assert_eq!(chat.deadline, DeadlineFrom::LastEvent);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DeadlineFrom {
     /// From when the flow entered the step (`goto`, `reask`, or a `Timeout` handler's

@@ -34,6 +34,14 @@ pub struct Schedule {
 
 /// What to do with an occurrence that passed while no process of the bot was running
 /// (found at start, or more than [`Schedule::LATE_AFTER`] late).
+///
+/// ```
+/// use orchestrator_core::{Missed, Schedule};
+/// let standup = Schedule::cron("0 9 * * 1-5").unwrap();
+/// assert_eq!(standup.missed_policy(), Missed::FireOnce, "a deploy at nine still gets its standup");
+/// let digest = Schedule::cron("0 * * * *").unwrap().missed(Missed::Skip);
+/// assert_eq!(digest.missed_policy(), Missed::Skip);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Missed {
     /// Start the flows once, at start, however many occurrences were missed (the default:

@@ -194,6 +194,13 @@ impl OrchestratorError {
 }
 
 /// A mistake in how the orchestrator was put together.
+///
+/// ```
+/// use orchestrator_runtime::{BuildError, Orchestrator};
+/// let error = Orchestrator::builder().build().err().unwrap();
+/// assert_eq!(error, BuildError::NoSlack);
+/// assert_eq!(error.to_string(), "no Slack API: call `.slack(...)` on the builder");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
     /// Two flows have the same name.

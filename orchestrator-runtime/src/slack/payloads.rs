@@ -79,6 +79,16 @@ pub fn direct_message(team: &str, user: &str, text: &str, ts: &str, event_id: &s
 }
 
 /// An `app_mention` of the bot `bot_user` as an Events API callback.
+///
+/// ```
+/// use orchestrator_core::{Incoming, MessageType};
+/// use orchestrator_runtime::payloads::{mention, Said};
+/// let said = Said { team: "T1", user: "U1", channel: "C1", text: "deploy", ts: "1.000001", thread_ts: None, event_id: "Ev1" };
+/// let body = mention(&said, "U0BOT");
+/// assert_eq!(body["event"]["text"], "<@U0BOT> deploy");
+/// let incoming = Incoming::from_json(&body).unwrap().unwrap();
+/// assert!(incoming.has(MessageType::Mention));
+/// ```
 pub fn mention(said: &Said<'_>, bot_user: &str) -> Value {
     event(said, "app_mention", format!("<@{bot_user}> {}", said.text), None)
 }
@@ -96,6 +106,13 @@ fn event(said: &Said<'_>, kind: &str, text: String, channel_type: Option<&str>) 
 }
 
 /// Wraps an event in the `event_callback` envelope.
+///
+/// ```
+/// use orchestrator_runtime::payloads::envelope;
+/// let joined = serde_json::json!({"type": "member_joined_channel", "user": "U1", "channel": "C1"});
+/// let body = envelope("T1", joined, "Ev9");
+/// assert_eq!((body["type"].as_str(), body["event_id"].as_str()), (Some("event_callback"), Some("Ev9")));
+/// ```
 pub fn envelope(team: &str, event: Value, event_id: &str) -> Value {
     json!({"token": "unused", "team_id": team, "api_app_id": "A0TEST", "type": "event_callback",
            "event_id": event_id, "event_time": 1_700_000_000, "event": event})
@@ -114,6 +131,16 @@ pub struct ElementAt<'a> {
 }
 
 /// A `block_actions` payload for one clicked `element` (a button or a menu with a choice).
+///
+/// ```
+/// use orchestrator_core::{Click, FromInput, Incoming};
+/// use orchestrator_runtime::payloads::{block_action, ElementAt};
+/// let at = ElementAt { channel: "D1", message_ts: "1.000001", thread_ts: None, block_id: "decision" };
+/// let button = orchestrator_core::blocks::button("approve", "Approve", "yes");
+/// let body = block_action("T1", "U1", &at, button, "1.2");
+/// let click = Click::from_input(&Incoming::from_json(&body).unwrap().unwrap()).unwrap();
+/// assert_eq!(click.action_id, "approve");
+/// ```
 pub fn block_action(team: &str, user: &str, at: &ElementAt<'_>, element: Value, trigger_id: &str) -> Value {
     let mut message = json!({"type": "message", "ts": at.message_ts, "text": ""});
     if let Some(thread) = at.thread_ts {
@@ -297,6 +324,11 @@ fn input_state(input: &mut Value, kind: &str, element: Option<&Value>, value: &s
 }
 
 /// An `app_home_opened` Events API callback: `user` opened the app's Home tab.
+///
+/// ```
+/// let body = orchestrator_runtime::payloads::app_home_opened("T1", "U1", "Ev1");
+/// assert_eq!(body["event"]["tab"], "home");
+/// ```
 pub fn app_home_opened(team: &str, user: &str, event_id: &str) -> Value {
     envelope(
         team,
@@ -408,6 +440,12 @@ pub fn global_shortcut(team: &str, user: &str, callback_id: &str, trigger_id: &s
 
 /// A message shortcut's payload (`type: message_action`): `user` used the shortcut
 /// `callback_id` on the message `(ts, author, text)` in `channel`.
+///
+/// ```
+/// use orchestrator_runtime::payloads::message_shortcut;
+/// let body = message_shortcut("T1", "U1", "C1", ("1.000001", "U2", "the build is red"), "file_bug", "1.2");
+/// assert_eq!((body["type"].as_str(), body["message"]["text"].as_str()), (Some("message_action"), Some("the build is red")));
+/// ```
 pub fn message_shortcut(
     team: &str,
     user: &str,
@@ -429,6 +467,12 @@ pub fn message_shortcut(
 }
 
 /// A `view_closed` payload: the user closed the modal `view` (with `notify_on_close`).
+///
+/// ```
+/// let view = serde_json::json!({"callback_id": "survey", "private_metadata": "m"});
+/// let body = orchestrator_runtime::payloads::view_closed("T1", "U1", &view, "V1");
+/// assert_eq!(body["view"]["callback_id"], "survey");
+/// ```
 pub fn view_closed(team: &str, user: &str, view: &Value, view_id: &str) -> Value {
     json!({"type": "view_closed", "team": {"id": team}, "user": {"id": user, "team_id": team},
            "api_app_id": "A0TEST", "is_cleared": false,

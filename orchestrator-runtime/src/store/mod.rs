@@ -26,6 +26,15 @@ use std::sync::Arc;
 pub const DEFAULT_URL: &str = "sqlite://bot.db";
 
 /// A store URL that cannot be opened. Its message is one line that says what to do.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use orchestrator_runtime::store::{self, OpenError};
+/// let missing = store::open("sqlite:///no/such/folder/bot.db").await.err().unwrap();
+/// assert!(matches!(missing, OpenError::Backend { .. }));
+/// assert!(missing.to_string().starts_with("cannot open store `sqlite:///no/such/folder/bot.db`"));
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     /// The scheme is not one this build knows.
