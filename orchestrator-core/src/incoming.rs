@@ -42,6 +42,14 @@ pub struct Incoming {
 }
 
 /// What an [`Incoming`] event carries.
+///
+/// ```
+/// use orchestrator_core::{Incoming, Payload};
+/// let dm = serde_json::json!({"type": "message", "channel": "D1", "channel_type": "im",
+///     "user": "U1", "text": "hello", "ts": "1.1", "team": "T1"});
+/// let incoming = Incoming::from_json(&dm).unwrap().unwrap();
+/// assert!(matches!(&incoming.payload, Payload::Message { text, files } if text == "hello" && files.is_empty()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Payload {

@@ -6,6 +6,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// One Web API call a step can make.
+///
+/// ```
+/// use orchestrator_core::SlackRequest;
+/// let post = SlackRequest::PostMessage {
+///     channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None,
+/// };
+/// assert_eq!(post.method(), "chat.postMessage");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "method")]
 pub enum SlackRequest {
@@ -260,6 +268,12 @@ mod as_metadata {
 }
 
 /// What a successful call returned.
+///
+/// ```
+/// use orchestrator_core::SlackReply;
+/// let opened = SlackReply::View { id: "V1".into() };
+/// assert_eq!(opened.ts(), None, "a view is no message");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SlackReply {
     /// A posted or updated message.
@@ -310,7 +324,15 @@ pub fn slack_ts(at: chrono::DateTime<chrono::Utc>) -> String {
     format!("{}.{:06}", at.timestamp(), at.timestamp_subsec_micros())
 }
 
-/// A failed Web API call.
+/// A failed Web API call. A step's `?` on one ends the flow in ERROR; a step can match it
+/// instead.
+///
+/// ```
+/// use orchestrator_core::SlackError;
+/// let gone = SlackError::Api { method: "chat.postMessage".into(), code: "channel_not_found".into() };
+/// assert_eq!(gone.to_string(), "chat.postMessage failed: channel_not_found");
+/// assert!(!gone.is_temporary(), "asking again will not help");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SlackError {
     /// Slack answered `ok: false` with this error code (e.g. `channel_not_found`).

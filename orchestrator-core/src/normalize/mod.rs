@@ -21,6 +21,14 @@ mod rich_text;
 mod wire;
 
 /// The body is not a Slack event, interaction or command this crate understands.
+///
+/// ```
+/// use orchestrator_core::{Incoming, NormalizeError};
+/// let clicked = serde_json::json!({"type": "block_actions", "team": {"id": "T1"}, "actions": []});
+/// let error = Incoming::from_json(&clicked).unwrap_err();
+/// assert_eq!(error, NormalizeError::Missing("user"));
+/// assert_eq!(error.to_string(), "malformed Slack payload: `user` is missing or not a string");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NormalizeError {
     /// A field every such body has is missing or has the wrong type.

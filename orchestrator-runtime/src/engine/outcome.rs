@@ -102,6 +102,16 @@ impl Outcome {
 }
 
 /// Why an event was [`Outcome::Ignored`].
+///
+/// ```
+/// use orchestrator_runtime::{Ignored, Orchestrator, Outcome, RecordingSlack};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let bot = Orchestrator::builder().slack(RecordingSlack::new()).bot_user("U0BOT").build().unwrap();
+/// let own = orchestrator_runtime::payloads::direct_message("T1", "U0BOT", "Hello!", "1.000001", "Ev1");
+/// assert_eq!(bot.handle_json(&own).await.unwrap(), Outcome::Ignored(Ignored::OwnMessage));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ignored {
     /// An edit, a deletion, a bot's message, a join…
@@ -218,6 +228,17 @@ pub enum BuildError {
 }
 
 /// Why the bot cannot serve yet (`GET /readyz` answers 503 with it).
+///
+/// ```
+/// use orchestrator_runtime::{NotReady, Orchestrator, RecordingSlack};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let unsure = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+/// assert!(matches!(unsure.readiness().await, Err(NotReady::IdentityUnknown)), "no bot user yet");
+/// let known = Orchestrator::builder().slack(RecordingSlack::new()).bot_user("U0BOT").build().unwrap();
+/// assert!(known.readiness().await.is_ok());
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum NotReady {
     /// `auth.test` has not told the bot who it is.

@@ -53,6 +53,12 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The Web API client cannot be built from the environment.
+///
+/// ```
+/// use orchestrator_runtime::{ClientError, SlackWebApi};
+/// let bad = SlackWebApi::new("xoxb-token", Some("not a url")).err().unwrap();
+/// assert!(matches!(bad, ClientError::ApiUrl { .. }));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// `SLACK_BOT_TOKEN` is missing.
