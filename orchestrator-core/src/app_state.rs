@@ -22,6 +22,13 @@ pub struct AppState {
 }
 
 /// A step asked for app state of a type nobody registered.
+///
+/// ```
+/// use orchestrator_core::AppState;
+/// let state = AppState::default();
+/// let missing = state.get::<String>().unwrap_err();
+/// assert!(missing.to_string().starts_with("no app state of type `alloc::string::String`"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("no app state of type `{type_name}`: register one with `Orchestrator::builder().state(value)`")]
 pub struct MissingState {

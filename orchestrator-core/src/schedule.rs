@@ -53,6 +53,13 @@ pub enum Missed {
 }
 
 /// A schedule that could not be read.
+///
+/// ```
+/// use orchestrator_core::{Schedule, ScheduleError};
+/// assert!(matches!(Schedule::cron("every day at nine"), Err(ScheduleError::Cron { .. })));
+/// let zone = Schedule::cron("0 9 * * *").unwrap().tz("Paris").unwrap_err();
+/// assert_eq!(zone, ScheduleError::TimeZone("Paris".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
     /// The cron expression is not valid.

@@ -33,6 +33,12 @@ pub enum FlowState {
 }
 
 /// An attempted move between two [`FlowState`]s that the lifecycle forbids.
+///
+/// ```
+/// use orchestrator_core::FlowState;
+/// let refused = FlowState::Completed.transition(FlowState::Processing).unwrap_err();
+/// assert_eq!(refused.to_string(), "illegal flow state transition COMPLETED -> PROCESSING");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("illegal flow state transition {from} -> {to}")]
 pub struct IllegalTransition {
@@ -126,6 +132,13 @@ impl fmt::Display for FlowState {
 }
 
 /// The text given to [`FlowState::from_str`] names no state.
+///
+/// ```
+/// use orchestrator_core::FlowState;
+/// assert_eq!("timed_out".parse::<FlowState>(), Ok(FlowState::TimedOut));
+/// let unknown = "PAUSED".parse::<FlowState>().unwrap_err();
+/// assert!(unknown.to_string().starts_with("unknown flow state `PAUSED`; the states are"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown flow state `{0}`; the states are INITIATED, WAITING_FOR_RESPONSE, PROCESSING, COMPLETED, TIMED_OUT, ERROR"

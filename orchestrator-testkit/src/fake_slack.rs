@@ -28,6 +28,17 @@ use tokio_tungstenite::tungstenite::Message;
 use super::{BOT_USER as FAKE_BOT_USER, TEAM as FAKE_TEAM};
 
 /// One Web API call the fake received.
+///
+/// ```
+/// # #[tokio::main] async fn main() {
+/// use orchestrator_testkit::FakeSlack;
+/// let slack = FakeSlack::start().await;
+/// let api = orchestrator_runtime::SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+/// api.auth_test().await.unwrap();
+/// let call = &slack.calls()[0];
+/// assert_eq!((call.method.as_str(), call.token.as_deref()), ("auth.test", Some("xoxb-test")));
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedCall {
     /// The method, e.g. `chat.postMessage`, or `response_url` for posts to a response URL.

@@ -5,7 +5,13 @@
 use orchestrator_runtime::signature::sign;
 use serde_json::Value;
 
-/// What the bot answered.
+/// What the bot answered ([`SignedSender`]'s example sends requests and reads them).
+///
+/// ```
+/// use orchestrator_testkit::Sent;
+/// let refused = Sent { status: 400, body: r#"{"ok":false,"error":"bad"}"#.into(), no_retry: true };
+/// assert_eq!(refused.json()["error"], "bad");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {
     /// The HTTP status.
