@@ -5,7 +5,8 @@
 //! `include_all_metadata`, as Slack does), `apps.connections.open` (with a local `ws://` URL
 //! where a Socket Mode server speaks Slack's envelope protocol) and `response_url` posts; it
 //! records every call and can be told to rate-limit, fail (before or after carrying it out),
-//! answer with a 5xx, answer late or lose the next calls of a method.
+//! answer with a 5xx, answer late or lose the next calls of a method, and to let its Socket
+//! Mode connections go silent, as a broken network leaves them.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
