@@ -189,6 +189,17 @@ impl FromInput for Click {
 /// A choice in a select menu (static options, users, conversations, channels) or a date,
 /// time or date-time picker; or the checked boxes of `checkboxes`, or the items of a
 /// multi-select, each time the user changes them.
+///
+/// ```
+/// use orchestrator_core::{FromInput, Incoming, Selection};
+/// let chosen = serde_json::json!({"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"},
+///     "channel": {"id": "D1"}, "message": {"ts": "1.1"}, "trigger_id": "1.2",
+///     "actions": [{"type": "static_select", "action_id": "size", "block_id": "b",
+///                  "selected_option": {"value": "l", "text": {"type": "plain_text", "text": "Large"}}}]});
+/// let selection = Selection::from_input(&Incoming::from_json(&chosen).unwrap().unwrap()).unwrap();
+/// assert_eq!((selection.value.as_str(), selection.label.as_deref()), ("l", Some("Large")));
+/// assert_eq!(selection.values, ["l"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
     /// The menu's `action_id`.
@@ -235,6 +246,15 @@ impl FromInput for Selection {
 }
 
 /// A submitted modal; read values with [`ViewSubmission::value`].
+///
+/// ```
+/// use orchestrator_core::{FromInput, Incoming, Submission};
+/// let submitted = serde_json::json!({"type": "view_submission", "user": {"id": "U1"}, "team": {"id": "T1"},
+///     "view": {"id": "V1", "callback_id": "ticket", "private_metadata": "",
+///              "state": {"values": {"title": {"title": {"type": "plain_text_input", "value": "Printer on fire"}}}}}});
+/// let form = Submission::from_input(&Incoming::from_json(&submitted).unwrap().unwrap()).unwrap();
+/// assert_eq!(form.value("title"), Some("Printer on fire"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission(pub ViewSubmission);
 
@@ -329,6 +349,13 @@ impl FromInput for Shortcut {
 /// The step's deadline passed. A step with a handler for it continues the flow on its
 /// deadline instead of timing out: it may `goto` a reminder or escalation step, or `stay`
 /// (with a new deadline); a step without one times out.
+///
+/// ```
+/// use orchestrator_core::{FromInput, Incoming, MessageContext, Timeout};
+/// let deadline = chrono::Utc::now();
+/// let due = Incoming::timeout(MessageContext::new("T1", "U1", "D1"), deadline);
+/// assert_eq!(Timeout::from_input(&due), Some(Timeout { deadline }));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeout {
     /// The deadline that passed.
