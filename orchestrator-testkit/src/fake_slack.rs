@@ -764,8 +764,7 @@ async fn socket_server(listener: TcpListener, shared: Arc<Shared>) {
                     _ = silenced.changed() => {
                         // Open, unread and unwritten from now on, as behind a dead network.
                         writer.abort();
-                        std::future::pending::<()>().await;
-                        return;
+                        return std::future::pending().await;
                     }
                 };
                 match message {

@@ -288,7 +288,7 @@ impl SocketMode {
         // envelopes still being handled have sent their acks, or the socket refuses them. A
         // lost connection takes no more acks (Slack sends their envelopes again), and its
         // writer might wait forever on a peer that no longer reads.
-        if !matches!(ended, Ended::Refresh | Ended::Shutdown) {
+        if !matches!(ended, Ended::Refresh) {
             writer.abort();
         }
         drop(acks);

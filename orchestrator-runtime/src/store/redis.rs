@@ -153,8 +153,9 @@ return out
 });
 
 /// ARGV: prefix, key, conversation, received at, lease until, event. first (new, and no
-/// other event of its conversation unsettled), new, pending, busy or settled. A new event
-/// goes after its conversation's unsettled ones (see [`Store::receive`]).
+/// other event of its conversation unsettled), new, `later:MS` (new, stored at MS after
+/// an unsettled event of its conversation timed later), pending, busy or settled. A new
+/// event goes after its conversation's unsettled ones (see [`Store::receive`]).
 static RECEIVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
