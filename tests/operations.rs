@@ -201,6 +201,55 @@ async fn check_says_each_item_and_fails_without_a_trace_when_one_is_wrong() {
     );
 }
 
+/// Socket Mode's liveness check is tuned from the environment; a value that cannot work is
+/// named by `check`, and `run` refuses it in one line before it connects.
+#[tokio::test]
+async fn socket_mode_liveness_from_the_environment_is_checked_before_the_bot_connects() {
+    let slack = FakeSlack::start().await;
+    let api = slack.api_url();
+    let socket = [
+        ("SLACK_BOT_TOKEN", "xoxb-test-token"),
+        ("SLACK_APP_TOKEN", "xapp-test-token"),
+        ("SLACK_API_URL", api.as_str()),
+        ("ORCHESTRATOR_STORE", "memory:"),
+    ];
+    let (ok, text) = check(
+        &[
+            &socket[..],
+            &[("SOCKET_PING_SECS", "2"), ("SOCKET_SILENCE_SECS", "7.5")],
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("ok    Socket Mode liveness: a ping every 2s; a connection silent for 7.5s is replaced"),
+        "{text}"
+    );
+
+    let (ok, text) = check(&[&socket[..], &[("SOCKET_SILENCE_SECS", "15 seconds")]].concat()).await;
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("FAIL  Socket Mode liveness: SOCKET_SILENCE_SECS=\"15 seconds\" is not a number of seconds"),
+        "{text}"
+    );
+
+    let called = slack.calls().len();
+    let mut command = std::process::Command::new(processes::example("onboarding"));
+    command
+        .env_remove("SLACK_SIGNING_SECRET")
+        .env_remove("SOCKET_SILENCE_SECS");
+    command
+        .envs(socket)
+        .env("SOCKET_PING_SECS", "30")
+        .env("RUST_BACKTRACE", "1");
+    let (ok, text) = run_command(command).await;
+    assert!(!ok, "{text}");
+    assert!(text.contains("must be longer than SOCKET_PING_SECS"), "{text}");
+    assert_eq!(text.trim().lines().count(), 1, "one line, no trace:\n{text}");
+    assert_eq!(slack.calls().len(), called, "refused before it called Slack");
+}
+
 /// Runs `command` off the test's runtime (which serves the fake Slack meanwhile): whether
 /// it succeeded, and what it printed.
 async fn run_command(mut command: std::process::Command) -> (bool, String) {

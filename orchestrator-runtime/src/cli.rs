@@ -2,13 +2,14 @@
 //! `run` (the default), `graph` and `flows list|show|cancel`.
 
 use crate::slack::http::{shutdown_signal, HttpIngress};
-use crate::slack::socket_mode::SocketMode;
+use crate::slack::socket_mode::{SocketLiveness, SocketMode};
 use crate::slack::web_api::SlackWebApi;
 use crate::store;
 use crate::{Cancelled, Orchestrator, OrchestratorBuilder};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -166,6 +167,12 @@ enum SettingsError {
     NoSigningSecret,
     #[error("SLACK_BOT_TOKEN is not set: the bot needs it to answer")]
     NoBotToken,
+    #[error("{name}={value:?} is not a number of seconds above 0 (e.g. 5 or 2.5)")]
+    NotSeconds { name: &'static str, value: String },
+    #[error(
+        "SOCKET_SILENCE_SECS ({silence:?}) must be longer than SOCKET_PING_SECS ({ping_every:?}): a healthy connection is silent until its next pong"
+    )]
+    SilenceNotAfterPing { ping_every: Duration, silence: Duration },
 }
 
 async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), CliError> {
@@ -221,8 +228,14 @@ impl orchestrator_core::SlackApi for Offline {
 /// How the bot talks to Slack, chosen from the environment.
 #[derive(Debug, PartialEq, Eq)]
 enum Mode {
-    Socket { app_token: String },
-    Http { signing_secret: String, addr: String },
+    Socket {
+        app_token: String,
+        liveness: SocketLiveness,
+    },
+    Http {
+        signing_secret: String,
+        addr: String,
+    },
     Console,
 }
 
@@ -235,7 +248,8 @@ fn mode_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Mode, SettingsEr
     let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
     if let Some(app_token) = var("SLACK_APP_TOKEN") {
         var("SLACK_BOT_TOKEN").ok_or(SettingsError::SocketWithoutBotToken)?;
-        return Ok(Mode::Socket { app_token });
+        let liveness = liveness_from(&var)?;
+        return Ok(Mode::Socket { app_token, liveness });
     }
     match (var("SLACK_BOT_TOKEN"), var("SLACK_SIGNING_SECRET")) {
         (None, None) => Ok(Mode::Console),
@@ -249,6 +263,37 @@ fn mode_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Mode, SettingsEr
                 addr: format!("{host}:{port}"),
             })
         }
+    }
+}
+
+/// The Socket Mode liveness check `SOCKET_PING_SECS` and `SOCKET_SILENCE_SECS` ask for
+/// (each defaults to [`SocketLiveness::default`]'s).
+fn liveness_from(var: &impl Fn(&str) -> Option<String>) -> Result<SocketLiveness, SettingsError> {
+    let seconds = |name: &'static str, default: Duration| {
+        let Some(value) = var(name) else {
+            return Ok(default);
+        };
+        match value
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        {
+            Some(duration) if !duration.is_zero() => Ok(duration),
+            _ => Err(SettingsError::NotSeconds { name, value }),
+        }
+    };
+    let default = SocketLiveness::default();
+    let liveness = SocketLiveness {
+        ping_every: seconds("SOCKET_PING_SECS", default.ping_every)?,
+        silence: seconds("SOCKET_SILENCE_SECS", default.silence)?,
+    };
+    match liveness.silence > liveness.ping_every {
+        true => Ok(liveness),
+        false => Err(SettingsError::SilenceNotAfterPing {
+            ping_every: liveness.ping_every,
+            silence: liveness.silence,
+        }),
     }
 }
 
@@ -276,7 +321,7 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), CliError> {
     }
     let timers = orchestrator.spawn_timers();
     let result = match mode {
-        Mode::Socket { app_token } => {
+        Mode::Socket { app_token, liveness } => {
             eprintln!(
                 "Connected as <@{}> in {}; receiving events over Socket Mode.",
                 me.user_id, me.team_id
@@ -294,6 +339,7 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), CliError> {
                 eprintln!("Serving /metrics, /healthz and /readyz on {addr}.");
             }
             SocketMode::new(orchestrator, web, &app_token)
+                .with_liveness(liveness)
                 .run(shutdown_signal())
                 .await;
             Ok(())
@@ -340,6 +386,13 @@ async fn check(store: Option<&str>) -> Result<(), CliError> {
             "SLACK_APP_TOKEN",
             token_shape(Some(&app_token), "xapp-", "an app-level token").map(|_| "Socket Mode".into()),
         );
+        let liveness = liveness_from(&var).map(|l| {
+            format!(
+                "a ping every {:?}; a connection silent for {:?} is replaced",
+                l.ping_every, l.silence
+            )
+        });
+        line("Socket Mode liveness", liveness.map_err(|e| e.to_string()));
     } else {
         let secret = var("SLACK_SIGNING_SECRET")
             .map(|_| "set (HTTP mode)".to_owned())
@@ -521,13 +574,59 @@ mod tests {
         assert_eq!(
             mode,
             Ok(Mode::Socket {
-                app_token: "xapp-1".into()
+                app_token: "xapp-1".into(),
+                liveness: SocketLiveness::default(),
             })
         );
         assert_eq!(
             mode_with(&[("SLACK_APP_TOKEN", "xapp-1")]),
             Err(SettingsError::SocketWithoutBotToken)
         );
+    }
+
+    const SOCKET: [(&str, &str); 2] = [("SLACK_APP_TOKEN", "xapp-1"), ("SLACK_BOT_TOKEN", "xoxb-1")];
+
+    fn liveness_with(vars: &[(&str, &str)]) -> Result<SocketLiveness, SettingsError> {
+        match mode_with(&[&SOCKET[..], vars].concat())? {
+            Mode::Socket { liveness, .. } => Ok(liveness),
+            other => panic!("not Socket Mode: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn socket_mode_pings_and_silence_come_from_the_environment() {
+        let liveness = liveness_with(&[("SOCKET_PING_SECS", "2.5"), ("SOCKET_SILENCE_SECS", "30")]);
+        assert_eq!(
+            liveness,
+            Ok(SocketLiveness {
+                ping_every: Duration::from_millis(2500),
+                silence: Duration::from_secs(30),
+            })
+        );
+        // One of the two: the other keeps its default.
+        let liveness = liveness_with(&[("SOCKET_SILENCE_SECS", "60")]).unwrap();
+        assert_eq!(liveness.ping_every, SocketLiveness::default().ping_every);
+        assert_eq!(liveness.silence, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn socket_liveness_that_cannot_work_refuses_to_start() {
+        for (name, value) in [
+            ("SOCKET_PING_SECS", "0"),
+            ("SOCKET_PING_SECS", "-1"),
+            ("SOCKET_PING_SECS", "5s"),
+            ("SOCKET_SILENCE_SECS", "NaN"),
+            ("SOCKET_SILENCE_SECS", "inf"),
+        ] {
+            let refusal = liveness_with(&[(name, value)]).unwrap_err().to_string();
+            assert!(
+                refusal.starts_with(&format!("{name}={value:?} is not a number of seconds")),
+                "{refusal}"
+            );
+        }
+        // A silence no longer than the pings would replace healthy connections.
+        let refusal = liveness_with(&[("SOCKET_PING_SECS", "20")]).unwrap_err().to_string();
+        assert!(refusal.contains("must be longer than SOCKET_PING_SECS"), "{refusal}");
     }
 
     #[test]
