@@ -75,6 +75,33 @@ pub enum ModalAnswer {
 }
 
 /// A flow a step asked to start ([`Cx::start_flow`]): which one, where, at which step.
+///
+/// ```
+/// # use orchestrator_core::*;
+/// # #[derive(serde::Serialize, serde::Deserialize)] enum Ask { Name, Done }
+/// # impl Flow for Ask {
+/// #   fn options() -> FlowOptions { FlowOptions::new("ask") }
+/// #   fn start() -> Self { Ask::Name }
+/// #   fn step_name(&self) -> &'static str { match self { Ask::Name => "Name", Ask::Done => "Done" } }
+/// #   fn step_timeout(&self) -> Option<std::time::Duration> { matches!(self, Ask::Name).then_some(std::time::Duration::from_secs(60)) }
+/// #   fn is_terminal(&self) -> bool { matches!(self, Ask::Done) }
+/// #   fn on_enter(self, _: &mut Cx) -> Option<StepFuture<'_, Self>> { None }
+/// #   fn on_input<'a>(self, _: &'a mut Cx, _: &Incoming) -> Option<StepFuture<'a, Self>> { None }
+/// #   fn graph() -> Graph { Graph::new("ask", "Name") }
+/// # }
+/// # struct Silent;
+/// # #[async_trait::async_trait]
+/// # impl SlackApi for Silent {
+/// #     async fn call(&self, _: SlackRequest) -> Result<SlackReply, SlackError> { Ok(SlackReply::Ok) }
+/// # }
+/// let now = chrono::Utc::now();
+/// let record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
+/// let mut cx = Cx::new(record, std::sync::Arc::new(Silent), None, now);
+/// // A step asks for a flow in the approver's DM; the engine starts it once the step is saved.
+/// cx.start_flow(MessageContext::new("T1", "U2", "D2"), Ask::Name).unwrap();
+/// let start = cx.take_starts().remove(0);
+/// assert_eq!((start.flow.as_str(), start.context.conversation_key().as_str()), ("ask", "T1/D2"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowStart {
     /// The flow's name.

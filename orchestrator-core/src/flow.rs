@@ -15,12 +15,39 @@ use std::pin::Pin;
 use std::time::Duration;
 
 /// The future a step handler returns, boxed so flows can be stored side by side.
+///
+/// ```
+/// use orchestrator_core::{goto, Cx, Next, StepFuture};
+/// #[derive(Debug)]
+/// enum Step { Ask, Thanks }
+/// // What an entry handler written by hand returns (`#[flow]` writes these for you).
+/// fn ask(_cx: &mut Cx) -> StepFuture<'_, Step> {
+///     Box::pin(async { goto(Step::Thanks) })
+/// }
+/// ```
 pub type StepFuture<'a, S> = Pin<Box<dyn Future<Output = Next<S>> + Send + 'a>>;
 
 /// The future an `on_timeout` hook returns.
+///
+/// ```
+/// use orchestrator_core::{Cx, HookFuture};
+/// // What an `on_timeout` hook written by hand returns: tell the user, or fail with a `StepError`.
+/// fn timed_out(cx: &mut Cx) -> HookFuture<'_> {
+///     Box::pin(async move {
+///         cx.say("No answer in time; the request is closed.").await?;
+///         Ok(())
+///     })
+/// }
+/// ```
 pub type HookFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StepError>> + Send + 'a>>;
 
 /// The message sent when a flow times out, unless the flow sets its own or turns it off.
+///
+/// ```
+/// use orchestrator_core::{FlowOptions, DEFAULT_TIMEOUT_MESSAGE};
+/// assert!(DEFAULT_TIMEOUT_MESSAGE.starts_with("This conversation timed out."));
+/// let quiet = FlowOptions::new("survey").timeout_message(None); // a flow may say nothing instead
+/// ```
 pub const DEFAULT_TIMEOUT_MESSAGE: &str =
     "This conversation timed out. Mention me or send me a direct message to start again.";
 
@@ -63,6 +90,18 @@ pub enum DeadlineFrom {
 
 /// Upgrades a step stored by an older version of the flow: gets the version it was written
 /// under and its serialized step, returns the step in today's shape (or why it cannot).
+///
+/// ```
+/// use orchestrator_core::{FlowOptions, Migrate};
+/// // Version 1 stored `{"AskName": {}}`; version 2 renamed the step to `Name`.
+/// let rename: Migrate = |from, step| match (from, step.get("AskName")) {
+///     (1, Some(fields)) => Ok(serde_json::json!({ "Name": fields })),
+///     (1, None) => Ok(step),
+///     (version, _) => Err(format!("no migration from version {version}")),
+/// };
+/// let options = FlowOptions::new("onboarding").version(2).migrate(rename);
+/// assert_eq!(rename(1, serde_json::json!({"AskName": {}})), Ok(serde_json::json!({"Name": {}})));
+/// ```
 pub type Migrate = fn(u32, Value) -> Result<Value, String>;
 
 /// A flow's static settings.
@@ -243,6 +282,27 @@ pub trait Flow: Serialize + DeserializeOwned + Send + Sized + 'static {
 }
 
 /// A stored step no longer decodes into the flow's step type (the enum changed shape).
+///
+/// ```
+/// # use orchestrator_core::*;
+/// # #[derive(serde::Serialize, serde::Deserialize)] enum Ask { Name, Done }
+/// # impl Flow for Ask {
+/// #   fn options() -> FlowOptions { FlowOptions::new("ask") }
+/// #   fn start() -> Self { Ask::Name }
+/// #   fn step_name(&self) -> &'static str { match self { Ask::Name => "Name", Ask::Done => "Done" } }
+/// #   fn step_timeout(&self) -> Option<std::time::Duration> { matches!(self, Ask::Name).then_some(std::time::Duration::from_secs(60)) }
+/// #   fn is_terminal(&self) -> bool { matches!(self, Ask::Done) }
+/// #   fn on_enter(self, _: &mut Cx) -> Option<StepFuture<'_, Self>> { None }
+/// #   fn on_input<'a>(self, _: &'a mut Cx, _: &Incoming) -> Option<StepFuture<'a, Self>> { None }
+/// #   fn graph() -> Graph { Graph::new("ask", "Name") }
+/// # }
+/// use orchestrator_core::{FlowDefinition, StoredStep};
+/// let definition = FlowDefinition::of::<Ask>();
+/// // A record written when the enum still had a `Confirm` step:
+/// let error = definition.step_info(&StoredStep::of(&"Confirm").unwrap()).unwrap_err();
+/// assert_eq!(error.flow, "ask");
+/// assert!(error.to_string().starts_with("stored step of flow `ask` does not decode: unknown variant `Confirm`"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("stored step of flow `{flow}` does not decode: {source}")]
 pub struct DecodeError {
@@ -253,6 +313,27 @@ pub struct DecodeError {
 }
 
 /// What the orchestrator needs to know about one step.
+///
+/// ```
+/// # use orchestrator_core::*;
+/// # #[derive(serde::Serialize, serde::Deserialize)] enum Ask { Name, Done }
+/// # impl Flow for Ask {
+/// #   fn options() -> FlowOptions { FlowOptions::new("ask") }
+/// #   fn start() -> Self { Ask::Name }
+/// #   fn step_name(&self) -> &'static str { match self { Ask::Name => "Name", Ask::Done => "Done" } }
+/// #   fn step_timeout(&self) -> Option<std::time::Duration> { matches!(self, Ask::Name).then_some(std::time::Duration::from_secs(60)) }
+/// #   fn is_terminal(&self) -> bool { matches!(self, Ask::Done) }
+/// #   fn on_enter(self, _: &mut Cx) -> Option<StepFuture<'_, Self>> { None }
+/// #   fn on_input<'a>(self, _: &'a mut Cx, _: &Incoming) -> Option<StepFuture<'a, Self>> { None }
+/// #   fn graph() -> Graph { Graph::new("ask", "Name") }
+/// # }
+/// use orchestrator_core::{DeadlineFrom, FlowDefinition, StoredStep};
+/// let definition = FlowDefinition::of::<Ask>();
+/// let info = definition.step_info(definition.start()).unwrap();
+/// assert_eq!((info.name, info.timeout, info.terminal), ("Name", Some(std::time::Duration::from_secs(60)), false));
+/// assert_eq!(info.deadline, DeadlineFrom::Entry, "the flow's default");
+/// assert!(definition.step_info(&StoredStep::of(&Ask::Done).unwrap()).unwrap().terminal);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepInfo {
     /// The variant's name.

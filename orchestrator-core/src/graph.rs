@@ -29,6 +29,17 @@ pub struct Graph {
 }
 
 /// A step.
+///
+/// ```
+/// use orchestrator_core::graph::{Graph, Target};
+/// let graph = Graph::new("approval", "Ask")
+///     .node("Ask", false)
+///     .node("Approved", true)
+///     .edge("Ask", Target::Step("Approved".into()), Some("Click"))
+///     .edge("Ask", Target::Fail, Some("Text"));
+/// let approved = graph.nodes.iter().find(|n| n.name == "Approved").unwrap();
+/// assert!(approved.terminal);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     /// Variant name.
@@ -38,6 +49,17 @@ pub struct Node {
 }
 
 /// A transition made by a handler.
+///
+/// ```
+/// use orchestrator_core::graph::{Graph, Target};
+/// let graph = Graph::new("approval", "Ask")
+///     .node("Ask", false)
+///     .node("Approved", true)
+///     .edge("Ask", Target::Step("Approved".into()), Some("Click"))
+///     .edge("Ask", Target::Fail, Some("Text"));
+/// let click = &graph.edges[0];
+/// assert_eq!((click.from.as_str(), &click.to, click.input.as_deref()), ("Ask", &Target::Step("Approved".into()), Some("Click")));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edge {
     /// The step whose handler makes it.
@@ -49,6 +71,17 @@ pub struct Edge {
 }
 
 /// Where an [`Edge`] leads.
+///
+/// ```
+/// use orchestrator_core::graph::{Graph, Target};
+/// let graph = Graph::new("approval", "Ask")
+///     .node("Ask", false)
+///     .node("Approved", true)
+///     .edge("Ask", Target::Step("Approved".into()), Some("Click"))
+///     .edge("Ask", Target::Fail, Some("Text"));
+/// assert!(graph.edges.iter().any(|e| e.to == Target::Fail));
+/// assert!(graph.to_mermaid().contains("Ask --> [*]: Text / fail"), "{}", graph.to_mermaid());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// Another (or the same) step.

@@ -187,6 +187,15 @@ pub struct AssistantThread {
 }
 
 /// A shortcut the user chose: its `callback_id`, and for a message shortcut the message.
+///
+/// ```
+/// use orchestrator_core::{FromInput, Incoming, Shortcut};
+/// let used = serde_json::json!({"type": "shortcut", "callback_id": "new_ticket", "trigger_id": "1.2",
+///     "user": {"id": "U1"}, "team": {"id": "T1"}});
+/// let shortcut = Shortcut::from_input(&Incoming::from_json(&used).unwrap().unwrap()).unwrap();
+/// assert_eq!(shortcut.callback_id, "new_ticket");
+/// assert!(shortcut.message.is_none(), "a global shortcut");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShortcutUse {
     /// The shortcut's `callback_id`, as configured in the app's settings.
@@ -196,6 +205,16 @@ pub struct ShortcutUse {
 }
 
 /// The message a message shortcut was used on.
+///
+/// ```
+/// use orchestrator_core::{FromInput, Incoming, Shortcut};
+/// let used = serde_json::json!({"type": "message_action", "callback_id": "file_bug", "trigger_id": "1.2",
+///     "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
+///     "message": {"ts": "1700000000.000100", "text": "the build is red", "user": "U2"}});
+/// let shortcut = Shortcut::from_input(&Incoming::from_json(&used).unwrap().unwrap()).unwrap();
+/// let message = shortcut.message.as_ref().unwrap();
+/// assert_eq!((message.text.as_str(), message.user.as_str()), ("the build is red", "U2"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShortcutMessage {
     /// Its `ts`.
@@ -207,6 +226,15 @@ pub struct ShortcutMessage {
 }
 
 /// Why an event is not user input; the orchestrator ignores these.
+///
+/// ```
+/// use orchestrator_core::{Incoming, NotInput, Payload};
+/// let edited = serde_json::json!({"type": "message", "subtype": "message_changed", "channel": "D1",
+///     "channel_type": "im", "ts": "1.2", "team": "T1", "message": {"user": "U1", "text": "hi!", "ts": "1.1"}});
+/// let incoming = Incoming::from_json(&edited).unwrap().unwrap();
+/// assert_eq!(incoming.payload, Payload::NotInput(NotInput::Subtype("message_changed".into())));
+/// assert!(!incoming.is_user_input());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NotInput {
@@ -217,6 +245,16 @@ pub enum NotInput {
 }
 
 /// A click or a choice on an interactive component.
+///
+/// ```
+/// use orchestrator_core::{Incoming, Payload};
+/// let clicked = serde_json::json!({"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"},
+///     "channel": {"id": "D1"}, "message": {"ts": "1.1"}, "trigger_id": "1.2",
+///     "actions": [{"type": "button", "action_id": "approve", "block_id": "decision", "value": "yes"}]});
+/// let Payload::Action(action) = Incoming::from_json(&clicked).unwrap().unwrap().payload else { panic!() };
+/// assert_eq!((action.element.as_str(), action.block_id.as_deref()), ("button", Some("decision")));
+/// assert!(action.view.is_none(), "clicked in a message");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
     /// The element's `action_id`.
@@ -271,6 +309,15 @@ fn first_value<'f>(fields: &'f [Field], action_id: &str) -> Option<&'f str> {
 }
 
 /// One chosen option of a select menu.
+///
+/// ```
+/// use orchestrator_core::{Incoming, Payload};
+/// let picked = serde_json::json!({"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"},
+///     "channel": {"id": "D1"}, "message": {"ts": "1.1"}, "trigger_id": "1.2",
+///     "actions": [{"type": "datepicker", "action_id": "day", "block_id": "b", "selected_date": "2026-12-24"}]});
+/// let Payload::Action(action) = Incoming::from_json(&picked).unwrap().unwrap().payload else { panic!() };
+/// assert_eq!(action.selected.unwrap().value, "2026-12-24");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelectedOption {
     /// The option's value: the option `value`, a user / conversation / channel id, or a
@@ -281,6 +328,15 @@ pub struct SelectedOption {
 }
 
 /// A submitted modal (`view_submission`).
+///
+/// ```
+/// use orchestrator_core::{Incoming, Payload};
+/// let submitted = serde_json::json!({"type": "view_submission", "user": {"id": "U1"}, "team": {"id": "T1"},
+///     "view": {"id": "V1", "callback_id": "ticket", "private_metadata": "",
+///              "state": {"values": {"b1": {"title": {"type": "plain_text_input", "value": "Printer"}}}}}});
+/// let Payload::ViewSubmission(view) = Incoming::from_json(&submitted).unwrap().unwrap().payload else { panic!() };
+/// assert_eq!((view.callback_id.as_str(), view.value("title")), ("ticket", Some("Printer")));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewSubmission {
     /// The view's id.
@@ -311,6 +367,17 @@ impl ViewSubmission {
 }
 
 /// One input of a submitted modal.
+///
+/// ```
+/// use orchestrator_core::{Incoming, Payload};
+/// let submitted = serde_json::json!({"type": "view_submission", "user": {"id": "U1"}, "team": {"id": "T1"},
+///     "view": {"id": "V1", "callback_id": "invite", "private_metadata": "",
+///              "state": {"values": {"who": {"people": {"type": "multi_users_select",
+///                                                      "selected_users": ["U2", "U3"]}}}}}});
+/// let Payload::ViewSubmission(view) = Incoming::from_json(&submitted).unwrap().unwrap().payload else { panic!() };
+/// let field = view.field("people").unwrap();
+/// assert_eq!((field.block_id.as_str(), field.values.as_slice()), ("who", &["U2".to_owned(), "U3".to_owned()][..]));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
     /// The input block's `block_id`.
@@ -326,6 +393,16 @@ pub struct Field {
 }
 
 /// A file attached to a message.
+///
+/// ```
+/// use orchestrator_core::{Files, FromInput, Incoming};
+/// let shared = serde_json::json!({"type": "message", "subtype": "file_share", "channel": "D1",
+///     "channel_type": "im", "user": "U1", "text": "", "ts": "1.1", "team": "T1",
+///     "files": [{"id": "F1", "name": "plan.pdf", "mimetype": "application/pdf", "size": 1024,
+///                "url_private": "https://files.slack.com/files-pri/T1-F1/plan.pdf"}]});
+/// let files = Files::from_input(&Incoming::from_json(&shared).unwrap().unwrap()).unwrap();
+/// assert_eq!((files[0].id.as_str(), files[0].name.as_deref(), files[0].size), ("F1", Some("plan.pdf"), Some(1024)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct File {
     /// Slack's file id (`F…`).
@@ -341,6 +418,14 @@ pub struct File {
 }
 
 /// A slash command invocation.
+///
+/// ```
+/// use orchestrator_core::{Incoming, Payload, SlashCommand};
+/// let form = "team_id=T1&channel_id=C1&user_id=U1&command=%2Fapprove&text=deploy+v2&trigger_id=1.2";
+/// let incoming = Incoming::from_slash_command(form).unwrap();
+/// let expected = SlashCommand { command: "/approve".into(), text: "deploy v2".into() };
+/// assert_eq!(incoming.payload, Payload::Command(expected));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlashCommand {
     /// The command, with its slash: `/approve`.

@@ -276,6 +276,16 @@ impl FromInput for Submission {
 }
 
 /// The files of a message that has at least one.
+///
+/// ```
+/// use orchestrator_core::{Files, FromInput, Incoming, Text};
+/// let shared = serde_json::json!({"type": "message", "subtype": "file_share", "channel": "D1",
+///     "channel_type": "im", "user": "U1", "text": "the receipt", "ts": "1.1", "team": "T1",
+///     "files": [{"id": "F1", "name": "receipt.png"}]});
+/// let incoming = Incoming::from_json(&shared).unwrap().unwrap();
+/// assert_eq!(Files::from_input(&incoming).unwrap().len(), 1);
+/// assert_eq!(Text::from_input(&incoming).unwrap().as_str(), "the receipt", "its text is `Text` too");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Files(pub Vec<File>);
 
@@ -326,6 +336,15 @@ impl FromInput for Command {
 
 /// A global or message shortcut (`trigger = shortcut("callback_id")`): its `trigger_id`
 /// is the event's, so the handler can open a modal at once.
+///
+/// ```
+/// use orchestrator_core::{FromInput, Incoming, Shortcut};
+/// let used = serde_json::json!({"type": "shortcut", "callback_id": "new_ticket", "trigger_id": "9.9",
+///     "user": {"id": "U1"}, "team": {"id": "T1"}});
+/// let incoming = Incoming::from_json(&used).unwrap().unwrap();
+/// assert_eq!(Shortcut::from_input(&incoming).unwrap().callback_id, "new_ticket");
+/// assert_eq!(incoming.trigger_id.as_deref(), Some("9.9"), "to open a modal at once");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shortcut(pub ShortcutUse);
 

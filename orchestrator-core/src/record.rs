@@ -65,6 +65,18 @@ pub struct FlowRecord {
 }
 
 /// Who sent a [`LoggedMessage`].
+///
+/// ```
+/// use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
+/// let now = chrono::Utc::now();
+/// let mut record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
+/// let said = |direction, user: Option<&str>, ts: &str, text: &str| LoggedMessage {
+///     direction, user: user.map(str::to_owned), ts: Some(ts.into()), text: text.into(), at: now };
+/// record.log(said(Direction::Inbound, Some("U1"), "1.1", "hi"));
+/// record.log(said(Direction::Outbound, None, "1.2", "What's your name?"));
+/// let said_by_bot = record.messages.iter().filter(|m| m.direction == Direction::Outbound).count();
+/// assert_eq!(said_by_bot, 1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -75,6 +87,15 @@ pub enum Direction {
 }
 
 /// One message of the conversation, as kept on the record.
+///
+/// ```
+/// use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
+/// let now = chrono::Utc::now();
+/// let mut record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
+/// record.log(LoggedMessage { direction: Direction::Inbound, user: Some("U1".into()), ts: Some("1.1".into()), text: "hi".into(), at: now });
+/// let message = &record.messages[0];
+/// assert_eq!((message.user.as_deref(), message.ts.as_deref(), message.text.as_str()), (Some("U1"), Some("1.1"), "hi"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoggedMessage {
     /// Inbound or outbound.

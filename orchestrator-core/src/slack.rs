@@ -450,6 +450,29 @@ pub trait SlackApi: Send + Sync + 'static {
 /// every other method's) or any serde types of your own. It goes through
 /// [`SlackApi::api_call`], so a 429 is waited out like every call and the test kit, the
 /// console and the fake Slack answer it too. What [`Cx::web_api`](crate::Cx::web_api) does.
+///
+/// ```
+/// use orchestrator_core::{typed_call, SlackApi, SlackError, SlackReply, SlackRequest};
+/// /// Answers `users.info` as Slack does.
+/// struct Directory;
+/// #[async_trait::async_trait]
+/// impl SlackApi for Directory {
+///     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
+///         let SlackRequest::Call { args, .. } = request else { unreachable!() };
+///         Ok(SlackReply::Json(serde_json::json!({"ok": true, "user": {"id": args["user"], "tz": "Europe/Paris"}})))
+///     }
+/// }
+/// #[derive(serde::Serialize)]
+/// struct UsersInfo<'a> { user: &'a str, include_locale: Option<bool> } // `None` is left out
+/// #[derive(serde::Deserialize)]
+/// struct Answer { user: User }
+/// #[derive(serde::Deserialize)]
+/// struct User { tz: String }
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let answer: Answer = typed_call(&Directory, "users.info", &UsersInfo { user: "U42", include_locale: None }).await?;
+/// assert_eq!(answer.user.tz, "Europe/Paris");
+/// # Ok::<(), SlackError>(()) }).unwrap();
+/// ```
 pub async fn typed_call<Req, Resp>(api: &dyn SlackApi, method: &str, request: &Req) -> Result<Resp, SlackError>
 where
     Req: Serialize + ?Sized,

@@ -85,6 +85,16 @@ enum FlowsCommand {
 }
 
 /// Runs the bot's command line with the flows `flows()` registers.
+///
+/// ```no_run
+/// use orchestrator_runtime::Orchestrator;
+/// use std::process::ExitCode;
+/// // A bot's whole `main` (what `slack_orchestrator::main!` writes): `run`, `check`,
+/// // `graph` and `flows`, with its settings from the environment.
+/// fn main() -> ExitCode {
+///     orchestrator_runtime::cli::main(|| Orchestrator::builder() /* .flow::<YourFlow>() */)
+/// }
+/// ```
 pub fn main(flows: impl FnOnce() -> OrchestratorBuilder) -> ExitCode {
     let cli = Cli::parse();
     let logs = tracing_subscriber::fmt()

@@ -20,7 +20,7 @@ const CHANNEL: &str = "D_CONSOLE";
 const BOT: &str = "U_BOT";
 
 /// Where the console writes.
-pub type Output = Arc<Mutex<dyn Write + Send>>;
+type Output = Arc<Mutex<dyn Write + Send>>;
 
 /// A choice the user can pick by number.
 #[derive(Clone)]

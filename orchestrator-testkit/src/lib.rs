@@ -53,8 +53,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The bot's user id in tests.
+///
+/// ```
+/// use slack_orchestrator::testkit::{FakeSlack, BOT_USER, TEAM};
+/// use slack_orchestrator::SlackWebApi;
+/// # #[tokio::main] async fn main() {
+/// // The fake Slack's `auth.test` answers with them, so a bot under test knows itself.
+/// let slack = FakeSlack::start().await;
+/// let me = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap().auth_test().await.unwrap();
+/// assert_eq!((me.user_id.as_str(), me.team_id.as_str()), (BOT_USER, TEAM));
+/// # }
+/// ```
 pub const BOT_USER: &str = "UBOT";
 /// The workspace id in tests.
+///
+/// ```
+/// use slack_orchestrator::testkit::TEAM;
+/// use slack_orchestrator::payloads;
+/// let body = payloads::direct_message(TEAM, "U1", "hi", "1.1", "Ev1");
+/// assert_eq!(body["team_id"], TEAM);
+/// ```
 pub const TEAM: &str = "T0TEST";
 
 /// Plays `input` (one line per thing typed) in the console chat of a bot built from

@@ -18,9 +18,30 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The signing secret of live test bots.
+///
+/// ```
+/// use slack_orchestrator::testkit::{SignedSender, SIGNING_SECRET};
+/// use slack_orchestrator::{HttpIngress, Orchestrator, RecordingSlack};
+/// # #[tokio::main] async fn main() {
+/// // The secret a `LiveBot`'s ingress verifies with, and its sender signs with.
+/// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let url = format!("http://{}", listener.local_addr().unwrap());
+/// tokio::spawn(HttpIngress::new(orchestrator, SIGNING_SECRET).unwrap().serve(listener, std::future::pending()));
+/// let check = serde_json::json!({"type": "url_verification", "challenge": "c1"});
+/// assert_eq!(SignedSender::new(&url, SIGNING_SECRET).event(&check).await.json()["challenge"], "c1");
+/// # }
+/// ```
 pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 
 /// How events reach a [`LiveBot`].
+///
+/// ```
+/// use slack_orchestrator::testkit::Transport;
+/// // One test, both ways in: the same flow must behave the same over either.
+/// let transports = [Transport::Http, Transport::Socket];
+/// assert_ne!(transports[0], transports[1]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
     /// Signed requests to `POST /slack/events`.
@@ -30,6 +51,23 @@ pub enum Transport {
 }
 
 /// What came back for a delivered event.
+///
+/// ```
+/// use slack_orchestrator::testkit::{Delivered, LiveBot, Transport, TEAM};
+/// use slack_orchestrator::{payloads, Orchestrator};
+/// # #[tokio::main] async fn main() {
+/// for transport in [Transport::Http, Transport::Socket] {
+///     let bot = LiveBot::start(transport, Orchestrator::builder()).await;
+///     let delivered = bot.event(&payloads::direct_message(TEAM, "U1", "hi", "1.1", "Ev1")).await;
+///     match &delivered {
+///         Delivered::Http(sent) => assert_eq!(sent.status, 200),
+///         Delivered::Socket(ack) => assert!(ack["envelope_id"].is_string()),
+///     }
+///     assert!(delivered.body().is_null(), "an event's ack carries nothing");
+///     bot.stop().await;
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivered {
     /// The HTTP response.

@@ -3,8 +3,22 @@
 
 /// The PostgreSQL server tests use: `DATABASE_URL`, or the local one
 /// (`postgres://root@127.0.0.1:5432/test`).
+///
+/// ```
+/// use orchestrator_testkit::{postgres_url, DEFAULT_DATABASE_URL};
+/// if std::env::var_os("DATABASE_URL").is_none() {
+///     assert!(postgres_url().starts_with(DEFAULT_DATABASE_URL));
+/// }
+/// ```
 pub const DEFAULT_DATABASE_URL: &str = "postgres://root@127.0.0.1:5432/test";
 /// The Redis server tests use: `REDIS_URL`, or the local one (`redis://127.0.0.1:6379/0`).
+///
+/// ```
+/// use orchestrator_testkit::{redis_url, DEFAULT_REDIS_URL};
+/// if std::env::var_os("REDIS_URL").is_none() {
+///     assert!(redis_url().starts_with(DEFAULT_REDIS_URL));
+/// }
+/// ```
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/0";
 
 /// A store URL on the test PostgreSQL (`DATABASE_URL`) with a new schema of its own.

@@ -106,6 +106,17 @@ impl Incoming {
 }
 
 /// What a JSON body from Slack asks for.
+///
+/// ```
+/// use orchestrator_core::SlackJson;
+/// let event = br#"{"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+///     "event": {"type": "message", "channel": "D1", "channel_type": "im", "user": "U1",
+///               "text": "hi", "ts": "1.1", "team": "T1"}}"#;
+/// let SlackJson::Input(incoming) = SlackJson::from_slice(event).unwrap() else { panic!() };
+/// assert_eq!((incoming.text(), incoming.event_id.as_deref()), (Some("hi"), Some("Ev1")));
+/// let pin = br#"{"type": "event_callback", "team_id": "T1", "event": {"type": "pin_added", "user": "U1"}}"#;
+/// assert_eq!(SlackJson::from_slice(pin), Ok(SlackJson::Nothing));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum SlackJson {
     /// An event or interaction for the orchestrator.

@@ -153,6 +153,16 @@ impl Cancelled {
 }
 
 /// The orchestrator could not handle an event. The event changed nothing.
+///
+/// ```
+/// use orchestrator_runtime::{Orchestrator, OrchestratorError, RecordingSlack};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+/// let broken = serde_json::json!({"type": "block_actions"}); // no user, no actions
+/// let error = orchestrator.handle_json(&broken).await.unwrap_err();
+/// assert!(matches!(error, OrchestratorError::Normalize(_)), "{error}");
+/// # });
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum OrchestratorError {
     /// The body is not a Slack payload.

@@ -15,6 +15,18 @@ use std::sync::Arc;
 pub(crate) const SCHEDULE_FLOW: &str = "@schedule";
 
 /// An error of the bot's target function; any error type converts with `?`.
+///
+/// ```
+/// use orchestrator_runtime::{Occurrence, TargetError};
+/// use slack_orchestrator::Target;
+/// // Any error converts with `?`: a missing state, a Web API error, a parse error.
+/// async fn targets(at: Occurrence) -> Result<Vec<(Target, ())>, TargetError> {
+///     let members = at.api_call("conversations.members", serde_json::json!({"channel": "C_TEAM"})).await?;
+///     let limit: usize = "10".parse()?;
+///     let users = members["members"].as_array().into_iter().flatten().filter_map(|m| m.as_str());
+///     Ok(users.take(limit).map(|user| (Target::dm(user), ())).collect())
+/// }
+/// ```
 pub type TargetError = Box<dyn std::error::Error + Send + Sync>;
 
 type Resolve = dyn Fn(Occurrence) -> BoxFuture<'static, Result<Vec<(Target, StoredStep)>, TargetError>> + Send + Sync;
@@ -63,6 +75,36 @@ impl Scheduled {
 
 /// One occurrence of a schedule, as the bot's target function sees it: when it is, the
 /// application state, and the Web API (e.g. `conversations.members` of a team channel).
+///
+/// ```
+/// use slack_orchestrator::prelude::*;
+/// use slack_orchestrator::{Schedule, Target};
+/// #[flow]
+/// mod checkin {
+///     use slack_orchestrator::prelude::*;
+///     pub enum Checkin { #[start] Ask, Listen }
+///     #[step(Ask)]
+///     async fn ask(cx: &mut Cx) -> Next<Checkin> {
+///         cx.say("How did this week go?").await?;
+///         goto(Checkin::Listen)
+///     }
+///     #[step(Listen)]
+///     async fn listen(_cx: &mut Cx, said: Text) -> Next<Checkin> { complete("Thanks!") }
+/// }
+/// let fridays = Schedule::cron("0 16 * * FRI").unwrap();
+/// let orchestrator = Orchestrator::builder()
+///     .flow::<checkin::Checkin>()
+///     .schedule(fridays, |at: Occurrence| async move {
+///         // Everyone in the team channel at that time (`at.time()` says when it is).
+///         let members = at.api_call("conversations.members", serde_json::json!({"channel": "C_TEAM"})).await?;
+///         let users = members["members"].as_array().cloned().unwrap_or_default();
+///         Ok(users.iter().filter_map(|u| u.as_str()).map(|u| (Target::dm(u), checkin::Checkin::Ask)).collect())
+///     })
+///     .slack(slack_orchestrator::RecordingSlack::new())
+///     .build()
+///     .unwrap();
+/// # drop(orchestrator);
+/// ```
 pub struct Occurrence {
     pub(crate) at: DateTime<Utc>,
     pub(crate) state: Arc<AppState>,

@@ -29,6 +29,20 @@ use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 
 /// The largest body accepted; Slack's payloads are far smaller.
+///
+/// ```
+/// use slack_orchestrator::testkit::{LiveBot, Transport};
+/// use orchestrator_runtime::http::BODY_LIMIT;
+/// use slack_orchestrator::Orchestrator;
+/// # #[tokio::main] async fn main() {
+/// let bot = LiveBot::start(Transport::Http, Orchestrator::builder()).await;
+/// let huge = serde_json::json!({"type": "event_callback", "padding": "x".repeat(BODY_LIMIT)});
+/// let refused = bot.sender().unwrap().event(&huge).await;
+/// assert_eq!(refused.status, 413);
+/// assert!(refused.no_retry, "X-Slack-No-Retry: 1, as Slack would send it again otherwise");
+/// bot.stop().await;
+/// # }
+/// ```
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The HTTP endpoint of a bot.
@@ -52,6 +66,12 @@ struct Shared {
 }
 
 /// The ingress cannot start.
+///
+/// ```
+/// use orchestrator_runtime::{http::NoSigningSecret, HttpIngress, Orchestrator, RecordingSlack};
+/// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+/// assert_eq!(HttpIngress::new(orchestrator, "  ").err(), Some(NoSigningSecret));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("SLACK_SIGNING_SECRET is empty: the HTTP endpoint refuses to run without request verification")]
 pub struct NoSigningSecret;

@@ -7,6 +7,15 @@ use orchestrator_core::{SlackJson, Suggestion};
 use serde_json::{json, Value};
 
 /// What a user said, where: the parts of a message event.
+///
+/// ```
+/// use orchestrator_core::{Incoming, MessageType};
+/// use orchestrator_runtime::payloads::{message, Said};
+/// let said = Said { team: "T1", user: "U1", channel: "C1", text: "+1", ts: "1.2", thread_ts: Some("1.1"), event_id: "Ev1" };
+/// let incoming = Incoming::from_json(&message(&said)).unwrap().unwrap();
+/// assert!(incoming.has(MessageType::Thread));
+/// assert_eq!(incoming.context.conversation_key().as_str(), "T1/C1/1.1");
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Said<'a> {
     /// Workspace id.
@@ -119,6 +128,18 @@ pub fn envelope(team: &str, event: Value, event_id: &str) -> Value {
 }
 
 /// Where an interactive element sits: its message and the block's (tagged) id.
+///
+/// ```
+/// use orchestrator_core::{FromInput, Incoming, Selection};
+/// use orchestrator_runtime::payloads::{block_action, ElementAt};
+/// // A menu in a message inside a thread: the click belongs to the thread's conversation.
+/// let at = ElementAt { channel: "C1", message_ts: "1.5", thread_ts: Some("1.1"), block_id: "pick" };
+/// let mut menu = orchestrator_core::blocks::static_select("size", "Size", &[("S", "s"), ("L", "l")]);
+/// menu["selected_option"] = serde_json::json!({"value": "l", "text": {"type": "plain_text", "text": "L"}});
+/// let incoming = Incoming::from_json(&block_action("T1", "U1", &at, menu, "1.2")).unwrap().unwrap();
+/// assert_eq!(Selection::from_input(&incoming).unwrap().value, "l");
+/// assert_eq!(incoming.context.thread_ts.as_deref(), Some("1.1"));
+/// ```
 pub struct ElementAt<'a> {
     /// The channel of the message.
     pub channel: &'a str,

@@ -222,6 +222,19 @@ impl RecordingSlack {
 }
 
 /// How Slack fails during an outage of a [`RecordingSlack`] ([`RecordingSlack::go_down`]).
+///
+/// ```
+/// use orchestrator_core::{SlackApi, SlackRequest};
+/// use orchestrator_runtime::{RecordingSlack, SlackOutage};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let slack = RecordingSlack::new();
+/// slack.go_down(SlackOutage::RateLimited("conversations.open".into()));
+/// let open = SlackRequest::Call { method: "conversations.open".into(), args: serde_json::json!({"users": "U1"}) };
+/// assert!(slack.call(open).await.unwrap_err().is_temporary(), "rate limited past the retries");
+/// let post = SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None };
+/// assert!(slack.call(post).await.is_ok(), "other methods are answered");
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlackOutage {
     /// Every call fails as a 503 that made nothing.

@@ -9,6 +9,15 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// How far a request's timestamp may be from now.
+///
+/// ```
+/// use orchestrator_runtime::signature::{sign, verify, MAX_SKEW_SECS};
+/// let (body, sent_at) = (br#"{"type":"event_callback"}"#, 1_700_000_000);
+/// let signature = sign("secret", sent_at, body);
+/// let header = |t: i64| Some(t.to_string());
+/// assert!(verify("secret", header(sent_at).as_deref(), Some(&signature), body, sent_at + MAX_SKEW_SECS).is_ok());
+/// assert!(verify("secret", header(sent_at).as_deref(), Some(&signature), body, sent_at + MAX_SKEW_SECS + 1).is_err(), "a replay");
+/// ```
 pub const MAX_SKEW_SECS: i64 = 5 * 60;
 
 /// Why a request's signature was refused.

@@ -78,6 +78,18 @@ pub enum ClientError {
 }
 
 /// Who the bot is, from `auth.test`.
+///
+/// ```
+/// use orchestrator_runtime::SlackWebApi;
+/// use slack_orchestrator::testkit::FakeSlack;
+/// # #[tokio::main] async fn main() {
+/// let slack = FakeSlack::start().await;
+/// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+/// let me = web.auth_test().await.unwrap();
+/// assert_eq!((me.user_id.as_str(), me.team_id.as_str()), ("UBOT", "T0TEST"));
+/// assert!(me.bot_id.is_some());
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BotIdentity {
     /// The bot's user id: its own messages carry it.

@@ -23,6 +23,10 @@ use orchestrator_core::{MemoryStore, Store};
 use std::sync::Arc;
 
 /// The store `run` uses with Slack settings when `ORCHESTRATOR_STORE` is not set.
+///
+/// ```
+/// assert_eq!(orchestrator_runtime::store::DEFAULT_URL, "sqlite://bot.db"); // in the working directory
+/// ```
 pub const DEFAULT_URL: &str = "sqlite://bot.db";
 
 /// A store URL that cannot be opened. Its message is one line that says what to do.

@@ -167,6 +167,18 @@ pub struct SqliteStore {
 }
 
 /// The store failed; a SQLite error says what.
+///
+/// ```
+/// use orchestrator_runtime::store::SqliteStore;
+/// let dir = std::env::temp_dir().join(format!("sqlite-error-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// // A directory is no database file: the error names the path and what SQLite said.
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let error = SqliteStore::open(&dir).await.err().unwrap();
+/// assert!(error.to_string().starts_with(&dir.display().to_string()), "{error}");
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # });
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum SqliteError {
     /// SQLite refused.
