@@ -172,6 +172,52 @@ impl Cx {
     /// another replica, starts the flow. One flow is active per conversation: a start where
     /// another flow is active is refused and logged. An error only if the step does not
     /// serialize.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::{FlowState, MessageContext};
+    /// #[flow]
+    /// mod approve {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Approve { #[start] Ask, Decide }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Approve> {
+    ///         cx.say("A time-off request waits for you: approve?").await?;
+    ///         goto(Approve::Decide)
+    ///     }
+    ///     #[step(Decide)]
+    ///     async fn decide(_cx: &mut Cx, said: Text) -> Next<Approve> { complete(format!("Noted: {said}")) }
+    /// }
+    /// #[flow(trigger = direct_message)]
+    /// mod request {
+    ///     use slack_orchestrator::prelude::*;
+    ///     use super::approve::Approve;
+    ///     pub enum Request { #[start] File }
+    ///     #[step(File)]
+    ///     async fn file(cx: &mut Cx) -> Next<Request> {
+    ///         let manager = MessageContext::new(cx.context().team_id.clone(), "U_BOSS", "DU_BOSS");
+    ///         cx.start_flow(manager, Approve::Ask)?; // once this step's result is saved
+    ///         complete("Sent to your manager.")
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<request::Request>().flow::<approve::Approve>());
+    /// let (mut chat, mut boss) = (bot.dm("U1"), bot.dm("U_BOSS"));
+    /// chat.send("time off next Friday").await;
+    /// chat.expect_reply("Sent to your manager.");
+    /// // The new flow starts in a task of its own: wait until it asked.
+    /// for _ in 0..100 {
+    ///     if bot.flows().await.iter().any(|f| f.flow == "approve" && f.state == FlowState::WaitingForResponse) {
+    ///         break;
+    ///     }
+    ///     tokio::task::yield_now().await;
+    /// }
+    /// boss.expect_reply("A time-off request waits for you: approve?");
+    /// boss.send("yes").await;
+    /// boss.expect_reply("Noted: yes");
+    /// # }
+    /// ```
     pub fn start_flow<F: Flow>(&mut self, at: MessageContext, first: F) -> Result<(), serde_json::Error> {
         self.starts.push(FlowStart {
             flow: F::options().name,
@@ -297,16 +343,78 @@ impl Cx {
     }
 
     /// The flow's id.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message)]
+    /// mod ticket {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Ticket { #[start] Open }
+    ///     #[step(Open)]
+    ///     async fn open(cx: &mut Cx) -> Next<Ticket> {
+    ///         complete(format!("Ticket {} opened.", cx.flow_id()))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ticket::Ticket>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("help").await;
+    /// let id = bot.flows().await[0].id;
+    /// chat.expect_reply(&format!("Ticket {id} opened.")); // the id `flows show` takes
+    /// # }
+    /// ```
     pub fn flow_id(&self) -> Uuid {
         self.record.id
     }
 
     /// The conversation: team, initiating user, channel, thread.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = mention)]
+    /// mod where_ {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Where { #[start] Tell }
+    ///     #[step(Tell)]
+    ///     async fn tell(cx: &mut Cx) -> Next<Where> {
+    ///         let at = cx.context();
+    ///         complete(format!("channel {}, thread {}", at.channel_id, at.thread_ts.as_deref().unwrap_or("none")))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<where_::Where>());
+    /// let mut thread = bot.mention("U1", "C9", "<@UBOT> where?").await;
+    /// let root = thread.thread_ts().unwrap().to_owned();
+    /// thread.expect_reply(&format!("channel C9, thread {root}"));
+    /// # }
+    /// ```
     pub fn context(&self) -> &MessageContext {
         &self.record.context
     }
 
     /// The user who sent the current event (the initiator for timeouts).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message)]
+    /// mod whoami {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum WhoAmI { #[start] Tell }
+    ///     #[step(Tell)]
+    ///     async fn tell(cx: &mut Cx) -> Next<WhoAmI> {
+    ///         complete(format!("You are <@{}>.", cx.user_id()))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<whoami::WhoAmI>());
+    /// let mut chat = bot.dm("U42");
+    /// chat.send("who am I?").await;
+    /// chat.expect_reply("You are <@U42>.");
+    /// # }
+    /// ```
     pub fn user_id(&self) -> &str {
         self.incoming
             .as_ref()
@@ -315,21 +423,119 @@ impl Cx {
 
     /// The event being handled (a [`Payload::Timeout`](crate::Payload::Timeout) for a
     /// deadline); `None` outside any event.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message)]
+    /// mod echo {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Echo { #[start] Echo }
+    ///     #[step(Echo)]
+    ///     async fn echo(cx: &mut Cx) -> Next<Echo> {
+    ///         // An entry handler takes no input, but may read the event that started the flow.
+    ///         let said = cx.incoming().and_then(|event| event.text()).unwrap_or_default().to_owned();
+    ///         complete(format!("You said: {said}"))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("ping").await;
+    /// chat.expect_reply("You said: ping");
+    /// # }
+    /// ```
     pub fn incoming(&self) -> Option<&Incoming> {
         self.incoming.as_deref()
     }
 
     /// The time the orchestrator handles this event at.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message)]
+    /// mod clock {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Clock { #[start] Tell }
+    ///     #[step(Tell)]
+    ///     async fn tell(cx: &mut Cx) -> Next<Clock> {
+    ///         // The engine's clock, not the system's: tests move it with `TestBot::advance`.
+    ///         complete(cx.now().format("%Y").to_string())
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<clock::Clock>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("what year is it?").await;
+    /// chat.expect_reply(&chrono::Utc::now().format("%Y").to_string());
+    /// # }
+    /// ```
     pub fn now(&self) -> DateTime<Utc> {
         self.now
     }
 
     /// The flow's metadata.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message)]
+    /// mod notes {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Notes { #[start] Take }
+    ///     #[step(Take)]
+    ///     async fn take(cx: &mut Cx, said: Text) -> Next<Notes> {
+    ///         if said.as_str() == "list" {
+    ///             let keys: Vec<&str> = cx.metadata().keys().map(String::as_str).collect();
+    ///             return complete(keys.join(", "));
+    ///         }
+    ///         cx.set(said.as_str(), true);
+    ///         stay()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<notes::Notes>());
+    /// let mut chat = bot.dm("U1");
+    /// for said in ["milk", "bread", "list"] {
+    ///     chat.send(said).await;
+    /// }
+    /// chat.expect_reply("bread, milk");
+    /// # }
+    /// ```
     pub fn metadata(&self) -> &serde_json::Map<String, Value> {
         &self.record.metadata
     }
 
     /// Reads one metadata entry as `T`; `None` if absent or of another shape.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message)]
+    /// mod tally {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Tally { #[start] Count }
+    ///     #[step(Count)]
+    ///     async fn count(cx: &mut Cx, said: Text) -> Next<Tally> {
+    ///         if said.as_str() == "done" {
+    ///             let total: u32 = cx.get("count").unwrap_or(0);
+    ///             return complete(format!("{total} items."));
+    ///         }
+    ///         let count = cx.get::<u32>("count").unwrap_or(0) + 1;
+    ///         cx.set("count", count); // kept with the flow between events
+    ///         stay()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<tally::Tally>());
+    /// let mut chat = bot.dm("U1");
+    /// for item in ["apples", "pears", "done"] {
+    ///     chat.send(item).await;
+    /// }
+    /// chat.expect_reply("2 items.");
+    /// # }
+    /// ```
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         self.record
             .metadata
@@ -338,6 +544,27 @@ impl Cx {
     }
 
     /// Sets one metadata entry. Values that do not serialize to JSON are stored as `null`.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message)]
+    /// mod survey {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Survey { #[start] Rate }
+    ///     #[step(Rate)]
+    ///     async fn rate(cx: &mut Cx, said: Text) -> Next<Survey> {
+    ///         cx.set("score", said.trim().parse::<u8>().ok());
+    ///         complete("Thanks!")
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<survey::Survey>());
+    /// bot.dm("U1").send("9").await;
+    /// let flow = bot.flows().await.remove(0);
+    /// assert_eq!(flow.metadata["score"], 9, "stored with the flow, e.g. for `flows show`");
+    /// # }
+    /// ```
     pub fn set(&mut self, key: impl Into<String>, value: impl Serialize) {
         let value = serde_json::to_value(value).unwrap_or(Value::Null);
         self.record.metadata.insert(key.into(), value);
@@ -345,12 +572,62 @@ impl Cx {
 
     /// The original's `update_flow(metadata=…)`: merges `metadata` into the flow's metadata.
     /// (The state itself moves by the transition the step returns.)
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message)]
+    /// mod signup {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Signup { #[start] Name }
+    ///     #[step(Name)]
+    ///     async fn name(cx: &mut Cx, said: Text) -> Next<Signup> {
+    ///         let serde_json::Value::Object(fields) = serde_json::json!({"name": said.as_str(), "source": "dm"}) else { unreachable!() };
+    ///         cx.update_flow(fields);
+    ///         complete("Signed up.")
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<signup::Signup>());
+    /// bot.dm("U1").send("Ada").await;
+    /// let flow = bot.flows().await.remove(0);
+    /// assert_eq!((flow.metadata["name"].as_str(), flow.metadata["source"].as_str()), (Some("Ada"), Some("dm")));
+    /// # }
+    /// ```
     pub fn update_flow(&mut self, metadata: serde_json::Map<String, Value>) {
         self.record.metadata.extend(metadata);
     }
 
     /// Lets `user` advance the flow too, besides whoever already may (e.g. a second
     /// approver). In a flow open to everyone it changes nothing.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = mention)]
+    /// mod review {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Review { #[start] Ask, Wait }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Review> {
+    ///         cx.add_participant("U2"); // the reviewer may answer in this thread too
+    ///         cx.say("<@U2>, approve?").await?;
+    ///         goto(Review::Wait)
+    ///     }
+    ///     #[step(Wait)]
+    ///     async fn wait(cx: &mut Cx, said: Text) -> Next<Review> {
+    ///         complete(format!("<@{}> said {said}.", cx.user_id()))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<review::Review>());
+    /// let thread = bot.mention("U1", "C1", "<@UBOT> review my PR").await;
+    /// let mut reviewer = thread.as_user("U2");
+    /// reviewer.send("yes").await;
+    /// reviewer.expect_reply("<@U2>, approve?");
+    /// reviewer.expect_reply("<@U2> said yes.");
+    /// # }
+    /// ```
     pub fn add_participant(&mut self, user: impl Into<String>) {
         let user = user.into();
         if !self.record.participants.contains(&user) {
@@ -361,6 +638,36 @@ impl Cx {
     /// Lets only `users` advance the flow from now on, the starter included only if named:
     /// a step meant for an approver that the requester must not answer themselves.
     /// (An empty list changes nothing: a flow nobody may answer would be a dead end.)
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = mention)]
+    /// mod expense {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Expense { #[start] Ask, Approve }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Expense> {
+    ///         cx.hand_over(["U_BOSS"]); // the requester may no longer answer
+    ///         cx.say("<@U_BOSS>, approve this expense?").await?;
+    ///         goto(Expense::Approve)
+    ///     }
+    ///     #[step(Approve)]
+    ///     async fn approve(_cx: &mut Cx, said: Text) -> Next<Expense> {
+    ///         complete(format!("Decision: {said}"))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<expense::Expense>());
+    /// let mut requester = bot.mention("U1", "C1", "<@UBOT> expense 40 EUR").await;
+    /// requester.expect_reply("<@U_BOSS>, approve this expense?");
+    /// requester.send("approved!").await; // not theirs to answer
+    /// requester.expect_no_reply();
+    /// let mut boss = requester.as_user("U_BOSS");
+    /// boss.send("approved").await;
+    /// assert!(boss.replies().contains(&"Decision: approved".to_owned()));
+    /// # }
+    /// ```
     pub fn hand_over<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, users: I) {
         let users: Vec<String> = users.into_iter().map(Into::into).collect();
         if !users.is_empty() {
@@ -369,22 +676,123 @@ impl Cx {
     }
 
     /// Lets anyone in the conversation advance the flow (besides anyone named before).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = mention)]
+    /// mod standup {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Standup { #[start] Ask, Collect }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Standup> {
+    ///         cx.open_to_everyone();
+    ///         cx.say("Who's in for lunch?").await?;
+    ///         goto(Standup::Collect)
+    ///     }
+    ///     #[step(Collect)]
+    ///     async fn collect(cx: &mut Cx, _said: Text) -> Next<Standup> {
+    ///         complete(format!("<@{}> is in.", cx.user_id()))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<standup::Standup>());
+    /// let thread = bot.mention("U1", "C1", "<@UBOT> lunch").await;
+    /// let mut anyone = thread.as_user("U7");
+    /// anyone.send("me!").await;
+    /// assert!(anyone.replies().contains(&"<@U7> is in.".to_owned()));
+    /// # }
+    /// ```
     pub fn open_to_everyone(&mut self) {
         self.add_participant(FlowRecord::ANYONE);
     }
 
     /// Sends a message to the conversation (in its thread, if it has one).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = mention)]
+    /// mod status {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Status { #[start] Report }
+    ///     #[step(Report)]
+    ///     async fn report(cx: &mut Cx) -> Next<Status> {
+    ///         cx.send_message("All systems go.").await?; // in the mention's thread
+    ///         complete_silently()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<status::Status>());
+    /// let mut thread = bot.mention("U1", "C1", "<@UBOT> status?").await;
+    /// assert!(thread.thread_ts().is_some());
+    /// thread.expect_reply("All systems go.");
+    /// # }
+    /// ```
     pub async fn send_message(&mut self, text: impl Into<String>) -> Result<SlackReply, SlackError> {
         self.post(text.into(), None).await
     }
 
     /// Shorthand for [`Cx::send_message`].
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message)]
+    /// mod hello {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Hello { #[start] Greet }
+    ///     #[step(Greet)]
+    ///     async fn greet(cx: &mut Cx) -> Next<Hello> {
+    ///         cx.say("Hello!").await?;
+    ///         cx.say("I'm the onboarding bot.").await?;
+    ///         complete_silently()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<hello::Hello>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("hi").await;
+    /// assert_eq!(chat.replies(), ["Hello!", "I'm the onboarding bot."]);
+    /// # }
+    /// ```
     pub async fn say(&mut self, text: impl Into<String>) -> Result<SlackReply, SlackError> {
         self.send_message(text).await
     }
 
     /// Sends a message with Block Kit `blocks` (buttons, menus). Every block is tagged with
     /// the flow id so that clicks find their way back to this flow.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message)]
+    /// mod deploy {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Deploy { #[start] Ask, Decide }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Deploy> {
+    ///         let buttons = blocks::actions("decision", vec![
+    ///             blocks::button("go", "Deploy", "go"),
+    ///             blocks::button("stop", "Cancel", "stop"),
+    ///         ]);
+    ///         cx.send_interactive_message("Deploy v2?", serde_json::json!([blocks::section("Deploy v2?"), buttons])).await?;
+    ///         goto(Deploy::Decide)
+    ///     }
+    ///     #[step(Decide)]
+    ///     async fn decide(_cx: &mut Cx, click: Click) -> Next<Deploy> {
+    ///         complete(format!("You chose {}.", click.action_id))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<deploy::Deploy>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("deploy").await;
+    /// chat.expect_reply("Deploy v2?");
+    /// chat.click("go").await; // the click finds this flow by the tag on its block
+    /// chat.expect_reply("You chose go.");
+    /// # }
+    /// ```
     pub async fn send_interactive_message(
         &mut self,
         text: impl Into<String>,
@@ -395,6 +803,39 @@ impl Cx {
     }
 
     /// Replaces a message the bot sent (e.g. its buttons with the choice made).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::SlackRequest;
+    /// #[flow(trigger = direct_message)]
+    /// mod vote {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Vote { #[start] Ask, Count }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Vote> {
+    ///         let buttons = blocks::actions("vote", vec![blocks::button("yes", "Yes", "yes")]);
+    ///         cx.send_interactive_message("Lunch at noon?", serde_json::json!([buttons])).await?;
+    ///         goto(Vote::Count)
+    ///     }
+    ///     #[step(Count)]
+    ///     async fn count(cx: &mut Cx, click: Click) -> Next<Vote> {
+    ///         // The buttons give way to the choice made, in the same message.
+    ///         let ts = click.message_ts.clone().unwrap_or_default();
+    ///         cx.update_message(ts, "Lunch at noon? You said yes.", Some(serde_json::json!([]))).await?;
+    ///         complete_silently()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<vote::Vote>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("lunch").await;
+    /// chat.click("yes").await;
+    /// let updated = bot.slack().requests().into_iter().any(|r| matches!(r,
+    ///     SlackRequest::UpdateMessage { channel, text, .. } if channel == "DU1" && text == "Lunch at noon? You said yes."));
+    /// assert!(updated);
+    /// # }
+    /// ```
     pub async fn update_message(
         &mut self,
         ts: impl Into<String>,
@@ -424,6 +865,28 @@ impl Cx {
     }
 
     /// Sends a message only `user` sees.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = command("/secret"))]
+    /// mod secret {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Secret { #[start] Tell }
+    ///     #[step(Tell)]
+    ///     async fn tell(cx: &mut Cx, _command: Command) -> Next<Secret> {
+    ///         let user = cx.user_id().to_owned();
+    ///         cx.ephemeral(user, "Only you can see this.").await?;
+    ///         complete_silently()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<secret::Secret>());
+    /// let (mut chat, _) = bot.command("U1", "C1", "/secret", "").await;
+    /// chat.expect_ephemeral("Only you can see this.");
+    /// chat.expect_no_reply(); // nothing in the channel for everyone
+    /// # }
+    /// ```
     pub async fn ephemeral(
         &mut self,
         user: impl Into<String>,
@@ -441,6 +904,32 @@ impl Cx {
     /// Opens a modal with the current interaction's `trigger_id` (clicks and slash commands
     /// have one; it expires 3 s after the user acted). The modal's submission comes back to
     /// this flow as a [`Submission`](crate::Submission).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = command("/ticket"))]
+    /// mod ticket {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Ticket { #[start] Open, Form }
+    ///     #[step(Open)]
+    ///     async fn open(cx: &mut Cx, _command: Command) -> Next<Ticket> {
+    ///         let title = blocks::text_input("title_block", "title", "What is wrong?");
+    ///         cx.open_modal(blocks::modal("ticket", "New ticket", "File", vec![title])).await?;
+    ///         goto(Ticket::Form)
+    ///     }
+    ///     #[step(Form)]
+    ///     async fn filed(_cx: &mut Cx, form: Submission) -> Next<Ticket> {
+    ///         complete(format!("Ticket filed: {}", form.value("title").unwrap_or_default()))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ticket::Ticket>());
+    /// let (mut chat, _) = bot.command("U1", "C1", "/ticket", "").await;
+    /// chat.submit(&[("title_block", "title", "The printer is on fire")]).await;
+    /// chat.expect_reply("Ticket filed: The printer is on fire");
+    /// # }
+    /// ```
     pub async fn open_modal(&mut self, view: Value) -> Result<SlackReply, SlackError> {
         let trigger_id = self.trigger_id("views.open")?;
         let view = self.tag_view(view);
@@ -473,6 +962,42 @@ impl Cx {
     /// this flow. It goes back in the acknowledgement, which waits up to 2.5 s for the
     /// step (past that, Slack has closed the modal). Only for a submission: anything else
     /// is an error, and a [`reject`](crate::reject) wins over it.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::ModalAnswer;
+    /// #[flow(trigger = command("/trip"))]
+    /// mod trip {
+    ///     use slack_orchestrator::prelude::*;
+    ///     use slack_orchestrator::ModalAnswer;
+    ///     pub enum Trip { #[start] Open, Where, When { city: String } }
+    ///     #[step(Open)]
+    ///     async fn open(cx: &mut Cx, _command: Command) -> Next<Trip> {
+    ///         let city = blocks::text_input("city_block", "city", "Where to?");
+    ///         cx.open_modal(blocks::modal("trip-1", "Trip (1/2)", "Next", vec![city])).await?;
+    ///         goto(Trip::Where)
+    ///     }
+    ///     #[step(Where)]
+    ///     async fn city(cx: &mut Cx, form: Submission) -> Next<Trip> {
+    ///         let city = form.value("city").unwrap_or_default().to_owned();
+    ///         let day = blocks::text_input("day_block", "day", "When?");
+    ///         cx.answer_submission(ModalAnswer::Update(blocks::modal("trip-2", "Trip (2/2)", "Book", vec![day])))?;
+    ///         goto(Trip::When { city })
+    ///     }
+    ///     #[step(When { city })]
+    ///     async fn day(_cx: &mut Cx, city: String, form: Submission) -> Next<Trip> {
+    ///         complete(format!("Booked: {city} on {}", form.value("day").unwrap_or_default()))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<trip::Trip>());
+    /// let (mut chat, _) = bot.command("U1", "C1", "/trip", "").await;
+    /// chat.submit(&[("city_block", "city", "Lyon")]).await; // page 1, answered with page 2
+    /// chat.submit(&[("day_block", "day", "Friday")]).await;
+    /// chat.expect_reply("Booked: Lyon on Friday");
+    /// # }
+    /// ```
     pub fn answer_submission(&mut self, answer: ModalAnswer) -> Result<(), SlackError> {
         let submitted = self.incoming.as_deref().map(|i| &i.payload);
         if !matches!(submitted, Some(crate::Payload::ViewSubmission(_))) {
@@ -507,6 +1032,29 @@ impl Cx {
 
     /// Answers the current click or slash command through its `response_url`: only the
     /// user sees it, or, with `replace_original`, it replaces the message clicked on.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::SlackRequest;
+    /// #[flow(trigger = command("/weather"))]
+    /// mod weather {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Weather { #[start] Answer }
+    ///     #[step(Answer)]
+    ///     async fn answer(cx: &mut Cx, command: Command) -> Next<Weather> {
+    ///         cx.respond(format!("Sunny in {}.", command.text), false).await?;
+    ///         complete_silently()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<weather::Weather>());
+    /// bot.command("U1", "C1", "/weather", "Lyon").await;
+    /// let responded = bot.slack().requests().into_iter().any(|r| matches!(r,
+    ///     SlackRequest::Respond { text, replace_original: false, .. } if text == "Sunny in Lyon."));
+    /// assert!(responded, "through the command's response_url");
+    /// # }
+    /// ```
     pub async fn respond(&mut self, text: impl Into<String>, replace_original: bool) -> Result<SlackReply, SlackError> {
         let response_url =
             self.incoming
@@ -526,6 +1074,30 @@ impl Cx {
     }
 
     /// Makes any other call, e.g. `views.update`.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::SlackRequest;
+    /// #[flow(trigger = direct_message)]
+    /// mod pin {
+    ///     use slack_orchestrator::prelude::*;
+    ///     use slack_orchestrator::SlackRequest;
+    ///     pub enum Pin { #[start] Pin }
+    ///     #[step(Pin)]
+    ///     async fn pin(cx: &mut Cx) -> Next<Pin> {
+    ///         let channel = cx.context().channel_id.clone();
+    ///         let args = serde_json::json!({"channel": channel, "name": "eyes", "timestamp": "1.1"});
+    ///         cx.call(SlackRequest::Call { method: "reactions.add".into(), args }).await?;
+    ///         complete_silently()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<pin::Pin>());
+    /// bot.dm("U1").send("look").await;
+    /// assert!(bot.slack().requests().iter().any(|r| r.method() == "reactions.add"));
+    /// # }
+    /// ```
     pub async fn call(&mut self, request: SlackRequest) -> Result<SlackReply, SlackError> {
         self.send(request).await
     }
@@ -709,6 +1281,29 @@ impl Cx {
 
     /// Publishes `view` (a `{"type": "home", "blocks": [...]}` view) as the Home tab of the
     /// flow's user (`views.publish`). Buttons on it start flows with `action("…")` triggers.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = app_home)]
+    /// mod home {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Home { #[start] Show }
+    ///     #[step(Show)]
+    ///     async fn show(cx: &mut Cx) -> Next<Home> {
+    ///         let view = serde_json::json!({"type": "home", "blocks": [blocks::section("Welcome back!")]});
+    ///         cx.publish_home(view).await?;
+    ///         complete_silently()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use slack_orchestrator::payloads;
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<home::Home>());
+    /// bot.deliver(&payloads::app_home_opened("T0TEST", "U1", "Ev1")).await;
+    /// let published = bot.slack().requests().into_iter().find(|r| r.method() == "views.publish").unwrap();
+    /// assert!(format!("{published:?}").contains("Welcome back!"));
+    /// # }
+    /// ```
     pub async fn publish_home(&mut self, view: Value) -> Result<Value, SlackError> {
         let user = self.user_id().to_owned();
         self.api_call("views.publish", serde_json::json!({"user_id": user, "view": view}))
@@ -717,6 +1312,30 @@ impl Cx {
 
     /// Opens (or finds) the direct-message channel with `user` (`conversations.open`) and
     /// returns its id, e.g. to ask an approver with [`Cx::post_to`].
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = command("/ask-manager"))]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Ask { #[start] Send }
+    ///     #[step(Send)]
+    ///     async fn send(cx: &mut Cx, command: Command) -> Next<Ask> {
+    ///         let manager = command.text.trim_start_matches('@').to_owned();
+    ///         let dm = cx.open_dm(&manager).await?; // conversations.open
+    ///         cx.post_to(dm, format!("<@{}> has a question for you.", cx.user_id()), None).await?;
+    ///         complete("Your manager was asked.")
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ask::Ask>());
+    /// let mut manager = bot.dm("U2"); // reads what the bot says from now on
+    /// let (mut chat, _) = bot.command("U1", "C1", "/ask-manager", "@U2").await;
+    /// chat.expect_reply("Your manager was asked.");
+    /// manager.expect_reply("<@U1> has a question for you.");
+    /// # }
+    /// ```
     pub async fn open_dm(&mut self, user: &str) -> Result<String, SlackError> {
         self.not_put_off()?;
         let answer = self.api.open_dm(user).await;
@@ -755,6 +1374,28 @@ impl Cx {
     /// [`Cx::open_dm`], a team channel). Like every post of a step, it is tagged, so a replay
     /// after a crash does not post it twice. Replies there reach this flow only if that
     /// conversation routes to it (a click on its buttons does).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = keyword("incident"))]
+    /// mod incident {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Incident { #[start] Declare }
+    ///     #[step(Declare)]
+    ///     async fn declare(cx: &mut Cx, said: Text) -> Next<Incident> {
+    ///         cx.post_to("C_OPS", format!("Incident declared by <@{}>: {said}", cx.user_id()), None).await?;
+    ///         complete("The on-call team is told.")
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<incident::Incident>());
+    /// let (mut chat, mut ops) = (bot.dm("U1"), bot.channel("U1", "C_OPS"));
+    /// chat.send("incident: db down").await;
+    /// chat.expect_reply("The on-call team is told.");
+    /// ops.expect_reply("Incident declared by <@U1>: incident: db down");
+    /// # }
+    /// ```
     pub async fn post_to(
         &mut self,
         channel: impl Into<String>,
