@@ -53,6 +53,125 @@ async fn a_click_on_a_button_of_an_earlier_step_changes_nothing_and_says_so() {
     assert_eq!(bot.flows().await, before);
 }
 
+/// Two questions in a row, both answered with buttons: a deploy, then its confirmation,
+/// reminded once after an hour (with buttons of its own), and a third question asked by
+/// replacing the buttons of the second in the same message.
+#[slack_orchestrator::flow(trigger = keyword("deploy"))]
+mod deploy {
+    use serde_json::json;
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Deploy {
+        #[start]
+        Ask,
+        Decide,
+        #[timeout("1h")]
+        Confirm,
+        Really,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<Deploy> {
+        let buttons = blocks::actions(
+            "d",
+            vec![
+                blocks::button("go", "Deploy", "go"),
+                blocks::button("later", "Later", "later"),
+            ],
+        );
+        cx.send_interactive_message("Deploy v2?", json!([buttons])).await?;
+        goto(Deploy::Decide)
+    }
+
+    #[step(Decide)]
+    async fn decide(cx: &mut Cx, click: Click) -> Next<Deploy> {
+        if click.action_id == "later" {
+            return complete("Maybe later.");
+        }
+        let sure = blocks::actions(
+            "c",
+            vec![blocks::button("yes", "Yes", "yes"), blocks::button("no", "No", "no")],
+        );
+        cx.send_interactive_message("Sure?", json!([sure])).await?;
+        goto(Deploy::Confirm)
+    }
+
+    #[step(Confirm)]
+    async fn confirm(cx: &mut Cx, click: Click) -> Next<Deploy> {
+        if click.action_id != "yes" {
+            return complete(format!("Not deployed ({}).", click.action_id));
+        }
+        // The next question in the same message: its buttons replace these.
+        let really = blocks::actions("r", vec![blocks::button("really", "Really deploy", "really")]);
+        let ts = click.message_ts.clone().unwrap_or_default();
+        cx.update_message(ts, "Really?", Some(json!([really]))).await?;
+        goto(Deploy::Really)
+    }
+
+    #[step(Confirm)]
+    async fn remind(cx: &mut Cx, _deadline: Timeout) -> Next<Deploy> {
+        let snooze = blocks::actions("s", vec![blocks::button("snooze", "Snooze", "snooze")]);
+        cx.send_interactive_message("Still deploying? (the buttons above)", json!([snooze]))
+            .await?;
+        stay()
+    }
+
+    #[step(Really)]
+    async fn really(_cx: &mut Cx, click: Click) -> Next<Deploy> {
+        complete(format!("Deployed ({}).", click.action_id))
+    }
+}
+
+fn deploy_bot() -> TestBot {
+    TestBot::new(Orchestrator::builder().flow::<deploy::Deploy>())
+}
+
+/// The step after a question answered with buttons also takes buttons: a click on the
+/// first question's (still on screen) is not an answer to the second.
+#[tokio::test]
+async fn a_click_on_an_earlier_question_is_not_taken_by_a_later_step_that_takes_clicks() {
+    let bot = deploy_bot();
+    let mut chat = bot.dm("U_ALICE");
+    chat.send("deploy").await;
+    chat.click("go").await;
+    assert_eq!(chat.replies(), ["Deploy v2?", "Sure?"]);
+    let before = bot.flows().await;
+
+    let outcome = chat.click("later").await; // the first question's button
+    assert!(matches!(outcome, Outcome::Unhandled { .. }), "{outcome:?}");
+    chat.expect_ephemeral("That choice is no longer available: the conversation has moved on.");
+    chat.expect_no_reply();
+    assert_eq!(bot.flows().await, before, "nothing changed");
+
+    chat.click("no").await; // the question it asks
+    chat.expect_reply("Not deployed (no).");
+}
+
+/// A reminder that stays in its step asks besides the question, not instead of it; a
+/// question asked again in the same message (its buttons replaced) is the current one.
+#[tokio::test(start_paused = true)]
+async fn a_reminder_keeps_the_question_and_a_message_updated_with_new_buttons_asks_the_next() {
+    let bot = deploy_bot();
+    let mut chat = bot.dm("U_ALICE");
+    chat.send("deploy").await;
+    chat.click("go").await;
+    assert_eq!(bot.advance(std::time::Duration::from_secs(3601)).await, 1);
+    assert_eq!(
+        chat.replies(),
+        ["Deploy v2?", "Sure?", "Still deploying? (the buttons above)"]
+    );
+
+    chat.click("no").await; // on the question, above the reminder
+    chat.expect_reply("Not deployed (no).");
+
+    let mut chat = bot.dm("U_BOB");
+    chat.send("deploy").await;
+    chat.click("go").await;
+    chat.click("yes").await; // asks "Really?" in the same message
+    chat.click("really").await;
+    assert_eq!(chat.replies().last().map(String::as_str), Some("Deployed (really)."));
+}
+
 #[tokio::test]
 async fn the_blocks_carry_the_flow_id_back() {
     let bot = bot();

@@ -53,6 +53,8 @@ pub struct Cx {
     starts: Vec<FlowStart>,
     /// What the submitted modal does next (`response_action`), sent back in the ack.
     modal_answer: Option<Value>,
+    /// The messages with blocks this run posted or updated (their `ts`).
+    asked: Vec<String>,
 }
 
 /// What a submitted modal does next, answered in Slack's acknowledgement of the submission
@@ -161,6 +163,7 @@ impl Cx {
             state: Arc::default(),
             starts: Vec::new(),
             modal_answer: None,
+            asked: Vec::new(),
         }
     }
 
@@ -230,6 +233,32 @@ impl Cx {
     /// The flows this step asked to start (the orchestrator takes them after saving).
     pub fn take_starts(&mut self) -> Vec<FlowStart> {
         std::mem::take(&mut self.starts)
+    }
+
+    /// Takes the messages with blocks this run posted or updated (their `ts`): they ask
+    /// the step's question, and the engine keeps them with [`FlowRecord::asked`].
+    ///
+    /// ```
+    /// # use orchestrator_core::{Cx, FlowRecord, MessageContext, SlackApi, SlackError, SlackReply, SlackRequest};
+    /// struct Slack;
+    /// #[async_trait::async_trait]
+    /// impl SlackApi for Slack {
+    ///     async fn call(&self, _: SlackRequest) -> Result<SlackReply, SlackError> {
+    ///         Ok(SlackReply::Message { channel: "D1".into(), ts: "1.5".into() })
+    ///     }
+    /// }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
+    /// let mut cx = Cx::new(record, std::sync::Arc::new(Slack), None, now);
+    /// cx.say("Plain text asks nothing to click.").await.unwrap();
+    /// let buttons = orchestrator_core::blocks::actions("b", vec![orchestrator_core::blocks::button("ok", "OK", "ok")]);
+    /// cx.send_interactive_message("Ready?", serde_json::json!([buttons])).await.unwrap();
+    /// assert_eq!(cx.take_asked(), ["1.5"]);
+    /// # });
+    /// ```
+    pub fn take_asked(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.asked)
     }
 
     /// Gives this step run the bot's application state (the orchestrator does).
@@ -855,13 +884,19 @@ impl Cx {
         text: impl Into<String>,
         blocks: Option<Value>,
     ) -> Result<SlackReply, SlackError> {
+        let ts = ts.into();
+        let asks = blocks.is_some();
         let request = SlackRequest::UpdateMessage {
             channel: channel.into(),
-            ts: ts.into(),
+            ts: ts.clone(),
             text: text.into(),
             blocks: blocks.map(|b| self.tag_blocks(b)),
         };
-        self.send(request).await
+        let reply = self.send(request).await?;
+        if asks {
+            self.asked.push(ts);
+        }
+        Ok(reply)
     }
 
     /// Sends a message only `user` sees.
@@ -1435,6 +1470,7 @@ impl Cx {
         };
         self.posts += 1;
         self.not_put_off()?;
+        let asks = blocks.is_some();
         let earlier = match self.replay {
             true => self.find_post(&channel, &thread_ts, tag).await?,
             false => None,
@@ -1456,6 +1492,9 @@ impl Cx {
             SlackReply::Message { ts, .. } => Some(ts.clone()),
             _ => None,
         };
+        if let Some(ts) = ts.as_ref().filter(|_| asks) {
+            self.asked.push(ts.clone());
+        }
         self.record.log(LoggedMessage {
             direction: Direction::Outbound,
             user: None,

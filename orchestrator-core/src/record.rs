@@ -58,6 +58,12 @@ pub struct FlowRecord {
     pub error: Option<Box<str>>,
     /// Incremented on every write; stores compare-and-swap on it.
     pub version: u64,
+    /// The bot's messages (their `ts`) with blocks that ask the current step's question:
+    /// those the run that moved the flow into the step posted or updated, and those of
+    /// later runs that stayed in it. A click on another message of the flow is on a
+    /// question it has left ([`FlowRecord::left_question`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asking: Vec<String>,
     /// The keys of the latest events applied to this flow, written with the change they
     /// made, so a replayed event is recognised whatever else was lost.
     #[serde(default)]
@@ -164,6 +170,7 @@ impl FlowRecord {
             deadline: None,
             error: None,
             version: 0,
+            asking: Vec::new(),
             applied: Vec::new(),
         }
     }
@@ -219,7 +226,58 @@ impl FlowRecord {
     pub fn log(&mut self, message: LoggedMessage) {
         push_bounded(&mut self.messages, message, MESSAGE_LOG_LIMIT);
     }
+
+    /// Keeps `asked` (the messages with blocks a run posted or updated) as those that ask
+    /// the current step's question ([`FlowRecord::asking`]): instead of the earlier ones
+    /// when the run `moved` the flow into a step (a new flow, `goto`, `reask`), besides
+    /// them when it stayed in its step.
+    ///
+    /// ```
+    /// # use orchestrator_core::{FlowRecord, MessageContext};
+    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), chrono::Utc::now());
+    /// r.asked(vec!["1.1".into()], true);
+    /// r.asked(vec!["1.2".into()], false); // a step that stayed and asked more
+    /// assert_eq!(r.asking, ["1.1", "1.2"]);
+    /// r.asked(vec!["1.3".into()], true); // the next step's question
+    /// assert_eq!(r.asking, ["1.3"]);
+    /// ```
+    pub fn asked(&mut self, asked: Vec<String>, moved: bool) {
+        if moved {
+            self.asking.clear();
+        }
+        for ts in asked {
+            if !self.asking.contains(&ts) {
+                push_bounded(&mut self.asking, ts, ASKING_LIMIT);
+            }
+        }
+    }
+
+    /// Whether the bot's message `ts` asks a question this flow has left: the flow posted
+    /// it (it is in the log), and it is not one of [`FlowRecord::asking`]. A click on its
+    /// buttons is then not an answer to the current step. `false` while the current step's
+    /// messages are not known: a step that asks with an earlier message (it posted none
+    /// with blocks), or a record written before they were kept.
+    ///
+    /// ```
+    /// # use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), now);
+    /// for ts in ["1.1", "1.2"] {
+    ///     r.log(LoggedMessage { direction: Direction::Outbound, user: None, ts: Some(ts.into()), text: "?".into(), at: now });
+    /// }
+    /// r.asked(vec!["1.2".into()], true);
+    /// assert!(r.left_question("1.1"), "the first question's buttons");
+    /// assert!(!r.left_question("1.2") && !r.left_question("9.9"), "the current question, and a message the flow never posted");
+    /// ```
+    pub fn left_question(&self, ts: &str) -> bool {
+        let posted =
+            || (self.messages.iter()).any(|m| m.direction == Direction::Outbound && m.ts.as_deref() == Some(ts));
+        !self.asking.is_empty() && !self.asking.iter().any(|a| a == ts) && posted()
+    }
 }
+
+/// How many messages [`FlowRecord::asking`] keeps; the oldest are dropped first.
+const ASKING_LIMIT: usize = 16;
 
 /// Appends `item` to `list`, dropping the oldest beyond `limit`.
 ///

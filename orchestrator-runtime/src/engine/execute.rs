@@ -34,6 +34,10 @@ pub(crate) struct Run {
     /// A step was entered (new flow, `goto`, `reask`), or a deadline handler ran: the
     /// deadline restarts.
     pub(crate) entered: bool,
+    /// The flow moved into a step (new flow, `goto`, `reask`): the messages this run asked
+    /// with replace the ones the step it left asked with ([`FlowRecord::asked`]). A
+    /// deadline handler that stays (a reminder) leaves the question as it was.
+    pub(crate) moved: bool,
 }
 
 /// How a run is tried.
@@ -163,6 +167,7 @@ impl StepRunner {
                 step,
                 info: None,
                 entered: false,
+                moved: false,
             },
         };
         self.meters.step(definition.name(), started);
@@ -181,6 +186,17 @@ impl StepRunner {
     ) -> Run {
         let new_flow = first == First::Start;
         let mut entered = new_flow || matches!(incoming.payload, Payload::Timeout { .. });
+        let mut moved = new_flow;
+        if first == First::Input && on_left_question(cx.record(), incoming) {
+            // A button or menu of a question the flow has left: not an answer to this one.
+            return Run {
+                end: End::Unhandled,
+                step,
+                info: None,
+                entered,
+                moved,
+            };
+        }
         let mut next = match first {
             First::Start => First::Enter,
             other => other,
@@ -217,7 +233,7 @@ impl StepRunner {
                 Ok(Transition::Goto(to)) => match definition.step_info(&to) {
                     Ok(to_info) => {
                         step = to;
-                        entered = true;
+                        (entered, moved) = (true, true);
                         let terminal = to_info.terminal;
                         info = Some(to_info);
                         if terminal {
@@ -230,7 +246,7 @@ impl StepRunner {
                 Ok(Transition::Stay) => break End::Wait,
                 Ok(Transition::Reject(errors)) => break End::Reject(errors),
                 Ok(Transition::Reask) => {
-                    entered = true;
+                    (entered, moved) = (true, true);
                     next = First::Enter;
                 }
                 Ok(Transition::Complete(message)) => break End::Complete(message),
@@ -243,7 +259,17 @@ impl StepRunner {
             step,
             info,
             entered,
+            moved,
         }
+    }
+}
+
+/// Whether `incoming` is a click or a choice on a message of `record`'s that asks a
+/// question the flow has left (see [`FlowRecord::left_question`]); one in a modal is not.
+fn on_left_question(record: &FlowRecord, incoming: &Incoming) -> bool {
+    match (&incoming.payload, &incoming.ts) {
+        (Payload::Action(action), Some(ts)) if action.view.is_none() => record.left_question(ts),
+        _ => false,
     }
 }
 
