@@ -20,6 +20,12 @@ use std::time::Duration;
 
 impl Orchestrator {
     /// Starts building an orchestrator.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    /// assert_eq!(orchestrator.flows().count(), 0);
+    /// ```
     pub fn builder() -> OrchestratorBuilder {
         OrchestratorBuilder::default()
     }
@@ -59,35 +65,136 @@ pub struct OrchestratorBuilder {
 
 impl OrchestratorBuilder {
     /// Registers the typed flow `F` (what `#[flow]` generates, or a hand-written [`Flow`]).
+    ///
+    /// ```
+    /// use slack_orchestrator::prelude::*;
+    /// #[flow(trigger = direct_message)]
+    /// mod ping {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Ping { #[start] Pong }
+    ///     #[step(Pong)]
+    ///     async fn pong(_cx: &mut Cx) -> Next<Ping> { complete("pong") }
+    /// }
+    /// let orchestrator = Orchestrator::builder()
+    ///     .flow::<ping::Ping>()
+    ///     .slack(slack_orchestrator::RecordingSlack::new())
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(orchestrator.flows().map(|f| f.name()).collect::<Vec<_>>(), ["ping"]);
+    /// ```
     pub fn flow<F: Flow>(self) -> Self {
         self.definition(FlowDefinition::of::<F>())
     }
 
     /// Registers a flow definition. Flows are tried in registration order for triggers.
+    ///
+    /// ```
+    /// use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::FlowDefinition;
+    /// #[flow(trigger = direct_message)]
+    /// mod ping {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Ping { #[start] Pong }
+    ///     #[step(Pong)]
+    ///     async fn pong(_cx: &mut Cx) -> Next<Ping> { complete("pong") }
+    /// }
+    /// // Definitions chosen at run time, e.g. from a plugin list.
+    /// let definitions = vec![FlowDefinition::of::<ping::Ping>()];
+    /// let builder = definitions.into_iter().fold(Orchestrator::builder(), |b, d| b.definition(d));
+    /// let orchestrator = builder.slack(slack_orchestrator::RecordingSlack::new()).build().unwrap();
+    /// assert_eq!(orchestrator.flows().map(|f| f.name()).collect::<Vec<_>>(), ["ping"]);
+    /// ```
     pub fn definition(mut self, definition: FlowDefinition) -> Self {
         self.flows.push(definition);
         self
     }
 
     /// Where flows are kept (default: a fresh [`MemoryStore`]).
+    ///
+    /// ```
+    /// use orchestrator_runtime::{store, Orchestrator, RecordingSlack};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let path = std::env::temp_dir().join(format!("builder-store-{}.db", std::process::id()));
+    /// let store = store::open(&format!("sqlite://{}", path.display())).await.unwrap();
+    /// let orchestrator = Orchestrator::builder().store(store).slack(RecordingSlack::new()).build().unwrap();
+    /// assert!(orchestrator.store().list(false, 10).await.unwrap().is_empty());
+    /// # drop(orchestrator);
+    /// # for end in ["", "-wal", "-shm"] { let _ = std::fs::remove_file(format!("{}{end}", path.display())); }
+    /// # }
+    /// ```
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
         self
     }
 
     /// How steps talk to Slack.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack, SlackWebApi};
+    /// // In tests, a recorder; in production, the Web API (`SlackWebApi::from_env()?`).
+    /// let recorded = Orchestrator::builder().slack(RecordingSlack::new()).build();
+    /// assert!(recorded.is_ok());
+    /// let web = SlackWebApi::new("xoxb-your-token", None).unwrap();
+    /// let live = Orchestrator::builder().slack(std::sync::Arc::new(web)).build();
+    /// assert!(live.is_ok());
+    /// ```
     pub fn slack(mut self, slack: Arc<dyn SlackApi>) -> Self {
         self.slack = Some(slack);
         self
     }
 
     /// The bot's own user id (from `auth.test`): its messages are never input.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Ignored, Orchestrator, Outcome, RecordingSlack};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).bot_user("U0BOT").build().unwrap();
+    /// let own = serde_json::json!({"type": "message", "channel": "D1", "channel_type": "im",
+    ///     "user": "U0BOT", "text": "What's your name?", "ts": "1.1", "team": "T1"});
+    /// assert_eq!(orchestrator.handle_json(&own).await.unwrap(), Outcome::Ignored(Ignored::OwnMessage));
+    /// # }
+    /// ```
     pub fn bot_user(mut self, user_id: impl Into<String>) -> Self {
         self.bot_user = Some(user_id.into());
         self
     }
 
     /// The ephemeral notice for a click on a flow that has ended.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod deploy {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Deploy { #[start] Ask, Decide, Confirm }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Deploy> {
+    /// #         let buttons = blocks::actions("d", vec![blocks::button("go", "Deploy", "go"), blocks::button("later", "Later", "later")]);
+    /// #         cx.send_interactive_message("Deploy v2?", serde_json::json!([buttons])).await?;
+    /// #         goto(Deploy::Decide)
+    /// #     }
+    /// #     #[step(Decide)]
+    /// #     async fn decide(cx: &mut Cx, click: Click) -> Next<Deploy> {
+    /// #         if click.action_id == "later" { return complete("Maybe later."); }
+    /// #         let sure = blocks::actions("c", vec![blocks::button("yes", "Yes", "yes")]);
+    /// #         cx.send_interactive_message("Sure?", serde_json::json!([sure])).await?;
+    /// #         goto(Deploy::Confirm)
+    /// #     }
+    /// #     #[step(Confirm)]
+    /// #     async fn confirm(_cx: &mut Cx, _click: Click) -> Next<Deploy> {
+    /// #         Err(StepError::msg("the deploy service is down"))
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<deploy::Deploy>().ended_notice("This one is closed."));
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("deploy").await;
+    /// chat.click("later").await;
+    /// chat.click("go").await; // on the same message, after the flow ended
+    /// chat.expect_ephemeral("This one is closed.");
+    /// # }
+    /// ```
     pub fn ended_notice(mut self, text: impl Into<String>) -> Self {
         self.settings.ended_notice = text.into();
         self
@@ -96,6 +203,43 @@ impl OrchestratorBuilder {
     /// Told (only to the user) when the current step does not take their message or
     /// command: typing while buttons or a modal are expected, a second slash command while
     /// a flow runs. The flow goes on waiting.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod deploy {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Deploy { #[start] Ask, Decide, Confirm }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Deploy> {
+    /// #         let buttons = blocks::actions("d", vec![blocks::button("go", "Deploy", "go"), blocks::button("later", "Later", "later")]);
+    /// #         cx.send_interactive_message("Deploy v2?", serde_json::json!([buttons])).await?;
+    /// #         goto(Deploy::Decide)
+    /// #     }
+    /// #     #[step(Decide)]
+    /// #     async fn decide(cx: &mut Cx, click: Click) -> Next<Deploy> {
+    /// #         if click.action_id == "later" { return complete("Maybe later."); }
+    /// #         let sure = blocks::actions("c", vec![blocks::button("yes", "Yes", "yes")]);
+    /// #         cx.send_interactive_message("Sure?", serde_json::json!([sure])).await?;
+    /// #         goto(Deploy::Confirm)
+    /// #     }
+    /// #     #[step(Confirm)]
+    /// #     async fn confirm(_cx: &mut Cx, _click: Click) -> Next<Deploy> {
+    /// #         Err(StepError::msg("the deploy service is down"))
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let builder = Orchestrator::builder().flow::<deploy::Deploy>();
+    /// let bot = TestBot::new(builder.unexpected_notice("Please use the buttons."));
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("deploy").await;
+    /// chat.send("yes, deploy!").await; // the step waits for a click
+    /// chat.expect_ephemeral("Please use the buttons.");
+    /// chat.click("later").await; // and still takes it
+    /// assert!(chat.replies().contains(&"Maybe later.".to_owned()));
+    /// # }
+    /// ```
     pub fn unexpected_notice(mut self, text: impl Into<String>) -> Self {
         self.settings.unexpected_notice = text.into();
         self
@@ -118,6 +262,42 @@ impl OrchestratorBuilder {
     }
 
     /// What a user who ended a flow with a cancel word is told (default "Cancelled.").
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod deploy {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Deploy { #[start] Ask, Decide, Confirm }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Deploy> {
+    /// #         let buttons = blocks::actions("d", vec![blocks::button("go", "Deploy", "go"), blocks::button("later", "Later", "later")]);
+    /// #         cx.send_interactive_message("Deploy v2?", serde_json::json!([buttons])).await?;
+    /// #         goto(Deploy::Decide)
+    /// #     }
+    /// #     #[step(Decide)]
+    /// #     async fn decide(cx: &mut Cx, click: Click) -> Next<Deploy> {
+    /// #         if click.action_id == "later" { return complete("Maybe later."); }
+    /// #         let sure = blocks::actions("c", vec![blocks::button("yes", "Yes", "yes")]);
+    /// #         cx.send_interactive_message("Sure?", serde_json::json!([sure])).await?;
+    /// #         goto(Deploy::Confirm)
+    /// #     }
+    /// #     #[step(Confirm)]
+    /// #     async fn confirm(_cx: &mut Cx, _click: Click) -> Next<Deploy> {
+    /// #         Err(StepError::msg("the deploy service is down"))
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let builder = Orchestrator::builder().flow::<deploy::Deploy>().cancel_word("stop");
+    /// let bot = TestBot::new(builder.cancelled_notice("Stopped. Say anything to start again."));
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("deploy").await;
+    /// chat.send("STOP").await;
+    /// assert!(chat.replies().contains(&"Stopped. Say anything to start again.".to_owned()));
+    /// assert!(bot.flows().await.iter().all(|f| !f.is_active()));
+    /// # }
+    /// ```
     pub fn cancelled_notice(mut self, text: impl Into<String>) -> Self {
         self.settings.cancelled_notice = text.into();
         self
@@ -125,18 +305,102 @@ impl OrchestratorBuilder {
 
     /// The notice to a user whose click is on a step the flow has left (default "That
     /// choice is no longer available: the conversation has moved on.").
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod deploy {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Deploy { #[start] Ask, Decide, Confirm }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Deploy> {
+    /// #         let buttons = blocks::actions("d", vec![blocks::button("go", "Deploy", "go"), blocks::button("later", "Later", "later")]);
+    /// #         cx.send_interactive_message("Deploy v2?", serde_json::json!([buttons])).await?;
+    /// #         goto(Deploy::Decide)
+    /// #     }
+    /// #     #[step(Decide)]
+    /// #     async fn decide(cx: &mut Cx, click: Click) -> Next<Deploy> {
+    /// #         if click.action_id == "later" { return complete("Maybe later."); }
+    /// #         let sure = blocks::actions("c", vec![blocks::button("yes", "Yes", "yes")]);
+    /// #         cx.send_interactive_message("Sure?", serde_json::json!([sure])).await?;
+    /// #         goto(Deploy::Confirm)
+    /// #     }
+    /// #     #[step(Confirm)]
+    /// #     async fn confirm(_cx: &mut Cx, _click: Click) -> Next<Deploy> {
+    /// #         Err(StepError::msg("the deploy service is down"))
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let builder = Orchestrator::builder().flow::<deploy::Deploy>();
+    /// let bot = TestBot::new(builder.stale_notice("That question was already answered."));
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("deploy").await;
+    /// chat.click("go").await; // the flow moves on to "Sure?"
+    /// chat.click("later").await; // a button of the first question
+    /// chat.expect_ephemeral("That question was already answered.");
+    /// # }
+    /// ```
     pub fn stale_notice(mut self, text: impl Into<String>) -> Self {
         self.settings.stale_notice = text.into();
         self
     }
 
     /// The message sent when a step fails with an error.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod deploy {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Deploy { #[start] Ask, Decide, Confirm }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Deploy> {
+    /// #         let buttons = blocks::actions("d", vec![blocks::button("go", "Deploy", "go"), blocks::button("later", "Later", "later")]);
+    /// #         cx.send_interactive_message("Deploy v2?", serde_json::json!([buttons])).await?;
+    /// #         goto(Deploy::Decide)
+    /// #     }
+    /// #     #[step(Decide)]
+    /// #     async fn decide(cx: &mut Cx, click: Click) -> Next<Deploy> {
+    /// #         if click.action_id == "later" { return complete("Maybe later."); }
+    /// #         let sure = blocks::actions("c", vec![blocks::button("yes", "Yes", "yes")]);
+    /// #         cx.send_interactive_message("Sure?", serde_json::json!([sure])).await?;
+    /// #         goto(Deploy::Confirm)
+    /// #     }
+    /// #     #[step(Confirm)]
+    /// #     async fn confirm(_cx: &mut Cx, _click: Click) -> Next<Deploy> {
+    /// #         Err(StepError::msg("the deploy service is down"))
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let builder = Orchestrator::builder().flow::<deploy::Deploy>();
+    /// let bot = TestBot::new(builder.error_message("Something broke; the team is on it."));
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("deploy").await;
+    /// chat.click("go").await;
+    /// chat.click("yes").await; // its step fails with an error
+    /// assert_eq!(chat.replies().last().map(String::as_str), Some("Something broke; the team is on it."));
+    /// # }
+    /// ```
     pub fn error_message(mut self, text: impl Into<String>) -> Self {
         self.settings.error_message = text.into();
         self
     }
 
     /// How long a settled event id is remembered (default one hour; Slack retries within minutes).
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// use std::time::Duration;
+    /// // Slack retries within minutes; a day covers a bot that was down for hours.
+    /// let orchestrator = Orchestrator::builder()
+    ///     .slack(RecordingSlack::new())
+    ///     .dedup_ttl(Duration::from_secs(24 * 3600))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(orchestrator);
+    /// ```
     pub fn dedup_ttl(mut self, ttl: Duration) -> Self {
         self.settings.dedup_ttl = ttl;
         self
@@ -144,6 +408,18 @@ impl OrchestratorBuilder {
 
     /// How long completed, timed-out and failed flows are kept (default seven days; `flows
     /// list --all` shows them until then).
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// use std::time::Duration;
+    /// // Ended flows stay for `flows list --all` for 30 days, then go.
+    /// let orchestrator = Orchestrator::builder()
+    ///     .slack(RecordingSlack::new())
+    ///     .retention(Duration::from_secs(30 * 24 * 3600))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(orchestrator);
+    /// ```
     pub fn retention(mut self, retention: Duration) -> Self {
         self.settings.retention = retention;
         self
@@ -247,6 +523,12 @@ impl OrchestratorBuilder {
 
     /// The workspace (team id) the bot runs in: the team of the conversations it starts on
     /// its own, e.g. a schedule's DMs. The bot binary sets it from `auth.test`.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).team("T0123").build().unwrap();
+    /// # drop(orchestrator);
+    /// ```
     pub fn team(mut self, team_id: impl Into<String>) -> Self {
         self.team = team_id.into();
         self
@@ -274,6 +556,12 @@ impl OrchestratorBuilder {
     }
 
     /// Builds the orchestrator.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{BuildError, Orchestrator, RecordingSlack};
+    /// assert!(matches!(Orchestrator::builder().build(), Err(BuildError::NoSlack)));
+    /// assert!(Orchestrator::builder().slack(RecordingSlack::new()).build().is_ok());
+    /// ```
     pub fn build(self) -> Result<Orchestrator, BuildError> {
         let mut by_name = HashMap::new();
         let mut flows = Vec::new();
