@@ -160,34 +160,165 @@ impl TestBot {
     }
 
     /// The orchestrator under test.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let names: Vec<&str> = bot.orchestrator().flows().map(|f| f.name()).collect();
+    /// assert_eq!(names, ["echo"]);
+    /// # }
+    /// ```
     pub fn orchestrator(&self) -> &Orchestrator {
         &self.orchestrator
     }
 
     /// Every Slack call the bot made.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// bot.dm("U1").send("hi").await;
+    /// let methods: Vec<String> = bot.slack().requests().iter().map(|r| r.method().to_owned()).collect();
+    /// assert_eq!(methods, ["chat.postMessage"]);
+    /// # }
+    /// ```
     pub fn slack(&self) -> &RecordingSlack {
         &self.slack
     }
 
     /// A direct-message conversation between `user` and the bot; the chat reads what the
     /// bot says from now on.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut chat = bot.dm("U1"); // the channel `DU1`
+    /// chat.send("hi").await;
+    /// chat.expect_reply("<@U1> said: hi");
+    /// # }
+    /// ```
     pub fn dm(&self, user: &str) -> Chat {
         self.chat(user, &format!("D{user}"), None)
     }
 
     /// `user`'s top-level messages in `channel` (no mention, no thread).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut general = bot.channel("U1", "C_GENERAL");
+    /// general.send("hi all").await; // at the top of a channel, not to the bot: no DM flow
+    /// general.expect_no_reply();
+    /// # }
+    /// ```
     pub fn channel(&self, user: &str, channel: &str) -> Chat {
         self.chat(user, channel, None)
     }
 
     /// `user`'s replies in the thread under the message `root` in `channel` (e.g. under one of
     /// the bot's messages).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut thread = bot.thread("U1", "DU1", "1700000000.000100"); // a thread of U1's DM
+    /// assert_eq!(thread.thread_ts(), Some("1700000000.000100"));
+    /// thread.send("in a thread").await;
+    /// thread.expect_reply("<@U1> said: in a thread"); // answered in that thread
+    /// # }
+    /// ```
     pub fn thread(&self, user: &str, channel: &str, root: &str) -> Chat {
         self.chat(user, channel, Some(root.to_owned()))
     }
 
     /// `user` mentions the bot at the top of `channel`; the conversation continues in the
     /// thread under the mention.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = mention)]
+    /// # mod hello {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Hello { #[start] Greet, Chat }
+    /// #     #[step(Greet)]
+    /// #     async fn greet(cx: &mut Cx) -> Next<Hello> { cx.say("Hi! What's up?").await?; goto(Hello::Chat) }
+    /// #     #[step(Chat)]
+    /// #     async fn chat(_cx: &mut Cx, said: Text) -> Next<Hello> { complete(format!("Noted: {said}")) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<hello::Hello>());
+    /// let mut thread = bot.mention("U1", "C1", "<@UBOT> hello").await;
+    /// thread.expect_reply("Hi! What's up?"); // in the thread under the mention
+    /// thread.send("the build is red").await;
+    /// thread.expect_reply("Noted: the build is red");
+    /// # }
+    /// ```
     pub async fn mention(&self, user: &str, channel: &str, text: &str) -> Chat {
         let ts = self.slack.next_ts();
         let event_id = self.event_id();
@@ -226,6 +357,25 @@ impl TestBot {
     }
 
     /// `user` runs a slash command in `channel`; the returned chat is that user's view of the channel.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = command("/hello"))]
+    /// # mod hello {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Hello { #[start] Greet }
+    /// #     #[step(Greet)]
+    /// #     async fn greet(_cx: &mut Cx, command: Command) -> Next<Hello> { complete(format!("Hello, {}!", command.text)) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use slack_orchestrator::FlowState;
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<hello::Hello>());
+    /// let (mut chat, outcome) = bot.command("U1", "C1", "/hello", "world").await;
+    /// assert_eq!(outcome.state(), Some(FlowState::Completed));
+    /// chat.expect_reply("Hello, world!");
+    /// # }
+    /// ```
     pub async fn command(&self, user: &str, channel: &str, command: &str, text: &str) -> (Chat, Outcome) {
         let form = payloads::slash_command(TEAM, user, channel, command, text, &self.trigger_id());
         let incoming = Incoming::from_slash_command(&form).expect("the kit builds valid commands");
@@ -239,6 +389,29 @@ impl TestBot {
     }
 
     /// Delivers any Slack JSON body (an Events API callback or interactivity payload).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use slack_orchestrator::{payloads, Outcome};
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let hi = payloads::direct_message("T0TEST", "U1", "hi", "1700000000.000100", "Ev1");
+    /// assert!(matches!(bot.deliver(&hi).await, Outcome::Advanced { .. }));
+    /// assert_eq!(bot.deliver(&hi).await, Outcome::Duplicate, "Slack's retry of the same event_id");
+    /// # }
+    /// ```
     pub async fn deliver(&self, body: &Value) -> Outcome {
         self.orchestrator
             .handle_json(body)
@@ -248,12 +421,62 @@ impl TestBot {
 
     /// Moves time forward (needs `#[tokio::test(start_paused = true)]`) and fires the
     /// timeouts that fell due.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message, timeout = "10m")]
+    /// # mod ask {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ask { #[start] Ask, Wait }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; goto(Ask::Wait) }
+    /// #     #[step(Wait)]
+    /// #     async fn wait(_cx: &mut Cx, name: Text) -> Next<Ask> { complete(format!("Hi, {name}!")) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// use std::time::Duration;
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ask::Ask>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("hi").await;
+    /// chat.expect_reply("Your name?");
+    /// assert_eq!(bot.advance(Duration::from_secs(9 * 60)).await, 0, "not yet");
+    /// assert_eq!(bot.advance(Duration::from_secs(60)).await, 1, "ten minutes: timed out");
+    /// assert!(chat.replies()[0].starts_with("This conversation timed out."));
+    /// # }
+    /// ```
     pub async fn advance(&self, by: Duration) -> usize {
         tokio::time::advance(by).await;
         self.orchestrator.fire_due_timeouts().await.expect("timeouts fire")
     }
 
     /// The stored flows, newest first.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use slack_orchestrator::FlowState;
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("hi").await;
+    /// let flows = bot.flows().await;
+    /// assert_eq!((flows.len(), flows[0].flow.as_str(), flows[0].state), (1, "echo", FlowState::WaitingForResponse));
+    /// chat.send("bye").await;
+    /// assert_eq!(bot.flows().await[0].state, FlowState::Completed);
+    /// # }
+    /// ```
     pub async fn flows(&self) -> Vec<FlowRecord> {
         self.orchestrator
             .store()
@@ -321,6 +544,30 @@ struct AnsweredModal {
 
 impl Chat {
     /// The same conversation as seen by another user (e.g. an approver).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut mine = bot.thread("U1", "DU1", "1.1");
+    /// mine.send("mine").await;
+    /// let mut theirs = mine.as_user("U2"); // the same thread, another user
+    /// theirs.send("theirs").await; // not a participant of U1's flow
+    /// assert_eq!(theirs.replies(), ["<@U1> said: mine"], "nothing said to U2");
+    /// # }
+    /// ```
     pub fn as_user(&self, user: &str) -> Chat {
         Chat {
             bot: self.bot.clone(),
@@ -338,6 +585,30 @@ impl Chat {
     }
 
     /// The user sends `text` in this conversation (in its thread, if it has one).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use slack_orchestrator::Outcome;
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut chat = bot.dm("U1");
+    /// let outcome = chat.send("hello").await;
+    /// assert!(matches!(outcome, Outcome::Advanced { .. }), "a flow started: {outcome:?}");
+    /// chat.expect_reply("<@U1> said: hello");
+    /// # }
+    /// ```
     pub async fn send(&mut self, text: &str) -> Outcome {
         let body = self.say(text, payloads::message);
         self.deliver(&body).await
@@ -348,6 +619,28 @@ impl Chat {
     ///
     /// # Panics
     /// If the bot posted nothing here.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod vote {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Vote { #[start] Ask, Count }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Vote> { cx.say("React with :+1: to agree.").await?; goto(Vote::Count) }
+    /// #     #[step(Count)]
+    /// #     async fn count(_cx: &mut Cx, reaction: Reaction) -> Next<Vote> { complete(format!("Counted :{}:", reaction.name)) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<vote::Vote>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("vote").await;
+    /// chat.expect_reply("React with :+1: to agree.");
+    /// chat.react("+1", true).await; // on that message
+    /// chat.expect_reply("Counted :+1:");
+    /// # }
+    /// ```
     pub async fn react(&mut self, name: &str, added: bool) -> Outcome {
         let requests = self.bot.slack.calls();
         let newest = requests
@@ -383,6 +676,29 @@ impl Chat {
     }
 
     /// The user shares files (`(id, name)`) here, with an optional caption.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod receipts {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Receipts { #[start] Ask, Collect }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Receipts> { cx.say("Send me the receipts.").await?; goto(Receipts::Collect) }
+    /// #     #[step(Collect)]
+    /// #     async fn collect(_cx: &mut Cx, files: Files) -> Next<Receipts> {
+    /// #         complete(format!("Got {} file(s), the first is {}.", files.len(), files[0].name.as_deref().unwrap_or("?")))
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<receipts::Receipts>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("expenses").await;
+    /// chat.upload(&[("F1", "taxi.pdf"), ("F2", "hotel.pdf")], "here you go").await;
+    /// assert!(chat.replies().contains(&"Got 2 file(s), the first is taxi.pdf.".to_owned()));
+    /// # }
+    /// ```
     pub async fn upload(&mut self, files: &[(&str, &str)], caption: &str) -> Outcome {
         let body = self.say(caption, |said| payloads::file_share(said, files));
         self.deliver(&body).await
@@ -422,6 +738,33 @@ impl Chat {
     /// # Panics
     /// If the bot sent no such menu, or the menu has no option `value`.
     #[track_caller]
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod order {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Order { #[start] Ask, Size }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Order> {
+    /// #         let menu = blocks::actions("m", vec![blocks::static_select("size", "Size", &[("s", "Small"), ("l", "Large")])]);
+    /// #         cx.send_interactive_message("Which size?", serde_json::json!([menu])).await?;
+    /// #         goto(Order::Size)
+    /// #     }
+    /// #     #[step(Size)]
+    /// #     async fn size(_cx: &mut Cx, choice: Selection) -> Next<Order> {
+    /// #         complete(format!("Size {}.", choice.label.as_deref().unwrap_or(&choice.value)))
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<order::Order>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("coffee").await;
+    /// chat.select("size", "l").await;
+    /// assert_eq!(chat.replies(), ["Which size?", "Size Large."]);
+    /// # }
+    /// ```
     pub fn select(&mut self, action_id: &str, value: &str) -> impl std::future::Future<Output = Outcome> + '_ {
         let body = self.element_payload(action_id, |mut element| {
             element["selected_option"] = option_of(&element, action_id, value);
@@ -567,6 +910,30 @@ impl Chat {
     /// # Panics
     /// If the bot said something else, or nothing.
     #[track_caller]
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("one").await;
+    /// chat.send("two").await;
+    /// chat.expect_reply("<@U1> said: one"); // in order
+    /// chat.expect_reply("<@U1> said: two");
+    /// # }
+    /// ```
     pub fn expect_reply(&mut self, text: &str) {
         match self.next_message() {
             Some(said) => assert_eq!(said, text, "the bot's next message in {} differs", self.where_()),
@@ -593,6 +960,29 @@ impl Chat {
 
     /// Asserts that the bot said nothing more here.
     #[track_caller]
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("hi").await;
+    /// chat.expect_reply("<@U1> said: hi");
+    /// chat.expect_no_reply(); // one answer, no more
+    /// # }
+    /// ```
     pub fn expect_no_reply(&mut self) {
         if let Some(said) = self.next_message() {
             panic!("expected silence in {}, but the bot said {said:?}", self.where_());
@@ -600,6 +990,30 @@ impl Chat {
     }
 
     /// Everything the bot said here that was not read yet.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(cx: &mut Cx, said: Text) -> Next<Echo> {
+    /// #         if said.as_str() == "bye" { return complete("Bye!"); }
+    /// #         cx.say(format!("<@{}> said: {said}", cx.user_id())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("one").await;
+    /// chat.send("bye").await;
+    /// assert_eq!(chat.replies(), ["<@U1> said: one", "Bye!"]);
+    /// assert!(chat.replies().is_empty(), "each reply is read once");
+    /// # }
+    /// ```
     pub fn replies(&mut self) -> Vec<String> {
         std::iter::from_fn(|| self.next_message()).collect()
     }
