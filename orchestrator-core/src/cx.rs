@@ -53,7 +53,7 @@ pub struct Cx {
     starts: Vec<FlowStart>,
     /// What the submitted modal does next (`response_action`), sent back in the ack.
     modal_answer: Option<Value>,
-    /// The messages with blocks this run posted or updated (their `ts`).
+    /// The messages with interactive elements this run posted or updated (their `ts`).
     asked: Vec<String>,
 }
 
@@ -235,26 +235,32 @@ impl Cx {
         std::mem::take(&mut self.starts)
     }
 
-    /// Takes the messages with blocks this run posted or updated (their `ts`): they ask
-    /// the step's question, and the engine keeps them with [`FlowRecord::asked`].
+    /// Takes the messages with interactive elements (buttons, menus, inputs) this run posted
+    /// or updated (their `ts`): they ask the step's question, and the engine keeps them
+    /// with [`FlowRecord::asked`].
     ///
     /// ```
     /// # use orchestrator_core::{Cx, FlowRecord, MessageContext, SlackApi, SlackError, SlackReply, SlackRequest};
-    /// struct Slack;
+    /// /// Answers each post with the next `ts`: 1.1, 1.2…
+    /// #[derive(Default)]
+    /// struct Slack(std::sync::atomic::AtomicU32);
     /// #[async_trait::async_trait]
     /// impl SlackApi for Slack {
     ///     async fn call(&self, _: SlackRequest) -> Result<SlackReply, SlackError> {
-    ///         Ok(SlackReply::Message { channel: "D1".into(), ts: "1.5".into() })
+    ///         let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    ///         Ok(SlackReply::Message { channel: "D1".into(), ts: format!("1.{n}") })
     ///     }
     /// }
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use orchestrator_core::blocks::{actions, button, section};
     /// let now = chrono::Utc::now();
     /// let record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
-    /// let mut cx = Cx::new(record, std::sync::Arc::new(Slack), None, now);
-    /// cx.say("Plain text asks nothing to click.").await.unwrap();
-    /// let buttons = orchestrator_core::blocks::actions("b", vec![orchestrator_core::blocks::button("ok", "OK", "ok")]);
-    /// cx.send_interactive_message("Ready?", serde_json::json!([buttons])).await.unwrap();
-    /// assert_eq!(cx.take_asked(), ["1.5"]);
+    /// let mut cx = Cx::new(record, std::sync::Arc::new(Slack::default()), None, now);
+    /// cx.say("Plain text asks nothing to click.").await.unwrap(); // 1.1
+    /// cx.send_interactive_message("Summary", serde_json::json!([section("*Done*")])).await.unwrap(); // 1.2
+    /// let buttons = actions("b", vec![button("ok", "OK", "ok")]);
+    /// cx.send_interactive_message("Ready?", serde_json::json!([buttons])).await.unwrap(); // 1.3
+    /// assert_eq!(cx.take_asked(), ["1.3"]);
     /// # });
     /// ```
     pub fn take_asked(&mut self) -> Vec<String> {
@@ -885,7 +891,7 @@ impl Cx {
         blocks: Option<Value>,
     ) -> Result<SlackReply, SlackError> {
         let ts = ts.into();
-        let asks = blocks.is_some();
+        let asks = blocks.as_ref().is_some_and(has_elements);
         let request = SlackRequest::UpdateMessage {
             channel: channel.into(),
             ts: ts.clone(),
@@ -1470,7 +1476,7 @@ impl Cx {
         };
         self.posts += 1;
         self.not_put_off()?;
-        let asks = blocks.is_some();
+        let asks = blocks.as_ref().is_some_and(has_elements);
         let earlier = match self.replay {
             true => self.find_post(&channel, &thread_ts, tag).await?,
             false => None,
@@ -1558,6 +1564,16 @@ impl Cx {
             *blocks = self.tag_blocks(blocks.take());
         }
         view
+    }
+}
+
+/// Whether `blocks` hold an element a user can act on (a button, a menu, an input: anything
+/// with an `action_id`), so that the message asks something.
+fn has_elements(blocks: &Value) -> bool {
+    match blocks {
+        Value::Object(fields) => fields.contains_key("action_id") || fields.values().any(has_elements),
+        Value::Array(items) => items.iter().any(has_elements),
+        _ => false,
     }
 }
 

@@ -58,7 +58,7 @@ pub struct FlowRecord {
     pub error: Option<Box<str>>,
     /// Incremented on every write; stores compare-and-swap on it.
     pub version: u64,
-    /// The bot's messages (their `ts`) with blocks that ask the current step's question:
+    /// The bot's messages (their `ts`) with buttons or menus that ask the current step's question:
     /// those the run that moved the flow into the step posted or updated, and those of
     /// later runs that stayed in it. A click on another message of the flow is on a
     /// question it has left ([`FlowRecord::left_question`]).
@@ -227,7 +227,7 @@ impl FlowRecord {
         push_bounded(&mut self.messages, message, MESSAGE_LOG_LIMIT);
     }
 
-    /// Keeps `asked` (the messages with blocks a run posted or updated) as those that ask
+    /// Keeps `asked` (the messages with buttons or menus a run posted or updated) as those that ask
     /// the current step's question ([`FlowRecord::asking`]): instead of the earlier ones
     /// when the run `moved` the flow into a step (a new flow, `goto`, `reask`), besides
     /// them when it stayed in its step.
@@ -256,7 +256,7 @@ impl FlowRecord {
     /// it (it is in the log), and it is not one of [`FlowRecord::asking`]. A click on its
     /// buttons is then not an answer to the current step. `false` while the current step's
     /// messages are not known: a step that asks with an earlier message (it posted none
-    /// with blocks), or a record written before they were kept.
+    /// with buttons or menus), or a record written before they were kept.
     ///
     /// ```
     /// # use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
