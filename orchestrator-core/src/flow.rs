@@ -140,6 +140,13 @@ pub struct FlowOptions {
 
 impl FlowOptions {
     /// Settings with no trigger, no timeout, the default timeout message, version 1.
+    ///
+    /// ```
+    /// use orchestrator_core::{FlowOptions, Participants, DEFAULT_TIMEOUT_MESSAGE};
+    /// let options = FlowOptions::new("survey");
+    /// assert_eq!((options.version, options.timeout, options.participants), (1, None, Participants::Initiator));
+    /// assert_eq!(options.timeout_message.as_deref(), Some(DEFAULT_TIMEOUT_MESSAGE));
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         FlowOptions {
             name: name.into(),
@@ -155,42 +162,86 @@ impl FlowOptions {
     }
 
     /// Adds a word (or `/command`) that ends this flow in any step.
+    ///
+    /// ```
+    /// use orchestrator_core::FlowOptions;
+    /// let options = FlowOptions::new("survey").cancel_word(" Skip ").cancel_word("/stop");
+    /// assert_eq!(options.cancel_words, ["skip", "/stop"]);
+    /// ```
     pub fn cancel_word(mut self, word: impl Into<String>) -> Self {
         self.cancel_words.push(word.into().trim().to_lowercase());
         self
     }
 
     /// Adds a trigger.
+    ///
+    /// ```
+    /// use orchestrator_core::{FlowOptions, Trigger};
+    /// let options = FlowOptions::new("help").trigger(Trigger::command("/help")).trigger(Trigger::keyword("help"));
+    /// assert_eq!(options.triggers.len(), 2);
+    /// ```
     pub fn trigger(mut self, trigger: Trigger) -> Self {
         self.triggers.push(trigger);
         self
     }
 
     /// Sets the default timeout.
+    ///
+    /// ```
+    /// use orchestrator_core::FlowOptions;
+    /// use std::time::Duration;
+    /// let options = FlowOptions::new("survey").timeout(Duration::from_secs(30 * 60));
+    /// assert_eq!(options.timeout, Some(Duration::from_secs(1800)));
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// Sets (or with `None` turns off) the timeout message.
+    ///
+    /// ```
+    /// use orchestrator_core::FlowOptions;
+    /// let quiet = FlowOptions::new("survey").timeout_message(None);
+    /// assert_eq!(quiet.timeout_message, None, "times out without a word");
+    /// let own = FlowOptions::new("survey").timeout_message(Some("No answer; the survey closed.".into()));
+    /// assert_eq!(own.timeout_message.as_deref(), Some("No answer; the survey closed."));
+    /// ```
     pub fn timeout_message(mut self, message: Option<String>) -> Self {
         self.timeout_message = message;
         self
     }
 
     /// Sets who may advance the flow.
+    ///
+    /// ```
+    /// use orchestrator_core::{FlowOptions, Participants};
+    /// let poll = FlowOptions::new("poll").participants(Participants::Anyone);
+    /// assert_eq!(poll.participants, Participants::Anyone);
+    /// ```
     pub fn participants(mut self, participants: Participants) -> Self {
         self.participants = participants;
         self
     }
 
     /// Sets the version.
+    ///
+    /// ```
+    /// use orchestrator_core::FlowOptions;
+    /// assert_eq!(FlowOptions::new("onboarding").version(3).version, 3);
+    /// ```
     pub fn version(mut self, version: u32) -> Self {
         self.version = version;
         self
     }
 
     /// Sets when deadlines are counted from.
+    ///
+    /// ```
+    /// use orchestrator_core::{DeadlineFrom, FlowOptions};
+    /// let chat = FlowOptions::new("support").deadline(DeadlineFrom::LastEvent); // any answer restarts the clock
+    /// assert_eq!(chat.deadline, DeadlineFrom::LastEvent);
+    /// ```
     pub fn deadline(mut self, from: DeadlineFrom) -> Self {
         self.deadline = from;
         self

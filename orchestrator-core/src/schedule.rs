@@ -81,6 +81,14 @@ impl Schedule {
     pub const LATE_AFTER: chrono::Duration = chrono::Duration::minutes(1);
 
     /// A schedule from a five-field cron expression, in UTC.
+    ///
+    /// ```
+    /// use orchestrator_core::Schedule;
+    /// let nine = Schedule::cron("0 9 * * MON-FRI").unwrap(); // minute hour day month weekday, in UTC
+    /// let friday: chrono::DateTime<chrono::Utc> = "2026-12-04T10:00:00Z".parse().unwrap();
+    /// assert_eq!(nine.next_after(friday).unwrap().to_rfc3339(), "2026-12-07T09:00:00+00:00", "Monday");
+    /// assert!(Schedule::cron("every morning").is_err());
+    /// ```
     pub fn cron(pattern: &str) -> Result<Schedule, ScheduleError> {
         let cron = croner::Cron::from_str(pattern).map_err(|e| ScheduleError::Cron {
             pattern: pattern.to_owned(),
@@ -96,12 +104,25 @@ impl Schedule {
     }
 
     /// Reads the expression in the time zone `name` (an IANA name, e.g. `Europe/Paris`).
+    ///
+    /// ```
+    /// use orchestrator_core::Schedule;
+    /// let paris = Schedule::cron("0 9 * * *").unwrap().tz("Europe/Paris").unwrap();
+    /// let night: chrono::DateTime<chrono::Utc> = "2026-12-07T00:00:00Z".parse().unwrap();
+    /// assert_eq!(paris.next_after(night).unwrap().to_rfc3339(), "2026-12-07T08:00:00+00:00", "9:00 in Paris in winter");
+    /// ```
     pub fn tz(mut self, name: &str) -> Result<Schedule, ScheduleError> {
         self.tz = name.parse().map_err(|_| ScheduleError::TimeZone(name.to_owned()))?;
         Ok(self)
     }
 
     /// What to do with occurrences missed while the bot was down.
+    ///
+    /// ```
+    /// use orchestrator_core::{Missed, Schedule};
+    /// let digest = Schedule::cron("0 8 * * *").unwrap().missed(Missed::Skip); // yesterday's digest is stale
+    /// assert_eq!(digest.missed_policy(), Missed::Skip);
+    /// ```
     pub fn missed(mut self, policy: Missed) -> Schedule {
         self.missed = policy;
         self
@@ -109,29 +130,59 @@ impl Schedule {
 
     /// Names the schedule, to give one flow several (e.g. `morning` and `evening`); the
     /// name keeps its bookkeeping apart.
+    ///
+    /// ```
+    /// use orchestrator_core::Schedule;
+    /// let morning = Schedule::cron("0 9 * * *").unwrap().named("morning");
+    /// let evening = Schedule::cron("0 17 * * *").unwrap().named("evening");
+    /// assert_ne!(morning.name(), evening.name());
+    /// ```
     pub fn named(mut self, name: impl Into<String>) -> Schedule {
         self.name = Some(name.into());
         self
     }
 
     /// The policy for missed occurrences.
+    ///
+    /// ```
+    /// use orchestrator_core::{Missed, Schedule};
+    /// assert_eq!(Schedule::cron("0 9 * * *").unwrap().missed_policy(), Missed::FireOnce, "the default");
+    /// ```
     pub fn missed_policy(&self) -> Missed {
         self.missed
     }
 
     /// The schedule's name, if it was given one.
+    ///
+    /// ```
+    /// use orchestrator_core::Schedule;
+    /// assert_eq!(Schedule::cron("0 9 * * *").unwrap().name(), None);
+    /// assert_eq!(Schedule::cron("0 9 * * *").unwrap().named("daily").name(), Some("daily"));
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
 
     /// The expression and time zone as written, e.g. `0 9 * * MON-FRI @ Europe/Paris`: what
     /// the store keeps, so a changed schedule is noticed at start.
+    ///
+    /// ```
+    /// use orchestrator_core::Schedule;
+    /// let standup = Schedule::cron("0 9 * * MON-FRI").unwrap().tz("Europe/Paris").unwrap();
+    /// assert_eq!(standup.spec(), "0 9 * * MON-FRI @ Europe/Paris");
+    /// ```
     pub fn spec(&self) -> String {
         format!("{} @ {}", self.pattern, self.tz)
     }
 
     /// The first occurrence strictly after `after`; `None` if there is none (e.g. `30 2 31
     /// 2 *`, a day that never comes).
+    ///
+    /// ```
+    /// use orchestrator_core::Schedule;
+    /// let never = Schedule::cron("30 2 31 2 *").unwrap(); // February 31st
+    /// assert_eq!(never.next_after(chrono::Utc::now()), None);
+    /// ```
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let local = after.with_timezone(&self.tz);
         self.cron
@@ -171,16 +222,33 @@ pub enum Target {
 
 impl Target {
     /// A DM with `user`.
+    ///
+    /// ```
+    /// use orchestrator_core::Target;
+    /// assert_eq!(Target::dm("U1"), Target::Dm("U1".into()));
+    /// ```
     pub fn dm(user: impl Into<String>) -> Target {
         Target::Dm(user.into())
     }
 
     /// The channel `channel`.
+    ///
+    /// ```
+    /// use orchestrator_core::Target;
+    /// assert_eq!(Target::channel("C_TEAM"), Target::Channel("C_TEAM".into()));
+    /// ```
     pub fn channel(channel: impl Into<String>) -> Target {
         Target::Channel(channel.into())
     }
 
     /// The conversation `context`.
+    ///
+    /// ```
+    /// use orchestrator_core::{MessageContext, Target};
+    /// // A thread of a channel, e.g. under the schedule's own announcement.
+    /// let thread = MessageContext::new("T1", "U1", "C1").in_thread("1700000000.000100");
+    /// assert_eq!(Target::at(thread.clone()), Target::At(thread));
+    /// ```
     pub fn at(context: MessageContext) -> Target {
         Target::At(context)
     }

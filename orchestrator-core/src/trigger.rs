@@ -45,36 +45,94 @@ pub enum Trigger {
 
 impl Trigger {
     /// A slash-command trigger.
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, Trigger};
+    /// let form = "team_id=T1&channel_id=C1&user_id=U1&command=%2Fdeploy&text=v2&trigger_id=1.2";
+    /// let deploy = Incoming::from_slash_command(form).unwrap();
+    /// assert!(Trigger::command("/deploy").matches(&deploy));
+    /// assert!(!Trigger::command("/rollback").matches(&deploy));
+    /// ```
     pub fn command(command: impl Into<String>) -> Self {
         Trigger::Command(command.into())
     }
 
     /// A keyword trigger.
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, Trigger};
+    /// let dm = |text: &str| Incoming::from_json(&serde_json::json!({"type": "message", "channel": "D1",
+    ///     "channel_type": "im", "user": "U1", "text": text, "ts": "1.1", "team": "T1"})).unwrap().unwrap();
+    /// let help = Trigger::keyword("Help"); // a whole word, in any case
+    /// assert!(help.matches(&dm("I need HELP, please")));
+    /// assert!(!help.matches(&dm("helpdesk")));
+    /// ```
     pub fn keyword(word: impl Into<String>) -> Self {
         Trigger::Keyword(word.into().to_lowercase())
     }
 
     /// A regular-expression trigger; the pattern is checked here.
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, Trigger};
+    /// let dm = |text: &str| Incoming::from_json(&serde_json::json!({"type": "message", "channel": "D1",
+    ///     "channel_type": "im", "user": "U1", "text": text, "ts": "1.1", "team": "T1"})).unwrap().unwrap();
+    /// let ticket = Trigger::regex(r"^(?i)ticket #\d+").unwrap();
+    /// assert!(ticket.matches(&dm("Ticket #42 is back")));
+    /// assert!(Trigger::regex("(unclosed").is_err(), "checked when the flow is declared");
+    /// ```
     pub fn regex(pattern: &str) -> Result<Self, regex::Error> {
         Regex::new(pattern).map(Trigger::Regex)
     }
 
     /// A shortcut trigger (global or message shortcut with this `callback_id`).
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, Trigger};
+    /// let used = Incoming::from_json(&serde_json::json!({"type": "shortcut", "callback_id": "new_ticket",
+    ///     "trigger_id": "1.2", "user": {"id": "U1"}, "team": {"id": "T1"}})).unwrap().unwrap();
+    /// assert!(Trigger::shortcut("new_ticket").matches(&used));
+    /// ```
     pub fn shortcut(callback_id: impl Into<String>) -> Self {
         Trigger::Shortcut(callback_id.into())
     }
 
     /// A Workflow Builder custom step trigger (the step's `callback_id` in the manifest).
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, Trigger};
+    /// let ran = Incoming::from_json(&serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+    ///     "event": {"type": "function_executed", "function": {"callback_id": "approve"}, "inputs": {},
+    ///               "function_execution_id": "Fx1", "workflow_execution_id": "Wx1", "event_ts": "1.1"}})).unwrap().unwrap();
+    /// assert!(Trigger::function("approve").matches(&ran));
+    /// ```
     pub fn function(callback_id: impl Into<String>) -> Self {
         Trigger::Function(callback_id.into())
     }
 
     /// An interactive-action trigger.
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, Trigger};
+    /// // A "Start" button on a message posted by hand (its block is no flow's).
+    /// let clicked = Incoming::from_json(&serde_json::json!({"type": "block_actions", "user": {"id": "U1"},
+    ///     "team": {"id": "T1"}, "channel": {"id": "C1"}, "message": {"ts": "1.1"}, "trigger_id": "1.2",
+    ///     "actions": [{"type": "button", "action_id": "start_survey", "block_id": "b"}]})).unwrap().unwrap();
+    /// assert!(Trigger::action("start_survey").matches(&clicked));
+    /// ```
     pub fn action(action_id: impl Into<String>) -> Self {
         Trigger::Action(action_id.into())
     }
 
     /// Whether `incoming` starts a flow with this trigger.
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, Trigger};
+    /// let dm = |text: &str| Incoming::from_json(&serde_json::json!({"type": "message", "channel": "D1",
+    ///     "channel_type": "im", "user": "U1", "text": text, "ts": "1.1", "team": "T1"})).unwrap().unwrap();
+    /// assert!(Trigger::DirectMessage.matches(&dm("hi")));
+    /// assert!(!Trigger::Mention.matches(&dm("hi")), "a DM is no mention");
+    /// ```
     pub fn matches(&self, incoming: &Incoming) -> bool {
         let message = match &incoming.payload {
             Payload::Message { text, .. } => Some(text.as_str()),
