@@ -242,11 +242,40 @@ impl FakeSlack {
     }
 
     /// Every call so far, oldest first.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// web.call(post("hello")).await.unwrap();
+    /// let call = &slack.calls()[0];
+    /// assert_eq!((call.method.as_str(), call.token.as_deref()), ("chat.postMessage", Some("xoxb-test")));
+    /// assert!(call.reply["ts"].is_string(), "answered as Slack does");
+    /// # }
+    /// ```
     pub fn calls(&self) -> Vec<RecordedCall> {
         self.shared.calls.lock().unwrap().iter().map(Kept::call).collect()
     }
 
     /// The method of every call so far, oldest first (without copying the calls).
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// web.auth_test().await.unwrap();
+    /// web.call(post("hello")).await.unwrap();
+    /// assert_eq!(slack.methods(), ["auth.test", "chat.postMessage"]);
+    /// # }
+    /// ```
     pub fn methods(&self) -> Vec<String> {
         let calls = self.shared.calls.lock().unwrap();
         calls.iter().map(|c| c.method.clone()).collect()
@@ -265,6 +294,20 @@ impl FakeSlack {
     }
 
     /// The arguments of every call to `method`, oldest first.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// web.call(post("hello")).await.unwrap();
+    /// assert_eq!(slack.calls_to("chat.postMessage")[0]["channel"], "C1");
+    /// assert!(slack.calls_to("chat.update").is_empty());
+    /// # }
+    /// ```
     pub fn calls_to(&self, method: &str) -> Vec<Value> {
         let calls = self.shared.calls.lock().unwrap();
         calls.iter().filter(|c| c.method == method).map(Kept::args).collect()
@@ -291,6 +334,22 @@ impl FakeSlack {
     }
 
     /// Waits up to `timeout` until `count` calls to `method` have arrived; returns them.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// let web2 = web.clone();
+    /// tokio::spawn(async move { web2.call(SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: "later".into(), blocks: None, tag: None }).await });
+    /// let posted = slack.wait_for("chat.postMessage", 1, Duration::from_secs(5)).await;
+    /// assert_eq!(posted[0]["text"], "later");
+    /// # let _ = post;
+    /// # }
+    /// ```
     pub async fn wait_for(&self, method: &str, count: usize, timeout: Duration) -> Vec<Value> {
         let mut arrivals = self.subscribe();
         let deadline = tokio::time::Instant::now() + timeout;
@@ -306,6 +365,22 @@ impl FakeSlack {
     }
 
     /// The next `times` calls to `method` answer 429 with `Retry-After: retry_after` seconds.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// slack.rate_limit_next("chat.postMessage", 1, 1);
+    /// let started = Instant::now();
+    /// web.call(post("hi")).await.unwrap(); // the client waits out Retry-After and tries again
+    /// assert!(started.elapsed() >= Duration::from_secs(1));
+    /// assert_eq!(slack.calls_to("chat.postMessage").len(), 1, "the refused call made nothing");
+    /// # }
+    /// ```
     pub fn rate_limit_next(&self, method: &str, times: usize, retry_after: u64) {
         for _ in 0..times {
             self.plan(method, Planned::RateLimited { retry_after });
@@ -313,24 +388,88 @@ impl FakeSlack {
     }
 
     /// The next call to `method` answers `{"ok": false, "error": code}`.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// slack.fail_next("chat.postMessage", "channel_not_found");
+    /// let refused = web.call(post("hi")).await.unwrap_err();
+    /// assert!(matches!(&refused, SlackError::Api { code, .. } if code == "channel_not_found"), "{refused}");
+    /// assert!(web.call(post("hi")).await.is_ok(), "only the next call");
+    /// # }
+    /// ```
     pub fn fail_next(&self, method: &str, code: &str) {
         self.plan(method, Planned::Error(code.to_owned()));
     }
 
     /// The next call to `method` is carried out at once (a post is made), but its answer
     /// goes out only after `by`: a slow Slack.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// let web = web.with_timeout(Duration::from_millis(200));
+    /// slack.answer_late_next("chat.postMessage", Duration::from_secs(2));
+    /// let late = web.call(post("hi")).await.unwrap_err();
+    /// assert!(late.is_temporary(), "no answer in time: {late}");
+    /// assert_eq!(slack.calls_to("chat.postMessage").len(), 1, "made all the same");
+    /// # }
+    /// ```
     pub fn answer_late_next(&self, method: &str, by: Duration) {
         self.plan(method, Planned::Late(by));
     }
 
     /// The next call to `method` is never carried out nor answered, as if the request were
     /// lost on the way: the caller waits until it gives up.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// let web = web.with_timeout(Duration::from_millis(200));
+    /// slack.lose_next("chat.postMessage");
+    /// assert!(web.call(post("hi")).await.unwrap_err().is_temporary(), "the client gave up");
+    /// assert!(web.call(post("hi")).await.is_ok());
+    /// # }
+    /// ```
     pub fn lose_next(&self, method: &str) {
         self.plan(method, Planned::Lost);
     }
 
     /// The next `times` calls to `method` are not carried out and answer HTTP `status` (a
     /// 5xx: Slack down or overloaded) with an HTML page, as an edge server does.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// slack.unavailable_next("chat.update", 1, 503);
+    /// let started = Instant::now();
+    /// // An update shows nothing twice: tried again after about a second.
+    /// let update = SlackRequest::UpdateMessage { channel: "C1".into(), ts: "1.1".into(), text: "edited".into(), blocks: None };
+    /// web.call(update).await.unwrap();
+    /// assert!(started.elapsed() >= Duration::from_millis(500));
+    /// # let _ = post;
+    /// # }
+    /// ```
     pub fn unavailable_next(&self, method: &str, times: usize, status: u16) {
         for _ in 0..times {
             self.plan(method, Planned::Unavailable(status));
@@ -340,12 +479,42 @@ impl FakeSlack {
     /// The next call to `method` is carried out (a post is made) but answers
     /// `{"ok": false, "error": code}`: Slack's `internal_error` and `fatal_error`, after
     /// which, as Slack documents, "it's possible some aspect of the operation succeeded".
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// slack.fail_after_making_next("chat.postMessage", "internal_error");
+    /// let failed = web.call(post("hi")).await.unwrap_err();
+    /// assert!(matches!(&failed, SlackError::Api { code, .. } if code == "internal_error"));
+    /// assert_eq!(slack.calls_to("chat.postMessage")[0]["text"], "hi", "yet the message was posted");
+    /// # }
+    /// ```
     pub fn fail_after_making_next(&self, method: &str, code: &str) {
         self.plan(method, Planned::MadeButFailed(code.to_owned()));
     }
 
     /// The next `times` calls to `method` are carried out and answered as usual: with the
     /// other plans, a pattern of faults among ordinary calls (plans are taken in order).
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    /// use std::time::{Duration, Instant};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let post = |text: &str| SlackRequest::PostMessage { channel: "C1".into(), thread_ts: None, text: text.into(), blocks: None, tag: None };
+    /// slack.pass_next("chat.postMessage", 1); // the first goes through,
+    /// slack.fail_next("chat.postMessage", "msg_too_long"); // the second does not
+    /// assert!(web.call(post("one")).await.is_ok());
+    /// assert!(web.call(post("two")).await.is_err());
+    /// # }
+    /// ```
     pub fn pass_next(&self, method: &str, times: usize) {
         for _ in 0..times {
             self.plan(method, Planned::Pass);
