@@ -38,11 +38,29 @@ pub struct MissingState {
 
 impl AppState {
     /// Registers `value`, replacing an earlier value of the same type.
+    ///
+    /// ```
+    /// use orchestrator_core::AppState;
+    /// struct Approvers(Vec<&'static str>);
+    /// let mut state = AppState::default();
+    /// state.insert(Approvers(vec!["U_ANA"]));
+    /// state.insert(Approvers(vec!["U_BOB"])); // replaces the first
+    /// assert_eq!(state.get::<Approvers>().unwrap().0, ["U_BOB"]);
+    /// ```
     pub fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
         self.values.insert(TypeId::of::<T>(), Arc::new(value));
     }
 
     /// The value of type `T`.
+    ///
+    /// ```
+    /// use orchestrator_core::AppState;
+    /// struct Config { channel: &'static str }
+    /// let mut state = AppState::default();
+    /// state.insert(Config { channel: "C_OPS" });
+    /// assert_eq!(state.get::<Config>().unwrap().channel, "C_OPS");
+    /// assert!(state.get::<u64>().is_err(), "a type never registered");
+    /// ```
     pub fn get<T: Send + Sync + 'static>(&self) -> Result<&T, MissingState> {
         self.values
             .get(&TypeId::of::<T>())

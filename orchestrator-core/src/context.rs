@@ -52,6 +52,13 @@ pub struct MessageContext {
 
 impl MessageContext {
     /// A context outside any thread.
+    ///
+    /// ```
+    /// use orchestrator_core::MessageContext;
+    /// let dm = MessageContext::new("T1", "U1", "D1");
+    /// assert_eq!((dm.team_id.as_str(), dm.user_id.as_str(), dm.channel_id.as_str()), ("T1", "U1", "D1"));
+    /// assert_eq!(dm.thread_ts, None);
+    /// ```
     pub fn new(team_id: impl Into<String>, user_id: impl Into<String>, channel_id: impl Into<String>) -> Self {
         MessageContext {
             team_id: team_id.into(),
@@ -62,6 +69,12 @@ impl MessageContext {
     }
 
     /// The same context, inside the thread rooted at `thread_ts`.
+    ///
+    /// ```
+    /// use orchestrator_core::MessageContext;
+    /// let thread = MessageContext::new("T1", "U1", "C1").in_thread("1.2");
+    /// assert_eq!(thread.conversation_key().as_str(), "T1/C1/1.2", "a thread is a conversation of its own");
+    /// ```
     pub fn in_thread(mut self, thread_ts: impl Into<String>) -> Self {
         self.thread_ts = Some(thread_ts.into());
         self
@@ -132,6 +145,11 @@ pub struct ConversationKey(pub String);
 
 impl ConversationKey {
     /// The key as text, the form stores index on.
+    ///
+    /// ```
+    /// use orchestrator_core::MessageContext;
+    /// assert_eq!(MessageContext::new("T1", "U1", "D1").conversation_key().as_str(), "T1/D1");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -100,6 +100,12 @@ pub enum Target {
 
 impl Graph {
     /// An empty graph.
+    ///
+    /// ```
+    /// use orchestrator_core::Graph;
+    /// let graph = Graph::new("survey", "Ask");
+    /// assert_eq!((graph.flow.as_str(), graph.start.as_str(), graph.nodes.len()), ("survey", "Ask", 0));
+    /// ```
     pub fn new(flow: impl Into<String>, start: impl Into<String>) -> Self {
         Graph {
             flow: flow.into(),
@@ -110,6 +116,12 @@ impl Graph {
     }
 
     /// Adds a step.
+    ///
+    /// ```
+    /// use orchestrator_core::Graph;
+    /// let graph = Graph::new("survey", "Ask").node("Ask", false).node("Thanks", true);
+    /// assert!(graph.nodes[1].terminal);
+    /// ```
     pub fn node(mut self, name: impl Into<String>, terminal: bool) -> Self {
         self.nodes.push(Node {
             name: name.into(),
@@ -119,6 +131,12 @@ impl Graph {
     }
 
     /// Adds a transition (duplicates are dropped).
+    ///
+    /// ```
+    /// use orchestrator_core::graph::{Graph, Target};
+    /// let graph = Graph::new("survey", "Ask").node("Ask", false).edge("Ask", Target::Stay, Some("Text"));
+    /// assert_eq!(graph.edges[0].input.as_deref(), Some("Text"));
+    /// ```
     pub fn edge(mut self, from: impl Into<String>, to: Target, input: Option<&str>) -> Self {
         let edge = Edge {
             from: from.into(),
@@ -132,6 +150,12 @@ impl Graph {
     }
 
     /// The graph as a Mermaid `stateDiagram-v2`.
+    ///
+    /// ```
+    /// use orchestrator_core::graph::{Graph, Target};
+    /// let graph = Graph::new("survey", "Ask").node("Ask", false).edge("Ask", Target::TimedOut, None);
+    /// assert!(graph.to_mermaid().starts_with("stateDiagram-v2"), "{}", graph.to_mermaid());
+    /// ```
     pub fn to_mermaid(&self) -> String {
         let mut out = String::from("stateDiagram-v2\n");
         let _ = writeln!(out, "    [*] --> {}", self.start);

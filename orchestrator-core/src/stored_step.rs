@@ -35,21 +35,50 @@ pub struct StoredStep(Box<RawValue>);
 impl StoredStep {
     /// The stored form of `step`; an error only if it does not serialize to JSON (a map
     /// with keys that are not strings, say).
+    ///
+    /// ```
+    /// use orchestrator_core::StoredStep;
+    /// #[derive(serde::Serialize)]
+    /// enum Steps { Ask { tries: u8 } }
+    /// assert_eq!(StoredStep::of(&Steps::Ask { tries: 2 }).unwrap().as_json(), r#"{"Ask":{"tries":2}}"#);
+    /// let keys_not_strings: std::collections::HashMap<(u8, u8), u8> = [((1, 2), 3)].into();
+    /// assert!(StoredStep::of(&keys_not_strings).is_err());
+    /// ```
     pub fn of<S: Serialize + ?Sized>(step: &S) -> Result<Self, serde_json::Error> {
         serde_json::value::to_raw_value(step).map(StoredStep)
     }
 
     /// Reads the step back as the flow's step type.
+    ///
+    /// ```
+    /// use orchestrator_core::StoredStep;
+    /// #[derive(Debug, PartialEq, serde::Deserialize)]
+    /// enum Steps { Ask, Done }
+    /// let stored = StoredStep::from(serde_json::json!("Done"));
+    /// assert_eq!(stored.decode::<Steps>().unwrap(), Steps::Done);
+    /// assert!(StoredStep::from(serde_json::json!("Gone")).decode::<Steps>().is_err(), "a step the enum no longer has");
+    /// ```
     pub fn decode<S: DeserializeOwned>(&self) -> Result<S, serde_json::Error> {
         serde_json::from_str(self.0.get())
     }
 
     /// The JSON text.
+    ///
+    /// ```
+    /// use orchestrator_core::StoredStep;
+    /// assert_eq!(StoredStep::from(serde_json::json!({"Ask": {"n": 1}})).as_json(), r#"{"Ask":{"n":1}}"#);
+    /// ```
     pub fn as_json(&self) -> &str {
         self.0.get()
     }
 
     /// The step as a JSON value (for a flow's `migrate` hook, or to look inside it).
+    ///
+    /// ```
+    /// use orchestrator_core::StoredStep;
+    /// let stored = StoredStep::from(serde_json::json!({"AskHelp": {"name": "Ada"}}));
+    /// assert_eq!(stored.to_value()["AskHelp"]["name"], "Ada");
+    /// ```
     pub fn to_value(&self) -> Value {
         // The text was written by serde_json or read by it, so it parses.
         serde_json::from_str(self.0.get()).unwrap_or(Value::Null)

@@ -180,6 +180,17 @@ pub struct StepError {
 
 impl StepError {
     /// An error with just a message.
+    ///
+    /// ```
+    /// use orchestrator_core::{Cx, Next, StepError};
+    /// fn check(amount: i64) -> Result<i64, StepError> {
+    ///     if amount <= 0 {
+    ///         return Err(StepError::msg(format!("amount {amount} is not positive")));
+    ///     }
+    ///     Ok(amount)
+    /// }
+    /// assert_eq!(check(-5).unwrap_err().to_string(), "amount -5 is not positive");
+    /// ```
     pub fn msg(message: impl fmt::Display) -> Self {
         StepError {
             message: message.to_string(),
@@ -188,6 +199,15 @@ impl StepError {
     }
 
     /// The underlying error, if the step error wraps one.
+    ///
+    /// ```
+    /// use orchestrator_core::StepError;
+    /// // Any error converts with `?`, and keeps its source for the log.
+    /// fn parse(text: &str) -> Result<u32, StepError> { Ok(text.parse::<u32>()?) }
+    /// let error = parse("twelve").unwrap_err();
+    /// assert!(error.source().is_some());
+    /// assert!(StepError::msg("plain").source().is_none());
+    /// ```
     pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         self.source.as_deref()
     }

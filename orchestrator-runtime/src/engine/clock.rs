@@ -24,6 +24,12 @@ pub struct Clock {
 
 impl Clock {
     /// A clock anchored at the current wall time.
+    ///
+    /// ```
+    /// use orchestrator_runtime::Clock;
+    /// let clock = Clock::new();
+    /// assert!((chrono::Utc::now() - clock.now()).num_seconds().abs() < 5);
+    /// ```
     pub fn new() -> Self {
         Clock {
             wall: Utc::now(),
@@ -32,6 +38,16 @@ impl Clock {
     }
 
     /// A clock that reads `wall` now and advances from there (with tokio's clock).
+    ///
+    /// ```
+    /// use orchestrator_runtime::Clock;
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let monday: chrono::DateTime<chrono::Utc> = "2026-11-30T08:59:00Z".parse().unwrap();
+    /// let clock = Clock::at(monday);
+    /// tokio::time::advance(std::time::Duration::from_secs(60)).await; // tokio's clock moves it
+    /// assert_eq!(clock.now().to_rfc3339(), "2026-11-30T09:00:00+00:00");
+    /// # }
+    /// ```
     pub fn at(wall: DateTime<Utc>) -> Self {
         Clock {
             wall,
@@ -40,6 +56,12 @@ impl Clock {
     }
 
     /// The current time.
+    ///
+    /// ```
+    /// use orchestrator_runtime::Clock;
+    /// let clock = Clock::at("2030-01-01T00:00:00Z".parse().unwrap());
+    /// assert_eq!(clock.now().format("%Y").to_string(), "2030");
+    /// ```
     pub fn now(&self) -> DateTime<Utc> {
         let elapsed = Instant::now().saturating_duration_since(self.instant);
         self.wall + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::MAX)

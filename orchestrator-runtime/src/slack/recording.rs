@@ -31,6 +31,17 @@ pub struct RecordingSlack {
 
 impl RecordingSlack {
     /// A recorder that keeps every request.
+    ///
+    /// ```
+    /// use orchestrator_core::{SlackApi, SlackRequest};
+    /// use orchestrator_runtime::RecordingSlack;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let post = SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None };
+    /// let slack = RecordingSlack::new();
+    /// slack.call(post).await.unwrap();
+    /// assert_eq!(slack.len(), 1);
+    /// # });
+    /// ```
     pub fn new() -> Arc<Self> {
         Arc::new(RecordingSlack {
             keep: true,
@@ -39,6 +50,17 @@ impl RecordingSlack {
     }
 
     /// A recorder that keeps nothing (for benchmarks).
+    ///
+    /// ```
+    /// use orchestrator_core::{SlackApi, SlackRequest};
+    /// use orchestrator_runtime::RecordingSlack;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let post = SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None };
+    /// let slack = RecordingSlack::discarding();
+    /// assert!(slack.call(post).await.is_ok(), "answered as ever");
+    /// assert!(slack.is_empty(), "but nothing kept: a long benchmark's memory stays flat");
+    /// # });
+    /// ```
     pub fn discarding() -> Arc<Self> {
         Arc::new(RecordingSlack::default())
     }
@@ -70,21 +92,60 @@ impl RecordingSlack {
     }
 
     /// Every request so far, oldest first.
+    ///
+    /// ```
+    /// use orchestrator_core::{SlackApi, SlackRequest};
+    /// use orchestrator_runtime::RecordingSlack;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let post = SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None };
+    /// let slack = RecordingSlack::new();
+    /// slack.call(post.clone()).await.unwrap();
+    /// assert_eq!(slack.requests(), [post]);
+    /// # });
+    /// ```
     pub fn requests(&self) -> Vec<SlackRequest> {
         self.lock().iter().map(|(request, _)| request.clone()).collect()
     }
 
     /// Every call so far with the reply it got, oldest first.
+    ///
+    /// ```
+    /// use orchestrator_core::{SlackApi, SlackRequest};
+    /// use orchestrator_runtime::RecordingSlack;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let post = SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None };
+    /// let slack = RecordingSlack::new();
+    /// slack.call(post).await.unwrap();
+    /// let (_, reply) = &slack.calls()[0];
+    /// assert!(reply.ts().is_some(), "a post is answered with its ts");
+    /// # });
+    /// ```
     pub fn calls(&self) -> Vec<(SlackRequest, SlackReply)> {
         self.lock().clone()
     }
 
     /// How many requests were made.
+    ///
+    /// ```
+    /// use orchestrator_core::{SlackApi, SlackRequest};
+    /// use orchestrator_runtime::RecordingSlack;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let post = SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None };
+    /// let slack = RecordingSlack::new();
+    /// for _ in 0..3 { slack.call(post.clone()).await.unwrap(); }
+    /// assert_eq!(slack.len(), 3);
+    /// # });
+    /// ```
     pub fn len(&self) -> usize {
         self.lock().len()
     }
 
     /// `true` before the first request.
+    ///
+    /// ```
+    /// let slack = orchestrator_runtime::RecordingSlack::new();
+    /// assert!(slack.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -102,6 +163,12 @@ impl RecordingSlack {
     }
 
     /// A fresh Slack-like `ts` (`1700000000.000001`, `…002`, …).
+    ///
+    /// ```
+    /// let slack = orchestrator_runtime::RecordingSlack::new();
+    /// let (first, second) = (slack.next_ts(), slack.next_ts());
+    /// assert!(first < second, "increasing, as Slack's message timestamps are");
+    /// ```
     pub fn next_ts(&self) -> String {
         crate::payloads::ts(self.counter.fetch_add(1, Ordering::Relaxed) + 1)
     }
@@ -155,6 +222,20 @@ impl RecordingSlack {
     }
 
     /// Slack answers again.
+    ///
+    /// ```
+    /// use orchestrator_core::{SlackApi, SlackRequest};
+    /// use orchestrator_runtime::RecordingSlack;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let post = SlackRequest::PostMessage { channel: "D1".into(), thread_ts: None, text: "hi".into(), blocks: None, tag: None };
+    /// use orchestrator_runtime::SlackOutage;
+    /// let slack = RecordingSlack::new();
+    /// slack.go_down(SlackOutage::Unavailable);
+    /// assert!(slack.call(post.clone()).await.is_err());
+    /// slack.come_back();
+    /// assert!(slack.call(post).await.is_ok());
+    /// # });
+    /// ```
     pub fn come_back(&self) {
         *self.outage.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
