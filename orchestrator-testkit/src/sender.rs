@@ -71,6 +71,21 @@ pub struct SignedSender {
 
 impl SignedSender {
     /// A sender to the bot at `base_url` (e.g. `http://127.0.0.1:3000`).
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::SignedSender;
+    /// use slack_orchestrator::{HttpIngress, Orchestrator, RecordingSlack};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = RecordingSlack::new();
+    /// let orchestrator = Orchestrator::builder().slack(slack.clone()).build().unwrap();
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let url = format!("http://{}", listener.local_addr().unwrap());
+    /// tokio::spawn(HttpIngress::new(orchestrator, "s3cret").unwrap().serve(listener, std::future::pending()));
+    /// let sender = SignedSender::new(&url, "s3cret");
+    /// let check = serde_json::json!({"type": "url_verification", "challenge": "c1"});
+    /// assert_eq!(sender.event(&check).await.status, 200);
+    /// # }
+    /// ```
     pub fn new(base_url: &str, signing_secret: &str) -> Self {
         SignedSender {
             url: format!("{}/slack/events", base_url.trim_end_matches('/')),
@@ -80,11 +95,44 @@ impl SignedSender {
     }
 
     /// An Events API callback (or `url_verification`).
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::SignedSender;
+    /// use slack_orchestrator::{HttpIngress, Orchestrator, RecordingSlack};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = RecordingSlack::new();
+    /// let orchestrator = Orchestrator::builder().slack(slack.clone()).build().unwrap();
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let url = format!("http://{}", listener.local_addr().unwrap());
+    /// tokio::spawn(HttpIngress::new(orchestrator, "s3cret").unwrap().serve(listener, std::future::pending()));
+    /// let sender = SignedSender::new(&url, "s3cret");
+    /// use slack_orchestrator::payloads;
+    /// let hi = payloads::direct_message("T1", "U1", "hi", "1700000000.000100", "Ev1");
+    /// assert_eq!(sender.event(&hi).await.status, 200, "acked, whether a flow takes it or not");
+    /// # }
+    /// ```
     pub async fn event(&self, body: &Value) -> Sent {
         self.send("application/json", body.to_string().into_bytes(), &[]).await
     }
 
     /// An interactivity payload (`block_actions`, `view_submission`).
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::SignedSender;
+    /// use slack_orchestrator::{HttpIngress, Orchestrator, RecordingSlack};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = RecordingSlack::new();
+    /// let orchestrator = Orchestrator::builder().slack(slack.clone()).build().unwrap();
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let url = format!("http://{}", listener.local_addr().unwrap());
+    /// tokio::spawn(HttpIngress::new(orchestrator, "s3cret").unwrap().serve(listener, std::future::pending()));
+    /// let sender = SignedSender::new(&url, "s3cret");
+    /// use slack_orchestrator::payloads::{block_action, ElementAt};
+    /// let at = ElementAt { channel: "D1", message_ts: "1.1", thread_ts: None, block_id: "b" };
+    /// let click = block_action("T1", "U1", &at, slack_orchestrator::blocks::button("ok", "OK", "ok"), "1.2");
+    /// assert_eq!(sender.interaction(&click).await.status, 200); // as a `payload=` form, like Slack
+    /// # }
+    /// ```
     pub async fn interaction(&self, payload: &Value) -> Sent {
         let form = form_urlencoded::Serializer::new(String::new())
             .append_pair("payload", &payload.to_string())
@@ -94,12 +142,45 @@ impl SignedSender {
     }
 
     /// A slash command form body (see [`payloads::slash_command`](orchestrator_runtime::payloads::slash_command)).
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::SignedSender;
+    /// use slack_orchestrator::{HttpIngress, Orchestrator, RecordingSlack};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = RecordingSlack::new();
+    /// let orchestrator = Orchestrator::builder().slack(slack.clone()).build().unwrap();
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let url = format!("http://{}", listener.local_addr().unwrap());
+    /// tokio::spawn(HttpIngress::new(orchestrator, "s3cret").unwrap().serve(listener, std::future::pending()));
+    /// let sender = SignedSender::new(&url, "s3cret");
+    /// use slack_orchestrator::payloads;
+    /// let form = payloads::slash_command("T1", "U1", "C1", "/help", "", "1.2");
+    /// assert_eq!(sender.command(&form).await.status, 200);
+    /// # }
+    /// ```
     pub async fn command(&self, form: &str) -> Sent {
         self.send("application/x-www-form-urlencoded", form.as_bytes().to_vec(), &[])
             .await
     }
 
     /// Slack's retry of an Events API callback: the same body with `X-Slack-Retry-Num`.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::SignedSender;
+    /// use slack_orchestrator::{HttpIngress, Orchestrator, RecordingSlack};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = RecordingSlack::new();
+    /// let orchestrator = Orchestrator::builder().slack(slack.clone()).build().unwrap();
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let url = format!("http://{}", listener.local_addr().unwrap());
+    /// tokio::spawn(HttpIngress::new(orchestrator, "s3cret").unwrap().serve(listener, std::future::pending()));
+    /// let sender = SignedSender::new(&url, "s3cret");
+    /// use slack_orchestrator::payloads;
+    /// let hi = payloads::direct_message("T1", "U1", "hi", "1700000000.000100", "Ev1");
+    /// assert_eq!(sender.event(&hi).await.status, 200);
+    /// assert_eq!(sender.retry(&hi, 1).await.status, 200, "Slack's retry is acked, and runs nothing twice");
+    /// # }
+    /// ```
     pub async fn retry(&self, body: &Value, attempt: u32) -> Sent {
         let attempt = attempt.to_string();
         let headers = [
@@ -113,6 +194,24 @@ impl SignedSender {
     /// One delivery of an Events API callback as Slack makes it: `attempt` 0 is the first,
     /// later ones carry `X-Slack-Retry-Num`. Unlike [`event`](Self::event), a bot that does
     /// not answer (down, restarting) is an `Err`, so a test can deliver again as Slack would.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::SignedSender;
+    /// use slack_orchestrator::{HttpIngress, Orchestrator, RecordingSlack};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = RecordingSlack::new();
+    /// let orchestrator = Orchestrator::builder().slack(slack.clone()).build().unwrap();
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let url = format!("http://{}", listener.local_addr().unwrap());
+    /// tokio::spawn(HttpIngress::new(orchestrator, "s3cret").unwrap().serve(listener, std::future::pending()));
+    /// let sender = SignedSender::new(&url, "s3cret");
+    /// use slack_orchestrator::payloads;
+    /// let hi = payloads::direct_message("T1", "U1", "hi", "1700000000.000100", "Ev1");
+    /// assert_eq!(sender.deliver(&hi, 0).await.unwrap().status, 200);
+    /// let nobody = SignedSender::new("http://127.0.0.1:9", "s3cret"); // a bot that is down
+    /// assert!(nobody.deliver(&hi, 1).await.is_err(), "to be delivered again, as Slack would");
+    /// # }
+    /// ```
     pub async fn deliver(&self, body: &Value, attempt: u32) -> Result<Sent, reqwest::Error> {
         let now = chrono::Utc::now().timestamp();
         let body = body.to_string().into_bytes();
@@ -132,6 +231,22 @@ impl SignedSender {
     }
 
     /// Any body, signed now, with extra headers.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::SignedSender;
+    /// use slack_orchestrator::{HttpIngress, Orchestrator, RecordingSlack};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = RecordingSlack::new();
+    /// let orchestrator = Orchestrator::builder().slack(slack.clone()).build().unwrap();
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let url = format!("http://{}", listener.local_addr().unwrap());
+    /// tokio::spawn(HttpIngress::new(orchestrator, "s3cret").unwrap().serve(listener, std::future::pending()));
+    /// let sender = SignedSender::new(&url, "s3cret");
+    /// let refused = sender.send("application/json", b"{not json".to_vec(), &[]).await;
+    /// assert_eq!(refused.status, 400);
+    /// assert!(refused.no_retry, "the same body would be refused again");
+    /// # }
+    /// ```
     pub async fn send(&self, content_type: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Sent {
         let now = chrono::Utc::now().timestamp();
         // `resign` signs the body; no signature needs computing here.

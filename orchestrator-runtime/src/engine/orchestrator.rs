@@ -91,11 +91,26 @@ pub(crate) struct Inner {
 
 impl Orchestrator {
     /// The registered flows, in registration order.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    /// assert_eq!(orchestrator.flows().count(), 0, "none registered");
+    /// ```
     pub fn flows(&self) -> impl Iterator<Item = &FlowDefinition> {
         self.inner.flows.iter().map(|f| &**f)
     }
 
     /// The store.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    /// let active = orchestrator.store().list(true, 100).await.unwrap(); // what `flows list` shows
+    /// assert!(active.is_empty());
+    /// # }
+    /// ```
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
     }
@@ -106,6 +121,14 @@ impl Orchestrator {
     }
 
     /// The current time, as flows see it.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// use orchestrator_runtime::Clock;
+    /// let then: chrono::DateTime<chrono::Utc> = "2026-12-24T18:00:00Z".parse().unwrap();
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).clock(Clock::at(then)).build().unwrap();
+    /// assert!(orchestrator.now() >= then);
+    /// ```
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.inner.clock.now()
     }
@@ -120,6 +143,16 @@ impl Orchestrator {
     }
 
     /// Handles a Slack JSON body: an Events API callback or an interactivity payload.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// use orchestrator_runtime::{Ignored, Outcome};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    /// let pin = serde_json::json!({"type": "event_callback", "team_id": "T1", "event": {"type": "pin_added"}});
+    /// assert_eq!(orchestrator.handle_json(&pin).await.unwrap(), Outcome::Ignored(Ignored::Unsupported));
+    /// # }
+    /// ```
     pub async fn handle_json(&self, body: &Value) -> Result<Outcome, OrchestratorError> {
         match Incoming::from_json(body)? {
             Some(incoming) => self.handle(incoming).await,
@@ -128,6 +161,18 @@ impl Orchestrator {
     }
 
     /// Handles one normalized event: the whole path from dedup to the committed transition.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// use orchestrator_core::Incoming;
+    /// use orchestrator_runtime::Outcome;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    /// let form = "team_id=T1&channel_id=C1&user_id=U1&command=%2Fnothing&text=&trigger_id=1.2";
+    /// let outcome = orchestrator.handle(Incoming::from_slash_command(form).unwrap()).await.unwrap();
+    /// assert_eq!(outcome, Outcome::NoFlow);
+    /// # }
+    /// ```
     pub async fn handle(&self, incoming: Incoming) -> Result<Outcome, OrchestratorError> {
         match self.accept(Arc::new(incoming)).await? {
             Accepted::Done(outcome) => Ok(outcome),
