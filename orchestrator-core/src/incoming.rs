@@ -151,6 +151,17 @@ pub struct FunctionRun {
 
 impl FunctionRun {
     /// A text input (a user or channel id, a string), or `None` if absent or not text.
+    ///
+    /// ```
+    /// use orchestrator_core::{FunctionRun, FromInput, Incoming};
+    /// let ran = Incoming::from_json(&serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+    ///     "event": {"type": "function_executed", "function": {"callback_id": "approve"},
+    ///               "inputs": {"requester": "U1", "amount": 40}, "function_execution_id": "Fx1",
+    ///               "workflow_execution_id": "Wx1", "event_ts": "1.1"}})).unwrap().unwrap();
+    /// let run = FunctionRun::from_input(&ran).unwrap();
+    /// assert_eq!(run.input("requester"), Some("U1"));
+    /// assert_eq!(run.input("amount"), None, "not text: read it from `inputs`");
+    /// ```
     pub fn input(&self, name: &str) -> Option<&str> {
         self.inputs.get(name).and_then(serde_json::Value::as_str)
     }
@@ -436,11 +447,26 @@ pub struct SlashCommand {
 
 impl Incoming {
     /// Whether this event has the given [`MessageType`].
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, MessageType};
+    /// let mention = Incoming::from_json(&serde_json::json!({"type": "app_mention", "channel": "C1", "user": "U1",
+    ///     "text": "<@U0BOT> deploy", "ts": "1.1", "team": "T1"})).unwrap().unwrap();
+    /// assert!(mention.has(MessageType::Mention) && mention.has(MessageType::Channel));
+    /// assert!(!mention.has(MessageType::Direct));
+    /// ```
     pub fn has(&self, kind: MessageType) -> bool {
         self.types.contains(&kind)
     }
 
     /// The text of a message, mention or slash command.
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, MessageType};
+    /// let mention = Incoming::from_json(&serde_json::json!({"type": "app_mention", "channel": "C1", "user": "U1",
+    ///     "text": "<@U0BOT> deploy", "ts": "1.1", "team": "T1"})).unwrap().unwrap();
+    /// assert_eq!(mention.text(), Some("deploy"), "the mention of the bot removed");
+    /// ```
     pub fn text(&self) -> Option<&str> {
         match &self.payload {
             Payload::Message { text, .. } => Some(text),
@@ -450,6 +476,16 @@ impl Incoming {
     }
 
     /// `true` unless the event is an edit, a deletion, a bot's message or similar (or a timeout).
+    ///
+    /// ```
+    /// use orchestrator_core::{Incoming, MessageType};
+    /// let mention = Incoming::from_json(&serde_json::json!({"type": "app_mention", "channel": "C1", "user": "U1",
+    ///     "text": "<@U0BOT> deploy", "ts": "1.1", "team": "T1"})).unwrap().unwrap();
+    /// assert!(mention.is_user_input());
+    /// let deleted = Incoming::from_json(&serde_json::json!({"type": "message", "subtype": "message_deleted",
+    ///     "channel": "C1", "ts": "1.2", "team": "T1"})).unwrap().unwrap();
+    /// assert!(!deleted.is_user_input());
+    /// ```
     pub fn is_user_input(&self) -> bool {
         !matches!(
             self.payload,

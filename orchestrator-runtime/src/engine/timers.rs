@@ -32,6 +32,27 @@ const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 impl Orchestrator {
     /// Fires every timeout that is due now; returns how many this call fired.
+    ///
+    /// ```
+    /// use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message, timeout = "5m")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Ask { #[start] Ask, Wait }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; goto(Ask::Wait) }
+    ///     #[step(Wait)]
+    ///     async fn wait(_cx: &mut Cx, name: Text) -> Next<Ask> { complete(format!("Hi, {name}!")) }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ask::Ask>());
+    /// bot.dm("U1").send("hi").await;
+    /// assert_eq!(bot.orchestrator().fire_due_timeouts().await.unwrap(), 0, "not due yet");
+    /// tokio::time::advance(std::time::Duration::from_secs(301)).await;
+    /// assert_eq!(bot.orchestrator().fire_due_timeouts().await.unwrap(), 1);
+    /// # }
+    /// ```
     pub async fn fire_due_timeouts(&self) -> Result<usize, OrchestratorError> {
         let inner = &self.inner;
         inner
@@ -112,6 +133,29 @@ impl Orchestrator {
     /// takes over received events whose worker's lease ended (a replica or an earlier run of
     /// this process died before applying them, or Slack could not serve their step): on a
     /// loop of its own, so that events waiting on a slow Slack never hold up a timeout.
+    ///
+    /// ```
+    /// use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message, timeout = "5m")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Ask { #[start] Ask, Wait }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; goto(Ask::Wait) }
+    ///     #[step(Wait)]
+    ///     async fn wait(_cx: &mut Cx, name: Text) -> Next<Ask> { complete(format!("Hi, {name}!")) }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// use slack_orchestrator::FlowState;
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ask::Ask>());
+    /// let timers = bot.orchestrator().spawn_timers(); // what `run` starts beside the ingress
+    /// bot.dm("U1").send("hi").await;
+    /// tokio::time::sleep(std::time::Duration::from_secs(301)).await; // paused time: no real wait
+    /// assert_eq!(bot.flows().await[0].state, FlowState::TimedOut);
+    /// timers.abort();
+    /// # }
+    /// ```
     pub fn spawn_timers(&self) -> JoinHandle<()> {
         let orchestrator = self.clone();
         tokio::spawn(async move {
@@ -155,6 +199,31 @@ impl Orchestrator {
 
     /// Drops finished flows older than the retention and settled events older than the
     /// dedup window.
+    ///
+    /// ```
+    /// use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// #[flow(trigger = direct_message, timeout = "5m")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Ask { #[start] Ask, Wait }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; goto(Ask::Wait) }
+    ///     #[step(Wait)]
+    ///     async fn wait(_cx: &mut Cx, name: Text) -> Next<Ask> { complete(format!("Hi, {name}!")) }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// use std::time::Duration;
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ask::Ask>().retention(Duration::from_secs(3600)));
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("hi").await;
+    /// chat.send("Ada").await; // completed
+    /// tokio::time::advance(Duration::from_secs(3601)).await;
+    /// let purged = bot.orchestrator().purge().await.unwrap();
+    /// assert_eq!(purged.flows, 1, "kept for the retention, then dropped");
+    /// assert!(bot.flows().await.is_empty());
+    /// # }
+    /// ```
     pub async fn purge(&self) -> Result<orchestrator_core::Purged, OrchestratorError> {
         let inner = &self.inner;
         let now = inner.clock.now();

@@ -78,6 +78,13 @@ pub struct NoSigningSecret;
 
 impl HttpIngress {
     /// An ingress verifying requests with `signing_secret`; an empty secret is refused.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{HttpIngress, Orchestrator, RecordingSlack};
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    /// assert!(HttpIngress::new(orchestrator.clone(), "").is_err(), "no verification, no server");
+    /// assert!(HttpIngress::new(orchestrator, "8f742231b10e8888abcd99yyyzzz85a5").is_ok());
+    /// ```
     pub fn new(orchestrator: Orchestrator, signing_secret: &str) -> Result<Self, NoSigningSecret> {
         if signing_secret.trim().is_empty() {
             return Err(NoSigningSecret);
@@ -93,6 +100,17 @@ impl HttpIngress {
     }
 
     /// The routes, to serve or to nest in a larger axum app.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{HttpIngress, Orchestrator, RecordingSlack};
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    /// let ingress = HttpIngress::new(orchestrator, "signing-secret").unwrap();
+    /// // Inside a larger app, beside its own routes: POST /slack/events, /metrics, /healthz, /readyz.
+    /// let app = axum::Router::new()
+    ///     .route("/", axum::routing::get(|| async { "my service" }))
+    ///     .merge(ingress.router());
+    /// # drop(app);
+    /// ```
     pub fn router(&self) -> Router {
         Router::new()
             .route("/slack/events", post(slack_events))
@@ -103,6 +121,22 @@ impl HttpIngress {
 
     /// Serves on `listener` until `shutdown` completes, then stops accepting, lets the
     /// running steps finish, and returns.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{HttpIngress, Orchestrator, RecordingSlack};
+    /// # #[tokio::main] async fn main() {
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let addr = listener.local_addr().unwrap();
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let server = tokio::spawn(HttpIngress::new(orchestrator, "s").unwrap().serve(listener, async { stopped.await.ok(); }));
+    /// let sender = slack_orchestrator::testkit::SignedSender::new(&format!("http://{addr}"), "s");
+    /// let check = serde_json::json!({"type": "url_verification", "challenge": "c1"});
+    /// assert_eq!(sender.event(&check).await.json()["challenge"], "c1");
+    /// stop.send(()).unwrap(); // stops accepting, lets running steps finish
+    /// server.await.unwrap().unwrap();
+    /// # }
+    /// ```
     pub async fn serve(
         self,
         listener: TcpListener,
