@@ -1507,6 +1507,7 @@ impl Cx {
             ts,
             text,
             at: self.now,
+            asks: false, // until the engine marks the run's question (FlowRecord::asked)
         });
         Ok(reply)
     }

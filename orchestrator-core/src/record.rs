@@ -58,12 +58,6 @@ pub struct FlowRecord {
     pub error: Option<Box<str>>,
     /// Incremented on every write; stores compare-and-swap on it.
     pub version: u64,
-    /// The bot's messages (their `ts`) with buttons or menus that ask the current step's question:
-    /// those the run that moved the flow into the step posted or updated, and those of
-    /// later runs that stayed in it. A click on another message of the flow is on a
-    /// question it has left ([`FlowRecord::left_question`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub asking: Vec<String>,
     /// The keys of the latest events applied to this flow, written with the change they
     /// made, so a replayed event is recognised whatever else was lost.
     #[serde(default)]
@@ -77,7 +71,7 @@ pub struct FlowRecord {
 /// let now = chrono::Utc::now();
 /// let mut record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
 /// let said = |direction, user: Option<&str>, ts: &str, text: &str| LoggedMessage {
-///     direction, user: user.map(str::to_owned), ts: Some(ts.into()), text: text.into(), at: now };
+///     direction, user: user.map(str::to_owned), ts: Some(ts.into()), text: text.into(), at: now, asks: false };
 /// record.log(said(Direction::Inbound, Some("U1"), "1.1", "hi"));
 /// record.log(said(Direction::Outbound, None, "1.2", "What's your name?"));
 /// let said_by_bot = record.messages.iter().filter(|m| m.direction == Direction::Outbound).count();
@@ -98,7 +92,7 @@ pub enum Direction {
 /// use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
 /// let now = chrono::Utc::now();
 /// let mut record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
-/// record.log(LoggedMessage { direction: Direction::Inbound, user: Some("U1".into()), ts: Some("1.1".into()), text: "hi".into(), at: now });
+/// record.log(LoggedMessage { direction: Direction::Inbound, user: Some("U1".into()), ts: Some("1.1".into()), text: "hi".into(), at: now, asks: false });
 /// let message = &record.messages[0];
 /// assert_eq!((message.user.as_deref(), message.ts.as_deref(), message.text.as_str()), (Some("U1"), Some("1.1"), "hi"));
 /// ```
@@ -114,6 +108,10 @@ pub struct LoggedMessage {
     pub text: String,
     /// When the orchestrator saw it.
     pub at: DateTime<Utc>,
+    /// One of the bot's messages that ask the flow's current question: its buttons or
+    /// menus answer the step the flow is in (see [`FlowRecord::left_question`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub asks: bool,
 }
 
 impl FlowRecord {
@@ -126,7 +124,7 @@ impl FlowRecord {
     /// use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
     /// let now = chrono::Utc::now();
     /// let mut record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T1", "U1", "D1"), now);
-    /// let said = |ts: Option<&str>| LoggedMessage { direction: Direction::Outbound, user: None, ts: ts.map(str::to_owned), text: "Ready?".into(), at: now };
+    /// let said = |ts: Option<&str>| LoggedMessage { direction: Direction::Outbound, user: None, ts: ts.map(str::to_owned), text: "Ready?".into(), at: now, asks: false };
     /// record.messages = vec![said(Some("1.5")), said(None)];
     /// record.messages.push(LoggedMessage { direction: Direction::Inbound, ts: Some("1.6".into()), ..said(None) });
     /// let threads: Vec<String> = record.reply_threads().map(|key| key.to_string()).collect();
@@ -170,7 +168,6 @@ impl FlowRecord {
             deadline: None,
             error: None,
             version: 0,
-            asking: Vec::new(),
             applied: Vec::new(),
         }
     }
@@ -227,57 +224,58 @@ impl FlowRecord {
         push_bounded(&mut self.messages, message, MESSAGE_LOG_LIMIT);
     }
 
-    /// Keeps `asked` (the messages with buttons or menus a run posted or updated) as those that ask
-    /// the current step's question ([`FlowRecord::asking`]): instead of the earlier ones
-    /// when the run `moved` the flow into a step (a new flow, `goto`, `reask`), besides
-    /// them when it stayed in its step.
+    /// Marks the bot's messages `asked` (those with buttons or menus a run posted or
+    /// updated, by `ts`) as asking the current step's question ([`LoggedMessage::asks`]):
+    /// instead of the earlier ones when the run `moved` the flow into a step (a new flow,
+    /// `goto`, `reask`), besides them when it stayed in its step.
     ///
     /// ```
-    /// # use orchestrator_core::{FlowRecord, MessageContext};
-    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), chrono::Utc::now());
-    /// r.asked(vec!["1.1".into()], true);
-    /// r.asked(vec!["1.2".into()], false); // a step that stayed and asked more
-    /// assert_eq!(r.asking, ["1.1", "1.2"]);
-    /// r.asked(vec!["1.3".into()], true); // the next step's question
-    /// assert_eq!(r.asking, ["1.3"]);
+    /// # use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), now);
+    /// for ts in ["1.1", "1.2", "1.3"] {
+    ///     r.log(LoggedMessage { direction: Direction::Outbound, user: None, ts: Some(ts.into()), text: "?".into(), at: now, asks: false });
+    /// }
+    /// let asking = |r: &FlowRecord| r.messages.iter().filter(|m| m.asks).filter_map(|m| m.ts.clone()).collect::<Vec<_>>();
+    /// r.asked(&["1.1".into()], true);
+    /// r.asked(&["1.2".into()], false); // a step that stayed and asked more
+    /// assert_eq!(asking(&r), ["1.1", "1.2"]);
+    /// r.asked(&["1.3".into()], true); // the next step's question
+    /// assert_eq!(asking(&r), ["1.3"]);
     /// ```
-    pub fn asked(&mut self, asked: Vec<String>, moved: bool) {
-        if moved {
-            self.asking.clear();
-        }
-        for ts in asked {
-            if !self.asking.contains(&ts) {
-                push_bounded(&mut self.asking, ts, ASKING_LIMIT);
-            }
+    pub fn asked(&mut self, asked: &[String], moved: bool) {
+        for message in &mut self.messages {
+            let posted = message.direction == Direction::Outbound;
+            let now_asked = posted && message.ts.as_ref().is_some_and(|ts| asked.contains(ts));
+            message.asks = now_asked || (message.asks && !moved);
         }
     }
 
     /// Whether the bot's message `ts` asks a question this flow has left: the flow posted
-    /// it (it is in the log), and it is not one of [`FlowRecord::asking`]. A click on its
-    /// buttons is then not an answer to the current step. `false` while the current step's
-    /// messages are not known: a step that asks with an earlier message (it posted none
-    /// with buttons or menus), or a record written before they were kept.
+    /// it (it is in the log), and it does not ask the current step's
+    /// ([`LoggedMessage::asks`]). A click on its buttons is then no answer to the current
+    /// step. `false` while no message of the log asks the current question: a step that
+    /// asks with an earlier message (it posted none with buttons or menus), or a record
+    /// written before messages were marked.
     ///
     /// ```
     /// # use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
     /// let now = chrono::Utc::now();
     /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), now);
     /// for ts in ["1.1", "1.2"] {
-    ///     r.log(LoggedMessage { direction: Direction::Outbound, user: None, ts: Some(ts.into()), text: "?".into(), at: now });
+    ///     r.log(LoggedMessage { direction: Direction::Outbound, user: None, ts: Some(ts.into()), text: "?".into(), at: now, asks: false });
     /// }
-    /// r.asked(vec!["1.2".into()], true);
+    /// assert!(!r.left_question("1.1"), "nothing known yet");
+    /// r.asked(&["1.2".into()], true);
     /// assert!(r.left_question("1.1"), "the first question's buttons");
     /// assert!(!r.left_question("1.2") && !r.left_question("9.9"), "the current question, and a message the flow never posted");
     /// ```
     pub fn left_question(&self, ts: &str) -> bool {
-        let posted =
-            || (self.messages.iter()).any(|m| m.direction == Direction::Outbound && m.ts.as_deref() == Some(ts));
-        !self.asking.is_empty() && !self.asking.iter().any(|a| a == ts) && posted()
+        let mut posted = (self.messages.iter()).filter(|m| m.direction == Direction::Outbound);
+        let known = posted.clone().any(|m| m.asks);
+        known && posted.any(|m| m.ts.as_deref() == Some(ts) && !m.asks)
     }
 }
-
-/// How many messages [`FlowRecord::asking`] keeps; the oldest are dropped first.
-const ASKING_LIMIT: usize = 16;
 
 /// Appends `item` to `list`, dropping the oldest beyond `limit`.
 ///
@@ -308,6 +306,7 @@ mod tests {
             ts: None,
             text: format!("message {n}"),
             at: Utc::now(),
+            asks: false,
         }
     }
 

@@ -145,7 +145,7 @@ impl Writer {
         let starts = cx.take_starts();
         let asked = cx.take_asked();
         let mut record = cx.into_record();
-        record.asked(asked, run.moved);
+        record.asked(&asked, run.moved);
         let info = run.info.or_else(|| definition.step_info(&run.step).ok());
         record.step = run.step;
         if let Some(info) = info.as_ref().filter(|info| record.step_name != info.name) {

@@ -335,5 +335,6 @@ fn inbound(incoming: &Incoming, at: chrono::DateTime<chrono::Utc>) -> LoggedMess
         ts: incoming.ts.clone(),
         text,
         at,
+        asks: false,
     }
 }
