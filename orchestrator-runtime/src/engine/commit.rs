@@ -113,6 +113,7 @@ impl Writer {
     ) -> Result<Prepared, OrchestratorError> {
         let Stepped { mut cx, run, expected } = stepped;
         unsure(&cx)?;
+        let entered = run.entered(cx.incoming());
         let (state, error) = match &run.end {
             End::Wait | End::Reject(_) => (FlowState::WaitingForResponse, None),
             End::Complete(message) => {
@@ -158,7 +159,7 @@ impl Writer {
         record.error = error.map(String::into_boxed_str);
         record.deadline = match (state, info) {
             (FlowState::WaitingForResponse, Some(info)) => {
-                let restart = run.entered || info.deadline == DeadlineFrom::LastEvent;
+                let restart = entered || info.deadline == DeadlineFrom::LastEvent;
                 match restart {
                     true => info
                         .timeout

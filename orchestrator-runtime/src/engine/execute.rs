@@ -24,20 +24,25 @@ pub(crate) enum First {
     Input,
 }
 
-/// A run of steps: how it ended, the step the flow is in, and whether it (re-)entered a step.
+/// A run of steps: how it ended, the step the flow is in, and whether it moved to a step.
 pub(crate) struct Run {
     pub(crate) end: End,
     pub(crate) step: StoredStep,
     /// The description of `step` when the run decoded it (it moved there), so that the
     /// commit does not decode it again.
     pub(crate) info: Option<StepInfo>,
-    /// A step was entered (new flow, `goto`, `reask`), or a deadline handler ran: the
-    /// deadline restarts.
-    pub(crate) entered: bool,
     /// The flow moved into a step (new flow, `goto`, `reask`): the messages this run asked
     /// with replace the ones the step it left asked with ([`FlowRecord::asked`]). A
     /// deadline handler that stays (a reminder) leaves the question as it was.
     pub(crate) moved: bool,
+}
+
+impl Run {
+    /// Whether the run (re-)entered a step: it moved, or a deadline handler ran (on
+    /// `incoming`, the run's event). Then the deadline restarts.
+    pub(crate) fn entered(&self, incoming: Option<&Incoming>) -> bool {
+        self.moved || incoming.is_some_and(|i| matches!(i.payload, Payload::Timeout { .. }))
+    }
 }
 
 /// How a run is tried.
@@ -166,7 +171,6 @@ impl StepRunner {
                 end: End::Error(reason),
                 step,
                 info: None,
-                entered: false,
                 moved: false,
             },
         };
@@ -185,7 +189,6 @@ impl StepRunner {
         first: First,
     ) -> Run {
         let new_flow = first == First::Start;
-        let mut entered = new_flow || matches!(incoming.payload, Payload::Timeout { .. });
         let mut moved = new_flow;
         if first == First::Input && on_left_question(cx.record(), incoming) {
             // A button or menu of a question the flow has left: not an answer to this one.
@@ -193,7 +196,6 @@ impl StepRunner {
                 end: End::Unhandled,
                 step,
                 info: None,
-                entered,
                 moved,
             };
         }
@@ -233,7 +235,7 @@ impl StepRunner {
                 Ok(Transition::Goto(to)) => match definition.step_info(&to) {
                     Ok(to_info) => {
                         step = to;
-                        (entered, moved) = (true, true);
+                        moved = true;
                         let terminal = to_info.terminal;
                         info = Some(to_info);
                         if terminal {
@@ -246,7 +248,7 @@ impl StepRunner {
                 Ok(Transition::Stay) => break End::Wait,
                 Ok(Transition::Reject(errors)) => break End::Reject(errors),
                 Ok(Transition::Reask) => {
-                    (entered, moved) = (true, true);
+                    moved = true;
                     next = First::Enter;
                 }
                 Ok(Transition::Complete(message)) => break End::Complete(message),
@@ -254,13 +256,7 @@ impl StepRunner {
                 Err(error) => break End::Error(describe(&error)),
             }
         };
-        Run {
-            end,
-            step,
-            info,
-            entered,
-            moved,
-        }
+        Run { end, step, info, moved }
     }
 }
 
