@@ -244,6 +244,9 @@ impl FlowRecord {
     /// assert_eq!(asking(&r), ["1.3"]);
     /// ```
     pub fn asked(&mut self, asked: &[String], moved: bool) {
+        if asked.is_empty() && !moved {
+            return; // a run that stayed and asked nothing new: the marks stand
+        }
         for message in &mut self.messages {
             let posted = message.direction == Direction::Outbound;
             let now_asked = posted && message.ts.as_ref().is_some_and(|ts| asked.contains(ts));
