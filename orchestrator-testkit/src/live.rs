@@ -37,10 +37,17 @@ pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 /// How events reach a [`LiveBot`].
 ///
 /// ```
-/// use slack_orchestrator::testkit::Transport;
-/// // One test, both ways in: the same flow must behave the same over either.
-/// let transports = [Transport::Http, Transport::Socket];
-/// assert_ne!(transports[0], transports[1]);
+/// use slack_orchestrator::testkit::{LiveBot, Transport};
+/// use slack_orchestrator::Orchestrator;
+/// # #[tokio::main] async fn main() {
+/// for transport in [Transport::Http, Transport::Socket] {
+///     let bot = LiveBot::start(transport, Orchestrator::builder()).await;
+///     // Over HTTP, events go as signed requests; over Socket Mode, as envelopes on the socket.
+///     assert_eq!(bot.sender().is_some(), transport == Transport::Http);
+///     assert_eq!(bot.slack().socket_clients(), usize::from(transport == Transport::Socket));
+///     bot.stop().await;
+/// }
+/// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {

@@ -6,18 +6,16 @@
 ///
 /// ```
 /// use orchestrator_testkit::{postgres_url, DEFAULT_DATABASE_URL};
-/// if std::env::var_os("DATABASE_URL").is_none() {
-///     assert!(postgres_url().starts_with(DEFAULT_DATABASE_URL));
-/// }
+/// let server = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+/// assert!(postgres_url().starts_with(&server), "a schema of its own on that server");
 /// ```
 pub const DEFAULT_DATABASE_URL: &str = "postgres://root@127.0.0.1:5432/test";
 /// The Redis server tests use: `REDIS_URL`, or the local one (`redis://127.0.0.1:6379/0`).
 ///
 /// ```
 /// use orchestrator_testkit::{redis_url, DEFAULT_REDIS_URL};
-/// if std::env::var_os("REDIS_URL").is_none() {
-///     assert!(redis_url().starts_with(DEFAULT_REDIS_URL));
-/// }
+/// let server = std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned());
+/// assert!(redis_url().starts_with(&server), "a key prefix of its own on that server");
 /// ```
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/0";
 
