@@ -727,6 +727,31 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
 }
 
 #[tokio::test]
+async fn an_answer_through_a_response_url_says_whether_the_whole_channel_sees_it() {
+    use slack_orchestrator::testkit::FakeSlack;
+    use slack_orchestrator::{SlackApi, SlackRequest, SlackWebApi};
+    let slack = FakeSlack::start().await;
+    let api = SlackWebApi::new("xoxb-t", Some(&slack.api_url())).unwrap();
+    for (n, in_channel) in [false, true].into_iter().enumerate() {
+        let answer = SlackRequest::Respond {
+            response_url: slack.response_url(&format!("r{n}")),
+            text: format!("answer {n}"),
+            replace_original: false,
+            in_channel,
+        };
+        api.call(answer).await.unwrap();
+    }
+    // Slack shows an answer without `response_type` to the user alone (`ephemeral`).
+    let answers = slack.calls_to("response_url");
+    let types: Vec<_> = answers.iter().map(|a| a["response_type"].as_str()).collect();
+    assert_eq!(types, [Some("ephemeral"), Some("in_channel")]);
+    assert_eq!(answers[1]["text"], "answer 1");
+    let calls = slack.calls();
+    let tokens: Vec<_> = calls.iter().filter(|c| c.method == "response_url").map(|c| c.token.clone()).collect();
+    assert_eq!(tokens, [None, None], "a response_url takes no token");
+}
+
+#[tokio::test]
 async fn socket_mode_reconnects_when_slack_asks() {
     let bot = LiveBot::start(Transport::Socket, Orchestrator::builder().flow::<Onboarding>()).await;
     assert_eq!(bot.slack().calls_to("apps.connections.open").len(), 1);

@@ -409,9 +409,20 @@ impl SlackWebApi {
                 })?;
                 let response_type = if *in_channel { "in_channel" } else { "ephemeral" };
                 let body = json!({"text": text, "replace_original": replace_original, "response_type": response_type});
-                let message: SlackApiPostWebhookMessageRequest = typed(method, body)?;
-                self.client
-                    .post_webhook_message(&url, &message)
+                // Checked against slack-morphism's model, then sent as built: its typed
+                // request has no `response_type`, and without one Slack shows the answer to
+                // the user alone, even one meant for the whole channel. Posted as its
+                // `post_webhook_message` posts: no token, the URL kept out of its logs.
+                typed::<SlackApiPostWebhookMessageRequest>(method, body.clone())?;
+                let span = tracing::debug_span!("Slack response_url");
+                let context = SlackClientApiCallContext {
+                    rate_control_params: Some(&POST_WEBHOOK_SPECIAL_LIMIT_RATE_CTL),
+                    token: None,
+                    tracing_span: &span,
+                    is_sensitive_url: true,
+                };
+                let _: SlackApiPostWebhookMessageResponse = (self.client.http_api.connector)
+                    .http_post_uri(url, &body, context)
                     .await
                     .map_err(|e| error(method, e))?;
                 SlackReply::Ok
