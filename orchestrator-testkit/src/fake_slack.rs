@@ -208,6 +208,18 @@ impl FakeSlack {
     ///
     /// # Panics
     /// If no loopback port can be bound.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackRequest, SlackWebApi};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let me = web.auth_test().await.unwrap();
+    /// assert!(!me.user_id.is_empty(), "answered as Slack does, with the bot's identity");
+    /// assert_eq!(slack.methods(), ["auth.test"]);
+    /// # }
+    /// ```
     pub async fn start() -> FakeSlack {
         let shared = Arc::new(Shared::default());
         let http_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the fake Web API");
@@ -232,11 +244,38 @@ impl FakeSlack {
     }
 
     /// The base URL to give the bot as `SLACK_API_URL`.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackRequest, SlackWebApi};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// assert!(slack.api_url().starts_with("http://127.0.0.1:") && slack.api_url().ends_with("/api/"));
+    /// // What a bot process gets as SLACK_API_URL; here, a client of its own.
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// web.call(SlackRequest::Call { method: "users.info".into(), args: serde_json::json!({"user": "U1"}) }).await.unwrap();
+    /// assert_eq!(slack.calls_to("users.info")[0]["user"], "U1");
+    /// # }
+    /// ```
     pub fn api_url(&self) -> String {
         format!("http://{}/api/", self.http)
     }
 
     /// A `response_url` on this fake, as Slack puts in interactions and commands.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackRequest, SlackWebApi};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let response_url = slack.response_url("cmd1"); // as in a slash command's payload
+    /// let reply = SlackRequest::Respond { response_url, text: "Done.".into(), replace_original: false, in_channel: false };
+    /// web.call(reply).await.unwrap();
+    /// assert_eq!(slack.calls_to("response_url")[0]["text"], "Done.");
+    /// assert_eq!(slack.calls_to("response_url")[0]["response_type"], "ephemeral");
+    /// # }
+    /// ```
     pub fn response_url(&self, id: &str) -> String {
         format!("http://{}/respond/{id}", self.http)
     }
@@ -286,6 +325,38 @@ impl FakeSlack {
     ///
     /// # Panics
     /// If no modal was opened by then.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = command("/ticket"))]
+    /// # mod ticket {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ticket { #[start] Open, Form }
+    /// #     #[step(Open)]
+    /// #     async fn open(cx: &mut Cx, _command: Command) -> Next<Ticket> {
+    /// #         let title = blocks::text_input("title_block", "title", "What is wrong?");
+    /// #         cx.open_modal(blocks::modal("ticket", "New ticket", "File", vec![title])).await?;
+    /// #         goto(Ticket::Form)
+    /// #     }
+    /// #     #[step(Form)]
+    /// #     async fn filed(_cx: &mut Cx, form: Submission) -> Next<Ticket> { complete(format!("Filed: {}", form.value("title").unwrap_or_default())) }
+    /// # }
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<ticket::Ticket>()).await;
+    /// bot.command(&payloads::slash_command(TEAM, "U1", "C1", "/ticket", "", "1.t")).await;
+    /// let (view, view_id) = bot.slack().opened_view(Duration::from_secs(5)).await;
+    /// assert_eq!(view["title"]["text"], "New ticket");
+    /// // Submitted back as Slack would, with the view id Slack gave it.
+    /// let submitted = payloads::view_submission(TEAM, "U1", &view, &view_id, &[("title_block", "title", "Printer")], "2.t");
+    /// bot.interaction(&submitted).await;
+    /// let posted = bot.slack().wait_for("chat.postMessage", 1, Duration::from_secs(5)).await;
+    /// assert_eq!(posted[0]["text"], "Filed: Printer");
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub async fn opened_view(&self, within: Duration) -> (Value, String) {
         let opened = self.wait_for("views.open", 1, within).await;
         let call = self.calls().into_iter().find(|c| c.method == "views.open");
@@ -528,6 +599,25 @@ impl FakeSlack {
 
     /// Sends a Socket Mode envelope (`{"envelope_id", "type", "payload", …}`) to every
     /// connected client; returns how many got it.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Socket, Orchestrator::builder()).await;
+    /// let dm = payloads::direct_message(TEAM, "U1", "hi", "1.1", "Ev1");
+    /// let envelope = serde_json::json!({"envelope_id": "e1", "type": "events_api", "payload": dm});
+    /// assert_eq!(bot.slack().socket_send(&envelope), 1, "one bot connected");
+    /// for _ in 0..500 {
+    ///     if !bot.slack().socket_acks().is_empty() { break }
+    ///     tokio::time::sleep(Duration::from_millis(10)).await;
+    /// }
+    /// assert_eq!(bot.slack().socket_acks()[0]["envelope_id"], "e1");
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub fn socket_send(&self, envelope: &Value) -> usize {
         let text = envelope.to_string();
         let mut sockets = self.shared.sockets.lock().unwrap();
@@ -539,11 +629,49 @@ impl FakeSlack {
     /// open, but nothing is read from it or sent on it any more (no envelope, no pong to the
     /// bot's pings), and it counts no longer in [`FakeSlack::socket_clients`]. Connections
     /// opened afterwards work.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::{LiveBot, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator, SocketLiveness};
+    /// use std::time::Duration;
+    /// # #[tokio::main] async fn main() {
+    /// let liveness = SocketLiveness { ping_every: Duration::from_millis(100), silence: Duration::from_millis(300) };
+    /// let bot = LiveBot::start_socket_mode(Orchestrator::builder(), liveness).await;
+    /// bot.slack().socket_go_silent();
+    /// assert_eq!(bot.slack().socket_clients(), 0, "the dead connection no longer counts");
+    /// // The bot's pings go unanswered; it opens a new connection.
+    /// for _ in 0..500 {
+    ///     if bot.slack().socket_clients() == 1 { break }
+    ///     tokio::time::sleep(Duration::from_millis(10)).await;
+    /// }
+    /// assert_eq!(bot.slack().socket_clients(), 1, "reconnected");
+    /// let delivered = bot.event(&payloads::direct_message(TEAM, "U1", "hi", "1.1", "Ev1")).await;
+    /// assert!(delivered.body().is_null(), "acked over the new connection");
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub fn socket_go_silent(&self) {
         self.shared.silence.0.send_modify(|generation| *generation += 1);
     }
 
     /// How many Socket Mode clients are connected.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Socket, Orchestrator::builder()).await;
+    /// assert_eq!(bot.slack().socket_clients(), 1);
+    /// let slack = bot.stop().await;
+    /// for _ in 0..500 {
+    ///     if slack.socket_clients() == 0 { break }
+    ///     tokio::time::sleep(Duration::from_millis(10)).await;
+    /// }
+    /// assert_eq!(slack.socket_clients(), 0, "a bot that stopped closed its connection");
+    /// # }
+    /// ```
     pub fn socket_clients(&self) -> usize {
         let mut sockets = self.shared.sockets.lock().unwrap();
         sockets.retain(|socket| !socket.is_closed());
@@ -551,6 +679,22 @@ impl FakeSlack {
     }
 
     /// The acknowledgements Socket Mode clients sent, oldest first.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Socket, Orchestrator::builder()).await;
+    /// bot.event(&payloads::direct_message(TEAM, "U1", "hi", "1.1", "Ev1")).await;
+    /// bot.command("command=%2Fnothing&text=&user_id=U1&channel_id=C1&team_id=T1&trigger_id=1.t").await;
+    /// let acks = bot.slack().socket_acks();
+    /// assert_eq!(acks.len(), 2, "each envelope acked once");
+    /// assert!(acks.iter().all(|ack| ack["envelope_id"].is_string()));
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub fn socket_acks(&self) -> Vec<Value> {
         self.shared.acks.lock().unwrap().clone()
     }

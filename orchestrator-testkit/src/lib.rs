@@ -148,6 +148,26 @@ impl TestBot {
     ///
     /// # Panics
     /// If the builder is invalid (e.g. two flows with one name).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(_cx: &mut Cx, said: Text) -> Next<Echo> { complete(format!("You said: {said}")) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// // A bot with the echo flow, its Slack calls recorded instead of made.
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("hello").await;
+    /// chat.expect_reply("You said: hello");
+    /// assert_eq!(bot.slack().requests().len(), 1, "one chat.postMessage");
+    /// # }
+    /// ```
     pub fn new(builder: OrchestratorBuilder) -> TestBot {
         let slack = RecordingSlack::new();
         let orchestrator = builder
@@ -339,6 +359,32 @@ impl TestBot {
 
     /// `user` opens a new thread with the app in Slack's assistant container, viewing the
     /// channel `viewing`; the chat is that thread of their DM with the bot.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = assistant)]
+    /// # mod helper {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Helper { #[start] Opened, Chatting }
+    /// #     #[step(Opened)]
+    /// #     async fn greet(cx: &mut Cx, thread: AssistantThread) -> Next<Helper> {
+    /// #         let beside = thread.viewing.unwrap_or_else(|| "nothing".into());
+    /// #         cx.say(format!("Hi! You are viewing {beside}.")).await?;
+    /// #         goto(Helper::Chatting)
+    /// #     }
+    /// #     #[step(Chatting)]
+    /// #     async fn answer(_cx: &mut Cx, question: Text) -> Next<Helper> { complete(format!("About {question}: restart it.")) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<helper::Helper>());
+    /// let mut thread = bot.assistant("U1", Some("C_GENERAL")).await;
+    /// assert!(thread.thread_ts().is_some(), "an assistant conversation is a thread of the DM");
+    /// thread.expect_reply("Hi! You are viewing C_GENERAL.");
+    /// thread.send("the VPN").await;
+    /// thread.expect_reply("About the VPN: restart it.");
+    /// # }
+    /// ```
     pub async fn assistant(&self, user: &str, viewing: Option<&str>) -> Chat {
         let (root, event_id) = (self.slack.next_ts(), self.event_id());
         let channel = format!("D{user}");
@@ -350,6 +396,35 @@ impl TestBot {
 
     /// A workflow runs the app's custom step `callback_id` with `inputs`; returns the run's
     /// `function_execution_id` and what the bot made of it.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::SlackRequest;
+    /// # #[flow(trigger = function("double"))]
+    /// # mod double {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Double { #[start] Run }
+    /// #     #[step(Run)]
+    /// #     async fn run(cx: &mut Cx, run: FunctionRun) -> Next<Double> {
+    /// #         let n: i64 = run.input("n").and_then(|n| n.parse().ok()).unwrap_or_default();
+    /// #         cx.complete_function(serde_json::json!({"doubled": n * 2})).await?;
+    /// #         complete_silently()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<double::Double>());
+    /// let (execution, outcome) = bot.run_function("double", serde_json::json!({"n": "21"})).await;
+    /// assert_eq!(outcome.state(), Some(slack_orchestrator::FlowState::Completed));
+    /// let completed = bot.slack().requests().into_iter().find_map(|r| match r {
+    ///     SlackRequest::Call { method, args } if method == "functions.completeSuccess" => Some(args),
+    ///     _ => None,
+    /// });
+    /// let args = completed.expect("the step was completed");
+    /// assert_eq!(args["function_execution_id"], execution.as_str());
+    /// assert_eq!(args["outputs"], serde_json::json!({"doubled": 42}));
+    /// # }
+    /// ```
     pub async fn run_function(&self, callback_id: &str, inputs: Value) -> (String, Outcome) {
         let (execution, event_id) = (format!("Fx{}", self.event_id()), self.event_id());
         let body = payloads::function_executed(TEAM, callback_id, &execution, inputs, &event_id);
@@ -580,6 +655,27 @@ impl Chat {
     }
 
     /// The thread this chat is in (its root message's `ts`), if it is in one.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = mention)]
+    /// # mod ask {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ask { #[start] Open }
+    /// #     #[step(Open)]
+    /// #     async fn open(_cx: &mut Cx) -> Next<Ask> { complete("Answered in the thread.") }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ask::Ask>());
+    /// assert_eq!(bot.dm("U1").thread_ts(), None, "a DM's top level");
+    /// let mut thread = bot.mention("U1", "C1", "help").await;
+    /// let root = thread.thread_ts().expect("a mention's conversation is the thread under it").to_owned();
+    /// thread.expect_reply("Answered in the thread.");
+    /// assert!(bot.slack().requests().iter().any(|r| matches!(r,
+    ///     slack_orchestrator::SlackRequest::PostMessage { thread_ts: Some(ts), .. } if *ts == root)));
+    /// # }
+    /// ```
     pub fn thread_ts(&self) -> Option<&str> {
         self.thread.as_deref()
     }
@@ -665,6 +761,29 @@ impl Chat {
     ///
     /// # Panics
     /// If this chat is not in a thread.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = assistant)]
+    /// # mod helper {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Helper { #[start] Opened, Chatting }
+    /// #     #[step(Opened)]
+    /// #     async fn opened(_cx: &mut Cx, _thread: AssistantThread) -> Next<Helper> { goto(Helper::Chatting) }
+    /// #     #[step(Chatting)]
+    /// #     async fn moved(cx: &mut Cx, thread: AssistantThread) -> Next<Helper> {
+    /// #         cx.say(format!("Now beside {}.", thread.viewing.unwrap_or_default())).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<helper::Helper>());
+    /// let mut thread = bot.assistant("U1", None).await;
+    /// thread.view_channel("C_SALES").await;
+    /// thread.expect_reply("Now beside C_SALES.");
+    /// # }
+    /// ```
     pub async fn view_channel(&mut self, channel: &str) -> Outcome {
         let root = self
             .thread
@@ -719,6 +838,28 @@ impl Chat {
     }
 
     /// Delivers a body as this user's action and returns the outcome.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{TestBot, TEAM};
+    /// use slack_orchestrator::{payloads, Outcome};
+    /// # #[flow(trigger = direct_message)]
+    /// # mod echo {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Echo { #[start] Listen }
+    /// #     #[step(Listen)]
+    /// #     async fn listen(_cx: &mut Cx, said: Text) -> Next<Echo> { complete(format!("You said: {said}")) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<echo::Echo>());
+    /// let mut chat = bot.dm("U1");
+    /// // A body of your own, e.g. one Slack sent that a test should replay as it came.
+    /// let body = payloads::direct_message(TEAM, "U1", "hi", "1700000000.000100", "Ev42");
+    /// assert_eq!(chat.deliver(&body).await.state(), Some(slack_orchestrator::FlowState::Completed));
+    /// chat.expect_reply("You said: hi");
+    /// assert!(matches!(chat.deliver(&body).await, Outcome::Duplicate), "Slack's retry of it");
+    /// # }
+    /// ```
     pub async fn deliver(&mut self, body: &Value) -> Outcome {
         self.bot.deliver(body).await
     }
@@ -727,6 +868,34 @@ impl Chat {
     ///
     /// # Panics
     /// If the bot sent no such button in this conversation.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod deploy {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Deploy { #[start] Ask, Decide }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Deploy> {
+    /// #         let buttons = blocks::actions("go", vec![blocks::button("yes", "Deploy", "y"), blocks::button("no", "Later", "n")]);
+    /// #         cx.send_interactive_message("Deploy v2?", serde_json::json!([buttons])).await?;
+    /// #         goto(Deploy::Decide)
+    /// #     }
+    /// #     #[step(Decide)]
+    /// #     async fn decide(_cx: &mut Cx, click: Click) -> Next<Deploy> {
+    /// #         complete(if click.action_id == "yes" { "Deploying." } else { "Maybe later." })
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<deploy::Deploy>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("deploy").await;
+    /// chat.expect_reply("Deploy v2?");
+    /// chat.click("yes").await;
+    /// chat.expect_reply("Deploying.");
+    /// # }
+    /// ```
     #[track_caller]
     pub fn click(&mut self, action_id: &str) -> impl std::future::Future<Output = Outcome> + '_ {
         let body = self.element_payload(action_id, |element| element);
@@ -779,6 +948,36 @@ impl Chat {
     ///
     /// # Panics
     /// If the bot sent no such element, or it has no option of one of `values`.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod packing {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Packing { #[start] Ask, Tick }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Packing> {
+    /// #         let list = blocks::checkboxes("packed", &[("laptop", "Laptop"), ("badge", "Badge")], &[]);
+    /// #         cx.send_interactive_message("What is packed?", serde_json::json!([blocks::actions("list", vec![list])])).await?;
+    /// #         goto(Packing::Tick)
+    /// #     }
+    /// #     #[step(Tick)]
+    /// #     async fn tick(cx: &mut Cx, packed: Selection) -> Next<Packing> {
+    /// #         if packed.values.len() == 2 { return complete("All packed."); }
+    /// #         cx.say(format!("Packed: {}.", packed.values.join(", "))).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<packing::Packing>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("trip").await;
+    /// chat.select_many("packed", &["badge"]).await; // every box now checked, as Slack sends it
+    /// chat.select_many("packed", &["badge", "laptop"]).await;
+    /// assert_eq!(chat.replies(), ["What is packed?", "Packed: badge.", "All packed."]);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn select_many(&mut self, action_id: &str, values: &[&str]) -> impl std::future::Future<Output = Outcome> + '_ {
         let body = self.element_payload(action_id, |mut element| {
@@ -802,6 +1001,32 @@ impl Chat {
     ///
     /// # Panics
     /// If the bot sent no such menu.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod review {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Review { #[start] Ask, Pick }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Review> {
+    /// #         let menu = serde_json::json!({"type": "users_select", "action_id": "reviewer",
+    /// #             "placeholder": {"type": "plain_text", "text": "Pick a reviewer"}});
+    /// #         cx.send_interactive_message("Who reviews?", serde_json::json!([blocks::actions("who", vec![menu])])).await?;
+    /// #         goto(Review::Pick)
+    /// #     }
+    /// #     #[step(Pick)]
+    /// #     async fn pick(_cx: &mut Cx, reviewer: Selection) -> Next<Review> { complete(format!("<@{}> reviews.", reviewer.value)) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<review::Review>());
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("review my PR").await;
+    /// chat.select_user("reviewer", "U_CAROL").await;
+    /// assert_eq!(chat.replies(), ["Who reviews?", "<@U_CAROL> reviews."]);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn select_user(&mut self, action_id: &str, user: &str) -> impl std::future::Future<Output = Outcome> + '_ {
         let body = self.element_payload(action_id, |mut element| {
@@ -816,6 +1041,45 @@ impl Chat {
     ///
     /// # Panics
     /// If the bot opened no modal.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::Outcome;
+    /// # #[flow(trigger = command("/ticket"))]
+    /// # mod ticket {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ticket { #[start] Open, Form }
+    /// #     #[step(Open)]
+    /// #     async fn open(cx: &mut Cx, _command: Command) -> Next<Ticket> {
+    /// #         let title = blocks::text_input("title_block", "title", "What is wrong?");
+    /// #         let check = blocks::actions("tools", vec![blocks::button("check", "Check the title", "c")]);
+    /// #         cx.open_modal(blocks::modal("ticket", "New ticket", "File", vec![title, check])).await?;
+    /// #         goto(Ticket::Form)
+    /// #     }
+    /// #     #[step(Form)]
+    /// #     async fn filed(_cx: &mut Cx, form: Submission) -> Next<Ticket> {
+    /// #         match form.value("title") {
+    /// #             Some(title) if title.len() >= 5 => complete(format!("Ticket filed: {title}")),
+    /// #             _ => reject([("title_block", "Say a little more.")]),
+    /// #         }
+    /// #     }
+    /// #     #[step(Form)]
+    /// #     async fn checked(cx: &mut Cx, click: Click) -> Next<Ticket> {
+    /// #         let typed = click.view.as_ref().and_then(|v| v.value("title")).unwrap_or_default().len();
+    /// #         cx.ephemeral(cx.user_id().to_owned(), format!("{typed} characters so far.")).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ticket::Ticket>());
+    /// let (mut chat, _) = bot.command("U1", "C1", "/ticket", "").await;
+    /// let refused = chat.submit(&[("title_block", "title", "Bad")]).await;
+    /// assert!(matches!(refused, Outcome::Rejected { .. }), "the modal stays open with the error");
+    /// chat.submit(&[("title_block", "title", "The printer is on fire")]).await;
+    /// chat.expect_reply("Ticket filed: The printer is on fire");
+    /// # }
+    /// ```
     #[track_caller]
     pub fn submit(&mut self, values: &[(&str, &str, &str)]) -> impl std::future::Future<Output = Outcome> + '_ {
         let (view, id) = self.newest_modal();
@@ -854,6 +1118,42 @@ impl Chat {
     ///
     /// # Panics
     /// If the bot opened no modal, or the modal has no such button.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = command("/ticket"))]
+    /// # mod ticket {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ticket { #[start] Open, Form }
+    /// #     #[step(Open)]
+    /// #     async fn open(cx: &mut Cx, _command: Command) -> Next<Ticket> {
+    /// #         let title = blocks::text_input("title_block", "title", "What is wrong?");
+    /// #         let check = blocks::actions("tools", vec![blocks::button("check", "Check the title", "c")]);
+    /// #         cx.open_modal(blocks::modal("ticket", "New ticket", "File", vec![title, check])).await?;
+    /// #         goto(Ticket::Form)
+    /// #     }
+    /// #     #[step(Form)]
+    /// #     async fn filed(_cx: &mut Cx, form: Submission) -> Next<Ticket> {
+    /// #         match form.value("title") {
+    /// #             Some(title) if title.len() >= 5 => complete(format!("Ticket filed: {title}")),
+    /// #             _ => reject([("title_block", "Say a little more.")]),
+    /// #         }
+    /// #     }
+    /// #     #[step(Form)]
+    /// #     async fn checked(cx: &mut Cx, click: Click) -> Next<Ticket> {
+    /// #         let typed = click.view.as_ref().and_then(|v| v.value("title")).unwrap_or_default().len();
+    /// #         cx.ephemeral(cx.user_id().to_owned(), format!("{typed} characters so far.")).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ticket::Ticket>());
+    /// let (mut chat, _) = bot.command("U1", "C1", "/ticket", "").await;
+    /// chat.click_in_modal("check", &[("title_block", "title", "Printer")]).await;
+    /// chat.expect_ephemeral("7 characters so far.");
+    /// # }
+    /// ```
     #[track_caller]
     pub fn click_in_modal(
         &mut self,
@@ -872,6 +1172,43 @@ impl Chat {
     ///
     /// # Panics
     /// If the bot opened no modal.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = command("/ticket"))]
+    /// # mod ticket {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ticket { #[start] Open, Form }
+    /// #     #[step(Open)]
+    /// #     async fn open(cx: &mut Cx, _command: Command) -> Next<Ticket> {
+    /// #         let title = blocks::text_input("title_block", "title", "What is wrong?");
+    /// #         let check = blocks::actions("tools", vec![blocks::button("check", "Check the title", "c")]);
+    /// #         cx.open_modal(blocks::modal("ticket", "New ticket", "File", vec![title, check])).await?;
+    /// #         goto(Ticket::Form)
+    /// #     }
+    /// #     #[step(Form)]
+    /// #     async fn filed(_cx: &mut Cx, form: Submission) -> Next<Ticket> {
+    /// #         match form.value("title") {
+    /// #             Some(title) if title.len() >= 5 => complete(format!("Ticket filed: {title}")),
+    /// #             _ => reject([("title_block", "Say a little more.")]),
+    /// #         }
+    /// #     }
+    /// #     #[step(Form)]
+    /// #     async fn checked(cx: &mut Cx, click: Click) -> Next<Ticket> {
+    /// #         let typed = click.view.as_ref().and_then(|v| v.value("title")).unwrap_or_default().len();
+    /// #         cx.ephemeral(cx.user_id().to_owned(), format!("{typed} characters so far.")).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ticket::Ticket>());
+    /// let (mut chat, _) = bot.command("U1", "C1", "/ticket", "").await;
+    /// chat.close_modal().await;
+    /// chat.expect_no_reply();
+    /// assert!(bot.flows().await.iter().all(|flow| !flow.is_active()), "closing it ended the flow");
+    /// # }
+    /// ```
     #[track_caller]
     pub fn close_modal(&mut self) -> impl std::future::Future<Output = Outcome> + '_ {
         let (view, id) = self.newest_modal();
@@ -945,6 +1282,27 @@ impl Chat {
     }
 
     /// Asserts that the bot sent this user an ephemeral `text` here.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = command("/whoami"))]
+    /// # mod whoami {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum WhoAmI { #[start] Tell }
+    /// #     #[step(Tell)]
+    /// #     async fn tell(cx: &mut Cx, _command: Command) -> Next<WhoAmI> {
+    /// #         cx.ephemeral(cx.user_id().to_owned(), format!("You are <@{}>.", cx.user_id())).await?;
+    /// #         complete_silently()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<whoami::WhoAmI>());
+    /// let (mut chat, _) = bot.command("U1", "C1", "/whoami", "").await;
+    /// chat.expect_ephemeral("You are <@U1>.");
+    /// chat.expect_no_reply(); // nothing for everyone in the channel
+    /// # }
+    /// ```
     #[track_caller]
     pub fn expect_ephemeral(&mut self, text: &str) {
         let found = self.bot.slack.requests().into_iter().any(|r| {
@@ -1050,6 +1408,39 @@ impl Chat {
     ///
     /// # Panics
     /// If the bot sent no such select in this conversation.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod triage {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Triage { #[start] Ask, Pick }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Triage> {
+    /// #         let select = serde_json::json!({"type": "external_select", "action_id": "issue",
+    /// #             "placeholder": {"type": "plain_text", "text": "Find an issue"}});
+    /// #         cx.send_interactive_message("Which issue?", serde_json::json!([blocks::actions("find", vec![select])])).await?;
+    /// #         goto(Triage::Pick)
+    /// #     }
+    /// #     #[step(Pick)]
+    /// #     async fn pick(_cx: &mut Cx, issue: Selection) -> Next<Triage> { complete(format!("Triaging {}.", issue.value)) }
+    /// # }
+    /// async fn search(asked: Suggestion) -> Vec<SelectOption> {
+    ///     let issues = [("PROJ-1", "Login fails"), ("PROJ-2", "Logo is blurry")];
+    ///     let found = issues.into_iter().filter(|(_, title)| title.to_lowercase().contains(&asked.value.to_lowercase()));
+    ///     found.map(|(key, title)| SelectOption::new(key, format!("{key} {title}"))).collect()
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<triage::Triage>().options("issue", search));
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("triage").await;
+    /// let offered: Vec<String> = chat.options("issue", "blur").await.into_iter().map(|o| o.label).collect();
+    /// assert_eq!(offered, ["PROJ-2 Logo is blurry"]);
+    /// chat.select("issue", "PROJ-2").await;
+    /// assert_eq!(chat.replies(), ["Which issue?", "Triaging PROJ-2."]);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn options(&self, action_id: &str, typed: &str) -> impl std::future::Future<Output = Vec<SelectOption>> + '_ {
         let (message_ts, block_id, _) = self.sent_element(action_id);

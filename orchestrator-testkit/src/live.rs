@@ -85,6 +85,37 @@ pub enum Delivered {
 
 impl Delivered {
     /// The body the bot answered with: the HTTP body as JSON, or the ack's `payload`.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = command("/ticket"))]
+    /// # mod ticket {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ticket { #[start] Open, Form }
+    /// #     #[step(Open)]
+    /// #     async fn open(cx: &mut Cx, _command: Command) -> Next<Ticket> {
+    /// #         cx.open_modal(blocks::modal("ticket", "New ticket", "File", vec![blocks::text_input("t", "title", "Title")])).await?;
+    /// #         goto(Ticket::Form)
+    /// #     }
+    /// #     #[step(Form)]
+    /// #     async fn filed(_cx: &mut Cx, _form: Submission) -> Next<Ticket> { reject([("t", "Too short.")]) }
+    /// # }
+    /// # #[tokio::main] async fn main() {
+    /// for transport in [Transport::Http, Transport::Socket] {
+    ///     let bot = LiveBot::start(transport, Orchestrator::builder().flow::<ticket::Ticket>()).await;
+    ///     bot.command(&payloads::slash_command(TEAM, "U1", "C1", "/ticket", "", "1.t")).await;
+    ///     let (view, id) = bot.slack().opened_view(Duration::from_secs(5)).await;
+    ///     let submitted = payloads::view_submission(TEAM, "U1", &view, &id, &[("t", "title", "x")], "2.t");
+    ///     // The errors go back in the ack, over either transport.
+    ///     let answer = bot.interaction(&submitted).await.body();
+    ///     assert_eq!(answer["response_action"], "errors");
+    ///     bot.stop().await;
+    /// }
+    /// # }
+    /// ```
     pub fn body(&self) -> Value {
         match self {
             Delivered::Http(sent) => sent.json(),
@@ -139,6 +170,28 @@ impl LiveBot {
     ///
     /// # Panics
     /// If the bot cannot start (no loopback port, `auth.test` failing, an invalid builder).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod ping {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ping { #[start] Pong }
+    /// #     #[step(Pong)]
+    /// #     async fn pong(_cx: &mut Cx) -> Next<Ping> { complete("pong") }
+    /// # }
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<ping::Ping>()).await;
+    /// // The bot asked the fake Slack who it is, as a production bot asks Slack.
+    /// assert_eq!(bot.slack().methods(), ["auth.test"]);
+    /// bot.event(&payloads::direct_message(TEAM, "U1", "ping", "1.1", "Ev1")).await;
+    /// assert_eq!(bot.slack().wait_for("chat.postMessage", 1, Duration::from_secs(5)).await[0]["text"], "pong");
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub async fn start(transport: Transport, builder: OrchestratorBuilder) -> LiveBot {
         LiveBot::launch(transport, builder, SocketLiveness::default()).await
     }
@@ -148,6 +201,20 @@ impl LiveBot {
     ///
     /// # Panics
     /// As [`LiveBot::start`].
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::LiveBot;
+    /// use slack_orchestrator::{Orchestrator, SocketLiveness};
+    /// use std::time::Duration;
+    /// # #[tokio::main] async fn main() {
+    /// // Short limits, so that a test of a dead connection takes a second, not minutes.
+    /// let liveness = SocketLiveness { ping_every: Duration::from_millis(200), silence: Duration::from_millis(600) };
+    /// let bot = LiveBot::start_socket_mode(Orchestrator::builder(), liveness).await;
+    /// assert_eq!(bot.slack().socket_clients(), 1);
+    /// assert!(bot.sender().is_none(), "no HTTP endpoint");
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub async fn start_socket_mode(builder: OrchestratorBuilder, liveness: SocketLiveness) -> LiveBot {
         LiveBot::launch(Transport::Socket, builder, liveness).await
     }
@@ -201,21 +268,112 @@ impl LiveBot {
     }
 
     /// The fake Slack the bot talks to.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod ping {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ping { #[start] Pong }
+    /// #     #[step(Pong)]
+    /// #     async fn pong(_cx: &mut Cx) -> Next<Ping> { complete("pong") }
+    /// # }
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<ping::Ping>()).await;
+    /// bot.slack().rate_limit_next("chat.postMessage", 1, 1); // Slack says 429 once
+    /// bot.event(&payloads::direct_message(TEAM, "U1", "ping", "1.1", "Ev1")).await;
+    /// let posted = bot.slack().wait_for("chat.postMessage", 1, Duration::from_secs(10)).await;
+    /// assert_eq!(posted[0]["text"], "pong", "posted after Retry-After");
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub fn slack(&self) -> &FakeSlack {
         &self.slack
     }
 
     /// The orchestrator (for its store).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod deploy {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Deploy { #[start] Ask, Decide }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Deploy> {
+    /// #         let buttons = blocks::actions("go", vec![blocks::button("yes", "Deploy", "y"), blocks::button("no", "Later", "n")]);
+    /// #         cx.send_interactive_message("Deploy v2?", serde_json::json!([buttons])).await?;
+    /// #         goto(Deploy::Decide)
+    /// #     }
+    /// #     #[step(Decide)]
+    /// #     async fn decide(_cx: &mut Cx, click: Click) -> Next<Deploy> {
+    /// #         complete(if click.action_id == "yes" { "Deploying." } else { "Maybe later." })
+    /// #     }
+    /// # }
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<deploy::Deploy>()).await;
+    /// bot.event(&payloads::direct_message(TEAM, "U1", "deploy", "1.1", "Ev1")).await;
+    /// bot.slack().wait_for("chat.postMessage", 1, Duration::from_secs(5)).await;
+    /// let flows = bot.orchestrator().store().list(true, 10).await.unwrap();
+    /// assert_eq!((flows.len(), flows[0].step_name.as_str()), (1, "Decide"), "waiting for the click");
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub fn orchestrator(&self) -> &Orchestrator {
         &self.orchestrator
     }
 
     /// The signed-request sender, for HTTP bots (to send malformed or badly signed requests).
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::{LiveBot, Transport};
+    /// use slack_orchestrator::Orchestrator;
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Http, Orchestrator::builder()).await;
+    /// let sender = bot.sender().expect("an HTTP bot");
+    /// let stale = chrono::Utc::now().timestamp() - 600;
+    /// let replayed = sender.send_signed("application/json", b"{}".to_vec(), stale, "", &[], true).await;
+    /// assert_eq!(replayed.status, 401, "a request signed ten minutes ago is refused");
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub fn sender(&self) -> Option<&SignedSender> {
         self.sender.as_ref()
     }
 
     /// Delivers an Events API callback.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod ping {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ping { #[start] Pong }
+    /// #     #[step(Pong)]
+    /// #     async fn pong(_cx: &mut Cx) -> Next<Ping> { complete("pong") }
+    /// # }
+    /// # #[tokio::main] async fn main() {
+    /// for transport in [Transport::Http, Transport::Socket] {
+    ///     let bot = LiveBot::start(transport, Orchestrator::builder().flow::<ping::Ping>()).await;
+    ///     let dm = payloads::direct_message(TEAM, "U1", "ping", "1.1", "Ev1");
+    ///     bot.event(&dm).await;
+    ///     bot.event(&dm).await; // delivered again, as Slack retries
+    ///     bot.slack().wait_for("chat.postMessage", 1, Duration::from_secs(5)).await;
+    ///     tokio::time::sleep(Duration::from_millis(100)).await;
+    ///     assert_eq!(bot.slack().calls_to("chat.postMessage").len(), 1, "answered once");
+    ///     bot.stop().await;
+    /// }
+    /// # }
+    /// ```
     pub async fn event(&self, body: &Value) -> Delivered {
         match &self.sender {
             Some(sender) => Delivered::Http(sender.event(body).await),
@@ -224,6 +382,40 @@ impl LiveBot {
     }
 
     /// Delivers an interactivity payload.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod deploy {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Deploy { #[start] Ask, Decide }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Deploy> {
+    /// #         let buttons = blocks::actions("go", vec![blocks::button("yes", "Deploy", "y"), blocks::button("no", "Later", "n")]);
+    /// #         cx.send_interactive_message("Deploy v2?", serde_json::json!([buttons])).await?;
+    /// #         goto(Deploy::Decide)
+    /// #     }
+    /// #     #[step(Decide)]
+    /// #     async fn decide(_cx: &mut Cx, click: Click) -> Next<Deploy> {
+    /// #         complete(if click.action_id == "yes" { "Deploying." } else { "Maybe later." })
+    /// #     }
+    /// # }
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<deploy::Deploy>()).await;
+    /// bot.event(&payloads::direct_message(TEAM, "U1", "deploy", "1.1", "Ev1")).await;
+    /// let asked = bot.slack().wait_for("chat.postMessage", 1, Duration::from_secs(5)).await;
+    /// // A click built by hand from the message Slack has, as its interactivity payload carries it.
+    /// let (block_id, button) = payloads::find_element(&asked[0]["blocks"], "no").unwrap();
+    /// let ts = bot.slack().calls()[1].reply["ts"].as_str().unwrap().to_owned();
+    /// let at = payloads::ElementAt { channel: "DU1", message_ts: &ts, thread_ts: None, block_id: &block_id };
+    /// bot.interaction(&payloads::block_action(TEAM, "U1", &at, button, "2.t")).await;
+    /// assert_eq!(bot.slack().wait_for("chat.postMessage", 2, Duration::from_secs(5)).await[1]["text"], "Maybe later.");
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub async fn interaction(&self, payload: &Value) -> Delivered {
         match &self.sender {
             Some(sender) => Delivered::Http(sender.interaction(payload).await),
@@ -236,6 +428,38 @@ impl LiveBot {
     ///
     /// # Panics
     /// If the bot posted no message with that element.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod deploy {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Deploy { #[start] Ask, Decide }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Deploy> {
+    /// #         let buttons = blocks::actions("go", vec![blocks::button("yes", "Deploy", "y"), blocks::button("no", "Later", "n")]);
+    /// #         cx.send_interactive_message("Deploy v2?", serde_json::json!([buttons])).await?;
+    /// #         goto(Deploy::Decide)
+    /// #     }
+    /// #     #[step(Decide)]
+    /// #     async fn decide(_cx: &mut Cx, click: Click) -> Next<Deploy> {
+    /// #         complete(if click.action_id == "yes" { "Deploying." } else { "Maybe later." })
+    /// #     }
+    /// # }
+    /// # #[tokio::main] async fn main() {
+    /// for transport in [Transport::Http, Transport::Socket] {
+    ///     let bot = LiveBot::start(transport, Orchestrator::builder().flow::<deploy::Deploy>()).await;
+    ///     bot.event(&payloads::direct_message(TEAM, "U1", "deploy", "1.1", "Ev1")).await;
+    ///     bot.slack().wait_for("chat.postMessage", 1, Duration::from_secs(5)).await;
+    ///     bot.click("U1", "DU1", "yes").await;
+    ///     assert_eq!(bot.slack().wait_for("chat.postMessage", 2, Duration::from_secs(5)).await[1]["text"], "Deploying.");
+    ///     bot.stop().await;
+    /// }
+    /// # }
+    /// ```
     pub async fn click(&self, user: &str, channel: &str, action_id: &str) -> Delivered {
         let posts = self.slack.calls().into_iter().rev();
         let found = posts.filter(|call| call.method == "chat.postMessage").find_map(|call| {
@@ -258,6 +482,28 @@ impl LiveBot {
     }
 
     /// Delivers a slash command form body.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = command("/hello"))]
+    /// # mod hello {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Hello { #[start] Greet }
+    /// #     #[step(Greet)]
+    /// #     async fn greet(_cx: &mut Cx, command: Command) -> Next<Hello> { complete(format!("Hello, {}!", command.text)) }
+    /// # }
+    /// # #[tokio::main] async fn main() {
+    /// for transport in [Transport::Http, Transport::Socket] {
+    ///     let bot = LiveBot::start(transport, Orchestrator::builder().flow::<hello::Hello>()).await;
+    ///     bot.command(&payloads::slash_command(TEAM, "U1", "C1", "/hello", "world", "1.t")).await;
+    ///     assert_eq!(bot.slack().wait_for("chat.postMessage", 1, Duration::from_secs(5)).await[0]["text"], "Hello, world!");
+    ///     bot.stop().await;
+    /// }
+    /// # }
+    /// ```
     pub async fn command(&self, form: &str) -> Delivered {
         match &self.sender {
             Some(sender) => Delivered::Http(sender.command(form).await),
@@ -293,6 +539,29 @@ impl LiveBot {
 
     /// Shuts the bot down gracefully (running steps finish), waits for it, and hands back
     /// the fake Slack to inspect what happened.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    /// use slack_orchestrator::{payloads, Orchestrator};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod slow {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Slow { #[start] Work }
+    /// #     #[step(Work)]
+    /// #     async fn work(_cx: &mut Cx) -> Next<Slow> {
+    /// #         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    /// #         complete("Done.")
+    /// #     }
+    /// # }
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<slow::Slow>()).await;
+    /// bot.event(&payloads::direct_message(TEAM, "U1", "go", "1.1", "Ev1")).await; // acked at once
+    /// let slack = bot.stop().await; // the step still running finishes first
+    /// assert_eq!(slack.calls_to("chat.postMessage")[0]["text"], "Done.");
+    /// # }
+    /// ```
     pub async fn stop(mut self) -> FakeSlack {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

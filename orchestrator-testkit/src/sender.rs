@@ -35,6 +35,22 @@ impl Sent {
     }
 
     /// The body as JSON (`Value::Null` if it is not JSON).
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::{LiveBot, Transport};
+    /// use slack_orchestrator::Orchestrator;
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Http, Orchestrator::builder()).await;
+    /// let sender = bot.sender().unwrap();
+    /// let check = sender.event(&serde_json::json!({"type": "url_verification", "challenge": "c1"})).await;
+    /// assert_eq!(check.json(), serde_json::json!({"challenge": "c1"}));
+    /// let refused = sender.send("application/json", b"{not json".to_vec(), &[]).await;
+    /// assert_eq!(refused.json()["ok"], false, "the refusal says why");
+    /// let acked = sender.event(&slack_orchestrator::payloads::direct_message("T1", "U1", "hi", "1.1", "Ev1")).await;
+    /// assert_eq!((acked.status, acked.json()), (200, serde_json::Value::Null), "an empty ack is no JSON");
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
@@ -255,6 +271,22 @@ impl SignedSender {
 
     /// Any body with an explicit timestamp and signature (`resign` signs it properly for
     /// that timestamp; otherwise `signature` is sent as given). For testing refusals.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::{LiveBot, Transport};
+    /// use slack_orchestrator::Orchestrator;
+    /// # #[tokio::main] async fn main() {
+    /// let bot = LiveBot::start(Transport::Http, Orchestrator::builder()).await;
+    /// let sender = bot.sender().unwrap();
+    /// let body = br#"{"type": "url_verification", "challenge": "c1"}"#.to_vec();
+    /// let now = chrono::Utc::now().timestamp();
+    /// let forged = sender.send_signed("application/json", body.clone(), now, "v0=00ff", &[], false).await;
+    /// assert_eq!(forged.status, 401, "a wrong signature");
+    /// let signed = sender.send_signed("application/json", body, now, "", &[], true).await;
+    /// assert_eq!(signed.status, 200);
+    /// bot.stop().await;
+    /// # }
+    /// ```
     pub async fn send_signed(
         &self,
         content_type: &str,
