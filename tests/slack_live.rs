@@ -747,7 +747,11 @@ async fn an_answer_through_a_response_url_says_whether_the_whole_channel_sees_it
     assert_eq!(types, [Some("ephemeral"), Some("in_channel")]);
     assert_eq!(answers[1]["text"], "answer 1");
     let calls = slack.calls();
-    let tokens: Vec<_> = calls.iter().filter(|c| c.method == "response_url").map(|c| c.token.clone()).collect();
+    let tokens: Vec<_> = calls
+        .iter()
+        .filter(|c| c.method == "response_url")
+        .map(|c| c.token.clone())
+        .collect();
     assert_eq!(tokens, [None, None], "a response_url takes no token");
 }
 
