@@ -420,6 +420,30 @@ pub struct FlowDefinition {
 
 impl FlowDefinition {
     /// The definition of the typed flow `F`.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use orchestrator_core::StoredStep;
+    /// use slack_orchestrator::{FlowDefinition, FlowRecord, MessageContext, RecordingSlack, Transition};
+    /// #[flow(trigger = direct_message, timeout = "1h")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug, PartialEq)]
+    ///     pub enum Ask { #[start] Name, Help { name: String } }
+    ///     #[step(Name)]
+    ///     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    ///     #[step(Name)]
+    ///     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { goto(Ask::Help { name: name.to_string() }) }
+    ///     #[step(Help { name })]
+    ///     async fn helped(_cx: &mut Cx, name: String, need: Text) -> Next<Ask> { complete(format!("{name} needs {need}.")) }
+    /// }
+    /// # fn main() {
+    /// // What `Orchestrator::builder().flow::<Ask>()` registers: the flow with its step type erased.
+    /// let definition = FlowDefinition::of::<ask::Ask>();
+    /// assert_eq!(definition.name(), "ask");
+    /// assert_eq!(definition.start().decode::<ask::Ask>().unwrap(), ask::Ask::Name);
+    /// # }
+    /// ```
     pub fn of<F: Flow>() -> Self {
         let start = StoredStep::of(&F::start()).expect("a flow's start step serializes to JSON");
         FlowDefinition {
@@ -442,26 +466,140 @@ impl FlowDefinition {
     }
 
     /// The flow's name.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use orchestrator_core::StoredStep;
+    /// use slack_orchestrator::{FlowDefinition, FlowRecord, MessageContext, RecordingSlack, Transition};
+    /// #[flow(trigger = direct_message, timeout = "1h")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug, PartialEq)]
+    ///     pub enum Ask { #[start] Name, Help { name: String } }
+    ///     #[step(Name)]
+    ///     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    ///     #[step(Name)]
+    ///     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { goto(Ask::Help { name: name.to_string() }) }
+    ///     #[step(Help { name })]
+    ///     async fn helped(_cx: &mut Cx, name: String, need: Text) -> Next<Ask> { complete(format!("{name} needs {need}.")) }
+    /// }
+    /// # fn main() {
+    /// assert_eq!(FlowDefinition::of::<ask::Ask>().name(), "ask", "the module's name, unless `name = \"…\"` says otherwise");
+    /// # }
+    /// ```
     pub fn name(&self) -> &str {
         &self.options.name
     }
 
     /// The flow's settings.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use orchestrator_core::StoredStep;
+    /// use slack_orchestrator::{FlowDefinition, FlowRecord, MessageContext, RecordingSlack, Transition};
+    /// #[flow(trigger = direct_message, timeout = "1h")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug, PartialEq)]
+    ///     pub enum Ask { #[start] Name, Help { name: String } }
+    ///     #[step(Name)]
+    ///     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    ///     #[step(Name)]
+    ///     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { goto(Ask::Help { name: name.to_string() }) }
+    ///     #[step(Help { name })]
+    ///     async fn helped(_cx: &mut Cx, name: String, need: Text) -> Next<Ask> { complete(format!("{name} needs {need}.")) }
+    /// }
+    /// # fn main() {
+    /// let definition = FlowDefinition::of::<ask::Ask>();
+    /// assert_eq!(definition.options().timeout, Some(std::time::Duration::from_secs(3600)));
+    /// # }
+    /// ```
     pub fn options(&self) -> &FlowOptions {
         &self.options
     }
 
     /// The transition graph.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use orchestrator_core::StoredStep;
+    /// use slack_orchestrator::{FlowDefinition, FlowRecord, MessageContext, RecordingSlack, Transition};
+    /// #[flow(trigger = direct_message, timeout = "1h")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug, PartialEq)]
+    ///     pub enum Ask { #[start] Name, Help { name: String } }
+    ///     #[step(Name)]
+    ///     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    ///     #[step(Name)]
+    ///     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { goto(Ask::Help { name: name.to_string() }) }
+    ///     #[step(Help { name })]
+    ///     async fn helped(_cx: &mut Cx, name: String, need: Text) -> Next<Ask> { complete(format!("{name} needs {need}.")) }
+    /// }
+    /// # fn main() {
+    /// let graph = FlowDefinition::of::<ask::Ask>().graph().to_mermaid();
+    /// assert!(graph.contains("Name") && graph.contains("Help"), "{graph}");
+    /// # }
+    /// ```
     pub fn graph(&self) -> &Graph {
         &self.graph
     }
 
     /// The serialized start step.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use orchestrator_core::StoredStep;
+    /// use slack_orchestrator::{FlowDefinition, FlowRecord, MessageContext, RecordingSlack, Transition};
+    /// #[flow(trigger = direct_message, timeout = "1h")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug, PartialEq)]
+    ///     pub enum Ask { #[start] Name, Help { name: String } }
+    ///     #[step(Name)]
+    ///     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    ///     #[step(Name)]
+    ///     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { goto(Ask::Help { name: name.to_string() }) }
+    ///     #[step(Help { name })]
+    ///     async fn helped(_cx: &mut Cx, name: String, need: Text) -> Next<Ask> { complete(format!("{name} needs {need}.")) }
+    /// }
+    /// # fn main() {
+    /// let start = FlowDefinition::of::<ask::Ask>().start().clone();
+    /// assert_eq!(start.decode::<ask::Ask>().unwrap(), ask::Ask::Name);
+    /// # }
+    /// ```
     pub fn start(&self) -> &StoredStep {
         &self.start
     }
 
     /// Decodes a stored step and describes it.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use orchestrator_core::StoredStep;
+    /// use slack_orchestrator::{FlowDefinition, FlowRecord, MessageContext, RecordingSlack, Transition};
+    /// #[flow(trigger = direct_message, timeout = "1h")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug, PartialEq)]
+    ///     pub enum Ask { #[start] Name, Help { name: String } }
+    ///     #[step(Name)]
+    ///     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    ///     #[step(Name)]
+    ///     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { goto(Ask::Help { name: name.to_string() }) }
+    ///     #[step(Help { name })]
+    ///     async fn helped(_cx: &mut Cx, name: String, need: Text) -> Next<Ask> { complete(format!("{name} needs {need}.")) }
+    /// }
+    /// # fn main() {
+    /// let definition = FlowDefinition::of::<ask::Ask>();
+    /// let help = StoredStep::of(&ask::Ask::Help { name: "Ada".into() }).unwrap();
+    /// let info = definition.step_info(&help).unwrap();
+    /// assert_eq!((info.name, info.terminal), ("Help", false));
+    /// // A step stored by an older build, which no longer decodes: an error naming the flow.
+    /// let gone = StoredStep::from(serde_json::json!("Farewell"));
+    /// assert!(definition.step_info(&gone).unwrap_err().to_string().contains("ask"));
+    /// # }
+    /// ```
     pub fn step_info(&self, step: &StoredStep) -> Result<StepInfo, DecodeError> {
         (self.info)(step, self.options.deadline).map_err(|e| self.decode_error(e))
     }
@@ -495,6 +633,35 @@ impl FlowDefinition {
     }
 
     /// The entry handler of `step`, if it has one.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use orchestrator_core::StoredStep;
+    /// use slack_orchestrator::{FlowDefinition, FlowRecord, MessageContext, RecordingSlack, Transition};
+    /// #[flow(trigger = direct_message, timeout = "1h")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug, PartialEq)]
+    ///     pub enum Ask { #[start] Name, Help { name: String } }
+    ///     #[step(Name)]
+    ///     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    ///     #[step(Name)]
+    ///     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { goto(Ask::Help { name: name.to_string() }) }
+    ///     #[step(Help { name })]
+    ///     async fn helped(_cx: &mut Cx, name: String, need: Text) -> Next<Ask> { complete(format!("{name} needs {need}.")) }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let definition = FlowDefinition::of::<ask::Ask>();
+    /// # let now = chrono::Utc::now();
+    /// # let record = FlowRecord::new("ask", 1, definition.start().clone(), "Name", MessageContext::new("T1", "U1", "D1"), now);
+    /// # let mut cx = slack_orchestrator::Cx::new(record, RecordingSlack::new(), None, now);
+    /// // The start step has an entry handler (a handler without an input): it runs on entering.
+    /// let entered = definition.on_enter(definition.start(), &mut cx).unwrap().expect("an entry handler");
+    /// assert!(matches!(entered.await, Ok(Transition::Stay)));
+    /// let help = StoredStep::of(&ask::Ask::Help { name: "Ada".into() }).unwrap();
+    /// assert!(definition.on_enter(&help, &mut cx).unwrap().is_none(), "Help only takes text");
+    /// # }
+    /// ```
     pub fn on_enter<'a>(
         &self,
         step: &StoredStep,
@@ -504,6 +671,37 @@ impl FlowDefinition {
     }
 
     /// The input handler of `step` that accepts `incoming`, if any.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use orchestrator_core::StoredStep;
+    /// use slack_orchestrator::{FlowDefinition, FlowRecord, MessageContext, RecordingSlack, Transition};
+    /// #[flow(trigger = direct_message, timeout = "1h")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug, PartialEq)]
+    ///     pub enum Ask { #[start] Name, Help { name: String } }
+    ///     #[step(Name)]
+    ///     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    ///     #[step(Name)]
+    ///     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { goto(Ask::Help { name: name.to_string() }) }
+    ///     #[step(Help { name })]
+    ///     async fn helped(_cx: &mut Cx, name: String, need: Text) -> Next<Ask> { complete(format!("{name} needs {need}.")) }
+    /// }
+    /// use slack_orchestrator::Incoming;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let definition = FlowDefinition::of::<ask::Ask>();
+    /// # let now = chrono::Utc::now();
+    /// # let record = FlowRecord::new("ask", 1, definition.start().clone(), "Name", MessageContext::new("T1", "U1", "D1"), now);
+    /// # let mut cx = slack_orchestrator::Cx::new(record, RecordingSlack::new(), None, now);
+    /// let said = serde_json::json!({"type": "message", "channel": "D1", "channel_type": "im",
+    ///     "user": "U1", "text": "Ada", "ts": "1.1", "team": "T1"});
+    /// let said = Incoming::from_json(&said).unwrap().unwrap();
+    /// let handled = definition.on_input(definition.start(), &mut cx, &said).unwrap().expect("Name takes text");
+    /// let Ok(Transition::Goto(next)) = handled.await else { panic!("moves on") };
+    /// assert_eq!(next.decode::<ask::Ask>().unwrap(), ask::Ask::Help { name: "Ada".into() });
+    /// # }
+    /// ```
     pub fn on_input<'a>(
         &self,
         step: &StoredStep,
@@ -514,6 +712,31 @@ impl FlowDefinition {
     }
 
     /// The `on_timeout` hook for a flow that timed out in `step`, if the flow has one.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use orchestrator_core::StoredStep;
+    /// use slack_orchestrator::{FlowDefinition, FlowRecord, MessageContext, RecordingSlack, Transition};
+    /// #[flow(trigger = direct_message, timeout = "1h")]
+    /// mod ask {
+    ///     use slack_orchestrator::prelude::*;
+    ///     #[derive(Debug, PartialEq)]
+    ///     pub enum Ask { #[start] Name, Help { name: String } }
+    ///     #[step(Name)]
+    ///     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    ///     #[step(Name)]
+    ///     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { goto(Ask::Help { name: name.to_string() }) }
+    ///     #[step(Help { name })]
+    ///     async fn helped(_cx: &mut Cx, name: String, need: Text) -> Next<Ask> { complete(format!("{name} needs {need}.")) }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let definition = FlowDefinition::of::<ask::Ask>();
+    /// # let now = chrono::Utc::now();
+    /// # let record = FlowRecord::new("ask", 1, definition.start().clone(), "Name", MessageContext::new("T1", "U1", "D1"), now);
+    /// # let mut cx = slack_orchestrator::Cx::new(record, RecordingSlack::new(), None, now);
+    /// assert!(definition.on_timeout(definition.start(), &mut cx).unwrap().is_none(), "no `on_timeout` hook");
+    /// # }
+    /// ```
     pub fn on_timeout<'a>(&self, step: &StoredStep, cx: &'a mut Cx) -> Result<Option<HookFuture<'a>>, DecodeError> {
         (self.timeout)(step, cx).map_err(|e| self.decode_error(e))
     }

@@ -372,6 +372,14 @@ impl ViewSubmission {
     }
 
     /// The input with this `action_id`.
+    ///
+    /// ```
+    /// # use orchestrator_core::{ViewSubmission, Field};
+    /// let view = ViewSubmission { view_id: "V1".into(), callback_id: "cb".into(), fields: vec![
+    ///     Field { block_id: "b".into(), action_id: "tags".into(), values: vec!["red".into(), "blue".into()], files: vec![] }] };
+    /// assert_eq!(view.field("tags").unwrap().values, ["red", "blue"], "every choice of a multi-select");
+    /// assert!(view.field("title").is_none());
+    /// ```
     pub fn field(&self, action_id: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.action_id == action_id)
     }

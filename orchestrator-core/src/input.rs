@@ -46,6 +46,12 @@ pub struct Text(pub String);
 
 impl Text {
     /// The text.
+    ///
+    /// ```
+    /// # use orchestrator_core::Text;
+    /// let said = Text("hello".into());
+    /// assert_eq!(said.as_str(), "hello");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -86,6 +86,15 @@ struct Unsettled {
 
 impl MemoryStore {
     /// An empty store.
+    ///
+    /// ```
+    /// use orchestrator_core::{MemoryStore, Store};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let store = MemoryStore::new();
+    /// assert!(store.list(false, 10).await.unwrap().is_empty());
+    /// assert_eq!(store.next_deadline().await.unwrap(), None);
+    /// # }
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }

@@ -8,10 +8,32 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// How many messages a record keeps; older ones are dropped first.
+///
+/// ```
+/// # use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext, MESSAGE_LOG_LIMIT};
+/// let now = chrono::Utc::now();
+/// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), now);
+/// for n in 0..60 {
+///     r.log(LoggedMessage { direction: Direction::Inbound, user: Some("U1".into()), ts: None, text: n.to_string(), at: now, asks: false });
+/// }
+/// assert_eq!(r.messages.len(), MESSAGE_LOG_LIMIT);
+/// assert_eq!(r.messages[0].text, "10", "the oldest went first");
+/// ```
 pub const MESSAGE_LOG_LIMIT: usize = 50;
 
 /// How many applied event keys a record remembers (Slack retries an event at most three
 /// times within minutes, so a conversation's recent events are plenty).
+///
+/// ```
+/// # use orchestrator_core::{FlowRecord, MessageContext, APPLIED_LIMIT};
+/// let now = chrono::Utc::now();
+/// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), now);
+/// for n in 0..20 {
+///     r.remember_applied(format!("event:Ev{n}"));
+/// }
+/// assert_eq!(r.applied.len(), APPLIED_LIMIT);
+/// assert!(!r.has_applied("event:Ev0") && r.has_applied("event:Ev19"));
+/// ```
 pub const APPLIED_LIMIT: usize = 16;
 
 /// A persisted flow.
@@ -143,6 +165,14 @@ impl FlowRecord {
 
     /// A new record in state INITIATED at version 0 (not yet stored), with the context's
     /// user as its only participant.
+    ///
+    /// ```
+    /// # use orchestrator_core::{FlowRecord, FlowState, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let r = FlowRecord::new("ask", 1, serde_json::json!("Name"), "Name", MessageContext::new("T1", "U1", "D1"), now);
+    /// assert_eq!((r.state, r.version, r.key.as_str()), (FlowState::Initiated, 0, "T1/D1"));
+    /// assert_eq!(r.participants, ["U1"]);
+    /// ```
     pub fn new(
         flow: impl Into<String>,
         flow_version: u32,
@@ -173,12 +203,34 @@ impl FlowRecord {
     }
 
     /// Moves to `next` if the lifecycle allows it (see [`FlowState::can_become`]).
+    ///
+    /// ```
+    /// # use orchestrator_core::{FlowRecord, FlowState, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), now);
+    /// r.set_state(FlowState::WaitingForResponse).unwrap();
+    /// // A waiting flow completes only through a step that processes an answer.
+    /// assert!(r.set_state(FlowState::Completed).is_err());
+    /// r.set_state(FlowState::Processing).unwrap();
+    /// r.set_state(FlowState::Completed).unwrap();
+    /// let refused = r.set_state(FlowState::Processing).unwrap_err();
+    /// assert_eq!(r.state, FlowState::Completed, "a finished flow stays finished: {refused}");
+    /// ```
     pub fn set_state(&mut self, next: FlowState) -> Result<(), IllegalTransition> {
         self.state = self.state.transition(next)?;
         Ok(())
     }
 
     /// `true` while the flow has not completed, timed out or failed.
+    ///
+    /// ```
+    /// # use orchestrator_core::{FlowRecord, FlowState, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), now);
+    /// assert!(r.is_active());
+    /// r.set_state(FlowState::TimedOut).unwrap();
+    /// assert!(!r.is_active());
+    /// ```
     pub fn is_active(&self) -> bool {
         !self.state.is_terminal()
     }
@@ -200,6 +252,14 @@ impl FlowRecord {
     }
 
     /// The entry of `participants` that lets anyone in the conversation answer.
+    ///
+    /// ```
+    /// # use orchestrator_core::{FlowRecord, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), now);
+    /// r.participants.push(FlowRecord::ANYONE.into());
+    /// assert!(r.is_participant("U_ANYBODY"));
+    /// ```
     pub const ANYONE: &'static str = "*";
 
     /// Whether the event `key` was applied to this flow.
@@ -215,11 +275,27 @@ impl FlowRecord {
     }
 
     /// Remembers that the event `key` was applied (the oldest beyond [`APPLIED_LIMIT`] is dropped).
+    ///
+    /// ```
+    /// # use orchestrator_core::{FlowRecord, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), now);
+    /// r.remember_applied("event:Ev1");
+    /// assert_eq!(r.applied, ["event:Ev1"]);
+    /// ```
     pub fn remember_applied(&mut self, key: impl Into<String>) {
         push_bounded(&mut self.applied, key.into(), APPLIED_LIMIT);
     }
 
     /// Appends to the message log, dropping the oldest beyond [`MESSAGE_LOG_LIMIT`].
+    ///
+    /// ```
+    /// # use orchestrator_core::{Direction, FlowRecord, LoggedMessage, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let mut r = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U1", "D1"), now);
+    /// r.log(LoggedMessage { direction: Direction::Outbound, user: None, ts: Some("1.1".into()), text: "Your name?".into(), at: now, asks: false });
+    /// assert_eq!(r.messages[0].text, "Your name?");
+    /// ```
     pub fn log(&mut self, message: LoggedMessage) {
         push_bounded(&mut self.messages, message, MESSAGE_LOG_LIMIT);
     }

@@ -78,6 +78,10 @@ pub enum ScheduleError {
 impl Schedule {
     /// How late an occurrence may fire and still count as on time (the timer engine looks
     /// at least every second; a busy store may add a few more).
+    ///
+    /// ```
+    /// assert_eq!(orchestrator_core::Schedule::LATE_AFTER.num_seconds(), 60);
+    /// ```
     pub const LATE_AFTER: chrono::Duration = chrono::Duration::minutes(1);
 
     /// A schedule from a five-field cron expression, in UTC.

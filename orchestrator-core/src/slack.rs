@@ -178,6 +178,12 @@ pub struct PostTag {
 
 impl PostTag {
     /// The `event_type` of the message metadata.
+    ///
+    /// ```
+    /// # use orchestrator_core::PostTag;
+    /// let tag = PostTag { flow_id: uuid::Uuid::new_v4(), version: 3, seq: 0 };
+    /// assert_eq!(tag.metadata()["event_type"], PostTag::EVENT_TYPE);
+    /// ```
     pub const EVENT_TYPE: &'static str = "slack_orchestrator_post";
 
     /// How long before the earliest moment a tagged post can have been made a look-up for
@@ -191,11 +197,27 @@ impl PostTag {
 
     /// Slack's message `metadata` object for this tag, as a JSON tree ([`PostMetadata`]
     /// writes the same into a request body without building one).
+    ///
+    /// ```
+    /// # use orchestrator_core::PostTag;
+    /// let tag = PostTag { flow_id: uuid::Uuid::nil(), version: 3, seq: 1 };
+    /// let metadata = tag.metadata();
+    /// assert_eq!(metadata["event_payload"]["post"], "3.1");
+    /// assert_eq!(metadata["event_payload"]["flow_id"], uuid::Uuid::nil().to_string());
+    /// ```
     pub fn metadata(&self) -> Value {
         serde_json::to_value(PostMetadata(*self)).expect("a tag's metadata is strings only")
     }
 
     /// Reads a tag back from a message's `metadata`.
+    ///
+    /// ```
+    /// # use orchestrator_core::PostTag;
+    /// let tag = PostTag { flow_id: uuid::Uuid::new_v4(), version: 3, seq: 1 };
+    /// assert_eq!(PostTag::from_metadata(&tag.metadata()), Some(tag));
+    /// let other_app = serde_json::json!({"event_type": "task_created", "event_payload": {"id": "7"}});
+    /// assert_eq!(PostTag::from_metadata(&other_app), None);
+    /// ```
     pub fn from_metadata(metadata: &Value) -> Option<PostTag> {
         if metadata.get("event_type")?.as_str()? != Self::EVENT_TYPE {
             return None;
@@ -371,6 +393,12 @@ impl SlackError {
     /// The `ok: false` codes that say Slack could not do it now rather than that the call is
     /// wrong. Slack documents for `internal_error` and `fatal_error` that "it's possible some
     /// aspect of the operation succeeded before the error was raised".
+    ///
+    /// ```
+    /// # use orchestrator_core::SlackError;
+    /// let busy = SlackError::Api { method: "chat.postMessage".into(), code: SlackError::UNAVAILABLE[0].into() };
+    /// assert!(busy.is_temporary(), "tried again later");
+    /// ```
     pub const UNAVAILABLE: [&'static str; 4] = [
         "internal_error",
         "fatal_error",

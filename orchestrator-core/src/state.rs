@@ -50,6 +50,12 @@ pub struct IllegalTransition {
 
 impl FlowState {
     /// All six states, in lifecycle order.
+    ///
+    /// ```
+    /// # use orchestrator_core::FlowState;
+    /// let finished = FlowState::ALL.iter().filter(|s| s.is_terminal()).count();
+    /// assert_eq!(finished, 3, "completed, timed out, error");
+    /// ```
     pub const ALL: [FlowState; 6] = [
         FlowState::Initiated,
         FlowState::WaitingForResponse,

@@ -96,6 +96,17 @@ pub struct Received {
 impl Received {
     /// The received form of `incoming`; `None` for an event without an id, which cannot be
     /// deduplicated and is handled at once instead.
+    ///
+    /// ```
+    /// # use orchestrator_core::{Incoming, MessageContext, Received};
+    /// let now = chrono::Utc::now();
+    /// let dm = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+    ///     "event": {"type": "message", "channel": "D1", "channel_type": "im", "user": "U1", "text": "hi", "ts": "1.1"}});
+    /// let received = Received::new(Incoming::from_json(&dm).unwrap().unwrap(), now).unwrap();
+    /// assert_eq!(received.key, "event:Ev1");
+    /// // A timeout has no event id: it cannot be deduplicated, so it is not received.
+    /// assert!(Received::new(Incoming::timeout(MessageContext::new("T1", "U1", "D1"), now), now).is_none());
+    /// ```
     pub fn new(incoming: Incoming, at: DateTime<Utc>) -> Option<Self> {
         Some(Received {
             key: incoming.dedup_key()?,
@@ -108,6 +119,15 @@ impl Received {
 impl Received {
     /// The conversation the event belongs to, from where it was sent (a click on a flow's
     /// message in a DM or a thread has the same one as a reply there).
+    ///
+    /// ```
+    /// # use orchestrator_core::{Incoming, Received};
+    /// let click = serde_json::json!({"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"},
+    ///     "channel": {"id": "D1"}, "message": {"ts": "1.1"}, "trigger_id": "1.2",
+    ///     "actions": [{"type": "button", "action_id": "yes", "block_id": "b", "value": "y"}]});
+    /// let received = Received::new(Incoming::from_json(&click).unwrap().unwrap(), chrono::Utc::now()).unwrap();
+    /// assert_eq!(received.conversation().as_str(), "T1/D1", "a click in a DM: the DM's conversation");
+    /// ```
     pub fn conversation(&self) -> ConversationKey {
         self.incoming.context.conversation_key()
     }
@@ -157,6 +177,13 @@ impl Receipt {
     /// How much later than its conversation's latest unsettled event a new event is stored
     /// when its own time is not later: a millisecond, the finest time the database stores
     /// keep.
+    ///
+    /// ```
+    /// # use orchestrator_core::Receipt;
+    /// let now = chrono::Utc::now();
+    /// // An event timed like the one before it, still unsettled, is stored one step after it.
+    /// assert_eq!(Receipt::for_new(now, Some(now)).0, now + Receipt::STEP);
+    /// ```
     pub const STEP: chrono::TimeDelta = chrono::TimeDelta::milliseconds(1);
 
     /// The rule of [`Store::receive`] for a new event timed `at`, given the time of its

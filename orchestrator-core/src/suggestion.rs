@@ -53,6 +53,12 @@ pub struct SelectOption {
 
 impl SelectOption {
     /// An option with this value and label.
+    ///
+    /// ```
+    /// # use orchestrator_core::SelectOption;
+    /// let option = SelectOption::new("PROJ-2", "PROJ-2 Logo is blurry");
+    /// assert_eq!((option.value.as_str(), option.label.as_str()), ("PROJ-2", "PROJ-2 Logo is blurry"));
+    /// ```
     pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
         SelectOption {
             value: value.into(),

@@ -138,6 +138,13 @@ pub fn complete_flow<S>(success: bool, final_message: Option<String>) -> Next<S>
 
 impl<S> Transition<S> {
     /// Maps the step type, keeping the kind of transition.
+    ///
+    /// ```
+    /// # use orchestrator_core::Transition;
+    /// let next: Transition<&str> = Transition::Goto("Help");
+    /// assert!(matches!(next.map(str::len), Transition::Goto(4)));
+    /// assert!(matches!(Transition::<&str>::Stay.map(str::len), Transition::Stay));
+    /// ```
     pub fn map<T>(self, f: impl FnOnce(S) -> T) -> Transition<T> {
         self.try_map(|s| Ok::<T, std::convert::Infallible>(f(s)))
             .unwrap_or_else(|never| match never {})
