@@ -138,6 +138,26 @@ impl Orchestrator {
     /// The transports answer Slack's `block_suggestion` with them.
     ///
     /// [`OrchestratorBuilder::options`]: crate::OrchestratorBuilder::options
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// use orchestrator_core::{SelectOption, Suggestion};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let orchestrator = Orchestrator::builder()
+    ///     .options("city", |asked: Suggestion| async move {
+    ///         let cities = ["Lyon", "Lille", "Paris"];
+    ///         cities.iter().filter(|c| c.starts_with(&asked.value)).map(|c| SelectOption::new(*c, *c)).collect()
+    ///     })
+    ///     .slack(RecordingSlack::new())
+    ///     .build()
+    ///     .unwrap();
+    /// let typed = br#"{"type": "block_suggestion", "user": {"id": "U1"}, "team": {"id": "T1"},
+    ///     "action_id": "city", "block_id": "b", "value": "L"}"#;
+    /// let Ok(orchestrator_core::SlackJson::Suggest(asked)) = orchestrator_core::SlackJson::from_slice(typed) else { panic!() };
+    /// let offered: Vec<String> = orchestrator.options(*asked).await.into_iter().map(|o| o.value).collect();
+    /// assert_eq!(offered, ["Lyon", "Lille"]);
+    /// # }
+    /// ```
     pub async fn options(&self, asked: orchestrator_core::Suggestion) -> Vec<orchestrator_core::SelectOption> {
         crate::engine::options::options_for(&self.inner.options, asked).await
     }
@@ -502,6 +522,14 @@ impl Orchestrator {
 
     /// Whether the bot can serve (`GET /readyz`): the store answers, and the bot knows its
     /// Slack identity (from `auth.test` at start). The reason when it cannot.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = Orchestrator::builder().slack(RecordingSlack::new()).bot_user("U0BOT").build().unwrap();
+    /// assert!(bot.readiness().await.is_ok(), "the memory store answers and the bot knows who it is");
+    /// # }
+    /// ```
     pub async fn readiness(&self) -> Result<(), NotReady> {
         if self.inner.bot_user.is_none() {
             return Err(NotReady::IdentityUnknown);

@@ -147,6 +147,27 @@ pub enum Cancelled {
 
 impl Cancelled {
     /// Whether the flow was active (and is cancelled now).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod ask {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ask { #[start] Name }
+    /// #     #[step(Name)]
+    /// #     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    /// #     #[step(Name)]
+    /// #     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { complete(format!("Hi, {name}!")) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ask::Ask>());
+    /// bot.dm("U1").send("hi").await;
+    /// let id = bot.flows().await[0].id;
+    /// assert!(bot.orchestrator().cancel(id, "stuck", None).await.unwrap().was_active());
+    /// assert!(!bot.orchestrator().cancel(id, "again", None).await.unwrap().was_active(), "already ended");
+    /// # }
+    /// ```
     pub fn was_active(&self) -> bool {
         matches!(self, Cancelled::Now { .. })
     }

@@ -22,6 +22,37 @@ impl Orchestrator {
     /// loop beside the timer loop's.
     /// Events of one conversation in a page still go in order: a later one waits for the
     /// earlier one's worker, as every event does.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use orchestrator_runtime::{Orchestrator, RecordingSlack};
+    /// use slack_orchestrator::{Incoming, MemoryStore, Received, Store};
+    /// use std::sync::Arc;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod ask {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ask { #[start] Name }
+    /// #     #[step(Name)]
+    /// #     async fn greet(cx: &mut Cx) -> Next<Ask> { cx.say("Your name?").await?; stay() }
+    /// #     #[step(Name)]
+    /// #     async fn named(_cx: &mut Cx, name: Text) -> Next<Ask> { complete(format!("Hi, {name}!")) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let store = Arc::new(MemoryStore::new());
+    /// // An event a worker received (and acked) and then died on: its lease ended long ago.
+    /// let dm = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+    ///     "event": {"type": "message", "channel": "D1", "channel_type": "im", "user": "U1", "text": "hi", "ts": "1.1"}});
+    /// let long_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    /// let received = Received::new(Incoming::from_json(&dm).unwrap().unwrap(), long_ago).unwrap();
+    /// store.receive(&received, long_ago).await.unwrap();
+    ///
+    /// let slack = RecordingSlack::new();
+    /// let bot = Orchestrator::builder().flow::<ask::Ask>().store(store.clone()).slack(slack.clone()).build().unwrap();
+    /// assert_eq!(bot.recover().await.unwrap(), 1, "applied now");
+    /// assert_eq!(slack.requests().len(), 1, "the flow asked its question");
+    /// assert_eq!(bot.recover().await.unwrap(), 0, "settled: nothing left");
+    /// # }
+    /// ```
     pub async fn recover(&self) -> Result<usize, OrchestratorError> {
         let inner = &self.inner;
         let mut applied = 0;

@@ -113,21 +113,143 @@ pub struct Occurrence {
 
 impl Occurrence {
     /// The time this occurrence was scheduled for (not when it fired, if it fired late).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::{Clock, Occurrence, TargetError};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = command("/hello"))]
+    /// # mod hello {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Hello { #[start] ByHand, Say { text: String } }
+    /// #     #[step(ByHand)]
+    /// #     async fn by_hand(_cx: &mut Cx, _command: Command) -> Next<Hello> { complete_silently() }
+    /// #     #[step(Say { text })]
+    /// #     async fn say(_cx: &mut Cx, text: String) -> Next<Hello> { complete(text) }
+    /// # }
+    /// async fn fired(at: Occurrence) -> Result<Vec<(Target, hello::Hello)>, TargetError> {
+    ///     let text = format!("Good morning, it is {}.", at.time().format("%H:%M"));
+    ///     Ok(vec![(Target::dm("U1"), hello::Hello::Say { text })])
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let nine = Schedule::cron("0 9 * * *").unwrap();
+    /// let at_8_59 = "2026-12-07T08:59:30Z".parse().unwrap();
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<hello::Hello>().clock(Clock::at(at_8_59))
+    ///     .state(String::from("#general")).schedule(nine, fired));
+    /// let mut dm = bot.dm("U1");
+    /// bot.advance(Duration::from_secs(40)).await;
+    /// dm.expect_reply("Good morning, it is 09:00.");
+    /// # }
+    /// ```
     pub fn time(&self) -> DateTime<Utc> {
         self.at
     }
 
     /// The application state of type `T` registered with [`OrchestratorBuilder::state`](crate::OrchestratorBuilder::state).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::{Clock, Occurrence, TargetError};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = command("/hello"))]
+    /// # mod hello {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Hello { #[start] ByHand, Say { text: String } }
+    /// #     #[step(ByHand)]
+    /// #     async fn by_hand(_cx: &mut Cx, _command: Command) -> Next<Hello> { complete_silently() }
+    /// #     #[step(Say { text })]
+    /// #     async fn say(_cx: &mut Cx, text: String) -> Next<Hello> { complete(text) }
+    /// # }
+    /// async fn fired(at: Occurrence) -> Result<Vec<(Target, hello::Hello)>, TargetError> {
+    ///     let channel = at.state::<String>()?; // registered with `.state(...)`
+    ///     Ok(vec![(Target::dm("U1"), hello::Hello::Say { text: format!("Standup in {channel}.") })])
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let nine = Schedule::cron("0 9 * * *").unwrap();
+    /// let at_8_59 = "2026-12-07T08:59:30Z".parse().unwrap();
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<hello::Hello>().clock(Clock::at(at_8_59))
+    ///     .state(String::from("#general")).schedule(nine, fired));
+    /// let mut dm = bot.dm("U1");
+    /// bot.advance(Duration::from_secs(40)).await;
+    /// dm.expect_reply("Standup in #general.");
+    /// # }
+    /// ```
     pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, MissingState> {
         self.state.get::<T>()
     }
 
     /// Calls any Web API method (as [`Cx::api_call`](orchestrator_core::Cx::api_call)).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::{Clock, Occurrence, TargetError};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = command("/hello"))]
+    /// # mod hello {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Hello { #[start] ByHand, Say { text: String } }
+    /// #     #[step(ByHand)]
+    /// #     async fn by_hand(_cx: &mut Cx, _command: Command) -> Next<Hello> { complete_silently() }
+    /// #     #[step(Say { text })]
+    /// #     async fn say(_cx: &mut Cx, text: String) -> Next<Hello> { complete(text) }
+    /// # }
+    /// async fn fired(at: Occurrence) -> Result<Vec<(Target, hello::Hello)>, TargetError> {
+    ///     let members = at.api_call("conversations.members", serde_json::json!({"channel": "C_TEAM"})).await?;
+    ///     let asked = members["ok"].as_bool().unwrap_or_default();
+    ///     Ok(vec![(Target::dm("U1"), hello::Hello::Say { text: format!("Asked Slack: {asked}.") })])
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let nine = Schedule::cron("0 9 * * *").unwrap();
+    /// let at_8_59 = "2026-12-07T08:59:30Z".parse().unwrap();
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<hello::Hello>().clock(Clock::at(at_8_59))
+    ///     .state(String::from("#general")).schedule(nine, fired));
+    /// let mut dm = bot.dm("U1");
+    /// bot.advance(Duration::from_secs(40)).await;
+    /// dm.expect_reply("Asked Slack: true.");
+    /// assert!(bot.slack().requests().iter().any(|r| r.method() == "conversations.members"));
+    /// # }
+    /// ```
     pub async fn api_call(&self, method: &str, args: Value) -> Result<Value, SlackError> {
         self.slack.api_call(method, args).await
     }
 
     /// Calls a Web API method typed (as [`Cx::web_api`](orchestrator_core::Cx::web_api)).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::{Clock, Occurrence, TargetError};
+    /// use std::time::Duration;
+    /// # #[flow(trigger = command("/hello"))]
+    /// # mod hello {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Hello { #[start] ByHand, Say { text: String } }
+    /// #     #[step(ByHand)]
+    /// #     async fn by_hand(_cx: &mut Cx, _command: Command) -> Next<Hello> { complete_silently() }
+    /// #     #[step(Say { text })]
+    /// #     async fn say(_cx: &mut Cx, text: String) -> Next<Hello> { complete(text) }
+    /// # }
+    /// #[derive(serde::Serialize)]
+    /// struct Members<'a> { channel: &'a str }
+    /// #[derive(serde::Deserialize)]
+    /// struct Answer { ok: bool }
+    /// async fn fired(at: Occurrence) -> Result<Vec<(Target, hello::Hello)>, TargetError> {
+    ///     let answer: Answer = at.web_api("conversations.members", &Members { channel: "C_TEAM" }).await?;
+    ///     Ok(vec![(Target::dm("U1"), hello::Hello::Say { text: format!("Typed answer: {}.", answer.ok) })])
+    /// }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let nine = Schedule::cron("0 9 * * *").unwrap();
+    /// let at_8_59 = "2026-12-07T08:59:30Z".parse().unwrap();
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<hello::Hello>().clock(Clock::at(at_8_59))
+    ///     .state(String::from("#general")).schedule(nine, fired));
+    /// let mut dm = bot.dm("U1");
+    /// bot.advance(Duration::from_secs(40)).await;
+    /// dm.expect_reply("Typed answer: true.");
+    /// # }
+    /// ```
     pub async fn web_api<Req, Resp>(&self, method: &str, request: &Req) -> Result<Resp, SlackError>
     where
         Req: serde::Serialize + ?Sized,

@@ -109,6 +109,26 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 impl SocketMode {
     /// Socket Mode with the app-level token (`xapp-…`), opening connections through `web`.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{Orchestrator, SlackWebApi, SocketMode};
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use std::sync::Arc;
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await; // Slack, for this example
+    /// let web = SlackWebApi::new("xoxb-token", Some(&slack.api_url())).unwrap();
+    /// let orchestrator = Orchestrator::builder().slack(Arc::new(web.clone())).bot_user("U0BOT").build().unwrap();
+    /// let socket = SocketMode::new(orchestrator, web, "xapp-token");
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let running = tokio::spawn(socket.run(async { stopped.await.ok(); }));
+    /// while slack.socket_clients() == 0 {
+    ///     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    /// }
+    /// assert_eq!(slack.methods(), ["apps.connections.open"], "asked for a WebSocket URL with the app token");
+    /// stop.send(()).unwrap();
+    /// running.await.unwrap();
+    /// # }
+    /// ```
     pub fn new(orchestrator: Orchestrator, web: SlackWebApi, app_token: &str) -> Self {
         SocketMode {
             orchestrator,
@@ -136,6 +156,31 @@ impl SocketMode {
     }
 
     /// Runs until `shutdown` completes, reconnecting as needed; then lets running steps finish.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{payloads, Orchestrator, SlackWebApi, SocketMode};
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-token", Some(&slack.api_url())).unwrap();
+    /// let orchestrator = Orchestrator::builder().slack(Arc::new(web.clone())).bot_user("U0BOT").build().unwrap();
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let running = tokio::spawn(SocketMode::new(orchestrator, web, "xapp-token").run(async { stopped.await.ok(); }));
+    /// while slack.socket_clients() == 0 {
+    ///     tokio::time::sleep(Duration::from_millis(10)).await;
+    /// }
+    /// let dm = payloads::direct_message("T1", "U1", "hi", "1.1", "Ev1");
+    /// slack.socket_send(&serde_json::json!({"envelope_id": "e1", "type": "events_api", "payload": dm}));
+    /// while slack.socket_acks().is_empty() {
+    ///     tokio::time::sleep(Duration::from_millis(10)).await;
+    /// }
+    /// stop.send(()).unwrap();
+    /// running.await.unwrap(); // returns once shut down
+    /// assert_eq!(slack.socket_acks()[0]["envelope_id"], "e1");
+    /// # }
+    /// ```
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
         let mut backoff = FIRST_BACKOFF;

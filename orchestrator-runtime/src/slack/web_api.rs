@@ -224,6 +224,15 @@ impl SlackWebApi {
     }
 
     /// A client configured from `SLACK_BOT_TOKEN` and `SLACK_API_URL`.
+    ///
+    /// ```
+    /// use orchestrator_runtime::SlackWebApi;
+    /// // Without SLACK_BOT_TOKEN there is no client, and the error says which variable is missing.
+    /// if std::env::var_os("SLACK_BOT_TOKEN").is_none() {
+    ///     let Err(missing) = SlackWebApi::from_env() else { panic!("no token, no client") };
+    ///     assert!(missing.to_string().contains("SLACK_BOT_TOKEN"), "{missing}");
+    /// }
+    /// ```
     pub fn from_env() -> Result<Self, ClientError> {
         let token = std::env::var("SLACK_BOT_TOKEN").map_err(|_| ClientError::NoToken)?;
         let url = std::env::var("SLACK_API_URL").ok().filter(|u| !u.is_empty());
@@ -231,6 +240,19 @@ impl SlackWebApi {
     }
 
     /// `auth.test`: checks the token and tells the bot who it is.
+    ///
+    /// ```
+    /// use orchestrator_runtime::SlackWebApi;
+    /// use slack_orchestrator::testkit::{FakeSlack, BOT_USER, TEAM};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let me = SlackWebApi::new("xoxb-token", Some(&slack.api_url())).unwrap().auth_test().await.unwrap();
+    /// assert_eq!((me.user_id.as_str(), me.team_id.as_str()), (BOT_USER, TEAM));
+    /// slack.fail_next("auth.test", "invalid_auth"); // a revoked token
+    /// let refused = SlackWebApi::new("xoxb-old", Some(&slack.api_url())).unwrap().auth_test().await.unwrap_err();
+    /// assert!(refused.to_string().contains("invalid_auth"), "{refused}");
+    /// # }
+    /// ```
     pub async fn auth_test(&self) -> Result<BotIdentity, SlackError> {
         let session = self.client.open_session(&self.token);
         let none: [(&str, Option<&str>); 0] = [];
@@ -252,6 +274,20 @@ impl SlackWebApi {
 
     /// `apps.connections.open` with an app-level token: the Socket Mode WebSocket URL. A 429
     /// is waited out (`Retry-After`) and asked again, as every call's is.
+    ///
+    /// ```
+    /// use orchestrator_runtime::SlackWebApi;
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-token", Some(&slack.api_url())).unwrap();
+    /// slack.rate_limit_next("apps.connections.open", 1, 1); // waited out, then asked again
+    /// let url = web.open_socket("xapp-token").await.unwrap();
+    /// assert!(url.starts_with("ws://"), "{url}");
+    /// let asked = slack.calls().pop().unwrap();
+    /// assert_eq!(asked.token.as_deref(), Some("xapp-token"), "the app-level token, not the bot's");
+    /// # }
+    /// ```
     pub async fn open_socket(&self, app_token: &str) -> Result<String, SlackError> {
         let token = SlackApiToken::new(SlackApiTokenValue(app_token.to_owned()));
         let session = self.client.open_session(&token);

@@ -205,6 +205,23 @@ pub enum SqliteError {
 
 impl SqliteStore {
     /// Opens (creating if needed) the file at `path` with the default durability.
+    ///
+    /// ```
+    /// use orchestrator_runtime::store::SqliteStore;
+    /// use slack_orchestrator::{FlowRecord, MessageContext, Store};
+    /// # #[tokio::main] async fn main() {
+    /// let dir = std::env::temp_dir().join(format!("sqlite-open-{}", uuid::Uuid::new_v4()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("bot.db");
+    /// let record = FlowRecord::new("ask", 1, serde_json::json!("Name"), "Name", MessageContext::new("T1", "U1", "D1"), chrono::Utc::now());
+    /// let mut saved = record.clone();
+    /// saved.version = 1;
+    /// SqliteStore::open(&path).await.unwrap().commit(&saved, 0, None).await.unwrap(); // created on first use
+    /// let reopened = SqliteStore::open(&path).await.unwrap(); // as after a restart
+    /// assert_eq!(reopened.load(record.id).await.unwrap().unwrap().version, 1);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # }
+    /// ```
     pub async fn open(path: impl Into<PathBuf>) -> Result<SqliteStore, SqliteError> {
         SqliteStore::open_with(Options::at(path.into())).await
     }
