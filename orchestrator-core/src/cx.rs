@@ -125,6 +125,20 @@ const FUNCTION_ENDED: [&str; 2] = ["function_execution_not_found", "execution_no
 impl Cx {
     /// A context for one step run on `record`, triggered by `incoming` (for a timeout, an
     /// [`Incoming::timeout`]; `None` outside any event, e.g. a cancel).
+    ///
+    /// ```
+    /// use orchestrator_core::{Cx, FlowRecord, MessageContext};
+    /// use slack_orchestrator::RecordingSlack;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("ask", 1, serde_json::json!("Name"), "Name", MessageContext::new("T1", "U1", "D1"), now);
+    /// let slack = RecordingSlack::new();
+    /// let mut cx = Cx::new(record, slack.clone(), None, now);
+    /// cx.say("Your name?").await.unwrap();
+    /// assert_eq!(slack.requests()[0].method(), "chat.postMessage");
+    /// assert_eq!(cx.into_record().messages[0].text, "Your name?", "logged on the record");
+    /// # }
+    /// ```
     pub fn new(record: FlowRecord, api: Arc<dyn SlackApi>, incoming: Option<Incoming>, now: DateTime<Utc>) -> Self {
         Self::sharing(record, api, incoming.map(Arc::new), now)
     }
@@ -231,6 +245,25 @@ impl Cx {
     }
 
     /// The flows this step asked to start (the orchestrator takes them after saving).
+    ///
+    /// ```
+    /// # use orchestrator_core::*;
+    /// # #[derive(serde::Serialize, serde::Deserialize)] enum Ask { Name }
+    /// # impl Flow for Ask {
+    /// #   fn options() -> FlowOptions { FlowOptions::new("ask") }
+    /// #   fn start() -> Self { Ask::Name }
+    /// #   fn step_name(&self) -> &'static str { "Name" }
+    /// #   fn on_enter(self, _: &mut Cx) -> Option<StepFuture<'_, Self>> { None }
+    /// #   fn on_input<'a>(self, _: &'a mut Cx, _: &Incoming) -> Option<StepFuture<'a, Self>> { None }
+    /// #   fn graph() -> Graph { Graph::new("ask", "Name") }
+    /// # }
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("demo", 1, serde_json::json!("Start"), "Start", MessageContext::new("T1", "U1", "D1"), now);
+    /// let mut cx = Cx::new(record, slack_orchestrator::RecordingSlack::new(), None, now);
+    /// cx.start_flow(MessageContext::new("T1", "U2", "D2"), Ask::Name).unwrap();
+    /// assert_eq!(cx.take_starts().len(), 1);
+    /// assert!(cx.take_starts().is_empty(), "taken once");
+    /// ```
     pub fn take_starts(&mut self) -> Vec<FlowStart> {
         std::mem::take(&mut self.starts)
     }
@@ -268,6 +301,16 @@ impl Cx {
     }
 
     /// Gives this step run the bot's application state (the orchestrator does).
+    ///
+    /// ```
+    /// use orchestrator_core::{AppState, Cx, FlowRecord, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U", "D1"), now);
+    /// let mut state = AppState::default();
+    /// state.insert(42_u32);
+    /// let cx = Cx::new(record, slack_orchestrator::RecordingSlack::new(), None, now).with_state(state.into());
+    /// assert_eq!(*cx.state::<u32>().unwrap(), 42);
+    /// ```
     pub fn with_state(mut self, state: Arc<AppState>) -> Self {
         self.state = state;
         self
@@ -301,6 +344,23 @@ impl Cx {
     /// was saved (an event replayed after a restart, a timeout whose claim had lapsed).
     /// Each post then first looks in Slack for the message the earlier run tagged with the
     /// same [`PostTag`], and posts only if it is not there.
+    ///
+    /// ```
+    /// use orchestrator_core::{Cx, FlowRecord, MessageContext};
+    /// use slack_orchestrator::RecordingSlack;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("ask", 1, serde_json::json!("Name"), "Name", MessageContext::new("T1", "U1", "D1"), now);
+    /// let slack = RecordingSlack::new();
+    /// let mut first = Cx::new(record.clone(), slack.clone(), None, now);
+    /// first.say("Your name?").await.unwrap(); // and the process is killed before the result is saved
+    /// let mut replay = Cx::new(record, slack.clone(), None, now);
+    /// replay.set_replay(true);
+    /// replay.say("Your name?").await.unwrap();
+    /// assert_eq!(slack.requests().len(), 1, "found in Slack by its tag: not posted twice");
+    /// assert!(replay.record().messages[0].ts.is_some(), "logged with the ts of the first post");
+    /// # }
+    /// ```
     pub fn set_replay(&mut self, replay: bool) {
         self.replay = replay;
     }
@@ -368,11 +428,35 @@ impl Cx {
     }
 
     /// Gives the record back, with the step's changes to metadata, participants and log.
+    ///
+    /// ```
+    /// use orchestrator_core::{Cx, FlowRecord, MessageContext};
+    /// use slack_orchestrator::RecordingSlack;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("ask", 1, serde_json::json!("Name"), "Name", MessageContext::new("T1", "U1", "D1"), now);
+    /// let mut cx = Cx::new(record, RecordingSlack::new(), None, now);
+    /// cx.set("plan", "pro");
+    /// let record = cx.into_record(); // what the engine saves
+    /// assert_eq!(record.metadata["plan"], "pro");
+    /// # }
+    /// ```
     pub fn into_record(self) -> FlowRecord {
         self.record
     }
 
     /// The flow record as it is now.
+    ///
+    /// ```
+    /// use orchestrator_core::{Cx, FlowRecord, MessageContext};
+    /// use slack_orchestrator::RecordingSlack;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("ask", 1, serde_json::json!("Name"), "Name", MessageContext::new("T1", "U1", "D1"), now);
+    /// let cx = Cx::new(record, RecordingSlack::new(), None, now);
+    /// assert_eq!((cx.record().flow.as_str(), cx.record().step_name.as_str()), ("ask", "Name"));
+    /// # }
+    /// ```
     pub fn record(&self) -> &FlowRecord {
         &self.record
     }
@@ -883,6 +967,36 @@ impl Cx {
 
     /// Replaces a message the bot sent in another channel than the conversation's (one
     /// posted with [`Cx::post_to`], e.g. in an approver's DM).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::SlackRequest;
+    /// # #[flow(trigger = direct_message)]
+    /// # mod approval {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Approval { #[start] Ask }
+    /// #     #[step(Ask)]
+    /// #     async fn ask(cx: &mut Cx) -> Next<Approval> {
+    /// #         let dm = cx.open_dm("U_BOSS").await?;
+    /// #         let asked = cx.post_to(&dm, "Approve the laptop?", None).await?;
+    /// #         let ts = asked.ts().unwrap_or_default().to_owned();
+    /// #         cx.update_message_in(&dm, &ts, "Laptop: approved.", None).await?;
+    /// #         complete("Approved.")
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<approval::Approval>());
+    /// bot.dm("U1").send("laptop please").await;
+    /// let updated = bot.slack().requests().into_iter().find_map(|r| match r {
+    ///     SlackRequest::UpdateMessage { channel, text, .. } => Some((channel, text)),
+    ///     _ => None,
+    /// });
+    /// let (channel, text) = updated.expect("the approver's message was updated");
+    /// assert!(channel.starts_with('D') && channel != "DU1", "in the approver's DM: {channel}");
+    /// assert_eq!(text, "Laptop: approved.");
+    /// # }
+    /// ```
     pub async fn update_message_in(
         &mut self,
         channel: impl Into<String>,
@@ -990,6 +1104,39 @@ impl Cx {
     }
 
     /// Pushes a modal on top of the open one (from a click inside a modal).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::SlackRequest;
+    /// # #[flow(trigger = command("/ticket"))]
+    /// # mod ticket {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ticket { #[start] Open, Form }
+    /// #     #[step(Open)]
+    /// #     async fn open(cx: &mut Cx, _command: Command) -> Next<Ticket> {
+    /// #         let title = blocks::text_input("title_block", "title", "What is wrong?");
+    /// #         let help = blocks::actions("tools", vec![blocks::button("help", "Help", "h")]);
+    /// #         cx.open_modal(blocks::modal("ticket", "New ticket", "File", vec![title, help])).await?;
+    /// #         goto(Ticket::Form)
+    /// #     }
+    /// #     #[step(Form)]
+    /// #     async fn clicked(cx: &mut Cx, click: Click) -> Next<Ticket> {
+    /// #         let typed = click.view.as_ref().and_then(|v| v.value("title")).unwrap_or_default().to_owned();
+    /// #         let tip = blocks::section(&format!("Say what you see, not \"{typed}\"."));
+    /// #         cx.push_modal(blocks::modal("tip", "Help", "OK", vec![tip])).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ticket::Ticket>());
+    /// let (mut chat, _) = bot.command("U1", "C1", "/ticket", "").await;
+    /// chat.click_in_modal("help", &[("title_block", "title", "broken")]).await;
+    /// let pushed = bot.slack().requests().into_iter().any(|r| matches!(r,
+    ///     SlackRequest::PushView { view, .. } if view["blocks"][0]["text"]["text"] == "Say what you see, not \"broken\"."));
+    /// assert!(pushed, "{:?}", bot.slack().requests());
+    /// # }
+    /// ```
     pub async fn push_modal(&mut self, view: Value) -> Result<SlackReply, SlackError> {
         let trigger_id = self.trigger_id("views.push")?;
         let view = self.tag_view(view);
@@ -1057,11 +1204,60 @@ impl Cx {
 
     /// Takes the answer to the submitted modal this run gave (the engine sends it in the
     /// acknowledgement).
+    ///
+    /// ```
+    /// use orchestrator_core::{Cx, FlowRecord, Incoming, MessageContext, ModalAnswer};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let submitted = serde_json::json!({"type": "view_submission", "user": {"id": "U1"}, "team": {"id": "T1"},
+    ///     "view": {"id": "V1", "callback_id": "ticket", "private_metadata": "", "state": {"values": {}}}});
+    /// let submitted = Incoming::from_json(&submitted).unwrap().unwrap();
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T1", "U1", "D1"), now);
+    /// let mut cx = Cx::new(record, slack_orchestrator::RecordingSlack::new(), Some(submitted), now);
+    /// cx.answer_submission(ModalAnswer::Clear).unwrap();
+    /// assert_eq!(cx.take_modal_answer(), Some(serde_json::json!({"response_action": "clear"})));
+    /// assert_eq!(cx.take_modal_answer(), None);
+    /// # }
+    /// ```
     pub fn take_modal_answer(&mut self) -> Option<Value> {
         self.modal_answer.take()
     }
 
     /// Replaces the content of an open modal.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::SlackRequest;
+    /// # #[flow(trigger = command("/ticket"))]
+    /// # mod ticket {
+    /// #     use slack_orchestrator::prelude::*;
+    /// #     pub enum Ticket { #[start] Open, Form }
+    /// #     #[step(Open)]
+    /// #     async fn open(cx: &mut Cx, _command: Command) -> Next<Ticket> {
+    /// #         let title = blocks::text_input("title_block", "title", "What is wrong?");
+    /// #         let help = blocks::actions("tools", vec![blocks::button("help", "Help", "h")]);
+    /// #         cx.open_modal(blocks::modal("ticket", "New ticket", "File", vec![title, help])).await?;
+    /// #         goto(Ticket::Form)
+    /// #     }
+    /// #     #[step(Form)]
+    /// #     async fn clicked(cx: &mut Cx, click: Click) -> Next<Ticket> {
+    /// #         let typed = click.view.as_ref().and_then(|v| v.value("title")).unwrap_or_default().to_owned();
+    /// #         let tip = blocks::section(&format!("Say what you see, not \"{typed}\"."));
+    /// #         let view_id = click.view.map(|v| v.view_id).unwrap_or_default();
+    /// #         cx.update_modal(view_id, blocks::modal("ticket", "New ticket", "File", vec![tip])).await?;
+    /// #         stay()
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<ticket::Ticket>());
+    /// let (mut chat, _) = bot.command("U1", "C1", "/ticket", "").await;
+    /// chat.click_in_modal("help", &[("title_block", "title", "broken")]).await;
+    /// let requests = bot.slack().requests();
+    /// let Some(SlackRequest::UpdateView { view, .. }) = requests.last() else { panic!("{requests:?}") };
+    /// assert_eq!(view["blocks"][0]["text"]["text"], "Say what you see, not \"broken\".");
+    /// # }
+    /// ```
     pub async fn update_modal(&mut self, view_id: impl Into<String>, view: Value) -> Result<SlackReply, SlackError> {
         let view = self.tag_view(view);
         let request = SlackRequest::UpdateView {
@@ -1276,6 +1472,19 @@ impl Cx {
     }
 
     /// Whether the Workflow Builder step this flow runs was completed (or failed) already.
+    ///
+    /// ```
+    /// use orchestrator_core::{Cx, FlowRecord, MessageContext};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let now = chrono::Utc::now();
+    /// let run = MessageContext::new("T1", "", "function:Fx1"); // a Workflow Builder step's run
+    /// let record = FlowRecord::new("step", 1, serde_json::json!("Ask"), "Ask", run, now);
+    /// let mut cx = Cx::new(record, slack_orchestrator::RecordingSlack::new(), None, now);
+    /// assert!(!cx.function_completed());
+    /// cx.complete_function(serde_json::json!({"approved": true})).await.unwrap();
+    /// assert!(cx.function_completed(), "so the engine does not fail it when the flow ends");
+    /// # }
+    /// ```
     pub fn function_completed(&self) -> bool {
         self.record.metadata.get(FUNCTION_COMPLETED) == Some(&Value::Bool(true))
     }
