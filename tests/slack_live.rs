@@ -1008,3 +1008,49 @@ fn texts_of(slack: &slack_orchestrator::testkit::FakeSlack) -> Vec<String> {
         .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+#[tokio::test]
+async fn a_view_and_an_update_reach_slack_as_built_not_as_slack_morphism_models_them() {
+    use slack_orchestrator::testkit::FakeSlack;
+    use slack_orchestrator::{SlackApi, SlackRequest, SlackWebApi};
+    let slack = FakeSlack::start().await;
+    let api = SlackWebApi::new("xoxb-t", Some(&slack.api_url())).unwrap();
+    let plain = |text: &str| json!({"type": "plain_text", "text": text});
+    // Block Kit as Slack documents it, with what slack-morphism's models rewrite: a radio
+    // button's markdown description (made plain text) and an overflow option's URL (given
+    // a trailing slash).
+    let choices = json!({"type": "actions", "block_id": "pick", "elements": [
+        {"type": "radio_buttons", "action_id": "plan", "options": [
+            {"text": plain("Pro"), "value": "pro", "description": {"type": "mrkdwn", "text": "*best* value"}}]},
+        {"type": "overflow", "action_id": "more", "options": [
+            {"text": plain("Docs"), "value": "docs", "url": "https://example.com"}]}]});
+    let view = json!({"type": "modal", "callback_id": "plan", "title": plain("Plan"), "blocks": [choices.clone()]});
+    let opened = SlackRequest::OpenView {
+        trigger_id: "t1".into(),
+        view: view.clone(),
+    };
+    api.call(opened).await.unwrap();
+    let update = SlackRequest::UpdateMessage {
+        channel: "C1".into(),
+        ts: "1.1".into(),
+        text: "Pick a plan".into(),
+        blocks: Some(json!([choices])),
+    };
+    api.call(update).await.unwrap();
+    assert_eq!(slack.calls_to("views.open")[0]["view"], view);
+    assert_eq!(slack.calls_to("chat.update")[0]["blocks"], json!([choices]));
+    // What the models refuse is still refused here, before Slack is asked.
+    let broken = json!({"type": "modal", "blocks": [choices]}); // no title
+    let refused = api
+        .call(SlackRequest::OpenView {
+            trigger_id: "t2".into(),
+            view: broken,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, slack_orchestrator::SlackError::InvalidRequest { detail, .. } if detail.contains("title")),
+        "{refused}"
+    );
+    assert_eq!(slack.calls_to("views.open").len(), 1);
+}

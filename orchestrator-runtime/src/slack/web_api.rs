@@ -17,7 +17,8 @@
 //!   documents that such a call may have been partly done, so an untagged post or an
 //!   ephemeral message is not sent again. A call that got no answer is tried again only if
 //!   it is an update or a look-up.
-//! - Requests are built and checked with slack-morphism's typed models, but of an answer
+//! - Requests are checked against slack-morphism's typed models, then sent as built (a
+//!   round trip through a model rewrites what the model does not know), and of an answer
 //!   only what the bot uses is read (a post's or update's `channel` and `ts`, a view's
 //!   `id`, `auth.test`'s user, team and bot ids): an `ok` answer that lacks a field the
 //!   crate's model requires, or holds a block type it does not know yet, is still the
@@ -377,7 +378,7 @@ impl SlackWebApi {
             } => {
                 if let Some(blocks) = blocks {
                     // Checked against slack-morphism's Block Kit models, then sent as given.
-                    typed::<Vec<SlackBlock>>(method, blocks.clone())?;
+                    check::<Vec<SlackBlock>>(method, blocks)?;
                 }
                 let post = PostBody {
                     channel,
@@ -394,25 +395,25 @@ impl SlackWebApi {
                 message_reply(sent)
             }
             SlackRequest::UpdateMessage { .. } => {
-                let request: SlackApiChatUpdateRequest = typed(method, args()?)?;
-                message_reply(send(&session, method, &request).await?)
+                let body = checked::<SlackApiChatUpdateRequest>(method, args()?)?;
+                message_reply(send(&session, method, &body).await?)
             }
             SlackRequest::PostEphemeral { .. } => {
-                let request: SlackApiChatPostEphemeralRequest = typed(method, args()?)?;
-                send::<IgnoredAny>(&session, method, &request).await?;
+                let body = checked::<SlackApiChatPostEphemeralRequest>(method, args()?)?;
+                send::<IgnoredAny>(&session, method, &body).await?;
                 SlackReply::Ok
             }
             SlackRequest::OpenView { .. } => {
-                let request: SlackApiViewsOpenRequest = typed(method, args()?)?;
-                view_reply(send(&session, method, &request).await?)
+                let body = checked::<SlackApiViewsOpenRequest>(method, args()?)?;
+                view_reply(send(&session, method, &body).await?)
             }
             SlackRequest::PushView { .. } => {
-                let request: SlackApiViewsPushRequest = typed(method, args()?)?;
-                view_reply(send(&session, method, &request).await?)
+                let body = checked::<SlackApiViewsPushRequest>(method, args()?)?;
+                view_reply(send(&session, method, &body).await?)
             }
             SlackRequest::UpdateView { .. } => {
-                let request: SlackApiViewsUpdateRequest = typed(method, args()?)?;
-                view_reply(send(&session, method, &request).await?)
+                let body = checked::<SlackApiViewsUpdateRequest>(method, args()?)?;
+                view_reply(send(&session, method, &body).await?)
             }
             SlackRequest::FindPost {
                 channel,
@@ -445,11 +446,11 @@ impl SlackWebApi {
                 })?;
                 let response_type = if *in_channel { "in_channel" } else { "ephemeral" };
                 let body = json!({"text": text, "replace_original": replace_original, "response_type": response_type});
-                // Checked against slack-morphism's model, then sent as built: its typed
+                // Checked, then sent as built, as every request: slack-morphism's typed
                 // request has no `response_type`, and without one Slack shows the answer to
                 // the user alone, even one meant for the whole channel. Posted as its
                 // `post_webhook_message` posts: no token, the URL kept out of its logs.
-                typed::<SlackApiPostWebhookMessageRequest>(method, body.clone())?;
+                check::<SlackApiPostWebhookMessageRequest>(method, &body)?;
                 let span = tracing::debug_span!("Slack response_url");
                 let context = SlackClientApiCallContext {
                     rate_control_params: Some(&POST_WEBHOOK_SPECIAL_LIMIT_RATE_CTL),
@@ -575,16 +576,26 @@ struct HistoryMessage {
     metadata: Option<Value>,
 }
 
-/// Builds slack-morphism's typed request from the JSON Slack documents (its models are
-/// serde), so Block Kit given as JSON is checked here instead of at Slack.
-fn typed<T: DeserializeOwned>(method: &str, mut body: Value) -> Result<T, SlackError> {
-    if let Some(map) = body.as_object_mut() {
-        map.retain(|key, v| !v.is_null() && key != "method");
-    }
-    serde_json::from_value(body).map_err(|e| SlackError::InvalidRequest {
+/// Checks `body` against slack-morphism's typed model `T` of the request (its models are
+/// serde), so that Block Kit given as JSON is refused here, with serde's reason, instead
+/// of at Slack.
+fn check<T: DeserializeOwned>(method: &str, body: &Value) -> Result<(), SlackError> {
+    T::deserialize(body).map(drop).map_err(|e| SlackError::InvalidRequest {
         method: method.to_owned(),
         detail: e.to_string(),
     })
+}
+
+/// A request's JSON (nulls and the `method` tag left out) once it reads as `T`: the body
+/// to send as it is. Built into `T` and serialized again, a view would lose what the model
+/// does not know or rewrite it (a radio button's markdown description became plain text,
+/// an overflow option's URL got a slash it did not have).
+fn checked<T: DeserializeOwned>(method: &str, mut body: Value) -> Result<Value, SlackError> {
+    if let Some(map) = body.as_object_mut() {
+        map.retain(|key, v| !v.is_null() && key != "method");
+    }
+    check::<T>(method, &body)?;
+    Ok(body)
 }
 
 fn plain(failure: Failure) -> SlackError {
