@@ -631,22 +631,16 @@ impl FakeSlack {
     /// opened afterwards work.
     ///
     /// ```
-    /// use slack_orchestrator::testkit::{LiveBot, TEAM};
-    /// use slack_orchestrator::{payloads, Orchestrator, SocketLiveness};
+    /// use slack_orchestrator::testkit::LiveBot;
+    /// use slack_orchestrator::{Orchestrator, SocketLiveness};
     /// use std::time::Duration;
     /// # #[tokio::main] async fn main() {
     /// let liveness = SocketLiveness { ping_every: Duration::from_millis(100), silence: Duration::from_millis(300) };
     /// let bot = LiveBot::start_socket_mode(Orchestrator::builder(), liveness).await;
     /// bot.slack().socket_go_silent();
-    /// assert_eq!(bot.slack().socket_clients(), 0, "the dead connection no longer counts");
-    /// // The bot's pings go unanswered; it opens a new connection.
-    /// for _ in 0..500 {
-    ///     if bot.slack().socket_clients() == 1 { break }
-    ///     tokio::time::sleep(Duration::from_millis(10)).await;
-    /// }
-    /// assert_eq!(bot.slack().socket_clients(), 1, "reconnected");
-    /// let delivered = bot.event(&payloads::direct_message(TEAM, "U1", "hi", "1.1", "Ev1")).await;
-    /// assert!(delivered.body().is_null(), "acked over the new connection");
+    /// // The bot's pings go unanswered; after `silence` it asks Slack for a new connection.
+    /// let asked = bot.slack().wait_for("apps.connections.open", 2, Duration::from_secs(5)).await;
+    /// assert_eq!(asked.len(), 2, "connected again");
     /// bot.stop().await;
     /// # }
     /// ```

@@ -121,7 +121,8 @@ impl SocketMode {
     /// let socket = SocketMode::new(orchestrator, web, "xapp-token");
     /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     /// let running = tokio::spawn(socket.run(async { stopped.await.ok(); }));
-    /// while slack.socket_clients() == 0 {
+    /// for _ in 0..500 {
+    ///     if slack.socket_clients() > 0 { break }
     ///     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     /// }
     /// assert_eq!(slack.methods(), ["apps.connections.open"], "asked for a WebSocket URL with the app token");
@@ -168,12 +169,14 @@ impl SocketMode {
     /// let orchestrator = Orchestrator::builder().slack(Arc::new(web.clone())).bot_user("U0BOT").build().unwrap();
     /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     /// let running = tokio::spawn(SocketMode::new(orchestrator, web, "xapp-token").run(async { stopped.await.ok(); }));
-    /// while slack.socket_clients() == 0 {
+    /// for _ in 0..500 {
+    ///     if slack.socket_clients() > 0 { break }
     ///     tokio::time::sleep(Duration::from_millis(10)).await;
     /// }
     /// let dm = payloads::direct_message("T1", "U1", "hi", "1.1", "Ev1");
     /// slack.socket_send(&serde_json::json!({"envelope_id": "e1", "type": "events_api", "payload": dm}));
-    /// while slack.socket_acks().is_empty() {
+    /// for _ in 0..500 {
+    ///     if !slack.socket_acks().is_empty() { break }
     ///     tokio::time::sleep(Duration::from_millis(10)).await;
     /// }
     /// stop.send(()).unwrap();
