@@ -469,6 +469,52 @@ async fn a_command_answers_through_its_response_url_and_a_modal_is_updated_in_pl
     assert_eq!(view["blocks"][0]["text"]["text"], "Page 2 for Ada");
 }
 
+#[flow(trigger = command("/poll"))]
+#[allow(unreachable_pub)]
+mod poll {
+    use slack_orchestrator::prelude::*;
+
+    /// Asks the channel through the command's response URL, and tells the user alone.
+    pub enum Poll {
+        #[start]
+        Open,
+    }
+
+    #[step(Open)]
+    async fn open(cx: &mut Cx, command: Command) -> Next<Poll> {
+        cx.respond_in_channel(format!("Poll: {}", command.text)).await?;
+        cx.respond("Your poll is up.", false).await?;
+        complete_silently()
+    }
+}
+
+#[tokio::test]
+async fn a_response_for_the_channel_is_shown_to_everyone_and_one_for_the_user_to_them_alone() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<poll::Poll>());
+    bot.command("U_ALICE", "C_TEAM", "/poll", "Lunch at noon?").await;
+    let answers: Vec<(String, bool)> = bot
+        .slack()
+        .requests()
+        .into_iter()
+        .filter_map(|r| match r {
+            SlackRequest::Respond { text, in_channel, .. } => Some((text, in_channel)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("Poll: Lunch at noon?".to_owned(), true),
+            ("Your poll is up.".to_owned(), false)
+        ]
+    );
+    let printed =
+        slack_orchestrator::testkit::console_transcript(Orchestrator::builder().flow::<poll::Poll>(), "/poll Lunch?\n")
+            .await;
+    assert!(printed.contains("bot> Poll: Lunch?"), "{printed}");
+    assert!(printed.contains("bot (only you)> Your poll is up."), "{printed}");
+}
+
 #[tokio::test]
 async fn in_the_console_plus_emoji_reacts_to_the_bots_last_message() {
     let builder = Orchestrator::builder().flow::<deploy::Deploy>();

@@ -1293,6 +1293,44 @@ impl Cx {
     /// # }
     /// ```
     pub async fn respond(&mut self, text: impl Into<String>, replace_original: bool) -> Result<SlackReply, SlackError> {
+        self.respond_as(text.into(), replace_original, false).await
+    }
+
+    /// Answers the current click or slash command through its `response_url` for the whole
+    /// channel to see (Slack's `response_type: in_channel`), also where the bot is no member.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::SlackRequest;
+    /// #[flow(trigger = command("/poll"))]
+    /// mod poll {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Poll { #[start] Open }
+    ///     #[step(Open)]
+    ///     async fn open(cx: &mut Cx, command: Command) -> Next<Poll> {
+    ///         cx.respond_in_channel(format!("Poll: {}", command.text)).await?;
+    ///         complete_silently()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<poll::Poll>());
+    /// bot.command("U1", "C1", "/poll", "Lunch at noon?").await;
+    /// let shown = bot.slack().requests().into_iter().any(|r| matches!(r,
+    ///     SlackRequest::Respond { text, in_channel: true, replace_original: false, .. } if text == "Poll: Lunch at noon?"));
+    /// assert!(shown, "for everyone in the channel");
+    /// # }
+    /// ```
+    pub async fn respond_in_channel(&mut self, text: impl Into<String>) -> Result<SlackReply, SlackError> {
+        self.respond_as(text.into(), false, true).await
+    }
+
+    async fn respond_as(
+        &mut self,
+        text: String,
+        replace_original: bool,
+        in_channel: bool,
+    ) -> Result<SlackReply, SlackError> {
         let response_url =
             self.incoming
                 .as_ref()
@@ -1303,9 +1341,9 @@ impl Cx {
                 })?;
         let request = SlackRequest::Respond {
             response_url,
-            text: text.into(),
+            text,
             replace_original,
-            in_channel: false,
+            in_channel,
         };
         self.send(request).await
     }

@@ -264,6 +264,12 @@ impl SlackApi for ConsoleSlack {
                 self.show("bot (edited)> ", &text, blocks.as_ref(), &ts);
                 SlackReply::Message { channel, ts }
             }
+            SlackRequest::Respond {
+                text, in_channel: true, ..
+            } => {
+                self.print(&format!("bot> {text}"));
+                SlackReply::Ok
+            }
             SlackRequest::PostEphemeral { text, .. } | SlackRequest::Respond { text, .. } => {
                 self.print(&format!("bot (only you)> {text}"));
                 SlackReply::Ok
