@@ -434,3 +434,87 @@ async fn the_next_page_goes_back_in_the_acknowledgement() {
     assert_eq!(ack["view"]["blocks"][0]["label"]["text"], "When to Oslo?");
     bot.stop().await;
 }
+
+#[slack_orchestrator::flow(trigger = mention)]
+#[allow(unreachable_pub)]
+mod cleanup {
+    use slack_orchestrator::prelude::*;
+
+    /// Asks the user alone, in the thread, before deleting; anyone may follow up in text.
+    pub enum Cleanup {
+        #[start]
+        Ask,
+        Confirm,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<Cleanup> {
+        let sure = blocks::actions("sure", vec![blocks::button("delete", "Delete 3 files", "3")]);
+        let user = cx.user_id().to_owned();
+        cx.ephemeral_interactive(user, "Delete 3 old files?", serde_json::json!([sure]))
+            .await?;
+        goto(Cleanup::Confirm)
+    }
+
+    #[step(Confirm)]
+    async fn confirm(cx: &mut Cx, click: Click) -> Next<Cleanup> {
+        cx.respond(format!("Deleted {} files.", click.value.unwrap_or_default()), true)
+            .await?;
+        complete("Cleanup done.")
+    }
+}
+
+#[tokio::test]
+async fn a_click_on_an_ephemeral_question_in_a_thread_answers_the_threads_flow() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<cleanup::Cleanup>());
+    let mut thread = bot.mention("U_ANA", "C_OPS", "clean up").await;
+    thread.expect_ephemeral("Delete 3 old files?");
+    let asked = bot.slack().requests();
+    let Some(SlackRequest::PostEphemeral { thread_ts, blocks, .. }) = asked.last() else {
+        panic!("{asked:?}")
+    };
+    assert_eq!(thread_ts.as_deref(), thread.thread_ts());
+    let block_id = blocks.as_ref().unwrap()[0]["block_id"].as_str().unwrap();
+    assert!(block_id.starts_with("so:"), "tagged with the flow: {block_id}");
+
+    // Slack sends the click without the message; the container says where it was.
+    let outcome = thread.click("delete").await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    let replaced =
+        bot.slack().requests().into_iter().any(
+            |r| matches!(r, SlackRequest::Respond { text, replace_original: true, .. } if text == "Deleted 3 files."),
+        );
+    assert!(replaced, "{:?}", bot.slack().requests());
+    thread.expect_reply("Cleanup done.");
+    assert_eq!(bot.flows().await.len(), 1, "the thread's flow, not a new one");
+}
+
+#[tokio::test]
+async fn in_the_console_an_ephemeral_question_offers_its_buttons_to_the_user() {
+    #[slack_orchestrator::flow(trigger = direct_message)]
+    #[allow(unreachable_pub)]
+    mod sure {
+        use slack_orchestrator::prelude::*;
+        pub enum Sure {
+            #[start]
+            Ask,
+            Confirm,
+        }
+        #[step(Ask)]
+        async fn ask(cx: &mut Cx) -> Next<Sure> {
+            let yes = blocks::actions("sure", vec![blocks::button("yes", "Yes, go", "y")]);
+            let user = cx.user_id().to_owned();
+            cx.ephemeral_interactive(user, "Sure?", serde_json::json!([yes]))
+                .await?;
+            goto(Sure::Confirm)
+        }
+        #[step(Confirm)]
+        async fn confirm(_cx: &mut Cx, click: Click) -> Next<Sure> {
+            complete(format!("Going ({}).", click.action_id))
+        }
+    }
+    let printed =
+        slack_orchestrator::testkit::console_transcript(Orchestrator::builder().flow::<sure::Sure>(), "go\n1\n").await;
+    assert!(printed.contains("bot (only you)> Sure?"), "{printed}");
+    assert!(printed.contains("bot> Going (yes)."), "{printed}");
+}

@@ -622,6 +622,7 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
         user: "U1".into(),
         thread_ts: None,
         text: "psst".into(),
+        blocks: None,
     })
     .await
     .unwrap();
@@ -715,6 +716,7 @@ async fn every_web_api_method_reaches_the_fake_as_slack_documents_it() {
             user: "U1".into(),
             thread_ts: None,
             text: "x".into(),
+            blocks: None,
         })
         .await;
     assert_eq!(
@@ -1037,8 +1039,21 @@ async fn a_view_and_an_update_reach_slack_as_built_not_as_slack_morphism_models_
         blocks: Some(json!([choices])),
     };
     api.call(update).await.unwrap();
+    let ephemeral = SlackRequest::PostEphemeral {
+        channel: "C1".into(),
+        user: "U1".into(),
+        thread_ts: Some("1.0".into()),
+        text: "Pick a plan".into(),
+        blocks: Some(json!([choices])),
+    };
+    api.call(ephemeral).await.unwrap();
     assert_eq!(slack.calls_to("views.open")[0]["view"], view);
     assert_eq!(slack.calls_to("chat.update")[0]["blocks"], json!([choices]));
+    let sent = &slack.calls_to("chat.postEphemeral")[0];
+    assert_eq!(
+        (&sent["blocks"], &sent["thread_ts"]),
+        (&json!([choices]), &json!("1.0"))
+    );
     // What the models refuse is still refused here, before Slack is asked.
     let broken = json!({"type": "modal", "blocks": [choices]}); // no title
     let refused = api

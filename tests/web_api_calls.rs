@@ -198,6 +198,7 @@ async fn an_ok_answer_is_read_for_what_the_bot_needs_whatever_else_it_holds() {
         user: "U1".into(),
         thread_ts: None,
         text: "only you".into(),
+        blocks: None,
     };
     assert_eq!(slack.call(ephemeral).await, Ok(SlackReply::Ok));
     let open = SlackRequest::OpenView {

@@ -1047,11 +1047,68 @@ impl Cx {
         user: impl Into<String>,
         text: impl Into<String>,
     ) -> Result<SlackReply, SlackError> {
+        self.post_ephemeral(user.into(), text.into(), None).await
+    }
+
+    /// Sends a message with buttons or menus only `user` sees (blocks are tagged with the
+    /// flow id, as [`Cx::send_interactive_message`]'s are, so their clicks come to this
+    /// flow). Such a message is not in the channel's history: answer a click on it through
+    /// its `response_url` ([`Cx::respond`] with `replace_original` replaces it).
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// use slack_orchestrator::SlackRequest;
+    /// #[flow(trigger = command("/leave"))]
+    /// mod leave {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Leave { #[start] Ask, Confirm }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx, _command: Command) -> Next<Leave> {
+    ///         let sure = blocks::actions("sure", vec![blocks::button("leave", "Leave the channel", "y")]);
+    ///         let user = cx.user_id().to_owned();
+    ///         cx.ephemeral_interactive(user, "Sure?", serde_json::json!([sure])).await?;
+    ///         goto(Leave::Confirm)
+    ///     }
+    ///     #[step(Confirm)]
+    ///     async fn confirm(cx: &mut Cx, _click: Click) -> Next<Leave> {
+    ///         cx.respond("You left the channel.", true).await?; // in place of the question
+    ///         complete_silently()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<leave::Leave>());
+    /// let (mut chat, _) = bot.command("U1", "C1", "/leave", "").await;
+    /// chat.expect_ephemeral("Sure?");
+    /// chat.click("leave").await;
+    /// let replaced = bot.slack().requests().into_iter().any(|r| matches!(r,
+    ///     SlackRequest::Respond { text, replace_original: true, .. } if text == "You left the channel."));
+    /// assert!(replaced);
+    /// chat.expect_no_reply(); // nothing in the channel for everyone
+    /// # }
+    /// ```
+    pub async fn ephemeral_interactive(
+        &mut self,
+        user: impl Into<String>,
+        text: impl Into<String>,
+        blocks: Value,
+    ) -> Result<SlackReply, SlackError> {
+        let blocks = self.tag_blocks(blocks);
+        self.post_ephemeral(user.into(), text.into(), Some(blocks)).await
+    }
+
+    async fn post_ephemeral(
+        &mut self,
+        user: String,
+        text: String,
+        blocks: Option<Value>,
+    ) -> Result<SlackReply, SlackError> {
         let request = SlackRequest::PostEphemeral {
             channel: self.record.context.channel_id.clone(),
-            user: user.into(),
+            user,
             thread_ts: self.record.context.thread_ts.clone(),
-            text: text.into(),
+            text,
+            blocks,
         };
         self.send(request).await
     }

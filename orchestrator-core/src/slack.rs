@@ -79,6 +79,10 @@ pub enum SlackRequest {
         thread_ts: Option<String>,
         /// Text.
         text: String,
+        /// Block Kit blocks, if any (buttons on an ephemeral message: Slack sends their
+        /// clicks without the message, which only the user ever had).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        blocks: Option<Value>,
     },
     /// `views.open`.
     #[serde(rename = "views.open")]

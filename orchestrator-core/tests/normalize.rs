@@ -229,6 +229,21 @@ fn block_actions(action: Value) -> Value {
 }
 
 #[test]
+fn a_click_on_an_ephemeral_message_in_a_thread_comes_without_the_message_and_stays_in_the_thread() {
+    // Slack sends no `message` for an ephemeral one (only the user ever had it): where it
+    // was is in the container.
+    let mut body = block_actions(json!({"action_id": "leave", "type": "button", "value": "y", "action_ts": "1.2"}));
+    body.as_object_mut().unwrap().remove("message");
+    body["container"] = json!({"type": "message", "message_ts": "1.5", "channel_id": "C1",
+                               "is_ephemeral": true, "thread_ts": "1.0"});
+    let incoming = normalize(body);
+    assert_eq!(incoming.flow_id, Some(Uuid::nil()));
+    assert_eq!(incoming.context.thread_ts.as_deref(), Some("1.0"));
+    assert_eq!(incoming.context.conversation_key().as_str(), "T1/C1/1.0");
+    assert_eq!(Click::from_input(&incoming).unwrap().action_id, "leave");
+}
+
+#[test]
 fn a_button_click_is_routed_by_the_flow_id_in_its_block() {
     let incoming = normalize(block_actions(
         json!({"action_id": "approve", "type": "button", "value": "yes",

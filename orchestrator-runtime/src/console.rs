@@ -270,6 +270,15 @@ impl SlackApi for ConsoleSlack {
                 self.print(&format!("bot> {text}"));
                 SlackReply::Ok
             }
+            SlackRequest::PostEphemeral {
+                text,
+                blocks: Some(blocks),
+                ..
+            } => {
+                let ts = self.next_ts();
+                self.show("bot (only you)> ", &text, Some(&blocks), &ts);
+                SlackReply::Ok
+            }
             SlackRequest::PostEphemeral { text, .. } | SlackRequest::Respond { text, .. } => {
                 self.print(&format!("bot (only you)> {text}"));
                 SlackReply::Ok

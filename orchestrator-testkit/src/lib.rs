@@ -1444,6 +1444,7 @@ impl Chat {
     #[track_caller]
     pub fn options(&self, action_id: &str, typed: &str) -> impl std::future::Future<Output = Vec<SelectOption>> + '_ {
         let (message_ts, block_id, _) = self.sent_element(action_id);
+        let message_ts = message_ts.unwrap_or_default();
         let asked = payloads::suggestion(TEAM, &self.user, &self.at(&message_ts, &block_id), action_id, typed);
         self.bot.orchestrator.options(asked)
     }
@@ -1451,8 +1452,19 @@ impl Chat {
     #[track_caller]
     fn element_payload(&self, action_id: &str, prepare: impl FnOnce(Value) -> Value) -> Value {
         let (message_ts, block_id, element) = self.sent_element(action_id);
+        let ephemeral = message_ts.is_none();
+        let message_ts = message_ts.unwrap_or_else(|| self.bot.slack.next_ts());
         let at = self.at(&message_ts, &block_id);
-        payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id())
+        let mut body = payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id());
+        if ephemeral {
+            // As Slack sends a click on an ephemeral message: without the message, which
+            // only the user had; the container says it was ephemeral.
+            if let Some(body) = body.as_object_mut() {
+                body.remove("message");
+            }
+            body["container"]["is_ephemeral"] = Value::Bool(true);
+        }
+        body
     }
 
     /// Where an element of the message `message_ts` here is, in the block `block_id`.
@@ -1465,10 +1477,10 @@ impl Chat {
         }
     }
 
-    /// The newest element `action_id` the bot sent here: its message's `ts`, its block's id
-    /// and the element.
+    /// The newest element `action_id` the bot sent here: its message's `ts` (`None` for an
+    /// ephemeral message this user was sent), its block's id and the element.
     #[track_caller]
-    fn sent_element(&self, action_id: &str) -> (String, String, Value) {
+    fn sent_element(&self, action_id: &str) -> (Option<String>, String, Value) {
         self.bot
             .slack
             .calls()
@@ -1491,7 +1503,16 @@ impl Chat {
                             ..
                         },
                         SlackReply::Message { ts, .. },
-                    ) if *channel == self.channel => (b.clone(), ts.clone()),
+                    ) if *channel == self.channel => (b.clone(), Some(ts.clone())),
+                    (
+                        SlackRequest::PostEphemeral {
+                            channel,
+                            user,
+                            blocks: Some(b),
+                            ..
+                        },
+                        _,
+                    ) if *channel == self.channel && *user == self.user => (b.clone(), None),
                     _ => return None,
                 };
                 payloads::find_element(&blocks, action_id).map(|(block_id, element)| (ts, block_id, element))

@@ -447,7 +447,8 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     let message = body.message.as_ref();
     let ts = message.and_then(|m| m.ts.as_deref());
     let mut context = MessageContext::new(team, user, channel);
-    if let Some(thread) = message.and_then(|m| m.thread_ts.as_deref()) {
+    let container_thread = body.container.as_ref().and_then(|c| c.thread_ts.as_deref());
+    if let Some(thread) = message.and_then(|m| m.thread_ts.as_deref()).or(container_thread) {
         if !context.is_direct() {
             context = context.in_thread(thread);
         }

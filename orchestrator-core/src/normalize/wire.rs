@@ -257,6 +257,10 @@ pub(super) struct Function<'a> {
 pub(super) struct Container<'a> {
     #[serde(borrow)]
     pub(super) channel_id: Option<Str<'a>>,
+    /// The thread of the message acted on: the only word of it for a click on an
+    /// ephemeral message, which comes without the message.
+    #[serde(borrow)]
+    pub(super) thread_ts: Option<Str<'a>>,
 }
 
 /// The message an action was taken on, or a message shortcut's message.

@@ -720,6 +720,7 @@ impl Orchestrator {
                 user: context.user_id.clone(),
                 thread_ts: context.thread_ts.clone(),
                 text: text.to_owned(),
+                blocks: None,
             }
         } else if let Some(url) = &incoming.response_url {
             SlackRequest::Respond {

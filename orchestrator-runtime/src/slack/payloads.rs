@@ -164,8 +164,11 @@ pub struct ElementAt<'a> {
 /// ```
 pub fn block_action(team: &str, user: &str, at: &ElementAt<'_>, element: Value, trigger_id: &str) -> Value {
     let mut message = json!({"type": "message", "ts": at.message_ts, "text": ""});
+    let mut container = json!({"type": "message", "message_ts": at.message_ts, "channel_id": at.channel,
+                               "is_ephemeral": false});
     if let Some(thread) = at.thread_ts {
         message["thread_ts"] = json!(thread);
+        container["thread_ts"] = json!(thread);
     }
     let mut action = element;
     action["block_id"] = json!(at.block_id);
@@ -173,8 +176,7 @@ pub fn block_action(team: &str, user: &str, at: &ElementAt<'_>, element: Value, 
     json!({"type": "block_actions", "user": {"id": user, "team_id": team}, "team": {"id": team},
            "api_app_id": "A0TEST", "trigger_id": trigger_id,
            "response_url": format!("https://hooks.slack.invalid/actions/{trigger_id}"),
-           "container": {"type": "message", "message_ts": at.message_ts, "channel_id": at.channel},
-           "channel": {"id": at.channel}, "message": message, "actions": [action]})
+           "container": container, "channel": {"id": at.channel}, "message": message, "actions": [action]})
 }
 
 /// A `block_suggestion` payload: the user typed `typed` in the external select
