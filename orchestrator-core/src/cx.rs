@@ -1005,7 +1005,7 @@ impl Cx {
         blocks: Option<Value>,
     ) -> Result<SlackReply, SlackError> {
         let ts = ts.into();
-        let asks = blocks.as_ref().is_some_and(has_elements);
+        let asks = blocks.as_ref().is_some_and(asks_something);
         let request = SlackRequest::UpdateMessage {
             channel: channel.into(),
             ts: ts.clone(),
@@ -1780,7 +1780,7 @@ impl Cx {
         };
         self.posts += 1;
         self.not_put_off()?;
-        let asks = blocks.as_ref().is_some_and(has_elements);
+        let asks = blocks.as_ref().is_some_and(asks_something);
         let earlier = match self.replay {
             true => self.find_post(&channel, &thread_ts, tag).await?,
             false => None,
@@ -1872,14 +1872,16 @@ impl Cx {
     }
 }
 
-/// Whether `blocks` hold an element a user can act on (a button, a menu, an input: anything
-/// with an `action_id`), so that the message asks something.
-fn has_elements(blocks: &Value) -> bool {
-    match blocks {
-        Value::Object(fields) => fields.contains_key("action_id") || fields.values().any(has_elements),
-        Value::Array(items) => items.iter().any(has_elements),
-        _ => false,
-    }
+/// Whether `blocks` hold something a user acts on (a button, a menu: an element with an
+/// `action_id`, where [`crate::blocks::elements`] finds them), so that the message asks
+/// something.
+fn asks_something(blocks: &Value) -> bool {
+    let mut found = blocks
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(crate::blocks::elements);
+    found.any(|element| element.get("action_id").is_some())
 }
 
 #[cfg(test)]
