@@ -435,7 +435,7 @@ async fn the_next_page_goes_back_in_the_acknowledgement() {
     bot.stop().await;
 }
 
-#[slack_orchestrator::flow(trigger = mention)]
+#[slack_orchestrator::flow(trigger = mention, trigger = direct_message)]
 #[allow(unreachable_pub)]
 mod cleanup {
     use slack_orchestrator::prelude::*;
@@ -491,30 +491,13 @@ async fn a_click_on_an_ephemeral_question_in_a_thread_answers_the_threads_flow()
 
 #[tokio::test]
 async fn in_the_console_an_ephemeral_question_offers_its_buttons_to_the_user() {
-    #[slack_orchestrator::flow(trigger = direct_message)]
-    #[allow(unreachable_pub)]
-    mod sure {
-        use slack_orchestrator::prelude::*;
-        pub enum Sure {
-            #[start]
-            Ask,
-            Confirm,
-        }
-        #[step(Ask)]
-        async fn ask(cx: &mut Cx) -> Next<Sure> {
-            let yes = blocks::actions("sure", vec![blocks::button("yes", "Yes, go", "y")]);
-            let user = cx.user_id().to_owned();
-            cx.ephemeral_interactive(user, "Sure?", serde_json::json!([yes]))
-                .await?;
-            goto(Sure::Confirm)
-        }
-        #[step(Confirm)]
-        async fn confirm(_cx: &mut Cx, click: Click) -> Next<Sure> {
-            complete(format!("Going ({}).", click.action_id))
-        }
-    }
-    let printed =
-        slack_orchestrator::testkit::console_transcript(Orchestrator::builder().flow::<sure::Sure>(), "go\n1\n").await;
-    assert!(printed.contains("bot (only you)> Sure?"), "{printed}");
-    assert!(printed.contains("bot> Going (yes)."), "{printed}");
+    let printed = slack_orchestrator::testkit::console_transcript(
+        Orchestrator::builder().flow::<cleanup::Cleanup>(),
+        "clean up\n1\n",
+    )
+    .await;
+    assert!(printed.contains("bot (only you)> Delete 3 old files?"), "{printed}");
+    assert!(printed.contains("[1] Delete 3 files"), "offered as a choice: {printed}");
+    assert!(printed.contains("bot (only you)> Deleted 3 files."), "{printed}");
+    assert!(printed.contains("bot> Cleanup done."), "{printed}");
 }
