@@ -125,6 +125,7 @@ impl SocketMode {
     ///     if slack.socket_clients() > 0 { break }
     ///     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     /// }
+    /// assert_eq!(slack.socket_clients(), 1, "connected");
     /// assert_eq!(slack.methods(), ["apps.connections.open"], "asked for a WebSocket URL with the app token");
     /// stop.send(()).unwrap();
     /// running.await.unwrap();

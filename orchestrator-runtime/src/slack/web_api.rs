@@ -229,10 +229,12 @@ impl SlackWebApi {
     /// ```
     /// use orchestrator_runtime::SlackWebApi;
     /// // Without SLACK_BOT_TOKEN there is no client, and the error says which variable is missing.
-    /// if std::env::var_os("SLACK_BOT_TOKEN").is_none() {
-    ///     let Err(missing) = SlackWebApi::from_env() else { panic!("no token, no client") };
-    ///     assert!(missing.to_string().contains("SLACK_BOT_TOKEN"), "{missing}");
-    /// }
+    /// std::env::remove_var("SLACK_BOT_TOKEN"); // this example's own process
+    /// let Err(missing) = SlackWebApi::from_env() else { panic!("no token, no client") };
+    /// assert!(missing.to_string().contains("SLACK_BOT_TOKEN"), "{missing}");
+    /// std::env::set_var("SLACK_BOT_TOKEN", "xoxb-token");
+    /// std::env::set_var("SLACK_API_URL", "http://127.0.0.1:9/api/");
+    /// assert!(SlackWebApi::from_env().is_ok(), "a token (and the API's URL) make a client");
     /// ```
     pub fn from_env() -> Result<Self, ClientError> {
         let token = std::env::var("SLACK_BOT_TOKEN").map_err(|_| ClientError::NoToken)?;
