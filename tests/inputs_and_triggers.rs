@@ -198,7 +198,7 @@ mod triage {
     }
 }
 
-#[flow(trigger = keyword("deploy"))]
+#[flow(trigger = keyword("deploy"), trigger = mention)]
 #[allow(unreachable_pub)]
 mod deploy {
     use slack_orchestrator::prelude::*;
@@ -257,6 +257,21 @@ async fn a_reaction_to_the_bots_message_is_an_input() {
     chat.expect_reply("Deploying.");
     let log: Vec<String> = bot.flows().await[0].messages.iter().map(|m| m.text.clone()).collect();
     assert!(log.contains(&"[reacted :white_check_mark:]".to_owned()), "{log:?}");
+}
+
+#[tokio::test]
+async fn a_reaction_to_the_bots_question_in_a_thread_goes_to_the_threads_flow() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<deploy::Deploy>());
+    let mut thread = bot.mention("U1", "C1", "deploy").await;
+    thread.expect_reply("Deploy to production? React with :white_check_mark: or :x:.");
+    // Slack's reaction event names the message reacted to, not its thread: the user's
+    // conversation at the top of C1 has no flow, the thread's has.
+    let outcome = thread.react("white_check_mark", true).await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    thread.expect_reply("Deploying.");
+    // A reaction to a message the bot did not post is not looked up, and goes nowhere.
+    let theirs = slack_orchestrator::payloads::reaction(TEAM, "U1", "C1", "1.1", "U2", "eyes", true, "EvTheirs");
+    assert_eq!(thread.deliver(&theirs).await, Outcome::NoFlow);
 }
 
 #[tokio::test]

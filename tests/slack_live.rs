@@ -125,6 +125,76 @@ async fn a_mention_is_answered_in_its_thread_and_the_bots_own_messages_are_not()
     bot.stop().await;
 }
 
+/// Asks for a go-ahead in the thread of the mention that started it, by reaction.
+#[slack_orchestrator::flow(trigger = mention)]
+#[allow(unreachable_pub)]
+mod go_ahead {
+    use slack_orchestrator::prelude::*;
+
+    pub enum GoAhead {
+        #[start]
+        Ask,
+        Wait,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<GoAhead> {
+        cx.say("Ship it? React with :white_check_mark:.").await?;
+        goto(GoAhead::Wait)
+    }
+
+    #[step(Wait)]
+    async fn decided(_cx: &mut Cx, reaction: Reaction) -> Next<GoAhead> {
+        complete(format!("Shipping (:{}:).", reaction.name))
+    }
+}
+
+#[tokio::test]
+async fn a_reaction_in_a_mentions_thread_reaches_its_flow_through_the_thread_slack_names() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<go_ahead::GoAhead>()).await;
+    let root = "1800000002.000100";
+    let said = Said {
+        team: TEAM,
+        user: "U_ALICE",
+        channel: "C_GENERAL",
+        text: "ship",
+        ts: root,
+        thread_ts: None,
+        event_id: "EvR1",
+    };
+    ok(&bot.event(&payloads::mention(&said, BOT_USER)).await);
+    let asked = bot.slack().wait_for("chat.postMessage", 1, WAIT).await;
+    assert_eq!(asked[0]["thread_ts"], root);
+    let calls = bot.slack().calls();
+    let posted = calls.iter().find(|c| c.method == "chat.postMessage").unwrap();
+    let question = posted.reply["ts"].as_str().unwrap().to_owned();
+    // Slack's reaction_added names the message and its channel, not the thread.
+    let reaction = payloads::reaction(
+        TEAM,
+        "U_ALICE",
+        "C_GENERAL",
+        &question,
+        BOT_USER,
+        "white_check_mark",
+        true,
+        "EvR2",
+    );
+    ok(&bot.event(&reaction).await);
+    let said = bot.slack().wait_for("chat.postMessage", 2, WAIT).await;
+    assert_eq!(
+        (said[1]["text"].as_str(), said[1]["thread_ts"].as_str()),
+        (Some("Shipping (:white_check_mark:)."), Some(root))
+    );
+    // Asked as Slack documents `conversations.replies`: the channel and the message's ts.
+    let looked = bot.slack().calls_to("conversations.replies");
+    assert_eq!(
+        (looked[0]["channel"].as_str(), looked[0]["ts"].as_str()),
+        (Some("C_GENERAL"), Some(question.as_str()))
+    );
+    settled(&bot, FlowState::Completed).await;
+    bot.stop().await;
+}
+
 #[tokio::test]
 async fn a_slack_retry_never_runs_the_step_twice() {
     let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;

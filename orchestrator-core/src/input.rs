@@ -87,10 +87,12 @@ impl FromInput for Text {
 }
 
 /// An emoji reaction a user added to (or removed from) a message in the flow's
-/// conversation: "react with :white_check_mark: to approve". In a DM with the bot, or in a
-/// channel for a flow of that user's there (started by a slash command); not in a thread.
-/// Slack sends them with the `reactions:read` scope and the `reaction_added` (and
-/// `reaction_removed`) events.
+/// conversation: "react with :white_check_mark: to approve". In a DM with the bot, in a
+/// channel for a flow of that user's there (started by a slash command), or, on a message
+/// the bot posted, in the thread of a flow (a mention's): Slack's event does not name the
+/// thread, so the engine asks Slack which thread the message is in (`conversations.replies`,
+/// with the `channels:history` scope or its like). Slack sends reactions with the
+/// `reactions:read` scope and the `reaction_added` (and `reaction_removed`) events.
 ///
 /// ```
 /// # use orchestrator_core::{FromInput, Incoming, Reaction};

@@ -56,6 +56,24 @@ pub enum SlackRequest {
         #[serde(skip_serializing_if = "Option::is_none")]
         since: Option<String>,
     },
+    /// Finds the thread a message is in: `conversations.replies` with the message's `ts`.
+    /// Answers [`SlackReply::Message`] with the `ts` of the thread's root message, which is
+    /// the message's own `ts` when it is in no thread. Slack's reaction events name the
+    /// message reacted to but not its thread; this tells which thread's flow a reaction
+    /// belongs to.
+    ///
+    /// ```
+    /// use orchestrator_core::SlackRequest;
+    /// let find = SlackRequest::ThreadOf { channel: "C1".into(), ts: "1700000000.000002".into() };
+    /// assert_eq!(find.method(), "conversations.replies");
+    /// ```
+    #[serde(rename = "conversations.replies")]
+    ThreadOf {
+        /// Channel id.
+        channel: String,
+        /// The message's `ts`.
+        ts: String,
+    },
     /// `chat.update`.
     #[serde(rename = "chat.update")]
     UpdateMessage {
@@ -148,6 +166,7 @@ impl SlackRequest {
             SlackRequest::PostMessage { .. } => "chat.postMessage",
             SlackRequest::FindPost { thread_ts: Some(_), .. } => "conversations.replies",
             SlackRequest::FindPost { .. } => "conversations.history",
+            SlackRequest::ThreadOf { .. } => "conversations.replies",
             SlackRequest::UpdateMessage { .. } => "chat.update",
             SlackRequest::PostEphemeral { .. } => "chat.postEphemeral",
             SlackRequest::OpenView { .. } => "views.open",

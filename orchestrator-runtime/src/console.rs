@@ -294,6 +294,8 @@ impl SlackApi for ConsoleSlack {
             }
             // The console keeps no history, and its conversations never outlive the process.
             SlackRequest::FindPost { .. } => SlackReply::Ok,
+            // The console chat has no threads: every message is its own.
+            SlackRequest::ThreadOf { channel, ts } => SlackReply::Message { channel, ts },
             // No workspace behind the console: the call is shown and answered with success.
             // The console chat is the one DM there is.
             SlackRequest::Call { method, .. } if method == "conversations.open" => {

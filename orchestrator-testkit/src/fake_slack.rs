@@ -855,16 +855,24 @@ fn history(shared: &Shared, method: &str, args: &Value) -> Value {
         (Some(oldest), Some(at)) => at > oldest || (inclusive && at == oldest),
         _ => true,
     };
-    let in_view = |m: &&Posted| {
-        channel == Some(m.channel.as_str())
-            && recent(m)
-            && match thread {
-                Some(root) => m.ts == root || m.thread_ts.as_deref() == Some(root),
-                None => m.thread_ts.is_none(),
-            }
-    };
     let posts: Vec<usize> = {
         let messages = shared.messages.lock().unwrap();
+        // Slack answers a reply's `ts` with its whole thread, from the root.
+        let root = thread.and_then(|ts| {
+            let reply = messages
+                .iter()
+                .find(|m| channel == Some(m.channel.as_str()) && m.ts == ts);
+            reply.and_then(|m| m.thread_ts.as_deref())
+        });
+        let thread = root.or(thread);
+        let in_view = |m: &&Posted| {
+            channel == Some(m.channel.as_str())
+                && recent(m)
+                && match thread {
+                    Some(root) => m.ts == root || m.thread_ts.as_deref() == Some(root),
+                    None => m.thread_ts.is_none(),
+                }
+        };
         match method {
             "conversations.replies" => messages.iter().filter(in_view).map(|m| m.call).collect(),
             _ => messages.iter().rev().filter(in_view).map(|m| m.call).collect(),

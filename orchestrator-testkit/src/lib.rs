@@ -711,7 +711,8 @@ impl Chat {
     }
 
     /// The user reacts with the emoji `name` (without colons) to the newest message the
-    /// bot posted here; `added: false` takes the reaction back.
+    /// bot posted here (in this chat's thread, if it is in one); `added: false` takes the
+    /// reaction back. As in Slack, the reaction event names the message, not its thread.
     ///
     /// # Panics
     /// If the bot posted nothing here.
@@ -743,8 +744,8 @@ impl Chat {
             .iter()
             .rev()
             .find_map(|(request, reply)| match (request, reply) {
-                (SlackRequest::PostMessage { channel, .. }, SlackReply::Message { ts, .. })
-                    if *channel == self.channel =>
+                (SlackRequest::PostMessage { channel, thread_ts, .. }, SlackReply::Message { ts, .. })
+                    if *channel == self.channel && *thread_ts == self.thread =>
                 {
                     Some(ts.clone())
                 }

@@ -23,7 +23,7 @@ use crate::telemetry::{Meters, StoreOp};
 use futures_util::future::BoxFuture;
 use orchestrator_core::{
     ConversationKey, FlowDefinition, FlowRecord, FlowState, Incoming, MessageType, Payload, Receipt, Received,
-    SlackApi, SlackRequest, Store, StoreError,
+    SlackApi, SlackReply, SlackRequest, Store, StoreError,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -405,7 +405,9 @@ impl Orchestrator {
     /// The conversation a (flow-less) event belongs to: where it was said, except that a
     /// reply in the thread under one of the flow's top-level messages belongs to the flow
     /// that posted it (a flow started by a slash command talks at the top of the channel,
-    /// a DM flow at the top of the DM, and Slack users answer in the message's thread).
+    /// a DM flow at the top of the DM, and Slack users answer in the message's thread), and
+    /// a reaction to the bot's message in a thread belongs to that thread's flow
+    /// ([`Orchestrator::reaction_thread`]).
     ///
     /// Such a reply waits first for the events of the top conversation received before it:
     /// the step that posted the message it answers may still be running, and the flow's log
@@ -414,7 +416,7 @@ impl Orchestrator {
         let context = &work.incoming.context;
         let key = &work.conversation;
         let Some(root) = &context.thread_ts else {
-            return Ok(key.clone());
+            return Ok(self.reaction_thread(work).await?.unwrap_or_else(|| key.clone()));
         };
         let store = &self.inner.store;
         if store.active_for(key).await?.is_some() {
@@ -428,6 +430,55 @@ impl Orchestrator {
             Some(flow) if flow.messages.iter().any(|m| m.ts.as_deref() == Some(root.as_str())) => top,
             _ => key.clone(),
         })
+    }
+
+    /// The conversation of the thread whose flow a reaction belongs to, if another than the
+    /// user's own: Slack's reaction events name the message, not its thread, so a reaction
+    /// to the bot's question in a thread (a flow started by a mention, say) would otherwise
+    /// go to the user's conversation at the top of the channel. Slack is asked which thread
+    /// the message is in ([`SlackRequest::ThreadOf`]) only for a message of the bot's that
+    /// no flow of the user's there posted; the reaction goes to that thread's active flow,
+    /// after the thread's earlier events (the step that posted the message may still be
+    /// running), or stays with the user's conversation if the thread has none.
+    ///
+    /// A look-up Slack cannot answer now leaves the event pending, to be tried again
+    /// (within `slack_patience` of its arrival); one Slack refuses (a missing history
+    /// scope, say) is logged, and the reaction stays with the user's conversation.
+    async fn reaction_thread(&self, work: &Work) -> Result<Option<ConversationKey>, OrchestratorError> {
+        let inner = &self.inner;
+        let incoming = &work.incoming;
+        let (Payload::Reaction { message_user, .. }, Some(ts)) = (&incoming.payload, &incoming.ts) else {
+            return Ok(None);
+        };
+        let by_bot = inner.bot_user.as_ref().map(|(bot, _)| bot);
+        if by_bot.is_none() || message_user.as_ref() != by_bot {
+            return Ok(None);
+        }
+        if let Some(own) = inner.store.active_for(&work.conversation).await? {
+            if own.messages.iter().any(|m| m.ts.as_deref() == Some(ts.as_str())) {
+                return Ok(None);
+            }
+        }
+        let context = &incoming.context;
+        let request = SlackRequest::ThreadOf {
+            channel: context.channel_id.clone(),
+            ts: ts.clone(),
+        };
+        let arrived = work.arrived.unwrap_or_else(|| inner.clock.now());
+        let root = match inner.slack.call(request).await {
+            Ok(SlackReply::Message { ts: root, .. }) => root,
+            Ok(_) => return Ok(None),
+            Err(delayed) if delayed.is_temporary() && self.within_patience(arrived) => {
+                return Err(OrchestratorError::ReplayUnsure(delayed));
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the thread of a reacted message could not be found; the reaction goes to the user's conversation");
+                return Ok(None);
+            }
+        };
+        let thread = context.clone().in_thread(root).conversation_key();
+        self.after_events(&thread, None, Some(arrived)).await?;
+        Ok(inner.store.active_for(&thread).await?.map(|_| thread))
     }
 
     /// Cancels an active flow: it goes to ERROR with `reason`, and with a `notice` the user

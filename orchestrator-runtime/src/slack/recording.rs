@@ -162,6 +162,30 @@ impl RecordingSlack {
         })
     }
 
+    /// The thread of the recorded post `ts` in `channel`, as Slack's `conversations.replies`
+    /// tells it: its root's `ts` (its own, at the top). A message this Slack did not post
+    /// is not found, as Slack answers for a `ts` it does not know.
+    fn thread_of(&self, channel: &str, ts: &str) -> Result<SlackReply, SlackError> {
+        let found = self.lock().iter().find_map(|(request, reply)| match (request, reply) {
+            (SlackRequest::PostMessage { thread_ts, .. }, SlackReply::Message { channel: c, ts: posted })
+                if c == channel && posted == ts =>
+            {
+                Some(thread_ts.clone().unwrap_or_else(|| ts.to_owned()))
+            }
+            _ => None,
+        });
+        match found {
+            Some(root) => Ok(SlackReply::Message {
+                channel: channel.to_owned(),
+                ts: root,
+            }),
+            None => Err(SlackError::Api {
+                method: "conversations.replies".into(),
+                code: "thread_not_found".into(),
+            }),
+        }
+    }
+
     /// A fresh Slack-like `ts` (`1700000000.000001`, `…002`, …).
     ///
     /// ```
@@ -194,6 +218,10 @@ impl SlackApi for RecordingSlack {
             // A read: answered from what was recorded, and not recorded itself. Its `since`
             // is not applied: this Slack's `ts` count from 1700000000, not from the clock.
             return Ok(self.find(tag).unwrap_or(SlackReply::Ok));
+        }
+        if let SlackRequest::ThreadOf { channel, ts } = &request {
+            // A read too: the thread of a message posted here.
+            return self.thread_of(channel, ts);
         }
         self.answer_and_record(request)
     }
@@ -284,9 +312,10 @@ impl RecordingSlack {
                     .cloned()
                     .unwrap_or_else(|| default_answer(method, args)),
             ),
-            SlackRequest::PostEphemeral { .. } | SlackRequest::Respond { .. } | SlackRequest::FindPost { .. } => {
-                SlackReply::Ok
-            }
+            SlackRequest::PostEphemeral { .. }
+            | SlackRequest::Respond { .. }
+            | SlackRequest::FindPost { .. }
+            | SlackRequest::ThreadOf { .. } => SlackReply::Ok,
         };
         let refused = match &reply {
             SlackReply::Json(answer) if answer["ok"] == false => Some(SlackError::Api {

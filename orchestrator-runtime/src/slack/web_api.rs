@@ -359,6 +359,29 @@ impl SlackWebApi {
         Ok(SlackReply::Ok)
     }
 
+    /// The thread message `ts` of `channel` is in (see [`SlackRequest::ThreadOf`]): the
+    /// first message `conversations.replies` answers for it is the thread's root (with
+    /// replies, its `thread_ts` is its own `ts`), or the message itself when it is in no
+    /// thread (then it has no `thread_ts`).
+    async fn thread_of(&self, method: &str, channel: &str, ts: &str) -> Result<SlackReply, Failure> {
+        let session = self.client.open_session(&self.token);
+        let params = [("channel", Some(channel)), ("ts", Some(ts)), ("limit", Some("1"))];
+        let thread: Thread = (session.http_session_api)
+            .http_get(method, &params, None)
+            .await
+            .map_err(|e| error(method, e))?;
+        let first = thread.messages.into_iter().next().ok_or_else(|| {
+            Failure::Other(SlackError::Api {
+                method: method.to_owned(),
+                code: "thread_not_found".into(),
+            })
+        })?;
+        Ok(SlackReply::Message {
+            channel: channel.to_owned(),
+            ts: first.thread_ts.unwrap_or(first.ts),
+        })
+    }
+
     async fn call_once(&self, request: &SlackRequest) -> Result<SlackReply, Failure> {
         let method = request.method();
         let session = self.client.open_session(&self.token);
@@ -430,6 +453,7 @@ impl SlackWebApi {
                 };
                 self.find_post(method, look, tag).await?
             }
+            SlackRequest::ThreadOf { channel, ts } => self.thread_of(method, channel, ts).await?,
             SlackRequest::Call { args, .. } => {
                 // slack-morphism's generic POST: Slack's answer comes back whole, and an
                 // `ok: false` or a 429 is handled as for the typed calls.
@@ -559,6 +583,19 @@ struct History {
     response_metadata: Option<NextPage>,
 }
 
+/// The part of a `conversations.replies` answer a thread look-up reads.
+#[derive(serde::Deserialize)]
+struct Thread {
+    messages: Vec<ThreadMessage>,
+}
+
+#[derive(serde::Deserialize)]
+struct ThreadMessage {
+    ts: String,
+    #[serde(default)]
+    thread_ts: Option<String>,
+}
+
 /// Slack's cursor to the next page of an answer.
 #[derive(serde::Deserialize)]
 struct NextPage {
@@ -667,7 +704,10 @@ enum Made {
 fn repeatable(request: &SlackRequest) -> bool {
     matches!(
         request,
-        SlackRequest::UpdateMessage { .. } | SlackRequest::UpdateView { .. } | SlackRequest::FindPost { .. }
+        SlackRequest::UpdateMessage { .. }
+            | SlackRequest::UpdateView { .. }
+            | SlackRequest::FindPost { .. }
+            | SlackRequest::ThreadOf { .. }
     )
 }
 
