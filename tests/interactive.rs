@@ -489,6 +489,99 @@ async fn a_click_on_an_ephemeral_question_in_a_thread_answers_the_threads_flow()
     assert_eq!(bot.flows().await.len(), 1, "the thread's flow, not a new one");
 }
 
+#[slack_orchestrator::flow(trigger = keyword("purge"))]
+#[allow(unreachable_pub)]
+mod purge {
+    use slack_orchestrator::prelude::*;
+
+    /// Two questions the user alone sees, one after the other.
+    pub enum Purge {
+        #[start]
+        Ask,
+        Sure,
+        Confirm,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<Purge> {
+        let purge = blocks::actions("p", vec![blocks::button("purge", "Purge", "all")]);
+        let user = cx.user_id().to_owned();
+        cx.ephemeral_interactive(user, "Purge the cache?", serde_json::json!([purge]))
+            .await?;
+        goto(Purge::Sure)
+    }
+
+    #[step(Sure)]
+    async fn sure(cx: &mut Cx, _click: Click) -> Next<Purge> {
+        let sure = blocks::actions(
+            "s",
+            vec![blocks::button("yes", "Yes", "y"), blocks::button("no", "No", "n")],
+        );
+        let user = cx.user_id().to_owned();
+        cx.ephemeral_interactive(user, "Sure? It cannot be undone.", serde_json::json!([sure]))
+            .await?;
+        goto(Purge::Confirm)
+    }
+
+    #[step(Confirm)]
+    async fn confirm(_cx: &mut Cx, click: Click) -> Next<Purge> {
+        complete(format!("Purge: {}.", click.action_id))
+    }
+}
+
+/// Slack names an ephemeral message by the `message_ts` `chat.postEphemeral` answered, and
+/// a click on it carries that `ts` in its container: the flow knows which question it was.
+#[tokio::test]
+async fn a_click_on_an_ephemeral_question_the_flow_has_left_is_no_answer_to_the_next() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<purge::Purge>());
+    let mut chat = bot.dm("U_ANA");
+    chat.send("purge").await;
+    chat.expect_ephemeral("Purge the cache?");
+    chat.click("purge").await;
+    chat.expect_ephemeral("Sure? It cannot be undone.");
+    let before = bot.flows().await;
+
+    let outcome = chat.click("purge").await; // the first question, still on the user's screen
+    assert!(matches!(outcome, Outcome::Unhandled { .. }), "{outcome:?}");
+    chat.expect_ephemeral("That choice is no longer available: the conversation has moved on.");
+    assert_eq!(bot.flows().await, before, "nothing changed");
+
+    let outcome = chat.click("yes").await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    chat.expect_reply("Purge: yes.");
+}
+
+#[tokio::test]
+async fn over_http_a_click_on_an_ephemeral_question_the_flow_has_left_is_no_answer_either() {
+    use slack_orchestrator::payloads;
+    use slack_orchestrator::testkit::{LiveBot, Transport, TEAM};
+    let wait = std::time::Duration::from_secs(5);
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<purge::Purge>()).await;
+    bot.event(&payloads::direct_message(
+        TEAM,
+        "U_ANA",
+        "purge",
+        "1800000000.000100",
+        "EvP1",
+    ))
+    .await;
+    bot.slack().wait_for("chat.postEphemeral", 1, wait).await;
+    bot.click("U_ANA", "DU_ANA", "purge").await;
+    bot.slack().wait_for("chat.postEphemeral", 2, wait).await;
+
+    // Slack sends these clicks without the message, named by the container's message_ts.
+    bot.click("U_ANA", "DU_ANA", "purge").await; // the first question's, still on screen
+    let noticed = bot.slack().wait_for("chat.postEphemeral", 3, wait).await;
+    assert_eq!(
+        noticed[2]["text"],
+        "That choice is no longer available: the conversation has moved on."
+    );
+    bot.click("U_ANA", "DU_ANA", "yes").await;
+    let posted = bot.slack().wait_for("chat.postMessage", 1, wait).await;
+    assert_eq!(posted[0]["text"], "Purge: yes.");
+    bot.stop().await;
+}
+
 #[tokio::test]
 async fn in_the_console_an_ephemeral_question_offers_its_buttons_to_the_user() {
     let printed = slack_orchestrator::testkit::console_transcript(

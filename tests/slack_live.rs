@@ -1116,7 +1116,18 @@ async fn a_view_and_an_update_reach_slack_as_built_not_as_slack_morphism_models_
         text: "Pick a plan".into(),
         blocks: Some(json!([choices])),
     };
-    api.call(ephemeral).await.unwrap();
+    let posted = api.call(ephemeral).await.unwrap();
+    let answered = slack
+        .calls()
+        .into_iter()
+        .find(|c| c.method == "chat.postEphemeral")
+        .unwrap();
+    let message_ts = answered.reply["message_ts"].as_str().unwrap().to_owned();
+    assert_eq!(
+        posted,
+        slack_orchestrator::SlackReply::Ephemeral { ts: message_ts },
+        "Slack's `message_ts`, which the clicks on it carry"
+    );
     assert_eq!(slack.calls_to("views.open")[0]["view"], view);
     assert_eq!(slack.calls_to("chat.update")[0]["blocks"], json!([choices]));
     let sent = &slack.calls_to("chat.postEphemeral")[0];

@@ -1053,7 +1053,10 @@ impl Cx {
     /// Sends a message with buttons or menus only `user` sees (blocks are tagged with the
     /// flow id, as [`Cx::send_interactive_message`]'s are, so their clicks come to this
     /// flow). Such a message is not in the channel's history: answer a click on it through
-    /// its `response_url` ([`Cx::respond`] with `replace_original` replaces it).
+    /// its `response_url` ([`Cx::respond`] with `replace_original` replaces it). It is
+    /// logged with the `message_ts` Slack answered ([`SlackReply::Ephemeral`]), which its
+    /// clicks carry, so it asks the step's question as a posted one does: once the flow has
+    /// left that question, a click on it is no answer to the next.
     ///
     /// ```
     /// # use slack_orchestrator::prelude::*;
@@ -1094,7 +1097,15 @@ impl Cx {
         blocks: Value,
     ) -> Result<SlackReply, SlackError> {
         let blocks = self.tag_blocks(blocks);
-        self.post_ephemeral(user.into(), text.into(), Some(blocks)).await
+        let asks = asks_something(&blocks);
+        let text = text.into();
+        let reply = self.post_ephemeral(user.into(), text.clone(), Some(blocks)).await?;
+        // Logged with Slack's `message_ts`, which its clicks carry, so that a click on it once
+        // the flow has left its question is no answer to a later one (`left_question`).
+        if let SlackReply::Ephemeral { ts } = &reply {
+            self.said(Some(ts.clone()), text, asks);
+        }
+        Ok(reply)
     }
 
     async fn post_ephemeral(
@@ -1802,6 +1813,13 @@ impl Cx {
             SlackReply::Message { ts, .. } => Some(ts.clone()),
             _ => None,
         };
+        self.said(ts, text, asks);
+        Ok(reply)
+    }
+
+    /// Logs a message the bot posted (`ts`, if Slack gave one), one that `asks` the step's
+    /// question if it has buttons or menus.
+    fn said(&mut self, ts: Option<String>, text: String, asks: bool) {
         if let Some(ts) = ts.as_ref().filter(|_| asks) {
             self.asked.push(ts.clone());
         }
@@ -1813,7 +1831,6 @@ impl Cx {
             at: self.now,
             asks: false, // until the engine marks the run's question (FlowRecord::asked)
         });
-        Ok(reply)
     }
 
     /// The message an earlier run of this step posted with `tag`, if Slack has it. A

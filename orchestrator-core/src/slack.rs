@@ -328,6 +328,14 @@ pub enum SlackReply {
         /// The message's `ts`.
         ts: String,
     },
+    /// A posted ephemeral message (`chat.postEphemeral`): its `message_ts`, which a click on
+    /// its buttons carries (in the payload's `container`). It cannot be updated with
+    /// `chat.update`, so [`SlackReply::ts`] is `None` for it; a click on it is answered
+    /// through the click's `response_url` (`Cx::respond`).
+    Ephemeral {
+        /// Slack's `message_ts` of the ephemeral message.
+        ts: String,
+    },
     /// An opened, updated or pushed view.
     View {
         /// The view id.

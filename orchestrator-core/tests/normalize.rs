@@ -240,7 +240,11 @@ fn a_click_on_an_ephemeral_message_in_a_thread_comes_without_the_message_and_sta
     assert_eq!(incoming.flow_id, Some(Uuid::nil()));
     assert_eq!(incoming.context.thread_ts.as_deref(), Some("1.0"));
     assert_eq!(incoming.context.conversation_key().as_str(), "T1/C1/1.0");
-    assert_eq!(Click::from_input(&incoming).unwrap().action_id, "leave");
+    let click = Click::from_input(&incoming).unwrap();
+    assert_eq!(click.action_id, "leave");
+    // The message is named by the container's `message_ts`, as `chat.postEphemeral` answered.
+    assert_eq!(incoming.ts.as_deref(), Some("1.5"));
+    assert_eq!(click.message_ts.as_deref(), Some("1.5"));
 }
 
 #[test]

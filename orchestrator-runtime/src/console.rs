@@ -277,7 +277,7 @@ impl SlackApi for ConsoleSlack {
             } => {
                 let ts = self.next_ts();
                 self.show("bot (only you)> ", &text, Some(&blocks), &ts);
-                SlackReply::Ok
+                SlackReply::Ephemeral { ts }
             }
             SlackRequest::PostEphemeral { text, .. } | SlackRequest::Respond { text, .. } => {
                 self.print(&format!("bot (only you)> {text}"));

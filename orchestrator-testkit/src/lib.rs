@@ -1444,28 +1444,21 @@ impl Chat {
     /// ```
     #[track_caller]
     pub fn options(&self, action_id: &str, typed: &str) -> impl std::future::Future<Output = Vec<SelectOption>> + '_ {
-        let (message_ts, block_id, _) = self.sent_element(action_id);
-        let message_ts = message_ts.unwrap_or_default();
-        let asked = payloads::suggestion(TEAM, &self.user, &self.at(&message_ts, &block_id), action_id, typed);
+        let (sent, block_id, _) = self.sent_element(action_id);
+        let asked = payloads::suggestion(TEAM, &self.user, &self.at(&sent.ts, &block_id), action_id, typed);
         self.bot.orchestrator.options(asked)
     }
 
     #[track_caller]
     fn element_payload(&self, action_id: &str, prepare: impl FnOnce(Value) -> Value) -> Value {
-        let (message_ts, block_id, element) = self.sent_element(action_id);
-        let ephemeral = message_ts.is_none();
-        let message_ts = message_ts.unwrap_or_else(|| self.bot.slack.next_ts());
-        let at = self.at(&message_ts, &block_id);
-        let mut body = payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id());
-        if ephemeral {
-            // As Slack sends a click on an ephemeral message: without the message, which
-            // only the user had; the container says it was ephemeral.
-            if let Some(body) = body.as_object_mut() {
-                body.remove("message");
-            }
-            body["container"]["is_ephemeral"] = Value::Bool(true);
+        let (sent, block_id, element) = self.sent_element(action_id);
+        let at = self.at(&sent.ts, &block_id);
+        let body = payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id());
+        if sent.ephemeral {
+            on_ephemeral(body)
+        } else {
+            body
         }
-        body
     }
 
     /// Where an element of the message `message_ts` here is, in the block `block_id`.
@@ -1478,10 +1471,10 @@ impl Chat {
         }
     }
 
-    /// The newest element `action_id` the bot sent here: its message's `ts` (`None` for an
-    /// ephemeral message this user was sent), its block's id and the element.
+    /// The newest element `action_id` the bot sent here: its message, its block's id and
+    /// the element.
     #[track_caller]
-    fn sent_element(&self, action_id: &str) -> (Option<String>, String, Value) {
+    fn sent_element(&self, action_id: &str) -> (SentIn, String, Value) {
         self.bot
             .slack
             .calls()
@@ -1504,7 +1497,7 @@ impl Chat {
                             ..
                         },
                         SlackReply::Message { ts, .. },
-                    ) if *channel == self.channel => (b.clone(), Some(ts.clone())),
+                    ) if *channel == self.channel => (b.clone(), SentIn::message(ts)),
                     (
                         SlackRequest::PostEphemeral {
                             channel,
@@ -1512,13 +1505,46 @@ impl Chat {
                             blocks: Some(b),
                             ..
                         },
-                        _,
-                    ) if *channel == self.channel && *user == self.user => (b.clone(), None),
+                        reply,
+                    ) if *channel == self.channel && *user == self.user => {
+                        // Slack's `message_ts` of the ephemeral message, which its clicks carry.
+                        let ts = match reply {
+                            SlackReply::Ephemeral { ts } => ts.clone(),
+                            _ => self.bot.slack.next_ts(),
+                        };
+                        (b.clone(), SentIn { ts, ephemeral: true })
+                    }
                     _ => return None,
                 };
                 payloads::find_element(&blocks, action_id).map(|(block_id, element)| (ts, block_id, element))
             })
             .unwrap_or_else(|| panic!("the bot sent no element `{action_id}` in {}", self.where_()))
+    }
+}
+
+/// A `block_actions` payload made one on an ephemeral message, as Slack sends it: without
+/// the message, which only the user had; the container says it was ephemeral (and names it
+/// by the `message_ts` `chat.postEphemeral` answered).
+fn on_ephemeral(mut body: Value) -> Value {
+    if let Some(fields) = body.as_object_mut() {
+        fields.remove("message");
+    }
+    body["container"]["is_ephemeral"] = Value::Bool(true);
+    body
+}
+
+/// The message an element was sent in: its `ts`, and whether only the user saw it.
+struct SentIn {
+    ts: String,
+    ephemeral: bool,
+}
+
+impl SentIn {
+    fn message(ts: &str) -> SentIn {
+        SentIn {
+            ts: ts.to_owned(),
+            ephemeral: false,
+        }
     }
 }
 

@@ -423,8 +423,10 @@ impl LiveBot {
         }
     }
 
-    /// `user` clicks the element `action_id` of the newest message the bot posted with one
-    /// (in `channel`, at its top), as Slack sends the click.
+    /// `user` clicks the element `action_id` of the newest message the bot sent with one (a
+    /// post, or an ephemeral message sent to `user`; in `channel`, in the message's thread
+    /// if it is in one), as Slack sends the click: one on an ephemeral message comes
+    /// without the message, named by the `message_ts` `chat.postEphemeral` answered.
     ///
     /// # Panics
     /// If the bot posted no message with that element.
@@ -461,23 +463,32 @@ impl LiveBot {
     /// # }
     /// ```
     pub async fn click(&self, user: &str, channel: &str, action_id: &str) -> Delivered {
-        let posts = self.slack.calls().into_iter().rev();
-        let found = posts.filter(|call| call.method == "chat.postMessage").find_map(|call| {
+        let calls = self.slack.calls();
+        let found = calls.iter().rev().find_map(|call| {
+            // A post, or an ephemeral message `user` was sent (named by its `message_ts`).
+            let (ephemeral, ts) = match call.method.as_str() {
+                "chat.postMessage" => (false, "ts"),
+                "chat.postEphemeral" if call.args["user"] == user => (true, "message_ts"),
+                _ => return None,
+            };
             let (block_id, element) = payloads::find_element(&call.args["blocks"], action_id)?;
-            Some((block_id, element, call.reply["ts"].as_str()?.to_owned()))
+            let ts = call.reply[ts].as_str()?;
+            Some((block_id, element, ts, call.args["thread_ts"].as_str(), ephemeral))
         });
-        let (block_id, element, ts) = found.unwrap_or_else(|| panic!("no message with the element {action_id}"));
+        let (block_id, element, ts, thread_ts, ephemeral) =
+            found.unwrap_or_else(|| panic!("no message with the element {action_id}"));
         let at = payloads::ElementAt {
             channel,
-            message_ts: &ts,
-            thread_ts: None,
+            message_ts: ts,
+            thread_ts,
             block_id: &block_id,
         };
         let trigger = format!(
             "{}.click",
             super::IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
-        self.interaction(&payloads::block_action(super::TEAM, user, &at, element, &trigger))
+        let body = payloads::block_action(super::TEAM, user, &at, element, &trigger);
+        self.interaction(&if ephemeral { super::on_ephemeral(body) } else { body })
             .await
     }
 

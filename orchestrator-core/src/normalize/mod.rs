@@ -445,9 +445,11 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     };
     let channel = element_channel(body).unwrap_or_default();
     let message = body.message.as_ref();
+    let container = body.container.as_ref();
     let ts = message.and_then(|m| m.ts.as_deref());
+    let ts = ts.or_else(|| container.and_then(|c| c.message_ts.as_deref()));
     let mut context = MessageContext::new(team, user, channel);
-    let container_thread = body.container.as_ref().and_then(|c| c.thread_ts.as_deref());
+    let container_thread = container.and_then(|c| c.thread_ts.as_deref());
     if let Some(thread) = message.and_then(|m| m.thread_ts.as_deref()).or(container_thread) {
         if !context.is_direct() {
             context = context.in_thread(thread);

@@ -261,6 +261,10 @@ pub(super) struct Container<'a> {
     /// ephemeral message, which comes without the message.
     #[serde(borrow)]
     pub(super) thread_ts: Option<Str<'a>>,
+    /// The message acted on: the only word of which message it was for a click on an
+    /// ephemeral message.
+    #[serde(borrow)]
+    pub(super) message_ts: Option<Str<'a>>,
 }
 
 /// The message an action was taken on, or a message shortcut's message.

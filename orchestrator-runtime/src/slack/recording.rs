@@ -312,10 +312,10 @@ impl RecordingSlack {
                     .cloned()
                     .unwrap_or_else(|| default_answer(method, args)),
             ),
-            SlackRequest::PostEphemeral { .. }
-            | SlackRequest::Respond { .. }
-            | SlackRequest::FindPost { .. }
-            | SlackRequest::ThreadOf { .. } => SlackReply::Ok,
+            SlackRequest::PostEphemeral { .. } => SlackReply::Ephemeral { ts: self.next_ts() },
+            SlackRequest::Respond { .. } | SlackRequest::FindPost { .. } | SlackRequest::ThreadOf { .. } => {
+                SlackReply::Ok
+            }
         };
         let refused = match &reply {
             SlackReply::Json(answer) if answer["ok"] == false => Some(SlackError::Api {

@@ -30,7 +30,7 @@ use async_trait::async_trait;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use orchestrator_core::{PostMetadata, PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
@@ -425,8 +425,11 @@ impl SlackWebApi {
             }
             SlackRequest::PostEphemeral { .. } => {
                 let body = checked::<SlackApiChatPostEphemeralRequest>(method, args()?)?;
-                send::<IgnoredAny>(&session, method, &body).await?;
-                SlackReply::Ok
+                let posted: EphemeralAt = send(&session, method, &body).await?;
+                match posted.message_ts {
+                    Some(ts) => SlackReply::Ephemeral { ts },
+                    None => SlackReply::Ok,
+                }
             }
             SlackRequest::OpenView { .. } => {
                 let body = checked::<SlackApiViewsOpenRequest>(method, args()?)?;
@@ -515,6 +518,14 @@ struct PostBody<'a> {
 struct MessageAt {
     channel: String,
     ts: String,
+}
+
+/// What the bot reads of a `chat.postEphemeral` answer: the message's `message_ts`, which
+/// a click on it carries.
+#[derive(serde::Deserialize)]
+struct EphemeralAt {
+    #[serde(default)]
+    message_ts: Option<String>,
 }
 
 fn message_reply(answer: MessageAt) -> SlackReply {
