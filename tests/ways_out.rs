@@ -1,4 +1,5 @@
-//! No dead ends: a cancel word ends the user's flow whatever step it is in, and an event
+//! No dead ends: a cancel word (typed, or a button's `action_id`) ends the user's flow
+//! whatever step it is in, and an event
 //! the current step does not take (typing while a button is expected, a second slash
 //! command) gets a short answer instead of silence, while the flow keeps waiting.
 
@@ -57,6 +58,59 @@ mod form {
     async fn fill(_cx: &mut Cx, form: Submission) -> Next<Form> {
         complete(format!("Requested: {}", form.value("what").unwrap_or_default()))
     }
+}
+
+#[slack_orchestrator::flow(trigger = keyword("order"), cancel = "stop")]
+mod order {
+    use slack_orchestrator::prelude::*;
+
+    /// Two questions with buttons; the first one's Stop button is the flow's way out.
+    pub(crate) enum Order {
+        #[start]
+        Ask,
+        Drink,
+        Size,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<Order> {
+        let buttons = blocks::actions(
+            "drink",
+            vec![
+                blocks::button("tea", "Tea", "tea"),
+                blocks::button("stop", "Stop ordering", "stop"),
+            ],
+        );
+        cx.send_interactive_message("Which drink?", serde_json::json!([buttons]))
+            .await?;
+        goto(Order::Drink)
+    }
+
+    #[step(Drink)]
+    async fn drink(cx: &mut Cx, _click: Click) -> Next<Order> {
+        let sizes = blocks::actions("size", vec![blocks::button("large", "Large", "l")]);
+        cx.send_interactive_message("Which size?", serde_json::json!([sizes]))
+            .await?;
+        goto(Order::Size)
+    }
+
+    #[step(Size)]
+    async fn size(_cx: &mut Cx, click: Click) -> Next<Order> {
+        complete(format!("A {} one.", click.action_id))
+    }
+}
+
+#[tokio::test]
+async fn a_button_named_by_a_cancel_word_ends_the_flow_even_on_a_question_it_has_left() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<order::Order>());
+    let mut ana = bot.dm("U_ANA");
+    ana.send("order").await;
+    ana.click("tea").await;
+    assert_eq!(ana.replies(), ["Which drink?", "Which size?"]);
+    let outcome = ana.click("stop").await; // on the first question, which the flow has left
+    assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
+    ana.expect_reply("Cancelled.");
+    assert_eq!(bot.flows().await[0].error.as_deref(), Some("cancelled by the user"));
 }
 
 fn bot() -> TestBot {

@@ -246,7 +246,9 @@ impl OrchestratorBuilder {
     }
 
     /// A message that ends the user's active flow whatever step it is in (compared without
-    /// case or surrounding spaces), e.g. `"cancel"`; several may be given. The flow ends
+    /// case or surrounding spaces), e.g. `"cancel"`; several may be given. A click on a
+    /// button whose `action_id` is the word does too, from any step: a Cancel button on the
+    /// flow's first message still works once later questions were asked. The flow ends
     /// (ERROR, "cancelled by the user") and the user is told [`cancelled_notice`]. None by
     /// default: a flow may expect the word as an answer.
     ///

@@ -642,8 +642,10 @@ impl Orchestrator {
         Ok(outcome)
     }
 
-    /// A cancel word of the bot's or of the flow's (`cancel = "stop"`), or a slash command
-    /// the flow names as one (`cancel = "/stop"`).
+    /// A cancel word of the bot's or of the flow's (`cancel = "stop"`), a slash command
+    /// the flow names as one (`cancel = "/stop"`), or a click on a message's button whose
+    /// `action_id` is such a word: a Cancel button that works from any step, even on a
+    /// question the flow has left.
     fn is_cancel_word(&self, incoming: &Incoming, flow_words: &[String]) -> bool {
         let bot_words = &self.inner.settings.cancel_words;
         if bot_words.is_empty() && flow_words.is_empty() {
@@ -652,6 +654,7 @@ impl Orchestrator {
         let said = match &incoming.payload {
             Payload::Message { text, .. } => text.trim().to_lowercase(),
             Payload::Command(command) => command.command.to_lowercase(),
+            Payload::Action(action) if action.view.is_none() => action.action_id.to_lowercase(),
             _ => return false,
         };
         bot_words.contains(&said) || flow_words.contains(&said)
