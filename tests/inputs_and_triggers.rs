@@ -232,6 +232,34 @@ mod deploy {
     }
 }
 
+#[flow(trigger = command("/signoff"))]
+#[allow(unreachable_pub)]
+mod signoff {
+    use slack_orchestrator::prelude::*;
+
+    /// Asks the approver named in the command, in their DM, to sign off by reaction.
+    pub enum Signoff {
+        #[start]
+        Ask,
+        Wait,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx, command: Command) -> Next<Signoff> {
+        let approver = command.text.trim().to_owned();
+        let dm = cx.open_dm(&approver).await?;
+        cx.post_to(dm, "Sign off the release? React with :white_check_mark:.", None)
+            .await?;
+        cx.hand_over([approver]);
+        goto(Signoff::Wait)
+    }
+
+    #[step(Wait)]
+    async fn signed(_cx: &mut Cx, reaction: Reaction) -> Next<Signoff> {
+        complete(format!("Signed off (:{}:).", reaction.name))
+    }
+}
+
 fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<intake::Intake>())
 }
@@ -272,6 +300,68 @@ async fn a_reaction_to_the_bots_question_in_a_thread_goes_to_the_threads_flow() 
     // A reaction to a message the bot did not post is not looked up, and goes nowhere.
     let theirs = slack_orchestrator::payloads::reaction(TEAM, "U1", "C1", "1.1", "U2", "eyes", true, "EvTheirs");
     assert_eq!(thread.deliver(&theirs).await, Outcome::NoFlow);
+}
+
+#[tokio::test]
+async fn an_approvers_reaction_in_their_dm_reaches_the_flow_that_asked_there() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<signoff::Signoff>());
+    let (_requester, started) = bot.command("U1", "C1", "/signoff", "U_BOSS").await;
+    assert_eq!(started.state(), Some(FlowState::WaitingForResponse));
+    let asked = bot.slack().requests().into_iter().any(|r| {
+        matches!(r, SlackRequest::PostMessage { channel, text, .. }
+            if channel == "DU_BOSS" && text == "Sign off the release? React with :white_check_mark:.")
+    });
+    assert!(asked, "{:?}", bot.slack().requests());
+    let mut boss = bot.dm("U_BOSS");
+    // The flow lives in the requester's conversation; the message's tag says which flow.
+    let outcome = boss.react("white_check_mark", true).await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    let log: Vec<String> = bot.flows().await[0].messages.iter().map(|m| m.text.clone()).collect();
+    assert!(log.contains(&"[reacted :white_check_mark:]".to_owned()), "{log:?}");
+}
+
+/// The bot's flow once it completed (its last reply goes out just before the save).
+async fn completed(bot: &slack_orchestrator::testkit::LiveBot) -> slack_orchestrator::FlowRecord {
+    for _ in 0..200 {
+        let flows = bot.orchestrator().store().list(false, 10).await.unwrap();
+        if let Some(done) = flows.into_iter().find(|r| r.state == FlowState::Completed) {
+            return done;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no flow completed")
+}
+
+#[tokio::test]
+async fn over_http_an_approvers_reaction_reaches_the_flow_named_by_the_messages_metadata() {
+    use slack_orchestrator::payloads;
+    use slack_orchestrator::testkit::{Delivered, LiveBot, Transport, BOT_USER};
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<signoff::Signoff>()).await;
+    let form = payloads::slash_command(TEAM, "U_ALICE", "C_GENERAL", "/signoff", "U_BOSS", "1.t");
+    assert!(matches!(bot.command(&form).await, Delivered::Http(sent) if sent.status == 200));
+    bot.slack()
+        .wait_for("chat.postMessage", 1, std::time::Duration::from_secs(5))
+        .await;
+    let calls = bot.slack().calls();
+    let asked = calls.iter().find(|c| c.method == "chat.postMessage").unwrap();
+    let (dm, ts) = (
+        asked.reply["channel"].as_str().unwrap(),
+        asked.reply["ts"].as_str().unwrap(),
+    );
+    let reaction = payloads::reaction(TEAM, "U_BOSS", dm, ts, BOT_USER, "white_check_mark", true, "EvS1");
+    assert!(matches!(bot.event(&reaction).await, Delivered::Http(sent) if sent.status == 200));
+    let done = completed(&bot).await;
+    assert!(
+        done.messages.iter().any(|m| m.text == "[reacted :white_check_mark:]"),
+        "{:?}",
+        done.messages
+    );
+    let looked = bot.slack().calls_to("conversations.replies");
+    assert_eq!(
+        looked[0]["include_all_metadata"], "true",
+        "the tag is in the message's metadata"
+    );
+    bot.stop().await;
 }
 
 #[tokio::test]

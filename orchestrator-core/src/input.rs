@@ -88,11 +88,13 @@ impl FromInput for Text {
 
 /// An emoji reaction a user added to (or removed from) a message in the flow's
 /// conversation: "react with :white_check_mark: to approve". In a DM with the bot, in a
-/// channel for a flow of that user's there (started by a slash command), or, on a message
-/// the bot posted, in the thread of a flow (a mention's): Slack's event does not name the
-/// thread, so the engine asks Slack which thread the message is in (`conversations.replies`,
-/// with the `channels:history` scope or its like). Slack sends reactions with the
-/// `reactions:read` scope and the `reaction_added` (and `reaction_removed`) events.
+/// channel for a flow of that user's there (started by a slash command), or on a message
+/// the bot posted for a flow: in the flow's thread (a mention's), or anywhere else the flow
+/// posted it (an approver's DM). Slack's event names neither, so the engine asks Slack
+/// where the message is (`conversations.replies`, with the `channels:history` scope or its
+/// like: the thread's root, and the flow's tag in the root's metadata). Slack sends
+/// reactions with the `reactions:read` scope and the `reaction_added` (and
+/// `reaction_removed`) events.
 ///
 /// ```
 /// # use orchestrator_core::{FromInput, Incoming, Reaction};

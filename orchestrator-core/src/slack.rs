@@ -56,11 +56,11 @@ pub enum SlackRequest {
         #[serde(skip_serializing_if = "Option::is_none")]
         since: Option<String>,
     },
-    /// Finds the thread a message is in: `conversations.replies` with the message's `ts`.
-    /// Answers [`SlackReply::Message`] with the `ts` of the thread's root message, which is
-    /// the message's own `ts` when it is in no thread. Slack's reaction events name the
-    /// message reacted to but not its thread; this tells which thread's flow a reaction
-    /// belongs to.
+    /// Finds the thread a message is in: `conversations.replies` with the message's `ts`
+    /// (and `include_all_metadata`). Answers [`SlackReply::Thread`]: the `ts` of the
+    /// thread's root message, which is the message's own when it is in no thread, and the
+    /// root's [`PostTag`] if the bot posted it from a flow. Slack's reaction events name the
+    /// message reacted to but not its thread; this tells which flow a reaction belongs to.
     ///
     /// ```
     /// use orchestrator_core::SlackRequest;
@@ -335,6 +335,14 @@ pub enum SlackReply {
     Ephemeral {
         /// Slack's `message_ts` of the ephemeral message.
         ts: String,
+    },
+    /// Where a message is ([`SlackRequest::ThreadOf`]): its thread's root, and the root's
+    /// tag if a flow posted it.
+    Thread {
+        /// The `ts` of the thread's root message (the message's own at the top).
+        root: String,
+        /// The root's tag, read from its `metadata`.
+        tag: Option<PostTag>,
     },
     /// An opened, updated or pushed view.
     View {

@@ -295,7 +295,7 @@ impl SlackApi for ConsoleSlack {
             // The console keeps no history, and its conversations never outlive the process.
             SlackRequest::FindPost { .. } => SlackReply::Ok,
             // The console chat has no threads: every message is its own.
-            SlackRequest::ThreadOf { channel, ts } => SlackReply::Message { channel, ts },
+            SlackRequest::ThreadOf { ts, .. } => SlackReply::Thread { root: ts, tag: None },
             // No workspace behind the console: the call is shown and answered with success.
             // The console chat is the one DM there is.
             SlackRequest::Call { method, .. } if method == "conversations.open" => {

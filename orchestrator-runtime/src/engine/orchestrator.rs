@@ -406,8 +406,8 @@ impl Orchestrator {
     /// reply in the thread under one of the flow's top-level messages belongs to the flow
     /// that posted it (a flow started by a slash command talks at the top of the channel,
     /// a DM flow at the top of the DM, and Slack users answer in the message's thread), and
-    /// a reaction to the bot's message in a thread belongs to that thread's flow
-    /// ([`Orchestrator::reaction_thread`]).
+    /// a reaction to the bot's message belongs to the flow of its thread, or to the flow
+    /// that posted it ([`Orchestrator::reaction_thread`]).
     ///
     /// Such a reply waits first for the events of the top conversation received before it:
     /// the step that posted the message it answers may still be running, and the flow's log
@@ -432,14 +432,17 @@ impl Orchestrator {
         })
     }
 
-    /// The conversation of the thread whose flow a reaction belongs to, if another than the
-    /// user's own: Slack's reaction events name the message, not its thread, so a reaction
-    /// to the bot's question in a thread (a flow started by a mention, say) would otherwise
-    /// go to the user's conversation at the top of the channel. Slack is asked which thread
-    /// the message is in ([`SlackRequest::ThreadOf`]) only for a message of the bot's that
-    /// no flow of the user's there posted; the reaction goes to that thread's active flow,
-    /// after the thread's earlier events (the step that posted the message may still be
-    /// running), or stays with the user's conversation if the thread has none.
+    /// The conversation of the flow a reaction belongs to, if another than the user's own:
+    /// Slack's reaction events name the message, not its thread or flow, so a reaction to
+    /// the bot's question in a thread (a flow started by a mention) or in someone else's
+    /// conversation (an approver's DM) would otherwise go to the reacting user's own
+    /// conversation. Slack is asked where the message is ([`SlackRequest::ThreadOf`]) only
+    /// for a message of the bot's that no flow of the user's there posted. The reaction
+    /// goes to the active flow of the message's thread, or else to the active flow that
+    /// posted the thread's root (its [`PostTag`](orchestrator_core::PostTag): a flow's
+    /// message at the top of a channel or a DM), after that conversation's earlier events
+    /// (the step that posted the message may still be running). With neither, it stays
+    /// with the user's conversation.
     ///
     /// A look-up Slack cannot answer now leaves the event pending, to be tried again
     /// (within `slack_patience` of its arrival); one Slack refuses (a missing history
@@ -454,10 +457,14 @@ impl Orchestrator {
         if by_bot.is_none() || message_user.as_ref() != by_bot {
             return Ok(None);
         }
-        if let Some(own) = inner.store.active_for(&work.conversation).await? {
-            if own.messages.iter().any(|m| m.ts.as_deref() == Some(ts.as_str())) {
-                return Ok(None);
-            }
+        let posted_it = |flow: &FlowRecord| flow.messages.iter().any(|m| m.ts.as_deref() == Some(ts.as_str()));
+        if inner
+            .store
+            .active_for(&work.conversation)
+            .await?
+            .is_some_and(|own| posted_it(&own))
+        {
+            return Ok(None);
         }
         let context = &incoming.context;
         let request = SlackRequest::ThreadOf {
@@ -465,20 +472,28 @@ impl Orchestrator {
             ts: ts.clone(),
         };
         let arrived = work.arrived.unwrap_or_else(|| inner.clock.now());
-        let root = match inner.slack.call(request).await {
-            Ok(SlackReply::Message { ts: root, .. }) => root,
+        let (root, tag) = match inner.slack.call(request).await {
+            Ok(SlackReply::Thread { root, tag }) => (root, tag),
             Ok(_) => return Ok(None),
             Err(delayed) if delayed.is_temporary() && self.within_patience(arrived) => {
                 return Err(OrchestratorError::ReplayUnsure(delayed));
             }
             Err(error) => {
-                tracing::warn!(%error, "the thread of a reacted message could not be found; the reaction goes to the user's conversation");
+                tracing::warn!(%error, "where a reacted message is could not be found; the reaction goes to the user's conversation");
                 return Ok(None);
             }
         };
         let thread = context.clone().in_thread(root).conversation_key();
-        self.after_events(&thread, None, Some(arrived)).await?;
-        Ok(inner.store.active_for(&thread).await?.map(|_| thread))
+        let poster = match tag {
+            Some(tag) => inner.store.load_shared(tag.flow_id).await?,
+            None => None,
+        };
+        let key = match poster.filter(|flow| flow.is_active()) {
+            Some(flow) if inner.store.active_for(&thread).await?.is_none() => flow.key.clone(),
+            _ => thread,
+        };
+        self.after_events(&key, None, Some(arrived)).await?;
+        Ok(inner.store.active_for(&key).await?.map(|_| key))
     }
 
     /// Cancels an active flow: it goes to ERROR with `reason`, and with a `notice` the user

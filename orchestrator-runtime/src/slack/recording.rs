@@ -163,27 +163,38 @@ impl RecordingSlack {
     }
 
     /// The thread of the recorded post `ts` in `channel`, as Slack's `conversations.replies`
-    /// tells it: its root's `ts` (its own, at the top). A message this Slack did not post
-    /// is not found, as Slack answers for a `ts` it does not know.
+    /// tells it: its root's `ts` (its own, at the top) and the root's tag if it was posted
+    /// here. A message this Slack did not post is not found, as Slack answers for a `ts` it
+    /// does not know.
     fn thread_of(&self, channel: &str, ts: &str) -> Result<SlackReply, SlackError> {
-        let found = self.lock().iter().find_map(|(request, reply)| match (request, reply) {
-            (SlackRequest::PostMessage { thread_ts, .. }, SlackReply::Message { channel: c, ts: posted })
-                if c == channel && posted == ts =>
-            {
-                Some(thread_ts.clone().unwrap_or_else(|| ts.to_owned()))
-            }
-            _ => None,
-        });
-        match found {
-            Some(root) => Ok(SlackReply::Message {
-                channel: channel.to_owned(),
-                ts: root,
-            }),
-            None => Err(SlackError::Api {
+        let calls = self.lock();
+        let post = |ts: &str| {
+            calls.iter().find_map(|(request, reply)| match (request, reply) {
+                (SlackRequest::PostMessage { thread_ts, tag, .. }, SlackReply::Message { channel: c, ts: posted })
+                    if c == channel && posted == ts =>
+                {
+                    Some((thread_ts.clone(), *tag))
+                }
+                _ => None,
+            })
+        };
+        let Some((thread_ts, tag)) = post(ts) else {
+            return Err(SlackError::Api {
                 method: "conversations.replies".into(),
                 code: "thread_not_found".into(),
-            }),
-        }
+            });
+        };
+        Ok(match thread_ts {
+            // In a thread: the root, and its tag if this Slack posted it.
+            Some(root) => SlackReply::Thread {
+                tag: post(&root).and_then(|(_, tag)| tag),
+                root,
+            },
+            None => SlackReply::Thread {
+                root: ts.to_owned(),
+                tag,
+            },
+        })
     }
 
     /// A fresh Slack-like `ts` (`1700000000.000001`, `…002`, …).

@@ -362,11 +362,16 @@ impl SlackWebApi {
     /// The thread message `ts` of `channel` is in (see [`SlackRequest::ThreadOf`]): the
     /// first message `conversations.replies` answers for it is the thread's root (with
     /// replies, its `thread_ts` is its own `ts`), or the message itself when it is in no
-    /// thread (then it has no `thread_ts`).
+    /// thread (then it has no `thread_ts`), with its metadata: the root's tag.
     async fn thread_of(&self, method: &str, channel: &str, ts: &str) -> Result<SlackReply, Failure> {
         let session = self.client.open_session(&self.token);
-        let params = [("channel", Some(channel)), ("ts", Some(ts)), ("limit", Some("1"))];
-        let thread: Thread = (session.http_session_api)
+        let params = [
+            ("channel", Some(channel)),
+            ("ts", Some(ts)),
+            ("limit", Some("1")),
+            ("include_all_metadata", Some("true")),
+        ];
+        let thread: History = (session.http_session_api)
             .http_get(method, &params, None)
             .await
             .map_err(|e| error(method, e))?;
@@ -376,9 +381,9 @@ impl SlackWebApi {
                 code: "thread_not_found".into(),
             })
         })?;
-        Ok(SlackReply::Message {
-            channel: channel.to_owned(),
-            ts: first.thread_ts.unwrap_or(first.ts),
+        Ok(SlackReply::Thread {
+            tag: first.metadata.as_ref().and_then(PostTag::from_metadata),
+            root: first.thread_ts.unwrap_or(first.ts),
         })
     }
 
@@ -584,7 +589,7 @@ struct LookFor<'a> {
     since: Option<&'a str>,
 }
 
-/// The part of a `conversations.history` / `conversations.replies` answer a post look-up reads.
+/// The part of a `conversations.history` / `conversations.replies` answer a look-up reads.
 #[derive(serde::Deserialize)]
 struct History {
     messages: Vec<HistoryMessage>,
@@ -592,19 +597,6 @@ struct History {
     has_more: bool,
     #[serde(default)]
     response_metadata: Option<NextPage>,
-}
-
-/// The part of a `conversations.replies` answer a thread look-up reads.
-#[derive(serde::Deserialize)]
-struct Thread {
-    messages: Vec<ThreadMessage>,
-}
-
-#[derive(serde::Deserialize)]
-struct ThreadMessage {
-    ts: String,
-    #[serde(default)]
-    thread_ts: Option<String>,
 }
 
 /// Slack's cursor to the next page of an answer.
@@ -622,6 +614,9 @@ const FIND_PAGES: usize = 10;
 #[derive(serde::Deserialize)]
 struct HistoryMessage {
     ts: String,
+    /// The thread's root, on a message in a thread or on a root with replies.
+    #[serde(default)]
+    thread_ts: Option<String>,
     #[serde(default)]
     metadata: Option<Value>,
 }
