@@ -407,7 +407,7 @@ impl Orchestrator {
     /// that posted it (a flow started by a slash command talks at the top of the channel,
     /// a DM flow at the top of the DM, and Slack users answer in the message's thread), and
     /// a reaction to the bot's message belongs to the flow of its thread, or to the flow
-    /// that posted it ([`Orchestrator::reaction_thread`]).
+    /// that posted it ([`Orchestrator::reaction_conversation`]).
     ///
     /// Such a reply waits first for the events of the top conversation received before it:
     /// the step that posted the message it answers may still be running, and the flow's log
@@ -416,7 +416,7 @@ impl Orchestrator {
         let context = &work.incoming.context;
         let key = &work.conversation;
         let Some(root) = &context.thread_ts else {
-            return Ok(self.reaction_thread(work).await?.unwrap_or_else(|| key.clone()));
+            return Ok(self.reaction_conversation(work).await?.unwrap_or_else(|| key.clone()));
         };
         let store = &self.inner.store;
         if store.active_for(key).await?.is_some() {
@@ -447,7 +447,7 @@ impl Orchestrator {
     /// A look-up Slack cannot answer now leaves the event pending, to be tried again
     /// (within `slack_patience` of its arrival); one Slack refuses (a missing history
     /// scope, say) is logged, and the reaction stays with the user's conversation.
-    async fn reaction_thread(&self, work: &Work) -> Result<Option<ConversationKey>, OrchestratorError> {
+    async fn reaction_conversation(&self, work: &Work) -> Result<Option<ConversationKey>, OrchestratorError> {
         let inner = &self.inner;
         let incoming = &work.incoming;
         let (Payload::Reaction { message_user, .. }, Some(ts)) = (&incoming.payload, &incoming.ts) else {
