@@ -1,6 +1,7 @@
 //! A two-person approval: `/approve @approver what` asks the named approver in their DM,
-//! with Approve / Reject buttons. Only that approver can decide (the requester's own click,
-//! or anyone else's, gets an ephemeral notice), and the request expires two minutes after it
+//! with Approve / Reject buttons, or a :white_check_mark: / :x: reaction to the request.
+//! Only that approver can decide (the requester's own click, or anyone else's, gets an
+//! ephemeral notice), and the request expires two minutes after it
 //! was made, whatever happens meanwhile: the approver's message says so and the requester is
 //! told. Without a mention, the approver is `APPROVER` (default `U_APPROVER`).
 //!
@@ -66,7 +67,10 @@ pub mod approval {
             return fail("You cannot approve your own request: name someone else.");
         }
         let blocks = json!([
-            blocks::section(&format!("<@{requester}> asks you to approve: *{what}* (2 minutes)")),
+            blocks::section(&format!(
+                "<@{requester}> asks you to approve: *{what}* (2 minutes). \
+                 Click, or react with :white_check_mark: or :x:."
+            )),
             blocks::actions(
                 "decision",
                 vec![
@@ -92,20 +96,45 @@ pub mod approval {
 
     #[step(Decide { what, dm, ts })]
     async fn decide(cx: &mut Cx, what: String, dm: String, ts: String, click: Click) -> Next<Approval> {
-        let verdict = match click.action_id.as_str() {
-            "approve" => "approved",
-            _ => "rejected",
-        };
-        let who = cx.user_id().to_owned();
-        cx.update_message_in(&dm, &ts, format!("*{what}* was {verdict} by <@{who}>"), Some(json!([])))
-            .await?;
-        cx.set("decided_by", &who);
-        if verdict == "approved" {
-            cx.say(format!("<@{who}> approved {what}.")).await?;
+        let approved = click.action_id == "approve";
+        let who = decided(cx, &what, &dm, &ts, approved).await?;
+        if approved {
             goto(Approval::Approved)
         } else {
             fail(format!("<@{who}> rejected {what}."))
         }
+    }
+
+    /// A reaction to the request decides too: :white_check_mark: approves, :x: rejects,
+    /// any other emoji is no answer (the two minutes still run from the request).
+    #[step(Decide { what, dm, ts })]
+    async fn reacted(cx: &mut Cx, what: String, dm: String, ts: String, reaction: Reaction) -> Next<Approval> {
+        let approved = match (reaction.name.as_str(), reaction.added) {
+            ("white_check_mark", true) => true,
+            ("x", true) => false,
+            _ => return stay(),
+        };
+        let who = decided(cx, &what, &dm, &ts, approved).await?;
+        if approved {
+            goto(Approval::Approved)
+        } else {
+            fail(format!("<@{who}> rejected {what}."))
+        }
+    }
+
+    /// Says what the approver decided: on the request (its buttons go), in the record, and
+    /// to the requester if approved (a rejection is the flow's failure message). Returns
+    /// the approver.
+    async fn decided(cx: &mut Cx, what: &str, dm: &str, ts: &str, approved: bool) -> Result<String, StepError> {
+        let verdict = if approved { "approved" } else { "rejected" };
+        let who = cx.user_id().to_owned();
+        cx.update_message_in(dm, ts, format!("*{what}* was {verdict} by <@{who}>"), Some(json!([])))
+            .await?;
+        cx.set("decided_by", &who);
+        if approved {
+            cx.say(format!("<@{who}> approved {what}.")).await?;
+        }
+        Ok(who)
     }
 
     /// The two minutes passed: the approver's buttons go, and the record says what expired.

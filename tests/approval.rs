@@ -1,5 +1,5 @@
 //! The two-person approval, with `examples/approval.rs`: only the named approver decides,
-//! in their DM; the request expires two minutes after it was made, whatever happens
+//! in their DM (a click, or a reaction to the request); the request expires two minutes after it was made, whatever happens
 //! meanwhile.
 
 #[allow(dead_code, unreachable_pub)]
@@ -76,6 +76,30 @@ async fn only_the_named_approver_decides_in_their_dm() {
     );
     requester.expect_reply("<@U_BOSS> approved deploy v2.");
     assert_eq!(bot.flows().await[0].metadata["decided_by"], "U_BOSS");
+}
+
+#[tokio::test]
+async fn the_approver_can_decide_by_reacting_to_the_request_in_their_dm() {
+    let bot = bot();
+    let mut approver = bot.dm("U_BOSS");
+    let (mut requester, _) = bot.command("U_DEV", "C_OPS", "/approve", "<@U_BOSS> deploy v2").await;
+    requester.expect_reply("I asked <@U_BOSS> to approve deploy v2; they have 2 minutes.");
+    approver.expect_reply("Approval requested: deploy v2");
+    // The request belongs to the requester's flow: Slack's reaction event says only which
+    // message, and the message's tag says which flow.
+    let outcome = approver.react("eyes", true).await;
+    assert_eq!(
+        outcome.state(),
+        Some(FlowState::WaitingForResponse),
+        "no answer: {outcome:?}"
+    );
+    let outcome = approver.react("white_check_mark", true).await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    assert_eq!(
+        updates(&bot),
+        [("DU_BOSS".to_owned(), "*deploy v2* was approved by <@U_BOSS>".to_owned())]
+    );
+    requester.expect_reply("<@U_BOSS> approved deploy v2.");
 }
 
 #[tokio::test]
