@@ -103,6 +103,34 @@ async fn the_approver_can_decide_by_reacting_to_the_request_in_their_dm() {
 }
 
 #[tokio::test]
+async fn over_http_slack_is_asked_once_where_the_request_is_however_often_it_is_reacted_to() {
+    use slack_orchestrator::testkit::{LiveBot, Transport, BOT_USER};
+    let wait = Duration::from_secs(5);
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Approval>()).await;
+    let form = payloads::slash_command(TEAM, "U_DEV", "C_OPS", "/approve", "<@U_BOSS> deploy v2", "1.t");
+    bot.command(&form).await;
+    bot.slack().wait_for("chat.postMessage", 2, wait).await;
+    let calls = bot.slack().calls();
+    let request = calls
+        .iter()
+        .find(|c| c.method == "chat.postMessage" && c.args["channel"] == "DU_BOSS")
+        .expect("the request in the approver's DM");
+    let ts = request.reply["ts"].as_str().unwrap();
+    for (emoji, event) in [("eyes", "EvR1"), ("white_check_mark", "EvR2")] {
+        let reaction = payloads::reaction(TEAM, "U_BOSS", "DU_BOSS", ts, BOT_USER, emoji, true, event);
+        bot.event(&reaction).await;
+    }
+    let updated = bot.slack().wait_for("chat.update", 1, wait).await;
+    assert_eq!(updated[0]["text"], "*deploy v2* was approved by <@U_BOSS>");
+    assert_eq!(
+        bot.slack().calls_to("conversations.replies").len(),
+        1,
+        "where a message is does not change: asked once"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn a_rejection_ends_the_flow_in_error_with_the_reason() {
     let bot = bot();
     let (mut requester, _) = bot.command("U_DEV", "C_OPS", "/approve", "drop the database").await;

@@ -8,6 +8,7 @@ use crate::engine::locks::KeyLocks;
 use crate::engine::options::{OptionsHandler, OptionsHandlers};
 use crate::engine::orchestrator::{Inner, Orchestrator};
 use crate::engine::outcome::BuildError;
+use crate::engine::places::Places;
 use crate::engine::scheduled::{Occurrence, Scheduled, TargetError};
 use crate::engine::settings::Settings;
 use crate::engine::wake::Wake;
@@ -625,6 +626,7 @@ impl OrchestratorBuilder {
             wake,
             schedules_installed: tokio::sync::OnceCell::new(),
             options: self.options,
+            places: Places::default(),
             state,
         };
         Ok(Orchestrator { inner: Arc::new(inner) })

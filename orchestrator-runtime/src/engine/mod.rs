@@ -15,7 +15,8 @@
 //!   the deadline it fires).
 //! - leaves: `settings`, `scheduled` (what a registered schedule is), `clock` (the time
 //!   they all read), `outcome` (what they answer and how they fail), `options` (external
-//!   selects' options, answered at once, no flow run).
+//!   selects' options, answered at once, no flow run), `places` (where Slack said the
+//!   bot's messages are, for reactions).
 
 pub(crate) mod builder;
 pub(crate) mod clock;
@@ -27,6 +28,7 @@ pub(crate) mod locks;
 pub(crate) mod options;
 pub mod orchestrator;
 pub(crate) mod outcome;
+pub(crate) mod places;
 pub(crate) mod recovery;
 pub(crate) mod scheduled;
 pub(crate) mod schedules;

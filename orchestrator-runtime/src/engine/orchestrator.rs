@@ -16,6 +16,7 @@ use crate::engine::lease::{holding, Held};
 use crate::engine::locks::KeyLocks;
 use crate::engine::options::OptionsHandlers;
 use crate::engine::outcome::{Cancelled, Ignored, NotReady, OrchestratorError, Outcome};
+use crate::engine::places::{Place, Places};
 use crate::engine::scheduled::Scheduled;
 use crate::engine::settings::Settings;
 use crate::engine::wake::Wake;
@@ -87,6 +88,8 @@ pub(crate) struct Inner {
     pub(crate) team: String,
     /// The external selects' options handlers.
     pub(crate) options: OptionsHandlers,
+    /// Where Slack said the bot's messages are (for reactions).
+    pub(crate) places: Places,
 }
 
 impl Orchestrator {
@@ -466,24 +469,11 @@ impl Orchestrator {
         {
             return Ok(None);
         }
-        let context = &incoming.context;
-        let request = SlackRequest::ThreadOf {
-            channel: context.channel_id.clone(),
-            ts: ts.clone(),
-        };
         let arrived = work.arrived.unwrap_or_else(|| inner.clock.now());
-        let (root, tag) = match inner.slack.call(request).await {
-            Ok(SlackReply::Thread { root, tag }) => (root, tag),
-            Ok(_) => return Ok(None),
-            Err(delayed) if delayed.is_temporary() && self.within_patience(arrived) => {
-                return Err(OrchestratorError::ReplayUnsure(delayed));
-            }
-            Err(error) => {
-                tracing::warn!(%error, "where a reacted message is could not be found; the reaction goes to the user's conversation");
-                return Ok(None);
-            }
+        let Some(Place { root, tag }) = self.place_of(&incoming.context.channel_id, ts, arrived).await? else {
+            return Ok(None);
         };
-        let thread = context.clone().in_thread(root).conversation_key();
+        let thread = incoming.context.clone().in_thread(root).conversation_key();
         let poster = match tag {
             Some(tag) => inner.store.load_shared(tag.flow_id).await?,
             None => None,
@@ -494,6 +484,38 @@ impl Orchestrator {
         };
         self.after_events(&key, None, Some(arrived)).await?;
         Ok(inner.store.active_for(&key).await?.map(|_| key))
+    }
+
+    /// Where message `ts` of `channel` is ([`SlackRequest::ThreadOf`]), as Slack said it
+    /// before or says it now. `None` if Slack refuses to say (logged); an error if Slack
+    /// cannot answer now and the event that asks arrived within `slack_patience`.
+    async fn place_of(
+        &self,
+        channel: &str,
+        ts: &str,
+        arrived: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Place>, OrchestratorError> {
+        let inner = &self.inner;
+        if let Some(known) = inner.places.get(channel, ts) {
+            return Ok(Some(known));
+        }
+        let request = SlackRequest::ThreadOf {
+            channel: channel.to_owned(),
+            ts: ts.to_owned(),
+        };
+        let place = match inner.slack.call(request).await {
+            Ok(SlackReply::Thread { root, tag }) => Place { root, tag },
+            Ok(_) => return Ok(None),
+            Err(delayed) if delayed.is_temporary() && self.within_patience(arrived) => {
+                return Err(OrchestratorError::ReplayUnsure(delayed));
+            }
+            Err(error) => {
+                tracing::warn!(%error, "where a reacted message is could not be found; the reaction goes to the user's conversation");
+                return Ok(None);
+            }
+        };
+        inner.places.remember(channel, ts, place.clone());
+        Ok(Some(place))
     }
 
     /// Cancels an active flow: it goes to ERROR with `reason`, and with a `notice` the user
