@@ -474,15 +474,20 @@ impl Orchestrator {
             return Ok(None);
         };
         let thread = incoming.context.clone().in_thread(root).conversation_key();
-        let poster = match tag {
-            Some(tag) => inner.store.load_shared(tag.flow_id).await?,
-            None => None,
-        };
-        let key = match poster.filter(|flow| flow.is_active()) {
-            Some(flow) if inner.store.active_for(&thread).await?.is_none() => flow.key.clone(),
-            _ => thread,
+        let key = if inner.store.active_for(&thread).await?.is_some() {
+            thread
+        } else {
+            let poster = match tag {
+                Some(tag) => inner.store.load_shared(tag.flow_id).await?,
+                None => None,
+            };
+            match poster.filter(|flow| flow.is_active()) {
+                Some(flow) => flow.key.clone(),
+                None => return Ok(None),
+            }
         };
         self.after_events(&key, None, Some(arrived)).await?;
+        // Still active once the earlier events are applied (one may have ended it).
         Ok(inner.store.active_for(&key).await?.map(|_| key))
     }
 
