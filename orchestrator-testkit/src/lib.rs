@@ -1455,7 +1455,7 @@ impl Chat {
         let at = self.at(&sent.ts, &block_id);
         let body = payloads::block_action(TEAM, &self.user, &at, prepare(element), &self.bot.trigger_id());
         if sent.ephemeral {
-            on_ephemeral(body)
+            payloads::on_ephemeral(body)
         } else {
             body
         }
@@ -1520,17 +1520,6 @@ impl Chat {
             })
             .unwrap_or_else(|| panic!("the bot sent no element `{action_id}` in {}", self.where_()))
     }
-}
-
-/// A `block_actions` payload made one on an ephemeral message, as Slack sends it: without
-/// the message, which only the user had; the container says it was ephemeral (and names it
-/// by the `message_ts` `chat.postEphemeral` answered).
-fn on_ephemeral(mut body: Value) -> Value {
-    if let Some(fields) = body.as_object_mut() {
-        fields.remove("message");
-    }
-    body["container"]["is_ephemeral"] = Value::Bool(true);
-    body
 }
 
 /// The message an element was sent in: its `ts`, and whether only the user saw it.

@@ -488,7 +488,7 @@ impl LiveBot {
             super::IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         let body = payloads::block_action(super::TEAM, user, &at, element, &trigger);
-        self.interaction(&if ephemeral { super::on_ephemeral(body) } else { body })
+        self.interaction(&if ephemeral { payloads::on_ephemeral(body) } else { body })
             .await
     }
 

@@ -179,6 +179,28 @@ pub fn block_action(team: &str, user: &str, at: &ElementAt<'_>, element: Value, 
            "container": container, "channel": {"id": at.channel}, "message": message, "actions": [action]})
 }
 
+/// A [`block_action`] payload made one on an ephemeral message, as Slack sends it: without
+/// the `message`, which only the user ever had; the `container` says it was ephemeral and
+/// names it by the `message_ts` `chat.postEphemeral` answered (and its thread, if any).
+///
+/// ```
+/// use orchestrator_core::Incoming;
+/// use orchestrator_runtime::payloads::{block_action, on_ephemeral, ElementAt};
+/// let at = ElementAt { channel: "C1", message_ts: "1.5", thread_ts: Some("1.0"), block_id: "b" };
+/// let button = orchestrator_core::blocks::button("leave", "Leave", "y");
+/// let body = on_ephemeral(block_action("T1", "U1", &at, button, "1.2"));
+/// assert!(body.get("message").is_none() && body["container"]["is_ephemeral"] == true);
+/// let incoming = Incoming::from_json(&body).unwrap().unwrap();
+/// assert_eq!((incoming.ts.as_deref(), incoming.context.thread_ts.as_deref()), (Some("1.5"), Some("1.0")));
+/// ```
+pub fn on_ephemeral(mut block_action: Value) -> Value {
+    if let Some(fields) = block_action.as_object_mut() {
+        fields.remove("message");
+    }
+    block_action["container"]["is_ephemeral"] = Value::Bool(true);
+    block_action
+}
+
 /// A `block_suggestion` payload: the user typed `typed` in the external select
 /// `action_id` of the message at `at`, and Slack asks for its options.
 ///
