@@ -9,7 +9,7 @@ mod example;
 
 use example::approval_step::ApprovalStep;
 use serde_json::{json, Value};
-use slack_orchestrator::testkit::{Delivered, LiveBot, TestBot, Transport, TEAM};
+use slack_orchestrator::testkit::{Delivered, LiveBot, TestBot, Transport, TEAM, WORKFLOW_TOKEN_PREFIX};
 use slack_orchestrator::{payloads, Cancelled, FlowState, Orchestrator, SlackReply, SlackRequest};
 use std::time::Duration;
 
@@ -262,6 +262,44 @@ async fn over_http_the_step_completes_where_slack_expects_it() {
         .map(|c| c.reply)
         .collect();
     assert_eq!(answers, [json!({"ok": true})], "completed once, and Slack took it");
+    bot.stop().await;
+}
+
+/// A run's steps call Slack with the run's just-in-time token, as Bolt does: the first with
+/// the one `function_executed` brought, the approver's click's with the fresh one the click
+/// brought (the first may have expired by then); anything else with the app's bot token.
+#[tokio::test]
+async fn over_http_a_runs_steps_call_slack_with_the_token_its_event_brought() {
+    let bot = LiveBot::start(Transport::Http, builder()).await;
+    let slack = bot.slack();
+    let inputs = json!({"approver": "U_TOKEN", "request": "rotate keys"});
+    let ran = payloads::function_executed(TEAM, "approval_step", "Fx7", inputs, "EvFn7");
+    let first = ran["event"]["bot_access_token"].as_str().unwrap().to_owned();
+    bot.event(&ran).await;
+    slack.wait_for("chat.postMessage", 1, Duration::from_secs(10)).await;
+    bot.click("U_TOKEN", "DU_TOKEN", "approve").await;
+    slack
+        .wait_for("functions.completeSuccess", 1, Duration::from_secs(10))
+        .await;
+    let token_of = |method: &str| {
+        let calls = slack.calls();
+        let call = calls.iter().find(|c| c.method == method);
+        call.and_then(|c| c.token.clone())
+            .unwrap_or_else(|| panic!("no {method}"))
+    };
+    assert_eq!(token_of("conversations.open"), first);
+    assert_eq!(token_of("chat.postMessage"), first);
+    let clicked = token_of("chat.update");
+    assert!(
+        clicked.starts_with(WORKFLOW_TOKEN_PREFIX) && clicked != first,
+        "{clicked}"
+    );
+    assert_eq!(token_of("functions.completeSuccess"), clicked);
+    assert_eq!(
+        token_of("auth.test"),
+        "xoxb-test-token",
+        "the app's own calls keep its bot token"
+    );
     bot.stop().await;
 }
 

@@ -165,6 +165,9 @@ impl Cx {
         incoming: Option<Arc<Incoming>>,
         now: DateTime<Utc>,
     ) -> Self {
+        // An event of a workflow's custom step run: its steps call Slack with the run's token.
+        let token = incoming.as_ref().and_then(|event| event.workflow_token.as_ref());
+        let api = token.and_then(|token| api.with_token(token)).unwrap_or(api);
         Cx {
             record,
             api,

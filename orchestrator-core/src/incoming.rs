@@ -39,6 +39,62 @@ pub struct Incoming {
     pub trigger_id: Option<String>,
     /// Where to answer an interaction or slash command without a channel message.
     pub response_url: Option<String>,
+    /// The just-in-time token of a workflow's custom step run, sent with its
+    /// `function_executed` event and with the interactions on its messages: the steps this
+    /// event runs call Slack with it (see [`WorkflowToken`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_token: Option<WorkflowToken>,
+}
+
+/// The `bot_access_token` Slack sends with a workflow's custom step run (`function_executed`)
+/// and with each interaction on the messages that run posted: a token for that run, which
+/// reaches what the workflow reaches (its channels, say, where the bot was never invited).
+/// It expires when the run completes, or 15 minutes after it was issued, so the steps an
+/// event runs use the token that event brought (a later click brings a fresh one), and the
+/// app's bot token otherwise. Like Bolt's `attachFunctionToken`.
+///
+/// It is kept with the event until the event is applied (so a replay after a crash can use
+/// it), and its `Debug` does not show it: events are logged.
+///
+/// ```
+/// use orchestrator_core::Incoming;
+/// let body = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+///     "event": {"type": "function_executed", "function": {"callback_id": "approve"},
+///               "inputs": {}, "function_execution_id": "Fx1", "bot_access_token": "xwfp-1"}});
+/// let incoming = Incoming::from_json(&body).unwrap().unwrap();
+/// let token = incoming.workflow_token.as_ref().unwrap();
+/// assert_eq!(token.secret(), "xwfp-1");
+/// assert!(!format!("{incoming:?}").contains("xwfp-1"), "never in a log line");
+/// ```
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WorkflowToken(String);
+
+impl WorkflowToken {
+    /// A token as Slack sent it.
+    ///
+    /// ```
+    /// let token = orchestrator_core::WorkflowToken::new("xwfp-1");
+    /// assert_eq!(format!("{token:?}"), "WorkflowToken(..)");
+    /// ```
+    pub fn new(token: impl Into<String>) -> Self {
+        WorkflowToken(token.into())
+    }
+
+    /// The token itself, for the `Authorization` header of a Web API call.
+    ///
+    /// ```
+    /// assert_eq!(orchestrator_core::WorkflowToken::new("xwfp-1").secret(), "xwfp-1");
+    /// ```
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for WorkflowToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WorkflowToken(..)")
+    }
 }
 
 /// What an [`Incoming`] event carries.
@@ -521,6 +577,7 @@ impl Incoming {
             response_url: None,
             ts: None,
             flow_id: None,
+            workflow_token: None,
         }
     }
 

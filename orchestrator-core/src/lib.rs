@@ -38,7 +38,7 @@ pub use flow::{
 pub use graph::Graph;
 pub use incoming::{
     Action, ActionView, AssistantThread, Field, File, FunctionRun, Incoming, NotInput, Payload, SelectedOption,
-    ShortcutMessage, ShortcutUse, SlashCommand, ViewSubmission,
+    ShortcutMessage, ShortcutUse, SlashCommand, ViewSubmission, WorkflowToken,
 };
 pub use input::{Click, Command, Files, FromInput, Reaction, Selection, Shortcut, Submission, Text, Timeout};
 pub use memory::MemoryStore;

@@ -1,9 +1,11 @@
 //! The outbound port: [`SlackApi`], through which steps talk to Slack. The runtime brings a
 //! Web API implementation; tests and the console chat bring their own.
 
+use crate::incoming::WorkflowToken;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// One Web API call a step can make.
 ///
@@ -482,6 +484,23 @@ impl SlackError {
 pub trait SlackApi: Send + Sync + 'static {
     /// Makes one call.
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError>;
+
+    /// This port, calling Slack with `token` instead of the app's bot token: what a step
+    /// run by an event of a workflow's custom step calls through ([`WorkflowToken`]).
+    /// `None`, the default, for a port without tokens (a test double, the console): the
+    /// step then calls this port as it is.
+    ///
+    /// ```
+    /// use orchestrator_core::{SlackApi, WorkflowToken};
+    /// let run = WorkflowToken::new("xwfp-run");
+    /// let web = orchestrator_runtime::SlackWebApi::new("xoxb-app", Some("http://127.0.0.1:9/api/")).unwrap();
+    /// assert!(web.with_token(&run).is_some(), "the Web API calls with the run's token");
+    /// assert!(slack_orchestrator::RecordingSlack::new().with_token(&run).is_none());
+    /// ```
+    fn with_token(&self, token: &WorkflowToken) -> Option<Arc<dyn SlackApi>> {
+        let _ = token;
+        None
+    }
 
     /// Calls any Web API method with Slack's arguments as JSON and returns Slack's whole
     /// answer (what [`Cx::api_call`](crate::Cx::api_call) does).

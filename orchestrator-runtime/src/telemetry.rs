@@ -20,7 +20,7 @@
 use async_trait::async_trait;
 use metrics::{Counter, Gauge, Histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use orchestrator_core::{FlowRecord, FlowState, SlackApi, SlackError, SlackReply, SlackRequest};
+use orchestrator_core::{FlowRecord, FlowState, SlackApi, SlackError, SlackReply, SlackRequest, WorkflowToken};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -246,6 +246,14 @@ impl SlackApi for MeteredSlack {
                 .increment(1);
         }
         result
+    }
+
+    fn with_token(&self, token: &WorkflowToken) -> Option<Arc<dyn SlackApi>> {
+        let slack = self.slack.with_token(token)?;
+        Some(Arc::new(MeteredSlack {
+            slack,
+            meters: self.meters.clone(),
+        }))
     }
 }
 

@@ -39,7 +39,7 @@ mod servers;
 
 pub use conformance::check_store;
 pub use fake_slack::{FakeSlack, RecordedCall};
-pub use live::{Delivered, LiveBot, Transport, SIGNING_SECRET};
+pub use live::{Delivered, LiveBot, Transport, SIGNING_SECRET, WORKFLOW_TOKEN_PREFIX};
 use orchestrator_core::{FlowRecord, Incoming, SelectOption, SlackReply, SlackRequest};
 use orchestrator_runtime::payloads::{self, ElementAt, Said};
 use orchestrator_runtime::Outcome;

@@ -14,6 +14,18 @@ use orchestrator_runtime::{SocketLiveness, SocketMode};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How a workflow run's just-in-time token starts, as Slack's do (`xwfp-`): the token of
+/// `payloads::function_executed`, and of the clicks [`LiveBot::click`] makes on what a run
+/// posted with it.
+///
+/// ```
+/// use slack_orchestrator::payloads;
+/// let ran = payloads::function_executed("T1", "approve", "Fx1", serde_json::json!({}), "Ev1");
+/// let token = ran["event"]["bot_access_token"].as_str().unwrap();
+/// assert!(token.starts_with(slack_orchestrator::testkit::WORKFLOW_TOKEN_PREFIX));
+/// ```
+pub const WORKFLOW_TOKEN_PREFIX: &str = "xwfp-";
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -426,7 +438,9 @@ impl LiveBot {
     /// `user` clicks the element `action_id` of the newest message the bot sent with one (a
     /// post, or an ephemeral message sent to `user`; in `channel`, in the message's thread
     /// if it is in one), as Slack sends the click: one on an ephemeral message comes
-    /// without the message, named by the `message_ts` `chat.postEphemeral` answered.
+    /// without the message, named by the `message_ts` `chat.postEphemeral` answered; one on
+    /// a message a workflow's custom step run posted (with a [`WORKFLOW_TOKEN_PREFIX`]
+    /// token) comes with a fresh token for the run, `bot_access_token`.
     ///
     /// # Panics
     /// If the bot posted no message with that element.
@@ -473,9 +487,21 @@ impl LiveBot {
             };
             let (block_id, element) = payloads::find_element(&call.args["blocks"], action_id)?;
             let ts = call.reply[ts].as_str()?;
-            Some((block_id, element, ts, call.args["thread_ts"].as_str(), ephemeral))
+            // Posted by a workflow's custom step run (with its just-in-time token).
+            let in_run = call
+                .token
+                .as_deref()
+                .is_some_and(|t| t.starts_with(WORKFLOW_TOKEN_PREFIX));
+            Some((
+                block_id,
+                element,
+                ts,
+                call.args["thread_ts"].as_str(),
+                ephemeral,
+                in_run,
+            ))
         });
-        let (block_id, element, ts, thread_ts, ephemeral) =
+        let (block_id, element, ts, thread_ts, ephemeral, in_run) =
             found.unwrap_or_else(|| panic!("no message with the element {action_id}"));
         let at = payloads::ElementAt {
             channel,
@@ -487,9 +513,15 @@ impl LiveBot {
             "{}.click",
             super::IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
-        let body = payloads::block_action(super::TEAM, user, &at, element, &trigger);
-        self.interaction(&if ephemeral { payloads::on_ephemeral(body) } else { body })
-            .await
+        let mut body = payloads::block_action(super::TEAM, user, &at, element, &trigger);
+        if ephemeral {
+            body = payloads::on_ephemeral(body);
+        }
+        if in_run {
+            // Slack gives each interaction in a run a fresh token.
+            body = payloads::in_workflow_run(body, &format!("{WORKFLOW_TOKEN_PREFIX}{trigger}"));
+        }
+        self.interaction(&body).await
     }
 
     /// Delivers a slash command form body.

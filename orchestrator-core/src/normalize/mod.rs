@@ -8,7 +8,7 @@
 use crate::context::{MessageContext, MessageType, FUNCTION_PREFIX};
 use crate::incoming::{
     Action, ActionView, AssistantThread, Field, File, FunctionRun, Incoming, NotInput, Payload, SelectedOption,
-    ShortcutMessage, ShortcutUse, SlashCommand, ViewSubmission,
+    ShortcutMessage, ShortcutUse, SlashCommand, ViewSubmission, WorkflowToken,
 };
 use crate::suggestion::Suggestion;
 use crate::tag::untag;
@@ -88,6 +88,7 @@ impl Incoming {
             flow_id: None,
             trigger_id: get("trigger_id").map(str::to_owned),
             response_url: get("response_url").map(str::to_owned),
+            workflow_token: None,
         })
     }
 
@@ -256,6 +257,17 @@ fn where_type(context: &MessageContext) -> MessageType {
 }
 
 fn from_body(body: &Body<'_>) -> Result<Option<Incoming>, NormalizeError> {
+    // A workflow run's token: an interaction's, or its event's (`function_executed`).
+    let token = (body.bot_access_token.as_ref())
+        .or_else(|| body.event.as_deref().and_then(|event| event.bot_access_token.as_ref()));
+    let mut incoming = from_kind(body)?;
+    if let (Some(incoming), Some(token)) = (&mut incoming, token) {
+        incoming.workflow_token = Some(WorkflowToken::new(&**token));
+    }
+    Ok(incoming)
+}
+
+fn from_kind(body: &Body<'_>) -> Result<Option<Incoming>, NormalizeError> {
     match body.kind.as_deref() {
         Some("event_callback") => {
             let event = body.event.as_deref().ok_or(NormalizeError::Missing("event"))?;
@@ -328,6 +340,7 @@ fn from_event(event: &Body<'_>, team: &str) -> Result<Option<Incoming>, Normaliz
             flow_id: None,
             trigger_id: None,
             response_url: None,
+            workflow_token: None,
         }));
     }
     let user = id(event.user.as_ref()).ok_or(NormalizeError::Missing("user"))?;
@@ -371,6 +384,7 @@ fn from_event(event: &Body<'_>, team: &str) -> Result<Option<Incoming>, Normaliz
         flow_id: None,
         trigger_id: None,
         response_url: None,
+        workflow_token: None,
     }))
 }
 
@@ -471,6 +485,7 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
         flow_id,
         trigger_id: owned(body.trigger_id.as_ref()),
         response_url: owned(body.response_url.as_ref()),
+        workflow_token: None,
     })
 }
 
@@ -564,6 +579,7 @@ fn from_reaction(event: &Body<'_>, team: &str, added: bool) -> Result<Option<Inc
         flow_id: None,
         trigger_id: None,
         response_url: None,
+        workflow_token: None,
     }))
 }
 
@@ -594,6 +610,7 @@ fn from_assistant_thread(event: &Body<'_>, team: &str, opened: bool) -> Result<I
         flow_id: None,
         trigger_id: None,
         response_url: None,
+        workflow_token: None,
     })
 }
 
@@ -618,6 +635,7 @@ fn from_function(event: &Body<'_>, team: &str) -> Result<Incoming, NormalizeErro
         flow_id: None,
         trigger_id: None,
         response_url: None,
+        workflow_token: None,
     })
 }
 
@@ -636,6 +654,7 @@ fn from_app_home(event: &Body<'_>, team: &str) -> Option<Incoming> {
         flow_id: None,
         trigger_id: None,
         response_url: None,
+        workflow_token: None,
     })
 }
 
@@ -680,6 +699,7 @@ fn from_shortcut(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
                 .to_owned(),
         ),
         response_url: owned(body.response_url.as_ref()),
+        workflow_token: None,
     })
 }
 
@@ -719,6 +739,7 @@ fn from_view_closed(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
         flow_id,
         trigger_id: None,
         response_url: None,
+        workflow_token: None,
     })
 }
 
@@ -739,5 +760,6 @@ fn from_view_submission(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
         flow_id,
         trigger_id: owned(body.trigger_id.as_ref()),
         response_url: None,
+        workflow_token: None,
     })
 }

@@ -201,6 +201,24 @@ pub fn on_ephemeral(mut block_action: Value) -> Value {
     block_action
 }
 
+/// An interaction payload (a [`block_action`], a view submission) made one on a message
+/// that a workflow's custom step run posted, as Slack sends it: with a just-in-time token
+/// for the run, `bot_access_token`, which the steps it runs call Slack with.
+///
+/// ```
+/// use orchestrator_core::Incoming;
+/// use orchestrator_runtime::payloads::{block_action, in_workflow_run, ElementAt};
+/// let at = ElementAt { channel: "D1", message_ts: "1.5", thread_ts: None, block_id: "b" };
+/// let button = orchestrator_core::blocks::button("approve", "Approve", "y");
+/// let body = in_workflow_run(block_action("T1", "U1", &at, button, "1.2"), "xwfp-2");
+/// let incoming = Incoming::from_json(&body).unwrap().unwrap();
+/// assert_eq!(incoming.workflow_token.unwrap().secret(), "xwfp-2");
+/// ```
+pub fn in_workflow_run(mut interaction: Value, token: &str) -> Value {
+    interaction["bot_access_token"] = Value::from(token);
+    interaction
+}
+
 /// A `block_suggestion` payload: the user typed `typed` in the external select
 /// `action_id` of the message at `at`, and Slack asks for its options.
 ///

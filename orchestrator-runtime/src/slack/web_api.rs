@@ -29,7 +29,7 @@
 use async_trait::async_trait;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use orchestrator_core::{PostMetadata, PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
+use orchestrator_core::{PostMetadata, PostTag, SlackApi, SlackError, SlackReply, SlackRequest, WorkflowToken};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use slack_morphism::errors::SlackClientError;
@@ -753,6 +753,12 @@ impl SlackApi for SlackWebApi {
             backoff *= 2;
         }
         unreachable!("the loop returns by the last attempt")
+    }
+
+    /// The same client (its connections, its URL, its timeout) with a workflow run's token.
+    fn with_token(&self, token: &WorkflowToken) -> Option<Arc<dyn SlackApi>> {
+        let token = SlackApiToken::new(SlackApiTokenValue(token.secret().to_owned()));
+        Some(Arc::new(SlackWebApi { token, ..self.clone() }))
     }
 }
 
