@@ -56,11 +56,11 @@ pub use orchestrator_core::{
     blocks, complete, complete_flow, complete_silently, fail, goto, graph, reask, reject, slack_ts, stay, Action,
     ActionView, AppState, AssistantThread, Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field, File,
     Files, Flow, FlowDefinition, FlowOptions, FlowRecord, FlowState, FromInput, FunctionRun, Graph, HookFuture,
-    Incoming, LoggedMessage, MemoryStore, MessageContext, MessageType, Migrate, Missed, MissingState, ModalAnswer,
-    Next, Participants, Payload, PostTag, Purged, Reaction, Receipt, Received, Schedule, ScheduleError, SelectOption,
-    Selection, Shortcut, ShortcutMessage, ShortcutUse, SlackApi, SlackError, SlackJson, SlackReply, SlackRequest,
-    StepError, StepFuture, Store, StoreError, Submission, Suggestion, Target, Text, Timeout, Transition, Trigger,
-    ViewSubmission,
+    Incoming, Joined, LoggedMessage, MemoryStore, MessageContext, MessageType, Migrate, Missed, MissingState,
+    ModalAnswer, Next, Participants, Payload, PostTag, Purged, Reaction, Receipt, Received, Schedule, ScheduleError,
+    SelectOption, Selection, Shortcut, ShortcutMessage, ShortcutUse, SlackApi, SlackError, SlackJson, SlackReply,
+    SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Suggestion, Target, Text, Timeout, Transition,
+    Trigger, ViewSubmission,
 };
 /// slack-morphism, for its typed Web API models: `cx.web_api("users.info",
 /// &SlackApiUsersInfoRequest::new(user))` answers a `SlackApiUsersInfoResponse`.
@@ -192,9 +192,9 @@ pub use orchestrator_macros::step;
 pub mod prelude {
     pub use crate::{
         blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, reject, stay, step,
-        AssistantThread, Click, Command, Cx, Files, Flow, FunctionRun, Incoming, MessageContext, Next, Occurrence,
-        Orchestrator, Reaction, Schedule, SelectOption, Selection, Shortcut, SlackError, SlackReply, StepError,
-        Submission, Suggestion, Target, Text, Timeout,
+        AssistantThread, Click, Command, Cx, Files, Flow, FunctionRun, Incoming, Joined, MessageContext, Next,
+        Occurrence, Orchestrator, Reaction, Schedule, SelectOption, Selection, Shortcut, SlackError, SlackReply,
+        StepError, Submission, Suggestion, Target, Text, Timeout,
     };
 }
 
@@ -241,7 +241,8 @@ pub mod __private {
         Trigger,
     };
     pub use orchestrator_core::{
-        AssistantThread, Click, Command, Files, FunctionRun, Reaction, Selection, Shortcut, Submission, Text, Timeout,
+        AssistantThread, Click, Command, Files, FunctionRun, Joined, Reaction, Selection, Shortcut, Submission, Text,
+        Timeout,
     };
     pub use serde;
 }

@@ -260,8 +260,90 @@ mod signoff {
     }
 }
 
+#[flow(trigger = member_joined)]
+#[allow(unreachable_pub)]
+mod welcome {
+    use slack_orchestrator::prelude::*;
+
+    /// Greets whoever joins a channel, at the top of it, and asks which team they are on.
+    pub enum Welcome {
+        #[start]
+        Greet,
+        AskTeam,
+    }
+
+    #[step(Greet)]
+    async fn greet(cx: &mut Cx, joined: Joined) -> Next<Welcome> {
+        let by = joined
+            .inviter
+            .map(|u| format!(" (added by <@{u}>)"))
+            .unwrap_or_default();
+        let user = cx.user_id().to_owned();
+        cx.say(format!(
+            "Welcome to <#{}>, <@{user}>{by}! Which team are you on?",
+            joined.channel
+        ))
+        .await?;
+        goto(Welcome::AskTeam)
+    }
+
+    #[step(AskTeam)]
+    async fn team(_cx: &mut Cx, team: Text) -> Next<Welcome> {
+        complete(format!("Thanks! Say hi to the {team} team."))
+    }
+}
+
 fn bot() -> TestBot {
     TestBot::new(Orchestrator::builder().flow::<intake::Intake>())
+}
+
+#[tokio::test]
+async fn a_member_joining_a_channel_starts_a_welcome_with_them_at_the_top_of_it() {
+    use slack_orchestrator::payloads::member_joined;
+    use slack_orchestrator::testkit::BOT_USER;
+    let bot = TestBot::new(Orchestrator::builder().flow::<welcome::Welcome>());
+    let mut newcomer = bot.channel("U_NEW", "C_ENG");
+    let mut other = bot.channel("U_OLD", "C_ENG");
+    let joined = member_joined(TEAM, "U_NEW", "C_ENG", Some("U_LEAD"), "EvJoin1");
+    assert_eq!(
+        newcomer.deliver(&joined).await.state(),
+        Some(FlowState::WaitingForResponse)
+    );
+    newcomer.expect_reply("Welcome to <#C_ENG>, <@U_NEW> (added by <@U_LEAD>)! Which team are you on?");
+    assert_eq!(newcomer.deliver(&joined).await, Outcome::Duplicate, "Slack's retry");
+    // Someone else talking in the channel is no answer, and starts nothing.
+    assert_eq!(other.send("platform").await, Outcome::NoFlow);
+    newcomer.send("platform").await;
+    newcomer.expect_reply("Thanks! Say hi to the platform team.");
+    // The bot joining a channel is no newcomer.
+    let own = member_joined(TEAM, BOT_USER, "C_ENG", Some("U_LEAD"), "EvJoin2");
+    assert!(matches!(bot.deliver(&own).await, Outcome::Ignored(_)));
+    // A channel message starts no welcome: only a join does.
+    assert_eq!(bot.channel("U_LATE", "C_ENG").send("hello").await, Outcome::NoFlow);
+    let flows = bot.flows().await;
+    assert_eq!(flows.len(), 1, "{flows:?}");
+    let log: Vec<&str> = flows[0].messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(log[0], "[joined, added by U_LEAD]");
+}
+
+#[tokio::test]
+async fn over_http_a_member_joining_a_channel_is_welcomed_there() {
+    use slack_orchestrator::payloads::member_joined;
+    use slack_orchestrator::testkit::{Delivered, LiveBot, Transport};
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<welcome::Welcome>()).await;
+    let joined = member_joined(TEAM, "U_NEW", "C_ENG", None, "EvJoinHttp");
+    assert!(matches!(bot.event(&joined).await, Delivered::Http(sent) if sent.status == 200));
+    let posted = bot
+        .slack()
+        .wait_for("chat.postMessage", 1, std::time::Duration::from_secs(5))
+        .await;
+    assert_eq!(posted[0]["channel"], "C_ENG");
+    assert_eq!(
+        posted[0]["text"],
+        "Welcome to <#C_ENG>, <@U_NEW>! Which team are you on?"
+    );
+    assert!(posted[0].get("thread_ts").is_none(), "at the top of the channel");
+    bot.stop().await;
 }
 
 #[tokio::test]

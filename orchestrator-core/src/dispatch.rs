@@ -28,7 +28,9 @@ use crate::cx::Cx;
 use crate::flow::StepFuture;
 use crate::graph::{Graph, Target};
 use crate::incoming::{AssistantThread, FunctionRun, Incoming};
-use crate::input::{Click, Command, Files, FromInput, Reaction, Selection, Shortcut, Submission, Text, Timeout};
+use crate::input::{
+    Click, Command, Files, FromInput, Joined, Reaction, Selection, Shortcut, Submission, Text, Timeout,
+};
 use std::marker::PhantomData;
 
 /// Where a handler's transition leads, as `#[step]` reads it from the handler's body.
@@ -66,7 +68,7 @@ pub struct Entry;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an input a step can receive",
     label = "not a step input",
-    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `AssistantThread`, `FunctionRun`, `Timeout` or `Incoming`",
+    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `Joined`, `AssistantThread`, `FunctionRun`, `Timeout` or `Incoming`",
     note = "a parameter meant to bind a field of the step must be named in the `#[step(...)]` pattern, e.g. `#[step(AskHelp {{ name }})]`"
 )]
 pub trait StepInput: sealed::Sealed + Send + 'static {}
@@ -91,6 +93,7 @@ step_inputs!(
     Command,
     Files,
     Reaction,
+    Joined,
     AssistantThread,
     FunctionRun,
     Text,

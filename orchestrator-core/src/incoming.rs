@@ -141,6 +141,13 @@ pub enum Payload {
     /// conversation is the user's Home (channel `home:USER`), apart from their DM with the
     /// bot: a Home flow publishes views (`Cx::publish_home`) rather than posting.
     AppHomeOpened,
+    /// The user joined a channel the bot is in (`member_joined_channel`; Slack sends it
+    /// with the `channels:read` or `groups:read` scope). Its conversation is that user at
+    /// the top of that channel, as for a flow a keyword started there.
+    MemberJoined {
+        /// Who added them, if someone did.
+        inviter: Option<String>,
+    },
     /// The flow was started from code (`Orchestrator::start`, `Cx::start_flow`), not by a
     /// Slack event: which flow, at which step. Kept as received until the first step has
     /// run, so a start survives a crash as an event from Slack does.
@@ -568,15 +575,21 @@ impl Incoming {
     /// assert!(!timeout.is_user_input());
     /// ```
     pub fn timeout(context: MessageContext, deadline: chrono::DateTime<chrono::Utc>) -> Incoming {
+        Incoming::bare(context, BTreeSet::new(), Payload::Timeout { deadline })
+    }
+
+    /// An event of `payload` in `context`, and nothing else known: no event id, message
+    /// `ts`, flow, trigger id, response URL or workflow token.
+    pub(crate) fn bare(context: MessageContext, types: BTreeSet<MessageType>, payload: Payload) -> Incoming {
         Incoming {
             context,
-            types: BTreeSet::new(),
-            payload: Payload::Timeout { deadline },
+            types,
+            payload,
             event_id: None,
-            trigger_id: None,
-            response_url: None,
             ts: None,
             flow_id: None,
+            trigger_id: None,
+            response_url: None,
             workflow_token: None,
         }
     }

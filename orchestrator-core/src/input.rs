@@ -1,5 +1,5 @@
 //! The typed inputs a step handler can ask for: [`Text`], [`Click`], [`Selection`],
-//! [`Submission`], [`Files`], [`Command`], or the whole [`Incoming`]. A handler runs only
+//! [`Submission`], [`Files`], [`Command`], [`Joined`], or the whole [`Incoming`]. A handler runs only
 //! when the event converts into its input type ([`FromInput`]).
 
 use crate::incoming::{
@@ -21,7 +21,7 @@ use std::ops::Deref;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an input a step can receive",
     label = "not a step input",
-    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `AssistantThread`, `FunctionRun`, `Timeout` or `Incoming`",
+    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `Joined`, `AssistantThread`, `FunctionRun`, `Timeout` or `Incoming`",
     note = "a parameter meant to bind a field of the step must be named in the `#[step(...)]` pattern, e.g. `#[step(AskHelp {{ name }})]`"
 )]
 pub trait FromInput: Sized + Send + 'static {
@@ -129,6 +129,40 @@ impl FromInput for Reaction {
                 added: *added,
                 message_ts: incoming.ts.clone(),
                 message_user: message_user.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A user joined a channel the bot is in: the start of a flow with `trigger =
+/// member_joined` (a welcome), which takes it to learn where and from whom.
+///
+/// ```
+/// # use orchestrator_core::{FromInput, Incoming, Joined};
+/// let body = serde_json::json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+///     "event": {"type": "member_joined_channel", "user": "U2", "channel": "C1",
+///               "channel_type": "C", "team": "T1", "inviter": "U1"}});
+/// let incoming = Incoming::from_json(&body).unwrap().unwrap();
+/// let joined = Joined::from_input(&incoming).unwrap();
+/// assert_eq!((joined.channel.as_str(), joined.inviter.as_deref()), ("C1", Some("U1")));
+/// assert_eq!(incoming.context.user_id, "U2");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joined {
+    /// The channel joined.
+    pub channel: String,
+    /// Who added them, if someone did (absent when they joined by themselves).
+    pub inviter: Option<String>,
+}
+
+impl FromInput for Joined {
+    const NAME: &'static str = "Joined";
+    fn from_input(incoming: &Incoming) -> Option<Self> {
+        match &incoming.payload {
+            Payload::MemberJoined { inviter } => Some(Joined {
+                channel: incoming.context.channel_id.clone(),
+                inviter: inviter.clone(),
             }),
             _ => None,
         }

@@ -40,7 +40,7 @@ pub use incoming::{
     Action, ActionView, AssistantThread, Field, File, FunctionRun, Incoming, NotInput, Payload, SelectedOption,
     ShortcutMessage, ShortcutUse, SlashCommand, ViewSubmission, WorkflowToken,
 };
-pub use input::{Click, Command, Files, FromInput, Reaction, Selection, Shortcut, Submission, Text, Timeout};
+pub use input::{Click, Command, Files, FromInput, Joined, Reaction, Selection, Shortcut, Submission, Text, Timeout};
 pub use memory::MemoryStore;
 pub use normalize::{NormalizeError, SlackJson};
 pub use record::{Direction, FlowRecord, LoggedMessage, APPLIED_LIMIT, MESSAGE_LOG_LIMIT};

@@ -493,7 +493,7 @@ pub trait SlackApi: Send + Sync + 'static {
     /// ```
     /// use orchestrator_core::{SlackApi, WorkflowToken};
     /// let run = WorkflowToken::new("xwfp-run");
-    /// let web = orchestrator_runtime::SlackWebApi::new("xoxb-app", Some("http://127.0.0.1:9/api/")).unwrap();
+    /// let web = slack_orchestrator::SlackWebApi::new("xoxb-app", Some("http://127.0.0.1:9/api/")).unwrap();
     /// assert!(web.with_token(&run).is_some(), "the Web API calls with the run's token");
     /// assert!(slack_orchestrator::RecordingSlack::new().with_token(&run).is_none());
     /// ```

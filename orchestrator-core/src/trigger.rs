@@ -30,6 +30,9 @@ pub enum Trigger {
     Regex(Regex),
     /// The user opened the app's Home tab (`app_home_opened`).
     AppHome,
+    /// A user joined a channel the bot is in (`member_joined_channel`): a welcome. The flow
+    /// talks with them at the top of that channel (or in their DM: `Cx::post_to`).
+    MemberJoined,
     /// The user opened a thread with the app in Slack's assistant container
     /// (`assistant_thread_started`): the flow lives in that thread (`Cx::set_status`,
     /// `Cx::suggest_prompts`, `Cx::set_title`).
@@ -149,6 +152,7 @@ impl Trigger {
             }),
             Trigger::Regex(re) => message.is_some_and(|t| re.is_match(t)),
             Trigger::AppHome => matches!(incoming.payload, Payload::AppHomeOpened),
+            Trigger::MemberJoined => matches!(incoming.payload, Payload::MemberJoined { .. }),
             Trigger::Assistant => matches!(&incoming.payload, Payload::Assistant(thread) if thread.opened),
             Trigger::Function(id) => matches!(&incoming.payload, Payload::Function(run) if run.callback_id == *id),
             Trigger::Shortcut(id) => matches!(&incoming.payload, Payload::Shortcut(s) if s.callback_id == *id),
@@ -177,6 +181,7 @@ impl fmt::Display for Trigger {
             Trigger::Shortcut(s) => write!(f, "shortcut({s:?})"),
             Trigger::Function(s) => write!(f, "function({s:?})"),
             Trigger::AppHome => f.write_str("app_home"),
+            Trigger::MemberJoined => f.write_str("member_joined"),
             Trigger::Assistant => f.write_str("assistant"),
         }
     }

@@ -12,7 +12,7 @@ use syn::Ident;
 
 /// The inputs the dispatch tries, in order: the specific ones first, `Incoming` (any
 /// input) last. `__private` exports each; `dispatch::StepInput` is implemented for each.
-pub(crate) const INPUTS: [&str; 12] = [
+pub(crate) const INPUTS: [&str; 13] = [
     "Submission",
     "Click",
     "Selection",
@@ -20,6 +20,7 @@ pub(crate) const INPUTS: [&str; 12] = [
     "Command",
     "Files",
     "Reaction",
+    "Joined",
     "AssistantThread",
     "FunctionRun",
     "Text",
@@ -233,6 +234,7 @@ fn options(name: &str, args: &FlowArgs, paths: &Paths) -> TokenStream {
             Trigger::Mention => quote!(#p::Trigger::Mention),
             Trigger::DirectMessage => quote!(#p::Trigger::DirectMessage),
             Trigger::AppHome => quote!(#p::Trigger::AppHome),
+            Trigger::MemberJoined => quote!(#p::Trigger::MemberJoined),
             Trigger::Assistant => quote!(#p::Trigger::Assistant),
             Trigger::Function(f) => quote!(#p::Trigger::function(#f)),
             Trigger::Command(c) => quote!(#p::Trigger::command(#c)),

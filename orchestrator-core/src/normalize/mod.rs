@@ -300,6 +300,9 @@ fn from_event(event: &Body<'_>, team: &str) -> Result<Option<Incoming>, Normaliz
     if kind == "app_home_opened" {
         return Ok(from_app_home(event, team));
     }
+    if kind == "member_joined_channel" {
+        return from_member_joined(event, team).map(Some);
+    }
     if let Some(added) = match kind {
         "reaction_added" => Some(true),
         "reaction_removed" => Some(false),
@@ -595,23 +598,15 @@ fn from_assistant_thread(event: &Body<'_>, team: &str, opened: bool) -> Result<I
     let channel = field(thread.channel_id.as_ref(), "assistant_thread.channel_id")?;
     let root = field(thread.thread_ts.as_ref(), "assistant_thread.thread_ts")?;
     let viewing = thread.context.as_ref();
-    Ok(Incoming {
-        context: MessageContext::new(team, user, channel).in_thread(root),
-        // Not a message: a thread opened with no flow to start gets no notice.
-        types: BTreeSet::new(),
-        payload: Payload::Assistant(AssistantThread {
-            opened,
-            viewing: viewing.and_then(|c| owned(c.channel_id.as_ref())),
-            viewing_team: viewing.and_then(|c| owned(c.team_id.as_ref())),
-            enterprise_id: viewing.and_then(|c| owned(c.enterprise_id.as_ref())),
-        }),
-        event_id: None,
-        ts: None,
-        flow_id: None,
-        trigger_id: None,
-        response_url: None,
-        workflow_token: None,
-    })
+    let thread = AssistantThread {
+        opened,
+        viewing: viewing.and_then(|c| owned(c.channel_id.as_ref())),
+        viewing_team: viewing.and_then(|c| owned(c.team_id.as_ref())),
+        enterprise_id: viewing.and_then(|c| owned(c.enterprise_id.as_ref())),
+    };
+    let context = MessageContext::new(team, user, channel).in_thread(root);
+    // Not a message: a thread opened with no flow to start gets no notice.
+    Ok(Incoming::bare(context, BTreeSet::new(), Payload::Assistant(thread)))
 }
 
 /// A workflow ran one of the app's custom steps: an event in the conversation of that run,
@@ -621,22 +616,25 @@ fn from_function(event: &Body<'_>, team: &str) -> Result<Incoming, NormalizeErro
     let callback_id = owned(function.callback_id.as_ref()).ok_or(NormalizeError::Missing("function.callback_id"))?;
     let execution_id =
         owned(event.function_execution_id.as_ref()).ok_or(NormalizeError::Missing("function_execution_id"))?;
-    Ok(Incoming {
-        context: MessageContext::new(team, "", format!("{FUNCTION_PREFIX}{execution_id}")),
-        types: BTreeSet::new(),
-        payload: Payload::Function(FunctionRun {
-            callback_id,
-            execution_id,
-            workflow_execution_id: owned(event.workflow_execution_id.as_ref()),
-            inputs: event.inputs.clone().unwrap_or_default(),
-        }),
-        event_id: None,
-        ts: None,
-        flow_id: None,
-        trigger_id: None,
-        response_url: None,
-        workflow_token: None,
-    })
+    let context = MessageContext::new(team, "", format!("{FUNCTION_PREFIX}{execution_id}"));
+    let run = FunctionRun {
+        callback_id,
+        execution_id,
+        workflow_execution_id: owned(event.workflow_execution_id.as_ref()),
+        inputs: event.inputs.clone().unwrap_or_default(),
+    };
+    Ok(Incoming::bare(context, BTreeSet::new(), Payload::Function(run)))
+}
+
+/// A user joined a channel: the conversation of that user at the top of the channel.
+fn from_member_joined(event: &Body<'_>, team: &str) -> Result<Incoming, NormalizeError> {
+    let user = id(event.user.as_ref()).ok_or(NormalizeError::Missing("user"))?;
+    let channel = id(event.channel.as_ref()).ok_or(NormalizeError::Missing("channel"))?;
+    let team = id(event.team.as_ref()).unwrap_or(team);
+    let context = MessageContext::new(team, user, channel);
+    let types = BTreeSet::from([where_type(&context)]);
+    let inviter = owned(event.inviter.as_ref());
+    Ok(Incoming::bare(context, types, Payload::MemberJoined { inviter }))
 }
 
 /// The Home tab opened (the Messages tab is the DM, whose messages arrive as such).
@@ -645,17 +643,8 @@ fn from_app_home(event: &Body<'_>, team: &str) -> Option<Incoming> {
         return None;
     }
     let user = id(event.user.as_ref())?;
-    Some(Incoming {
-        context: MessageContext::new(team, user, format!("home:{user}")),
-        types: BTreeSet::new(),
-        payload: Payload::AppHomeOpened,
-        event_id: None,
-        ts: None,
-        flow_id: None,
-        trigger_id: None,
-        response_url: None,
-        workflow_token: None,
-    })
+    let context = MessageContext::new(team, user, format!("home:{user}"));
+    Some(Incoming::bare(context, BTreeSet::new(), Payload::AppHomeOpened))
 }
 
 /// A global shortcut (`shortcut`) or a message shortcut (`message_action`). A global one

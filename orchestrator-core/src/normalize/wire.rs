@@ -107,6 +107,9 @@ pub(super) struct Body<'a> {
     pub(super) item: Option<Box<Item<'a>>>,
     #[serde(borrow)]
     pub(super) item_user: Option<Str<'a>>,
+    // A member joined a channel: who added them.
+    #[serde(borrow)]
+    pub(super) inviter: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) files: Option<Vec<WireFile<'a>>>,
     // An assistant thread opened, or the channel its user views changed.

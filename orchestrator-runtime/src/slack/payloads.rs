@@ -457,6 +457,23 @@ pub fn function_executed(team: &str, callback_id: &str, execution_id: &str, inpu
     )
 }
 
+/// A `member_joined_channel` Events API callback: `user` joined `channel` (a public one),
+/// added by `inviter` if someone did.
+///
+/// ```
+/// let body = orchestrator_runtime::payloads::member_joined("T1", "U2", "C1", Some("U1"), "Ev1");
+/// let incoming = orchestrator_core::Incoming::from_json(&body).unwrap().unwrap();
+/// assert_eq!((incoming.context.user_id.as_str(), incoming.context.channel_id.as_str()), ("U2", "C1"));
+/// ```
+pub fn member_joined(team: &str, user: &str, channel: &str, inviter: Option<&str>, event_id: &str) -> Value {
+    let mut event = json!({"type": "member_joined_channel", "user": user, "channel": channel,
+                           "channel_type": "C", "team": team, "event_ts": "1700000000.000500"});
+    if let Some(inviter) = inviter {
+        event["inviter"] = json!(inviter);
+    }
+    envelope(team, event, event_id)
+}
+
 /// A `reaction_added` (or, with `added` false, `reaction_removed`) Events API callback:
 /// `user` reacted with `name` to the message `message_ts` of `message_user` in `channel`.
 ///
