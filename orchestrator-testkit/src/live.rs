@@ -14,6 +14,8 @@ use orchestrator_runtime::{SocketLiveness, SocketMode};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 /// How a workflow run's just-in-time token starts, as Slack's do (`xwfp-`): the token of
 /// `payloads::function_executed`, and of the clicks [`LiveBot::click`] makes on what a run
@@ -26,8 +28,6 @@ use std::time::Duration;
 /// assert!(token.starts_with(slack_orchestrator::testkit::WORKFLOW_TOKEN_PREFIX));
 /// ```
 pub const WORKFLOW_TOKEN_PREFIX: &str = "xwfp-";
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// The signing secret of live test bots.
 ///
