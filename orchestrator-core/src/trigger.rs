@@ -31,7 +31,8 @@ pub enum Trigger {
     /// The user opened the app's Home tab (`app_home_opened`).
     AppHome,
     /// A user joined a channel the bot is in (`member_joined_channel`): a welcome. The flow
-    /// talks with them at the top of that channel (or in their DM: `Cx::post_to`).
+    /// talks with them at the top of that channel; it may also write to them elsewhere
+    /// (`Cx::open_dm`, `Cx::post_to`) and ask with buttons there, whose clicks come back to it.
     MemberJoined,
     /// The user opened a thread with the app in Slack's assistant container
     /// (`assistant_thread_started`): the flow lives in that thread (`Cx::set_status`,
