@@ -332,8 +332,17 @@ impl LiveBot {
     /// let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<deploy::Deploy>()).await;
     /// bot.event(&payloads::direct_message(TEAM, "U1", "deploy", "1.1", "Ev1")).await;
     /// bot.slack().wait_for("chat.postMessage", 1, Duration::from_secs(5)).await;
-    /// let flows = bot.orchestrator().store().list(true, 10).await.unwrap();
-    /// assert_eq!((flows.len(), flows[0].step_name.as_str()), (1, "Decide"), "waiting for the click");
+    /// // The step posts before its result is saved: read the store once the save is done.
+    /// let mut step = String::new();
+    /// for _ in 0..500 {
+    ///     let flows = bot.orchestrator().store().list(true, 10).await.unwrap();
+    ///     step = flows[0].step_name.clone();
+    ///     if step == "Decide" {
+    ///         break;
+    ///     }
+    ///     tokio::time::sleep(Duration::from_millis(10)).await;
+    /// }
+    /// assert_eq!(step, "Decide", "waiting for the click");
     /// bot.stop().await;
     /// # }
     /// ```
