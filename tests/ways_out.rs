@@ -1,7 +1,7 @@
 //! No dead ends: a cancel word (typed, or a button's `action_id`) ends the user's flow
-//! whatever step it is in, and an event
-//! the current step does not take (typing while a button is expected, a second slash
-//! command) gets a short answer instead of silence, while the flow keeps waiting.
+//! whatever step it is in, and an event the current step does not take (typing while a
+//! button is expected, a second slash command) gets a short answer instead of silence,
+//! while the flow keeps waiting.
 
 use slack_orchestrator::testkit::TestBot;
 use slack_orchestrator::{FlowState, Orchestrator, Outcome};

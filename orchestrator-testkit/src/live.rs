@@ -489,33 +489,19 @@ impl LiveBot {
         let calls = self.slack.calls();
         let found = calls.iter().rev().find_map(|call| {
             // A post, or an ephemeral message `user` was sent (named by its `message_ts`).
-            let (ephemeral, ts) = match call.method.as_str() {
-                "chat.postMessage" => (false, "ts"),
-                "chat.postEphemeral" if call.args["user"] == user => (true, "message_ts"),
+            let ts = match call.method.as_str() {
+                "chat.postMessage" => "ts",
+                "chat.postEphemeral" if call.args["user"] == user => "message_ts",
                 _ => return None,
             };
             let (block_id, element) = payloads::find_element(&call.args["blocks"], action_id)?;
-            let ts = call.reply[ts].as_str()?;
-            // Posted by a workflow's custom step run (with its just-in-time token).
-            let in_run = call
-                .token
-                .as_deref()
-                .is_some_and(|t| t.starts_with(WORKFLOW_TOKEN_PREFIX));
-            Some((
-                block_id,
-                element,
-                ts,
-                call.args["thread_ts"].as_str(),
-                ephemeral,
-                in_run,
-            ))
+            Some((call, call.reply[ts].as_str()?, block_id, element))
         });
-        let (block_id, element, ts, thread_ts, ephemeral, in_run) =
-            found.unwrap_or_else(|| panic!("no message with the element {action_id}"));
+        let (call, ts, block_id, element) = found.unwrap_or_else(|| panic!("no message with the element {action_id}"));
         let at = payloads::ElementAt {
             channel,
             message_ts: ts,
-            thread_ts,
+            thread_ts: call.args["thread_ts"].as_str(),
             block_id: &block_id,
         };
         let trigger = format!(
@@ -523,11 +509,16 @@ impl LiveBot {
             super::IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         let mut body = payloads::block_action(super::TEAM, user, &at, element, &trigger);
-        if ephemeral {
+        if call.method == "chat.postEphemeral" {
             body = payloads::on_ephemeral(body);
         }
-        if in_run {
-            // Slack gives each interaction in a run a fresh token.
+        // Posted by a workflow's custom step run (with its just-in-time token): Slack gives
+        // each interaction in the run a fresh token.
+        if call
+            .token
+            .as_deref()
+            .is_some_and(|t| t.starts_with(WORKFLOW_TOKEN_PREFIX))
+        {
             body = payloads::in_workflow_run(body, &format!("{WORKFLOW_TOKEN_PREFIX}{trigger}"));
         }
         self.interaction(&body).await
