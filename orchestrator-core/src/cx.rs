@@ -1813,11 +1813,26 @@ impl Cx {
             }
         };
         let ts = match &reply {
-            SlackReply::Message { ts, .. } => Some(ts.clone()),
+            SlackReply::Message { ts, channel: landed } => {
+                self.talk_in_dm(landed);
+                Some(ts.clone())
+            }
             _ => None,
         };
         self.said(ts, text, asks);
         Ok(reply)
+    }
+
+    /// A flow whose conversation is named by its user's id (a global shortcut's: Slack's
+    /// payload has no channel) talks, once it posted there, in the DM Slack put the post in
+    /// (`landed`, the `D…` id `chat.postMessage` answers with), as methods that take no
+    /// user id need (`conversations.history`, which looks for a post after a crash, say).
+    /// The flow's key stays the same.
+    fn talk_in_dm(&mut self, landed: &str) {
+        let own = &mut self.record.context;
+        if own.channel_id == own.user_id && own.thread_ts.is_none() && landed.starts_with('D') {
+            own.channel_id = landed.to_owned();
+        }
     }
 
     /// Logs a message the bot posted (`ts`, if Slack gave one), one that `asks` the step's

@@ -38,7 +38,11 @@ pub enum Trigger {
     /// (`assistant_thread_started`): the flow lives in that thread (`Cx::set_status`,
     /// `Cx::suggest_prompts`, `Cx::set_title`).
     Assistant,
-    /// A global or message shortcut with this `callback_id`.
+    /// A global or message shortcut with this `callback_id`. A global shortcut's flow talks
+    /// in the user's DM with the app; what the user types there (at the top of the DM, or in
+    /// the thread under one of the flow's messages) is its input while it is active and has
+    /// posted there, unless a flow of the DM's own is active. A message shortcut's flow
+    /// talks in the message's channel.
     Shortcut(String),
     /// A workflow ran the app's custom step with this `callback_id` (`function_executed`).
     Function(String),

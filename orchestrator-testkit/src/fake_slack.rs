@@ -937,6 +937,11 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                 message["thread_ts"] = thread.clone();
             }
             // Moved in, not through `json!`, which would copy the message field by field.
+            // Slack answers a post to a user id with the id of the app's DM with them.
+            let channel = match channel.as_str() {
+                Some(user) => Value::String(orchestrator_runtime::payloads::posted_in(user)),
+                None => channel,
+            };
             let reply = [
                 ("ok", Value::Bool(true)),
                 ("channel", channel),
@@ -964,7 +969,9 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
         "apps.connections.open" => json!({"ok": true, "url": shared.ws_url.lock().unwrap().clone()}),
         // A DM with one user is `D` + the user id here; with several, a group DM.
         "conversations.open" => match args.get("users").and_then(Value::as_str) {
-            Some(users) if !users.contains(',') => json!({"ok": true, "channel": {"id": format!("D{users}")}}),
+            Some(user) if !user.contains(',') => {
+                json!({"ok": true, "channel": {"id": orchestrator_runtime::payloads::posted_in(user)}})
+            }
             Some(users) => json!({"ok": true, "channel": {"id": format!("G{}", users.replace(',', ""))}}),
             None => json!({"ok": false, "error": "users_not_found"}),
         },

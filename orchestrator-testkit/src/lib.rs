@@ -1395,7 +1395,8 @@ impl Chat {
                 ..
             } = request
             {
-                if *channel == self.channel && *thread_ts == self.thread {
+                // A post to a user id is in the app's DM with them, as Slack shows it.
+                if payloads::posted_in(channel) == payloads::posted_in(&self.channel) && *thread_ts == self.thread {
                     return Some(text.clone());
                 }
             }

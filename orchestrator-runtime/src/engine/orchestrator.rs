@@ -23,8 +23,8 @@ use crate::engine::wake::Wake;
 use crate::telemetry::{Meters, StoreOp};
 use futures_util::future::BoxFuture;
 use orchestrator_core::{
-    ConversationKey, FlowDefinition, FlowRecord, FlowState, Incoming, MessageType, Payload, Receipt, Received,
-    SlackApi, SlackReply, SlackRequest, Store, StoreError,
+    ConversationKey, Direction, FlowDefinition, FlowRecord, FlowState, Incoming, MessageContext, MessageType, Payload,
+    Receipt, Received, SlackApi, SlackReply, SlackRequest, Store, StoreError, Trigger,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -39,6 +39,14 @@ fn addressed_to_bot(incoming: &Incoming) -> bool {
     matches!(incoming.payload, Payload::Command(_))
         || incoming.has(MessageType::Direct)
         || incoming.has(MessageType::Mention)
+}
+
+/// The flow a start from code names, and its first step (runtime/engine/starts.rs).
+fn started(incoming: &Incoming) -> Option<(&str, &Value)> {
+    match &incoming.payload {
+        Payload::Started { flow, step } => Some((flow.as_str(), step)),
+        _ => None,
+    }
 }
 
 /// How often an event waiting for an earlier one of its conversation looks again.
@@ -363,24 +371,33 @@ impl Orchestrator {
     }
 
     async fn apply_once(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
-        let inner = &self.inner;
         let incoming = &work.incoming;
-        // A flow started from code (runtime/engine/starts.rs): which, and at which step.
-        let start = match &incoming.payload {
-            Payload::Started { flow, step } => Some((flow.as_str(), step)),
-            _ => None,
-        };
         let key = match incoming.flow_id {
             // Read for its conversation only: no copy of the record.
-            Some(id) => match inner.store.load_shared(id).await? {
+            Some(id) => match self.inner.store.load_shared(id).await? {
                 Some(record) if record.is_active() => record.key.clone(),
-                None if start.is_some() => work.conversation.clone(),
+                None if started(incoming).is_some() => work.conversation.clone(),
                 _ => return Ok(self.ended(id, incoming).await),
             },
             None => self.conversation_of(work).await?,
         };
+        self.apply_at(work, &key, false).await
+    }
+
+    /// Applies `work` to the flow of conversation `key`, under that conversation's lock (or
+    /// starts one). `redirected`: `key` is the conversation of a flow that asked in the DM
+    /// the event was said in ([`Orchestrator::dm_asker`]), found without the lock.
+    async fn apply_at(
+        &self,
+        work: &Work,
+        key: &ConversationKey,
+        redirected: bool,
+    ) -> Result<Outcome, OrchestratorError> {
+        let inner = &self.inner;
+        let incoming = &work.incoming;
+        let start = started(incoming);
         let turn = inner.locks.lock(key.as_str()).await;
-        match (self.load_current(incoming, &key).await?.map(Box::new), start) {
+        match (self.load_current(incoming, key).await?.map(Box::new), start) {
             (Some(record), _) if work.key.as_deref().is_some_and(|k| record.has_applied(k)) => Ok(Outcome::Duplicate),
             // A start whose first step ran already (a user's event ran it).
             (Some(record), Some(_)) if record.state != FlowState::Initiated => Ok(Outcome::Duplicate),
@@ -401,8 +418,50 @@ impl Orchestrator {
             (Some(record), _) => Ok(self.ended(record.id, incoming).await),
             // Boxed, as the other rare paths: see `the_state_of_an_event_being_applied_stays_small`.
             (None, Some((flow, step))) => Box::pin(self.open_started(work, flow, step)).await,
-            (None, None) => self.start_flow(work).await,
+            (None, None) if redirected => {
+                let ended = format!("the flow of {key} ended before the answer in its DM was applied; deciding again");
+                Err(StoreError::Conflict(ended).into())
+            }
+            (None, None) => match Box::pin(self.dm_asker(work)).await? {
+                Some(asker) => {
+                    drop(turn);
+                    Box::pin(self.apply_at(work, &asker, true)).await
+                }
+                None => self.start_flow(work).await,
+            },
         }
+    }
+
+    /// The conversation of the flow a user's message in their DM with the app answers,
+    /// when no flow of the DM's own is active: a flow started by a global shortcut lives in
+    /// a conversation named by the user's id (Slack's shortcut payload has no channel, and
+    /// `chat.postMessage` takes the user id for the DM), so the user's answer there, at the
+    /// top of the DM (or in the thread under one of its messages), has another key. It
+    /// answers that flow if the flow posted in the DM (the thread's root, for a reply in a
+    /// thread), after that conversation's events received before it (the step that posted
+    /// the question may still be running). Looked for only in bots with a shortcut flow.
+    async fn dm_asker(&self, work: &Work) -> Result<Option<ConversationKey>, OrchestratorError> {
+        let inner = &self.inner;
+        let incoming = &work.incoming;
+        let context = &incoming.context;
+        let shortcut_flows = inner
+            .flows
+            .iter()
+            .any(|f| f.options().triggers.iter().any(|t| matches!(t, Trigger::Shortcut(_))));
+        if !shortcut_flows || !context.is_direct() || !matches!(incoming.payload, Payload::Message { .. }) {
+            return Ok(None);
+        }
+        let key = MessageContext::new(&context.team_id, &context.user_id, &context.user_id).conversation_key();
+        let arrived = work.arrived.unwrap_or_else(|| inner.clock.now());
+        self.after_events(&key, None, Some(arrived)).await?;
+        let asked_here = |flow: &FlowRecord| {
+            flow.messages.iter().any(|m| {
+                m.direction == Direction::Outbound
+                    && m.ts.is_some()
+                    && (context.thread_ts.is_none() || m.ts == context.thread_ts)
+            })
+        };
+        Ok(inner.store.active_for(&key).await?.filter(asked_here).map(|_| key))
     }
 
     /// The conversation a (flow-less) event belongs to: where it was said, except that a
@@ -425,8 +484,7 @@ impl Orchestrator {
         if store.active_for(key).await?.is_some() {
             return Ok(key.clone());
         }
-        let top = orchestrator_core::MessageContext::new(&context.team_id, &context.user_id, &context.channel_id)
-            .conversation_key();
+        let top = MessageContext::new(&context.team_id, &context.user_id, &context.channel_id).conversation_key();
         let arrived = work.arrived.unwrap_or_else(|| self.inner.clock.now());
         self.after_events(&top, None, Some(arrived)).await?;
         Ok(match store.active_for(&top).await? {
@@ -913,7 +971,6 @@ impl Work {
 mod tests {
     use super::*;
     use crate::RecordingSlack;
-    use orchestrator_core::MessageContext;
 
     /// Each event being applied keeps this state for as long as its step runs (a task's
     /// future, copied into its box when the task starts), so it is kept small: records

@@ -607,6 +607,23 @@ pub fn find_element(blocks: &Value, action_id: &str) -> Option<(String, Value)> 
     })
 }
 
+/// Where Slack puts a message posted to `channel`, as the Slacks that run in process (the
+/// recording one, the test kit's fake) answer: a user id (`U…`, `W…`) means the app's DM
+/// with that user, which they name `D` + the user id (their `conversations.open` answers
+/// the same); any other channel is itself.
+///
+/// ```
+/// use orchestrator_runtime::payloads::posted_in;
+/// assert_eq!(posted_in("U1"), "DU1", "a post to a user id lands in the app's DM with them");
+/// assert_eq!(posted_in("C1"), "C1");
+/// ```
+pub fn posted_in(channel: &str) -> String {
+    match channel.starts_with(['U', 'W']) {
+        true => format!("D{channel}"),
+        false => channel.to_owned(),
+    }
+}
+
 /// The `ts` of the `n`-th message of a Slack that runs in process (the recording one, the
 /// console's, the test kit's fake): `1700000000.000001`, `…002`, … One format everywhere,
 /// so the ids they hand out never collide with one another's shape.

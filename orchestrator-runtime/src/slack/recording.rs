@@ -213,7 +213,9 @@ impl RecordingSlack {
 /// channel of the test kit's `TestBot::dm`); anything else `{"ok": true}`.
 fn default_answer(method: &str, args: &serde_json::Value) -> serde_json::Value {
     match (method, args["users"].as_str()) {
-        ("conversations.open", Some(user)) => serde_json::json!({"ok": true, "channel": {"id": format!("D{user}")}}),
+        ("conversations.open", Some(user)) => {
+            serde_json::json!({"ok": true, "channel": {"id": crate::payloads::posted_in(user)}})
+        }
         _ => serde_json::json!({"ok": true}),
     }
 }
@@ -304,7 +306,7 @@ impl RecordingSlack {
     fn answer_and_record(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
         let reply = match &request {
             SlackRequest::PostMessage { channel, .. } => SlackReply::Message {
-                channel: channel.clone(),
+                channel: crate::payloads::posted_in(channel),
                 ts: self.next_ts(),
             },
             SlackRequest::UpdateMessage { channel, ts, .. } => SlackReply::Message {
