@@ -272,3 +272,18 @@ async fn over_http_a_global_shortcuts_flow_gets_the_answer_typed_in_the_dm() {
     );
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn in_the_console_a_global_shortcut_asks_and_the_answer_typed_next_is_noted() {
+    let builder = Orchestrator::builder().flow::<note::Note>().flow::<chat::Chat>();
+    let printed =
+        slack_orchestrator::testkit::console_transcript(builder, "/shortcut quick_note\nbuy milk\nhi\n").await;
+    for expected in [
+        "(you use the shortcut quick_note)",
+        "bot> What should I note?",
+        "bot> Noted: buy milk",
+        "bot> You said: hi",
+    ] {
+        assert!(printed.contains(expected), "{expected:?} in {printed}");
+    }
+}

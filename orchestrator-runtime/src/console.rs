@@ -1,8 +1,9 @@
 //! The local console chat: no Slack, no credentials. Each line typed is a direct message
 //! to the bot; what the bot says is printed. Buttons and menu options are shown as numbered
 //! choices (type the number to pick one), modals ask their fields one line at a time, and
-//! lines starting with `/` are slash commands. Events are built as Slack would send them and
-//! go through the same orchestrator as production traffic.
+//! lines starting with `/` are slash commands (but `/as U2`, `/shortcut ID`, `/assistant`,
+//! `/top` and `/workflow STEP …`, which stand for what Slack's menus do). Events are built
+//! as Slack would send them and go through the same orchestrator as production traffic.
 
 use crate::slack::payloads::{self, ElementAt, Said};
 use crate::{Orchestrator, OrchestratorBuilder};
@@ -253,6 +254,11 @@ impl SlackApi for ConsoleSlack {
                 let ts = self.next_ts();
                 self.show("bot> ", &text, blocks.as_ref(), &ts);
                 self.screen().last_post = Some(ts.clone());
+                // A post to a user id (a global shortcut's flow) lands in the DM, as in Slack.
+                let channel = match channel.starts_with(['U', 'W']) {
+                    true => CHANNEL.to_owned(),
+                    false => channel,
+                };
                 SlackReply::Message { channel, ts }
             }
             SlackRequest::UpdateMessage {
@@ -458,6 +464,12 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
             Value::Object(inputs),
             &event_id,
         ));
+    }
+    // `/shortcut ID` uses the global shortcut `ID`, as from Slack's shortcuts menu.
+    if let Some(callback_id) = line.strip_prefix("/shortcut ").map(str::trim) {
+        drop(screen);
+        slack.print(&format!("(you use the shortcut {callback_id})"));
+        return Event::Json(payloads::global_shortcut(TEAM, user, callback_id, &trigger_id));
     }
     if line == "/top" {
         screen.thread = None;
