@@ -346,6 +346,90 @@ async fn over_http_a_member_joining_a_channel_is_welcomed_there() {
     bot.stop().await;
 }
 
+#[flow(trigger = team_join)]
+mod onboard {
+    use slack_orchestrator::prelude::*;
+
+    /// Greets a new member of the workspace in their DM and asks for their role.
+    pub(crate) enum Onboard {
+        #[start]
+        Greet,
+        AskRole,
+    }
+
+    #[step(Greet)]
+    async fn greet(cx: &mut Cx) -> Next<Onboard> {
+        let user = cx.user_id().to_owned();
+        cx.say(format!("Welcome to the workspace, <@{user}>! What's your role?"))
+            .await?;
+        goto(Onboard::AskRole)
+    }
+
+    #[step(AskRole)]
+    async fn role(_cx: &mut Cx, role: Text) -> Next<Onboard> {
+        complete(format!("Thanks! I'll set you up as {role}."))
+    }
+}
+
+#[tokio::test]
+async fn a_new_member_of_the_workspace_is_onboarded_in_their_dm() {
+    use slack_orchestrator::payloads::team_join;
+    let bot = TestBot::new(Orchestrator::builder().flow::<onboard::Onboard>());
+    let mut dm = bot.dm("U_NEW");
+    let joined = team_join(TEAM, "U_NEW", false, "EvTeamJoin");
+    let outcome = bot.deliver(&joined).await;
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    dm.expect_reply("Welcome to the workspace, <@U_NEW>! What's your role?");
+    assert_eq!(bot.deliver(&joined).await, Outcome::Duplicate, "Slack's retry");
+
+    let new_bot = team_join(TEAM, "U_SOMEBOT", true, "EvBotJoin");
+    assert!(
+        matches!(bot.deliver(&new_bot).await, Outcome::Ignored(_)),
+        "a bot joining is no one to welcome"
+    );
+
+    let outcome = dm.send("designer").await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    dm.expect_reply("Thanks! I'll set you up as designer.");
+    let flows = bot.flows().await;
+    assert_eq!(flows.len(), 1, "one flow, for the member; none for the bot");
+    let log: Vec<&str> = flows[0].messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(log[0], "[joined the workspace]", "{log:?}");
+}
+
+#[tokio::test]
+async fn over_http_a_new_member_is_greeted_and_answered_in_their_dm() {
+    use slack_orchestrator::payloads::{direct_message, team_join};
+    use slack_orchestrator::testkit::{Delivered, LiveBot, Transport};
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<onboard::Onboard>()).await;
+    let sent = |delivered: Delivered| matches!(delivered, Delivered::Http(sent) if sent.status == 200);
+    assert!(sent(bot.event(&team_join(TEAM, "U_NEW", false, "EvJoinHttp")).await));
+    let slack = bot.slack();
+    let greeted = slack
+        .wait_for("chat.postMessage", 1, std::time::Duration::from_secs(5))
+        .await;
+    assert_eq!(
+        greeted[0]["channel"], "U_NEW",
+        "posted to the user id: Slack puts it in their DM"
+    );
+    assert!(sent(
+        bot.event(&direct_message(
+            TEAM,
+            "U_NEW",
+            "designer",
+            "1700000100.000200",
+            "EvRole"
+        ))
+        .await
+    ));
+    let posted = slack
+        .wait_for("chat.postMessage", 2, std::time::Duration::from_secs(5))
+        .await;
+    assert_eq!(posted[1]["text"], "Thanks! I'll set you up as designer.");
+    assert_eq!(posted[1]["channel"], "DU_NEW");
+    bot.stop().await;
+}
+
 #[tokio::test]
 async fn a_reaction_to_the_bots_message_is_an_input() {
     let bot = TestBot::new(Orchestrator::builder().flow::<deploy::Deploy>());

@@ -148,6 +148,10 @@ pub enum Payload {
         /// Who added them, if someone did.
         inviter: Option<String>,
     },
+    /// A new member joined the workspace (`team_join`; Slack sends it with the
+    /// `users:read` scope). Its conversation is the user's DM with the app, named by the
+    /// user id (which `chat.postMessage` takes as a channel), as a global shortcut's.
+    TeamJoined,
     /// The flow was started from code (`Orchestrator::start`, `Cx::start_flow`), not by a
     /// Slack event: which flow, at which step. Kept as received until the first step has
     /// run, so a start survives a crash as an event from Slack does.

@@ -34,6 +34,10 @@ pub enum Trigger {
     /// talks with them at the top of that channel; it may also write to them elsewhere
     /// (`Cx::open_dm`, `Cx::post_to`) and ask with buttons there, whose clicks come back to it.
     MemberJoined,
+    /// A new member joined the workspace (`team_join`): onboarding. The flow talks with
+    /// them in their DM with the app, as a global shortcut's does (what they type there
+    /// answers it); the workspace's new bots start nothing.
+    TeamJoin,
     /// The user opened a thread with the app in Slack's assistant container
     /// (`assistant_thread_started`): the flow lives in that thread (`Cx::set_status`,
     /// `Cx::suggest_prompts`, `Cx::set_title`).
@@ -158,6 +162,7 @@ impl Trigger {
             Trigger::Regex(re) => message.is_some_and(|t| re.is_match(t)),
             Trigger::AppHome => matches!(incoming.payload, Payload::AppHomeOpened),
             Trigger::MemberJoined => matches!(incoming.payload, Payload::MemberJoined { .. }),
+            Trigger::TeamJoin => matches!(incoming.payload, Payload::TeamJoined),
             Trigger::Assistant => matches!(&incoming.payload, Payload::Assistant(thread) if thread.opened),
             Trigger::Function(id) => matches!(&incoming.payload, Payload::Function(run) if run.callback_id == *id),
             Trigger::Shortcut(id) => matches!(&incoming.payload, Payload::Shortcut(s) if s.callback_id == *id),
@@ -187,6 +192,7 @@ impl fmt::Display for Trigger {
             Trigger::Function(s) => write!(f, "function({s:?})"),
             Trigger::AppHome => f.write_str("app_home"),
             Trigger::MemberJoined => f.write_str("member_joined"),
+            Trigger::TeamJoin => f.write_str("team_join"),
             Trigger::Assistant => f.write_str("assistant"),
         }
     }

@@ -15,6 +15,7 @@ pub(crate) enum Trigger {
     DirectMessage,
     AppHome,
     MemberJoined,
+    TeamJoin,
     Assistant,
     Command(LitStr),
     Keyword(LitStr),
@@ -82,7 +83,7 @@ fn facade_path(lit: &LitStr) -> syn::Result<Path> {
 const FLOW_KEYS: &str = "`name`, `trigger`, `cancel`, `timeout`, `timeout_message`, `on_timeout`, `participants`, \
                          `version`, `deadline`, `migrate`, `crate`";
 const TRIGGERS: &str =
-    "`mention`, `direct_message`, `app_home`, `assistant`, `member_joined`, `command(\"/name\")`, `keyword(\"word\")`, \
+    "`mention`, `direct_message`, `app_home`, `assistant`, `member_joined`, `team_join`, `command(\"/name\")`, `keyword(\"word\")`, \
                         `regex(\"pattern\")`, `action(\"action_id\")`, `shortcut(\"callback_id\")` and \
                         `function(\"callback_id\")`";
 
@@ -217,6 +218,7 @@ fn trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
             "app_home" => Some(Trigger::AppHome),
             "assistant" => Some(Trigger::Assistant),
             "member_joined" => Some(Trigger::MemberJoined),
+            "team_join" => Some(Trigger::TeamJoin),
             "command" | "keyword" | "regex" | "action" | "shortcut" | "function" => {
                 errors.at(expr, format!("the `{name}` trigger takes a string: `{name}(\"...\")`"));
                 None

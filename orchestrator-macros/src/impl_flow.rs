@@ -235,6 +235,7 @@ fn options(name: &str, args: &FlowArgs, paths: &Paths) -> TokenStream {
             Trigger::DirectMessage => quote!(#p::Trigger::DirectMessage),
             Trigger::AppHome => quote!(#p::Trigger::AppHome),
             Trigger::MemberJoined => quote!(#p::Trigger::MemberJoined),
+            Trigger::TeamJoin => quote!(#p::Trigger::TeamJoin),
             Trigger::Assistant => quote!(#p::Trigger::Assistant),
             Trigger::Function(f) => quote!(#p::Trigger::function(#f)),
             Trigger::Command(c) => quote!(#p::Trigger::command(#c)),

@@ -303,6 +303,9 @@ fn from_event(event: &Body<'_>, team: &str) -> Result<Option<Incoming>, Normaliz
     if kind == "member_joined_channel" {
         return from_member_joined(event, team).map(Some);
     }
+    if kind == "team_join" {
+        return from_team_join(event, team);
+    }
     if let Some(added) = match kind {
         "reaction_added" => Some(true),
         "reaction_removed" => Some(false),
@@ -635,6 +638,20 @@ fn from_member_joined(event: &Body<'_>, team: &str) -> Result<Incoming, Normaliz
     let types = BTreeSet::from([where_type(&context)]);
     let inviter = owned(event.inviter.as_ref());
     Ok(Incoming::bare(context, types, Payload::MemberJoined { inviter }))
+}
+
+/// A new member joined the workspace: the conversation of their DM with the app, named by
+/// their id (the event's `user` is Slack's whole user object). A bot joining is no one to
+/// welcome.
+fn from_team_join(event: &Body<'_>, team: &str) -> Result<Option<Incoming>, NormalizeError> {
+    let joined = event.user.as_ref().ok_or(NormalizeError::Missing("user"))?;
+    if joined.is_bot {
+        return Ok(None);
+    }
+    let user = joined.id.as_deref().ok_or(NormalizeError::Missing("id"))?;
+    let team = joined.team_id.as_deref().unwrap_or(team);
+    let context = MessageContext::new(team, user, user);
+    Ok(Some(Incoming::bare(context, BTreeSet::new(), Payload::TeamJoined)))
 }
 
 /// The Home tab opened (the Messages tab is the DM, whose messages arrive as such).

@@ -158,6 +158,8 @@ pub(super) struct Body<'a> {
 pub(super) struct Id<'a> {
     pub(super) id: Option<Str<'a>>,
     pub(super) team_id: Option<Str<'a>>,
+    /// A user object's `is_bot` (`team_join`'s user).
+    pub(super) is_bot: bool,
 }
 
 impl<'a> Id<'a> {
@@ -165,7 +167,7 @@ impl<'a> Id<'a> {
     fn only(id: Str<'a>) -> Self {
         Id {
             id: Some(id),
-            team_id: None,
+            ..Id::default()
         }
     }
 }
@@ -190,6 +192,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
                     match &*key {
                         "id" => found.id = map.next_value()?,
                         "team_id" => found.team_id = map.next_value()?,
+                        "is_bot" => found.is_bot = map.next_value::<Option<bool>>()?.unwrap_or(false),
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }

@@ -316,6 +316,7 @@ fn inbound(incoming: &Incoming, at: chrono::DateTime<chrono::Utc>) -> LoggedMess
         Payload::AppHomeOpened => "[opened the Home tab]".to_owned(),
         Payload::MemberJoined { inviter: Some(inviter) } => format!("[joined, added by {inviter}]"),
         Payload::MemberJoined { inviter: None } => "[joined]".to_owned(),
+        Payload::TeamJoined => "[joined the workspace]".to_owned(),
         Payload::Shortcut(shortcut) => format!("[used the shortcut {}]", shortcut.callback_id),
         Payload::Reaction { name, added: true, .. } => format!("[reacted :{name}:]"),
         Payload::Reaction { name, added: false, .. } => format!("[took back :{name}:]"),

@@ -433,22 +433,24 @@ impl Orchestrator {
     }
 
     /// The conversation of the flow a user's message in their DM with the app answers,
-    /// when no flow of the DM's own is active: a flow started by a global shortcut lives in
-    /// a conversation named by the user's id (Slack's shortcut payload has no channel, and
-    /// `chat.postMessage` takes the user id for the DM), so the user's answer there, at the
-    /// top of the DM (or in the thread under one of its messages), has another key. It
-    /// answers that flow if the flow posted in the DM (the thread's root, for a reply in a
-    /// thread), after that conversation's events received before it (the step that posted
-    /// the question may still be running). Looked for only in bots with a shortcut flow.
+    /// when no flow of the DM's own is active: a flow started by a global shortcut or by
+    /// `team_join` lives in a conversation named by the user's id (Slack's payload names
+    /// no channel, and `chat.postMessage` takes the user id for the DM), so the user's
+    /// answer there, at the top of the DM (or in the thread under one of its messages), has
+    /// another key. It answers that flow if the flow posted in the DM (the thread's root,
+    /// for a reply in a thread), after that conversation's events received before it (the
+    /// step that posted the question may still be running). Looked for only in bots with
+    /// such a flow.
     async fn dm_asker(&self, work: &Work) -> Result<Option<ConversationKey>, OrchestratorError> {
         let inner = &self.inner;
         let incoming = &work.incoming;
         let context = &incoming.context;
-        let shortcut_flows = inner
+        let named_by_user = |t: &Trigger| matches!(t, Trigger::Shortcut(_) | Trigger::TeamJoin);
+        let any_such_flow = inner
             .flows
             .iter()
-            .any(|f| f.options().triggers.iter().any(|t| matches!(t, Trigger::Shortcut(_))));
-        if !shortcut_flows || !context.is_direct() || !matches!(incoming.payload, Payload::Message { .. }) {
+            .any(|f| f.options().triggers.iter().any(named_by_user));
+        if !any_such_flow || !context.is_direct() || !matches!(incoming.payload, Payload::Message { .. }) {
             return Ok(None);
         }
         let key = MessageContext::new(&context.team_id, &context.user_id, &context.user_id).conversation_key();

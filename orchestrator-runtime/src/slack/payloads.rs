@@ -474,6 +474,24 @@ pub fn member_joined(team: &str, user: &str, channel: &str, inviter: Option<&str
     envelope(team, event, event_id)
 }
 
+/// A `team_join` Events API callback: `user` joined the workspace (Slack sends the whole
+/// user object; a bot's has `is_bot: true`).
+///
+/// ```
+/// let body = orchestrator_runtime::payloads::team_join("T1", "U2", false, "Ev1");
+/// let incoming = orchestrator_core::Incoming::from_json(&body).unwrap().unwrap();
+/// assert_eq!(incoming.context.channel_id, "U2", "the new member's DM with the app");
+/// let bot = orchestrator_runtime::payloads::team_join("T1", "U3", true, "Ev2");
+/// assert!(orchestrator_core::Incoming::from_json(&bot).unwrap().is_none(), "a new bot starts nothing");
+/// ```
+pub fn team_join(team: &str, user: &str, is_bot: bool, event_id: &str) -> Value {
+    let joined = json!({"id": user, "team_id": team, "name": user.to_lowercase(), "deleted": false,
+                        "real_name": format!("User {user}"), "is_bot": is_bot, "is_app_user": false,
+                        "profile": {"real_name": format!("User {user}"), "display_name": ""}});
+    let event = json!({"type": "team_join", "user": joined, "event_ts": "1700000000.000600"});
+    envelope(team, event, event_id)
+}
+
 /// A `reaction_added` (or, with `added` false, `reaction_removed`) Events API callback:
 /// `user` reacted with `name` to the message `message_ts` of `message_user` in `channel`.
 ///
