@@ -398,6 +398,19 @@ async fn a_new_member_of_the_workspace_is_onboarded_in_their_dm() {
 }
 
 #[tokio::test]
+async fn in_the_console_joining_the_workspace_starts_the_onboarding() {
+    let builder = Orchestrator::builder().flow::<onboard::Onboard>();
+    let printed = slack_orchestrator::testkit::console_transcript(builder, "/join\ndesigner\n").await;
+    for expected in [
+        "(you join the workspace)",
+        "bot> Welcome to the workspace, <@U_YOU>! What's your role?",
+        "bot> Thanks! I'll set you up as designer.",
+    ] {
+        assert!(printed.contains(expected), "{expected:?} in {printed}");
+    }
+}
+
+#[tokio::test]
 async fn over_http_a_new_member_is_greeted_and_answered_in_their_dm() {
     use slack_orchestrator::payloads::{direct_message, team_join};
     use slack_orchestrator::testkit::{Delivered, LiveBot, Transport};

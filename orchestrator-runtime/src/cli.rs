@@ -311,7 +311,7 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), CliError> {
     if let Mode::Console = mode {
         use std::io::IsTerminal;
         if std::io::stdin().is_terminal() {
-            eprintln!("Console chat: type a message to the bot (a number picks a choice, /command runs a slash command, /shortcut ID uses a global shortcut, +:emoji: reacts to its last message, ctrl-d quits).");
+            eprintln!("Console chat: type a message to the bot (a number picks a choice, /command runs a slash command, /shortcut ID uses a global shortcut, /join joins the workspace, +:emoji: reacts to its last message, ctrl-d quits).");
         }
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
         let stdout = Arc::new(std::sync::Mutex::new(std::io::stdout()));

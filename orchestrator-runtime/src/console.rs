@@ -1,9 +1,10 @@
 //! The local console chat: no Slack, no credentials. Each line typed is a direct message
 //! to the bot; what the bot says is printed. Buttons and menu options are shown as numbered
 //! choices (type the number to pick one), modals ask their fields one line at a time, and
-//! lines starting with `/` are slash commands (but `/as U2`, `/shortcut ID`, `/assistant`,
-//! `/top` and `/workflow STEP …`, which stand for what Slack's menus do). Events are built
-//! as Slack would send them and go through the same orchestrator as production traffic.
+//! lines starting with `/` are slash commands (but `/as U2`, `/shortcut ID`, `/join`,
+//! `/assistant`, `/top` and `/workflow STEP …`, which stand for what Slack does). Events
+//! are built as Slack would send them and go through the same orchestrator as production
+//! traffic.
 
 use crate::slack::payloads::{self, ElementAt, Said};
 use crate::{Orchestrator, OrchestratorBuilder};
@@ -470,6 +471,12 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
         drop(screen);
         slack.print(&format!("(you use the shortcut {callback_id})"));
         return Event::Json(payloads::global_shortcut(TEAM, user, callback_id, &trigger_id));
+    }
+    // `/join` is the user joining the workspace (`team_join`), as a new member does.
+    if line == "/join" {
+        drop(screen);
+        slack.print("(you join the workspace)");
+        return Event::Json(payloads::team_join(TEAM, user, false, &format!("Ev{n}")));
     }
     if line == "/top" {
         screen.thread = None;
