@@ -4,6 +4,9 @@
 //! after a crash between its post and its save does not post twice.
 
 mod flaky_store;
+#[path = "../examples/new_member.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod new_member_example;
 
 use flaky_store::{Failure, Flaky};
 use slack_orchestrator::prelude::*;
@@ -340,6 +343,35 @@ async fn a_step_replayed_after_a_crash_between_its_post_and_its_save_does_not_po
         (FlowState::WaitingForResponse, "Answer")
     );
     assert_eq!(unsettled(&memory).await, None, "settled with the write");
+}
+
+/// The same crash in a flow named by its user's id (`team_join`): its first post went to
+/// the user id, and Slack keeps it in their DM, so the replay looks for it there (the DM's
+/// id from `conversations.open`), not under the user id, where Slack finds nothing.
+#[tokio::test(start_paused = true)]
+async fn a_first_post_to_a_user_id_replayed_after_a_crash_is_found_in_their_dm() {
+    use new_member_example::new_member::NewMember;
+    const WELCOME: &str = "Welcome to the workspace, <@U_NEW>! I'll get you set up. What's your role?";
+    let (memory, slack) = (Arc::new(MemoryStore::new()), RecordingSlack::new());
+    let team = slack_orchestrator::testkit::TEAM;
+    let joined = slack_orchestrator::payloads::team_join(team, "U_NEW", false, "EvJoin");
+    let dying = bot::<NewMember>(Flaky::new(memory.clone(), Failure::Backend, 1), &slack);
+    assert!(dying.handle_json(&joined).await.is_err(), "the save failed");
+    assert_eq!(posts(&slack), [WELCOME]);
+
+    let restarted = bot::<NewMember>(memory.clone(), &slack);
+    tokio::time::advance(std::time::Duration::from_secs(11)).await;
+    assert_eq!(restarted.recover().await.unwrap(), 1, "the event is taken over");
+    assert_eq!(posts(&slack), [WELCOME], "posted once");
+    let flows = memory.list(false, 10).await.unwrap();
+    assert_eq!(
+        (flows[0].step_name.as_str(), flows[0].context.channel_id.as_str()),
+        ("AskRole", "DU_NEW"),
+        "the replay took the post it found, in the DM"
+    );
+    let answer = slack_orchestrator::payloads::direct_message(team, "U_NEW", "designer", "1.5", "EvRole");
+    restarted.handle_json(&answer).await.unwrap();
+    assert_eq!(posts(&slack)[1], "Got it: designer. Which team are you joining?");
 }
 
 /// The same crash, but Slack delivers the event again (a retry: the dead process may not

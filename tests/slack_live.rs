@@ -11,9 +11,14 @@ mod onboarding_example;
 #[path = "../examples/menu.rs"]
 mod menu_example;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/new_member.rs"]
+mod new_member_example;
+
 mod flaky_store;
 
 use menu_example::{feedback::Feedback, menu::Menu};
+use new_member_example::new_member::NewMember;
 use onboarding_example::Onboarding;
 use serde_json::{json, Value};
 use slack_orchestrator::payloads::{self, ElementAt, Said};
@@ -1028,6 +1033,41 @@ async fn a_post_slack_made_but_called_an_internal_error_is_found_not_sent_again(
         slack.fail_after_making_next("chat.postMessage", "internal_error")
     })
     .await;
+}
+
+/// A post to a user id that Slack made (in their DM) but called an `internal_error`: the
+/// client cannot look for it under the user id, so the step is put off, and its replay
+/// looks in the DM (`conversations.open`) and finds it.
+#[tokio::test]
+async fn a_post_to_a_user_id_slack_made_but_called_an_internal_error_is_found_in_their_dm() {
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let (builder, _) = impatient(&slack);
+    let bot = builder
+        .flow::<NewMember>()
+        .event_lease(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    slack.fail_after_making_next("chat.postMessage", "internal_error");
+    let joined = payloads::team_join(TEAM, "U_JOINED", false, "EvJoinedLive");
+    let error = bot.handle_json(&joined).await.unwrap_err();
+    assert!(
+        matches!(error, slack_orchestrator::OrchestratorError::ReplayUnsure(_)),
+        "put off, not posted again: {error}"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(bot.recover().await.unwrap(), 1, "the pending event is applied");
+    let welcome = "Welcome to the workspace, <@U_JOINED>! I'll get you set up. What's your role?";
+    assert_eq!(texts_of(&slack), [welcome], "posted once");
+    let answer = payloads::direct_message(TEAM, "U_JOINED", "designer", "1800000000.900001", "EvJoinedRole");
+    bot.handle_json(&answer).await.unwrap();
+    let posted = slack.calls_to("chat.postMessage");
+    assert_eq!(
+        (&posted[1]["channel"], &posted[1]["text"]),
+        (
+            &json!("DU_JOINED"),
+            &json!("Got it: designer. Which team are you joining?")
+        )
+    );
 }
 
 #[tokio::test]

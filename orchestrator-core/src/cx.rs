@@ -1863,18 +1863,33 @@ impl Cx {
         thread_ts: &Option<String>,
         tag: PostTag,
     ) -> Result<Option<SlackReply>, SlackError> {
+        // A post to a user id is in the app's DM with them, whose history is read by the
+        // DM's id (a flow named by its user's id, before its first post was saved).
+        let channel = match channel.starts_with(['U', 'W']) {
+            true => match self.looked_up(self.api.open_dm(channel).await)? {
+                Some(dm) => dm,
+                None => return Ok(None),
+            },
+            false => channel.to_owned(),
+        };
         // The earlier run loaded the record as it is now, so its posts came after the
         // record's last save.
         let since = self.record.updated_at - PostTag::LOOK_BACK;
         let request = SlackRequest::FindPost {
-            channel: channel.to_owned(),
+            channel,
             thread_ts: thread_ts.clone(),
             tag,
             since: Some(crate::slack::slack_ts(since)),
         };
-        match self.api.call(request).await {
-            Ok(found @ SlackReply::Message { .. }) => Ok(Some(found)),
-            Ok(_) => Ok(None),
+        let found = self.looked_up(self.api.call(request).await)?;
+        Ok(found.filter(|reply| matches!(reply, SlackReply::Message { .. })))
+    }
+
+    /// A look-up's answer for [`Cx::find_post`]: `None` if Slack refused it for good (the
+    /// post is made again); an error, and the run put off, if Slack only delayed it.
+    fn looked_up<T>(&mut self, answer: Result<T, SlackError>) -> Result<Option<T>, SlackError> {
+        match answer {
+            Ok(answer) => Ok(Some(answer)),
             Err(refused) if !refused.is_temporary() => Ok(None),
             Err(delayed) => {
                 self.unsure = Some(delayed.clone());

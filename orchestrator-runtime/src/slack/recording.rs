@@ -154,10 +154,15 @@ impl RecordingSlack {
         self.calls.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The recorded post tagged `tag`, as Slack would find it in the conversation.
-    fn find(&self, tag: &PostTag) -> Option<SlackReply> {
-        self.lock().iter().find_map(|(request, reply)| match request {
-            SlackRequest::PostMessage { tag: Some(posted), .. } if posted == tag => Some(reply.clone()),
+    /// The recorded post tagged `tag` in `channel`, as Slack would find it there (a post to
+    /// a user id is in the DM it landed in, not under the user id).
+    fn find(&self, channel: &str, tag: &PostTag) -> Option<SlackReply> {
+        self.lock().iter().find_map(|(request, reply)| match (request, reply) {
+            (SlackRequest::PostMessage { tag: Some(posted), .. }, SlackReply::Message { channel: c, .. })
+                if posted == tag && c == channel =>
+            {
+                Some(reply.clone())
+            }
             _ => None,
         })
     }
@@ -227,10 +232,10 @@ impl SlackApi for RecordingSlack {
         if let Some(outage) = outage.filter(|o| o.hits(&request)) {
             return self.refuse(request, &outage);
         }
-        if let SlackRequest::FindPost { tag, .. } = &request {
+        if let SlackRequest::FindPost { channel, tag, .. } = &request {
             // A read: answered from what was recorded, and not recorded itself. Its `since`
             // is not applied: this Slack's `ts` count from 1700000000, not from the clock.
-            return Ok(self.find(tag).unwrap_or(SlackReply::Ok));
+            return Ok(self.find(channel, tag).unwrap_or(SlackReply::Ok));
         }
         if let SlackRequest::ThreadOf { channel, ts } = &request {
             // A read too: the thread of a message posted here.

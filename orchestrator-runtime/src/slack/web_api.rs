@@ -191,6 +191,11 @@ impl SlackWebApi {
         else {
             return Made::Unknown;
         };
+        if channel.starts_with(['U', 'W']) {
+            // Posted to a user id: the post is in their DM, whose id this call does not
+            // know. The step's replay looks for it there (`Cx::find_post` opens the DM).
+            return Made::Unknown;
+        }
         // The post was sent within the last attempt.
         let since = chrono::Utc::now() - self.timeout - PostTag::LOOK_BACK;
         let look_up = SlackRequest::FindPost {
