@@ -127,6 +127,19 @@ impl MessageContext {
     }
 }
 
+/// Whether `id` is a user's (`U…`, or `W…` in an Enterprise Grid org): as a channel, it
+/// names the app's DM with that user, where `chat.postMessage` puts a post to it (other
+/// methods, `conversations.history` say, need the DM's own `D…` id).
+///
+/// ```
+/// use orchestrator_core::is_user_id;
+/// assert!(is_user_id("U042") && is_user_id("W042"));
+/// assert!(!is_user_id("D042") && !is_user_id("C042"));
+/// ```
+pub fn is_user_id(id: &str) -> bool {
+    id.starts_with(['U', 'W'])
+}
+
 /// The channel of a custom step's run: `function:` and its execution id.
 pub(crate) const FUNCTION_PREFIX: &str = "function:";
 

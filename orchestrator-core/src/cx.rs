@@ -1865,7 +1865,7 @@ impl Cx {
     ) -> Result<Option<SlackReply>, SlackError> {
         // A post to a user id is in the app's DM with them, whose history is read by the
         // DM's id (a flow named by its user's id, before its first post was saved).
-        let channel = match channel.starts_with(['U', 'W']) {
+        let channel = match crate::is_user_id(channel) {
             true => match self.looked_up(self.api.open_dm(channel).await)? {
                 Some(dm) => dm,
                 None => return Ok(None),

@@ -29,7 +29,7 @@ mod transition;
 mod trigger;
 
 pub use app_state::{AppState, MissingState};
-pub use context::{ConversationKey, MessageContext, MessageType};
+pub use context::{is_user_id, ConversationKey, MessageContext, MessageType};
 pub use cx::{Cx, FlowStart, ModalAnswer};
 pub use flow::{
     DeadlineFrom, DecodeError, Flow, FlowDefinition, FlowOptions, HookFuture, Migrate, Participants, StepFuture,

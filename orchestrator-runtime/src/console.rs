@@ -256,7 +256,7 @@ impl SlackApi for ConsoleSlack {
                 self.show("bot> ", &text, blocks.as_ref(), &ts);
                 self.screen().last_post = Some(ts.clone());
                 // A post to a user id (a global shortcut's flow) lands in the DM, as in Slack.
-                let channel = match channel.starts_with(['U', 'W']) {
+                let channel = match orchestrator_core::is_user_id(&channel) {
                     true => CHANNEL.to_owned(),
                     false => channel,
                 };

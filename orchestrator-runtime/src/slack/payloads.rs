@@ -636,7 +636,7 @@ pub fn find_element(blocks: &Value, action_id: &str) -> Option<(String, Value)> 
 /// assert_eq!(posted_in("C1"), "C1");
 /// ```
 pub fn posted_in(channel: &str) -> String {
-    match channel.starts_with(['U', 'W']) {
+    match orchestrator_core::is_user_id(channel) {
         true => format!("D{channel}"),
         false => channel.to_owned(),
     }

@@ -191,7 +191,7 @@ impl SlackWebApi {
         else {
             return Made::Unknown;
         };
-        if channel.starts_with(['U', 'W']) {
+        if orchestrator_core::is_user_id(channel) {
             // Posted to a user id: the post is in their DM, whose id this call does not
             // know. The step's replay looks for it there (`Cx::find_post` opens the DM).
             return Made::Unknown;
