@@ -41,7 +41,7 @@ mod ask {
     }
 }
 
-#[flow(trigger = direct_message, timeout = "10s")]
+#[flow(trigger = direct_message, trigger = team_join, timeout = "10s")]
 mod remind {
     use slack_orchestrator::prelude::*;
     use std::time::Duration;
@@ -557,6 +557,32 @@ async fn an_answer_received_before_the_deadline_goes_before_another_replicas_tim
     let team = slack_orchestrator::testkit::TEAM;
     let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvHi");
     first.handle_json(&hi).await.unwrap();
+    tokio::time::advance(Duration::from_millis(9_500)).await;
+    let yes = slack_orchestrator::payloads::direct_message(team, "U1", "yes", "1.2", "EvYes");
+    let answering = tokio::spawn(async move { first.handle_json(&yes).await });
+    tokio::time::sleep(Duration::from_secs(1)).await; // the deadline passed; the answer still works
+    assert_eq!(posts(&slack), ["Ready?", "Got it"]);
+    assert!(!answering.is_finished());
+
+    assert_eq!(
+        second.fire_due_timeouts().await.unwrap(),
+        0,
+        "nothing was due after the answer"
+    );
+    let answered = answering.await.unwrap().unwrap();
+    assert_eq!(answered.state(), Some(FlowState::Completed), "{answered:?}");
+    assert_eq!(posts(&slack), ["Ready?", "Got it"], "no reminder after the answer");
+}
+
+/// The same for a flow named by its user's id (started by `team_join`), answered at the
+/// top of their DM: the answer is received in the DM's conversation, not the flow's, and
+/// still goes before the timeout.
+#[tokio::test(start_paused = true)]
+async fn a_dm_answer_to_a_flow_named_by_its_user_goes_before_another_replicas_timeout() {
+    let (_, slack, first, second) = remind_replicas();
+    let team = slack_orchestrator::testkit::TEAM;
+    let joined = slack_orchestrator::payloads::team_join(team, "U1", false, "EvJoin");
+    first.handle_json(&joined).await.unwrap();
     tokio::time::advance(Duration::from_millis(9_500)).await;
     let yes = slack_orchestrator::payloads::direct_message(team, "U1", "yes", "1.2", "EvYes");
     let answering = tokio::spawn(async move { first.handle_json(&yes).await });

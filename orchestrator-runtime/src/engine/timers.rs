@@ -112,6 +112,12 @@ impl Orchestrator {
             // the deadline (or ends the flow), and the timeout then finds nothing due. (One
             // received after it goes after it: `engine/deadline.rs`.)
             self.after_events(&claimed.key, None, Some(deadline)).await?;
+            // And one said where the flow talks, if that is not its conversation: a flow
+            // named by its user's id (a global shortcut's, `team_join`'s) talks in their DM.
+            let talks_in = claimed.context.conversation_key();
+            if talks_in != claimed.key {
+                self.after_events(&talks_in, None, Some(deadline)).await?;
+            }
             // So does a reply in the thread under one of its posts (routed to it): one
             // read per post in the flow's log. (Not under the user's own messages, which
             // is rare, and would cost a read for each of those too.)
