@@ -1,7 +1,8 @@
 //! `examples/new_member.rs`: `trigger = team_join`. A new member of the workspace is
 //! welcomed in their DM with the app (the flow's conversation is named by their id, and
 //! the first post goes to that id), what they type there answers the flow, a bot joining
-//! starts nothing, and a member who does not answer is reminded once, then let be.
+//! starts nothing, a member who does not answer is reminded once, then let be, and one who
+//! answers after a restart is answered, on SQLite, PostgreSQL and Redis.
 
 #[path = "../examples/new_member.rs"]
 #[allow(dead_code, unreachable_pub)]
@@ -137,4 +138,64 @@ async fn over_http_a_new_member_is_greeted_and_answered_in_their_dm() {
         "You're all set as designer in Sales. Say hi in <#C_SALES>!"
     );
     bot.stop().await;
+}
+
+/// A member welcomed by one process answers in their DM after a restart, on a store shared
+/// with it: the flow named by their id is found from the DM, on each durable store.
+async fn answered_after_a_restart_on(url: &str) {
+    use slack_orchestrator::RecordingSlack;
+    let slack = RecordingSlack::new();
+    let user = format!("U{}", &uuid::Uuid::new_v4().simple().to_string()[..10]).to_uppercase();
+    let process = |store| {
+        Orchestrator::builder()
+            .flow::<NewMember>()
+            .store(store)
+            .slack(slack.clone())
+            .build()
+            .unwrap()
+    };
+    let first = process(slack_orchestrator::store::open(url).await.unwrap());
+    first
+        .handle_json(&team_join(TEAM, &user, false, &format!("Ev{user}1")))
+        .await
+        .unwrap();
+    drop(first);
+
+    let restarted = process(slack_orchestrator::store::open(url).await.unwrap());
+    let answer = direct_message(TEAM, &user, "designer", "1700000200.000100", &format!("Ev{user}2"));
+    let outcome = restarted.handle_json(&answer).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    let posts: Vec<(String, String)> = slack
+        .requests()
+        .into_iter()
+        .filter_map(|r| match r {
+            slack_orchestrator::SlackRequest::PostMessage { channel, text, .. } => Some((channel, text)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(posts[0].0, user, "welcomed at their user id");
+    assert_eq!(
+        posts[1],
+        (
+            format!("D{user}"),
+            "Got it: designer. Which team are you joining?".to_owned()
+        ),
+        "answered in their DM by the restarted process"
+    );
+}
+
+#[tokio::test]
+async fn answered_after_a_restart_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("new-member-{}.db", uuid::Uuid::new_v4()));
+    answered_after_a_restart_on(&format!("sqlite://{}", path.display())).await;
+}
+
+#[tokio::test]
+async fn answered_after_a_restart_on_postgres() {
+    answered_after_a_restart_on(&slack_orchestrator::testkit::postgres_url()).await;
+}
+
+#[tokio::test]
+async fn answered_after_a_restart_on_redis() {
+    answered_after_a_restart_on(&slack_orchestrator::testkit::redis_url()).await;
 }
