@@ -92,6 +92,18 @@ impl MessageContext {
         self.channel_id.strip_prefix(FUNCTION_PREFIX)
     }
 
+    /// The user whose Home tab this conversation is, if it is one (its channel is
+    /// `home:USER`).
+    ///
+    /// ```
+    /// # use orchestrator_core::MessageContext;
+    /// assert_eq!(MessageContext::new("T1", "U1", "home:U1").home_of(), Some("U1"));
+    /// assert_eq!(MessageContext::new("T1", "U1", "D1").home_of(), None);
+    /// ```
+    pub fn home_of(&self) -> Option<&str> {
+        self.channel_id.strip_prefix(HOME_PREFIX)
+    }
+
     /// `true` for a direct-message channel (Slack gives those ids starting with `D`).
     ///
     /// ```
@@ -139,6 +151,9 @@ impl MessageContext {
 pub fn is_user_id(id: &str) -> bool {
     id.starts_with(['U', 'W'])
 }
+
+/// The channel of a user's Home tab: `home:` and the user id.
+pub(crate) const HOME_PREFIX: &str = "home:";
 
 /// The channel of a custom step's run: `function:` and its execution id.
 pub(crate) const FUNCTION_PREFIX: &str = "function:";

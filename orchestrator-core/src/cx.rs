@@ -1775,8 +1775,11 @@ impl Cx {
                 ),
             });
         }
-        let channel = self.record.context.channel_id.clone();
-        let thread_ts = self.record.context.thread_ts.clone();
+        let context = &self.record.context;
+        // A Home tab's flow talks to its user in their DM with the app (the Messages tab
+        // beside Home): a post to their id lands there.
+        let channel = context.home_of().unwrap_or(&context.channel_id).to_owned();
+        let thread_ts = context.thread_ts.clone();
         self.post_in(channel, thread_ts, text, blocks).await
     }
 

@@ -28,7 +28,8 @@ pub enum Trigger {
     Keyword(String),
     /// A message matching this regular expression.
     Regex(Regex),
-    /// The user opened the app's Home tab (`app_home_opened`).
+    /// The user opened the app's Home tab (`app_home_opened`). The flow publishes their
+    /// view (`Cx::publish_home`); what it says goes to their DM with the app.
     AppHome,
     /// A user joined a channel the bot is in (`member_joined_channel`): a welcome. The flow
     /// talks with them at the top of that channel; it may also write to them elsewhere
@@ -51,7 +52,9 @@ pub enum Trigger {
     /// A workflow ran the app's custom step with this `callback_id` (`function_executed`).
     Function(String),
     /// A click on an element with this `action_id` that belongs to no flow yet
-    /// (e.g. a "Start" button on a message posted by hand or on App Home).
+    /// (e.g. a "Start" button on a message posted by hand or on App Home). A click on Home
+    /// (or in a modal) has no channel: the flow talks in the user's DM with the app, and
+    /// what they type there answers it, as for a global shortcut.
     Action(String),
 }
 

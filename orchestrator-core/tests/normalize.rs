@@ -534,7 +534,10 @@ fn a_click_in_a_modal_carries_the_view_and_finds_its_flow_by_the_views_metadata(
                      "text": {"type": "plain_text", "text": "Add an item"}, "value": "add"}]
     }));
     assert_eq!(incoming.flow_id, Some(flow), "an untagged block: the modal's flow");
-    assert_eq!(incoming.context.channel_id, "");
+    assert_eq!(
+        incoming.context.channel_id, "U1",
+        "no channel: the user's DM with the app, named by their id"
+    );
     let click = Click::from_input(&incoming).unwrap();
     assert_eq!(click.message_ts, None);
     let view = click.view.expect("the modal");

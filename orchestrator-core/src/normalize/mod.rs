@@ -463,7 +463,10 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
         selected_many: selected_options(first),
         view,
     };
-    let channel = element_channel(body).unwrap_or_default();
+    let in_channel = element_channel(body);
+    // A click in a view (the Home tab, a modal) has no channel: its conversation is the
+    // user's DM with the app, named by their id, as a global shortcut's.
+    let channel = in_channel.unwrap_or(user);
     let message = body.message.as_ref();
     let container = body.container.as_ref();
     let ts = message.and_then(|m| m.ts.as_deref());
@@ -476,7 +479,7 @@ fn from_block_actions(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
         }
     }
     let mut types = BTreeSet::from([MessageType::Interactive]);
-    if !channel.is_empty() {
+    if in_channel.is_some() {
         types.insert(where_type(&context));
     }
     if context.thread_ts.is_some() {
@@ -660,7 +663,7 @@ fn from_app_home(event: &Body<'_>, team: &str) -> Option<Incoming> {
         return None;
     }
     let user = id(event.user.as_ref())?;
-    let context = MessageContext::new(team, user, format!("home:{user}"));
+    let context = MessageContext::new(team, user, [crate::context::HOME_PREFIX, user].concat());
     Some(Incoming::bare(context, BTreeSet::new(), Payload::AppHomeOpened))
 }
 

@@ -433,9 +433,10 @@ impl Orchestrator {
     }
 
     /// The conversation of the flow a user's message in their DM with the app answers,
-    /// when no flow of the DM's own is active: a flow started by a global shortcut or by
-    /// `team_join` lives in a conversation named by the user's id (Slack's payload names
-    /// no channel, and `chat.postMessage` takes the user id for the DM), so the user's
+    /// when no flow of the DM's own is active: a flow started by a global shortcut, by
+    /// `team_join` or by a button of the Home tab lives in a conversation named by the
+    /// user's id (Slack's payload names no channel, and `chat.postMessage` takes the user
+    /// id for the DM), so the user's
     /// answer there, at the top of the DM (or in the thread under one of its messages), has
     /// another key. It answers that flow if the flow posted in the DM (the thread's root,
     /// for a reply in a thread), after that conversation's events received before it (the
@@ -445,7 +446,7 @@ impl Orchestrator {
         let inner = &self.inner;
         let incoming = &work.incoming;
         let context = &incoming.context;
-        let named_by_user = |t: &Trigger| matches!(t, Trigger::Shortcut(_) | Trigger::TeamJoin);
+        let named_by_user = |t: &Trigger| matches!(t, Trigger::Shortcut(_) | Trigger::TeamJoin | Trigger::Action(_));
         let any_such_flow = inner
             .flows
             .iter()
