@@ -1826,8 +1826,9 @@ impl Cx {
         Ok(reply)
     }
 
-    /// A flow whose conversation is named by its user's id (a global shortcut's: Slack's
-    /// payload has no channel) talks, once it posted there, in the DM Slack put the post in
+    /// A flow whose conversation is named by its user's id (a global shortcut's, a
+    /// `team_join`'s, one a Home button started: Slack's payload has no channel) talks,
+    /// once it posted there, in the DM Slack put the post in
     /// (`landed`, the `D…` id `chat.postMessage` answers with), as methods that take no
     /// user id need (`conversations.history`, which looks for a post after a crash, say).
     /// The flow's key stays the same.

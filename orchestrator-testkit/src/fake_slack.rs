@@ -936,12 +936,12 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
             if let Some(thread) = args.get("thread_ts").filter(|t| t.is_string()) {
                 message["thread_ts"] = thread.clone();
             }
-            // Moved in, not through `json!`, which would copy the message field by field.
             // Slack answers a post to a user id with the id of the app's DM with them.
             let channel = match channel.as_str() {
                 Some(user) => Value::String(orchestrator_runtime::payloads::posted_in(user)),
                 None => channel,
             };
+            // Moved in, not through `json!`, which would copy the message field by field.
             let reply = [
                 ("ok", Value::Bool(true)),
                 ("channel", channel),

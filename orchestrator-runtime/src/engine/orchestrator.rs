@@ -436,12 +436,11 @@ impl Orchestrator {
     /// when no flow of the DM's own is active: a flow started by a global shortcut, by
     /// `team_join` or by a button of the Home tab lives in a conversation named by the
     /// user's id (Slack's payload names no channel, and `chat.postMessage` takes the user
-    /// id for the DM), so the user's
-    /// answer there, at the top of the DM (or in the thread under one of its messages), has
-    /// another key. It answers that flow if the flow posted in the DM (the thread's root,
-    /// for a reply in a thread), after that conversation's events received before it (the
-    /// step that posted the question may still be running). Looked for only in bots with
-    /// such a flow.
+    /// id for the DM), so the user's answer there, at the top of the DM (or in the thread
+    /// under one of its messages), has another key. It answers that flow if the flow
+    /// posted in the DM (the thread's root, for a reply in a thread), after that
+    /// conversation's events received before it (the step that posted the question may
+    /// still be running). Looked for only in bots with such a flow.
     async fn dm_asker(&self, work: &Work) -> Result<Option<ConversationKey>, OrchestratorError> {
         let inner = &self.inner;
         let incoming = &work.incoming;

@@ -113,7 +113,8 @@ impl Orchestrator {
             // received after it goes after it: `engine/deadline.rs`.)
             self.after_events(&claimed.key, None, Some(deadline)).await?;
             // And one said where the flow talks, if that is not its conversation: a flow
-            // named by its user's id (a global shortcut's, `team_join`'s) talks in their DM.
+            // named by its user's id (a global shortcut's, `team_join`'s, a Home button's)
+            // talks in their DM.
             let talks_in = claimed.context.conversation_key();
             if talks_in != claimed.key {
                 self.after_events(&talks_in, None, Some(deadline)).await?;
