@@ -169,6 +169,11 @@ async fn a_global_shortcuts_question_in_the_dm_gets_the_answer_typed_there() {
     bot.deliver(&shortcut).await;
     dm.expect_reply("What should I note?");
 
+    // The shortcut again, while its flow waits for the answer: the user is told, in the DM.
+    let again = payloads::global_shortcut(TEAM, "U_ANA", "quick_note", "42.10.abd");
+    assert!(matches!(bot.deliver(&again).await, Outcome::Unhandled { .. }));
+    dm.expect_reply("I can't take that right now: I'm waiting for your answer to my last message.");
+
     let outcome = dm.send("buy milk").await;
     assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
     dm.expect_reply("Noted: buy milk");
@@ -182,7 +187,11 @@ async fn a_global_shortcuts_question_in_the_dm_gets_the_answer_typed_there() {
             _ => None,
         })
         .collect();
-    assert_eq!(channels, ["U_ANA", "DU_ANA"]);
+    assert_eq!(
+        channels,
+        ["U_ANA", "U_ANA", "DU_ANA"],
+        "the question, the notice, the note"
+    );
     let noted = bot
         .flows()
         .await

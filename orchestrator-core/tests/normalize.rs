@@ -635,3 +635,28 @@ fn a_reaction_to_a_message_is_an_input_of_the_reacting_users_conversation_there(
         "a reaction on a file: nothing a flow takes"
     );
 }
+
+#[test]
+fn a_modals_clicks_and_its_submission_are_one_conversation_the_users_dm() {
+    // Neither names a channel; they are ordered as one conversation, the user's DM with
+    // the app, named by their id (as a global shortcut's, which often opens the modal).
+    let view = json!({"id": "V9", "type": "modal", "callback_id": "order", "private_metadata": "",
+                      "state": {"values": {}}});
+    let click = normalize(json!({
+        "type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "trigger_id": "1.2.m",
+        "container": {"type": "view", "view_id": "V9"}, "view": view,
+        "actions": [{"type": "button", "action_id": "add", "block_id": "more", "value": "add"}]
+    }));
+    let submitted = normalize(json!({
+        "type": "view_submission", "user": {"id": "U1"}, "team": {"id": "T1"}, "trigger_id": "1.3.m", "view": view
+    }));
+    let closed = normalize(json!({"type": "view_closed", "user": {"id": "U1"}, "team": {"id": "T1"}, "view": view}));
+    let shortcut = normalize(json!({
+        "type": "shortcut", "callback_id": "order", "trigger_id": "1.1.m", "user": {"id": "U1"}, "team": {"id": "T1"}
+    }));
+    let keys: Vec<String> = [click, submitted, closed, shortcut]
+        .iter()
+        .map(|incoming| incoming.context.conversation_key().to_string())
+        .collect();
+    assert_eq!(keys, ["T1/U1@U1"; 4]);
+}

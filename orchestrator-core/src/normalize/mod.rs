@@ -740,7 +740,8 @@ fn from_view_closed(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     let (user, team) = user_and_team(body)?;
     let (_, flow_id, view_id, callback_id) = view_of(body)?;
     Ok(Incoming {
-        context: MessageContext::new(team, user, ""),
+        // No channel: the user's DM, as for a click in the modal (one conversation, in order).
+        context: MessageContext::new(team, user, user),
         types: BTreeSet::from([MessageType::Interactive]),
         payload: Payload::ViewClosed { view_id, callback_id },
         event_id: None,
@@ -757,7 +758,8 @@ fn from_view_submission(body: &Body<'_>) -> Result<Incoming, NormalizeError> {
     let (view, flow_id, view_id, callback_id) = view_of(body)?;
     let fields = fields_of(view);
     Ok(Incoming {
-        context: MessageContext::new(team, user, ""),
+        // No channel: the user's DM, as for a click in the modal (one conversation, in order).
+        context: MessageContext::new(team, user, user),
         types: BTreeSet::from([MessageType::Interactive]),
         payload: Payload::ViewSubmission(ViewSubmission {
             view_id,

@@ -733,12 +733,18 @@ impl Orchestrator {
         };
         let outcome = self.run(definition, record, work, first).await?;
         if let Outcome::Unhandled { .. } = outcome {
-            if incoming.has(MessageType::Interactive) {
+            let settings = &self.inner.settings;
+            let notice = match &incoming.payload {
+                // A shortcut used again while the flow waits for an answer: say so.
+                Payload::Shortcut(_) => Some(&settings.unexpected_notice),
                 // A button or menu of an earlier step: the flow has moved on.
-                self.notify_user(incoming, &self.inner.settings.stale_notice).await;
-            } else if addressed_to_bot(incoming) {
+                _ if incoming.has(MessageType::Interactive) => Some(&settings.stale_notice),
                 // Typing while buttons or a modal are expected, a second command: say so.
-                self.notify_user(incoming, &self.inner.settings.unexpected_notice).await;
+                _ if addressed_to_bot(incoming) => Some(&settings.unexpected_notice),
+                _ => None,
+            };
+            if let Some(notice) = notice {
+                self.notify_user(incoming, notice).await;
             }
         }
         Ok(outcome)
@@ -867,10 +873,20 @@ impl Orchestrator {
         Box::pin(self.inner.writer.end(cx, reason, event, message))
     }
 
-    /// Tells only the acting user something, in the channel or through the `response_url`.
+    /// Tells only the acting user something, in the channel or through the `response_url`;
+    /// in their DM with the app when the event came from no channel (a modal, the Home tab,
+    /// a global shortcut: its conversation is named by their id).
     async fn notify_user(&self, incoming: &Incoming, text: &str) {
         let context = &incoming.context;
-        let request = if !context.channel_id.is_empty() {
+        let request = if orchestrator_core::is_user_id(&context.channel_id) {
+            SlackRequest::PostMessage {
+                channel: context.user_id.clone(),
+                thread_ts: None,
+                text: text.to_owned(),
+                blocks: None,
+                tag: None,
+            }
+        } else if !context.channel_id.is_empty() {
             SlackRequest::PostEphemeral {
                 channel: context.channel_id.clone(),
                 user: context.user_id.clone(),
