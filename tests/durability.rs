@@ -547,18 +547,20 @@ async fn a_replay_slack_will_not_answer_yet_waits_instead_of_posting_again() {
     assert_eq!(unsettled(&memory).await, None);
 }
 
-/// A user who answers half a second before the deadline, on one replica, is answered and
-/// not timed out by another replica's timer engine, although the answer's step is still
-/// working (its result not saved) when the deadline passes: the timeout waits for the
-/// answer received before it fell due, then finds nothing due.
-#[tokio::test(start_paused = true)]
-async fn an_answer_received_before_the_deadline_goes_before_another_replicas_timeout() {
+/// The `Remind` flow, started by `start`, asks its question; half a second before the
+/// deadline the user's answer (`answer`, given the Slack that holds the question) reaches
+/// one replica, whose step is still working (its result not saved) when the deadline
+/// passes, while another replica's timer engine looks for due timeouts: the timeout waits
+/// for the answer received before it fell due, then finds nothing due, and the user is
+/// answered, not reminded.
+async fn answered_before_another_replicas_timeout(
+    start: serde_json::Value,
+    answer: impl FnOnce(&RecordingSlack) -> serde_json::Value,
+) {
     let (_, slack, first, second) = remind_replicas();
-    let team = slack_orchestrator::testkit::TEAM;
-    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvHi");
-    first.handle_json(&hi).await.unwrap();
+    first.handle_json(&start).await.unwrap();
+    let yes = answer(&slack);
     tokio::time::advance(Duration::from_millis(9_500)).await;
-    let yes = slack_orchestrator::payloads::direct_message(team, "U1", "yes", "1.2", "EvYes");
     let answering = tokio::spawn(async move { first.handle_json(&yes).await });
     tokio::time::sleep(Duration::from_secs(1)).await; // the deadline passed; the answer still works
     assert_eq!(posts(&slack), ["Ready?", "Got it"]);
@@ -572,6 +574,15 @@ async fn an_answer_received_before_the_deadline_goes_before_another_replicas_tim
     let answered = answering.await.unwrap().unwrap();
     assert_eq!(answered.state(), Some(FlowState::Completed), "{answered:?}");
     assert_eq!(posts(&slack), ["Ready?", "Got it"], "no reminder after the answer");
+}
+
+/// A user who answers half a second before the deadline, at the top of the DM.
+#[tokio::test(start_paused = true)]
+async fn an_answer_received_before_the_deadline_goes_before_another_replicas_timeout() {
+    let team = slack_orchestrator::testkit::TEAM;
+    let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvHi");
+    let yes = slack_orchestrator::payloads::direct_message(team, "U1", "yes", "1.2", "EvYes");
+    answered_before_another_replicas_timeout(hi, |_| yes).await;
 }
 
 /// The same for a flow named by its user's id (started by `team_join`), answered at the
@@ -579,67 +590,39 @@ async fn an_answer_received_before_the_deadline_goes_before_another_replicas_tim
 /// still goes before the timeout.
 #[tokio::test(start_paused = true)]
 async fn a_dm_answer_to_a_flow_named_by_its_user_goes_before_another_replicas_timeout() {
-    let (_, slack, first, second) = remind_replicas();
     let team = slack_orchestrator::testkit::TEAM;
     let joined = slack_orchestrator::payloads::team_join(team, "U1", false, "EvJoin");
-    first.handle_json(&joined).await.unwrap();
-    tokio::time::advance(Duration::from_millis(9_500)).await;
     let yes = slack_orchestrator::payloads::direct_message(team, "U1", "yes", "1.2", "EvYes");
-    let answering = tokio::spawn(async move { first.handle_json(&yes).await });
-    tokio::time::sleep(Duration::from_secs(1)).await; // the deadline passed; the answer still works
-    assert_eq!(posts(&slack), ["Ready?", "Got it"]);
-    assert!(!answering.is_finished());
-
-    assert_eq!(
-        second.fire_due_timeouts().await.unwrap(),
-        0,
-        "nothing was due after the answer"
-    );
-    let answered = answering.await.unwrap().unwrap();
-    assert_eq!(answered.state(), Some(FlowState::Completed), "{answered:?}");
-    assert_eq!(posts(&slack), ["Ready?", "Got it"], "no reminder after the answer");
+    answered_before_another_replicas_timeout(joined, |_| yes).await;
 }
 
 /// The same for a reply in the thread under the question (Slack users answer there, and
-/// it is routed to the flow): received before the deadline and still working when another
-/// replica's timer engine claims it, it goes first, and nothing is due after it.
+/// it is routed to the flow).
 #[tokio::test(start_paused = true)]
 async fn a_thread_reply_received_before_the_deadline_goes_before_another_replicas_timeout() {
-    let (_, slack, first, second) = remind_replicas();
     let team = slack_orchestrator::testkit::TEAM;
     let hi = slack_orchestrator::payloads::direct_message(team, "U1", "hi", "1.1", "EvHi");
-    first.handle_json(&hi).await.unwrap();
-    let question = slack
-        .calls()
-        .into_iter()
-        .find_map(|(_, reply)| match reply {
-            slack_orchestrator::SlackReply::Message { ts, .. } => Some(ts),
-            _ => None,
-        })
-        .expect("the question's ts");
-    tokio::time::advance(Duration::from_millis(9_500)).await;
-    let said = slack_orchestrator::payloads::Said {
-        team,
-        user: "U1",
-        channel: "DU1",
-        text: "yes",
-        ts: "1.2",
-        thread_ts: Some(&question),
-        event_id: "EvYesInThread",
-    };
-    let yes = slack_orchestrator::payloads::message(&said);
-    let answering = tokio::spawn(async move { first.handle_json(&yes).await });
-    tokio::time::sleep(Duration::from_secs(1)).await; // the deadline passed; the answer still works
-    assert_eq!(posts(&slack), ["Ready?", "Got it"]);
-
-    assert_eq!(
-        second.fire_due_timeouts().await.unwrap(),
-        0,
-        "nothing was due after the answer"
-    );
-    let answered = answering.await.unwrap().unwrap();
-    assert_eq!(answered.state(), Some(FlowState::Completed), "{answered:?}");
-    assert_eq!(posts(&slack), ["Ready?", "Got it"], "no reminder after the answer");
+    answered_before_another_replicas_timeout(hi, |slack| {
+        let question = slack
+            .calls()
+            .into_iter()
+            .find_map(|(_, reply)| match reply {
+                slack_orchestrator::SlackReply::Message { ts, .. } => Some(ts),
+                _ => None,
+            })
+            .expect("the question's ts");
+        let said = slack_orchestrator::payloads::Said {
+            team,
+            user: "U1",
+            channel: "DU1",
+            text: "yes",
+            ts: "1.2",
+            thread_ts: Some(&question),
+            event_id: "EvYesInThread",
+        };
+        slack_orchestrator::payloads::message(&said)
+    })
+    .await;
 }
 
 /// The `Nudge` flow's deadline passes; then, on two replicas, the user's late answer and
