@@ -625,10 +625,6 @@ async fn a_thread_reply_received_before_the_deadline_goes_before_another_replica
     .await;
 }
 
-/// The `Nudge` flow's deadline passes; then, on two replicas, the user's late answer and
-/// the timer engine's timeout race: the one received first (`answer_first`, or the
-/// timeout) is still working when the other arrives. Returns what was posted, the timeout's
-/// count of fired deadlines, and the flow.
 /// Two answers to one question on two replicas: the one timed first reaches the store
 /// second (its replica's connection was slow), while the other, stored first and alone
 /// in its conversation, is being applied. It goes after that one, as it was stored,
@@ -765,6 +761,10 @@ async fn an_answer_stored_past_the_deadline_goes_after_the_timeout_whenever_it_w
     assert_eq!(unsettled(&memory).await, None, "all settled");
 }
 
+/// The `Nudge` flow's deadline passes; then, on two replicas, the user's late answer and
+/// the timer engine's timeout race: the one received first (`answer_first`, or the
+/// timeout) is still working when the other arrives. Returns what was posted, the timeout's
+/// count of fired deadlines, and the flow.
 async fn late_answer_against_a_timeout(answer_first: bool) -> (Vec<String>, usize, slack_orchestrator::FlowRecord) {
     let (memory, slack, first, second) = replicas::<nudge::Nudge>();
     let team = slack_orchestrator::testkit::TEAM;
