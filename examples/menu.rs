@@ -3,13 +3,13 @@
 //! modal whose answer is validated (an invalid score is shown under the field).
 //!
 //! ```text
-//! cargo run --example menu      # type "menu", then a number to pick; or "/feedback"
+//! cargo run --example menu      # type "menu", then a number to pick ("cancel" leaves); or "/feedback"
 //! ```
 
 use slack_orchestrator::prelude::*;
 
-/// Buttons, then a select menu.
-#[flow(trigger = keyword("menu"), trigger = direct_message, timeout = "10m", timeout_message = false)]
+/// Buttons, then a select menu; "cancel" leaves it at any step.
+#[flow(trigger = keyword("menu"), trigger = direct_message, timeout = "10m", timeout_message = false, cancel = "cancel")]
 pub mod menu {
     use serde_json::json;
     use slack_orchestrator::prelude::*;

@@ -187,6 +187,22 @@ async fn the_blocks_carry_the_flow_id_back() {
 }
 
 #[tokio::test]
+async fn typing_while_the_menu_waits_for_a_choice_names_the_way_out() {
+    let bot = bot();
+    let mut chat = bot.dm("U_ALICE");
+    chat.send("menu").await;
+    chat.click("option_2").await;
+    let outcome = chat.send("large please").await;
+    assert!(matches!(outcome, Outcome::Unhandled { .. }), "{outcome:?}");
+    chat.expect_ephemeral(
+        "I can't take that right now: I'm waiting for your answer to my last message. To stop instead, say `cancel`.",
+    );
+    let outcome = chat.send("Cancel").await;
+    assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
+    assert_eq!(chat.replies().last().map(String::as_str), Some("Cancelled."));
+}
+
+#[tokio::test]
 async fn a_click_on_a_finished_flow_gets_an_ephemeral_notice() {
     let bot = bot();
     let mut chat = bot.dm("U_ALICE");

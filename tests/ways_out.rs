@@ -125,7 +125,10 @@ async fn typing_while_a_button_is_expected_gets_an_answer_and_the_flow_keeps_wai
     ana.expect_reply("Tea or coffee?");
     let outcome = ana.send("tea please").await;
     assert!(matches!(outcome, Outcome::Unhandled { .. }), "{outcome:?}");
-    ana.expect_ephemeral("I can't take that right now: I'm waiting for your answer to my last message.");
+    // With the way out, as the bot has a cancel word.
+    ana.expect_ephemeral(
+        "I can't take that right now: I'm waiting for your answer to my last message. To stop instead, say `cancel`.",
+    );
     assert_eq!(ana.click("tea").await.state(), Some(FlowState::Completed));
     ana.expect_reply("One tea coming.");
 }
@@ -272,9 +275,45 @@ async fn a_flow_level_cancel_word_or_command_ends_that_flow() {
     ana.expect_reply("Cancelled.");
     assert!(bot.flows().await.iter().all(|f| !f.is_active()));
 
-    // Another flow does not know the survey's word: "stop" is just text there.
+    // Another flow does not know the survey's word: "stop" is just text there, and the
+    // notice names no way out (that bot has no cancel word).
     let mut bob = bot.dm("U_BOB");
     bob.send("hello").await;
     bob.expect_reply("Tea or coffee?");
     assert!(matches!(bob.send("stop").await, Outcome::Unhandled { .. }));
+    bob.expect_ephemeral("I can't take that right now: I'm waiting for your answer to my last message.");
+}
+
+#[tokio::test]
+async fn the_waiting_notice_names_the_flows_way_out() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<survey::Survey>().cancel_word("cancel"));
+    let (mut ana, _) = bot.command("U_ANA", "DU_ANA", "/survey", "").await;
+    ana.expect_reply("How was your week?");
+    // A second `/survey` while the first waits: the flow's own word goes first.
+    let (_, again) = bot.command("U_ANA", "DU_ANA", "/survey", "").await;
+    assert!(matches!(again, Outcome::Unhandled { .. }), "{again:?}");
+    ana.expect_ephemeral(
+        "I can't take that right now: I'm waiting for your answer to my last message. To stop instead, say `stop`.",
+    );
+
+    // A notice of the bot's own that names the word already is sent as it is.
+    let bot = TestBot::new(
+        Orchestrator::builder()
+            .flow::<survey::Survey>()
+            .unexpected_notice("Answer my question first, or say stop."),
+    );
+    let (mut bob, _) = bot.command("U_BOB", "DU_BOB", "/survey", "").await;
+    bob.expect_reply("How was your week?");
+    bot.command("U_BOB", "DU_BOB", "/survey", "").await;
+    bob.expect_ephemeral("Answer my question first, or say stop.");
+
+    // A way out that is a slash command is named as one.
+    let bot = TestBot::new(Orchestrator::builder().flow::<pick::Pick>().cancel_word("/quit"));
+    let mut cleo = bot.dm("U_CLEO");
+    cleo.send("hi").await;
+    cleo.expect_reply("Tea or coffee?");
+    cleo.send("tea please").await;
+    cleo.expect_ephemeral(
+        "I can't take that right now: I'm waiting for your answer to my last message. To stop instead, use `/quit`.",
+    );
 }

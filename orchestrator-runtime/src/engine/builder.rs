@@ -203,7 +203,11 @@ impl OrchestratorBuilder {
 
     /// Told (only to the user) when the current step does not take their message or
     /// command: typing while buttons or a modal are expected, a second slash command while
-    /// a flow runs. The flow goes on waiting.
+    /// a flow runs. The flow goes on waiting. If the flow can be left with a cancel word
+    /// (its own, else the bot's [`cancel_word`]), the notice ends with it ("To stop
+    /// instead, say `cancel`."), unless the text names the word already.
+    ///
+    /// [`cancel_word`]: OrchestratorBuilder::cancel_word
     ///
     /// ```
     /// # use slack_orchestrator::prelude::*;
@@ -251,9 +255,12 @@ impl OrchestratorBuilder {
     /// button whose `action_id` is the word does too, from any step: a Cancel button on the
     /// flow's first message still works once later questions were asked. The flow ends
     /// (ERROR, "cancelled by the user") and the user is told [`cancelled_notice`]. None by
-    /// default: a flow may expect the word as an answer.
+    /// default: a flow may expect the word as an answer. The first word is named in the
+    /// [`unexpected_notice`], so a user who cannot give the answer a flow waits for learns
+    /// how to leave it.
     ///
     /// [`cancelled_notice`]: OrchestratorBuilder::cancelled_notice
+    /// [`unexpected_notice`]: OrchestratorBuilder::unexpected_notice
     ///
     /// ```
     /// let builder = orchestrator_runtime::Orchestrator::builder().cancel_word("cancel").cancel_word("stop");

@@ -731,23 +731,39 @@ impl Orchestrator {
             orchestrator_core::FlowState::Initiated => First::Start,
             _ => First::Input,
         };
-        let outcome = self.run(definition, record, work, first).await?;
+        let outcome = self.run(Arc::clone(&definition), record, work, first).await?;
         if let Outcome::Unhandled { .. } = outcome {
             let settings = &self.inner.settings;
+            let flow_words = &definition.options().cancel_words;
             let notice = match &incoming.payload {
                 // A shortcut used again while the flow waits for an answer: say so.
-                Payload::Shortcut(_) => Some(&settings.unexpected_notice),
+                Payload::Shortcut(_) => Some(self.unexpected_notice(flow_words)),
                 // A button or menu of an earlier step: the flow has moved on.
-                _ if incoming.has(MessageType::Interactive) => Some(&settings.stale_notice),
+                _ if incoming.has(MessageType::Interactive) => Some(settings.stale_notice.clone()),
                 // Typing while buttons or a modal are expected, a second command: say so.
-                _ if addressed_to_bot(incoming) => Some(&settings.unexpected_notice),
+                _ if addressed_to_bot(incoming) => Some(self.unexpected_notice(flow_words)),
                 _ => None,
             };
             if let Some(notice) = notice {
-                self.notify_user(incoming, notice).await;
+                self.notify_user(incoming, &notice).await;
             }
         }
         Ok(outcome)
+    }
+
+    /// `unexpected_notice`, with the way out of the flow when it has one (its first cancel
+    /// word, else the bot's): a user who cannot answer what the flow waits for is not
+    /// stuck until it times out. A notice that names the word already is left as it is.
+    fn unexpected_notice(&self, flow_words: &[String]) -> String {
+        let notice = &self.inner.settings.unexpected_notice;
+        let word = flow_words.iter().chain(&self.inner.settings.cancel_words).next();
+        match word {
+            Some(word) if !notice.to_lowercase().contains(word.as_str()) => {
+                let how = if word.starts_with('/') { "use" } else { "say" };
+                format!("{notice} To stop instead, {how} `{word}`.")
+            }
+            _ => notice.clone(),
+        }
     }
 
     /// A cancel word of the bot's or of the flow's (`cancel = "stop"`), a slash command
