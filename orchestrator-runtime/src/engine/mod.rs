@@ -5,8 +5,11 @@
 //! - drivers: `timers` fires deadlines (and, through `schedules`, schedules); `recovery`
 //!   takes over events a dead worker left. They call the orchestrator; it calls none of them.
 //! - `orchestrator`: accepts, routes and orders events, and runs each under its
-//!   conversation's lock (`locks`); more of it in files of their own: `starts` makes a
-//!   flow started from code such an event, `deadline` fires a flow's deadline (for the
+//!   conversation's lock (`locks`); more of it in files of their own: `work` is an
+//!   accepted event on its way, `routing` finds the conversation of a thread reply, a
+//!   reaction or a DM answer, `ordering` makes an event wait for its conversation's older
+//!   ones, `notices` says what a user is told when an event is no answer, `starts` makes
+//!   a flow started from code such an event, `deadline` fires a flow's deadline (for the
 //!   timer engine, and first for an event that arrived after it); `builder` puts it
 //!   together.
 //! - parts with their own state: `execute` (the step runner: a run of steps as a value),
@@ -25,14 +28,18 @@ pub(crate) mod deadline;
 pub(crate) mod execute;
 pub(crate) mod lease;
 pub(crate) mod locks;
+pub(crate) mod notices;
 pub(crate) mod options;
 pub mod orchestrator;
+pub(crate) mod ordering;
 pub(crate) mod outcome;
 pub(crate) mod places;
 pub(crate) mod recovery;
+pub(crate) mod routing;
 pub(crate) mod scheduled;
 pub(crate) mod schedules;
 pub(crate) mod settings;
 pub(crate) mod starts;
 pub(crate) mod timers;
 pub(crate) mod wake;
+pub(crate) mod work;

@@ -7,7 +7,9 @@
 //!
 //! It owns the parts below it and uses them one way: the step runner (`execute`) returns
 //! a run, the writer (`commit`) saves it. The drivers above it (`timers`, `schedules`,
-//! `recovery`) call into it; it calls none of them.
+//! `recovery`) call into it; it calls none of them. Parts of its own work are in files
+//! beside it: `routing` (a flow-less event's conversation), `ordering` (waiting for a
+//! conversation's older events), `notices` (what a user is told), `starts`, `deadline`.
 
 use crate::engine::clock::Clock;
 use crate::engine::commit::Writer;
@@ -16,20 +18,20 @@ use crate::engine::lease::{holding, Held};
 use crate::engine::locks::KeyLocks;
 use crate::engine::options::OptionsHandlers;
 use crate::engine::outcome::{Cancelled, Ignored, NotReady, OrchestratorError, Outcome};
-use crate::engine::places::{Place, Places};
+use crate::engine::places::Places;
 use crate::engine::scheduled::Scheduled;
 use crate::engine::settings::Settings;
 use crate::engine::wake::Wake;
+use crate::engine::work::{Accepted, Work};
 use crate::telemetry::{Meters, StoreOp};
 use futures_util::future::BoxFuture;
 use orchestrator_core::{
-    ConversationKey, Direction, FlowDefinition, FlowRecord, FlowState, Incoming, MessageContext, MessageType, Payload,
-    Receipt, Received, SlackApi, SlackReply, SlackRequest, Store, StoreError, Trigger,
+    ConversationKey, FlowDefinition, FlowRecord, FlowState, Incoming, MessageType, Payload, Received, SlackApi, Store,
+    StoreError,
 };
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 use uuid::Uuid;
 
 /// Whether the user spoke to the bot (a DM, a mention, a slash command), as opposed to
@@ -48,9 +50,6 @@ fn started(incoming: &Incoming) -> Option<(&str, &Value)> {
         _ => None,
     }
 }
-
-/// How often an event waiting for an earlier one of its conversation looks again.
-const EARLIER_POLL: Duration = Duration::from_millis(20);
 
 /// Routes Slack events to flows and runs them. Cheap to clone (an `Arc` inside).
 ///
@@ -297,79 +296,6 @@ impl Orchestrator {
         }
     }
 
-    /// Waits until no event of `conversation` (but `unless`) received by `by` (or ever) is
-    /// unsettled, applying first, as a replay, one whose worker's lease ended. Events wait
-    /// for the older ones of their conversation; a deadline waits for those received before
-    /// it fell due (a user who answered in time is answered, not timed out, whichever
-    /// replica applies the answer).
-    pub(crate) async fn after_events(
-        &self,
-        conversation: &ConversationKey,
-        unless: Option<&str>,
-        by: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<(), OrchestratorError> {
-        let inner = &self.inner;
-        let give_up = tokio::time::Instant::now() + 2 * inner.settings.event_lease;
-        while let Some((earlier, lease_until)) = inner.store.oldest_unsettled(conversation, unless).await? {
-            if by.is_some_and(|by| earlier.at > by) {
-                return Ok(());
-            }
-            let now = inner.clock.now();
-            let arrived = earlier.at;
-            let earlier_key = earlier.key.clone();
-            if lease_until <= now {
-                let retaken = Received { at: now, ..earlier };
-                let lease = crate::engine::clock::later(now, inner.settings.event_lease);
-                if inner.store.receive(&retaken, lease).await? == Receipt::Pending {
-                    tracing::info!(event = %retaken.key, later = ?unless, "applying an abandoned earlier event first");
-                    let replay = Work {
-                        arrived: Some(arrived),
-                        ..Work::replay(retaken)
-                    };
-                    if let Err(error) = self.apply_boxed(replay).await {
-                        tracing::error!(%error, "an abandoned earlier event failed; it stays pending");
-                    }
-                    continue;
-                }
-            }
-            if tokio::time::Instant::now() >= give_up {
-                if self.within_patience(arrived) {
-                    // Slack is likely down and the earlier event waits for it: so does
-                    // this one (left pending, tried again after its lease), in order.
-                    return Err(OrchestratorError::EarlierPending(earlier_key));
-                }
-                tracing::warn!(%conversation, later = ?unless, "an earlier event of this conversation is still not applied; going on");
-                return Ok(());
-            }
-            // Usually the earlier event is being applied here (the user answered the
-            // question its step posted before the step's result was saved).
-            self.wait_turn(conversation, give_up).await;
-        }
-        Ok(())
-    }
-
-    /// Waits for another worker's turn in `conversation`: until this process's worker lets
-    /// go of it, or, if none holds it (another replica's worker, or its task not started
-    /// yet), a while. The caller then looks again.
-    pub(crate) async fn wait_turn(&self, conversation: &ConversationKey, give_up: tokio::time::Instant) {
-        let wait = self.inner.locks.wait_if_held(conversation.as_str());
-        if !matches!(tokio::time::timeout_at(give_up, wait).await, Ok(true)) {
-            tokio::time::sleep(EARLIER_POLL).await;
-        }
-    }
-
-    /// Whether an event that arrived `at` (or a deadline that fell due `at`) is still put
-    /// off, not failed, when Slack cannot serve its step now (`slack_patience`).
-    pub(crate) fn within_patience(&self, at: chrono::DateTime<chrono::Utc>) -> bool {
-        self.patience_ends(at)
-            .is_some_and(|until| self.inner.clock.now() < until)
-    }
-
-    /// When the patience for an event that arrived (or a deadline that fell due) `at` ends.
-    pub(crate) fn patience_ends(&self, at: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
-        at.checked_add_signed(self.inner.settings.slack_patience)
-    }
-
     async fn apply_once(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
         let incoming = &work.incoming;
         let key = match incoming.flow_id {
@@ -430,157 +356,6 @@ impl Orchestrator {
                 None => self.start_flow(work).await,
             },
         }
-    }
-
-    /// The conversation of the flow a user's message in their DM with the app answers,
-    /// when no flow of the DM's own is active: a flow started by a global shortcut, by
-    /// `team_join` or by a button of the Home tab lives in a conversation named by the
-    /// user's id (Slack's payload names no channel, and `chat.postMessage` takes the user
-    /// id for the DM), so the user's answer there, at the top of the DM (or in the thread
-    /// under one of its messages), has another key. It answers that flow if the flow
-    /// posted in the DM (the thread's root, for a reply in a thread), after that
-    /// conversation's events received before it (the step that posted the question may
-    /// still be running). Looked for only in bots with such a flow.
-    async fn dm_asker(&self, work: &Work) -> Result<Option<ConversationKey>, OrchestratorError> {
-        let inner = &self.inner;
-        let incoming = &work.incoming;
-        let context = &incoming.context;
-        let named_by_user = |t: &Trigger| matches!(t, Trigger::Shortcut(_) | Trigger::TeamJoin | Trigger::Action(_));
-        let any_such_flow = inner
-            .flows
-            .iter()
-            .any(|f| f.options().triggers.iter().any(named_by_user));
-        if !any_such_flow || !context.is_direct() || !matches!(incoming.payload, Payload::Message { .. }) {
-            return Ok(None);
-        }
-        let key = MessageContext::new(&context.team_id, &context.user_id, &context.user_id).conversation_key();
-        let arrived = work.arrived.unwrap_or_else(|| inner.clock.now());
-        self.after_events(&key, None, Some(arrived)).await?;
-        let asked_here = |flow: &FlowRecord| {
-            flow.messages.iter().any(|m| {
-                m.direction == Direction::Outbound
-                    && m.ts.is_some()
-                    && (context.thread_ts.is_none() || m.ts == context.thread_ts)
-            })
-        };
-        Ok(inner.store.active_for(&key).await?.filter(asked_here).map(|_| key))
-    }
-
-    /// The conversation a (flow-less) event belongs to: where it was said, except that a
-    /// reply in the thread under one of the flow's top-level messages belongs to the flow
-    /// that posted it (a flow started by a slash command talks at the top of the channel,
-    /// a DM flow at the top of the DM, and Slack users answer in the message's thread), and
-    /// a reaction to the bot's message belongs to the flow of its thread, or to the flow
-    /// that posted it ([`Orchestrator::reaction_conversation`]).
-    ///
-    /// Such a reply waits first for the events of the top conversation received before it:
-    /// the step that posted the message it answers may still be running, and the flow's log
-    /// gets the message only when that step's result is written.
-    async fn conversation_of(&self, work: &Work) -> Result<ConversationKey, OrchestratorError> {
-        let context = &work.incoming.context;
-        let key = &work.conversation;
-        let Some(root) = &context.thread_ts else {
-            return Ok(self.reaction_conversation(work).await?.unwrap_or_else(|| key.clone()));
-        };
-        let store = &self.inner.store;
-        if store.active_for(key).await?.is_some() {
-            return Ok(key.clone());
-        }
-        let top = MessageContext::new(&context.team_id, &context.user_id, &context.channel_id).conversation_key();
-        let arrived = work.arrived.unwrap_or_else(|| self.inner.clock.now());
-        self.after_events(&top, None, Some(arrived)).await?;
-        Ok(match store.active_for(&top).await? {
-            Some(flow) if flow.messages.iter().any(|m| m.ts.as_deref() == Some(root.as_str())) => top,
-            _ => key.clone(),
-        })
-    }
-
-    /// The conversation of the flow a reaction belongs to, if another than the user's own:
-    /// Slack's reaction events name the message, not its thread or flow, so a reaction to
-    /// the bot's question in a thread (a flow started by a mention) or in someone else's
-    /// conversation (an approver's DM) would otherwise go to the reacting user's own
-    /// conversation. Slack is asked where the message is ([`SlackRequest::ThreadOf`]) only
-    /// for a message of the bot's that no flow of the user's there posted. The reaction
-    /// goes to the active flow of the message's thread, or else to the active flow that
-    /// posted the thread's root (its [`PostTag`](orchestrator_core::PostTag): a flow's
-    /// message at the top of a channel or a DM), after that conversation's earlier events
-    /// (the step that posted the message may still be running). With neither, it stays
-    /// with the user's conversation.
-    ///
-    /// A look-up Slack cannot answer now leaves the event pending, to be tried again
-    /// (within `slack_patience` of its arrival); one Slack refuses (a missing history
-    /// scope, say) is logged, and the reaction stays with the user's conversation.
-    async fn reaction_conversation(&self, work: &Work) -> Result<Option<ConversationKey>, OrchestratorError> {
-        let inner = &self.inner;
-        let incoming = &work.incoming;
-        let (Payload::Reaction { message_user, .. }, Some(ts)) = (&incoming.payload, &incoming.ts) else {
-            return Ok(None);
-        };
-        let by_bot = inner.bot_user.as_ref().map(|(bot, _)| bot);
-        if by_bot.is_none() || message_user.as_ref() != by_bot {
-            return Ok(None);
-        }
-        let posted_it = |flow: &FlowRecord| flow.messages.iter().any(|m| m.ts.as_deref() == Some(ts.as_str()));
-        if inner
-            .store
-            .active_for(&work.conversation)
-            .await?
-            .is_some_and(|own| posted_it(&own))
-        {
-            return Ok(None);
-        }
-        let arrived = work.arrived.unwrap_or_else(|| inner.clock.now());
-        let Some(Place { root, tag }) = self.place_of(&incoming.context.channel_id, ts, arrived).await? else {
-            return Ok(None);
-        };
-        let thread = incoming.context.clone().in_thread(root).conversation_key();
-        let key = if inner.store.active_for(&thread).await?.is_some() {
-            thread
-        } else {
-            let poster = match tag {
-                Some(tag) => inner.store.load_shared(tag.flow_id).await?,
-                None => None,
-            };
-            match poster.filter(|flow| flow.is_active()) {
-                Some(flow) => flow.key.clone(),
-                None => return Ok(None),
-            }
-        };
-        self.after_events(&key, None, Some(arrived)).await?;
-        // Still active once the earlier events are applied (one may have ended it).
-        Ok(inner.store.active_for(&key).await?.map(|_| key))
-    }
-
-    /// Where message `ts` of `channel` is ([`SlackRequest::ThreadOf`]), as Slack said it
-    /// before or says it now. `None` if Slack refuses to say (logged); an error if Slack
-    /// cannot answer now and the event that asks arrived within `slack_patience`.
-    async fn place_of(
-        &self,
-        channel: &str,
-        ts: &str,
-        arrived: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<Place>, OrchestratorError> {
-        let inner = &self.inner;
-        if let Some(known) = inner.places.get(channel, ts) {
-            return Ok(Some(known));
-        }
-        let request = SlackRequest::ThreadOf {
-            channel: channel.to_owned(),
-            ts: ts.to_owned(),
-        };
-        let place = match inner.slack.call(request).await {
-            Ok(SlackReply::Thread { root, tag }) => Place { root, tag },
-            Ok(_) => return Ok(None),
-            Err(delayed) if delayed.is_temporary() && self.within_patience(arrived) => {
-                return Err(OrchestratorError::ReplayUnsure(delayed));
-            }
-            Err(error) => {
-                tracing::warn!(%error, "where a reacted message is could not be found; the reaction goes to the user's conversation");
-                return Ok(None);
-            }
-        };
-        inner.places.remember(channel, ts, place.clone());
-        Ok(Some(place))
     }
 
     /// Cancels an active flow: it goes to ERROR with `reason`, and with a `notice` the user
@@ -751,39 +526,6 @@ impl Orchestrator {
         Ok(outcome)
     }
 
-    /// `unexpected_notice`, with the way out of the flow when it has one (its first cancel
-    /// word, else the bot's): a user who cannot answer what the flow waits for is not
-    /// stuck until it times out. A notice that names the word already is left as it is.
-    fn unexpected_notice(&self, flow_words: &[String]) -> String {
-        let notice = &self.inner.settings.unexpected_notice;
-        let word = flow_words.iter().chain(&self.inner.settings.cancel_words).next();
-        match word {
-            Some(word) if !notice.to_lowercase().contains(word.as_str()) => {
-                let how = if word.starts_with('/') { "use" } else { "say" };
-                format!("{notice} To stop instead, {how} `{word}`.")
-            }
-            _ => notice.clone(),
-        }
-    }
-
-    /// A cancel word of the bot's or of the flow's (`cancel = "stop"`), a slash command
-    /// the flow names as one (`cancel = "/stop"`), or a click on a message's button whose
-    /// `action_id` is such a word: a Cancel button that works from any step, even on a
-    /// question the flow has left.
-    fn is_cancel_word(&self, incoming: &Incoming, flow_words: &[String]) -> bool {
-        let bot_words = &self.inner.settings.cancel_words;
-        if bot_words.is_empty() && flow_words.is_empty() {
-            return false; // Most bots: no lowercased copy of every message.
-        }
-        let said = match &incoming.payload {
-            Payload::Message { text, .. } => text.trim().to_lowercase(),
-            Payload::Command(command) => command.command.to_lowercase(),
-            Payload::Action(action) if action.view.is_none() => action.action_id.to_lowercase(),
-            _ => return false,
-        };
-        bot_words.contains(&said) || flow_words.contains(&said)
-    }
-
     /// Starts the flow whose trigger matches: the conversation is saved (INITIATED) before
     /// its first step runs, so the conversation's next events find it and wait their turn.
     async fn start_flow(&self, work: &Work) -> Result<Outcome, OrchestratorError> {
@@ -800,15 +542,6 @@ impl Orchestrator {
         let record = self.inner.writer.commit(record, 0, None).await?;
         self.run(definition, Box::new(Arc::unwrap_or_clone(record)), work, First::Start)
             .await
-    }
-
-    /// A click on (or a submission of) a flow that has ended: an ephemeral notice, nothing else.
-    async fn ended(&self, flow_id: Uuid, incoming: &Incoming) -> Outcome {
-        let closed = matches!(incoming.payload, Payload::ViewClosed { .. });
-        if incoming.has(MessageType::Interactive) && !closed {
-            self.notify_user(incoming, &self.inner.settings.ended_notice).await;
-        }
-        Outcome::Ended { flow_id }
     }
 
     /// Runs the flow for one event and commits the result; then starts the flows its steps
@@ -888,123 +621,13 @@ impl Orchestrator {
         let cx = self.inner.steps.context(record, None);
         Box::pin(self.inner.writer.end(cx, reason, event, message))
     }
-
-    /// Tells only the acting user something, in the channel or through the `response_url`;
-    /// in their DM with the app when the event came from no channel (a modal, the Home tab,
-    /// a global shortcut: its conversation is named by their id).
-    async fn notify_user(&self, incoming: &Incoming, text: &str) {
-        let context = &incoming.context;
-        let request = if orchestrator_core::is_user_id(&context.channel_id) {
-            SlackRequest::PostMessage {
-                channel: context.user_id.clone(),
-                thread_ts: None,
-                text: text.to_owned(),
-                blocks: None,
-                tag: None,
-            }
-        } else if !context.channel_id.is_empty() {
-            SlackRequest::PostEphemeral {
-                channel: context.channel_id.clone(),
-                user: context.user_id.clone(),
-                thread_ts: context.thread_ts.clone(),
-                text: text.to_owned(),
-                blocks: None,
-            }
-        } else if let Some(url) = &incoming.response_url {
-            SlackRequest::Respond {
-                response_url: url.clone(),
-                text: text.to_owned(),
-                replace_original: false,
-                in_channel: false,
-            }
-        } else {
-            return;
-        };
-        if let Err(error) = self.inner.slack.call(request).await {
-            tracing::warn!(%error, "could not send a notice to the user");
-        }
-    }
-}
-
-/// What [`Orchestrator::accept`] decided.
-pub(crate) enum Accepted {
-    /// Nothing to run (ignored, or a duplicate).
-    Done(Outcome),
-    /// The event to apply.
-    Work(Box<Work>),
-}
-
-/// An accepted event on its way to a flow.
-pub(crate) struct Work {
-    /// Shared with the step context and, with the memory store, the store's copy.
-    pub(crate) incoming: Arc<Incoming>,
-    /// Where it was said (its context's conversation key), built once per event.
-    pub(crate) conversation: ConversationKey,
-    /// Its dedup key, settled with the write that applies it.
-    pub(crate) key: Option<String>,
-    /// Replayed after a restart: an earlier run may have posted before dying.
-    pub(crate) replay: bool,
-    /// No older event of its conversation was unsettled when it was stored
-    /// (`Receipt::NewFirst`): nothing to wait for.
-    pub(crate) earliest: bool,
-    /// When Slack's event first arrived (or a start from code was asked for): a step's call
-    /// that Slack cannot make now puts the run off until `slack_patience` after it.
-    pub(crate) arrived: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl Work {
-    pub(crate) fn new(incoming: impl Into<Arc<Incoming>>, key: Option<String>) -> Self {
-        let incoming = incoming.into();
-        Work {
-            conversation: incoming.context.conversation_key(),
-            incoming,
-            key,
-            replay: false,
-            earliest: false,
-            arrived: None,
-        }
-    }
-
-    /// An event just stored as received.
-    pub(crate) fn received(received: Received) -> Self {
-        Work {
-            arrived: Some(received.at),
-            ..Work::new(received.incoming, Some(received.key))
-        }
-    }
-
-    /// The work for an event `receive` answered with `receipt`; `None` when there is none:
-    /// it is settled, or another worker (maybe another replica) is applying it right now.
-    pub(crate) fn on_receipt(received: Received, receipt: Receipt) -> Option<Self> {
-        match receipt {
-            Receipt::Settled | Receipt::Busy => None,
-            Receipt::New => Some(Work::received(received)),
-            Receipt::NewFirst => Some(Work {
-                earliest: true,
-                ..Work::received(received)
-            }),
-            // Stored after an event of its conversation timed later: it arrived then.
-            Receipt::Later(at) => Some(Work::received(Received { at, ..received })),
-            // Delivered again after its first worker's lease ended (that worker died or
-            // gave up, maybe after posting): a replay, as recovery would run it.
-            Receipt::Pending => Some(Work::replay(received)),
-        }
-    }
-
-    /// A received event whose first worker did not settle it, applied again: an earlier
-    /// run may have posted before dying.
-    pub(crate) fn replay(received: Received) -> Self {
-        Work {
-            replay: true,
-            ..Work::received(received)
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::RecordingSlack;
+    use orchestrator_core::MessageContext;
 
     /// Each event being applied keeps this state for as long as its step runs (a task's
     /// future, copied into its box when the task starts), so it is kept small: records

@@ -5,8 +5,9 @@
 //! being posted again.
 
 use crate::engine::clock::later;
-use crate::engine::orchestrator::{Orchestrator, Work};
+use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::OrchestratorError;
+use crate::engine::work::Work;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 /// How many pending events are claimed, and applied side by side, at a time: each claim

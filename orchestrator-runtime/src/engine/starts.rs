@@ -11,8 +11,9 @@
 use crate::engine::clock::later;
 use crate::engine::commit::Prepared;
 use crate::engine::execute::First;
-use crate::engine::orchestrator::{Orchestrator, Work};
+use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::{OrchestratorError, Outcome};
+use crate::engine::work::Work;
 use orchestrator_core::{Flow, FlowRecord, FlowStart, Incoming, Received, StoreError, StoredStep};
 use std::sync::Arc;
 use uuid::Uuid;

@@ -3,8 +3,9 @@
 //! in a tracked background task. A modal submission waits (up to 2.5 s of Slack's 3) for
 //! its step so a rejection, or the modal's next page, can go back inline.
 
-use crate::engine::orchestrator::{Accepted, Orchestrator};
+use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::{Ignored, OrchestratorError, Outcome};
+use crate::engine::work::Accepted;
 use orchestrator_core::tag::tag;
 use orchestrator_core::{Incoming, Payload};
 use serde_json::{json, Value};
