@@ -285,6 +285,32 @@ async fn a_flow_level_cancel_word_or_command_ends_that_flow() {
 }
 
 #[tokio::test]
+async fn an_answer_in_a_channel_shared_with_another_organization_reaches_the_flow() {
+    use slack_orchestrator::payloads::{message, Said};
+    use slack_orchestrator::testkit::TEAM;
+    let bot = TestBot::new(Orchestrator::builder().flow::<survey::Survey>());
+    let (mut ana, _) = bot.command("U_ANA", "C_SHARED", "/survey", "").await;
+    ana.expect_reply("How was your week?");
+    // Slack Connect: the envelope names the workspace the channel was made in (another
+    // organization's); its `authorizations` name the bot's own.
+    let said = Said {
+        team: TEAM,
+        user: "U_ANA",
+        channel: "C_SHARED",
+        text: "great",
+        ts: "1700000005.000100",
+        thread_ts: None,
+        event_id: "EvShared1",
+    };
+    let mut answer = message(&said);
+    answer["team_id"] = serde_json::json!("T_ORIGIN");
+    answer["is_ext_shared_channel"] = serde_json::json!(true);
+    let outcome = bot.deliver(&answer).await;
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    ana.expect_reply("Thanks: great");
+}
+
+#[tokio::test]
 async fn the_waiting_notice_names_the_flows_way_out() {
     let bot = TestBot::new(Orchestrator::builder().flow::<survey::Survey>().cancel_word("cancel"));
     let (mut ana, _) = bot.command("U_ANA", "DU_ANA", "/survey", "").await;

@@ -331,6 +331,52 @@ fn a_view_submission_yields_its_values_and_flow() {
     assert_eq!(form.value("owner"), Some("U7"));
 }
 
+/// A channel shared with another organization (Slack Connect): the envelope's `team_id`
+/// may be the workspace the channel came from, and an event's `team` is the speaker's;
+/// every event is keyed by the workspace the bot is installed in (`authorizations`), so a
+/// conversation has one key whoever speaks and whoever made the channel.
+#[test]
+fn in_a_slack_connect_channel_events_are_keyed_by_the_installations_workspace() {
+    let home = json!([{"enterprise_id": null, "team_id": "T_HOME", "user_id": "U_BOT", "is_bot": true,
+                       "is_enterprise_install": false}]);
+    let shared = |event: Value, authorizations: &Value| {
+        normalize(json!({
+            "token": "x", "team_id": "T_ORIGIN", "api_app_id": "A1", "type": "event_callback", "event_id": "Ev1",
+            "event_time": 1700000001, "event": event, "authorizations": authorizations,
+            "is_ext_shared_channel": true, "context_team_id": "T_ORIGIN", "context_enterprise_id": null
+        }))
+    };
+    let said = shared(
+        json!({"type": "message", "channel": "C_SHARED", "user": "U_EXT", "text": "done", "ts": "1700000001.000100",
+               "team": "T_EXT", "user_team": "T_EXT", "source_team": "T_EXT", "channel_type": "channel"}),
+        &home,
+    );
+    assert_eq!(said.context, MessageContext::new("T_HOME", "U_EXT", "C_SHARED"));
+    // A member of the other organization joins: the event's `team` is theirs.
+    let joined = shared(
+        json!({"type": "member_joined_channel", "user": "U_EXT", "channel": "C_SHARED", "channel_type": "C",
+               "team": "T_EXT", "event_ts": "1700000000.000500"}),
+        &home,
+    );
+    assert_eq!(joined.context.conversation_key(), said.context.conversation_key());
+    // An org-wide install names no workspace in its authorization: the envelope's is used.
+    let org_wide = json!([{"enterprise_id": "E1", "team_id": null, "user_id": "U_BOT", "is_bot": true,
+                           "is_enterprise_install": true}]);
+    let org = shared(
+        json!({"type": "message", "channel": "C_SHARED", "user": "U_EXT", "text": "done", "ts": "1700000001.000100",
+               "team": "T_EXT", "channel_type": "channel"}),
+        &org_wide,
+    );
+    assert_eq!(org.context.team_id, "T_ORIGIN");
+    // A modal opened from another workspace: the view names the installation's.
+    let submitted = normalize(json!({
+        "type": "view_submission", "team": {"id": "T_EXT", "domain": "ext"}, "user": {"id": "U_EXT", "team_id": "T_EXT"},
+        "view": {"id": "V1", "type": "modal", "callback_id": "feedback", "private_metadata": "", "team_id": "T_EXT",
+                 "app_installed_team_id": "T_HOME", "state": {"values": {}}}
+    }));
+    assert_eq!(submitted.context.team_id, "T_HOME");
+}
+
 #[test]
 fn a_slash_command_in_a_dm() {
     let body = "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&enterprise_id=E0001\

@@ -271,9 +271,13 @@ fn from_kind(body: &Body<'_>) -> Result<Option<Incoming>, NormalizeError> {
     match body.kind.as_deref() {
         Some("event_callback") => {
             let event = body.event.as_deref().ok_or(NormalizeError::Missing("event"))?;
-            let team = body
-                .team_id
-                .as_deref()
+            // The workspace the bot is installed in, so that a conversation has one key
+            // whoever speaks: in a Slack Connect channel the envelope's `team_id` may be the
+            // other organization's (the channel's origin), and an event's `team` is the
+            // speaker's.
+            let installed = body.authorizations.iter().flatten().find_map(|a| a.team_id.as_deref());
+            let team = installed
+                .or(body.team_id.as_deref())
                 .or_else(|| event.team.as_ref().and_then(|t| t.id.as_deref()));
             let event_id = owned(body.event_id.as_ref());
             Ok(from_event(event, team.unwrap_or_default())?.map(|i| Incoming { event_id, ..i }))
@@ -430,7 +434,10 @@ fn owned_files(files: Option<&[wire::WireFile<'_>]>) -> Vec<File> {
 fn user_and_team<'b>(body: &'b Body<'_>) -> Result<(&'b str, &'b str), NormalizeError> {
     let user = body.user.as_ref().ok_or(NormalizeError::Missing("user"))?;
     let user_id = user.id.as_deref().ok_or(NormalizeError::Missing("id"))?;
-    let team = id(body.team.as_ref())
+    // The installation's workspace first, as for events (see `from_kind`).
+    let installed = body.view.as_ref().and_then(|v| v.app_installed_team_id.as_deref());
+    let team = installed
+        .or(id(body.team.as_ref()))
         .or(user.team_id.as_deref())
         .ok_or(NormalizeError::Missing("team.id"))?;
     Ok((user_id, team))
@@ -636,7 +643,8 @@ fn from_function(event: &Body<'_>, team: &str) -> Result<Incoming, NormalizeErro
 fn from_member_joined(event: &Body<'_>, team: &str) -> Result<Incoming, NormalizeError> {
     let user = id(event.user.as_ref()).ok_or(NormalizeError::Missing("user"))?;
     let channel = id(event.channel.as_ref()).ok_or(NormalizeError::Missing("channel"))?;
-    let team = id(event.team.as_ref()).unwrap_or(team);
+    // The installation's workspace, not the member's (`event.team`: another organization's
+    // in a Slack Connect channel), as for the messages the member then sends there.
     let context = MessageContext::new(team, user, channel);
     let types = BTreeSet::from([where_type(&context)]);
     let inviter = owned(event.inviter.as_ref());

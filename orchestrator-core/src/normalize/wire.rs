@@ -62,7 +62,7 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for StrVisitor<'a> {
 /// payload. One shape serves them all (every field optional), so nothing is buffered. The
 /// objects only some payloads carry (a reaction's item, a message, a view, an assistant
 /// thread, a custom step) are boxed: a body is moved a few times while it is read, and
-/// unboxed they would make it 400 bytes larger (it is 936).
+/// unboxed they would make it 400 bytes larger (it is 984).
 #[derive(Deserialize)]
 pub(super) struct Body<'a> {
     #[serde(rename = "type", borrow)]
@@ -70,6 +70,11 @@ pub(super) struct Body<'a> {
     // Events API envelope.
     #[serde(borrow)]
     pub(super) team_id: Option<Str<'a>>,
+    /// The installation the event is delivered to: in a channel shared with another
+    /// organization (Slack Connect), `team_id` may be the other organization's workspace,
+    /// this is the bot's own (`team_id` null for an org-wide install).
+    #[serde(borrow)]
+    pub(super) authorizations: Option<Vec<Authorization<'a>>>,
     #[serde(borrow)]
     pub(super) event_id: Option<Str<'a>>,
     #[serde(borrow)]
@@ -230,6 +235,13 @@ pub(super) struct Item<'a> {
     pub(super) ts: Option<Str<'a>>,
 }
 
+/// An installation of the app an event is delivered to (Slack sends one).
+#[derive(Deserialize)]
+pub(super) struct Authorization<'a> {
+    #[serde(borrow)]
+    pub(super) team_id: Option<Str<'a>>,
+}
+
 /// `assistant_thread_started` / `assistant_thread_context_changed`: the thread (in the
 /// user's DM with the app) and what the user is viewing beside it.
 #[derive(Deserialize)]
@@ -358,6 +370,10 @@ pub(super) struct View<'a> {
     pub(super) private_metadata: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) state: Option<ViewState<'a>>,
+    /// The workspace the app is installed in, when the view was opened from another one
+    /// (a Slack Connect channel): the payload's `team` is then the user's.
+    #[serde(borrow)]
+    pub(super) app_installed_team_id: Option<Str<'a>>,
 }
 
 /// A submitted modal's inputs: block id → action id → element.

@@ -124,7 +124,10 @@ fn event(said: &Said<'_>, kind: &str, text: String, channel_type: Option<&str>) 
 /// ```
 pub fn envelope(team: &str, event: Value, event_id: &str) -> Value {
     json!({"token": "unused", "team_id": team, "api_app_id": "A0TEST", "type": "event_callback",
-           "event_id": event_id, "event_time": 1_700_000_000, "event": event})
+           "event_id": event_id, "event_time": 1_700_000_000, "event": event,
+           "authorizations": [{"enterprise_id": null, "team_id": team, "user_id": "UBOT", "is_bot": true,
+                               "is_enterprise_install": false}],
+           "is_ext_shared_channel": false})
 }
 
 /// Where an interactive element sits: its message and the block's (tagged) id.
