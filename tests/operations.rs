@@ -277,13 +277,15 @@ async fn flows_cancel_beside_the_running_bot_ends_the_flow_and_tells_its_user() 
     processes::deliver_until_acked(&sender, &hello).await;
     posts.wait("DU1", 1).await;
     bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
-    let listed = bot.list_flows();
-    let id = listed
-        .lines()
-        .find(|l| l.contains("WAITING_FOR_RESPONSE"))
-        .and_then(|l| l.split_whitespace().next())
-        .expect("the flow's line")
-        .to_owned();
+    // The operator finds the flow of the user who asked for help.
+    let (ok, listed) = run_command(bot.command(&["flows", "list", "--user", "U1"])).await;
+    assert!(ok, "{listed}");
+    let lines: Vec<&str> = listed.lines().skip(1).collect();
+    assert_eq!(lines.len(), 1, "{listed}");
+    assert!(lines[0].contains("WAITING_FOR_RESPONSE") && lines[0].contains("U1"), "{listed}");
+    let id = lines[0].split_whitespace().next().expect("the flow's id").to_owned();
+    let (ok, nobody) = run_command(bot.command(&["flows", "list", "--user", "U2"])).await;
+    assert!(ok && nobody.lines().count() == 1, "only the header: {nobody}");
 
     let mut cancel = bot.command(&["flows", "cancel", &id, "--reason", "stuck"]);
     cancel

@@ -7,6 +7,7 @@ use crate::slack::web_api::SlackWebApi;
 use crate::store;
 use crate::{Cancelled, Orchestrator, OrchestratorBuilder};
 use clap::{Parser, Subcommand, ValueEnum};
+use orchestrator_core::FlowRecord;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,11 +57,20 @@ enum Format {
 
 #[derive(Subcommand)]
 enum FlowsCommand {
-    /// List flows, newest first.
+    /// List flows, newest first, with the user each one is with.
     List {
         /// Include completed, timed-out and failed flows.
         #[arg(long)]
         all: bool,
+        /// Only the flows of this user (e.g. `U0123ABC`): the one a support request names.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only the flows of this name (e.g. `onboarding`).
+        #[arg(long)]
+        flow: Option<String>,
+        /// How many of the newest flows are looked at; `--user` and `--flow` choose among them.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
     },
     /// Show one flow as JSON.
     Show {
@@ -471,18 +481,14 @@ fn graph(orchestrator: &Orchestrator, only: Option<&str>, format: Format) -> Res
 async fn flows(orchestrator: &Orchestrator, action: FlowsCommand, connected: bool) -> Result<(), CliError> {
     let store = orchestrator.store();
     match action {
-        FlowsCommand::List { all } => {
-            let records = store.list(!all, 1000).await?;
-            println!("{:<36}  {:<16}  {:<20}  {:<16}  updated", "id", "flow", "state", "step");
-            for r in records {
-                println!(
-                    "{:<36}  {:<16}  {:<20}  {:<16}  {}",
-                    r.id,
-                    r.flow,
-                    r.state.as_str(),
-                    r.step_name,
-                    r.updated_at.to_rfc3339()
-                );
+        FlowsCommand::List { all, user, flow, limit } => {
+            let records = store.list(!all, limit).await?;
+            let only = Only {
+                user: user.as_deref(),
+                flow: flow.as_deref(),
+            };
+            for line in listing(&records, only) {
+                println!("{line}");
             }
             Ok(())
         }
@@ -526,9 +532,81 @@ fn told_the_user(told: Option<Result<(), orchestrator_core::SlackError>>, why_no
     }
 }
 
+/// What `flows list` keeps of the flows it reads.
+#[derive(Clone, Copy, Default)]
+struct Only<'a> {
+    /// The user's (the one who started the flow).
+    user: Option<&'a str>,
+    /// The flow's name.
+    flow: Option<&'a str>,
+}
+
+/// `flows list`'s lines: a header, then one line per flow `only` keeps.
+fn listing(records: &[FlowRecord], only: Only<'_>) -> Vec<String> {
+    let header = format!(
+        "{:<36}  {:<16}  {:<20}  {:<16}  {:<12}  updated",
+        "id", "flow", "state", "step", "user"
+    );
+    let kept = records.iter().filter(|r| {
+        only.user.is_none_or(|user| r.context.user_id == user) && only.flow.is_none_or(|flow| r.flow == flow)
+    });
+    let lines = kept.map(|r| {
+        format!(
+            "{:<36}  {:<16}  {:<20}  {:<16}  {:<12}  {}",
+            r.id,
+            r.flow,
+            r.state.as_str(),
+            r.step_name,
+            r.context.user_id,
+            r.updated_at.to_rfc3339()
+        )
+    });
+    std::iter::once(header).chain(lines).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flows_list_names_each_flows_user_and_keeps_what_the_filters_ask_for() {
+        let now = chrono::Utc::now();
+        let flow = |name: &str, user: &str| {
+            let context = orchestrator_core::MessageContext::new("T1", user, format!("D{user}"));
+            FlowRecord::new(name, 1, serde_json::json!("Ask"), "Ask", context, now)
+        };
+        let records = [flow("onboarding", "U1"), flow("survey", "U1"), flow("onboarding", "U2")];
+        let listed = |only| listing(&records, only);
+        let all = listed(Only::default());
+        assert_eq!(all.len(), 4, "{all:?}");
+        assert!(all[0].starts_with("id") && all[0].contains("user"), "{}", all[0]);
+        assert!(
+            all[3].contains(&records[2].id.to_string()) && all[3].contains("U2"),
+            "{}",
+            all[3]
+        );
+        let of_u1 = listed(Only {
+            user: Some("U1"),
+            flow: None,
+        });
+        assert_eq!(of_u1.len(), 3, "{of_u1:?}");
+        assert!(of_u1[1..].iter().all(|line| line.contains("U1")));
+        let surveys_of_u1 = listed(Only {
+            user: Some("U1"),
+            flow: Some("survey"),
+        });
+        assert_eq!(surveys_of_u1.len(), 2, "{surveys_of_u1:?}");
+        assert!(surveys_of_u1[1].contains(&records[1].id.to_string()));
+        assert_eq!(
+            listed(Only {
+                user: Some("U9"),
+                flow: None
+            })
+            .len(),
+            1,
+            "the header alone"
+        );
+    }
 
     fn mode_with(vars: &[(&str, &str)]) -> Result<Mode, SettingsError> {
         mode_from(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
