@@ -99,6 +99,38 @@ mod careless {
     }
 }
 
+/// The same release with a migration that trips over the old shape (a bug).
+#[flow(trigger = direct_message, name = "survey", version = 2, migrate = upgrade)]
+mod hasty {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Survey {
+        #[start]
+        Name,
+        Team {
+            name: String,
+            nickname: String,
+        },
+    }
+
+    #[step(Name)]
+    async fn name(_cx: &mut Cx, _name: Text) -> Next<Survey> {
+        stay()
+    }
+
+    #[step(Team { name, nickname })]
+    async fn team(_cx: &mut Cx, name: String, nickname: String, team: Text) -> Next<Survey> {
+        complete(format!("{name} ({nickname}) of {team}"))
+    }
+
+    /// Reads a field version 1 never had.
+    fn upgrade(_from: u32, mut step: serde_json::Value) -> Result<serde_json::Value, String> {
+        let nickname = step["Team"]["nick"].as_str().unwrap().to_owned();
+        step["Team"]["nickname"] = nickname.into();
+        Ok(step)
+    }
+}
+
 /// A SQLite file in which U1 answered the survey's first question under version 1 of the
 /// flow, by a bot that has since stopped.
 async fn started_under_v1() -> Arc<dyn Store> {
@@ -126,6 +158,27 @@ async fn a_migrated_step_continues_after_the_upgrade() {
     chat.expect_reply("Alice (alice) of Platform");
     let record = &store.list(false, 10).await.unwrap()[0];
     assert_eq!(record.flow_version, 2, "the record is written under the new version");
+}
+
+#[tokio::test]
+async fn a_migration_that_panics_ends_only_its_flow_with_an_apology() {
+    let store = started_under_v1().await;
+
+    let after = TestBot::new(Orchestrator::builder().flow::<hasty::Survey>().store(store.clone()));
+    let mut alice = after.dm("U1");
+    let outcome = alice.send("Platform").await;
+    assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
+    alice.expect_reply("Sorry, something went wrong and this conversation had to stop.");
+    let error = store.list(false, 10).await.unwrap()[0]
+        .error
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        error.contains("could not be migrated") && error.contains("panicked"),
+        "{error}"
+    );
+    let outcome = after.dm("U2").send("Bob").await;
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "others go on");
 }
 
 #[tokio::test]

@@ -59,6 +59,11 @@ mod broken {
 
     #[step(Start)]
     async fn start(_cx: &mut Cx, text: Text) -> Next<Broken> {
+        if text.contains("panic") {
+            // A bug in the bot's code.
+            let order: Option<u32> = text.split(' ').find_map(|word| word.parse().ok());
+            order.expect("an order number in the message");
+        }
         if text.contains("boom") {
             return Err(StepError::msg("the database is on fire"));
         }
@@ -197,6 +202,34 @@ async fn a_failing_step_ends_in_error_with_a_message() {
     assert_eq!(outcome.state(), Some(FlowState::Error));
     chat.expect_reply("Sorry, something went wrong and this conversation had to stop.");
     assert_eq!(bot.flows().await[0].error.as_deref(), Some("the database is on fire"));
+}
+
+/// A step that panics (a bug in the bot's code) fails like a step that returns an error:
+/// the flow ends in ERROR with the panic's message, the user gets the apology, and the
+/// event is settled, so it is not taken over and panicked on again after its lease. Other
+/// conversations go on.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_step_ends_its_flow_in_error_and_is_not_tried_again() {
+    let bot = bot();
+    let mut chat = bot.channel("U1", "C_OPS");
+    let body = payloads::message(&said("U1", "C_OPS", "boom panic", "1700000000.000100", "EvPanic1"));
+    let outcome = chat.deliver(&body).await;
+    assert_eq!(outcome.state(), Some(FlowState::Error), "{outcome:?}");
+    chat.expect_reply("Sorry, something went wrong and this conversation had to stop.");
+    let error = bot.flows().await[0].error.clone().unwrap_or_default();
+    assert!(
+        error.contains("panicked") && error.contains("an order number in the message"),
+        "{error}"
+    );
+    assert_eq!(chat.deliver(&body).await, Outcome::Duplicate, "Slack's retry");
+    tokio::time::advance(Duration::from_secs(60)).await; // past the event's lease
+    let now = bot.orchestrator().now();
+    let pending = bot.orchestrator().store().claim_pending(now, now, 10).await.unwrap();
+    assert!(pending.is_empty(), "nothing left to take over: {pending:?}");
+
+    let mut other = bot.dm("U2");
+    other.send("hello").await;
+    other.expect_reply("noted");
 }
 
 #[tokio::test]

@@ -282,7 +282,10 @@ async fn flows_cancel_beside_the_running_bot_ends_the_flow_and_tells_its_user() 
     assert!(ok, "{listed}");
     let lines: Vec<&str> = listed.lines().skip(1).collect();
     assert_eq!(lines.len(), 1, "{listed}");
-    assert!(lines[0].contains("WAITING_FOR_RESPONSE") && lines[0].contains("U1"), "{listed}");
+    assert!(
+        lines[0].contains("WAITING_FOR_RESPONSE") && lines[0].contains("U1"),
+        "{listed}"
+    );
     let id = lines[0].split_whitespace().next().expect("the flow's id").to_owned();
     let (ok, nobody) = run_command(bot.command(&["flows", "list", "--user", "U2"])).await;
     assert!(ok && nobody.lines().count() == 1, "only the header: {nobody}");

@@ -266,7 +266,7 @@ async fn a_changed_schedule_moves_the_next_occurrence_at_start() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn targets_that_fail_skip_the_occurrence_and_the_next_one_fires() {
+async fn targets_that_fail_or_panic_skip_the_occurrence_and_the_next_one_fires() {
     let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counted = calls.clone();
     let flaky = move |_at: Occurrence| {
@@ -274,6 +274,9 @@ async fn targets_that_fail_skip_the_occurrence_and_the_next_one_fires() {
         async move {
             if n == 0 {
                 return Err("the HR system is down".into());
+            }
+            if n == 1 {
+                panic!("the HR system answered garbage"); // a bug in the bot's code
             }
             Ok(vec![(Target::dm("U_ANA"), Standup::Ask { team: "core".into() })])
         }
@@ -286,10 +289,12 @@ async fn targets_that_fail_skip_the_occurrence_and_the_next_one_fires() {
     );
     let mut ana = bot.dm("U_ANA");
     assert_eq!(bot.advance(Duration::from_secs(2)).await, 1);
-    ana.expect_no_reply();
+    ana.expect_no_reply(); // Thursday: the targets failed
     bot.advance(HOUR * 24).await;
-    ana.expect_reply(ASK);
-    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    ana.expect_no_reply(); // Friday: they panicked
+    bot.advance(HOUR * 72).await;
+    ana.expect_reply(ASK); // Monday
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
 
 #[tokio::test]

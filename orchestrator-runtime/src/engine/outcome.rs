@@ -279,3 +279,12 @@ pub enum NotReady {
     #[error("the store does not answer: {0}")]
     Store(orchestrator_core::StoreError),
 }
+
+/// What a panic said: its message, when it has one (`panic!`, `unwrap`, `expect`).
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(text), _) => text,
+        (None, Some(text)) => text,
+        (None, None) => "(no message)",
+    }
+}
