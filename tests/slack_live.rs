@@ -200,6 +200,52 @@ async fn a_reaction_in_a_mentions_thread_reaches_its_flow_through_the_thread_sla
     bot.stop().await;
 }
 
+#[slack_orchestrator::flow(trigger = direct_message)]
+#[allow(unreachable_pub)]
+mod buggy {
+    use slack_orchestrator::prelude::*;
+
+    pub enum Buggy {
+        #[start]
+        Listen,
+    }
+
+    #[step(Listen)]
+    async fn listen(_cx: &mut Cx, said: Text) -> Next<Buggy> {
+        let count: usize = said.parse().unwrap(); // a bug: not every message is a number
+        complete(format!("{count} noted."))
+    }
+}
+
+/// A step that panics, over the real HTTP server: the user gets the apology, Slack's
+/// retry is a duplicate, and the bot goes on serving others.
+#[tokio::test]
+async fn a_step_that_panics_is_answered_with_the_apology_and_the_bot_goes_on() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<buggy::Buggy>()).await;
+    let sender = bot.sender().unwrap();
+    let crash = dm("U_ANA", "three");
+    assert_eq!(sender.event(&crash).await.status, 200);
+    assert_eq!(
+        texts(&bot, 1).await,
+        ["Sorry, something went wrong and this conversation had to stop."]
+    );
+    let failed = settled(&bot, FlowState::Error).await;
+    assert!(
+        failed.error.as_deref().unwrap_or_default().contains("panicked"),
+        "{failed:?}"
+    );
+    assert_eq!(sender.retry(&crash, 1).await.status, 200);
+    assert_eq!(sender.event(&dm("U_BOB", "3")).await.status, 200);
+    assert_eq!(texts(&bot, 2).await[1], "3 noted.");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        bot.slack().calls_to("chat.postMessage").len(),
+        2,
+        "the retry ran nothing"
+    );
+    bot.stop().await;
+}
+
 #[tokio::test]
 async fn a_slack_retry_never_runs_the_step_twice() {
     let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<Onboarding>()).await;
