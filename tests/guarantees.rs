@@ -81,6 +81,35 @@ mod broken {
     }
 }
 
+/// A flow whose `on_timeout` hook has a bug.
+#[flow(trigger = keyword("wait"), timeout = "1m", timeout_message = false, on_timeout = tidy_up)]
+#[allow(unreachable_pub)]
+mod fragile {
+    use slack_orchestrator::prelude::*;
+
+    pub enum Fragile {
+        #[start]
+        Wait,
+    }
+
+    #[step(Wait)]
+    async fn wait(cx: &mut Cx) -> Next<Fragile> {
+        cx.say("waiting").await?;
+        stay()
+    }
+
+    #[step(Wait)]
+    async fn answered(_cx: &mut Cx, _said: Text) -> Next<Fragile> {
+        complete("done")
+    }
+
+    async fn tidy_up(cx: &mut Cx, _step: Fragile) -> Result<(), StepError> {
+        let ticket: Option<String> = cx.get("ticket");
+        cx.say(format!("closing {}", ticket.unwrap())).await?; // no ticket was ever set
+        Ok(())
+    }
+}
+
 use broken::Broken;
 use tally::Tally;
 
@@ -230,6 +259,39 @@ async fn a_panicking_step_ends_its_flow_in_error_and_is_not_tried_again() {
     let mut other = bot.dm("U2");
     other.send("hello").await;
     other.expect_reply("noted");
+}
+
+/// An `on_timeout` hook that panics is a hook that failed: the flow times out all the
+/// same, and the timer engine, which the hook runs in, goes on firing the others.
+#[tokio::test(start_paused = true)]
+async fn a_timeout_hook_that_panics_does_not_stop_the_timer_engine() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<fragile::Fragile>().flow::<Tally>());
+    let mut ana = bot.channel("U_ANA", "C_OPS");
+    ana.send("wait for me").await;
+    ana.expect_reply("waiting");
+    let mut bob = bot.dm("U_BOB");
+    bob.send("one").await;
+    assert_eq!(
+        bot.advance(Duration::from_secs(61)).await,
+        1,
+        "the hook's flow timed out"
+    );
+    let flows = bot.flows().await;
+    let fragile = flows.iter().find(|f| f.flow == "fragile").unwrap();
+    assert_eq!(fragile.state, FlowState::TimedOut);
+    assert_eq!(
+        bot.advance(Duration::from_secs(60)).await,
+        1,
+        "and the engine fired the next"
+    );
+    assert_eq!(
+        bot.flows()
+            .await
+            .iter()
+            .filter(|f| f.state == FlowState::TimedOut)
+            .count(),
+        2
+    );
 }
 
 #[tokio::test]

@@ -12,11 +12,12 @@
 use crate::engine::clock::later;
 use crate::engine::lease::{holding, Held};
 use crate::engine::orchestrator::Orchestrator;
-use crate::engine::outcome::OrchestratorError;
+use crate::engine::outcome::{panic_text, OrchestratorError};
 use crate::engine::scheduled::SCHEDULE_FLOW;
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use orchestrator_core::FlowRecord;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -77,7 +78,15 @@ impl Orchestrator {
                     };
                     let firing = async {
                         let _slot = slots.acquire().await.expect("the semaphore is never closed");
-                        self.fire(record, now).await
+                        // The firings run in the timer engine's own task: a panic in one
+                        // (what the bot's code panics on is caught nearer, as a failed step
+                        // or hook) must not end the engine, and with it every timeout.
+                        let fired = AssertUnwindSafe(self.fire(record, now)).catch_unwind().await;
+                        fired.unwrap_or_else(|panic| {
+                            let panic = panic_text(&*panic);
+                            tracing::error!(%panic, "a timeout's firing panicked; it fires again when its lease ends");
+                            Ok(false)
+                        })
                     };
                     async move {
                         let firing = std::pin::pin!(firing);
@@ -173,8 +182,14 @@ impl Orchestrator {
     /// Takes over abandoned events every [`POLL`], for ever.
     async fn recover_forever(&self) {
         loop {
-            if let Err(error) = self.recover().await {
-                tracing::error!(%error, "taking over abandoned events failed");
+            // In the timer engine's task, as the firings: a panic must not end it.
+            match AssertUnwindSafe(self.recover()).catch_unwind().await {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::error!(%error, "taking over abandoned events failed"),
+                Err(panic) => {
+                    let panic = panic_text(&*panic);
+                    tracing::error!(%panic, "taking over abandoned events panicked");
+                }
             }
             tokio::time::sleep(POLL).await;
         }
