@@ -99,28 +99,27 @@ mod careless {
     }
 }
 
-/// The same release with a migration that trips over the old shape (a bug).
+/// A release whose migration trips over the old shape (a bug); its steps never run.
 #[flow(trigger = direct_message, name = "survey", version = 2, migrate = upgrade)]
 mod hasty {
     use slack_orchestrator::prelude::*;
 
     pub(crate) enum Survey {
         #[start]
-        Name,
+        Ask,
         Team {
-            name: String,
             nickname: String,
         },
     }
 
-    #[step(Name)]
-    async fn name(_cx: &mut Cx, _name: Text) -> Next<Survey> {
+    #[step(Ask)]
+    async fn ask(_cx: &mut Cx, _said: Text) -> Next<Survey> {
         stay()
     }
 
-    #[step(Team { name, nickname })]
-    async fn team(_cx: &mut Cx, name: String, nickname: String, team: Text) -> Next<Survey> {
-        complete(format!("{name} ({nickname}) of {team}"))
+    #[step(Team { nickname })]
+    async fn nicknamed(_cx: &mut Cx, nickname: String, _said: Text) -> Next<Survey> {
+        complete(nickname)
     }
 
     /// Reads a field version 1 never had.
