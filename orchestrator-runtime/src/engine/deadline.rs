@@ -17,11 +17,9 @@ use crate::engine::commit::{send_final, unsure, Ending};
 use crate::engine::execute::{Attempt, End, First, Stepped};
 use crate::engine::lease::{holding, Held};
 use crate::engine::orchestrator::Orchestrator;
-use crate::engine::outcome::{panic_text, OrchestratorError, Outcome};
+use crate::engine::outcome::{caught, OrchestratorError, Outcome};
 use chrono::{DateTime, Utc};
-use futures_util::FutureExt;
 use orchestrator_core::{FlowRecord, FlowState, Incoming, StoreError};
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 impl Orchestrator {
@@ -162,13 +160,10 @@ impl Orchestrator {
         match definition.on_timeout(&step, &mut cx) {
             // A hook that panics (a bug in the bot's code) is a hook that failed: the flow
             // times out all the same, and the timer engine goes on.
-            Ok(Some(hook)) => match AssertUnwindSafe(hook).catch_unwind().await {
+            Ok(Some(hook)) => match caught(hook).await {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => tracing::error!(%flow_id, %error, "on_timeout hook failed"),
-                Err(panic) => {
-                    let panic = panic_text(&*panic);
-                    tracing::error!(%flow_id, %panic, "on_timeout hook panicked");
-                }
+                Err(panic) => tracing::error!(%flow_id, %panic, "on_timeout hook panicked"),
             },
             Ok(None) => {}
             Err(decode) => tracing::error!(%flow_id, %decode, "on_timeout hook skipped"),

@@ -4,15 +4,13 @@
 //! applies to the record.
 
 use crate::engine::clock::Clock;
-use crate::engine::outcome::panic_text;
+use crate::engine::outcome::{caught, caught_now};
 use crate::telemetry::Meters;
-use futures_util::FutureExt;
 use orchestrator_core::{
     AppState, Cx, Direction, FlowDefinition, FlowRecord, Incoming, LoggedMessage, Participants, Payload, SlackApi,
     StepError, StepInfo, StoredStep, Transition,
 };
 use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 /// Which handler of the current step runs first.
@@ -224,9 +222,9 @@ impl StepRunner {
                 // of range) fails its step like an error: the flow ends in ERROR, the user
                 // gets the apology, and the event is settled. Uncaught, the event would stay
                 // pending and be taken over, and panic again, every lease.
-                Ok(Some(future)) => match AssertUnwindSafe(future).catch_unwind().await {
+                Ok(Some(future)) => match caught(future).await {
                     Ok(transition) => transition,
-                    Err(panic) => break End::Error(format!("the step's handler panicked: {}", panic_text(&*panic))),
+                    Err(panic) => break End::Error(format!("the step's handler panicked: {panic}")),
                 },
                 Ok(None) => match (next, ran, new_flow) {
                     // A new flow whose start step has no entry handler: the trigger is its first input.
@@ -287,9 +285,8 @@ fn migrate(definition: &FlowDefinition, record: &mut FlowRecord) -> Result<(), S
         return Ok(());
     }
     // A hook that panics fails the migration, as one that answers an error does.
-    let migrating = || definition.migrate(record.flow_version, record.step.to_value());
-    let migrated = std::panic::catch_unwind(AssertUnwindSafe(migrating))
-        .unwrap_or_else(|panic| Err(format!("the migration panicked: {}", panic_text(&*panic))));
+    let migrated = caught_now(|| definition.migrate(record.flow_version, record.step.to_value()))
+        .unwrap_or_else(|panic| Err(format!("the migration panicked: {panic}")));
     match migrated {
         Ok(migrated) => {
             record.step = migrated.into();

@@ -3,12 +3,11 @@
 //! [`SelectOption`]s, answered in the response within Slack's 3 s. Nothing is stored and
 //! no flow runs: a select asks again at each keystroke.
 
+use crate::engine::outcome::caught;
 use futures_util::future::BoxFuture;
-use futures_util::FutureExt;
 use orchestrator_core::{SelectOption, Suggestion};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,11 +34,10 @@ pub(crate) async fn options_for(handlers: &OptionsHandlers, asked: Suggestion) -
         crate::telemetry::options_answered("unknown", started);
         return Vec::new();
     };
-    let run = AssertUnwindSafe(handler(asked)).catch_unwind();
-    let (outcome, options) = match tokio::time::timeout(PATIENCE, run).await {
+    let (outcome, options) = match tokio::time::timeout(PATIENCE, caught(handler(asked))).await {
         Ok(Ok(options)) => ("answered", options),
-        Ok(Err(_)) => {
-            tracing::error!(%action_id, "the options handler panicked; the select shows none");
+        Ok(Err(panic)) => {
+            tracing::error!(%action_id, %panic, "the options handler panicked; the select shows none");
             ("failed", Vec::new())
         }
         Err(_) => {

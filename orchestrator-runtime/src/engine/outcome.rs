@@ -280,11 +280,26 @@ pub enum NotReady {
     Store(orchestrator_core::StoreError),
 }
 
-/// What a panic said: its message, when it has one (`panic!`, `unwrap`, `expect`).
-pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+/// Runs `work` to its end, or says what it panicked with (its message, when it has one:
+/// `panic!`, `unwrap`, `expect`). The bot's code (handlers, hooks, resolvers) runs under this,
+/// so that a bug in it fails that one piece of work and not the task that runs it.
+pub(crate) async fn caught<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .map_err(|panic| panic_text(&*panic))
+}
+
+/// [`caught`] for work that does not wait.
+pub(crate) fn caught_now<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|panic| panic_text(&*panic))
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
-        (Some(text), _) => text,
-        (None, Some(text)) => text,
-        (None, None) => "(no message)",
+        (Some(text), _) => text.to_string(),
+        (None, Some(text)) => text.clone(),
+        (None, None) => "(no message)".to_string(),
     }
 }

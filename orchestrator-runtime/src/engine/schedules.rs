@@ -16,15 +16,14 @@
 
 use crate::engine::clock::later;
 use crate::engine::orchestrator::Orchestrator;
-use crate::engine::outcome::{panic_text, OrchestratorError};
+use crate::engine::outcome::{caught, OrchestratorError};
 use crate::engine::scheduled::{Occurrence, Scheduled, SCHEDULE_FLOW};
 use chrono::{DateTime, Utc};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use orchestrator_core::{
     ConversationKey, FlowRecord, FlowStart, FlowState, MessageContext, Missed, Schedule, StoreError, StoredStep, Target,
 };
 use serde_json::Value;
-use std::panic::AssertUnwindSafe;
 use uuid::Uuid;
 
 /// How many scheduled starts run at once.
@@ -153,11 +152,9 @@ impl Orchestrator {
         };
         // A resolver that panics (a bug in the bot's code) skips the occurrence, as one that
         // fails does; uncaught, the occurrence would be fired, and panic, every lease.
-        let resolving = AssertUnwindSafe((scheduled.resolve)(at)).catch_unwind();
-        let resolved = resolving.await.unwrap_or_else(|panic| {
-            let text = panic_text(&*panic);
-            Err(format!("the function resolving the targets panicked: {text}").into())
-        });
+        let resolved = caught((scheduled.resolve)(at))
+            .await
+            .unwrap_or_else(|panic| Err(format!("the function resolving the targets panicked: {panic}").into()));
         let targets = match resolved {
             Ok(targets) => targets,
             Err(error) => {

@@ -12,12 +12,11 @@
 use crate::engine::clock::later;
 use crate::engine::lease::{holding, Held};
 use crate::engine::orchestrator::Orchestrator;
-use crate::engine::outcome::{panic_text, OrchestratorError};
+use crate::engine::outcome::{caught, OrchestratorError};
 use crate::engine::scheduled::SCHEDULE_FLOW;
 use chrono::{DateTime, Utc};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use orchestrator_core::FlowRecord;
-use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -81,9 +80,7 @@ impl Orchestrator {
                         // The firings run in the timer engine's own task: a panic in one
                         // (what the bot's code panics on is caught nearer, as a failed step
                         // or hook) must not end the engine, and with it every timeout.
-                        let fired = AssertUnwindSafe(self.fire(record, now)).catch_unwind().await;
-                        fired.unwrap_or_else(|panic| {
-                            let panic = panic_text(&*panic);
+                        caught(self.fire(record, now)).await.unwrap_or_else(|panic| {
                             tracing::error!(%panic, "a timeout's firing panicked; it fires again when its lease ends");
                             Ok(false)
                         })
@@ -183,13 +180,10 @@ impl Orchestrator {
     async fn recover_forever(&self) {
         loop {
             // In the timer engine's task, as the firings: a panic must not end it.
-            match AssertUnwindSafe(self.recover()).catch_unwind().await {
+            match caught(self.recover()).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => tracing::error!(%error, "taking over abandoned events failed"),
-                Err(panic) => {
-                    let panic = panic_text(&*panic);
-                    tracing::error!(%panic, "taking over abandoned events panicked");
-                }
+                Err(panic) => tracing::error!(%panic, "taking over abandoned events panicked"),
             }
             tokio::time::sleep(POLL).await;
         }
