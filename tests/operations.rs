@@ -277,8 +277,12 @@ async fn flows_cancel_beside_the_running_bot_ends_the_flow_and_tells_its_user() 
     processes::deliver_until_acked(&sender, &hello).await;
     posts.wait("DU1", 1).await;
     bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
-    // The operator finds the flow of the user who asked for help.
-    let (ok, listed) = run_command(bot.command(&["flows", "list", "--user", "U1"])).await;
+    let later = payloads::direct_message(TEAM, "U3", "hi", "1800000000.000150", "EvCancelOther");
+    processes::deliver_until_acked(&sender, &later).await;
+    posts.wait("DU3", 1).await;
+    bot.wait_in_state("WAITING_FOR_RESPONSE", 2).await;
+    // The operator finds the flow of the user who asked for help, under newer flows.
+    let (ok, listed) = run_command(bot.command(&["flows", "list", "--user", "U1", "--limit", "1"])).await;
     assert!(ok, "{listed}");
     let lines: Vec<&str> = listed.lines().skip(1).collect();
     assert_eq!(lines.len(), 1, "{listed}");

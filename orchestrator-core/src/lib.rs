@@ -48,7 +48,7 @@ pub use schedule::{Missed, Schedule, ScheduleError, Target};
 pub use slack::{slack_ts, typed_call, PostMetadata, PostTag, SlackApi, SlackError, SlackReply, SlackRequest};
 pub use state::{FlowState, IllegalTransition, UnknownState};
 pub use step_field::StepData;
-pub use store::{Purged, Receipt, Received, Store, StoreError};
+pub use store::{FlowFilter, Purged, Receipt, Received, Store, StoreError};
 pub use stored_step::StoredStep;
 pub use suggestion::{SelectOption, Suggestion};
 pub use transition::{

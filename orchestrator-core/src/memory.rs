@@ -3,7 +3,7 @@
 use crate::context::ConversationKey;
 use crate::incoming::Incoming;
 use crate::record::FlowRecord;
-use crate::store::{Purged, Receipt, Received, Store, StoreError};
+use crate::store::{FlowFilter, Purged, Receipt, Received, Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 // hashbrown's maps and its default hasher (foldhash), not std's SipHash: every event
@@ -287,15 +287,21 @@ impl Store for MemoryStore {
     }
 
     async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        let shared: Vec<Arc<FlowRecord>> = {
-            let inner = self.lock();
-            let records = inner.records.values();
-            records.filter(|r| !active_only || r.is_active()).cloned().collect()
+        let all = FlowFilter {
+            active_only,
+            ..FlowFilter::default()
         };
-        let mut records: Vec<FlowRecord> = shared.iter().map(|r| (**r).clone()).collect();
-        records.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-        records.truncate(limit);
-        Ok(records)
+        self.list_where(&all, limit).await
+    }
+
+    async fn list_where(&self, filter: &FlowFilter, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
+        let mut shared: Vec<Arc<FlowRecord>> = {
+            let inner = self.lock();
+            inner.records.values().filter(|r| filter.keeps(r)).cloned().collect()
+        };
+        shared.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        // Copied outside the lock, and only those listed.
+        Ok(shared.iter().take(limit).map(|r| (**r).clone()).collect())
     }
 
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {

@@ -223,6 +223,35 @@ pub struct Purged {
     pub events: u64,
 }
 
+/// Which records [`Store::list_where`] lists: what an operator looks for.
+///
+/// ```
+/// use orchestrator_core::{FlowFilter, FlowRecord, MessageContext};
+/// let context = MessageContext::new("T1", "U1", "D1");
+/// let record = FlowRecord::new("survey", 1, serde_json::json!("Ask"), "Ask", context, chrono::Utc::now());
+/// let of_u1 = FlowFilter { user: Some("U1".into()), ..FlowFilter::default() };
+/// assert!(of_u1.keeps(&record));
+/// assert!(!FlowFilter { flow: Some("onboarding".into()), ..of_u1 }.keeps(&record));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlowFilter {
+    /// Only active flows.
+    pub active_only: bool,
+    /// Only the flows this user started (their record's `context.user_id`).
+    pub user: Option<String>,
+    /// Only the flows of this name.
+    pub flow: Option<String>,
+}
+
+impl FlowFilter {
+    /// Whether `record` is one of those this filter lists.
+    pub fn keeps(&self, record: &FlowRecord) -> bool {
+        (!self.active_only || record.is_active())
+            && self.user.as_ref().is_none_or(|user| record.context.user_id == *user)
+            && self.flow.as_ref().is_none_or(|flow| record.flow == *flow)
+    }
+}
+
 /// Persistence of flow records and of received events. The module docs hold the contract;
 /// `orchestrator_testkit::check_store` checks a backend against it.
 ///
@@ -293,6 +322,31 @@ pub trait Store: Send + Sync + 'static {
     async fn active_for(&self, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError>;
     /// Lists records, newest first; only active ones when `active_only`.
     async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError>;
+    /// Lists the records `filter` keeps, newest first, at most `limit`: among all records,
+    /// not only the newest (`flows list --user U1` finds U1's flow under a thousand newer
+    /// ones). The default reads every record through [`Store::list`]; the database stores
+    /// filter where the records are.
+    ///
+    /// ```
+    /// use orchestrator_core::{FlowFilter, FlowRecord, MemoryStore, MessageContext, Store};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// for user in ["U1", "U2", "U3"] {
+    ///     let context = MessageContext::new("T1", user, format!("D{user}"));
+    ///     let mut record = FlowRecord::new("survey", 1, serde_json::json!("Ask"), "Ask", context, chrono::Utc::now());
+    ///     record.version = 1;
+    ///     store.commit(&record, 0, None).await.unwrap();
+    /// }
+    /// let of_u1 = FlowFilter { user: Some("U1".into()), ..FlowFilter::default() };
+    /// let found = store.list_where(&of_u1, 10).await.unwrap();
+    /// assert_eq!(found.len(), 1);
+    /// assert_eq!(found[0].context.user_id, "U1");
+    /// # });
+    /// ```
+    async fn list_where(&self, filter: &FlowFilter, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
+        let all = self.list(filter.active_only, usize::MAX).await?;
+        Ok(all.into_iter().filter(|r| filter.keeps(r)).take(limit).collect())
+    }
     /// Deletes a record; `false` if there was none.
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError>;
 

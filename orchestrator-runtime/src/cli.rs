@@ -7,7 +7,7 @@ use crate::slack::web_api::SlackWebApi;
 use crate::store;
 use crate::{Cancelled, Orchestrator, OrchestratorBuilder};
 use clap::{Parser, Subcommand, ValueEnum};
-use orchestrator_core::FlowRecord;
+use orchestrator_core::{FlowFilter, FlowRecord};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,7 +68,7 @@ enum FlowsCommand {
         /// Only the flows of this name (e.g. `onboarding`).
         #[arg(long)]
         flow: Option<String>,
-        /// How many of the newest flows are looked at; `--user` and `--flow` choose among them.
+        /// At most this many flows, the newest (`--user` and `--flow` look at all of them).
         #[arg(long, default_value_t = 1000)]
         limit: usize,
     },
@@ -482,12 +482,12 @@ async fn flows(orchestrator: &Orchestrator, action: FlowsCommand, connected: boo
     let store = orchestrator.store();
     match action {
         FlowsCommand::List { all, user, flow, limit } => {
-            let records = store.list(!all, limit).await?;
-            let only = Only {
-                user: user.as_deref(),
-                flow: flow.as_deref(),
+            let filter = FlowFilter {
+                active_only: !all,
+                user,
+                flow,
             };
-            for line in listing(&records, only) {
+            for line in listing(&store.list_where(&filter, limit).await?) {
                 println!("{line}");
             }
             Ok(())
@@ -532,25 +532,13 @@ fn told_the_user(told: Option<Result<(), orchestrator_core::SlackError>>, why_no
     }
 }
 
-/// What `flows list` keeps of the flows it reads.
-#[derive(Clone, Copy, Default)]
-struct Only<'a> {
-    /// The user's (the one who started the flow).
-    user: Option<&'a str>,
-    /// The flow's name.
-    flow: Option<&'a str>,
-}
-
-/// `flows list`'s lines: a header, then one line per flow `only` keeps.
-fn listing(records: &[FlowRecord], only: Only<'_>) -> Vec<String> {
+/// `flows list`'s lines: a header, then one line per flow.
+fn listing(records: &[FlowRecord]) -> Vec<String> {
     let header = format!(
         "{:<36}  {:<16}  {:<20}  {:<16}  {:<12}  updated",
         "id", "flow", "state", "step", "user"
     );
-    let kept = records.iter().filter(|r| {
-        only.user.is_none_or(|user| r.context.user_id == user) && only.flow.is_none_or(|flow| r.flow == flow)
-    });
-    let lines = kept.map(|r| {
+    let lines = records.iter().map(|r| {
         format!(
             "{:<36}  {:<16}  {:<20}  {:<16}  {:<12}  {}",
             r.id,
@@ -569,43 +557,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flows_list_names_each_flows_user_and_keeps_what_the_filters_ask_for() {
+    fn flows_list_names_each_flows_user() {
         let now = chrono::Utc::now();
         let flow = |name: &str, user: &str| {
             let context = orchestrator_core::MessageContext::new("T1", user, format!("D{user}"));
             FlowRecord::new(name, 1, serde_json::json!("Ask"), "Ask", context, now)
         };
-        let records = [flow("onboarding", "U1"), flow("survey", "U1"), flow("onboarding", "U2")];
-        let listed = |only| listing(&records, only);
-        let all = listed(Only::default());
-        assert_eq!(all.len(), 4, "{all:?}");
-        assert!(all[0].starts_with("id") && all[0].contains("user"), "{}", all[0]);
-        assert!(
-            all[3].contains(&records[2].id.to_string()) && all[3].contains("U2"),
-            "{}",
-            all[3]
-        );
-        let of_u1 = listed(Only {
-            user: Some("U1"),
-            flow: None,
-        });
-        assert_eq!(of_u1.len(), 3, "{of_u1:?}");
-        assert!(of_u1[1..].iter().all(|line| line.contains("U1")));
-        let surveys_of_u1 = listed(Only {
-            user: Some("U1"),
-            flow: Some("survey"),
-        });
-        assert_eq!(surveys_of_u1.len(), 2, "{surveys_of_u1:?}");
-        assert!(surveys_of_u1[1].contains(&records[1].id.to_string()));
-        assert_eq!(
-            listed(Only {
-                user: Some("U9"),
-                flow: None
-            })
-            .len(),
-            1,
-            "the header alone"
-        );
+        let records = [flow("onboarding", "U1"), flow("survey", "U2")];
+        let lines = listing(&records);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].starts_with("id") && lines[0].contains("user"), "{}", lines[0]);
+        for (line, record) in lines[1..].iter().zip(&records) {
+            assert!(line.contains(&record.id.to_string()), "{line}");
+            assert!(
+                line.contains(&record.context.user_id) && line.contains(&record.flow),
+                "{line}"
+            );
+        }
+        assert_eq!(listing(&[]).len(), 1, "the header alone");
     }
 
     fn mode_with(vars: &[(&str, &str)]) -> Result<Mode, SettingsError> {

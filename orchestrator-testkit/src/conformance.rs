@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration as Span, Utc};
 use orchestrator_core::{
-    FlowRecord, FlowStart, FlowState, Incoming, MessageContext, Receipt, Received, Store, StoreError,
+    FlowFilter, FlowRecord, FlowStart, FlowState, Incoming, MessageContext, Receipt, Received, Store, StoreError,
 };
 use uuid::Uuid;
 
@@ -83,6 +83,7 @@ pub async fn check_store(a: &dyn Store, b: &dyn Store) {
     two_handles_race(a, b, &channel, now).await;
     a_worker_keeps_its_lease(a, b, &run, now).await;
     a_start_reads_back_whole(a, &run, now).await;
+    a_users_flow_is_found_under_newer_ones(a, &run, now).await;
 }
 
 async fn records_and_compare_and_swap(store: &dyn Store, channel: &dyn Fn(&str) -> String, now: DateTime<Utc>) {
@@ -764,4 +765,72 @@ async fn a_start_reads_back_whole(store: &dyn Store, run: &str, now: DateTime<Ut
     assert_eq!(claimed.incoming, event.incoming, "a start reads back whole");
     store.settle(&event.key).await.unwrap();
     assert_eq!(store.receive(&event, lease).await.unwrap(), Receipt::Settled);
+}
+
+/// `flows list --user U1`: the filters look at every record, not only the newest (a store
+/// that reads records in pages reads past its first).
+async fn a_users_flow_is_found_under_newer_ones(store: &dyn Store, run: &str, now: DateTime<Utc>) {
+    let (user, other, name) = (format!("UFIND{run}"), format!("UOTHER{run}"), format!("find{run}"));
+    let flow = |user: &str, n: usize, age: Span| {
+        let context = MessageContext::new("T_CONFORMANCE", user, format!("DFIND{n}{run}"));
+        let mut record = FlowRecord::new(&name, 1, serde_json::json!("Ask"), "Ask", context, now - age);
+        (record.state, record.version) = (FlowState::WaitingForResponse, 1);
+        record
+    };
+    let mut ended = flow(&user, 0, Span::hours(2));
+    ended.state = FlowState::Completed;
+    let waiting = flow(&user, 1, Span::hours(1));
+    for record in [&ended, &waiting] {
+        store.commit(record, 0, None).await.unwrap();
+    }
+    const NEWER: usize = 1_200;
+    for n in 0..NEWER {
+        let newer = flow(&other, n + 2, Span::milliseconds(n as i64));
+        store.commit(&newer, 0, None).await.unwrap();
+    }
+
+    let listed = |active_only: bool, user: Option<&str>, flow: Option<&str>, limit: usize| {
+        let filter = FlowFilter {
+            active_only,
+            user: user.map(str::to_owned),
+            flow: flow.map(str::to_owned),
+        };
+        async move { store.list_where(&filter, limit).await.unwrap() }
+    };
+    let ids = |records: Vec<FlowRecord>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(listed(true, Some(&user), None, 10).await),
+        [waiting.id],
+        "the user's active flow, under {NEWER} newer ones"
+    );
+    assert_eq!(
+        ids(listed(false, Some(&user), None, 10).await),
+        [waiting.id, ended.id],
+        "with the ended ones, newest first"
+    );
+    assert_eq!(
+        ids(listed(false, Some(&user), None, 1).await),
+        [waiting.id],
+        "at most the limit"
+    );
+    assert_eq!(
+        ids(listed(true, Some(&user), Some(&name), 10).await),
+        [waiting.id],
+        "a user's flows of one name"
+    );
+    assert!(
+        listed(true, Some(&user), Some("another flow"), 10).await.is_empty(),
+        "both filters hold"
+    );
+    let of_flow = listed(true, None, Some(&name), 3).await;
+    assert_eq!(of_flow.len(), 3, "a flow's, at most the limit");
+    assert!(
+        of_flow.iter().all(|r| r.context.user_id == other) && of_flow[0].created_at >= of_flow[2].created_at,
+        "the newest first"
+    );
+    assert_eq!(
+        listed(true, None, Some(&name), NEWER + 10).await.len(),
+        NEWER + 1,
+        "all of them, past any page"
+    );
 }

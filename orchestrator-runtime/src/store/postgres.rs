@@ -26,7 +26,7 @@
 use super::row::{check_version, decode_received, decode_record, from_millis, lost, millis, EventRow, Row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orchestrator_core::{ConversationKey, FlowRecord, Purged, Receipt, Received, Store, StoreError};
+use orchestrator_core::{ConversationKey, FlowFilter, FlowRecord, Purged, Receipt, Received, Store, StoreError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::Mutex;
@@ -101,8 +101,7 @@ enum Q {
     Update,
     Load,
     ActiveFor,
-    ListAll,
-    ListActive,
+    List,
     Delete,
     ClaimDue,
     NextDeadline,
@@ -118,13 +117,12 @@ enum Q {
 }
 
 impl Q {
-    const ALL: [Q; 18] = [
+    const ALL: [Q; 17] = [
         Q::Insert,
         Q::Update,
         Q::Load,
         Q::ActiveFor,
-        Q::ListAll,
-        Q::ListActive,
+        Q::List,
         Q::Delete,
         Q::ClaimDue,
         Q::NextDeadline,
@@ -163,8 +161,14 @@ impl Q {
             }
             Q::Load => "SELECT record FROM flows WHERE id = $1",
             Q::ActiveFor => "SELECT record FROM flows WHERE conv_key = $1 AND active",
-            Q::ListAll => "SELECT record FROM flows ORDER BY created_at DESC LIMIT $1",
-            Q::ListActive => "SELECT record FROM flows WHERE active ORDER BY created_at DESC LIMIT $1",
+            // The filters of `list_where` (active only, a user's, a flow's) where the
+            // records are, so that a user's flow is found under any number of newer ones.
+            Q::List => {
+                "SELECT record FROM flows WHERE (active OR NOT $1)
+                   AND ($2::text IS NULL OR record::json -> 'context' ->> 'user_id' = $2)
+                   AND ($3::text IS NULL OR record::json ->> 'flow' = $3)
+                 ORDER BY created_at DESC LIMIT $4"
+            }
             Q::Delete => "DELETE FROM flows WHERE id = $1",
             Q::ClaimDue => {
                 "UPDATE flows SET due_at = $2 WHERE id IN (
@@ -439,8 +443,16 @@ impl Store for PostgresStore {
     }
 
     async fn list(&self, active_only: bool, limit_to: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        let q = if active_only { Q::ListActive } else { Q::ListAll };
-        self.records(q, &[&limit(limit_to)]).await
+        let all = FlowFilter {
+            active_only,
+            ..FlowFilter::default()
+        };
+        self.list_where(&all, limit_to).await
+    }
+
+    async fn list_where(&self, filter: &FlowFilter, limit_to: usize) -> Result<Vec<FlowRecord>, StoreError> {
+        let params: Params<'_> = &[&filter.active_only, &filter.user, &filter.flow, &limit(limit_to)];
+        self.records(Q::List, params).await
     }
 
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {

@@ -22,7 +22,7 @@
 use super::row::{check_version, decode_received, decode_record, from_millis, lost, millis, EventRow, Row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orchestrator_core::{ConversationKey, FlowRecord, Purged, Receipt, Received, Store, StoreError};
+use orchestrator_core::{ConversationKey, FlowFilter, FlowRecord, Purged, Receipt, Received, Store, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
 use std::sync::LazyLock;
@@ -122,12 +122,17 @@ return redis.call('HGET', ARGV[1] .. 'flow:' .. id, 'r')
     )
 });
 
-/// ARGV: prefix, index ('created' or 'actives'), limit. Records, newest first.
+/// How many records a listing reads from Redis at a time.
+const LIST_PAGE: usize = 500;
+
+/// ARGV: prefix, index ('created' or 'actives'), start and stop ranks (newest first). How
+/// many ids the range held, then their records.
 static LIST: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local out = {}
-for _, id in ipairs(redis.call('ZREVRANGE', ARGV[1] .. ARGV[2], 0, tonumber(ARGV[3]) - 1)) do
+local ids = redis.call('ZREVRANGE', ARGV[1] .. ARGV[2], ARGV[3], ARGV[4])
+local out = {tostring(#ids)}
+for _, id in ipairs(ids) do
   local r = redis.call('HGET', ARGV[1] .. 'flow:' .. id, 'r')
   if r then table.insert(out, r) end
 end
@@ -430,10 +435,40 @@ impl Store for RedisStore {
     }
 
     async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        let index = if active_only { "actives" } else { "created" };
-        let limit = limit.min(i64::MAX as usize) as i64;
-        let records: Vec<String> = self.run(&LIST, &[&index, &limit]).await?;
-        records.iter().map(|json| decode_record(json)).collect()
+        let all = FlowFilter {
+            active_only,
+            ..FlowFilter::default()
+        };
+        self.list_where(&all, limit).await
+    }
+
+    async fn list_where(&self, filter: &FlowFilter, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
+        // Redis cannot look into the records' JSON without a script reading them all while
+        // every other client waits, so the records are read in pages, newest first, and the
+        // filter is applied here.
+        let index = if filter.active_only { "actives" } else { "created" };
+        let narrowed = filter.user.is_some() || filter.flow.is_some();
+        let mut found: Vec<FlowRecord> = Vec::new();
+        let mut start = 0usize;
+        while found.len() < limit {
+            let wanted = if narrowed { LIST_PAGE } else { limit - found.len() };
+            let stop = start.saturating_add(wanted.min(LIST_PAGE)) - 1;
+            let page: Vec<String> = self.run(&LIST, &[&index, &start, &stop]).await?;
+            let Some((read, records)) = page.split_first() else {
+                break;
+            };
+            for json in records {
+                let record = decode_record(json)?;
+                if filter.keeps(&record) && found.len() < limit {
+                    found.push(record);
+                }
+            }
+            if read.parse::<usize>().unwrap_or(0) <= stop - start {
+                break; // the index ends here
+            }
+            start = stop + 1;
+        }
+        Ok(found)
     }
 
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {

@@ -39,7 +39,7 @@
 use super::row::{check_version, from_millis, lost, millis, EventRow, Row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orchestrator_core::{ConversationKey, FlowRecord, Purged, Receipt, Received, Store, StoreError};
+use orchestrator_core::{ConversationKey, FlowFilter, FlowRecord, Purged, Receipt, Received, Store, StoreError};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -774,14 +774,32 @@ impl Store for SqliteStore {
     }
 
     async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
+        let all = FlowFilter {
+            active_only,
+            ..FlowFilter::default()
+        };
+        self.list_where(&all, limit).await
+    }
+
+    async fn list_where(&self, filter: &FlowFilter, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let FlowFilter {
+            active_only,
+            user,
+            flow,
+        } = filter.clone();
         self.read(move |db| {
-            let sql = match active_only {
-                true => "SELECT record FROM flows WHERE active = 1 ORDER BY created_at DESC LIMIT ?1",
-                false => "SELECT record FROM flows ORDER BY created_at DESC LIMIT ?1",
-            };
-            let mut statement = db.prepare_cached(sql)?;
-            let rows = statement.query_map([limit], |row| row.get::<_, String>(0))?;
+            // Filtered where the records are, so that a user's flow is found under any
+            // number of newer ones.
+            let mut statement = db.prepare_cached(
+                "SELECT record FROM flows WHERE (active = 1 OR NOT ?1)
+                   AND (?2 IS NULL OR json_extract(record, '$.context.user_id') = ?2)
+                   AND (?3 IS NULL OR json_extract(record, '$.flow') = ?3)
+                 ORDER BY created_at DESC LIMIT ?4",
+            )?;
+            let rows = statement.query_map(rusqlite::params![active_only, user, flow, limit], |row| {
+                row.get::<_, String>(0)
+            })?;
             rows.map(|json| decode_record(&json?)).collect()
         })
         .await
