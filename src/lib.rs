@@ -55,12 +55,12 @@ extern crate self as slack_orchestrator;
 pub use orchestrator_core::{
     blocks, complete, complete_flow, complete_silently, fail, goto, graph, is_user_id, reask, reject, slack_ts, stay,
     Action, ActionView, AppState, AssistantThread, Click, Command, ConversationKey, Cx, DeadlineFrom, Direction, Field,
-    File, Files, Flow, FlowDefinition, FlowFilter, FlowOptions, FlowRecord, FlowState, FromInput, FunctionRun, Graph,
-    HookFuture, Incoming, Joined, LoggedMessage, MemoryStore, MessageContext, MessageType, Migrate, Missed,
-    MissingState, ModalAnswer, Next, Participants, Payload, PostTag, Purged, Reaction, Receipt, Received, Schedule,
-    ScheduleError, SelectOption, Selection, Shortcut, ShortcutMessage, ShortcutUse, SlackApi, SlackError, SlackJson,
-    SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Suggestion, Target, Text, Timeout,
-    Transition, Trigger, ViewSubmission,
+    File, FileUpload, Files, Flow, FlowDefinition, FlowFilter, FlowOptions, FlowRecord, FlowState, FromInput,
+    FunctionRun, Graph, HookFuture, Incoming, Joined, LoggedMessage, MemoryStore, MessageContext, MessageType, Migrate,
+    Missed, MissingState, ModalAnswer, Next, Participants, Payload, PostTag, Purged, Reaction, Receipt, Received,
+    Schedule, ScheduleError, SelectOption, Selection, Shortcut, ShortcutMessage, ShortcutUse, SlackApi, SlackError,
+    SlackJson, SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Suggestion, Target,
+    Text, Timeout, Transition, Trigger, ViewSubmission,
 };
 /// slack-morphism, for its typed Web API models: `cx.web_api("users.info",
 /// &SlackApiUsersInfoRequest::new(user))` answers a `SlackApiUsersInfoResponse`.

@@ -30,7 +30,7 @@ mod trigger;
 
 pub use app_state::{AppState, MissingState};
 pub use context::{is_user_id, ConversationKey, MessageContext, MessageType};
-pub use cx::{Cx, FlowStart, ModalAnswer};
+pub use cx::{Cx, FileUpload, FlowStart, ModalAnswer};
 pub use flow::{
     DeadlineFrom, DecodeError, Flow, FlowDefinition, FlowOptions, HookFuture, Migrate, Participants, StepFuture,
     StepInfo, DEFAULT_TIMEOUT_MESSAGE,

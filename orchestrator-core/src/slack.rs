@@ -140,6 +140,41 @@ pub enum SlackRequest {
         /// Its arguments, as Slack documents them.
         args: Value,
     },
+    /// Uploads a file and shares it in a channel (or a thread), as Slack's upload flow
+    /// goes: `files.getUploadURLExternal`, the bytes sent to the URL it answers, then
+    /// `files.completeUploadExternal`. Answers [`SlackReply::Json`], the last call's answer
+    /// (its `files`: the file's `id` and `title`).
+    ///
+    /// ```
+    /// use orchestrator_core::SlackRequest;
+    /// let upload = SlackRequest::Upload {
+    ///     channel_id: "C1".into(),
+    ///     thread_ts: None,
+    ///     filename: "report.csv".into(),
+    ///     title: Some("Weekly report".into()),
+    ///     initial_comment: Some("Here is this week's report.".into()),
+    ///     content: b"team,hours\nops,42\n".to_vec(),
+    /// };
+    /// assert_eq!(upload.method(), "files.completeUploadExternal");
+    /// ```
+    #[serde(rename = "files.completeUploadExternal")]
+    Upload {
+        /// The channel to share it in.
+        channel_id: String,
+        /// The thread to share it in.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_ts: Option<String>,
+        /// The file's name, e.g. `report.csv`: Slack tells its type from it.
+        filename: String,
+        /// Its title (Slack shows the name when there is none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        /// The message it is shared with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        initial_comment: Option<String>,
+        /// The file's bytes.
+        content: Vec<u8>,
+    },
     /// A reply through an interaction's or slash command's `response_url`.
     #[serde(rename = "response_url")]
     Respond {
@@ -175,6 +210,7 @@ impl SlackRequest {
             SlackRequest::UpdateView { .. } => "views.update",
             SlackRequest::PushView { .. } => "views.push",
             SlackRequest::Respond { .. } => "response_url",
+            SlackRequest::Upload { .. } => "files.completeUploadExternal",
         }
     }
 }

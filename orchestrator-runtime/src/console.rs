@@ -312,6 +312,23 @@ impl SlackApi for ConsoleSlack {
                 self.show_call(&method, &args);
                 SlackReply::Json(serde_json::json!({"ok": true}))
             }
+            SlackRequest::Upload {
+                filename,
+                title,
+                initial_comment,
+                content,
+                ..
+            } => {
+                if let Some(comment) = &initial_comment {
+                    self.print(&format!("bot> {comment}"));
+                }
+                let name = title.as_deref().unwrap_or(&filename);
+                self.print(&format!("bot> [file: {name} ({} bytes)]", content.len()));
+                let id = format!("F{}", self.next_view_id());
+                SlackReply::Json(
+                    serde_json::json!({"ok": true, "files": [{"id": id, "name": filename, "title": name}]}),
+                )
+            }
         })
     }
 }
@@ -562,5 +579,38 @@ fn report(slack: &ConsoleSlack, orchestrator: &Orchestrator, result: Result<crat
         }
         Ok(_) => {}
         Err(error) => slack.print(&format!("(error: {error})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_upload_is_shown_with_its_comment_name_and_size() {
+        let written = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let out: Output = written.clone();
+        let slack = ConsoleSlack {
+            out,
+            screen: Mutex::default(),
+            ts: AtomicU64::new(0),
+        };
+        let upload = SlackRequest::Upload {
+            channel_id: CHANNEL.into(),
+            thread_ts: None,
+            filename: "hours.csv".into(),
+            title: Some("Hours this week".into()),
+            initial_comment: Some("Here are the hours.".into()),
+            content: b"team,hours\nops,42\n".to_vec(),
+        };
+        let SlackReply::Json(answer) = slack.call(upload).await.unwrap() else {
+            panic!("an upload answers Slack's JSON")
+        };
+        assert!(answer["files"][0]["id"].is_string(), "{answer}");
+        let shown = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            shown,
+            "bot> Here are the hours.\nbot> [file: Hours this week (18 bytes)]\n"
+        );
     }
 }

@@ -131,6 +131,11 @@ struct Shared {
     sockets: Mutex<Vec<mpsc::UnboundedSender<String>>>,
     acks: Mutex<Vec<Value>>,
     ws_url: Mutex<String>,
+    /// The Web API's address, for the upload URLs `files.getUploadURLExternal` answers.
+    http: Mutex<String>,
+    /// Files by id, from `files.getUploadURLExternal` on: their bytes once sent to their
+    /// upload URL.
+    files: Mutex<HashMap<String, FakeFile>>,
     /// Posted messages as Slack keeps them (`text`, `metadata`, `thread_ts`...).
     messages: Mutex<Vec<Posted>>,
     /// Who follows the calls as they arrive ([`FakeSlack::subscribe`]).
@@ -228,9 +233,11 @@ impl FakeSlack {
             .expect("bind the fake Socket Mode server");
         let http = http_listener.local_addr().expect("bound");
         *shared.ws_url.lock().unwrap() = format!("ws://{}/link", ws_listener.local_addr().expect("bound"));
+        *shared.http.lock().unwrap() = format!("http://{http}");
         let app = Router::new()
             .route("/api/{method}", any(api))
             .route("/respond/{id}", post(respond))
+            .route("/upload/{id}", post(upload))
             .with_state(shared.clone());
         let api_server = tokio::spawn(async move {
             let _ = axum::serve(http_listener, app).await;
@@ -382,6 +389,32 @@ impl FakeSlack {
     pub fn calls_to(&self, method: &str) -> Vec<Value> {
         let calls = self.shared.calls.lock().unwrap();
         calls.iter().filter(|c| c.method == method).map(Kept::args).collect()
+    }
+
+    /// The bytes sent to file `id`'s upload URL (`files.getUploadURLExternal` gave both),
+    /// if any came.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackReply, SlackRequest, SlackWebApi};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let upload = SlackRequest::Upload { channel_id: "C1".into(), thread_ts: None, filename: "a.csv".into(),
+    ///     title: None, initial_comment: None, content: b"x,y\n1,2\n".to_vec() };
+    /// let SlackReply::Json(answer) = web.call(upload).await.unwrap() else { panic!("Slack's answer") };
+    /// let id = answer["files"][0]["id"].as_str().unwrap();
+    /// assert_eq!(slack.uploaded(id).as_deref(), Some(&b"x,y\n1,2\n"[..]));
+    /// assert_eq!(slack.calls_to("files.completeUploadExternal")[0]["channel_id"], "C1");
+    /// # }
+    /// ```
+    pub fn uploaded(&self, id: &str) -> Option<Vec<u8>> {
+        self.shared
+            .files
+            .lock()
+            .unwrap()
+            .get(id)
+            .and_then(|f| f.content.clone())
     }
 
     /// The calls that arrive from now on (for waiting and for measuring latency), each
@@ -986,12 +1019,109 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
                                  "profile": {"real_name": format!("User {user}")}}}),
             None => json!({"ok": false, "error": "user_not_found"}),
         },
+        "files.getUploadURLExternal" => upload_url(shared, args),
+        "files.completeUploadExternal" => complete_upload(shared, args),
         "functions.completeSuccess" | "functions.completeError" => function_completion(shared, method, args),
         "assistant.threads.setStatus" | "assistant.threads.setSuggestedPrompts" | "assistant.threads.setTitle" => {
             assistant_thread_call(method, args)
         }
         _ => json!({"ok": false, "error": "unknown_method"}),
     }
+}
+
+/// A file of the upload flow: what `files.getUploadURLExternal` was told, and the bytes
+/// its upload URL was sent.
+#[derive(Default)]
+struct FakeFile {
+    filename: String,
+    length: usize,
+    content: Option<Vec<u8>>,
+}
+
+/// `files.getUploadURLExternal`: a file id and the URL to send its `length` bytes to, on
+/// this fake.
+fn upload_url(shared: &Shared, args: &Value) -> Value {
+    let filename = args.get("filename").and_then(Value::as_str).filter(|f| !f.is_empty());
+    let length = match args.get("length") {
+        Some(Value::String(text)) => text.parse::<usize>().ok(),
+        Some(value) => value.as_u64().map(|n| n as usize),
+        None => None,
+    };
+    let (Some(filename), Some(length)) = (filename, length.filter(|&n| n > 0)) else {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    };
+    let id = format!("F{:08}", shared.next());
+    let file = FakeFile {
+        filename: filename.to_owned(),
+        length,
+        content: None,
+    };
+    shared.files.lock().unwrap().insert(id.clone(), file);
+    let url = format!("{}/upload/{id}", shared.http.lock().unwrap());
+    json!({"ok": true, "upload_url": url, "file_id": id})
+}
+
+/// `files.completeUploadExternal`: shares files whose bytes were sent (a `files` list of
+/// `id` and `title`, as JSON or, form-encoded, as a JSON string) in `channel_id`.
+fn complete_upload(shared: &Shared, args: &Value) -> Value {
+    let listed = match args.get("files") {
+        Some(Value::String(json)) => serde_json::from_str(json).unwrap_or(Value::Null),
+        Some(files) => files.clone(),
+        None => Value::Null,
+    };
+    let Some(listed) = listed.as_array().filter(|l| !l.is_empty()) else {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    };
+    let files = shared.files.lock().unwrap();
+    let mut shared_files = Vec::new();
+    for entry in listed {
+        let id = entry["id"].as_str().unwrap_or_default();
+        // Slack finds no file whose bytes never came, or came short.
+        let Some(file) = files
+            .get(id)
+            .filter(|f| f.content.as_ref().is_some_and(|c| c.len() == f.length))
+        else {
+            return json!({"ok": false, "error": "file_not_found"});
+        };
+        let title = entry["title"].as_str().unwrap_or(&file.filename);
+        shared_files.push(json!({"id": id, "name": file.filename, "title": title, "size": file.length}));
+    }
+    json!({"ok": true, "files": shared_files})
+}
+
+/// The upload URL of a file: its bytes, answered as Slack's is (`OK - LENGTH`, plain text).
+async fn upload(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    as_planned(&shared, "upload_url", || {
+        let length = body.len();
+        let known = match shared.files.lock().unwrap().get_mut(&id) {
+            Some(file) => {
+                file.content = Some(body.to_vec());
+                true
+            }
+            None => false,
+        };
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let args = json!({"file_id": id, "length": length, "content_type": content_type});
+        let call = Parsed {
+            args,
+            token: None,
+            json: None,
+        };
+        answer_and_record(&shared, "upload_url", call, json!({"ok": known}));
+        match known {
+            true => (StatusCode::OK, format!("OK - {length}")).into_response(),
+            false => (StatusCode::NOT_FOUND, "not found").into_response(),
+        }
+    })
+    .await
 }
 
 /// `functions.completeSuccess` (`outputs`, an object) and `functions.completeError`

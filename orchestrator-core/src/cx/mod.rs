@@ -6,7 +6,7 @@
 //! their own: `messages` (posts, tagged so a replay finds them; updates, ephemeral
 //! messages, `response_url` replies), `modals`, `workflows` (a custom step's run, an
 //! assistant thread), `calls` (any other Web API call, and how a call Slack cannot make
-//! now puts the run off).
+//! now puts the run off), `files` (uploads).
 
 use crate::app_state::{AppState, MissingState};
 use crate::context::MessageContext;
@@ -23,10 +23,12 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 mod calls;
+mod files;
 mod messages;
 mod modals;
 mod workflows;
 
+pub use files::FileUpload;
 pub use modals::ModalAnswer;
 
 /// The step context, handed to every step handler as `cx: &mut Cx`.

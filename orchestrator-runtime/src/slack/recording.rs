@@ -331,6 +331,13 @@ impl RecordingSlack {
                     .unwrap_or_else(|| default_answer(method, args)),
             ),
             SlackRequest::PostEphemeral { .. } => SlackReply::Ephemeral { ts: self.next_ts() },
+            SlackRequest::Upload { filename, title, .. } => {
+                let id = format!("F{:08}", self.counter.fetch_add(1, Ordering::Relaxed) + 1);
+                let title = title.as_deref().unwrap_or(filename);
+                SlackReply::Json(
+                    serde_json::json!({"ok": true, "files": [{"id": id, "name": filename, "title": title}]}),
+                )
+            }
             SlackRequest::Respond { .. } | SlackRequest::FindPost { .. } | SlackRequest::ThreadOf { .. } => {
                 SlackReply::Ok
             }

@@ -473,6 +473,26 @@ impl SlackWebApi {
                 let answer: Value = send(&session, method, args).await?;
                 SlackReply::Json(answer)
             }
+            SlackRequest::Upload {
+                channel_id,
+                thread_ts,
+                filename,
+                title,
+                initial_comment,
+                content,
+            } => {
+                let file = UploadedFile {
+                    filename,
+                    title: title.as_deref(),
+                    content,
+                };
+                let share = Share {
+                    channel_id,
+                    thread_ts: thread_ts.as_deref(),
+                    initial_comment: initial_comment.as_deref(),
+                };
+                SlackReply::Json(upload(&session, file, share).await?)
+            }
             SlackRequest::Respond {
                 response_url,
                 text,
@@ -505,6 +525,54 @@ impl SlackWebApi {
             }
         })
     }
+}
+
+/// A file to upload.
+struct UploadedFile<'a> {
+    filename: &'a str,
+    title: Option<&'a str>,
+    content: &'a [u8],
+}
+
+/// Where an uploaded file is shared.
+struct Share<'a> {
+    channel_id: &'a str,
+    thread_ts: Option<&'a str>,
+    initial_comment: Option<&'a str>,
+}
+
+/// Slack's upload flow, with slack-morphism's calls: an upload URL for the file
+/// (`files.getUploadURLExternal`), its bytes sent there, then `files.completeUploadExternal`
+/// shares it; Slack's answer to the last. The file is shared only by the last call, so a
+/// failure before it shows nothing (an unshared file is left, which Slack drops).
+async fn upload(
+    session: &SlackClientSession<'_, Connector>,
+    file: UploadedFile<'_>,
+    share: Share<'_>,
+) -> Result<Value, Failure> {
+    let asked = SlackApiFilesGetUploadUrlExternalRequest::new(file.filename.to_owned(), file.content.len());
+    let to = session
+        .get_upload_url_external(&asked)
+        .await
+        .map_err(|e| error("files.getUploadURLExternal", e))?;
+    // The upload URL is sent the bytes with the type of the file's name (Slack tells a file's
+    // type from its name).
+    let content_type = mime_guess::from_path(file.filename).first_or_octet_stream().to_string();
+    let bytes = SlackApiFilesUploadViaUrlRequest::new(to.upload_url, file.content.to_vec(), content_type);
+    session
+        .files_upload_via_url(&bytes)
+        .await
+        .map_err(|e| error("upload_url", e))?;
+    let shared = SlackApiFilesComplete::new(to.file_id).opt_title(file.title.map(str::to_owned));
+    let body = json!({
+        "files": [shared],
+        "channel_id": share.channel_id,
+        "thread_ts": share.thread_ts,
+        "initial_comment": share.initial_comment,
+    });
+    let body = checked::<SlackApiFilesCompleteUploadExternalRequest>("files.completeUploadExternal", body)
+        .map_err(Failure::Other)?;
+    send(session, "files.completeUploadExternal", &body).await
 }
 
 /// A `chat.postMessage` body, serialized from the request's fields as they are: the post
