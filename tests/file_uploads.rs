@@ -1,6 +1,7 @@
 //! A step shares a file (a report, an export) with `cx.upload`, over real HTTP against the
 //! fake Slack, through Slack's upload flow: `files.getUploadURLExternal`, the bytes sent to
-//! the URL it answers, `files.completeUploadExternal` in the conversation's thread.
+//! the URL it answers, `files.completeUploadExternal` in the conversation's thread. And it
+//! reads a file a user shared with `cx.download`, with the bot's token.
 
 use slack_orchestrator::payloads::{self, Said};
 use slack_orchestrator::testkit::{LiveBot, Transport, BOT_USER, TEAM};
@@ -41,6 +42,23 @@ fn mention(user: &str, ts: &str, event_id: &str) -> serde_json::Value {
         event_id,
     };
     payloads::mention(&said, BOT_USER)
+}
+
+/// `user`'s flow once it has ended in ERROR (its end is saved after the apology is out).
+async fn failed_flow(bot: &LiveBot, user: &str) -> slack_orchestrator::FlowRecord {
+    let of_user = slack_orchestrator::FlowFilter {
+        user: Some(user.into()),
+        ..Default::default()
+    };
+    let started = tokio::time::Instant::now();
+    loop {
+        let flows = bot.orchestrator().store().list_where(&of_user, 1).await.unwrap();
+        match flows.into_iter().next() {
+            Some(flow) if flow.state == slack_orchestrator::FlowState::Error => return flow,
+            flow => assert!(started.elapsed() < WAIT, "{user}'s flow never failed: {flow:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
@@ -108,22 +126,119 @@ async fn a_rate_limited_share_is_waited_out_and_one_slack_refuses_fails_the_step
         "the apology, in the thread"
     );
     assert_eq!(posted[1]["thread_ts"], "1800000000.000200");
-    // The flow's end is saved once the apology is out.
-    let of_u2 = slack_orchestrator::FlowFilter {
-        user: Some("U2".into()),
-        ..Default::default()
-    };
-    let started = tokio::time::Instant::now();
-    let failed = loop {
-        let flows = bot.orchestrator().store().list_where(&of_u2, 1).await.unwrap();
-        match flows.into_iter().next() {
-            Some(flow) if flow.state == slack_orchestrator::FlowState::Error => break flow,
-            flow => assert!(started.elapsed() < WAIT, "U2's flow never failed: {flow:?}"),
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let failed = failed_flow(&bot, "U2").await;
     assert!(
         failed.error.as_deref().is_some_and(|e| e.contains("not_in_channel")),
+        "{failed:?}"
+    );
+    bot.stop().await;
+}
+
+#[slack_orchestrator::flow(trigger = direct_message)]
+mod import {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Import {
+        #[start]
+        Ask,
+        Read,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx) -> Next<Import> {
+        cx.say("Send me the CSV.").await?;
+        goto(Import::Read)
+    }
+
+    #[step(Read)]
+    async fn read(cx: &mut Cx, files: Files) -> Next<Import> {
+        let bytes = cx.download(&files[0]).await?;
+        let rows = String::from_utf8_lossy(&bytes).lines().count().saturating_sub(1);
+        complete(format!("Imported {rows} rows."))
+    }
+}
+
+/// A user's `file_share` message with the fake's file at `url`.
+fn shared_file(user: &str, n: usize, id: &str, url: &str) -> serde_json::Value {
+    let (channel, ts, event_id) = (
+        format!("D{user}"),
+        format!("1800000000.{n:06}"),
+        format!("EvFile{user}{n}"),
+    );
+    let said = Said {
+        team: TEAM,
+        user,
+        channel: &channel,
+        text: "",
+        ts: &ts,
+        thread_ts: None,
+        event_id: &event_id,
+    };
+    let mut body = payloads::file_share(&said, &[(id, "team.csv")]);
+    body["event"]["files"][0]["url_private"] = url.into();
+    body
+}
+
+#[tokio::test]
+async fn a_step_reads_the_file_a_user_shared_with_the_bots_token() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<import::Import>()).await;
+    let slack = bot.slack();
+    let (id, url) = slack.host_file("team.csv", "name\nAda\nGrace\nLinus\n");
+    bot.event(&payloads::direct_message(
+        TEAM,
+        "U1",
+        "import",
+        "1800000000.000001",
+        "EvImport1",
+    ))
+    .await;
+    slack.wait_for("chat.postMessage", 1, WAIT).await;
+    slack.rate_limit_next("url_private", 1, 1);
+    bot.event(&shared_file("U1", 2, &id, &url)).await;
+    let posted = slack.wait_for("chat.postMessage", 2, WAIT).await;
+    assert_eq!(
+        posted[1]["text"], "Imported 3 rows.",
+        "read after the 429's Retry-After"
+    );
+    let asked = slack.calls_to("url_private");
+    assert_eq!(asked.len(), 1, "the 429 is not a download: {asked:?}");
+    let downloads: Vec<_> = slack
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "url_private")
+        .collect();
+    assert_eq!(
+        downloads[0].token.as_deref(),
+        Some("xoxb-test-token"),
+        "with the bot's token"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn without_the_files_read_scope_the_sign_in_page_fails_the_step_and_says_why() {
+    let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<import::Import>()).await;
+    let slack = bot.slack();
+    let (id, url) = slack.host_file("team.csv", "name\nAda\n");
+    slack.revoke_files_read();
+    bot.event(&payloads::direct_message(
+        TEAM,
+        "U1",
+        "import",
+        "1800000000.000001",
+        "EvImport1",
+    ))
+    .await;
+    slack.wait_for("chat.postMessage", 1, WAIT).await;
+    bot.event(&shared_file("U1", 2, &id, &url)).await;
+    let posted = slack.wait_for("chat.postMessage", 2, WAIT).await;
+    assert_eq!(
+        posted[1]["text"], "Sorry, something went wrong and this conversation had to stop.",
+        "not Slack's sign-in page read as the file"
+    );
+    let failed = failed_flow(&bot, "U1").await;
+    assert!(
+        failed.error.as_deref().is_some_and(|e| e.contains("files:read")),
         "{failed:?}"
     );
     bot.stop().await;

@@ -175,6 +175,19 @@ pub enum SlackRequest {
         /// The file's bytes.
         content: Vec<u8>,
     },
+    /// Downloads a file a user shared (its `url_private`), with the bot's token. Answers
+    /// [`SlackReply::Bytes`].
+    ///
+    /// ```
+    /// use orchestrator_core::SlackRequest;
+    /// let get = SlackRequest::Download { url: "https://files.slack.com/files-pri/T1-F1/a.csv".into() };
+    /// assert_eq!(get.method(), "url_private");
+    /// ```
+    #[serde(rename = "url_private")]
+    Download {
+        /// The file's `url_private`.
+        url: String,
+    },
     /// A reply through an interaction's or slash command's `response_url`.
     #[serde(rename = "response_url")]
     Respond {
@@ -211,6 +224,7 @@ impl SlackRequest {
             SlackRequest::PushView { .. } => "views.push",
             SlackRequest::Respond { .. } => "response_url",
             SlackRequest::Upload { .. } => "files.completeUploadExternal",
+            SlackRequest::Download { .. } => "url_private",
         }
     }
 }
@@ -389,6 +403,8 @@ pub enum SlackReply {
     },
     /// Slack's whole answer to a [`SlackRequest::Call`].
     Json(Value),
+    /// A downloaded file's bytes ([`SlackRequest::Download`]).
+    Bytes(Vec<u8>),
     /// Any other success.
     Ok,
 }

@@ -312,6 +312,13 @@ impl SlackApi for ConsoleSlack {
                 self.show_call(&method, &args);
                 SlackReply::Json(serde_json::json!({"ok": true}))
             }
+            // The console chat has no files to download: nobody can share one there.
+            SlackRequest::Download { .. } => {
+                return Err(SlackError::Api {
+                    method: "url_private".into(),
+                    code: "file_not_found".into(),
+                })
+            }
             SlackRequest::Upload {
                 filename,
                 title,

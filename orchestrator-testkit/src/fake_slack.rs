@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{any, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -136,6 +136,8 @@ struct Shared {
     /// Files by id, from `files.getUploadURLExternal` on: their bytes once sent to their
     /// upload URL.
     files: Mutex<HashMap<String, FakeFile>>,
+    /// Set by [`FakeSlack::revoke_files_read`]: file downloads get the sign-in page.
+    no_files_read: std::sync::atomic::AtomicBool,
     /// Posted messages as Slack keeps them (`text`, `metadata`, `thread_ts`...).
     messages: Mutex<Vec<Posted>>,
     /// Who follows the calls as they arrive ([`FakeSlack::subscribe`]).
@@ -238,6 +240,7 @@ impl FakeSlack {
             .route("/api/{method}", any(api))
             .route("/respond/{id}", post(respond))
             .route("/upload/{id}", post(upload))
+            .route("/files/{id}/{name}", get(download))
             .with_state(shared.clone());
         let api_server = tokio::spawn(async move {
             let _ = axum::serve(http_listener, app).await;
@@ -415,6 +418,51 @@ impl FakeSlack {
             .unwrap()
             .get(id)
             .and_then(|f| f.content.clone())
+    }
+
+    /// Keeps `content` as a file named `name` that a user shared; answers its id and its
+    /// `url_private` on this fake, for a `file_share` event. Downloading it takes the bot's
+    /// token, as on Slack.
+    ///
+    /// ```
+    /// use slack_orchestrator::testkit::FakeSlack;
+    /// use slack_orchestrator::{SlackApi, SlackReply, SlackRequest, SlackWebApi};
+    /// # #[tokio::main] async fn main() {
+    /// let slack = FakeSlack::start().await;
+    /// let (id, url) = slack.host_file("team.csv", "name\nAda\n");
+    /// assert!(id.starts_with('F') && url.ends_with("/team.csv"), "{id} {url}");
+    /// let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    /// let Ok(SlackReply::Bytes(bytes)) = web.call(SlackRequest::Download { url: url.clone() }).await else { panic!() };
+    /// assert_eq!(bytes, b"name\nAda\n");
+    /// slack.revoke_files_read(); // Slack then answers its sign-in page
+    /// let refused = web.call(SlackRequest::Download { url }).await.unwrap_err();
+    /// assert!(refused.to_string().contains("files:read"), "{refused}");
+    /// # }
+    /// ```
+    pub fn host_file(&self, name: &str, content: impl Into<Vec<u8>>) -> (String, String) {
+        let content = content.into();
+        let id = format!("F{:08}", self.shared.next());
+        let file = FakeFile {
+            filename: name.to_owned(),
+            length: content.len(),
+            content: Some(content),
+        };
+        self.shared.files.lock().unwrap().insert(id.clone(), file);
+        let url = file_url(&self.shared, &id, name);
+        (id, url)
+    }
+
+    /// From now on the bot's token lacks the `files:read` scope: a download gets Slack's
+    /// sign-in page (a 200 with HTML) instead of the file, as on Slack.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    /// slack.revoke_files_read();
+    /// # }
+    /// ```
+    pub fn revoke_files_read(&self) {
+        self.shared.no_files_read.store(true, Ordering::Relaxed);
     }
 
     /// The calls that arrive from now on (for waiting and for measuring latency), each
@@ -1084,9 +1132,52 @@ fn complete_upload(shared: &Shared, args: &Value) -> Value {
             return json!({"ok": false, "error": "file_not_found"});
         };
         let title = entry["title"].as_str().unwrap_or(&file.filename);
-        shared_files.push(json!({"id": id, "name": file.filename, "title": title, "size": file.length}));
+        let url_private = file_url(shared, id, &file.filename);
+        shared_files.push(
+            json!({"id": id, "name": file.filename, "title": title, "size": file.length,
+                                 "url_private": url_private}),
+        );
     }
     json!({"ok": true, "files": shared_files})
+}
+
+/// A file's `url_private` on this fake.
+fn file_url(shared: &Shared, id: &str, name: &str) -> String {
+    let name: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    format!("{}/files/{id}/{name}", shared.http.lock().unwrap())
+}
+
+/// A file's `url_private`: its bytes for a bearer token with `files:read`; for a request
+/// without one (or once [`FakeSlack::revoke_files_read`]), Slack's sign-in page with a 200.
+async fn download(
+    State(shared): State<Arc<Shared>>,
+    Path((id, _name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    as_planned(&shared, "url_private", || {
+        let token = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_owned);
+        let content = shared.files.lock().unwrap().get(&id).and_then(|f| f.content.clone());
+        let call = Parsed {
+            args: json!({"file_id": id}),
+            token: token.clone(),
+            json: None,
+        };
+        answer_and_record(&shared, "url_private", call, json!({"ok": content.is_some()}));
+        let readable = token.is_some() && !shared.no_files_read.load(Ordering::Relaxed);
+        match (content, readable) {
+            (_, false) => Html("<!DOCTYPE html><html><body>Sign in to Slack</body></html>").into_response(),
+            (None, true) => (StatusCode::NOT_FOUND, "file not found").into_response(),
+            (Some(content), true) => {
+                let kind = [(axum::http::header::CONTENT_TYPE, "application/octet-stream")];
+                (kind, content).into_response()
+            }
+        }
+    })
+    .await
 }
 
 /// The upload URL of a file: its bytes, answered as Slack's is (`OK - LENGTH`, plain text).

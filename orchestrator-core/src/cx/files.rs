@@ -1,6 +1,8 @@
-//! Files a step shares: a report, an export, a chart ([`Cx::upload`]).
+//! Files a step shares (a report, an export, a chart: [`Cx::upload`]) or reads (one a user
+//! shared: [`Cx::download`]).
 
 use super::Cx;
+use crate::incoming::File;
 use crate::slack::{SlackError, SlackReply, SlackRequest};
 
 /// A file for [`Cx::upload`]: its name (Slack tells its type from it), its bytes, and
@@ -175,5 +177,59 @@ impl Cx {
         })?;
         self.said(None, logged, false);
         Ok(id)
+    }
+
+    /// Downloads a file a user shared (a message's [`Files`](crate::Files), a file input's
+    /// [`Field::files`](crate::Field::files)) with the bot's token: its bytes. The app
+    /// needs the `files:read` scope; without it Slack answers its sign-in page, which is
+    /// an error here, not the file.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// # use slack_orchestrator::testkit::TestBot;
+    /// # use slack_orchestrator::RecordingSlack;
+    /// #[flow(trigger = direct_message)]
+    /// mod import {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Import { #[start] Ask, Read }
+    ///     #[step(Ask)]
+    ///     async fn ask(cx: &mut Cx) -> Next<Import> {
+    ///         cx.say("Send me the CSV.").await?;
+    ///         goto(Import::Read)
+    ///     }
+    ///     #[step(Read)]
+    ///     async fn read(cx: &mut Cx, files: Files) -> Next<Import> {
+    ///         let bytes = cx.download(&files[0]).await?;
+    ///         let rows = String::from_utf8_lossy(&bytes).lines().count() - 1;
+    ///         complete(format!("Imported {rows} rows."))
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let bot = TestBot::new(Orchestrator::builder().flow::<import::Import>());
+    /// // The test kit links the files of its file events here (`payloads::file_share`).
+    /// let url = "https://files.slack.invalid/F1/team.csv";
+    /// bot.slack().serve_file(url, "name\nAda\nGrace\n");
+    /// let mut chat = bot.dm("U1");
+    /// chat.send("import").await;
+    /// chat.expect_reply("Send me the CSV.");
+    /// chat.upload(&[("F1", "team.csv")], "").await;
+    /// chat.expect_reply("Imported 2 rows.");
+    /// # }
+    /// ```
+    pub async fn download(&mut self, file: &File) -> Result<Vec<u8>, SlackError> {
+        let method = "url_private";
+        let Some(url) = file.url_private.clone() else {
+            return Err(SlackError::InvalidRequest {
+                method: method.into(),
+                detail: format!("file {} has no url_private to download it from", file.id),
+            });
+        };
+        match self.send(SlackRequest::Download { url }).await? {
+            SlackReply::Bytes(bytes) => Ok(bytes),
+            _ => Err(SlackError::Api {
+                method: method.into(),
+                code: "no_file_in_answer".into(),
+            }),
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! records the calls, and `payloads` builds Slack-shaped bodies (for tests, tools and the
 //! console).
 
+pub(crate) mod download;
 pub mod http;
 pub(crate) mod ingress;
 pub mod payloads;

@@ -27,6 +27,8 @@ pub struct RecordingSlack {
     outage: Mutex<Option<SlackOutage>>,
     /// What a [`SlackRequest::Call`] of a method answers (default `{"ok": true}`).
     answers: Mutex<std::collections::HashMap<String, serde_json::Value>>,
+    /// The files a [`SlackRequest::Download`] finds, by URL.
+    files: Mutex<std::collections::HashMap<String, Vec<u8>>>,
 }
 
 impl RecordingSlack {
@@ -89,6 +91,28 @@ impl RecordingSlack {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(method.to_owned(), reply);
+    }
+
+    /// Serves `content` at `url` (a file's `url_private`) to [`SlackRequest::Download`]
+    /// from now on; a URL not served answers Slack's `file_not_found`.
+    ///
+    /// ```
+    /// # use orchestrator_core::{SlackApi, SlackError, SlackReply, SlackRequest};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let slack = orchestrator_runtime::RecordingSlack::new();
+    /// slack.serve_file("https://files.slack.com/F1/a.csv", "x,y\n");
+    /// let get = |url: &str| SlackRequest::Download { url: url.into() };
+    /// let Ok(SlackReply::Bytes(bytes)) = slack.call(get("https://files.slack.com/F1/a.csv")).await else { panic!() };
+    /// assert_eq!(bytes, b"x,y\n");
+    /// let Err(SlackError::Api { code, .. }) = slack.call(get("https://files.slack.com/F2/b.csv")).await else { panic!() };
+    /// assert_eq!(code, "file_not_found");
+    /// # });
+    /// ```
+    pub fn serve_file(&self, url: &str, content: impl Into<Vec<u8>>) {
+        self.files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(url.to_owned(), content.into());
     }
 
     /// Every request so far, oldest first.
@@ -331,6 +355,13 @@ impl RecordingSlack {
                     .unwrap_or_else(|| default_answer(method, args)),
             ),
             SlackRequest::PostEphemeral { .. } => SlackReply::Ephemeral { ts: self.next_ts() },
+            SlackRequest::Download { url } => {
+                let files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+                match files.get(url) {
+                    Some(content) => SlackReply::Bytes(content.clone()),
+                    None => SlackReply::Json(serde_json::json!({"ok": false, "error": "file_not_found"})),
+                }
+            }
             SlackRequest::Upload { filename, title, .. } => {
                 let id = format!("F{:08}", self.counter.fetch_add(1, Ordering::Relaxed) + 1);
                 let title = title.as_deref().unwrap_or(filename);

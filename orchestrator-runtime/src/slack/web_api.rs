@@ -26,6 +26,7 @@
 //! - Other failures reach the step as a [`SlackError`]; the step decides (by default, `?`
 //!   ends the flow in ERROR with a message, and the stored state before the step is kept).
 
+use crate::slack::download::Downloader;
 use async_trait::async_trait;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -128,6 +129,8 @@ pub struct SlackWebApi {
     token: SlackApiToken,
     /// How long one attempt of a call waits for the answer.
     timeout: Duration,
+    /// Downloads files (`url_private`), on the same TLS connector.
+    files: Downloader,
 }
 
 impl SlackWebApi {
@@ -144,6 +147,7 @@ impl SlackWebApi {
             .https_or_http()
             .enable_http1()
             .build();
+        let files = Downloader::new(connector.clone());
         let mut connector = SlackClientHyperConnector::with_connector(connector);
         if let Some(url) = api_url {
             connector = connector.with_slack_api_url(url.trim_end_matches('/'));
@@ -160,6 +164,7 @@ impl SlackWebApi {
             post_url,
             token,
             timeout: TIMEOUT,
+            files,
         })
     }
 
@@ -493,6 +498,9 @@ impl SlackWebApi {
                 };
                 SlackReply::Json(upload(&session, file, share).await?)
             }
+            SlackRequest::Download { url } => {
+                SlackReply::Bytes(self.files.download(url, &self.token.token_value.0).await?)
+            }
             SlackRequest::Respond {
                 response_url,
                 text,
@@ -724,7 +732,7 @@ fn plain(failure: Failure) -> SlackError {
 }
 
 /// A failed call, as the retry loop tells them apart.
-enum Failure {
+pub(crate) enum Failure {
     /// A 429, with its `Retry-After`.
     RateLimited(String, Option<Duration>),
     /// Slack answered that it could not do it now (a 5xx, or one of [`SlackError::UNAVAILABLE`]):
@@ -787,6 +795,7 @@ fn repeatable(request: &SlackRequest) -> bool {
             | SlackRequest::UpdateView { .. }
             | SlackRequest::FindPost { .. }
             | SlackRequest::ThreadOf { .. }
+            | SlackRequest::Download { .. }
     )
 }
 
