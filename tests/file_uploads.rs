@@ -179,20 +179,20 @@ fn shared_file(user: &str, n: usize, id: &str, url: &str) -> serde_json::Value {
     body
 }
 
+/// U1 starts an import, and the bot asks for the file.
+async fn asks_for_a_csv(bot: &LiveBot) {
+    let import = payloads::direct_message(TEAM, "U1", "import", "1800000000.000001", "EvImport1");
+    bot.event(&import).await;
+    let asked = bot.slack().wait_for("chat.postMessage", 1, WAIT).await;
+    assert_eq!(asked[0]["text"], "Send me the CSV.");
+}
+
 #[tokio::test]
 async fn a_step_reads_the_file_a_user_shared_with_the_bots_token() {
     let bot = LiveBot::start(Transport::Http, Orchestrator::builder().flow::<import::Import>()).await;
     let slack = bot.slack();
     let (id, url) = slack.host_file("team.csv", "name\nAda\nGrace\nLinus\n");
-    bot.event(&payloads::direct_message(
-        TEAM,
-        "U1",
-        "import",
-        "1800000000.000001",
-        "EvImport1",
-    ))
-    .await;
-    slack.wait_for("chat.postMessage", 1, WAIT).await;
+    asks_for_a_csv(&bot).await;
     slack.rate_limit_next("url_private", 1, 1);
     bot.event(&shared_file("U1", 2, &id, &url)).await;
     let posted = slack.wait_for("chat.postMessage", 2, WAIT).await;
@@ -221,15 +221,7 @@ async fn without_the_files_read_scope_the_sign_in_page_fails_the_step_and_says_w
     let slack = bot.slack();
     let (id, url) = slack.host_file("team.csv", "name\nAda\n");
     slack.revoke_files_read();
-    bot.event(&payloads::direct_message(
-        TEAM,
-        "U1",
-        "import",
-        "1800000000.000001",
-        "EvImport1",
-    ))
-    .await;
-    slack.wait_for("chat.postMessage", 1, WAIT).await;
+    asks_for_a_csv(&bot).await;
     bot.event(&shared_file("U1", 2, &id, &url)).await;
     let posted = slack.wait_for("chat.postMessage", 2, WAIT).await;
     assert_eq!(
