@@ -235,3 +235,34 @@ async fn without_the_files_read_scope_the_sign_in_page_fails_the_step_and_says_w
     );
     bot.stop().await;
 }
+
+/// In the console chat, `/file PATH` shares a file of this machine, which `download` reads.
+#[tokio::test]
+async fn in_the_console_a_file_is_shared_from_this_machine_and_read() {
+    let dir = std::env::temp_dir().join(format!("console-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("team.csv");
+    std::fs::write(&csv, "name\nAda\nGrace\n").unwrap();
+    let missing = dir.join("nothing.csv");
+    let typed = format!(
+        "import\n/file {}\n/file {} here it is\n",
+        missing.display(),
+        csv.display()
+    );
+    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let builder = Orchestrator::builder().flow::<import::Import>();
+    slack_orchestrator::console::run(builder, typed.as_bytes(), out.clone())
+        .await
+        .unwrap();
+    let shown = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let said: Vec<&str> = shown.lines().collect();
+    let at = |line: &str| {
+        said.iter()
+            .position(|l| l.contains(line))
+            .unwrap_or_else(|| panic!("{line:?} in:\n{shown}"))
+    };
+    assert!(at("Send me the CSV.") < at("(no file at"), "{shown}");
+    assert!(at("(no file at") < at("(you share team.csv)"), "{shown}");
+    assert!(at("(you share team.csv)") < at("Imported 2 rows."), "{shown}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -312,12 +312,18 @@ impl SlackApi for ConsoleSlack {
                 self.show_call(&method, &args);
                 SlackReply::Json(serde_json::json!({"ok": true}))
             }
-            // The console chat has no files to download: nobody can share one there.
-            SlackRequest::Download { .. } => {
-                return Err(SlackError::Api {
-                    method: "url_private".into(),
-                    code: "file_not_found".into(),
-                })
+            // A file shared with `/file PATH` is read from this machine.
+            SlackRequest::Download { url } => {
+                let path = url::Url::parse(&url).ok().and_then(|u| u.to_file_path().ok());
+                match path.and_then(|path| std::fs::read(path).ok()) {
+                    Some(bytes) => SlackReply::Bytes(bytes),
+                    None => {
+                        return Err(SlackError::Api {
+                            method: "url_private".into(),
+                            code: "file_not_found".into(),
+                        })
+                    }
+                }
             }
             SlackRequest::Upload {
                 filename,
@@ -496,6 +502,11 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
         slack.print(&format!("(you use the shortcut {callback_id})"));
         return Event::Json(payloads::global_shortcut(TEAM, user, callback_id, &trigger_id));
     }
+    // `/file PATH caption` shares a file of this machine, as dropping it into Slack does.
+    if let Some(shared) = line.strip_prefix("/file ") {
+        drop(screen);
+        return share_file(slack, user, shared.trim(), n);
+    }
     // `/join` is the user joining the workspace (`team_join`), as a new member does.
     if line == "/join" {
         drop(screen);
@@ -539,6 +550,36 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
         event_id: &event_id,
     };
     Event::Json(payloads::message(&said))
+}
+
+/// `/file PATH caption`: a `file_share` message with the file at `PATH` (its `url_private`
+/// a `file://` URL, which the console's `download` reads).
+fn share_file(slack: &ConsoleSlack, user: &str, shared: &str, n: u64) -> Event {
+    let (path, caption) = shared.split_once(' ').unwrap_or((shared, ""));
+    let found = std::path::absolute(path).ok().filter(|p| p.is_file());
+    let Some(url) = found.as_ref().and_then(|p| url::Url::from_file_path(p).ok()) else {
+        slack.print(&format!("(no file at {path})"));
+        return Event::Wait;
+    };
+    let name = found
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map_or_else(|| path.to_owned(), |name| name.to_string_lossy().into_owned());
+    let (ts, event_id, id) = (slack.next_ts(), format!("Ev{n}"), format!("F_CONSOLE{n}"));
+    let thread = slack.screen().thread.clone();
+    let said = Said {
+        team: TEAM,
+        user,
+        channel: CHANNEL,
+        text: caption.trim(),
+        ts: &ts,
+        thread_ts: thread.as_deref(),
+        event_id: &event_id,
+    };
+    let mut body = payloads::file_share(&said, &[(&id, &name)]);
+    body["event"]["files"][0]["url_private"] = Value::String(url.into());
+    slack.print(&format!("(you share {name})"));
+    Event::Json(body)
 }
 
 fn report(slack: &ConsoleSlack, orchestrator: &Orchestrator, result: Result<crate::Outcome, crate::OrchestratorError>) {
