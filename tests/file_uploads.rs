@@ -266,3 +266,40 @@ async fn in_the_console_a_file_is_shared_from_this_machine_and_read() {
     assert!(at("(you share team.csv)") < at("Imported 2 rows."), "{shown}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Slack's outages: an upload that failed before its share showed nothing and is made
+/// again; a share Slack may have made in part (`internal_error`) is not sent again.
+#[tokio::test]
+async fn an_upload_that_failed_before_its_share_is_made_again_and_a_failed_share_is_not() {
+    use slack_orchestrator::{SlackApi, SlackError, SlackRequest, SlackWebApi};
+    let slack = slack_orchestrator::testkit::FakeSlack::start().await;
+    let web = SlackWebApi::new("xoxb-test", Some(&slack.api_url())).unwrap();
+    let upload = || SlackRequest::Upload {
+        channel_id: "C1".into(),
+        thread_ts: None,
+        filename: "hours.csv".into(),
+        title: None,
+        initial_comment: None,
+        content: REPORT.as_bytes().to_vec(),
+    };
+    slack.unavailable_next("upload_url", 1, 503);
+    web.call(upload()).await.expect("made again after the 503");
+    assert_eq!(
+        slack.calls_to("files.getUploadURLExternal").len(),
+        2,
+        "a new upload URL"
+    );
+    assert_eq!(slack.calls_to("files.completeUploadExternal").len(), 1);
+
+    slack.fail_after_making_next("files.completeUploadExternal", "internal_error");
+    let failed = web.call(upload()).await.unwrap_err();
+    assert!(
+        matches!(&failed, SlackError::Api { code, .. } if code == "internal_error"),
+        "{failed}"
+    );
+    assert_eq!(
+        slack.calls_to("files.completeUploadExternal").len(),
+        2,
+        "the share is not sent again: it may show the file twice"
+    );
+}

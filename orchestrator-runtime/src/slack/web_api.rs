@@ -15,7 +15,8 @@
 //!   `service_unavailable`) is tried again after 1, 2 and 4 s when that cannot show anything
 //!   twice: an update, a look-up, or a tagged post that a look-up did not find. Slack
 //!   documents that such a call may have been partly done, so an untagged post or an
-//!   ephemeral message is not sent again. A call that got no answer is tried again only if
+//!   ephemeral message is not sent again; an upload is made again only if it failed before
+//!   its share (`files.completeUploadExternal`). A call that got no answer is tried again only if
 //!   it is an update or a look-up.
 //! - Requests are checked against slack-morphism's typed models, then sent as built (a
 //!   round trip through a model rewrites what the model does not know), and of an answer
@@ -799,6 +800,18 @@ fn repeatable(request: &SlackRequest) -> bool {
     )
 }
 
+/// Whether `request` may be sent again after it failed with `error`: a repeatable one, or an
+/// upload that failed before its last call (the share), which showed nothing.
+fn repeatable_after(request: &SlackRequest, error: &SlackError) -> bool {
+    let failed_at = match error {
+        SlackError::Api { method, .. }
+        | SlackError::RateLimited { method }
+        | SlackError::InvalidRequest { method, .. }
+        | SlackError::Transport { method, .. } => method,
+    };
+    repeatable(request) || matches!(request, SlackRequest::Upload { .. }) && failed_at != request.method()
+}
+
 #[async_trait]
 impl SlackApi for SlackWebApi {
     async fn call(&self, request: SlackRequest) -> Result<SlackReply, SlackError> {
@@ -818,7 +831,7 @@ impl SlackApi for SlackWebApi {
                 Err(Failure::Other(error @ SlackError::Transport { .. })) => (error, false),
                 Err(Failure::Other(error)) => return Err(error),
             };
-            if last || !repeatable(&request) {
+            if last || !repeatable_after(&request, &error) {
                 match self.made_anyway(&request).await {
                     Made::Yes(found) => {
                         tracing::warn!(%error, "Slack did not confirm a post, but made it");
