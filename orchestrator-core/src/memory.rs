@@ -286,14 +286,6 @@ impl Store for MemoryStore {
         Ok(shared.map(|r| (*r).clone()))
     }
 
-    async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        let all = FlowFilter {
-            active_only,
-            ..FlowFilter::default()
-        };
-        self.list_where(&all, limit).await
-    }
-
     async fn list_where(&self, filter: &FlowFilter, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
         let mut shared: Vec<Arc<FlowRecord>> = {
             let inner = self.lock();

@@ -320,12 +320,18 @@ pub trait Store: Send + Sync + 'static {
     }
     /// Loads the active flow of a conversation, if there is one.
     async fn active_for(&self, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError>;
-    /// Lists records, newest first; only active ones when `active_only`.
-    async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError>;
+    /// Lists records, newest first, at most `limit`; only active ones when `active_only`
+    /// ([`Store::list_where`] with no other filter).
+    async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
+        let filter = FlowFilter {
+            active_only,
+            ..FlowFilter::default()
+        };
+        self.list_where(&filter, limit).await
+    }
     /// Lists the records `filter` keeps, newest first, at most `limit`: among all records,
     /// not only the newest (`flows list --user U1` finds U1's flow under a thousand newer
-    /// ones). The default reads every record through [`Store::list`]; the database stores
-    /// filter where the records are.
+    /// ones), so a store filters where its records are.
     ///
     /// ```
     /// use orchestrator_core::{FlowFilter, FlowRecord, MemoryStore, MessageContext, Store};
@@ -343,10 +349,7 @@ pub trait Store: Send + Sync + 'static {
     /// assert_eq!(found[0].context.user_id, "U1");
     /// # });
     /// ```
-    async fn list_where(&self, filter: &FlowFilter, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        let all = self.list(filter.active_only, usize::MAX).await?;
-        Ok(all.into_iter().filter(|r| filter.keeps(r)).take(limit).collect())
-    }
+    async fn list_where(&self, filter: &FlowFilter, limit: usize) -> Result<Vec<FlowRecord>, StoreError>;
     /// Deletes a record; `false` if there was none.
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError>;
 

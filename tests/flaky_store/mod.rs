@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use slack_orchestrator::{ConversationKey, FlowRecord, MemoryStore, Purged, Receipt, Received, Store, StoreError};
+use slack_orchestrator::{
+    ConversationKey, FlowFilter, FlowRecord, MemoryStore, Purged, Receipt, Received, Store, StoreError,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -105,8 +107,8 @@ impl Store for Flaky {
     async fn active_for(&self, key: &ConversationKey) -> Result<Option<FlowRecord>, StoreError> {
         self.inner.active_for(key).await
     }
-    async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        self.inner.list(active_only, limit).await
+    async fn list_where(&self, filter: &FlowFilter, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
+        self.inner.list_where(filter, limit).await
     }
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
         self.inner.delete(id).await

@@ -442,14 +442,6 @@ impl Store for PostgresStore {
         Ok(self.records(Q::ActiveFor, &[&key.as_str()]).await?.pop())
     }
 
-    async fn list(&self, active_only: bool, limit_to: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        let all = FlowFilter {
-            active_only,
-            ..FlowFilter::default()
-        };
-        self.list_where(&all, limit_to).await
-    }
-
     async fn list_where(&self, filter: &FlowFilter, limit_to: usize) -> Result<Vec<FlowRecord>, StoreError> {
         let params: Params<'_> = &[&filter.active_only, &filter.user, &filter.flow, &limit(limit_to)];
         self.records(Q::List, params).await

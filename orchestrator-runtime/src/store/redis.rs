@@ -434,14 +434,6 @@ impl Store for RedisStore {
         json.as_deref().map(decode_record).transpose()
     }
 
-    async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        let all = FlowFilter {
-            active_only,
-            ..FlowFilter::default()
-        };
-        self.list_where(&all, limit).await
-    }
-
     async fn list_where(&self, filter: &FlowFilter, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
         // Redis cannot look into the records' JSON without a script reading them all while
         // every other client waits, so the records are read in pages, newest first, and the
@@ -451,8 +443,12 @@ impl Store for RedisStore {
         let mut found: Vec<FlowRecord> = Vec::new();
         let mut start = 0usize;
         while found.len() < limit {
-            let wanted = if narrowed { LIST_PAGE } else { limit - found.len() };
-            let stop = start.saturating_add(wanted.min(LIST_PAGE)) - 1;
+            // Unfiltered, the page is what is still missing.
+            let size = match narrowed {
+                true => LIST_PAGE,
+                false => (limit - found.len()).min(LIST_PAGE),
+            };
+            let stop = start + size - 1;
             let page: Vec<String> = self.run(&LIST, &[&index, &start, &stop]).await?;
             let Some((read, records)) = page.split_first() else {
                 break;
@@ -463,7 +459,7 @@ impl Store for RedisStore {
                     found.push(record);
                 }
             }
-            if read.parse::<usize>().unwrap_or(0) <= stop - start {
+            if read.parse::<usize>().unwrap_or(0) < size {
                 break; // the index ends here
             }
             start = stop + 1;

@@ -773,14 +773,6 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn list(&self, active_only: bool, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
-        let all = FlowFilter {
-            active_only,
-            ..FlowFilter::default()
-        };
-        self.list_where(&all, limit).await
-    }
-
     async fn list_where(&self, filter: &FlowFilter, limit: usize) -> Result<Vec<FlowRecord>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let FlowFilter {
