@@ -338,9 +338,7 @@ impl SlackApi for ConsoleSlack {
                 let name = title.as_deref().unwrap_or(&filename);
                 self.print(&format!("bot> [file: {name} ({} bytes)]", content.len()));
                 let id = format!("F{}", self.next_view_id());
-                SlackReply::Json(
-                    serde_json::json!({"ok": true, "files": [{"id": id, "name": filename, "title": name}]}),
-                )
+                SlackReply::Json(crate::slack::recording::shared_file(&id, &filename, title.as_deref()))
             }
         })
     }

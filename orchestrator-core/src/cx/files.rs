@@ -106,26 +106,15 @@ impl Cx {
     /// # }
     /// ```
     pub async fn upload(&mut self, file: FileUpload) -> Result<String, SlackError> {
-        let context = &self.record.context;
-        if let Some(run) = context.function_execution_id() {
-            return Err(SlackError::InvalidRequest {
-                method: "files.completeUploadExternal".into(),
-                detail: format!(
-                    "the flow of workflow step run {run} has no channel of its own: upload with `upload_to` \
-                     (e.g. in a DM from `open_dm`)"
-                ),
-            });
-        }
-        let (channel, thread_ts) = (context.channel_id.clone(), context.thread_ts.clone());
-        // A Home tab's or a global shortcut's flow has its user's id for a channel: the
-        // file goes to their DM with the app, where its posts land.
-        let user = match context.home_of() {
-            Some(user) => Some(user.to_owned()),
-            None => crate::is_user_id(&channel).then(|| channel.clone()),
-        };
-        let channel = match user {
-            Some(user) => self.open_dm(&user).await?,
-            None => channel,
+        let channel = self
+            .own_channel("files.completeUploadExternal", "upload with `upload_to`")?
+            .to_owned();
+        let thread_ts = self.record.context.thread_ts.clone();
+        // A Home tab's or a global shortcut's flow talks to its user's id, which a post
+        // takes and a share does not: the file goes to their DM with the app.
+        let channel = match crate::is_user_id(&channel) {
+            true => self.open_dm(&channel).await?,
+            false => channel,
         };
         self.upload_to(&channel, thread_ts.as_deref(), file).await
     }

@@ -424,21 +424,26 @@ impl Cx {
     }
 
     pub(super) async fn post(&mut self, text: String, blocks: Option<Value>) -> Result<SlackReply, SlackError> {
-        if let Some(run) = self.record.context.function_execution_id() {
-            return Err(SlackError::InvalidRequest {
-                method: "chat.postMessage".into(),
+        let channel = self.own_channel("chat.postMessage", "post with `post_to`")?.to_owned();
+        let thread_ts = self.record.context.thread_ts.clone();
+        self.post_in(channel, thread_ts, text, blocks).await
+    }
+
+    /// Where this flow talks: its channel, or for a Home tab's flow its user's id (a post to
+    /// it lands in their DM with the app, the Messages tab beside Home). A workflow step
+    /// run's flow has none: `method` fails, and the error says to do `elsewhere` instead.
+    pub(super) fn own_channel(&self, method: &str, elsewhere: &str) -> Result<&str, SlackError> {
+        let context = &self.record.context;
+        match context.function_execution_id() {
+            Some(run) => Err(SlackError::InvalidRequest {
+                method: method.into(),
                 detail: format!(
-                    "the flow of workflow step run {run} has no channel of its own: post with `post_to` \
+                    "the flow of workflow step run {run} has no channel of its own: {elsewhere} \
                      (e.g. in a DM from `open_dm`)"
                 ),
-            });
+            }),
+            None => Ok(context.home_of().unwrap_or(&context.channel_id)),
         }
-        let context = &self.record.context;
-        // A Home tab's flow talks to its user in their DM with the app (the Messages tab
-        // beside Home): a post to their id lands there.
-        let channel = context.home_of().unwrap_or(&context.channel_id).to_owned();
-        let thread_ts = context.thread_ts.clone();
-        self.post_in(channel, thread_ts, text, blocks).await
     }
 
     pub(super) async fn post_in(

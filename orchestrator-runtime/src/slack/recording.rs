@@ -364,10 +364,7 @@ impl RecordingSlack {
             }
             SlackRequest::Upload { filename, title, .. } => {
                 let id = format!("F{:08}", self.counter.fetch_add(1, Ordering::Relaxed) + 1);
-                let title = title.as_deref().unwrap_or(filename);
-                SlackReply::Json(
-                    serde_json::json!({"ok": true, "files": [{"id": id, "name": filename, "title": title}]}),
-                )
+                SlackReply::Json(shared_file(&id, filename, title.as_deref()))
             }
             SlackRequest::Respond { .. } | SlackRequest::FindPost { .. } | SlackRequest::ThreadOf { .. } => {
                 SlackReply::Ok
@@ -421,4 +418,11 @@ impl SlackOutage {
             _ => true,
         }
     }
+}
+
+/// `files.completeUploadExternal`'s answer for one file, as Slack gives it (the title is the
+/// name when none was given): what the in-process Slacks (this one, the console's) answer.
+pub(crate) fn shared_file(id: &str, filename: &str, title: Option<&str>) -> serde_json::Value {
+    let title = title.unwrap_or(filename);
+    serde_json::json!({"ok": true, "files": [{"id": id, "name": filename, "title": title}]})
 }
