@@ -796,12 +796,36 @@ fn parse(headers: &HeaderMap, body: &Bytes) -> Parsed {
             (Value::Object(pairs), None)
         }
     };
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
-    Parsed { args, token, json }
+    Parsed {
+        args,
+        token: bearer(headers),
+        json,
+    }
+}
+
+/// The bearer token a request carries.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
+    authorization.and_then(|v| v.strip_prefix("Bearer ")).map(str::to_owned)
+}
+
+/// Argument `name` as a number: a form-encoded call carries it as text.
+fn number_arg(args: &Value, name: &str) -> Option<usize> {
+    match args.get(name) {
+        Some(Value::String(text)) => text.parse().ok(),
+        Some(value) => value.as_u64().map(|n| n as usize),
+        None => None,
+    }
+}
+
+/// Argument `name` as JSON (`Null` if missing): a form-encoded call carries it as a JSON
+/// string.
+fn json_arg(args: &Value, name: &str) -> Value {
+    match args.get(name) {
+        Some(Value::String(text)) => serde_json::from_str(text).unwrap_or(Value::Null),
+        Some(value) => value.clone(),
+        None => Value::Null,
+    }
 }
 
 /// What to do with this call of `method`: the next plan queued for it, if any. A lost
@@ -959,11 +983,7 @@ fn history(shared: &Shared, method: &str, args: &Value) -> Value {
             _ => messages.iter().rev().filter(in_view).map(|m| m.call).collect(),
         }
     };
-    let limit = match args.get("limit") {
-        Some(Value::String(text)) => text.parse().ok(),
-        Some(value) => value.as_u64().map(|n| n as usize),
-        None => None,
-    };
+    let limit = number_arg(args, "limit");
     let default_limit = if method == "conversations.replies" { 1000 } else { 100 };
     let limit = limit.filter(|&n| n > 0).unwrap_or(default_limit);
     // The fake's cursors are `next:` and the offset of the next page.
@@ -1006,13 +1026,8 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
             let ts = shared.ts();
             let mut message = json!({"type": "message", "text": args.get("text"), "user": FAKE_BOT_USER, "ts": ts,
                                      "bot_id": "B0TEST"});
-            if let Some(metadata) = args.get("metadata").filter(|m| !m.is_null()) {
-                // A form-encoded call carries the metadata as a JSON string.
-                let metadata = match metadata {
-                    Value::String(text) => serde_json::from_str(text).unwrap_or(Value::Null),
-                    other => other.clone(),
-                };
-                message["metadata"] = metadata;
+            if args.get("metadata").is_some_and(|m| !m.is_null()) {
+                message["metadata"] = json_arg(args, "metadata");
             }
             if let Some(thread) = args.get("thread_ts").filter(|t| t.is_string()) {
                 message["thread_ts"] = thread.clone();
@@ -1079,7 +1094,6 @@ fn answer(shared: &Shared, method: &str, args: &Value) -> Value {
 
 /// A file of the upload flow: what `files.getUploadURLExternal` was told, and the bytes
 /// its upload URL was sent.
-#[derive(Default)]
 struct FakeFile {
     filename: String,
     length: usize,
@@ -1090,12 +1104,8 @@ struct FakeFile {
 /// this fake.
 fn upload_url(shared: &Shared, args: &Value) -> Value {
     let filename = args.get("filename").and_then(Value::as_str).filter(|f| !f.is_empty());
-    let length = match args.get("length") {
-        Some(Value::String(text)) => text.parse::<usize>().ok(),
-        Some(value) => value.as_u64().map(|n| n as usize),
-        None => None,
-    };
-    let (Some(filename), Some(length)) = (filename, length.filter(|&n| n > 0)) else {
+    let length = number_arg(args, "length").filter(|&n| n > 0);
+    let (Some(filename), Some(length)) = (filename, length) else {
         return json!({"ok": false, "error": "invalid_arguments"});
     };
     let id = format!("F{:08}", shared.next());
@@ -1112,11 +1122,7 @@ fn upload_url(shared: &Shared, args: &Value) -> Value {
 /// `files.completeUploadExternal`: shares files whose bytes were sent (a `files` list of
 /// `id` and `title`, as JSON or, form-encoded, as a JSON string) in `channel_id`.
 fn complete_upload(shared: &Shared, args: &Value) -> Value {
-    let listed = match args.get("files") {
-        Some(Value::String(json)) => serde_json::from_str(json).unwrap_or(Value::Null),
-        Some(files) => files.clone(),
-        None => Value::Null,
-    };
+    let listed = json_arg(args, "files");
     let Some(listed) = listed.as_array().filter(|l| !l.is_empty()) else {
         return json!({"ok": false, "error": "invalid_arguments"});
     };
@@ -1155,11 +1161,7 @@ async fn download(
     headers: HeaderMap,
 ) -> Response {
     as_planned(&shared, "url_private", || {
-        let token = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_owned);
+        let token = bearer(&headers);
         let content = shared.files.lock().unwrap().get(&id).and_then(|f| f.content.clone());
         let call = Parsed {
             args: json!({"file_id": id}),
@@ -1250,17 +1252,9 @@ fn assistant_thread_call(method: &str, args: &Value) -> Value {
     let valid = match method {
         "assistant.threads.setStatus" => text("status").is_some(),
         "assistant.threads.setTitle" => text("title").is_some(),
-        _ => {
-            // A form-encoded call carries the prompts as a JSON string.
-            let prompts = match args.get("prompts") {
-                Some(Value::String(json)) => serde_json::from_str(json).unwrap_or(Value::Null),
-                Some(prompts) => prompts.clone(),
-                None => Value::Null,
-            };
-            prompts.as_array().is_some_and(|list| {
-                (1..=4).contains(&list.len()) && list.iter().all(|p| p["title"].is_string() && p["message"].is_string())
-            })
-        }
+        _ => json_arg(args, "prompts").as_array().is_some_and(|list| {
+            (1..=4).contains(&list.len()) && list.iter().all(|p| p["title"].is_string() && p["message"].is_string())
+        }),
     };
     if valid {
         json!({"ok": true})
