@@ -58,17 +58,17 @@ pub use orchestrator_core::{
     File, FileUpload, Files, Flow, FlowDefinition, FlowFilter, FlowOptions, FlowRecord, FlowState, FromInput,
     FunctionRun, Graph, HookFuture, Incoming, Joined, LoggedMessage, MemoryStore, MessageContext, MessageType, Migrate,
     Missed, MissingState, ModalAnswer, Next, Participants, Payload, PostTag, Purged, Reaction, Receipt, Received,
-    Schedule, ScheduleError, SelectOption, Selection, Shortcut, ShortcutMessage, ShortcutUse, SlackApi, SlackError,
-    SlackJson, SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Suggestion, Target,
-    Text, Timeout, Transition, Trigger, ViewSubmission,
+    Schedule, ScheduleError, SelectOption, Selection, Shortcut, ShortcutMessage, ShortcutUse, Signal, SlackApi,
+    SlackError, SlackJson, SlackReply, SlackRequest, StepError, StepFuture, Store, StoreError, Submission, Suggestion,
+    Target, Text, Timeout, Transition, Trigger, ViewSubmission,
 };
 /// slack-morphism, for its typed Web API models: `cx.web_api("users.info",
 /// &SlackApiUsersInfoRequest::new(user))` answers a `SlackApiUsersInfoResponse`.
 pub use orchestrator_runtime::slack_morphism;
 pub use orchestrator_runtime::{
     cli, console, http, ops, payloads, signature, store, telemetry, BotIdentity, BuildError, Cancelled, Clock,
-    HttpIngress, Ignored, Occurrence, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, RecordingSlack,
-    SlackOutage, SlackWebApi, SocketLiveness, SocketMode, TargetError,
+    HttpIngress, Ignored, Occurrence, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, Queued,
+    RecordingSlack, SlackOutage, SlackWebApi, SocketLiveness, SocketMode, TargetError,
 };
 /// The test kit (`TestBot`, `Chat`, the fake Slack, `LiveBot`, the store conformance
 /// suite), with the `testkit` feature: for your tests, as a dev-dependency.
@@ -193,8 +193,8 @@ pub mod prelude {
     pub use crate::{
         blocks, complete, complete_flow, complete_silently, fail, flow, goto, reask, reject, stay, step,
         AssistantThread, Click, Command, Cx, Files, Flow, FunctionRun, Incoming, Joined, MessageContext, Next,
-        Occurrence, Orchestrator, Reaction, Schedule, SelectOption, Selection, Shortcut, SlackError, SlackReply,
-        StepError, Submission, Suggestion, Target, Text, Timeout,
+        Occurrence, Orchestrator, Reaction, Schedule, SelectOption, Selection, Shortcut, Signal, SlackError,
+        SlackReply, StepError, Submission, Suggestion, Target, Text, Timeout,
     };
 }
 
@@ -241,8 +241,8 @@ pub mod __private {
         Trigger,
     };
     pub use orchestrator_core::{
-        AssistantThread, Click, Command, Files, FunctionRun, Joined, Reaction, Selection, Shortcut, Submission, Text,
-        Timeout,
+        AssistantThread, Click, Command, Files, FunctionRun, Joined, Reaction, Selection, Shortcut, Signal, Submission,
+        Text, Timeout,
     };
     pub use serde;
 }

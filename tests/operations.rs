@@ -142,7 +142,7 @@ async fn check(env: &[(&str, &str)]) -> (bool, String) {
         command.env_remove(name);
     }
     command.envs(env.iter().copied()).env("RUST_BACKTRACE", "1");
-    run_command(command).await
+    processes::run_command(command).await
 }
 
 /// A deployed bot's log goes to a file, a pipe or journald: plain lines, no terminal colors.
@@ -243,25 +243,11 @@ async fn socket_mode_liveness_from_the_environment_is_checked_before_the_bot_con
         .envs(socket)
         .env("SOCKET_PING_SECS", "30")
         .env("RUST_BACKTRACE", "1");
-    let (ok, text) = run_command(command).await;
+    let (ok, text) = processes::run_command(command).await;
     assert!(!ok, "{text}");
     assert!(text.contains("must be longer than SOCKET_PING_SECS"), "{text}");
     assert_eq!(text.trim().lines().count(), 1, "one line, no trace:\n{text}");
     assert_eq!(slack.calls().len(), called, "refused before it called Slack");
-}
-
-/// Runs `command` off the test's runtime (which serves the fake Slack meanwhile): whether
-/// it succeeded, and what it printed.
-async fn run_command(mut command: std::process::Command) -> (bool, String) {
-    let output = tokio::task::spawn_blocking(move || command.output().expect("run the bot's binary"))
-        .await
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
 }
 
 /// An operator cancels a stuck conversation with `flows cancel`, in a process of its own
@@ -282,7 +268,7 @@ async fn flows_cancel_beside_the_running_bot_ends_the_flow_and_tells_its_user() 
     posts.wait("DU3", 1).await;
     bot.wait_in_state("WAITING_FOR_RESPONSE", 2).await;
     // The operator finds the flow of the user who asked for help, under newer flows.
-    let (ok, listed) = run_command(bot.command(&["flows", "list", "--user", "U1", "--limit", "1"])).await;
+    let (ok, listed) = processes::run_command(bot.command(&["flows", "list", "--user", "U1", "--limit", "1"])).await;
     assert!(ok, "{listed}");
     let lines: Vec<&str> = listed.lines().skip(1).collect();
     assert_eq!(lines.len(), 1, "{listed}");
@@ -291,21 +277,21 @@ async fn flows_cancel_beside_the_running_bot_ends_the_flow_and_tells_its_user() 
         "{listed}"
     );
     let id = lines[0].split_whitespace().next().expect("the flow's id").to_owned();
-    let (ok, nobody) = run_command(bot.command(&["flows", "list", "--user", "U2"])).await;
+    let (ok, nobody) = processes::run_command(bot.command(&["flows", "list", "--user", "U2"])).await;
     assert!(ok && nobody.lines().count() == 1, "only the header: {nobody}");
 
     let mut cancel = bot.command(&["flows", "cancel", &id, "--reason", "stuck"]);
     cancel
         .env("SLACK_BOT_TOKEN", "xoxb-operator")
         .env("SLACK_API_URL", slack.api_url());
-    let (ok, text) = run_command(cancel).await;
+    let (ok, text) = processes::run_command(cancel).await;
     assert!(ok, "{text}");
     assert!(text.contains(&format!("cancelled {id}; the user was told")), "{text}");
     posts.wait("DU1", 2).await;
     assert_eq!(posts.in_channel("DU1")[1], "Cancelled.", "the bot's cancelled notice");
     bot.wait_in_state("ERROR", 1).await;
 
-    let (ok, text) = run_command(bot.command(&["flows", "cancel", &id])).await;
+    let (ok, text) = processes::run_command(bot.command(&["flows", "cancel", &id])).await;
     assert!(!ok, "{text}");
     assert!(text.contains(&format!("error: flow {id} had already ended")), "{text}");
 
@@ -339,7 +325,7 @@ async fn flows_cancel_without_a_token_cancels_and_says_the_user_was_not_told() {
         .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
         .collect();
 
-    let (ok, text) = run_command(bot.command(&["flows", "cancel", &ids[0]])).await;
+    let (ok, text) = processes::run_command(bot.command(&["flows", "cancel", &ids[0]])).await;
     assert!(ok, "{text}");
     assert!(
         text.contains("the user was not told (SLACK_BOT_TOKEN is not set)"),
@@ -349,7 +335,7 @@ async fn flows_cancel_without_a_token_cancels_and_says_the_user_was_not_told() {
     silent
         .env("SLACK_BOT_TOKEN", "xoxb-operator")
         .env("SLACK_API_URL", slack.api_url());
-    let (ok, text) = run_command(silent).await;
+    let (ok, text) = processes::run_command(silent).await;
     assert!(ok, "{text}");
     assert!(text.contains("the user was not told (--silent)"), "{text}");
     bot.wait_in_state("ERROR", 2).await;

@@ -31,6 +31,7 @@ use crate::incoming::{AssistantThread, FunctionRun, Incoming};
 use crate::input::{
     Click, Command, Files, FromInput, Joined, Reaction, Selection, Shortcut, Submission, Text, Timeout,
 };
+use crate::signal::Signal;
 use std::marker::PhantomData;
 
 /// Where a handler's transition leads, as `#[step]` reads it from the handler's body.
@@ -68,7 +69,7 @@ pub struct Entry;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an input a step can receive",
     label = "not a step input",
-    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `Joined`, `AssistantThread`, `FunctionRun`, `Timeout` or `Incoming`",
+    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `Joined`, `AssistantThread`, `FunctionRun`, `Signal`, `Timeout` or `Incoming`",
     note = "a parameter meant to bind a field of the step must be named in the `#[step(...)]` pattern, e.g. `#[step(AskHelp {{ name }})]`"
 )]
 pub trait StepInput: sealed::Sealed + Send + 'static {}
@@ -96,6 +97,7 @@ step_inputs!(
     Joined,
     AssistantThread,
     FunctionRun,
+    Signal,
     Text,
     Timeout,
     Incoming

@@ -4,6 +4,7 @@
 
 use crate::context::{MessageContext, MessageType};
 use crate::cx::FlowStart;
+use crate::signal::Signal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -185,6 +186,9 @@ pub enum Payload {
     /// whose flow asks people and then completes it. Its conversation is the step's run
     /// (channel `function:EXECUTION_ID`), which has no channel to talk in.
     Function(FunctionRun),
+    /// An input from outside Slack sent to one flow (`Orchestrator::signal`, `flows
+    /// signal`), in that flow's conversation; never from Slack.
+    Signal(Signal),
 }
 
 /// A run of one of the app's custom steps in a Slack workflow (`function_executed`): which
@@ -564,7 +568,7 @@ impl Incoming {
     pub fn is_user_input(&self) -> bool {
         !matches!(
             self.payload,
-            Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started { .. }
+            Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started { .. } | Payload::Signal(_)
         )
     }
 
@@ -636,8 +640,10 @@ impl Incoming {
     /// assert_eq!(Incoming::from_json(&event).unwrap().unwrap().dedup_key().as_deref(), Some("event:Ev9"));
     /// ```
     pub fn dedup_key(&self) -> Option<String> {
-        if let (Payload::Started { .. }, Some(id)) = (&self.payload, self.flow_id) {
-            return Some(format!("start:{id}"));
+        match (&self.payload, self.flow_id) {
+            (Payload::Started { .. }, Some(id)) => return Some(format!("start:{id}")),
+            (Payload::Signal(signal), Some(id)) => return Some(format!("signal:{id}:{}", signal.id)),
+            _ => {}
         }
         // `concat`, not `format!`: one allocation of the right size, for every event.
         if let Some(id) = &self.event_id {

@@ -21,7 +21,7 @@ use std::ops::Deref;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an input a step can receive",
     label = "not a step input",
-    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `Joined`, `AssistantThread`, `FunctionRun`, `Timeout` or `Incoming`",
+    note = "a step handler takes `cx: &mut Cx`, then the fields of its step, then at most one input: `Text`, `Click`, `Selection`, `Submission`, `Files`, `Command`, `Shortcut`, `Reaction`, `Joined`, `AssistantThread`, `FunctionRun`, `Signal`, `Timeout` or `Incoming`",
     note = "a parameter meant to bind a field of the step must be named in the `#[step(...)]` pattern, e.g. `#[step(AskHelp {{ name }})]`"
 )]
 pub trait FromInput: Sized + Send + 'static {

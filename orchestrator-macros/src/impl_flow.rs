@@ -12,7 +12,7 @@ use syn::Ident;
 
 /// The inputs the dispatch tries, in order: the specific ones first, `Incoming` (any
 /// input) last. `__private` exports each; `dispatch::StepInput` is implemented for each.
-pub(crate) const INPUTS: [&str; 13] = [
+pub(crate) const INPUTS: [&str; 14] = [
     "Submission",
     "Click",
     "Selection",
@@ -23,6 +23,7 @@ pub(crate) const INPUTS: [&str; 13] = [
     "Joined",
     "AssistantThread",
     "FunctionRun",
+    "Signal",
     "Text",
     "Timeout",
     "Incoming",

@@ -5,7 +5,7 @@ use crate::slack::http::{shutdown_signal, HttpIngress};
 use crate::slack::socket_mode::{SocketLiveness, SocketMode};
 use crate::slack::web_api::SlackWebApi;
 use crate::store;
-use crate::{Cancelled, Orchestrator, OrchestratorBuilder};
+use crate::{Cancelled, Orchestrator, OrchestratorBuilder, Queued};
 use clap::{Parser, Subcommand, ValueEnum};
 use orchestrator_core::{FlowFilter, FlowRecord};
 use std::process::ExitCode;
@@ -42,7 +42,7 @@ enum Command {
     /// Check the configuration, one line per item: the Slack tokens and signing secret,
     /// `auth.test`, the store and its schema. Exits non-zero if anything fails.
     Check,
-    /// Inspect or cancel stored flows.
+    /// Inspect, cancel or signal stored flows.
     Flows {
         #[command(subcommand)]
         action: FlowsCommand,
@@ -92,6 +92,27 @@ enum FlowsCommand {
         #[arg(long)]
         silent: bool,
     },
+    /// Send a signal (an input from outside Slack: a job that finished, a ticket that
+    /// closed) to a waiting flow: stored, and applied by the running bot within a second
+    /// (or by the bot started next); the flow's current step takes it as a `Signal`.
+    Signal {
+        /// The flow id.
+        id: Uuid,
+        /// The signal's name (`deployed`).
+        name: String,
+        /// What it says, as JSON (`'{"ok": true}'`).
+        #[arg(long, value_parser = json_value, default_value = "null")]
+        data: serde_json::Value,
+        /// Its id: a signal sent again with the same id (by a retried script) is applied
+        /// once. Default: a new one.
+        #[arg(long = "signal-id")]
+        signal_id: Option<String>,
+    },
+}
+
+/// `--data`: JSON, or a clear error naming what is wrong with it.
+fn json_value(text: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))
 }
 
 /// Runs the bot's command line with the flows `flows()` registers.
@@ -518,6 +539,33 @@ async fn flows(orchestrator: &Orchestrator, action: FlowsCommand, connected: boo
                     Ok(())
                 }
                 Cancelled::AlreadyEnded => Err(CliError::AlreadyEnded(id)),
+            }
+        }
+        FlowsCommand::Signal {
+            id,
+            name,
+            data,
+            signal_id,
+        } => {
+            let mut signal = orchestrator_core::Signal::new(name, data);
+            if let Some(signal_id) = signal_id {
+                signal = signal.with_id(signal_id);
+            }
+            let (name, signal_id) = (signal.name.clone(), signal.id.clone());
+            match orchestrator.queue_signal(id, signal).await {
+                Ok(Queued::Now) => {
+                    println!("signal {name} (id {signal_id}) stored for flow {id}; the running bot applies it");
+                    Ok(())
+                }
+                Ok(Queued::Before) => {
+                    println!("signal {name} (id {signal_id}) was sent to flow {id} before; it is applied once");
+                    Ok(())
+                }
+                Ok(Queued::Ended) => Err(CliError::AlreadyEnded(id)),
+                Err(crate::OrchestratorError::Store(orchestrator_core::StoreError::NotFound(_))) => {
+                    Err(CliError::NoRecord(id))
+                }
+                Err(error) => Err(error.into()),
             }
         }
     }

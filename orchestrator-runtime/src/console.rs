@@ -389,6 +389,10 @@ pub async fn run(
             slack.print(&format!("(you are now {user})"));
             continue;
         }
+        if let Some(sent) = line.strip_prefix("/signal ") {
+            signal(&slack, &orchestrator, &user, sent.trim(), n).await;
+            continue;
+        }
         let event = event_for(&slack, &user, line, n);
         let result = match event {
             Event::Json(body) => orchestrator.handle_json(&body).await,
@@ -548,6 +552,28 @@ fn event_for(slack: &ConsoleSlack, user: &str, line: &str, n: u64) -> Event {
         event_id: &event_id,
     };
     Event::Json(payloads::message(&said))
+}
+
+/// `/signal NAME [JSON]`: the signal a job outside Slack would send (`flows signal`), to
+/// the flow active in this conversation.
+async fn signal(slack: &ConsoleSlack, orchestrator: &Orchestrator, user: &str, sent: &str, n: u64) {
+    let (name, data) = sent.split_once(' ').unwrap_or((sent, "null"));
+    let Ok(data) = serde_json::from_str::<Value>(data) else {
+        return slack.print("(usage: /signal NAME [JSON], e.g. /signal deployed {\"ok\": true})");
+    };
+    let here = orchestrator_core::MessageContext {
+        thread_ts: slack.screen().thread.clone(),
+        ..orchestrator_core::MessageContext::new(TEAM, user, CHANNEL)
+    };
+    match orchestrator.store().active_for(&here.conversation_key()).await {
+        Ok(Some(flow)) => {
+            slack.print(&format!("(a signal {name} comes for flow {})", flow.id));
+            let signal = orchestrator_core::Signal::new(name, data).with_id(format!("console-{n}"));
+            report(slack, orchestrator, orchestrator.signal(flow.id, signal).await);
+        }
+        Ok(None) => slack.print("(no flow is waiting here for a signal)"),
+        Err(error) => report(slack, orchestrator, Err(error.into())),
+    }
 }
 
 /// `/file PATH caption`: a `file_share` message with the file at `PATH` (its `url_private`

@@ -22,6 +22,7 @@ pub use engine::clock::Clock;
 pub use engine::orchestrator::{self, Orchestrator};
 pub use engine::outcome::{BuildError, Cancelled, Ignored, NotReady, OrchestratorError, Outcome};
 pub use engine::scheduled::{Occurrence, TargetError};
+pub use engine::signals::Queued;
 pub use slack::http::{self, HttpIngress};
 pub use slack::recording::{RecordingSlack, SlackOutage};
 pub use slack::socket_mode::{SocketLiveness, SocketMode};

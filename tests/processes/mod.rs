@@ -184,6 +184,20 @@ impl Drop for Bot {
     }
 }
 
+/// Runs `command` off the test's runtime (which serves the fake Slack meanwhile): whether
+/// it succeeded, and what it printed.
+pub async fn run_command(mut command: Command) -> (bool, String) {
+    let output = tokio::task::spawn_blocking(move || command.output().expect("run the bot's binary"))
+        .await
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
 /// What the fake Slack has seen posted, per channel, as the calls arrive.
 #[derive(Clone, Default)]
 pub struct Posts(Arc<Mutex<HashMap<String, Vec<String>>>>);

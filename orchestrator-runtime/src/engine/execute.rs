@@ -145,7 +145,7 @@ impl StepRunner {
         let now = self.clock.now();
         let expected = record.version;
         let migrated = migrate(definition, &mut record);
-        if incoming.is_user_input() {
+        if incoming.is_user_input() || matches!(incoming.payload, Payload::Signal(_)) {
             record.log(inbound(incoming, now));
         }
         let step = record.step.clone();
@@ -337,11 +337,14 @@ fn inbound(incoming: &Incoming, at: chrono::DateTime<chrono::Utc>) -> LoggedMess
             None => "[now viewing elsewhere]".to_owned(),
         },
         Payload::Function(run) => format!("[workflow ran the step {}]", run.callback_id),
+        Payload::Signal(signal) => format!("[signal {}]", signal.name),
         Payload::NotInput(_) | Payload::Timeout { .. } | Payload::Started { .. } => String::new(),
     };
+    // A signal comes from outside Slack: from no user.
+    let signal = matches!(incoming.payload, Payload::Signal(_));
     LoggedMessage {
         direction: Direction::Inbound,
-        user: Some(incoming.context.user_id.clone()),
+        user: (!signal).then(|| incoming.context.user_id.clone()),
         ts: incoming.ts.clone(),
         text,
         at,

@@ -9,7 +9,8 @@
 //!   accepted event on its way, `routing` finds the conversation of a thread reply, a
 //!   reaction or a DM answer, `ordering` makes an event wait for its conversation's older
 //!   ones, `notices` says what a user is told when an event is no answer, `starts` makes
-//!   a flow started from code such an event, `deadline` fires a flow's deadline (for the
+//!   a flow started from code such an event, `signals` does the same for an input from outside
+//!   Slack, `deadline` fires a flow's deadline (for the
 //!   timer engine, and first for an event that arrived after it); `builder` puts it
 //!   together.
 //! - parts with their own state: `execute` (the step runner: a run of steps as a value),
@@ -39,6 +40,7 @@ pub(crate) mod routing;
 pub(crate) mod scheduled;
 pub(crate) mod schedules;
 pub(crate) mod settings;
+pub(crate) mod signals;
 pub(crate) mod starts;
 pub(crate) mod timers;
 pub(crate) mod wake;

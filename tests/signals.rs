@@ -1,0 +1,288 @@
+//! Signals, with `examples/deploy.rs`: a flow waits for inputs from outside Slack (a CI
+//! job's stages and verdict), sent to it by its id. A signal sent twice counts once; one
+//! the step cannot read is said so and the flow keeps waiting; one for a step that takes
+//! none, or for a flow that has ended, changes nothing; and `flows signal`, run beside the
+//! bot on its store, is applied by the running bot.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/deploy.rs"]
+mod example;
+
+mod processes;
+
+use example::deploy::Deploy;
+use serde_json::json;
+use slack_orchestrator::testkit::{FakeSlack, SignedSender, TestBot, SIGNING_SECRET, TEAM};
+use slack_orchestrator::{
+    payloads, Direction, FlowState, Orchestrator, OrchestratorError, Outcome, Signal, StoreError,
+};
+use uuid::Uuid;
+
+fn bot() -> TestBot {
+    TestBot::new(Orchestrator::builder().flow::<Deploy>())
+}
+
+/// The id of the one flow the bot has.
+async fn the_flow(bot: &TestBot) -> Uuid {
+    let flows = bot.flows().await;
+    assert_eq!(flows.len(), 1, "{flows:?}");
+    flows[0].id
+}
+
+#[tokio::test]
+async fn a_flow_follows_ci_through_signals_and_a_repeated_signal_counts_once() {
+    let bot = bot();
+    let (mut channel, outcome) = bot.command("U_DEV", "C_OPS", "/deploy", "v2.1").await;
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    let id = the_flow(&bot).await;
+    channel.expect_reply(&format!(
+        "Deploying v2.1. CI reports back to flow {id}: `flows signal {id} deployed --data '{{\"ok\": true}}'`."
+    ));
+
+    let stage = Signal::new("progress", json!({"stage": "tests passed"})).with_id("stage-1");
+    let outcome = bot.orchestrator().signal(id, stage.clone()).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    channel.expect_reply("v2.1: tests passed");
+    // The webhook's sender retries it: nothing runs again.
+    assert_eq!(bot.orchestrator().signal(id, stage).await.unwrap(), Outcome::Duplicate);
+    channel.expect_no_reply();
+
+    let outcome = bot
+        .orchestrator()
+        .signal(
+            id,
+            Signal::new("deployed", json!({"ok": true, "url": "https://example.com"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    channel.expect_reply("v2.1 is live at https://example.com.");
+
+    // The flow's log says what came, from no user.
+    let record = bot.orchestrator().store().load(id).await.unwrap().unwrap();
+    let signals: Vec<(&str, Option<&str>)> = record
+        .messages
+        .iter()
+        .filter(|m| m.direction == Direction::Inbound && m.text.starts_with("[signal"))
+        .map(|m| (m.text.as_str(), m.user.as_deref()))
+        .collect();
+    assert_eq!(signals, [("[signal progress]", None), ("[signal deployed]", None)]);
+
+    // Once it has ended, a signal finds nothing waiting, and nobody is told anything.
+    let late = Signal::new("deployed", json!({"ok": false}));
+    assert_eq!(
+        bot.orchestrator().signal(id, late).await.unwrap(),
+        Outcome::Ended { flow_id: id }
+    );
+    channel.expect_no_reply();
+}
+
+#[tokio::test]
+async fn a_signal_the_step_cannot_read_is_said_so_and_the_flow_keeps_waiting() {
+    let bot = bot();
+    let (mut channel, _) = bot.command("U_DEV", "C_OPS", "/deploy", "v3").await;
+    channel.replies();
+    let id = the_flow(&bot).await;
+    let garbled = Signal::new("deployed", json!({"status": "green"}));
+    let outcome = bot.orchestrator().signal(id, garbled).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    channel.expect_reply("CI sent a `deployed` signal I could not read (missing field `ok`); still waiting.");
+    // Another job's signal is not this deploy's business: the flow stays as it was.
+    let other = Signal::new("backup_done", json!(null));
+    let outcome = bot.orchestrator().signal(id, other).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    channel.expect_no_reply();
+
+    // CI fails; the step that asks to retry takes clicks, not signals.
+    let failed = Signal::new("deployed", json!({"ok": false, "error": "smoke test"}));
+    bot.orchestrator().signal(id, failed).await.unwrap();
+    channel.expect_reply("The deploy of v3 failed: smoke test.");
+    let stray = Signal::new("progress", json!({"stage": "late"}));
+    assert_eq!(
+        bot.orchestrator().signal(id, stray).await.unwrap(),
+        Outcome::Unhandled { flow_id: id }
+    );
+    channel.expect_no_reply();
+    channel.click("retry").await;
+    channel.expect_reply("Retrying v3; waiting for CI again.");
+    let passed = Signal::new("deployed", json!({"ok": true}));
+    let outcome = bot.orchestrator().signal(id, passed).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    channel.expect_reply("v3 is live.");
+}
+
+/// A review handed over to the reviewer: only they may answer, but the merge signal comes
+/// from the bot's side.
+#[slack_orchestrator::flow(trigger = command("/review"))]
+mod review {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Review {
+        #[start]
+        Ask,
+        Wait,
+    }
+
+    #[step(Ask)]
+    async fn ask(cx: &mut Cx, _command: Command) -> Next<Review> {
+        cx.hand_over(["U_REVIEWER"]);
+        goto(Review::Wait)
+    }
+
+    #[step(Wait)]
+    async fn merged(_cx: &mut Cx, signal: Signal) -> Next<Review> {
+        complete(format!("Merged by {}.", signal.data["by"].as_str().unwrap_or("?")))
+    }
+}
+
+#[tokio::test]
+async fn a_signal_passes_the_participants_check_and_an_unknown_flow_is_an_error() {
+    let bot = TestBot::new(Orchestrator::builder().flow::<review::Review>());
+    let (mut channel, outcome) = bot.command("U_DEV", "C_CODE", "/review", "PR 7").await;
+    assert_eq!(outcome.state(), Some(FlowState::WaitingForResponse), "{outcome:?}");
+    let id = the_flow(&bot).await;
+    // The flow's context is U_DEV's, who may no longer answer; the signal is taken all the same.
+    let merged = Signal::new("merged", json!({"by": "U_REVIEWER"}));
+    let outcome = bot.orchestrator().signal(id, merged.clone()).await.unwrap();
+    assert_eq!(outcome.state(), Some(FlowState::Completed), "{outcome:?}");
+    channel.expect_reply("Merged by U_REVIEWER.");
+
+    let nobody = Uuid::new_v4();
+    match bot.orchestrator().signal(nobody, merged).await {
+        Err(OrchestratorError::Store(StoreError::NotFound(id))) => assert_eq!(id, nobody),
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+}
+
+/// CI runs the bot's binary beside the running bot, on its store: `flows signal` stores the
+/// signal and the bot applies it, once however often CI sends it; bad JSON and an unknown
+/// flow are refused with a line that says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flows_signal_beside_the_running_bot_is_applied_by_it_once() {
+    let slack = FakeSlack::start().await;
+    let posts = processes::Posts::follow(&slack);
+    let bot = processes::Bot::start("deploy", &slack).await;
+    let sender = SignedSender::new(&bot.url(), SIGNING_SECRET);
+    let form = payloads::slash_command(TEAM, "U_DEV", "C_OPS", "/deploy", "v5", "1.deploy");
+    assert_eq!(sender.command(&form).await.status, 200);
+    posts.wait("C_OPS", 1).await;
+    bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
+    let listed = bot.list_flows();
+    let id = listed
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+
+    let data = r#"{"ok": true, "url": "https://example.com/v5"}"#;
+    let signal = [
+        "flows",
+        "signal",
+        &id,
+        "deployed",
+        "--data",
+        data,
+        "--signal-id",
+        "run-5",
+    ];
+    let (ok, text) = processes::run_command(bot.command(&signal)).await;
+    assert!(ok, "{text}");
+    assert!(
+        text.contains(&format!("signal deployed (id run-5) stored for flow {id}")),
+        "{text}"
+    );
+    posts.wait("C_OPS", 2).await;
+    assert_eq!(posts.in_channel("C_OPS")[1], "v5 is live at https://example.com/v5.");
+    bot.wait_completed(1).await;
+
+    // CI sends it again: it was applied once, and the flow has ended since.
+    let (ok, text) = processes::run_command(bot.command(&signal)).await;
+    assert!(!ok, "{text}");
+    assert!(text.contains(&format!("error: flow {id} had already ended")), "{text}");
+
+    let (ok, text) = processes::run_command(bot.command(&["flows", "signal", &id, "deployed", "--data", "{ok"])).await;
+    assert!(!ok && text.contains("not JSON"), "{text}");
+    let unknown = Uuid::new_v4().to_string();
+    let (ok, text) = processes::run_command(bot.command(&["flows", "signal", &unknown, "deployed"])).await;
+    assert!(!ok && text.contains(&format!("error: no flow {unknown}")), "{text}");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(posts.in_channel("C_OPS").len(), 2, "{:?}", posts.in_channel("C_OPS"));
+}
+
+/// Sent twice while the bot is down (before CI learns it was applied), a signal is applied
+/// once when the bot comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_sent_twice_while_the_bot_is_down_is_applied_once_when_it_is_back() {
+    let slack = FakeSlack::start().await;
+    let posts = processes::Posts::follow(&slack);
+    let mut bot = processes::Bot::start("deploy", &slack).await;
+    let sender = SignedSender::new(&bot.url(), SIGNING_SECRET);
+    let form = payloads::slash_command(TEAM, "U_DEV", "C_REL", "/deploy", "v6", "1.deploy6");
+    assert_eq!(sender.command(&form).await.status, 200);
+    posts.wait("C_REL", 1).await;
+    bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
+    let listed = bot.list_flows();
+    let id = listed
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+
+    bot.kill();
+    let signal = [
+        "flows",
+        "signal",
+        &id,
+        "progress",
+        "--data",
+        r#"{"stage": "canary"}"#,
+        "--signal-id",
+        "s1",
+    ];
+    let (ok, text) = processes::run_command(bot.command(&signal)).await;
+    assert!(ok && text.contains("stored for flow"), "{text}");
+    let (ok, text) = processes::run_command(bot.command(&signal)).await;
+    assert!(
+        ok && text.contains("was sent to flow") && text.contains("before"),
+        "{text}"
+    );
+    bot.restart().await;
+    posts.wait("C_REL", 2).await;
+    assert_eq!(posts.in_channel("C_REL")[1], "v6: canary");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(posts.in_channel("C_REL").len(), 2, "{:?}", posts.in_channel("C_REL"));
+}
+
+/// In the console chat, `/signal NAME JSON` is what CI would send, to the flow waiting here.
+#[tokio::test]
+async fn in_the_console_a_signal_goes_to_the_flow_waiting_here() {
+    let typed = [
+        "/signal deployed {\"ok\": true}",
+        "/deploy v7",
+        "/signal progress {\"stage\": \"built\"}",
+        "/signal deployed {\"ok\": tru",
+        "/signal deployed {\"ok\": true}",
+    ]
+    .join("\n");
+    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let builder = Orchestrator::builder().flow::<Deploy>();
+    slack_orchestrator::console::run(builder, typed.as_bytes(), out.clone())
+        .await
+        .unwrap();
+    let shown = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let said: Vec<&str> = shown.lines().collect();
+    let at = |line: &str| {
+        said.iter()
+            .position(|l| l.contains(line))
+            .unwrap_or_else(|| panic!("{line:?} in:\n{shown}"))
+    };
+    assert!(
+        at("(no flow is waiting here for a signal)") < at("Deploying v7."),
+        "{shown}"
+    );
+    assert!(at("Deploying v7.") < at("bot> v7: built"), "{shown}");
+    assert!(at("bot> v7: built") < at("(usage: /signal NAME [JSON]"), "{shown}");
+    assert!(at("(usage: /signal NAME [JSON]") < at("bot> v7 is live."), "{shown}");
+}
