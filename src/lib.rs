@@ -66,8 +66,8 @@ pub use orchestrator_core::{
 /// &SlackApiUsersInfoRequest::new(user))` answers a `SlackApiUsersInfoResponse`.
 pub use orchestrator_runtime::slack_morphism;
 pub use orchestrator_runtime::{
-    cli, console, http, ops, payloads, signature, store, telemetry, BotIdentity, BuildError, Cancelled, Clock,
-    HttpIngress, Ignored, Occurrence, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, Queued,
+    cli, console, http, ops, payloads, signature, store, telemetry, webhooks, BotIdentity, BuildError, Cancelled,
+    Clock, HttpIngress, Ignored, Occurrence, Orchestrator, OrchestratorBuilder, OrchestratorError, Outcome, Queued,
     RecordingSlack, SlackOutage, SlackWebApi, SocketLiveness, SocketMode, TargetError,
 };
 /// The test kit (`TestBot`, `Chat`, the fake Slack, `LiveBot`, the store conformance

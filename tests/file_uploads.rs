@@ -3,6 +3,8 @@
 //! the URL it answers, `files.completeUploadExternal` in the conversation's thread. And it
 //! reads a file a user shared with `cx.download`, with the bot's token.
 
+mod processes;
+
 use slack_orchestrator::payloads::{self, Said};
 use slack_orchestrator::testkit::{LiveBot, Transport, BOT_USER, TEAM};
 use slack_orchestrator::Orchestrator;
@@ -249,21 +251,16 @@ async fn in_the_console_a_file_is_shared_from_this_machine_and_read() {
         missing.display(),
         csv.display()
     );
-    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
-    let builder = Orchestrator::builder().flow::<import::Import>();
-    slack_orchestrator::console::run(builder, typed.as_bytes(), out.clone())
-        .await
-        .unwrap();
-    let shown = String::from_utf8(out.lock().unwrap().clone()).unwrap();
-    let said: Vec<&str> = shown.lines().collect();
-    let at = |line: &str| {
-        said.iter()
-            .position(|l| l.contains(line))
-            .unwrap_or_else(|| panic!("{line:?} in:\n{shown}"))
-    };
-    assert!(at("Send me the CSV.") < at("(no file at"), "{shown}");
-    assert!(at("(no file at") < at("(you share team.csv)"), "{shown}");
-    assert!(at("(you share team.csv)") < at("Imported 2 rows."), "{shown}");
+    let shown = processes::console(Orchestrator::builder().flow::<import::Import>(), &typed).await;
+    processes::assert_in_order(
+        &shown,
+        &[
+            "Send me the CSV.",
+            "(no file at",
+            "(you share team.csv)",
+            "Imported 2 rows.",
+        ],
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -154,6 +154,20 @@ async fn a_signal_passes_the_participants_check_and_an_unknown_flow_is_an_error(
     }
 }
 
+/// `/deploy VERSION` in `channel`, sent to the bot process over signed HTTP: the id of the
+/// flow, once it waits for CI.
+async fn deploy_in(bot: &processes::Bot, posts: &processes::Posts, channel: &str, version: &str) -> String {
+    let sender = SignedSender::new(&bot.url(), SIGNING_SECRET);
+    let trigger = format!("1.deploy-{version}");
+    let form = payloads::slash_command(TEAM, "U_DEV", channel, "/deploy", version, &trigger);
+    assert_eq!(sender.command(&form).await.status, 200);
+    posts.wait(channel, 1).await;
+    bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
+    let listed = bot.list_flows();
+    let id = listed.lines().nth(1).and_then(|l| l.split_whitespace().next());
+    id.expect("the flow in `flows list`").to_owned()
+}
+
 /// CI runs the bot's binary beside the running bot, on its store: `flows signal` stores the
 /// signal and the bot applies it, once however often CI sends it; bad JSON and an unknown
 /// flow are refused with a line that says why.
@@ -162,18 +176,7 @@ async fn flows_signal_beside_the_running_bot_is_applied_by_it_once() {
     let slack = FakeSlack::start().await;
     let posts = processes::Posts::follow(&slack);
     let bot = processes::Bot::start("deploy", &slack).await;
-    let sender = SignedSender::new(&bot.url(), SIGNING_SECRET);
-    let form = payloads::slash_command(TEAM, "U_DEV", "C_OPS", "/deploy", "v5", "1.deploy");
-    assert_eq!(sender.command(&form).await.status, 200);
-    posts.wait("C_OPS", 1).await;
-    bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
-    let listed = bot.list_flows();
-    let id = listed
-        .lines()
-        .nth(1)
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap()
-        .to_owned();
+    let id = deploy_in(&bot, &posts, "C_OPS", "v5").await;
 
     let data = r#"{"ok": true, "url": "https://example.com/v5"}"#;
     let signal = [
@@ -217,18 +220,7 @@ async fn a_signal_sent_twice_while_the_bot_is_down_is_applied_once_when_it_is_ba
     let slack = FakeSlack::start().await;
     let posts = processes::Posts::follow(&slack);
     let mut bot = processes::Bot::start("deploy", &slack).await;
-    let sender = SignedSender::new(&bot.url(), SIGNING_SECRET);
-    let form = payloads::slash_command(TEAM, "U_DEV", "C_REL", "/deploy", "v6", "1.deploy6");
-    assert_eq!(sender.command(&form).await.status, 200);
-    posts.wait("C_REL", 1).await;
-    bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
-    let listed = bot.list_flows();
-    let id = listed
-        .lines()
-        .nth(1)
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap()
-        .to_owned();
+    let id = deploy_in(&bot, &posts, "C_REL", "v6").await;
 
     bot.kill();
     let signal = [
@@ -266,23 +258,109 @@ async fn in_the_console_a_signal_goes_to_the_flow_waiting_here() {
         "/signal deployed {\"ok\": true}",
     ]
     .join("\n");
-    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
-    let builder = Orchestrator::builder().flow::<Deploy>();
-    slack_orchestrator::console::run(builder, typed.as_bytes(), out.clone())
-        .await
-        .unwrap();
-    let shown = String::from_utf8(out.lock().unwrap().clone()).unwrap();
-    let said: Vec<&str> = shown.lines().collect();
-    let at = |line: &str| {
-        said.iter()
-            .position(|l| l.contains(line))
-            .unwrap_or_else(|| panic!("{line:?} in:\n{shown}"))
-    };
-    assert!(
-        at("(no flow is waiting here for a signal)") < at("Deploying v7."),
-        "{shown}"
+    let shown = processes::console(Orchestrator::builder().flow::<Deploy>(), &typed).await;
+    processes::assert_in_order(
+        &shown,
+        &[
+            "(no flow is waiting here for a signal)",
+            "Deploying v7.",
+            "bot> v7: built",
+            "(usage: /signal NAME [JSON]",
+            "bot> v7 is live.",
+        ],
     );
-    assert!(at("Deploying v7.") < at("bot> v7: built"), "{shown}");
-    assert!(at("bot> v7: built") < at("(usage: /signal NAME [JSON]"), "{shown}");
-    assert!(at("(usage: /signal NAME [JSON]") < at("bot> v7 is live."), "{shown}");
+}
+
+/// A webhook's request to the signals endpoint: its status and JSON answer.
+async fn post_signal(url: &str, token: Option<&str>, key: Option<&str>, body: &str) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new().post(url).body(body.to_owned());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+/// `POST /signals/{flow_id}/{name}` over real HTTP: the bearer token, the body as the
+/// signal's data, `Idempotency-Key` as its id, and an answer for each way it can go.
+#[tokio::test]
+async fn the_signals_endpoint_takes_a_webhook_once_and_says_why_it_refuses_one() {
+    let bot = bot();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let routes = slack_orchestrator::webhooks::router(bot.orchestrator().clone(), "s3cret-token");
+    tokio::spawn(async move { axum::serve(listener, routes).await });
+    let (mut channel, _) = bot.command("U_DEV", "C_OPS", "/deploy", "v8").await;
+    channel.replies();
+    let id = the_flow(&bot).await;
+    let at = |name: &str| format!("{base}/signals/{id}/{name}");
+    let stage = r#"{"stage": "canary"}"#;
+
+    let (status, answer) = post_signal(&at("progress"), None, None, stage).await;
+    assert_eq!((status, answer["error"].as_str()), (401, Some("invalid_token")));
+    let (status, _) = post_signal(&at("progress"), Some("guess"), None, stage).await;
+    assert_eq!(status, 401);
+    let (status, answer) = post_signal(&at("progress"), Some("s3cret-token"), None, "{stage").await;
+    assert_eq!((status, answer["error"].as_str()), (400, Some("invalid_json")));
+    let unknown = format!("{base}/signals/{}/progress", Uuid::new_v4());
+    let (status, answer) = post_signal(&unknown, Some("s3cret-token"), None, stage).await;
+    assert_eq!((status, answer["error"].as_str()), (404, Some("flow_not_found")));
+    channel.expect_no_reply();
+
+    // Sent twice under one key (the sender did not hear the first answer): applied once.
+    for expected in ["advanced", "duplicate"] {
+        let (status, answer) = post_signal(&at("progress"), Some("s3cret-token"), Some("ci-1"), stage).await;
+        assert_eq!((status, answer["outcome"].as_str()), (200, Some(expected)), "{answer}");
+    }
+    channel.expect_reply("v8: canary");
+    channel.expect_no_reply();
+
+    let failed = r#"{"ok": false, "error": "canary errors"}"#;
+    let (status, answer) = post_signal(&at("deployed"), Some("s3cret-token"), Some("ci-2"), failed).await;
+    assert_eq!(
+        (status, answer["state"].as_str()),
+        (200, Some("WAITING_FOR_RESPONSE")),
+        "{answer}"
+    );
+    channel.expect_reply("The deploy of v8 failed: canary errors.");
+    // Now the flow waits for a click: a signal is not what it takes.
+    let (status, answer) = post_signal(&at("progress"), Some("s3cret-token"), None, stage).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (422, Some("not_waiting_for_signals"))
+    );
+    channel.click("give_up").await;
+    channel.expect_reply("The deploy of v8 was given up.");
+    let (status, answer) = post_signal(&at("deployed"), Some("s3cret-token"), None, "").await;
+    assert_eq!((status, answer["error"].as_str()), (409, Some("flow_ended")));
+}
+
+/// The bot binary serves the endpoint when `ORCHESTRATOR_SIGNAL_TOKEN` is set, beside
+/// `/slack/events`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_binary_serves_signals_with_a_token_set() {
+    let slack = FakeSlack::start().await;
+    let posts = processes::Posts::follow(&slack);
+    let mut bot = processes::Bot::start("deploy", &slack).await;
+    let (status, _) = post_signal(
+        &format!("{}/signals/{}/x", bot.url(), Uuid::new_v4()),
+        Some("t"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(status, 404, "no token set: no endpoint");
+    bot.kill();
+    bot.set_env("ORCHESTRATOR_SIGNAL_TOKEN", "ci-token");
+    bot.restart().await;
+    let id = deploy_in(&bot, &posts, "C_WEB", "v9").await;
+    let url = format!("{}/signals/{id}/deployed", bot.url());
+    let (status, answer) = post_signal(&url, Some("ci-token"), Some("run-9"), r#"{"ok": true}"#).await;
+    assert_eq!((status, answer["state"].as_str()), (200, Some("COMPLETED")), "{answer}");
+    posts.wait("C_WEB", 2).await;
+    assert_eq!(posts.in_channel("C_WEB")[1], "v9 is live.");
 }

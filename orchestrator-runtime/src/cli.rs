@@ -249,6 +249,15 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), CliError>
     }
 }
 
+/// `ORCHESTRATOR_SIGNAL_TOKEN`, when set: the bearer token of the signals endpoint
+/// ([`crate::webhooks`]), which is served only then.
+fn signal_token() -> Option<String> {
+    std::env::var("ORCHESTRATOR_SIGNAL_TOKEN")
+        .ok()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
 /// The Slack of the commands that do not talk to Slack (`graph`, `flows`): a call fails,
 /// saying why (none is made today; this keeps test doubles out of the binary).
 struct Offline;
@@ -375,9 +384,13 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), CliError> {
                         addr: format!("METRICS_ADDR {addr}"),
                         source,
                     })?;
-                let ops = crate::ops::router(orchestrator.clone());
-                tokio::spawn(async move { axum::serve(listener, ops).await });
+                let mut ops = crate::ops::router(orchestrator.clone());
                 eprintln!("Serving /metrics, /healthz and /readyz on {addr}.");
+                if let Some(token) = signal_token() {
+                    ops = ops.merge(crate::webhooks::router(orchestrator.clone(), &token));
+                    eprintln!("Serving POST /signals/FLOW_ID/NAME there for bearers of ORCHESTRATOR_SIGNAL_TOKEN.");
+                }
+                tokio::spawn(async move { axum::serve(listener, ops).await });
             }
             SocketMode::new(orchestrator, web, &app_token)
                 .with_liveness(liveness)
@@ -386,7 +399,11 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), CliError> {
             Ok(())
         }
         Mode::Http { signing_secret, addr } => {
-            let ingress = HttpIngress::new(orchestrator, &signing_secret)?;
+            let mut ingress = HttpIngress::new(orchestrator, &signing_secret)?;
+            if let Some(token) = signal_token() {
+                ingress = ingress.with_signals(&token);
+                eprintln!("Serving POST /signals/FLOW_ID/NAME for bearers of ORCHESTRATOR_SIGNAL_TOKEN.");
+            }
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
                 .map_err(|source| CliError::Listen {

@@ -16,6 +16,7 @@ pub mod ops;
 mod slack;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use engine::builder::OrchestratorBuilder;
 pub use engine::clock::Clock;

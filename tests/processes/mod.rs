@@ -1,7 +1,8 @@
 //! Bot processes for the tests that run the examples as deployed: started with Slack
 //! settings on a store URL, killed with SIGKILL, started again; users that talk to them
 //! through the test kit's signed sender, delivering as Slack does; and what the fake
-//! Slack saw posted, per channel.
+//! Slack saw posted, per channel. Also the console chat run over typed lines, as its user
+//! would run the bot without Slack.
 #![allow(dead_code, unreachable_pub)] // each test file uses its part; `pub` within the tests
 
 use serde_json::Value;
@@ -44,6 +45,8 @@ pub struct Bot {
     port: u16,
     child: Option<Child>,
     pub starts: usize,
+    /// Settings beyond Slack's and the store's, for the next start.
+    env: Vec<(String, String)>,
 }
 
 impl Bot {
@@ -71,6 +74,7 @@ impl Bot {
             port,
             child: None,
             starts: 0,
+            env: Vec::new(),
         };
         bot.restart().await;
         bot
@@ -94,6 +98,7 @@ impl Bot {
             .env("PORT", self.port.to_string())
             .env("ORCHESTRATOR_STORE", &self.store)
             .env("RUST_LOG", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -115,6 +120,11 @@ impl Bot {
             );
             sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Sets `name` to `value` in the bot's environment from its next start on.
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        self.env.push((name.to_owned(), value.to_owned()));
     }
 
     /// What the bot wrote to stderr and stdout so far, every start of it.
@@ -306,5 +316,26 @@ pub async fn onboard(sender: impl Deliver + Clone, posts: Posts, n: usize) {
         let body = payloads::direct_message(TEAM, &user, text, &ts, &format!("EvCrash{n}x{i}"));
         deliver_until_acked(&sender, &body).await;
         posts.wait(&channel, i + 1).await;
+    }
+}
+
+/// What the console chat shows for the `typed` lines, with the flows of `builder`.
+pub async fn console(builder: slack_orchestrator::OrchestratorBuilder, typed: &str) -> String {
+    let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+    slack_orchestrator::console::run(builder, typed.as_bytes(), out.clone())
+        .await
+        .unwrap();
+    let shown = out.lock().unwrap().clone();
+    String::from_utf8(shown).unwrap()
+}
+
+/// Asserts that `shown` has a line containing each of `expected`, in that order.
+pub fn assert_in_order(shown: &str, expected: &[&str]) {
+    let lines: Vec<&str> = shown.lines().collect();
+    let mut from = 0;
+    for wanted in expected {
+        let found = lines[from..].iter().position(|l| l.contains(wanted));
+        let at = found.unwrap_or_else(|| panic!("{wanted:?} after line {from} in:\n{shown}"));
+        from += at + 1;
     }
 }

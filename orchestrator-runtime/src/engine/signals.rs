@@ -12,7 +12,6 @@ use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::{OrchestratorError, Outcome};
 use crate::engine::work::Work;
 use orchestrator_core::{Incoming, Receipt, Received, Signal, StoreError};
-use std::sync::Arc;
 use uuid::Uuid;
 
 /// What [`Orchestrator::queue_signal`] did.
@@ -144,14 +143,9 @@ impl Orchestrator {
         if !record.is_active() {
             return Ok(None);
         }
-        let incoming = Incoming::signal(record.context.clone(), flow_id, signal);
-        let key = incoming.dedup_key().expect("a signal is keyed by its flow and id");
         let now = self.now();
-        let received = Received {
-            key,
-            at: now,
-            incoming: Arc::new(incoming),
-        };
+        let incoming = Incoming::signal(record.context.clone(), flow_id, signal);
+        let received = Received::new(incoming, now).expect("a signal is keyed by its flow and id");
         let receipt = store.receive(&received, lease(now)).await?;
         Ok(Some((received, receipt)))
     }

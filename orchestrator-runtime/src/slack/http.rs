@@ -57,6 +57,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct HttpIngress {
     shared: Arc<Shared>,
+    /// The signals endpoint's bearer token, if it is served.
+    signal_token: Option<String>,
 }
 
 struct Shared {
@@ -96,7 +98,24 @@ impl HttpIngress {
         };
         Ok(HttpIngress {
             shared: Arc::new(shared),
+            signal_token: None,
         })
+    }
+
+    /// Serves the signals endpoint too (`POST /signals/{flow_id}/{name}`, see
+    /// [`webhooks`](crate::webhooks)), for requests bearing `token`.
+    ///
+    /// ```
+    /// use orchestrator_runtime::{HttpIngress, Orchestrator, RecordingSlack};
+    /// let orchestrator = Orchestrator::builder().slack(RecordingSlack::new()).build().unwrap();
+    /// let ingress = HttpIngress::new(orchestrator, "signing-secret").unwrap().with_signals("a-long-random-token");
+    /// # drop(ingress);
+    /// ```
+    pub fn with_signals(self, token: &str) -> Self {
+        HttpIngress {
+            signal_token: Some(token.to_owned()),
+            ..self
+        }
     }
 
     /// The routes, to serve or to nest in a larger axum app.
@@ -112,11 +131,15 @@ impl HttpIngress {
     /// # drop(app);
     /// ```
     pub fn router(&self) -> Router {
-        Router::new()
+        let routes = Router::new()
             .route("/slack/events", post(slack_events))
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .with_state(self.shared.clone())
-            .merge(crate::ops::router(self.shared.orchestrator.clone()))
+            .merge(crate::ops::router(self.shared.orchestrator.clone()));
+        match &self.signal_token {
+            Some(token) => routes.merge(crate::webhooks::router(self.shared.orchestrator.clone(), token)),
+            None => routes,
+        }
     }
 
     /// Serves on `listener` until `shutdown` completes, then stops accepting, lets the
