@@ -364,3 +364,125 @@ async fn the_bot_binary_serves_signals_with_a_token_set() {
     posts.wait("C_WEB", 2).await;
     assert_eq!(posts.in_channel("C_WEB")[1], "v9 is live.");
 }
+
+/// A time-off request waits in the requester's DM for the decision of the approval it
+/// started in the manager's DM, which sends it back with `cx.signal_flow`.
+#[slack_orchestrator::flow(trigger = regex("^time off"))]
+mod request {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Request {
+        #[start]
+        File,
+        Wait,
+    }
+
+    #[step(File)]
+    async fn file(cx: &mut Cx, said: Text) -> Next<Request> {
+        let manager = MessageContext::new(cx.context().team_id.clone(), "U_BOSS", "DU_BOSS");
+        let ask = super::approve::Approve::Ask {
+            request: cx.flow_id(),
+            what: said.to_string(),
+        };
+        cx.start_flow(manager, ask)?;
+        cx.say("Sent to your manager.").await?;
+        goto(Request::Wait)
+    }
+
+    #[step(Wait)]
+    async fn decided(_cx: &mut Cx, signal: Signal) -> Next<Request> {
+        let approved = signal.data["approved"].as_bool().unwrap_or(false);
+        let said = if approved { "Approved." } else { "Declined." };
+        complete_flow(approved, Some(said.to_owned()))
+    }
+}
+
+/// The manager's side: started from the request, answers it with a signal.
+#[slack_orchestrator::flow]
+mod approve {
+    use slack_orchestrator::prelude::*;
+
+    pub(crate) enum Approve {
+        #[start]
+        Idle,
+        Ask {
+            request: uuid::Uuid,
+            what: String,
+        },
+        Decide {
+            request: uuid::Uuid,
+        },
+    }
+
+    #[step(Idle)]
+    async fn idle(_cx: &mut Cx) -> Next<Approve> {
+        complete_silently()
+    }
+
+    #[step(Ask { request, what })]
+    async fn ask(cx: &mut Cx, request: uuid::Uuid, what: String) -> Next<Approve> {
+        cx.say(format!("Approve \"{what}\"? yes or no")).await?;
+        goto(Approve::Decide { request })
+    }
+
+    #[step(Decide { request })]
+    async fn decide(cx: &mut Cx, request: uuid::Uuid, said: Text) -> Next<Approve> {
+        let approved = said.as_str() == "yes";
+        cx.signal_flow(request, "decided", serde_json::json!({ "approved": approved }))?;
+        complete("Thanks, I told them.")
+    }
+}
+
+/// Polls until `check` holds (a flow a step starts, or signals, runs in a task of its own).
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    panic!("never: {what}");
+}
+
+#[tokio::test]
+async fn a_flow_a_step_started_answers_it_with_a_signal_once_its_own_result_is_saved() {
+    let bot = TestBot::new(
+        Orchestrator::builder()
+            .flow::<request::Request>()
+            .flow::<approve::Approve>(),
+    );
+    let (mut requester, mut boss) = (bot.dm("U_DEV"), bot.dm("U_BOSS"));
+    requester.send("time off next Friday").await;
+    requester.expect_reply("Sent to your manager.");
+    let asked = |slack: &slack_orchestrator::RecordingSlack| {
+        slack
+            .requests()
+            .iter()
+            .any(|r| format!("{r:?}").contains("Approve \\\"time off next Friday\\\"?"))
+    };
+    eventually("the manager is asked", || asked(bot.slack())).await;
+    boss.expect_reply("Approve \"time off next Friday\"? yes or no");
+    boss.send("yes").await;
+    boss.expect_reply("Thanks, I told them.");
+    let said = |slack: &slack_orchestrator::RecordingSlack| {
+        slack
+            .requests()
+            .iter()
+            .any(|r| format!("{r:?}").contains("\"Approved.\""))
+    };
+    eventually("the requester is told", || said(bot.slack())).await;
+    requester.expect_reply("Approved.");
+    let flows = bot.flows().await;
+    let states: Vec<(&str, FlowState)> = flows.iter().map(|f| (f.flow.as_str(), f.state)).collect();
+    assert!(states.contains(&("request", FlowState::Completed)), "{states:?}");
+    assert!(states.contains(&("approve", FlowState::Completed)), "{states:?}");
+    // The signal was stored under an id of the approval's run, not a random one.
+    let request = flows.iter().find(|f| f.flow == "request").unwrap();
+    let approval = flows.iter().find(|f| f.flow == "approve").unwrap();
+    let key = format!("signal:{}:{}:", request.id, approval.id);
+    assert!(
+        request.applied.iter().any(|k| k.starts_with(&key)),
+        "{:?}",
+        request.applied
+    );
+}

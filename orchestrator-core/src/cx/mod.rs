@@ -13,6 +13,7 @@ use crate::context::MessageContext;
 use crate::flow::Flow;
 use crate::incoming::Incoming;
 use crate::record::FlowRecord;
+use crate::signal::Signal;
 use crate::slack::{SlackApi, SlackError};
 use crate::stored_step::StoredStep;
 use chrono::{DateTime, Utc};
@@ -65,6 +66,8 @@ pub struct Cx {
     state: Arc<AppState>,
     /// Flows this step asked to start once its result is saved.
     starts: Vec<FlowStart>,
+    /// Signals this step asked to send to other flows once its result is saved.
+    signals: Vec<(Uuid, Signal)>,
     /// What the submitted modal does next (`response_action`), sent back in the ack.
     modal_answer: Option<Value>,
     /// The messages with interactive elements this run posted or updated (their `ts`).
@@ -166,6 +169,7 @@ impl Cx {
             unsure: None,
             state: Arc::default(),
             starts: Vec::new(),
+            signals: Vec::new(),
             modal_answer: None,
             asked: Vec::new(),
         }
@@ -256,6 +260,58 @@ impl Cx {
     /// ```
     pub fn take_starts(&mut self) -> Vec<FlowStart> {
         std::mem::take(&mut self.starts)
+    }
+
+    /// Sends flow `flow` a [`Signal`] named `name` with `data`, once this step's result is
+    /// saved: a child flow tells the flow that started it how things went (an approval in
+    /// the manager's DM, to the request waiting in the requester's). It is received before
+    /// the result is written, under an id derived from this flow and the version written,
+    /// so a crash between the two loses none and a step run again sends it once. A flow
+    /// that has ended by then (or never was) gets nothing.
+    ///
+    /// ```
+    /// # use slack_orchestrator::prelude::*;
+    /// #[flow(trigger = direct_message)]
+    /// mod approve {
+    ///     use slack_orchestrator::prelude::*;
+    ///     pub enum Approve { #[start] Listen, Decide { request: uuid::Uuid } }
+    ///     #[step(Listen)]
+    ///     async fn listen(_cx: &mut Cx, _said: Text) -> Next<Approve> { stay() }
+    ///     #[step(Decide { request })]
+    ///     async fn decide(cx: &mut Cx, request: uuid::Uuid, said: Text) -> Next<Approve> {
+    ///         cx.signal_flow(request, "decided", serde_json::json!({"approved": said.as_str() == "yes"}))?;
+    ///         complete("Thanks, I told them.")
+    ///     }
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn signal_flow(
+        &mut self,
+        flow: Uuid,
+        name: impl Into<String>,
+        data: impl Serialize,
+    ) -> Result<(), serde_json::Error> {
+        let data = serde_json::to_value(data)?;
+        self.signals.push((flow, Signal::new(name, data)));
+        Ok(())
+    }
+
+    /// The signals this step asked to send (the orchestrator takes them after the run, and
+    /// gives each its id).
+    ///
+    /// ```
+    /// use orchestrator_core::{Cx, FlowRecord, MessageContext};
+    /// let now = chrono::Utc::now();
+    /// let record = FlowRecord::new("f", 1, serde_json::json!("A"), "A", MessageContext::new("T", "U", "D1"), now);
+    /// let mut cx = Cx::new(record, slack_orchestrator::RecordingSlack::new(), None, now);
+    /// let parent = uuid::Uuid::new_v4();
+    /// cx.signal_flow(parent, "decided", serde_json::json!({"approved": true})).unwrap();
+    /// let signals = cx.take_signals();
+    /// assert_eq!((signals[0].0, signals[0].1.name.as_str()), (parent, "decided"));
+    /// assert!(cx.take_signals().is_empty(), "taken once");
+    /// ```
+    pub fn take_signals(&mut self) -> Vec<(Uuid, Signal)> {
+        std::mem::take(&mut self.signals)
     }
 
     /// Takes the messages with interactive elements (buttons, menus, inputs) this run posted

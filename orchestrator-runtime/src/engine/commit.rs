@@ -9,7 +9,7 @@ use crate::engine::outcome::{OrchestratorError, Outcome};
 use crate::engine::wake::Wake;
 use crate::telemetry::{Meters, StoreOp};
 use orchestrator_core::{
-    Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowStart, FlowState, Incoming, Payload, SlackError, Store,
+    Cx, DeadlineFrom, FlowDefinition, FlowRecord, FlowStart, FlowState, Incoming, Payload, Signal, SlackError, Store,
     StoreError,
 };
 use std::collections::BTreeMap;
@@ -28,11 +28,13 @@ pub(crate) struct Prepared {
     /// The flows its steps asked to start: received by the caller before the write, so that
     /// a crash after it still starts them, and applied after it.
     pub(crate) starts: Vec<FlowStart>,
+    /// The signals its steps asked to send to other flows: the same.
+    pub(crate) signals: Vec<(uuid::Uuid, Signal)>,
 }
 
 impl Prepared {
-    /// The flow and the version it is written as: what a start it asked for derives its id
-    /// from, so that the run applied again (after a crash) asks for the same flows.
+    /// The flow and the version it is written as: what a start or a signal it asked for
+    /// derives its id from, so that the run applied again (after a crash) asks for the same.
     pub(crate) fn written_as(&self) -> (uuid::Uuid, u64) {
         (self.record.id, self.expected + 1)
     }
@@ -144,6 +146,7 @@ impl Writer {
         unsure(&cx)?; // a replayed final message
         let now = cx.now();
         let starts = cx.take_starts();
+        let signals = cx.take_signals();
         let asked = cx.take_asked();
         let mut record = cx.into_record();
         record.asked(&asked, run.moved);
@@ -177,6 +180,7 @@ impl Writer {
             rejected,
             answer,
             starts,
+            signals,
         })
     }
 

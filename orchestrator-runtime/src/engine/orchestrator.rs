@@ -573,7 +573,8 @@ impl Orchestrator {
     }
 
     /// Commits a run through the writer, settling `event`; the flows its steps asked to
-    /// start are received before that write and applied after it.
+    /// start, and the signals they asked to send, are received before that write and
+    /// applied after it.
     pub(crate) async fn finish(
         &self,
         definition: &FlowDefinition,
@@ -582,7 +583,8 @@ impl Orchestrator {
     ) -> Result<Outcome, OrchestratorError> {
         let mut prepared = self.inner.writer.prepare(definition, stepped).await?;
         let written_as = prepared.written_as();
-        let starts = self.receive_starts(&mut prepared).await?;
+        let mut starts = self.receive_starts(&mut prepared).await?;
+        starts.extend(self.receive_signals(&mut prepared).await?);
         match self.inner.writer.write(prepared, event).await {
             Ok(outcome) => {
                 self.apply_starts(written_as.0, starts);

@@ -6,8 +6,11 @@
 //! step's result is written, taken over by recovery if its worker dies, and ordered after
 //! its conversation's earlier events. It is applied in the flow's conversation, as if said
 //! by the flow's user, and passes the participants check (it comes from the bot's side).
+//! A step sends one to another flow with `Cx::signal_flow`: received before its result is
+//! written and applied after it, as the flows a step starts are (`starts`).
 
 use crate::engine::clock::later;
+use crate::engine::commit::Prepared;
 use crate::engine::orchestrator::Orchestrator;
 use crate::engine::outcome::{OrchestratorError, Outcome};
 use crate::engine::work::Work;
@@ -126,6 +129,29 @@ impl Orchestrator {
             Some((_, Receipt::Settled | Receipt::Busy | Receipt::Pending)) => Queued::Before,
             Some(_) => Queued::Now,
         })
+    }
+
+    /// Receives the signals a run asked to send (`Cx::signal_flow`), before the run's result
+    /// is written, each under an id derived from the flow and the version it is written as
+    /// (a run applied again sends the same ones): the work that applies each after the
+    /// write. A signal for a flow that has ended, or is unknown, is dropped with a log line.
+    pub(crate) async fn receive_signals(&self, prepared: &mut Prepared) -> Result<Vec<Work>, OrchestratorError> {
+        let (by, version) = prepared.written_as();
+        let lease = self.inner.settings.event_lease;
+        let mut works = Vec::new();
+        for (n, (to, signal)) in std::mem::take(&mut prepared.signals).into_iter().enumerate() {
+            let signal = signal.with_id(format!("{by}:{version}:{n}"));
+            let name = signal.name.clone();
+            match self.receive_signal(to, signal, |now| later(now, lease)).await {
+                Ok(Some((received, receipt))) => works.extend(Work::on_receipt(received, receipt)),
+                Ok(None) => tracing::info!(%by, %to, %name, "a signal for a flow that has ended is dropped"),
+                Err(OrchestratorError::Store(StoreError::NotFound(_))) => {
+                    tracing::warn!(%by, %to, %name, "a signal for an unknown flow is dropped")
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(works)
     }
 
     /// Stores `signal` for flow `flow_id` as received, leased until `lease(now)`: the event

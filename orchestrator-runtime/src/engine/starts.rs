@@ -157,28 +157,32 @@ impl Orchestrator {
         Ok(works)
     }
 
-    /// Applies received starts now that the run that asked for them is written, each in
-    /// its own task (another conversation's lock must not be taken while holding this
-    /// one's). One that fails stays pending, for recovery.
+    /// Applies received starts (and signals, `signals.rs`) now that the run that asked for
+    /// them is written, each in its own task (another conversation's lock must not be taken
+    /// while holding this one's). One that fails stays pending, for recovery.
     pub(crate) fn apply_starts(&self, by: Uuid, starts: Vec<Work>) {
         for work in starts {
             let orchestrator = self.clone();
             tokio::spawn(async move {
                 let flow_id = work.incoming.flow_id;
                 match orchestrator.apply_boxed(work).await {
-                    Ok(outcome) => tracing::info!(%by, ?flow_id, ?outcome, "started a flow"),
-                    Err(error) if error.waits_for_slack() => {
-                        tracing::warn!(%by, ?flow_id, %error, "a started flow waits for Slack; its start stays pending")
+                    Ok(outcome) => {
+                        tracing::info!(%by, ?flow_id, ?outcome, "applied a start or a signal a step asked for")
                     }
-                    Err(error) => tracing::error!(%by, ?flow_id, %error, "could not start a flow"),
+                    Err(error) if error.waits_for_slack() => {
+                        tracing::warn!(%by, ?flow_id, %error, "a start or signal waits for Slack; it stays pending")
+                    }
+                    Err(error) => {
+                        tracing::error!(%by, ?flow_id, %error, "could not apply a start or signal; it stays pending")
+                    }
                 }
             });
         }
     }
 
-    /// The starts of a run whose write lost its compare-and-swap (the run is decided again
-    /// from the stored record). If another write took the version the run was to be
-    /// written as, no run will ask for these starts again: they are settled, never
+    /// The starts (and signals) of a run whose write lost its compare-and-swap (the run is
+    /// decided again from the stored record). If another write took the version the run
+    /// was to be written as, no run will ask for these again: they are settled, never
     /// applied. Otherwise their leases are let go, so that the run decided again, asking
     /// for the same ones, applies them at once.
     pub(crate) async fn withdraw_starts(&self, (by, version): (Uuid, u64), starts: Vec<Work>) {
