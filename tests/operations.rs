@@ -138,6 +138,8 @@ async fn check(env: &[(&str, &str)]) -> (bool, String) {
         "SLACK_SIGNING_SECRET",
         "SLACK_API_URL",
         "ORCHESTRATOR_STORE",
+        "ORCHESTRATOR_SIGNAL_TOKEN",
+        "METRICS_ADDR",
     ] {
         command.env_remove(name);
     }
@@ -174,19 +176,29 @@ async fn check_says_each_item_and_fails_without_a_trace_when_one_is_wrong() {
         ("SLACK_SIGNING_SECRET", "s3cret"),
         ("SLACK_API_URL", &api),
         ("ORCHESTRATOR_STORE", "memory:"),
+        ("ORCHESTRATOR_SIGNAL_TOKEN", "a-long-random-ci-token"),
     ])
     .await;
     assert!(ok, "{text}");
-    assert_eq!(text.lines().filter(|l| l.starts_with("ok    ")).count(), 4, "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("ok    ")).count(), 5, "{text}");
     assert!(text.contains("ok    auth.test: the bot is <@"), "{text}");
+    assert!(
+        text.contains("ok    ORCHESTRATOR_SIGNAL_TOKEN: set: POST /signals/FLOW_ID/NAME is served"),
+        "{text}"
+    );
 
     let (ok, text) = check(&[
         ("SLACK_BOT_TOKEN", "xapp-wrong-kind"),
         ("SLACK_API_URL", "http://127.0.0.1:9/api"),
         ("ORCHESTRATOR_STORE", "mysql://nope"),
+        ("ORCHESTRATOR_SIGNAL_TOKEN", "guessable"),
     ])
     .await;
     assert!(!ok, "{text}");
+    assert!(
+        text.contains("FAIL  ORCHESTRATOR_SIGNAL_TOKEN: ORCHESTRATOR_SIGNAL_TOKEN has 9 characters: use at least 16"),
+        "{text}"
+    );
     assert!(
         text.contains("FAIL  SLACK_BOT_TOKEN: does not look like a bot token (it starts with `xoxb-`)"),
         "{text}"
@@ -194,7 +206,7 @@ async fn check_says_each_item_and_fails_without_a_trace_when_one_is_wrong() {
     assert!(text.contains("FAIL  SLACK_SIGNING_SECRET: not set"), "{text}");
     assert!(text.contains("FAIL  auth.test:"), "{text}");
     assert!(text.contains("FAIL  store:"), "{text}");
-    assert!(text.contains("error: 4 check(s) failed"), "{text}");
+    assert!(text.contains("error: 5 check(s) failed"), "{text}");
     assert!(
         !text.contains("panicked") && !text.contains("stack backtrace"),
         "{text}"

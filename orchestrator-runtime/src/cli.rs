@@ -206,6 +206,8 @@ enum SettingsError {
         "SLACK_SIGNING_SECRET is not set: the HTTP endpoint refuses to run without request verification (or set SLACK_APP_TOKEN for Socket Mode)"
     )]
     NoSigningSecret,
+    #[error("ORCHESTRATOR_SIGNAL_TOKEN has {0} characters: use at least 16 random ones (anyone who guesses it can move the bot's flows)")]
+    WeakSignalToken(usize),
     #[error("SLACK_BOT_TOKEN is not set: the bot needs it to answer")]
     NoBotToken,
     #[error("{name}={value:?} is not a number of seconds above 0 (e.g. 5 or 2.5)")]
@@ -251,11 +253,24 @@ async fn execute(cli: Cli, builder: OrchestratorBuilder) -> Result<(), CliError>
 
 /// `ORCHESTRATOR_SIGNAL_TOKEN`, when set: the bearer token of the signals endpoint
 /// ([`crate::webhooks`]), which is served only then.
-fn signal_token() -> Option<String> {
-    std::env::var("ORCHESTRATOR_SIGNAL_TOKEN")
-        .ok()
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
+fn signal_token() -> Result<Option<String>, SettingsError> {
+    signal_token_from(&|name| std::env::var(name).ok())
+}
+
+/// The shortest signal token taken: anyone who guesses it can move the bot's flows.
+const SIGNAL_TOKEN_MIN: usize = 16;
+
+/// The signals endpoint's token in the variables `var` gives; a token too short to be safe
+/// from guessing is refused.
+fn signal_token_from(var: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, SettingsError> {
+    let Some(token) = var("ORCHESTRATOR_SIGNAL_TOKEN").map(|t| t.trim().to_owned()) else {
+        return Ok(None);
+    };
+    match token.chars().count() {
+        0 => Ok(None),
+        n if n < SIGNAL_TOKEN_MIN => Err(SettingsError::WeakSignalToken(n)),
+        _ => Ok(Some(token)),
+    }
 }
 
 /// The Slack of the commands that do not talk to Slack (`graph`, `flows`): a call fails,
@@ -386,11 +401,14 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), CliError> {
                     })?;
                 let mut ops = crate::ops::router(orchestrator.clone());
                 eprintln!("Serving /metrics, /healthz and /readyz on {addr}.");
-                if let Some(token) = signal_token() {
+                if let Some(token) = signal_token()? {
                     ops = ops.merge(crate::webhooks::router(orchestrator.clone(), &token));
                     eprintln!("Serving POST /signals/FLOW_ID/NAME there for bearers of ORCHESTRATOR_SIGNAL_TOKEN.");
                 }
                 tokio::spawn(async move { axum::serve(listener, ops).await });
+            }
+            if std::env::var("METRICS_ADDR").ok().filter(|a| !a.is_empty()).is_none() && signal_token()?.is_some() {
+                eprintln!("ORCHESTRATOR_SIGNAL_TOKEN is set, but Socket Mode serves POST /signals on METRICS_ADDR, which is not: no signals over HTTP.");
             }
             SocketMode::new(orchestrator, web, &app_token)
                 .with_liveness(liveness)
@@ -400,7 +418,7 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), CliError> {
         }
         Mode::Http { signing_secret, addr } => {
             let mut ingress = HttpIngress::new(orchestrator, &signing_secret)?;
-            if let Some(token) = signal_token() {
+            if let Some(token) = signal_token()? {
                 ingress = ingress.with_signals(&token);
                 eprintln!("Serving POST /signals/FLOW_ID/NAME for bearers of ORCHESTRATOR_SIGNAL_TOKEN.");
             }
@@ -476,6 +494,18 @@ async fn check(store: Option<&str>) -> Result<(), CliError> {
         Err(e) => Err(e.to_string()),
     };
     line("store", opened);
+    match signal_token_from(&var) {
+        Ok(None) => {}
+        Ok(Some(_)) if var("SLACK_APP_TOKEN").is_some() && var("METRICS_ADDR").is_none() => line(
+            "ORCHESTRATOR_SIGNAL_TOKEN",
+            Err("set, but Socket Mode serves POST /signals on METRICS_ADDR, which is not set".into()),
+        ),
+        Ok(Some(_)) => line(
+            "ORCHESTRATOR_SIGNAL_TOKEN",
+            Ok("set: POST /signals/FLOW_ID/NAME is served".into()),
+        ),
+        Err(why) => line("ORCHESTRATOR_SIGNAL_TOKEN", Err(why.to_string())),
+    }
     match failed {
         0 => Ok(()),
         n => Err(CliError::Checks(n)),
@@ -620,6 +650,23 @@ fn listing(records: &[FlowRecord]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signal_token_too_short_to_be_safe_is_refused() {
+        let with =
+            |token: &'static str| move |name: &str| (name == "ORCHESTRATOR_SIGNAL_TOKEN").then(|| token.to_owned());
+        assert_eq!(signal_token_from(&|_: &str| None), Ok(None), "unset: no endpoint");
+        assert_eq!(signal_token_from(&with("  ")), Ok(None), "empty counts as unset");
+        assert_eq!(
+            signal_token_from(&with("guessable")),
+            Err(SettingsError::WeakSignalToken(9))
+        );
+        let long = "0123456789abcdef";
+        assert_eq!(
+            signal_token_from(&with(" 0123456789abcdef ")),
+            Ok(Some(long.to_owned()))
+        );
+    }
 
     #[test]
     fn flows_list_names_each_flows_user() {
