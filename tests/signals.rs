@@ -486,3 +486,66 @@ async fn a_flow_a_step_started_answers_it_with_a_signal_once_its_own_result_is_s
         request.applied
     );
 }
+
+/// On a shared store, a signal `flows signal` stored (twice: CI retried) is applied by one
+/// of two replicas, once, whichever recovery loop gets to it first.
+async fn a_queued_signal_is_applied_once_by_one_of_two_replicas(url: String) {
+    use slack_orchestrator::{MessageContext, Queued, RecordingSlack, SlackRequest};
+    let slack = RecordingSlack::new();
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let store = slack_orchestrator::store::open(&url).await.expect("the shared store");
+        let bot = Orchestrator::builder()
+            .flow::<Deploy>()
+            .store(store)
+            .slack(slack.clone());
+        replicas.push(bot.build().unwrap());
+    }
+    let running = Deploy::Running { version: "v10".into() };
+    let id = replicas[0]
+        .start(MessageContext::new(TEAM, "U_DEV", "C_REPL"), running)
+        .await
+        .unwrap();
+    let operator = {
+        let store = slack_orchestrator::store::open(&url).await.expect("the shared store");
+        Orchestrator::builder()
+            .flow::<Deploy>()
+            .store(store)
+            .slack(slack.clone())
+            .build()
+            .unwrap()
+    };
+    let live = Signal::new("deployed", json!({"ok": true})).with_id("ci-10");
+    assert_eq!(operator.queue_signal(id, live.clone()).await.unwrap(), Queued::Now);
+    assert_eq!(operator.queue_signal(id, live).await.unwrap(), Queued::Before);
+    let (a, b) = tokio::join!(replicas[0].recover(), replicas[1].recover());
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "applied by one replica");
+    let posted: Vec<String> = slack
+        .requests()
+        .into_iter()
+        .filter_map(|r| match r {
+            SlackRequest::PostMessage { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(posted, ["v10 is live."]);
+    let record = replicas[1].store().load(id).await.unwrap().unwrap();
+    assert_eq!(record.state, FlowState::Completed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_signal_is_applied_once_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("signals-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    a_queued_signal_is_applied_once_by_one_of_two_replicas(format!("sqlite://{}", dir.join("bot.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_signal_is_applied_once_on_postgres() {
+    a_queued_signal_is_applied_once_by_one_of_two_replicas(slack_orchestrator::testkit::postgres_url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_signal_is_applied_once_on_redis() {
+    a_queued_signal_is_applied_once_by_one_of_two_replicas(slack_orchestrator::testkit::redis_url()).await;
+}
