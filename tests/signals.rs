@@ -366,7 +366,8 @@ async fn the_bot_binary_serves_signals_with_a_token_set() {
 }
 
 /// A time-off request waits in the requester's DM for the decision of the approval it
-/// started in the manager's DM, which sends it back with `cx.signal_flow`.
+/// started in the manager's DM (`start_flow` gives its id), which sends it back with
+/// `cx.signal_flow`.
 #[slack_orchestrator::flow(trigger = regex("^time off"))]
 mod request {
     use slack_orchestrator::prelude::*;
@@ -384,7 +385,8 @@ mod request {
             request: cx.flow_id(),
             what: said.to_string(),
         };
-        cx.start_flow(manager, ask)?;
+        let approval = cx.start_flow(manager, ask)?;
+        cx.set("approval", approval);
         cx.say("Sent to your manager.").await?;
         goto(Request::Wait)
     }
@@ -479,6 +481,8 @@ async fn a_flow_a_step_started_answers_it_with_a_signal_once_its_own_result_is_s
     // The signal was stored under an id of the approval's run, not a random one.
     let request = flows.iter().find(|f| f.flow == "request").unwrap();
     let approval = flows.iter().find(|f| f.flow == "approve").unwrap();
+    // `start_flow` said which flow it would start.
+    assert_eq!(request.metadata["approval"], json!(approval.id));
     let key = format!("signal:{}:{}:", request.id, approval.id);
     assert!(
         request.applied.iter().any(|k| k.starts_with(&key)),

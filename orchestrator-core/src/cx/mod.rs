@@ -112,6 +112,23 @@ pub struct FlowStart {
     pub step: StoredStep,
 }
 
+impl FlowStart {
+    /// The id of the `n`th flow (from 0) a run of flow `by` asked to start, in the run
+    /// written as version `version` of `by`: the same whenever that run is applied again
+    /// (after a crash), so it starts each flow once.
+    ///
+    /// ```
+    /// use orchestrator_core::FlowStart;
+    /// let by = uuid::Uuid::new_v4();
+    /// assert_eq!(FlowStart::id_for(by, 3, 0), FlowStart::id_for(by, 3, 0));
+    /// assert_ne!(FlowStart::id_for(by, 3, 0), FlowStart::id_for(by, 3, 1));
+    /// assert_ne!(FlowStart::id_for(by, 3, 0), FlowStart::id_for(by, 4, 0), "another run");
+    /// ```
+    pub fn id_for(by: Uuid, version: u64, n: usize) -> Uuid {
+        Uuid::new_v5(&by, format!("{version}:{n}").as_bytes())
+    }
+}
+
 impl Cx {
     /// A context for one step run on `record`, triggered by `incoming` (for a timeout, an
     /// [`Incoming::timeout`]; `None` outside any event, e.g. a cancel).
@@ -181,7 +198,8 @@ impl Cx {
     /// a team. The start is stored with this step's result (as an event the new flow's
     /// first step settles), so a crash in between does not lose it: the bot restarted, or
     /// another replica, starts the flow. One flow is active per conversation: a start where
-    /// another flow is active is refused and logged. An error only if the step does not
+    /// another flow is active is refused and logged. Returns the new flow's id (to signal
+    /// it later with [`Cx::signal_flow`], say); an error only if the step does not
     /// serialize.
     ///
     /// ```
@@ -229,13 +247,16 @@ impl Cx {
     /// boss.expect_reply("Noted: yes");
     /// # }
     /// ```
-    pub fn start_flow<F: Flow>(&mut self, at: MessageContext, first: F) -> Result<(), serde_json::Error> {
-        self.starts.push(FlowStart {
+    pub fn start_flow<F: Flow>(&mut self, at: MessageContext, first: F) -> Result<Uuid, serde_json::Error> {
+        let start = FlowStart {
             flow: F::options().name,
             context: at,
             step: StoredStep::of(&first)?,
-        });
-        Ok(())
+        };
+        // The id the engine gives it once this run is written as the record's next version.
+        let id = FlowStart::id_for(self.record.id, self.record.version + 1, self.starts.len());
+        self.starts.push(start);
+        Ok(id)
     }
 
     /// The flows this step asked to start (the orchestrator takes them after saving).

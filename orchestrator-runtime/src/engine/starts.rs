@@ -151,7 +151,7 @@ impl Orchestrator {
         let mut works = Vec::new();
         // No clock read unless a start was asked for: this runs on every event's commit.
         for (n, start) in std::mem::take(&mut prepared.starts).into_iter().enumerate() {
-            let id = Uuid::new_v5(&by, format!("{version}:{n}").as_bytes());
+            let id = FlowStart::id_for(by, version, n);
             works.extend(self.receive_start(start, id, self.now()).await?);
         }
         Ok(works)
