@@ -186,6 +186,22 @@ async fn check_says_each_item_and_fails_without_a_trace_when_one_is_wrong() {
         text.contains("ok    ORCHESTRATOR_SIGNAL_TOKEN: set: POST /signals/FLOW_ID/NAME is served"),
         "{text}"
     );
+    // Socket Mode has no server of its own: the endpoint needs METRICS_ADDR.
+    let socket = [
+        ("SLACK_BOT_TOKEN", "xoxb-test-token"),
+        ("SLACK_APP_TOKEN", "xapp-test-token"),
+        ("SLACK_API_URL", &api),
+        ("ORCHESTRATOR_STORE", "memory:"),
+        ("ORCHESTRATOR_SIGNAL_TOKEN", "a-long-random-ci-token"),
+    ];
+    let (ok, text) = check(&socket).await;
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("FAIL  ORCHESTRATOR_SIGNAL_TOKEN: set, but Socket Mode serves POST /signals on METRICS_ADDR"),
+        "{text}"
+    );
+    let (ok, text) = check(&[socket.as_slice(), &[("METRICS_ADDR", "127.0.0.1:0")]].concat()).await;
+    assert!(ok, "{text}");
 
     let (ok, text) = check(&[
         ("SLACK_BOT_TOKEN", "xapp-wrong-kind"),
