@@ -391,7 +391,9 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), CliError> {
                 "Connected as <@{}> in {}; receiving events over Socket Mode.",
                 me.user_id, me.team_id
             );
-            // No HTTP server of its own: /metrics, /healthz and /readyz on METRICS_ADDR.
+            // No HTTP server of its own: /metrics, /healthz and /readyz on METRICS_ADDR, and
+            // the signals endpoint there too if it is asked for.
+            let mut signal_token = signal_token()?;
             if let Some(addr) = std::env::var("METRICS_ADDR").ok().filter(|a| !a.is_empty()) {
                 let listener = tokio::net::TcpListener::bind(&addr)
                     .await
@@ -401,13 +403,13 @@ async fn run(builder: OrchestratorBuilder, mode: Mode) -> Result<(), CliError> {
                     })?;
                 let mut ops = crate::ops::router(orchestrator.clone());
                 eprintln!("Serving /metrics, /healthz and /readyz on {addr}.");
-                if let Some(token) = signal_token()? {
+                if let Some(token) = signal_token.take() {
                     ops = ops.merge(crate::webhooks::router(orchestrator.clone(), &token));
                     eprintln!("Serving POST /signals/FLOW_ID/NAME there for bearers of ORCHESTRATOR_SIGNAL_TOKEN.");
                 }
                 tokio::spawn(async move { axum::serve(listener, ops).await });
             }
-            if std::env::var("METRICS_ADDR").ok().filter(|a| !a.is_empty()).is_none() && signal_token()?.is_some() {
+            if signal_token.is_some() {
                 eprintln!("ORCHESTRATOR_SIGNAL_TOKEN is set, but Socket Mode serves POST /signals on METRICS_ADDR, which is not: no signals over HTTP.");
             }
             SocketMode::new(orchestrator, web, &app_token)
