@@ -553,3 +553,40 @@ async fn a_queued_signal_is_applied_once_on_postgres() {
 async fn a_queued_signal_is_applied_once_on_redis() {
     a_queued_signal_is_applied_once_by_one_of_two_replicas(slack_orchestrator::testkit::redis_url()).await;
 }
+
+/// In Socket Mode the bot has no HTTP server of its own: the signals endpoint is served on
+/// `METRICS_ADDR`, beside `/healthz`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_socket_mode_signals_are_served_on_the_metrics_address() {
+    let slack = FakeSlack::start().await;
+    let posts = processes::Posts::follow(&slack);
+    let mut bot = processes::Bot::start("deploy", &slack).await;
+    bot.kill();
+    let addr = bot.url().trim_start_matches("http://").to_owned();
+    bot.set_env("SLACK_APP_TOKEN", "xapp-signals-test");
+    bot.set_env("METRICS_ADDR", &addr);
+    bot.set_env("ORCHESTRATOR_SIGNAL_TOKEN", "a-long-random-ci-token");
+    bot.restart().await; // up once /healthz answers on METRICS_ADDR
+    let command = json!({"team_id": TEAM, "user_id": "U_DEV", "channel_id": "C_SOCK", "command": "/deploy",
+                         "text": "v11", "trigger_id": "1.socket"});
+    let envelope = json!({"envelope_id": "env-1", "type": "slash_commands", "payload": command});
+    let deadline = tokio::time::Instant::now() + processes::PATIENCE;
+    while slack.socket_send(&envelope) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the bot never connected");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    posts.wait("C_SOCK", 1).await;
+    bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
+    let listed = bot.list_flows();
+    let id = listed
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let url = format!("{}/signals/{id}/deployed", bot.url());
+    let (status, answer) = post_signal(&url, Some("a-long-random-ci-token"), None, r#"{"ok": true}"#).await;
+    assert_eq!((status, answer["state"].as_str()), (200, Some("COMPLETED")), "{answer}");
+    posts.wait("C_SOCK", 2).await;
+    assert_eq!(posts.in_channel("C_SOCK")[1], "v11 is live.");
+}
