@@ -354,12 +354,27 @@ async fn the_bot_binary_serves_signals_with_a_token_set() {
     )
     .await;
     assert_eq!(status, 404, "no token set: no endpoint");
+    // A token one could guess is refused in one line.
+    let mut weak = std::process::Command::new(processes::example("deploy"));
+    weak.env("SLACK_BOT_TOKEN", "xoxb-test-token")
+        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("SLACK_API_URL", slack.api_url())
+        .env("ORCHESTRATOR_STORE", "memory:")
+        .env("HOST", "127.0.0.1")
+        .env("PORT", "0")
+        .env("ORCHESTRATOR_SIGNAL_TOKEN", "ci-token");
+    let (ok, text) = processes::run_command(weak).await;
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("error: ORCHESTRATOR_SIGNAL_TOKEN has 8 characters: use at least 16"),
+        "{text}"
+    );
     bot.kill();
-    bot.set_env("ORCHESTRATOR_SIGNAL_TOKEN", "ci-token");
+    bot.set_env("ORCHESTRATOR_SIGNAL_TOKEN", "ci-token-of-the-pipeline");
     bot.restart().await;
     let id = deploy_in(&bot, &posts, "C_WEB", "v9").await;
     let url = format!("{}/signals/{id}/deployed", bot.url());
-    let (status, answer) = post_signal(&url, Some("ci-token"), Some("run-9"), r#"{"ok": true}"#).await;
+    let (status, answer) = post_signal(&url, Some("ci-token-of-the-pipeline"), Some("run-9"), r#"{"ok": true}"#).await;
     assert_eq!((status, answer["state"].as_str()), (200, Some("COMPLETED")), "{answer}");
     posts.wait("C_WEB", 2).await;
     assert_eq!(posts.in_channel("C_WEB")[1], "v9 is live.");
