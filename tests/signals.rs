@@ -162,6 +162,11 @@ async fn deploy_in(bot: &processes::Bot, posts: &processes::Posts, channel: &str
     let form = payloads::slash_command(TEAM, "U_DEV", channel, "/deploy", version, &trigger);
     assert_eq!(sender.command(&form).await.status, 200);
     posts.wait(channel, 1).await;
+    the_waiting_flow(bot).await
+}
+
+/// The id of the bot's one flow, once it waits (as `flows list` shows it).
+async fn the_waiting_flow(bot: &processes::Bot) -> String {
     bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
     let listed = bot.list_flows();
     let id = listed.lines().nth(1).and_then(|l| l.split_whitespace().next());
@@ -591,14 +596,7 @@ async fn in_socket_mode_signals_are_served_on_the_metrics_address() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     posts.wait("C_SOCK", 1).await;
-    bot.wait_in_state("WAITING_FOR_RESPONSE", 1).await;
-    let listed = bot.list_flows();
-    let id = listed
-        .lines()
-        .nth(1)
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap()
-        .to_owned();
+    let id = the_waiting_flow(&bot).await;
     let url = format!("{}/signals/{id}/deployed", bot.url());
     let (status, answer) = post_signal(&url, Some("a-long-random-ci-token"), None, r#"{"ok": true}"#).await;
     assert_eq!((status, answer["state"].as_str()), (200, Some("COMPLETED")), "{answer}");
