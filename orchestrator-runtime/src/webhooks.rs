@@ -89,12 +89,13 @@ async fn receive(
             format!("{flow_id} is not a flow id"),
         );
     };
-    let data: Value = match body.iter().all(u8::is_ascii_whitespace) {
-        true => Value::Null,
-        false => match serde_json::from_slice(&body) {
-            Ok(data) => data,
-            Err(error) => return refuse(StatusCode::BAD_REQUEST, "invalid_json", error.to_string()),
-        },
+    let data = match body.iter().all(u8::is_ascii_whitespace) {
+        true => Ok(Value::Null),
+        false => serde_json::from_slice(&body),
+    };
+    let data = match data {
+        Ok(data) => data,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, "invalid_json", error.to_string()),
     };
     let mut signal = Signal::new(name, data);
     if let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {

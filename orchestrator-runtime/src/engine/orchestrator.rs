@@ -472,9 +472,9 @@ impl Orchestrator {
 
     async fn continue_flow(&self, record: Box<FlowRecord>, work: &Work) -> Result<Outcome, OrchestratorError> {
         let incoming = &work.incoming;
-        // A signal comes from the bot's side, not from a user who may or may not answer.
-        let signal = matches!(incoming.payload, Payload::Signal(_));
-        if !signal && !record.is_participant(&incoming.context.user_id) {
+        // Only a user's input is checked against who may answer: a signal or a start comes
+        // from the bot's side.
+        if incoming.is_user_input() && !record.is_participant(&incoming.context.user_id) {
             if incoming.has(MessageType::Interactive) {
                 self.notify_user(incoming, &self.inner.settings.not_participant_notice)
                     .await;
